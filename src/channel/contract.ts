@@ -1,0 +1,188 @@
+/**
+ * The port between the core and the channel adapters. Adapters import only this file and
+ * `src/domain/*`. See ARCHITECTURE.md "The channel contract".
+ */
+import type { Readable } from 'node:stream';
+import type { Router } from 'express';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { InboundEnvelopeInput, IngestOutcome } from '../domain/envelope.js';
+import type { DeliveryStatus, IdentityKind } from '../domain/model.js';
+import type { OutboundMessage, SendReceipt } from '../domain/outbound.js';
+
+export type { InboundEnvelopeInput, IngestOutcome } from '../domain/envelope.js';
+export type { OutboundMessage, SendReceipt } from '../domain/outbound.js';
+
+export interface Clock {
+  now(): number;
+}
+
+/** Key-value state scoped to one channel (IMAP cursors, WhatsApp auth keys). JSON values. */
+export interface ChannelState {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  /** Many keys at once; missing keys are absent from the result. */
+  getMany<T = unknown>(keys: string[]): Promise<Map<string, T>>;
+  set(key: string, value: unknown): Promise<void>;
+  /** Several writes in one transaction; `undefined`/`null` deletes. */
+  setMany(entries: Array<[string, unknown]>): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Keys with this prefix (for wiping credentials). */
+  keys(prefix: string): Promise<string[]>;
+  deletePrefix(prefix: string): Promise<number>;
+}
+
+export interface BlobPutResult {
+  key: string;
+  size: number;
+}
+
+/** Content-addressed store (sha256). `put` streams; over `maxBytes` it throws BlobTooLargeError and keeps nothing. */
+export interface BlobStore {
+  put(source: Readable | Uint8Array | string, options?: { maxBytes?: number }): Promise<BlobPutResult>;
+  get(key: string): Readable;
+  read(key: string): Promise<Buffer>;
+  exists(key: string): Promise<boolean>;
+  size(key: string): Promise<number>;
+}
+
+/** Cross-process exclusive lease (one WhatsApp socket per number). */
+export interface LeaseManager {
+  /** True when this process now holds `name` until now+ttlMs (acquired or renewed). */
+  acquire(name: string, ttlMs: number): Promise<boolean>;
+  release(name: string): Promise<void>;
+}
+
+export interface MessageUpdate {
+  /** The external id of the message being changed. */
+  externalId: string;
+  edit?: { text: string; at: number };
+  revoked?: { at: number };
+  /** A reaction by `by` (normalized address); empty emoji removes it. */
+  reaction?: { emoji: string; by: string; at: number };
+}
+
+export interface DeliveryUpdate {
+  externalId: string;
+  status: DeliveryStatus;
+  at: number;
+  errorCode?: string | undefined;
+  errorMessage?: string | undefined;
+}
+
+export interface StoredOutbound {
+  messageId: string;
+  ticketNumber: number;
+  text: string;
+  externalId: string;
+  createdAt: number;
+}
+
+export interface ChannelContext {
+  readonly channelId: string;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Aborted when the gateway stops. */
+  readonly signal: AbortSignal;
+  readonly state: ChannelState;
+  readonly blobs: BlobStore;
+  readonly leases: LeaseManager;
+  /** Server secret for signing (HMAC keys are derived from it per purpose). */
+  deriveKey(purpose: string): Buffer;
+  /** The only way data enters the core. Safe to call again with the same message: answers `duplicate`. */
+  ingest(envelope: InboundEnvelopeInput): Promise<IngestOutcome>;
+  /** Edit, revoke or react to a stored message. Never creates or reopens a ticket. Returns false if unknown. */
+  updateMessage(update: MessageUpdate): Promise<boolean>;
+  /** Move an outbound message's delivery status forward (never backwards). Returns false if unknown. */
+  updateDelivery(update: DeliveryUpdate): Promise<boolean>;
+  /** A stored outbound message by its external id (Baileys getMessage for re-encryption). */
+  findOutbound(externalId: string): Promise<StoredOutbound | undefined>;
+  /** Save a checkpoint without a message (an ignored IMAP uid range, a history sync mark). */
+  saveCheckpoint(key: string, value: unknown): Promise<void>;
+}
+
+export type ChannelHealthState =
+  | 'starting'
+  | 'ok'
+  | 'degraded'
+  | 'needs_pairing'
+  | 'connecting'
+  | 'connected'
+  | 'backing_off'
+  | 'logged_out'
+  | 'stopped'
+  | 'error';
+
+export interface ChannelHealth {
+  state: ChannelHealthState;
+  lastActivityAt?: number | undefined;
+  lastError?: string | undefined;
+  /** Free-form, secrets-free detail (backlog, next attempt, folders …). */
+  detail?: Record<string, unknown> | undefined;
+}
+
+export interface InboundSource {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  health(): ChannelHealth;
+}
+
+export interface ChannelSender {
+  /** Called once before the first attempt; the id is stored with the message and reused on retries. */
+  assignExternalId?(message: OutboundMessage): string;
+  /** Returns a receipt or throws ChannelError (code + retryable). Safe for concurrent calls. */
+  send(message: OutboundMessage): Promise<SendReceipt>;
+  close?(): Promise<void>;
+}
+
+export interface PairingInfo {
+  state: ChannelHealthState;
+  /** The QR payload string to render (PNG/SVG) when pairing by QR. */
+  qr?: string | undefined;
+  /** A pairing code for "link with phone number". */
+  pairingCode?: string | undefined;
+  updatedAt: number;
+}
+
+export interface ChannelRuntime {
+  source?: InboundSource;
+  sender?: ChannelSender;
+  /** Push channels: mounted by the core at `http.path` before any body parser (raw bytes available). */
+  http?: { path: string; router: Router };
+  pairing?(): PairingInfo | undefined;
+}
+
+export interface ChannelCapabilities {
+  inbound: 'pull' | 'socket' | 'push' | 'none';
+  canSend: boolean;
+  /** email: In-Reply-To/References; chat: quoted message ids, one conversation per contact. */
+  threading: 'email' | 'chat' | 'none';
+  /** Identity kinds this channel can deliver to, preferred first. */
+  deliversTo: IdentityKind[];
+  maxAttachmentBytes?: number;
+}
+
+/** Fields every configured channel has, whatever its kind. The core reads these; the rest is the adapter's. */
+export interface BaseChannelConfig {
+  id: string;
+  kind: string;
+  enabled: boolean;
+  /** Locale for automatic messages (pt-BR, es, en). */
+  locale?: string | undefined;
+  /** Hours after closing during which a customer message reopens the ticket instead of starting a follow-up. */
+  reopenWindowHours?: number | undefined;
+}
+
+export interface ChannelDefinition<C extends BaseChannelConfig = BaseChannelConfig> {
+  kind: string;
+  /** Validates one configured channel of this kind (the whole entry, including id/kind). */
+  configSchema: z.ZodType<C>;
+  capabilities(config: C): ChannelCapabilities;
+  /** Channels that cannot send (web forms) name the channel that carries replies to the requester. */
+  replyVia?(config: C): string | undefined;
+  /** No I/O here: only build. I/O starts in `source.start()` or on the first send. */
+  create(config: C, context: ChannelContext): ChannelRuntime;
+}
+
+export function defineChannel<C extends BaseChannelConfig>(definition: ChannelDefinition<C>): ChannelDefinition<C> {
+  return definition;
+}

@@ -1,0 +1,42 @@
+import type { Address, MessagePurpose } from './model.js';
+
+/** What the outbox hands a channel's sender. Built by the core from the stored message and ticket. */
+export interface OutboundMessage {
+  /** The outbox row id: the idempotency key. The same row is never intentionally sent twice after success. */
+  outboxId: string;
+  /** Our message row id. */
+  messageId: string;
+  channelId: string;
+  /** External id assigned before the first attempt (see ChannelSender.assignExternalId), reused on retries. */
+  externalId?: string | undefined;
+  ticket: {
+    id: string;
+    number: number;
+    subject: string;
+    /** The configured subject token for this ticket, e.g. `[#10001]`. */
+    subjectToken: string;
+    locale: string;
+  };
+  recipient: Address;
+  text: string;
+  html?: string | undefined;
+  attachments: Array<{ blobKey: string; filename: string; contentType: string; size: number }>;
+  /** External ids on this channel: the message answered and the thread, newest first. */
+  threading: { inReplyTo?: string | undefined; references: string[] };
+  /** True for every message no human typed (acknowledgements, notifications …): `Auto-Submitted: auto-replied`. */
+  automatic: boolean;
+  purpose: MessagePurpose;
+  /** Display name of the agent who wrote it (for a "Name via Support" From line). */
+  authorName?: string | undefined;
+  /** When the recipient last wrote to us on this channel (WhatsApp Cloud's 24-hour window). */
+  recipientLastInboundAt?: number | undefined;
+  /** A pre-approved template (WhatsApp Cloud outside the window). */
+  template?: { name: string; language: string; params: string[] } | undefined;
+}
+
+export interface SendReceipt {
+  /** The id the channel knows the message by (our Message-ID, the WhatsApp message id). */
+  externalId: string;
+  /** The recipient as the channel resolved it (a WhatsApp JID for a typed phone number). */
+  resolvedRecipient?: string | undefined;
+}

@@ -1,0 +1,89 @@
+/**
+ * Content-addressed blob store on disk: `<root>/ab/cd/<sha256>`. Bytes are streamed to a
+ * temporary file while hashing, then renamed into place, so a crash never leaves a partial
+ * blob under a valid key and the same content is stored once.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { access, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { BlobPutResult, BlobStore } from '../channel/contract.js';
+import { PonteError } from '../domain/errors.js';
+
+export class BlobTooLargeError extends PonteError {
+  readonly code = 'blob_too_large' as const;
+  constructor(readonly maxBytes: number) {
+    super(`content exceeds the limit of ${maxBytes} bytes`);
+    this.name = 'BlobTooLargeError';
+  }
+}
+
+const KEY_RE = /^[0-9a-f]{64}$/;
+
+export function createBlobStore(root: string, defaultMaxBytes = 25 * 1024 * 1024): BlobStore {
+  mkdirSync(join(root, 'tmp'), { recursive: true });
+
+  const pathOf = (key: string): string => {
+    if (!KEY_RE.test(key)) throw new PonteErrorInvalidKey(key);
+    return join(root, key.slice(0, 2), key.slice(2, 4), key);
+  };
+
+  return {
+    async put(source, options): Promise<BlobPutResult> {
+      const maxBytes = options?.maxBytes ?? defaultMaxBytes;
+      const hash = createHash('sha256');
+      let size = 0;
+      const tmp = join(root, 'tmp', `${Date.now()}-${randomBytes(8).toString('hex')}`);
+      const input = typeof source === 'string' || source instanceof Uint8Array ? Readable.from([Buffer.from(source)]) : source;
+      const meter = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          size += chunk.length;
+          if (size > maxBytes) {
+            cb(new BlobTooLargeError(maxBytes));
+            return;
+          }
+          hash.update(chunk);
+          cb(null, chunk);
+        },
+      });
+      try {
+        await pipeline(input, meter, createWriteStream(tmp));
+      } catch (err) {
+        await rm(tmp, { force: true });
+        if (!(input as Readable).destroyed) (input as Readable).destroy();
+        throw err;
+      }
+      const key = hash.digest('hex');
+      const dest = pathOf(key);
+      await mkdir(join(dest, '..'), { recursive: true });
+      await rename(tmp, dest);
+      return { key, size };
+    },
+    get(key) {
+      return createReadStream(pathOf(key));
+    },
+    read(key) {
+      return readFile(pathOf(key));
+    },
+    async exists(key) {
+      try {
+        await access(pathOf(key));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async size(key) {
+      return (await stat(pathOf(key))).size;
+    },
+  };
+}
+
+class PonteErrorInvalidKey extends PonteError {
+  readonly code = 'blob_key_invalid' as const;
+  constructor(key: string) {
+    super(`not a blob key: ${key.slice(0, 80)}`);
+  }
+}
