@@ -1,0 +1,119 @@
+/**
+ * Configuration of one mailbox (one email channel). Secrets arrive already interpolated from
+ * `${ENV}` by the core; they are never logged (see `describeEmailConfig`).
+ */
+import { z } from 'zod';
+import { baseChannelConfigSchema } from '../../src/domain/channel-config.js';
+
+const oauth2Schema = z.object({
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  /** The first refresh token; a rotated one is saved to the channel state and wins afterwards. */
+  refreshToken: z.string().min(1),
+  tokenUrl: z.url(),
+  scope: z.string().optional(),
+});
+export type OAuth2Config = z.infer<typeof oauth2Schema>;
+
+const hostSchema = z.string().min(1).max(255);
+const portSchema = z.number().int().min(1).max(65535);
+
+const imapSchema = z
+  .object({
+    host: hostSchema,
+    port: portSchema.default(993),
+    /** Implicit TLS (993). With `secure: false`, STARTTLS is used when offered unless `starttls: false`. */
+    secure: z.boolean().default(true),
+    starttls: z.boolean().default(true),
+    /** Accept self-signed certificates (test servers only). */
+    allowInsecureTls: z.boolean().default(false),
+    user: z.string().min(1),
+    password: z.string().min(1).optional(),
+    oauth2: oauth2Schema.optional(),
+    folders: z.array(z.string().min(1)).min(1).default(['INBOX']),
+    /** What happens to a message once it is safely ingested. Deleting is never offered. */
+    afterIngest: z.enum(['seen', 'move', 'none']).default('seen'),
+    moveTo: z.string().min(1).optional(),
+    idle: z.boolean().default(true),
+    pollIntervalSeconds: z.number().int().min(5).max(3600).default(60),
+    backfill: z
+      .object({ mode: z.enum(['none', 'days']).default('none'), days: z.number().int().min(1).max(3650).default(7) })
+      .default({ mode: 'none', days: 7 }),
+  })
+  .superRefine((v, ctx) => {
+    if (!v.password && !v.oauth2) ctx.addIssue({ code: 'custom', path: ['password'], message: 'set password or oauth2' });
+    if (v.password && v.oauth2) ctx.addIssue({ code: 'custom', path: ['oauth2'], message: 'set password or oauth2, not both' });
+    if (v.afterIngest === 'move' && !v.moveTo)
+      ctx.addIssue({ code: 'custom', path: ['moveTo'], message: 'afterIngest "move" needs moveTo (a folder name)' });
+    if (v.afterIngest === 'move' && v.moveTo && v.folders.includes(v.moveTo))
+      ctx.addIssue({ code: 'custom', path: ['moveTo'], message: 'moveTo must not be a watched folder' });
+  });
+
+const smtpSchema = z
+  .object({
+    host: hostSchema,
+    port: portSchema.default(587),
+    secure: z.boolean().default(false),
+    /** Refuse to send without STARTTLS when `secure` is false. */
+    requireTls: z.boolean().default(false),
+    allowInsecureTls: z.boolean().default(false),
+    user: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    oauth2: oauth2Schema.optional(),
+    pool: z.boolean().default(true),
+    maxConnections: z.number().int().min(1).max(50).default(3),
+    /** Per attempt; a slow server becomes a retryable `network` error. */
+    timeoutSeconds: z.number().int().min(1).max(600).default(60),
+  })
+  .superRefine((v, ctx) => {
+    if (v.password && v.oauth2) ctx.addIssue({ code: 'custom', path: ['oauth2'], message: 'set password or oauth2, not both' });
+    if ((v.password || v.oauth2) && !v.user) ctx.addIssue({ code: 'custom', path: ['user'], message: 'user is required with password or oauth2' });
+  });
+
+const emailAddress = z
+  .email()
+  .transform((s) => s.toLowerCase());
+
+export const emailChannelConfigSchema = baseChannelConfigSchema.extend({
+  kind: z.literal('email'),
+  imap: imapSchema,
+  smtp: smtpSchema,
+  /** Support addresses of this mailbox; the first is the From of every reply. Mail from any of them is ignored (loops). */
+  addresses: z.array(emailAddress).min(1),
+  displayName: z.string().min(1).max(100).default('Support'),
+  replyTo: z
+    .discriminatedUnion('mode', [
+      z.object({ mode: z.literal('plain') }),
+      /** `support+<ticket>.<sig>@domain`: replies thread even when the client drops every header. */
+      z.object({ mode: z.literal('plus'), separator: z.string().length(1).default('+') }),
+    ])
+    .default({ mode: 'plain' }),
+  /** Larger messages are kept raw (headers visible, body not parsed) with a note. */
+  maxMessageBytes: z.number().int().min(1024).max(200 * 1024 * 1024).default(40 * 1024 * 1024),
+  maxAttachmentBytes: z.number().int().min(1024).max(200 * 1024 * 1024).default(25 * 1024 * 1024),
+  /** A registered agent writing to the support address is recorded as that agent's reply. */
+  agentReplies: z.boolean().default(true),
+  /** Automatic mail (acknowledgements, notices) to one address per hour; 0 disables the cap. */
+  automaticMailCapPerHour: z.number().int().min(0).max(1000).default(5),
+  /** Domain of our Message-IDs; defaults to the domain of the first address. */
+  messageIdDomain: z.string().min(1).max(255).optional(),
+});
+
+export type EmailChannelConfig = z.infer<typeof emailChannelConfigSchema>;
+export type ImapConfig = EmailChannelConfig['imap'];
+export type SmtpConfig = EmailChannelConfig['smtp'];
+
+export function messageIdDomainOf(config: Pick<EmailChannelConfig, 'addresses' | 'messageIdDomain'>): string {
+  return config.messageIdDomain ?? config.addresses[0]!.split('@')[1]!;
+}
+
+/** A secrets-free summary for logs and `email check`. */
+export function describeEmailConfig(config: EmailChannelConfig): Record<string, unknown> {
+  return {
+    id: config.id,
+    imap: `${config.imap.user}@${config.imap.host}:${config.imap.port} (${config.imap.secure ? 'tls' : 'starttls'}, ${config.imap.oauth2 ? 'oauth2' : 'password'})`,
+    folders: config.imap.folders,
+    smtp: `${config.smtp.host}:${config.smtp.port} (${config.smtp.secure ? 'tls' : 'starttls'}, ${config.smtp.oauth2 ? 'oauth2' : config.smtp.password ? 'password' : 'no auth'})`,
+    addresses: config.addresses,
+  };
+}
