@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { TICKET_STATUSES } from '../domain/model.js';
+
+const LOCALES = ['pt-BR', 'es', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+const statusLabels = z.object(Object.fromEntries(TICKET_STATUSES.map((s) => [s, z.string().min(1).max(80)])) as Record<
+  (typeof TICKET_STATUSES)[number],
+  z.ZodString
+>);
+
+export const DEFAULT_STATUS_LABELS: Record<Locale, Record<(typeof TICKET_STATUSES)[number], string>> = {
+  'pt-BR': { new: 'Em análise', open: 'Em andamento', pending: 'Aguardando sua resposta', solved: 'Finalizado', closed: 'Encerrado' },
+  es: { new: 'En revisión', open: 'En curso', pending: 'Esperando tu respuesta', solved: 'Resuelto', closed: 'Cerrado' },
+  en: { new: 'New', open: 'In progress', pending: 'Awaiting your reply', solved: 'Solved', closed: 'Closed' },
+};
+
+const weekday = z.array(z.tuple([z.string().regex(/^\d{2}:\d{2}$/), z.string().regex(/^\d{2}:\d{2}$/)])).default([]);
+
+export const automationSchema = z
+  .object({
+    autoAcknowledge: z
+      .object({
+        enabled: z.boolean().default(true),
+        capPerContactPerHour: z.number().int().positive().default(3),
+      })
+      .prefault({}),
+    notifyAgents: z.object({ enabled: z.boolean().default(true) }).prefault({}),
+    notifyCustomerOnSolved: z.boolean().default(false),
+    notifyCustomerOnClosed: z.boolean().default(false),
+    pendingTimeout: z
+      .object({
+        enabled: z.boolean().default(true),
+        hours: z.number().positive().default(48),
+        action: z.enum(['solved', 'closed']).default('solved'),
+        reminderHours: z.number().positive().optional(),
+      })
+      .prefault({}),
+    solvedToClosedHours: z.number().positive().default(24),
+    /** Automatic messages (any kind) to one address per hour: the loop breaker. */
+    automaticMailCapPerHour: z.number().int().positive().default(10),
+    timerIntervalMs: z.number().int().positive().default(15000),
+  })
+  .prefault({});
+
+export const businessHoursSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    timezone: z.string().default('America/Sao_Paulo'),
+    schedule: z
+      .object({ mon: weekday, tue: weekday, wed: weekday, thu: weekday, fri: weekday, sat: weekday, sun: weekday })
+      .prefault({}),
+    /** ISO dates (YYYY-MM-DD) in the business timezone. */
+    holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD')).default([]),
+    outOfHoursReply: z.boolean().default(true),
+    sla: z
+      .object({
+        firstResponseHours: z.number().positive().optional(),
+        nextResponseHours: z.number().positive().optional(),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export const configSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().default('0.0.0.0'),
+        port: z.number().int().min(0).max(65535).default(8080),
+        /** Public base URL, used in links sent to agents. */
+        publicUrl: z.string().url().optional(),
+        trustProxy: z.boolean().default(false),
+      })
+      .prefault({}),
+    database: z
+      .discriminatedUnion('driver', [
+        z.object({ driver: z.literal('sqlite'), path: z.string().min(1).default('./data/ponte.db') }),
+        z.object({
+          driver: z.literal('postgres'),
+          url: z.string().min(1),
+          poolSize: z.number().int().positive().max(100).default(10),
+        }),
+      ])
+      .default({ driver: 'sqlite', path: './data/ponte.db' }),
+    storage: z
+      .object({
+        blobsDir: z.string().default('./data/blobs'),
+        rawDir: z.string().optional(),
+        maxAttachmentBytes: z.number().int().positive().default(25 * 1024 * 1024),
+      })
+      .prefault({}),
+    security: z
+      .object({
+        /** Server secret: HMAC keys for signed Message-IDs are derived from it. Set PONTE_SECRET. */
+        secret: z.string().min(16, 'must be at least 16 characters (set PONTE_SECRET)'),
+      }),
+    tickets: z
+      .object({
+        numberStart: z.number().int().positive().default(10001),
+        /** `{number}` is replaced: `[#{number}]` -> `[#10001]`. */
+        subjectToken: z
+          .string()
+          .refine((s) => s.includes('{number}'), 'must contain {number}')
+          .default('[#{number}]'),
+        defaultLocale: z.enum(LOCALES).default('pt-BR'),
+        reopenWindowHours: z.number().nonnegative().default(168),
+      })
+      .prefault({}),
+    statusLabels: z.record(z.string(), statusLabels.partial()).default({}),
+    outbox: z
+      .object({
+        pollIntervalMs: z.number().int().positive().default(500),
+        batchSize: z.number().int().positive().max(500).default(20),
+        maxAttempts: z.number().int().positive().default(12),
+        baseDelayMs: z.number().int().positive().default(5000),
+        maxDelayMs: z.number().int().positive().default(30 * 60 * 1000),
+        claimTtlMs: z.number().int().positive().default(120000),
+      })
+      .prefault({}),
+    automation: automationSchema,
+    businessHours: businessHoursSchema,
+    logging: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .prefault({}),
+    /** Each entry is validated by its kind's channel definition. */
+    channels: z.array(z.looseObject({ id: z.string(), kind: z.string() })).default([]),
+  });
+
+export type PonteConfigInput = z.input<typeof configSchema>;
+export type PonteConfig = z.output<typeof configSchema>;
+export type BusinessHoursConfig = PonteConfig['businessHours'];
+export type AutomationConfig = PonteConfig['automation'];
+
+export function statusLabelsFor(config: PonteConfig, locale: string): Record<(typeof TICKET_STATUSES)[number], string> {
+  const base = DEFAULT_STATUS_LABELS[(locale as Locale) in DEFAULT_STATUS_LABELS ? (locale as Locale) : 'en'];
+  return { ...base, ...(config.statusLabels[locale] ?? {}) } as Record<(typeof TICKET_STATUSES)[number], string>;
+}

@@ -1,0 +1,27 @@
+import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import type { Database } from './database.js';
+import * as initial from './migrations/20261122T1800-initial.js';
+
+/** Static list: migrations ship inside the build, no directory scanning at run time. */
+const MIGRATIONS: Record<string, Migration> = {
+  '20261122T1800-initial': initial,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+export function createMigrator(db: Database): Migrator {
+  return new Migrator({ db: db.kysely, provider, migrationTableName: 'ponte_migrations', migrationLockTableName: 'ponte_migrations_lock' });
+}
+
+export async function migrateToLatest(db: Database): Promise<MigrationResultSet> {
+  return createMigrator(db).migrateToLatest();
+}
+
+export async function migrateDown(db: Database): Promise<MigrationResultSet> {
+  return createMigrator(db).migrateDown();
+}
+
+export async function migrationStatus(db: Database): Promise<Array<{ name: string; executedAt?: Date | undefined }>> {
+  const list = await createMigrator(db).getMigrations();
+  return list.map((m) => ({ name: m.name, executedAt: m.executedAt }));
+}

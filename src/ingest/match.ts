@@ -1,0 +1,76 @@
+/**
+ * Which ticket an inbound message belongs to. Pure: the pipeline gathers the facts, this decides.
+ *
+ * Order (first hit wins):
+ *  1. thread references: a stored message on this channel (inbound or outbound) that the message
+ *     replies to or quotes; or a ticket number proven by our own signature;
+ *  2. a ticket-number token in the subject/text, only when the sender is the requester, a known
+ *     participant, or an agent. Anyone else gets a new ticket that records the number it
+ *     mentioned: nobody joins a stranger's ticket by typing a number;
+ *  3. web forms: the requester's open ticket with the same category and reference;
+ *  4. chat channels: the contact's most recent open ticket on that channel;
+ *  5. a new ticket.
+ * A matched closed ticket reopens within the reopen window, otherwise a follow-up ticket is
+ * created and linked. Solved tickets simply reopen.
+ */
+import type { MatchedBy, TicketStatus } from '../domain/model.js';
+
+export interface TicketFact {
+  id: string;
+  number: number;
+  status: TicketStatus;
+  closedAt: number | null;
+  /** The sender is the requester or a recorded participant of this ticket. */
+  senderIsParticipant: boolean;
+}
+
+export interface MatchFacts {
+  threading: 'email' | 'chat' | 'none';
+  senderIsAgent: boolean;
+  /** Tickets of stored messages referenced by the thread hints, most relevant first. */
+  referenced: TicketFact[];
+  /** Tickets proven by our signed tokens. */
+  signed: TicketFact[];
+  /** Tickets named by number in the subject or text (missing numbers are simply absent). */
+  numbered: TicketFact[];
+  /** Numbers typed that do not belong to any existing ticket. */
+  unknownNumbers: number[];
+  existingRequest?: TicketFact | undefined;
+  openOnChannel?: TicketFact | undefined;
+  now: number;
+  reopenWindowHours: number;
+}
+
+export type MatchDecision =
+  | { kind: 'append'; ticket: TicketFact; matchedBy: MatchedBy; reopen: boolean }
+  | { kind: 'new'; matchedBy: 'new_ticket' | 'follow_up'; followUpOf?: TicketFact; mentionedNumber?: number };
+
+function land(ticket: TicketFact, matchedBy: MatchedBy, facts: MatchFacts): MatchDecision {
+  if (ticket.status === 'closed') {
+    const windowMs = facts.reopenWindowHours * 3600_000;
+    const closedAt = ticket.closedAt ?? 0;
+    if (facts.now - closedAt <= windowMs) return { kind: 'append', ticket, matchedBy, reopen: true };
+    return { kind: 'new', matchedBy: 'follow_up', followUpOf: ticket };
+  }
+  return { kind: 'append', ticket, matchedBy, reopen: ticket.status === 'solved' };
+}
+
+export function decideMatch(facts: MatchFacts): MatchDecision {
+  const byRef = facts.referenced[0];
+  if (byRef) return land(byRef, 'thread_reference', facts);
+
+  const bySigned = facts.signed[0];
+  if (bySigned) return land(bySigned, 'signed_token', facts);
+
+  const allowed = facts.numbered.find((t) => facts.senderIsAgent || t.senderIsParticipant);
+  if (allowed) return land(allowed, 'ticket_number', facts);
+
+  if (facts.existingRequest && facts.existingRequest.status !== 'closed' && facts.existingRequest.status !== 'solved') {
+    return land(facts.existingRequest, 'existing_request', facts);
+  }
+
+  if (facts.threading === 'chat' && facts.openOnChannel) return land(facts.openOnChannel, 'open_ticket', facts);
+
+  const mentioned = facts.numbered[0]?.number ?? facts.unknownNumbers[0];
+  return mentioned !== undefined ? { kind: 'new', matchedBy: 'new_ticket', mentionedNumber: mentioned } : { kind: 'new', matchedBy: 'new_ticket' };
+}
