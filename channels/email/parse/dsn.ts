@@ -1,0 +1,237 @@
+/**
+ * Delivery reports: RFC 3464 `multipart/report; report-type=delivery-status` and the common
+ * non-standard bounces (qmail, Exim, Postfix without DSN). We read the raw message ourselves
+ * with a small, bounded MIME walker (depth and part count capped) because the fields we need
+ * (the per-recipient blocks and the returned headers) are exactly what a display-oriented
+ * parser flattens away.
+ *
+ * Contract: pure, never throws, linear in the input.
+ */
+
+export interface DsnRecipient {
+  address: string;
+  status?: string;
+  action?: string;
+  diagnostic?: string;
+}
+
+export interface DeliveryReport {
+  reportType?: string;
+  /** The Message-ID of the message the report is about, angle brackets stripped. */
+  originalMessageId?: string;
+  recipients: DsnRecipient[];
+  /** Not RFC 3464: recognised from the body text (qmail, Exim …). */
+  nonStandard?: string;
+}
+
+export interface MimePartLite {
+  headers: Map<string, string[]>;
+  contentType: string;
+  params: Record<string, string>;
+  /** Decoded body as a latin1/utf-8 string (reports are ASCII in practice). */
+  body: string;
+  children: MimePartLite[];
+}
+
+const MAX_DEPTH = 5;
+const MAX_PARTS = 64;
+
+/** Parses "Name: value" header lines (folded) into a lowercase map; returns the offset of the body. */
+export function parseHeaderBlock(text: string): { headers: Map<string, string[]>; bodyStart: number } {
+  const headers = new Map<string, string[]>();
+  let end = text.search(/\r?\n\r?\n/u);
+  let bodyStart: number;
+  if (end < 0) {
+    end = text.length;
+    bodyStart = text.length;
+  } else {
+    bodyStart = end + (text[end] === '\r' ? 2 : 1);
+    bodyStart += text[bodyStart] === '\r' ? 2 : 1;
+  }
+  const block = text.slice(0, end).replace(/\r?\n[ \t]+/gu, ' ');
+  for (const line of block.split(/\r?\n/u)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    if (!/^[\x21-\x39\x3b-\x7e]+$/u.test(name)) continue;
+    const value = line.slice(colon + 1).trim();
+    const list = headers.get(name);
+    if (list) list.push(value);
+    else headers.set(name, [value]);
+  }
+  return { headers, bodyStart };
+}
+
+/** "text/plain; charset=utf-8; name=\"a b\"" -> value + lowercase params. */
+export function parseStructured(value: string | undefined): { value: string; params: Record<string, string> } {
+  if (!value) return { value: '', params: {} };
+  const parts = value.split(';');
+  const params: Record<string, string> = {};
+  for (const p of parts.slice(1)) {
+    const eq = p.indexOf('=');
+    if (eq < 0) continue;
+    const k = p.slice(0, eq).trim().toLowerCase();
+    let v = p.slice(eq + 1).trim();
+    if (v.startsWith('"') && v.endsWith('"') && v.length >= 2) v = v.slice(1, -1);
+    params[k] = v;
+  }
+  return { value: (parts[0] ?? '').trim().toLowerCase(), params };
+}
+
+function decodeBody(body: string, encoding: string | undefined): string {
+  const enc = (encoding ?? '').trim().toLowerCase();
+  if (enc === 'base64') {
+    return Buffer.from(body.replace(/[^A-Za-z0-9+/=]/gu, ''), 'base64').toString('latin1');
+  }
+  if (enc === 'quoted-printable') {
+    return body.replace(/=\r?\n/gu, '').replace(/=([0-9A-Fa-f]{2})/gu, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  }
+  return body;
+}
+
+/** A bounded MIME walk over a message held as a latin1 string. */
+export function parseMimeLite(raw: string, depth = 0, budget = { parts: 0 }): MimePartLite {
+  const { headers, bodyStart } = parseHeaderBlock(raw);
+  const ct = parseStructured(headers.get('content-type')?.[0]);
+  const contentType = ct.value || 'text/plain';
+  const rawBody = raw.slice(bodyStart);
+  const part: MimePartLite = { headers, contentType, params: ct.params, body: '', children: [] };
+  budget.parts++;
+  if (depth >= MAX_DEPTH || budget.parts > MAX_PARTS) return part;
+  if (contentType.startsWith('multipart/') && ct.params.boundary) {
+    const delimiter = `--${ct.params.boundary}`;
+    let pos = rawBody.indexOf(delimiter);
+    while (pos >= 0 && budget.parts <= MAX_PARTS) {
+      const lineEnd = rawBody.indexOf('\n', pos);
+      if (lineEnd < 0) break;
+      if (rawBody.startsWith(`${delimiter}--`, pos)) break;
+      const next = rawBody.indexOf(`\n${delimiter}`, lineEnd);
+      const chunk = rawBody.slice(lineEnd + 1, next < 0 ? rawBody.length : next);
+      part.children.push(parseMimeLite(chunk.replace(/\r$/u, ''), depth + 1, budget));
+      if (next < 0) break;
+      pos = next + 1;
+    }
+    return part;
+  }
+  if (contentType === 'message/rfc822' || contentType === 'message/global') {
+    part.children.push(parseMimeLite(decodeBody(rawBody, headers.get('content-transfer-encoding')?.[0]), depth + 1, budget));
+    return part;
+  }
+  part.body = decodeBody(rawBody, headers.get('content-transfer-encoding')?.[0]);
+  return part;
+}
+
+function stripBrackets(id: string): string {
+  return id.trim().replace(/^<+|>+$/gu, '').trim();
+}
+
+/** Splits a message/delivery-status body into its field groups (per-message, then per-recipient). */
+export function parseDeliveryStatus(body: string): DsnRecipient[] {
+  const groups = body.replace(/\r\n?/gu, '\n').split(/\n[ \t]*\n/u);
+  const recipients: DsnRecipient[] = [];
+  for (const group of groups) {
+    const { headers } = parseHeaderBlock(`${group.trim()}\n\n`);
+    const rcpt = headers.get('final-recipient')?.[0] ?? headers.get('original-recipient')?.[0];
+    if (!rcpt) continue;
+    const address = rcpt.replace(/^[^;]*;/u, '').trim().replace(/^<|>$/gu, '').toLowerCase();
+    if (!address) continue;
+    const r: DsnRecipient = { address };
+    const action = headers.get('action')?.[0]?.trim().toLowerCase();
+    if (action) r.action = action.split(/\s/u)[0]!;
+    const status = headers.get('status')?.[0]?.trim();
+    if (status) r.status = status.split(/\s/u)[0]!;
+    const diag = headers.get('diagnostic-code')?.[0];
+    if (diag) r.diagnostic = diag.replace(/^[^;]*;\s*/u, '').trim().slice(0, 1000);
+    recipients.push(r);
+  }
+  return recipients;
+}
+
+function findMessageId(part: MimePartLite): string | undefined {
+  if (part.contentType === 'text/rfc822-headers') {
+    const { headers } = parseHeaderBlock(`${part.body.trim()}\n\n`);
+    const id = headers.get('message-id')?.[0];
+    if (id) return stripBrackets(id);
+  }
+  if (part.contentType === 'message/rfc822' || part.contentType === 'message/global') {
+    const inner = part.children[0];
+    const id = inner?.headers.get('message-id')?.[0];
+    if (id) return stripBrackets(id);
+  }
+  for (const c of part.children) {
+    const id = findMessageId(c);
+    if (id) return id;
+  }
+  return undefined;
+}
+
+function findPart(part: MimePartLite, type: string): MimePartLite | undefined {
+  if (part.contentType === type) return part;
+  for (const c of part.children) {
+    const found = findPart(c, type);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+const QMAIL_RE = /Hi\. This is the qmail-send program/u;
+const EXIM_RE = /(?:Mail delivery failed|This message was created automatically by mail delivery software)/u;
+const GENERIC_BOUNCE_RE =
+  /(?:The following addresses? had (?:permanent fatal|transient non-fatal) errors|Delivery to the following recipients? failed|I'm sorry to have to inform you that your message could not|could not be delivered to one or more of its\s+recipients|Your message (?:could not|wasn't|was not) (?:be )?delivered)/u;
+
+/** Recognises the common non-standard bounce bodies; returns recipients found (best effort). */
+export function parseNonStandardBounce(text: string): { kind: string; recipients: DsnRecipient[]; originalMessageId?: string } | undefined {
+  const body = text.replace(/\r\n?/gu, '\n').slice(0, 200_000);
+  let kind: string | undefined;
+  if (QMAIL_RE.test(body)) kind = 'qmail';
+  else if (EXIM_RE.test(body)) kind = 'exim';
+  else if (GENERIC_BOUNCE_RE.test(body)) kind = 'generic';
+  if (!kind) return undefined;
+  const recipients: DsnRecipient[] = [];
+  const seen = new Set<string>();
+  // Everything after the "copy of the message" marker is the returned message.
+  const copyAt = body.search(/^(?:-{2,}.*(?:copy of the message|Below this line|original message).*|Original message headers:.*)$/imu);
+  const report = copyAt >= 0 ? body.slice(0, copyAt) : body;
+  const returned = copyAt >= 0 ? body.slice(copyAt) : '';
+  const lines = report.split('\n');
+  for (let i = 0; i < lines.length && recipients.length < 50; i++) {
+    const line = lines[i]!;
+    // qmail: "<user@example.com>:" ; exim: "  user@example.com" (indented, alone on the line)
+    const m = /^[ \t]*<?([^\s<>@"]+@[^\s<>@"]+\.[A-Za-z0-9-]+)>?:?[ \t]*$/u.exec(line);
+    if (!m) continue;
+    const address = m[1]!.toLowerCase();
+    if (seen.has(address)) continue;
+    seen.add(address);
+    const diagLines: string[] = [];
+    for (let k = i + 1; k < lines.length && diagLines.length < 6; k++) {
+      const l = lines[k]!;
+      if (l.trim() === '' || /^[ \t]*<?[^\s<>@"]+@[^\s<>@"]+>?:?[ \t]*$/u.test(l)) break;
+      diagLines.push(l.trim());
+    }
+    const diagnostic = diagLines.join(' ').slice(0, 1000);
+    const r: DsnRecipient = { address, action: 'failed' };
+    const status = /\b([245]\.\d{1,3}\.\d{1,3})\b/u.exec(diagnostic)?.[1];
+    if (status) r.status = status;
+    if (diagnostic) r.diagnostic = diagnostic;
+    recipients.push(r);
+  }
+  const idMatch = /^Message-ID:[ \t]*(<[^>\n]+>|\S+)/imu.exec(returned);
+  const result: { kind: string; recipients: DsnRecipient[]; originalMessageId?: string } = { kind, recipients };
+  if (idMatch) result.originalMessageId = stripBrackets(idMatch[1]!);
+  return result;
+}
+
+/** Reads a report out of a raw message; undefined when it is not a report. */
+export function parseDeliveryReport(raw: Buffer | string): DeliveryReport | undefined {
+  const text = typeof raw === 'string' ? raw : raw.toString('latin1');
+  const root = parseMimeLite(text);
+  if (root.contentType !== 'multipart/report') return undefined;
+  const report: DeliveryReport = { recipients: [] };
+  const reportType = root.params['report-type']?.toLowerCase();
+  if (reportType) report.reportType = reportType;
+  const status = findPart(root, 'message/delivery-status') ?? findPart(root, 'message/global-delivery-status');
+  if (status) report.recipients = parseDeliveryStatus(status.body);
+  const id = findMessageId(root);
+  if (id) report.originalMessageId = id;
+  return report;
+}

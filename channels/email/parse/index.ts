@@ -1,0 +1,382 @@
+/**
+ * Raw RFC 5322 bytes -> the normalized inbound message the core ingests, plus what the email
+ * channel needs to decide around it (classification, delivery report, loop signals, threading
+ * headers). Pure apart from streaming attachments into `options.blobs`; no network.
+ *
+ * Contract:
+ * - never loses a message: a body mailparser rejects becomes a visible placeholder
+ *   (`parseError` set, headers best effort); an attachment over `maxAttachmentBytes` is
+ *   dropped and named in a note, the rest of the message is kept;
+ * - blob store failures (disk full …) propagate, so the caller retries instead of storing a
+ *   message without its files;
+ * - `externalId` is stable across redeliveries: the Message-ID, or a sha256 of the raw bytes.
+ */
+import { createHash } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import type { BlobStore } from '../../../src/channel/contract.js';
+import type { AttachmentRef, InboundMessageInput } from '../../../src/domain/envelope.js';
+import type { Classification } from '../../../src/domain/model.js';
+import { classifyEmail } from './classify.js';
+import { parseDeliveryReport, parseHeaderBlock, parseNonStandardBounce, type DsnRecipient } from './dsn.js';
+import { splitHtmlReply } from './html-reply.js';
+import { htmlToText } from './html-to-text.js';
+import { createMailparserMimeParser, type MimeAddress, type MimeMessage, type MimeParser } from './mailparser-adapter.js';
+import { stripReply } from './strip-reply.js';
+
+export { stripReply } from './strip-reply.js';
+export type { StripReplyOptions, StripReplyResult } from './strip-reply.js';
+export { htmlToText } from './html-to-text.js';
+export { classifyEmail } from './classify.js';
+export type { ClassifyInput, ClassifyResult } from './classify.js';
+export { parseDeliveryReport, parseNonStandardBounce } from './dsn.js';
+export type { MimeParser, MimeMessage, MimeAttachment } from './mailparser-adapter.js';
+export { createMailparserMimeParser } from './mailparser-adapter.js';
+
+export interface ParseEmailOptions {
+  /** Attachments are streamed here (ctx.blobs). */
+  blobs: BlobStore;
+  maxAttachmentBytes: number;
+  /** Our own addresses (loop protection: mail from them is flagged fromSelf). */
+  supportAddresses: string[];
+  /** Verifies one of our own signed Message-IDs; returns the ticket number or undefined. */
+  verifyMessageId?: (messageId: string) => number | undefined;
+  /** Injected MIME parser (defaults to the mailparser adapter). */
+  mimeParser?: MimeParser;
+}
+
+export interface ParsedBounce {
+  originalMessageId?: string;
+  recipients: Array<{ address: string; status?: string; action?: string; diagnostic?: string }>;
+}
+
+export interface ParsedEmail {
+  /** Ready for ctx.ingest. */
+  message: InboundMessageInput;
+  classification: Classification;
+  bounce?: ParsedBounce;
+  /** Loop-protection signals. */
+  loop: { fromSelf: boolean; ourMessageId: boolean; xLoop: boolean };
+  headers: { messageId?: string; inReplyTo?: string; references: string[]; autoSubmitted?: string; precedence?: string };
+}
+
+const MAX_REFERENCES = 50;
+const MAX_TEXT = 5_000_000;
+const MAX_HTML = 10_000_000;
+
+const defaultParser = createMailparserMimeParser();
+
+function stripBrackets(id: string): string {
+  return id.trim().replace(/^<+|>+$/gu, '').trim();
+}
+
+function syntheticId(raw: Buffer): string {
+  return `sha256-${createHash('sha256').update(raw).digest('hex')}@ponte.invalid`;
+}
+
+/** Normalizes an address for comparisons: lower-case, "+tag" removed from the local part. */
+function baseAddress(address: string): string {
+  const lower = address.trim().toLowerCase();
+  const at = lower.lastIndexOf('@');
+  if (at < 0) return lower;
+  const local = lower.slice(0, at).split('+')[0];
+  return `${local}${lower.slice(at)}`;
+}
+
+function toAddress(a: MimeAddress): { kind: 'email'; address: string; displayName?: string } {
+  const out: { kind: 'email'; address: string; displayName?: string } = { kind: 'email', address: a.address.trim().toLowerCase().slice(0, 320) };
+  const name = a.name.trim();
+  if (name && name.toLowerCase() !== out.address) out.displayName = name.slice(0, 200);
+  return out;
+}
+
+/** In-Reply-To first, then References newest-first; brackets stripped, deduplicated, capped. */
+export function threadReferences(inReplyTo: string | undefined, references: string[]): string[] {
+  const ids: string[] = [];
+  const seen = new Set<string>();
+  const add = (raw: string): void => {
+    const id = stripBrackets(raw);
+    if (!id || id.length > 998 || seen.has(id) || ids.length >= MAX_REFERENCES) return;
+    seen.add(id);
+    ids.push(id);
+  };
+  for (const m of (inReplyTo ?? '').match(/<[^<>]+>/gu) ?? (inReplyTo ? [inReplyTo] : [])) add(m);
+  for (let i = references.length - 1; i >= 0; i--) add(references[i]!);
+  return ids;
+}
+
+function headerValue(headers: Map<string, string[]>, name: string): string | undefined {
+  return headers.get(name)?.[0]?.trim() || undefined;
+}
+
+interface ReplySplit {
+  reply: string;
+  quoted: string;
+}
+
+/** Reply extraction: the html markers first, the text rules as the fallback; never empty when text exists. */
+export function extractReply(text: string, html: string | undefined, sender: string | undefined): ReplySplit {
+  const opts = sender ? { sender } : {};
+  if (html) {
+    const split = splitHtmlReply(html);
+    if (split) {
+      const above = stripReply(split.above, opts);
+      if (above.reply.trim()) {
+        const quoted = [above.quoted, split.quoted].filter((s) => s.trim()).join('\n\n');
+        return { reply: above.reply, quoted };
+      }
+    }
+  }
+  const base = text || (html ? htmlToText(html) : '');
+  const stripped = stripReply(base, opts);
+  if (stripped.reply.trim()) return { reply: stripped.reply, quoted: stripped.quoted };
+  return { reply: base.trim(), quoted: '' };
+}
+
+class BlobFailure extends Error {
+  constructor(readonly cause: unknown) {
+    super('blob store failure');
+  }
+}
+
+function isTooLarge(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'blob_too_large';
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${Math.round((n / (1024 * 1024)) * 10) / 10} MB`;
+  if (n >= 1024) return `${Math.round(n / 1024)} KB`;
+  return `${n} bytes`;
+}
+
+const EXT: Record<string, string> = {
+  'image/png': 'png', 'image/jpeg': 'jpg', 'image/gif': 'gif', 'image/webp': 'webp', 'application/pdf': 'pdf',
+  'text/plain': 'txt', 'text/html': 'html', 'message/rfc822': 'eml', 'message/delivery-status': 'txt', 'text/rfc822-headers': 'txt',
+};
+
+export async function parseEmail(raw: Buffer, options: ParseEmailOptions): Promise<ParsedEmail> {
+  const parser = options.mimeParser ?? defaultParser;
+  const attachments: AttachmentRef[] = [];
+  const notes: string[] = [];
+  let mime: MimeMessage;
+  try {
+    mime = await parser.parse(raw, async (att) => {
+      const index = attachments.length + notes.length + 1;
+      const filename = (att.filename?.trim() || `${att.inline ? 'image' : 'attachment'}-${index}.${EXT[att.contentType] ?? 'bin'}`).slice(0, 255);
+      const pass = new PassThrough();
+      att.content.pipe(pass);
+      try {
+        const put = await options.blobs.put(pass, { maxBytes: options.maxAttachmentBytes });
+        const ref: AttachmentRef = { blobKey: put.key, filename, contentType: att.contentType.slice(0, 255), size: put.size };
+        if (att.contentId) ref.contentId = att.contentId.slice(0, 255);
+        if (att.inline) ref.inline = true;
+        attachments.push(ref);
+      } catch (err) {
+        att.content.unpipe(pass);
+        att.content.resume();
+        if (isTooLarge(err)) {
+          notes.push(`Attachment "${filename}" (${att.contentType}) was not kept: larger than ${formatBytes(options.maxAttachmentBytes)}.`);
+          return;
+        }
+        throw new BlobFailure(err);
+      }
+    });
+  } catch (err) {
+    if (err instanceof BlobFailure) throw err.cause;
+    const reason = err instanceof Error ? err.message : String(err);
+    return placeholderResult(raw, `could not parse the message: ${reason}`, options);
+  }
+
+  const headers = mime.headers;
+  const fromAddr = mime.from[0] ?? fallbackFrom(headers);
+  const from = toAddress(fromAddr);
+  const messageId = mime.messageId ? stripBrackets(mime.messageId) : undefined;
+  const externalId = (messageId && messageId.length <= 998 ? messageId : undefined) ?? syntheticId(raw);
+  const references = threadReferences(mime.inReplyTo, mime.references);
+  const signed = new Set<number>();
+  if (options.verifyMessageId) {
+    for (const id of references) {
+      const n = safeVerify(options.verifyMessageId, id);
+      if (n !== undefined && Number.isInteger(n) && n > 0 && signed.size < 20) signed.add(n);
+    }
+  }
+
+  let text = mime.text ?? '';
+  if (!text && mime.html) text = htmlToText(mime.html);
+  const senderHeader = fromAddr.name ? `${fromAddr.name} <${fromAddr.address}>` : fromAddr.address;
+  const split = extractReply(text, mime.html, senderHeader);
+  let replyText = split.reply || text;
+  if (notes.length) {
+    const noteText = notes.join('\n');
+    text = text ? `${text}\n\n${noteText}` : noteText;
+    replyText = replyText ? `${replyText}\n\n${noteText}` : noteText;
+  }
+
+  // Reports and bounces.
+  const report = mime.contentType === 'multipart/report' ? parseDeliveryReport(raw) : undefined;
+  const nonStandard = report ? undefined : parseNonStandardBounce(text);
+  const classified = classifyEmail({
+    headers,
+    from: from.address,
+    contentType: mime.contentType,
+    reportType: report?.reportType,
+    dsnActions: report?.recipients.map((r) => r.action ?? '').filter(Boolean),
+    bodyLooksLikeBounce: Boolean(nonStandard),
+    subject: mime.subject,
+  });
+  let bounce: ParsedBounce | undefined;
+  if (classified.classification === 'bounce') {
+    const recipients: DsnRecipient[] = report
+      ? report.recipients.filter((r) => !r.action || !['delivered', 'relayed', 'expanded'].includes(r.action))
+      : (nonStandard?.recipients ?? []);
+    bounce = { recipients };
+    const original = report?.originalMessageId ?? nonStandard?.originalMessageId;
+    if (original) bounce.originalMessageId = original;
+  }
+
+  // Loop signals.
+  const ours = new Set(options.supportAddresses.map(baseAddress));
+  const fromSelf = ours.has(baseAddress(from.address));
+  const ourMessageId = messageId !== undefined && options.verifyMessageId !== undefined && safeVerify(options.verifyMessageId, messageId) !== undefined;
+  const xLoopValues = headers.get('x-loop') ?? [];
+  const xLoop = xLoopValues.some((v) => {
+    const lower = v.toLowerCase();
+    return [...ours].some((a) => lower.includes(a)) || options.supportAddresses.some((a) => lower.includes(a.toLowerCase()));
+  });
+
+  const autoSubmitted = headerValue(headers, 'auto-submitted');
+  const precedence = headerValue(headers, 'precedence');
+  const metadata: Record<string, unknown> = {};
+  if (messageId) metadata.messageId = messageId;
+  if (classified.reason) metadata.classificationReason = classified.reason;
+  if (bounce) metadata.bounce = bounce;
+  if (notes.length) metadata.attachmentNotes = notes;
+  if (fromSelf || ourMessageId || xLoop) metadata.loop = { fromSelf, ourMessageId, xLoop };
+
+  const message: InboundMessageInput = {
+    externalId,
+    from,
+    to: mime.to.slice(0, 200).map(toAddress),
+    cc: mime.cc.slice(0, 200).map(toAddress),
+    text: text.slice(0, MAX_TEXT),
+    replyText: replyText.slice(0, MAX_TEXT),
+    attachments: attachments.slice(0, 500),
+    threadHints: { references: references.slice(0, 200), signedTicketNumbers: [...signed] },
+    classification: classified.classification,
+    metadata,
+  };
+  if (split.quoted) message.quotedText = split.quoted.slice(0, MAX_TEXT);
+  if (mime.html) message.html = mime.html.slice(0, MAX_HTML);
+  if (mime.subject !== undefined) message.subject = mime.subject.slice(0, 2000);
+  if (mime.date && Number.isFinite(mime.date.getTime()) && mime.date.getTime() >= 0) message.sentAt = mime.date.getTime();
+
+  const headerInfo: ParsedEmail['headers'] = { references };
+  if (messageId) headerInfo.messageId = messageId;
+  if (mime.inReplyTo) headerInfo.inReplyTo = stripBrackets(mime.inReplyTo);
+  if (autoSubmitted) headerInfo.autoSubmitted = autoSubmitted;
+  if (precedence) headerInfo.precedence = precedence;
+
+  const result: ParsedEmail = {
+    message,
+    classification: classified.classification,
+    loop: { fromSelf, ourMessageId, xLoop },
+    headers: headerInfo,
+  };
+  if (bounce) result.bounce = bounce;
+  return result;
+}
+
+function safeVerify(verify: (id: string) => number | undefined, id: string): number | undefined {
+  try {
+    return verify(id);
+  } catch {
+    return undefined;
+  }
+}
+
+function fallbackFrom(headers: Map<string, string[]>): MimeAddress {
+  for (const name of ['sender', 'return-path', 'reply-to']) {
+    const m = /[^\s<>"]+@[^\s<>"]+/u.exec(headerValue(headers, name) ?? '');
+    if (m) return { address: m[0], name: '' };
+  }
+  return { address: 'unknown@unknown.invalid', name: '' };
+}
+
+/** RFC 2047 encoded words, best effort (placeholders only; the real parser decodes properly). */
+function decodeWords(value: string): string {
+  return value.replace(/=\?([^?]+)\?([bBqQ])\?([^?]*)\?=/gu, (whole, charset: string, enc: string, data: string) => {
+    try {
+      const bytes = enc.toUpperCase() === 'B'
+        ? Buffer.from(data, 'base64')
+        : Buffer.from(data.replace(/_/gu, ' ').replace(/=([0-9A-Fa-f]{2})/gu, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+      const cs = charset.toLowerCase().split('*')[0];
+      if (cs === 'utf-8' || cs === 'utf8') return bytes.toString('utf8');
+      if (cs === 'iso-8859-1' || cs === 'latin1' || cs === 'us-ascii' || cs === 'windows-1252') return bytes.toString('latin1');
+      return bytes.toString('utf8');
+    } catch {
+      return whole;
+    }
+  });
+}
+
+/**
+ * A visible placeholder for a message that could not be parsed (or is over the size limit):
+ * headers best effort, `parseError` set, the start of the raw text shown. Never throws.
+ */
+export function unparseableEmail(raw: Buffer, reason: string, fallbackId: string): InboundMessageInput {
+  let headers = new Map<string, string[]>();
+  let bodyStart = 0;
+  let head = '';
+  try {
+    head = raw.subarray(0, 256 * 1024).toString('latin1');
+    ({ headers, bodyStart } = parseHeaderBlock(head));
+  } catch {
+    // keep the empty defaults
+  }
+  const get = (name: string): string | undefined => {
+    const v = headers.get(name)?.[0];
+    return v ? decodeWords(v).trim() : undefined;
+  };
+  const fromHeader = get('from') ?? '';
+  const addr = /[^\s<>"',;:]+@[^\s<>"',;:]+/u.exec(fromHeader)?.[0]?.toLowerCase() ?? 'unknown@unknown.invalid';
+  const name = fromHeader.replace(/<[^>]*>/gu, '').replace(/["']/gu, '').trim();
+  const messageId = get('message-id');
+  const externalId = (messageId ? stripBrackets(messageId) : '') || fallbackId || syntheticId(raw);
+  let preview = '';
+  try {
+    preview = Buffer.from(head.slice(bodyStart, bodyStart + 64 * 1024), 'latin1').toString('utf8');
+  } catch {
+    preview = '';
+  }
+  const note = `[This message could not be processed (${reason}). The original is kept; its first part is shown below.]`;
+  const text = preview.trim() ? `${note}\n\n${preview}` : note;
+  const from: InboundMessageInput['from'] = { kind: 'email', address: addr.slice(0, 320) };
+  if (name && !name.includes('@')) from.displayName = name.slice(0, 200);
+  const message: InboundMessageInput = {
+    externalId: externalId.slice(0, 998),
+    from,
+    text,
+    replyText: text,
+    parseError: reason.slice(0, 2000),
+    metadata: {},
+  };
+  const subject = get('subject');
+  if (subject !== undefined) message.subject = subject.slice(0, 2000);
+  const date = get('date');
+  const time = date ? Date.parse(date) : NaN;
+  if (Number.isFinite(time) && time >= 0) message.sentAt = time;
+  const inReplyTo = get('in-reply-to');
+  const refs = (get('references') ?? '').match(/<[^<>]+>/gu) ?? [];
+  const references = threadReferences(inReplyTo, refs);
+  if (references.length) message.threadHints = { references, signedTicketNumbers: [] };
+  return message;
+}
+
+function placeholderResult(raw: Buffer, reason: string, options: ParseEmailOptions): ParsedEmail {
+  const message = unparseableEmail(raw, reason, syntheticId(raw));
+  const ours = new Set(options.supportAddresses.map(baseAddress));
+  const fromSelf = ours.has(baseAddress(message.from.address));
+  const references = message.threadHints?.references ?? [];
+  const headers: ParsedEmail['headers'] = { references };
+  if (!message.externalId.startsWith('sha256-')) headers.messageId = message.externalId;
+  return { message, classification: 'customer', loop: { fromSelf, ourMessageId: false, xLoop: false }, headers };
+}

@@ -1,0 +1,386 @@
+/**
+ * Splits a plain-text email body into the new reply, the quoted history and the signature.
+ *
+ * Contract: pure, never throws, linear in the input (every regex below is applied to one line
+ * or to a join of at most three lines capped in length, and none has nested quantifiers), so a
+ * hostile body cannot stall ingest. The rules are general client conventions, not fixes for
+ * single messages:
+ * - a reply header ("On … wrote:", "Em … escreveu:", "El … escribió:" and 12 more languages,
+ *   possibly split over up to three lines), an Outlook separator ("-----Original Message-----",
+ *   "________" + header block) or an Outlook "From:/Sent:" header block starts the quoted part
+ *   when new text does not follow;
+ * - `>` quote blocks at the end are quoted; quote blocks followed by new text (inline answers)
+ *   stay visible, so an agent sees the question the customer answered;
+ * - a "-- " delimiter, a mailing-list "____" footer or a device line ("Sent from my iPhone",
+ *   "Enviado do meu iPhone") starts the signature.
+ */
+
+export interface StripReplyOptions {
+  /** The From header ("Jim Smith <jim@example.com>"), for sign-offs with the sender's name. */
+  sender?: string;
+}
+
+export interface StripReplyResult {
+  reply: string;
+  quoted: string;
+  signature?: string;
+}
+
+const MAX_HEADER_CHARS = 400;
+
+const HEADER_TERMINATORS = [
+  'wrote',
+  'writes',
+  'escreveu',
+  'escribió',
+  'escribio',
+  'a écrit',
+  'a ecrit',
+  'schrieb',
+  'geschrieben',
+  'ha scritto',
+  'scritto',
+  'scrisse',
+  'schreef',
+  'skrev',
+  'skrev følgende',
+  'kirjoitti',
+  'napisał',
+  'napisał\\(a\\)',
+  'napisała',
+  'написал',
+  'написала',
+  'написал\\(а\\)',
+  'пишет',
+  'írta',
+  'napsal',
+  'napsal\\(a\\)',
+  'yazdı',
+  'escrigué',
+  'va escriure',
+];
+
+/** The joined header ends with a verb of writing and a colon (the name may follow in nl/fi). */
+const TERMINATOR_END_RE = new RegExp(`(?:^|[\\s>)"'])(?:${HEADER_TERMINATORS.join('|')})\\s?:\\s*$`, 'iu');
+/** Dutch and some clients put the name after the verb: "Op … schreef Name <a@b>:". */
+const TERMINATOR_INSIDE_RE = new RegExp(`(?:^|\\s)(?:${HEADER_TERMINATORS.join('|')})\\s`, 'iu');
+/** Typical first words of a reply header. */
+const STARTER_RE =
+  /^(?:on|em|el|le|am|il|op|den|d\.|dne|på|w dniu|dnia|в|вс|пн|вт|ср|чт|пт|сб|la|tanggal|στις|el día|a|no dia|ngày|at|le jeu|den \d)\b/iu;
+const EMAIL_RE = /[^\s<>()"',;:[\]]+@[^\s<>()"',;:[\]]+\.[^\s<>()"',;:[\]]+/u;
+const EMAIL_COLON_END_RE = /(?:[<([]\s*(?:mailto:)?[^\s<>()[\]]+@[^\s<>()[\]]+\s*[>)\]]|[^\s<>()]+@[^\s<>()]+)\s*:\s*$/u;
+const DIGIT_RE = /\d/u;
+/** "30.09.2017, 18.30, …", "2017-11-24 16:32 …", "ср, 30 апр. 2025 …" */
+const DATE_START_RE = /^(?:\d|\p{L}{1,4}\.?,\s)/u;
+
+const QUOTE_RE = /^[ \t]*>/u;
+
+const FROM_KEYS = [
+  'from',
+  'de',
+  'von',
+  'van',
+  'fra',
+  'från',
+  'da',
+  'od',
+  'от',
+  'lähettäjä',
+  'feladó',
+  'kimden',
+  'mittente',
+  'remitente',
+  'afzender',
+  'avsändare',
+];
+const OTHER_KEYS = [
+  'sent',
+  'date',
+  'to',
+  'subject',
+  'cc',
+  'reply-to',
+  'enviado',
+  'enviada',
+  'enviado el',
+  'data',
+  'para',
+  'assunto',
+  'envoyé',
+  'envoyé le',
+  'date d\'envoi',
+  'à',
+  'a',
+  'objet',
+  'gesendet',
+  'datum',
+  'an',
+  'betreff',
+  'verzonden',
+  'aan',
+  'onderwerp',
+  'sendt',
+  'dato',
+  'til',
+  'emne',
+  'skickat',
+  'till',
+  'ämne',
+  'inviato',
+  'oggetto',
+  'wysłano',
+  'temat',
+  'do',
+  'отправлено',
+  'кому',
+  'тема',
+  'дата',
+  'lähetetty',
+  'vastaanottaja',
+  'aihe',
+  'päivämäärä',
+  'elküldve',
+  'címzett',
+  'tárgy',
+  'fecha',
+  'asunto',
+];
+const KEY_LINE = (keys: string[]): RegExp =>
+  new RegExp(`^[ \\t]*[*_]{0,2}(?:${keys.join('|')})[*_]{0,2}[ \\t]*:`, 'iu');
+const FROM_LINE_RE = KEY_LINE(FROM_KEYS);
+const OTHER_LINE_RE = KEY_LINE(OTHER_KEYS);
+
+const SEPARATOR_PHRASES = [
+  'original message',
+  'original',
+  'mensagem original',
+  'mensaje original',
+  'message d\'origine',
+  'message original',
+  'ursprüngliche nachricht',
+  'originalnachricht',
+  'oorspronkelijk bericht',
+  'origineel bericht',
+  'oprindelig besked',
+  'oprindelig meddelelse',
+  'opprinnelig melding',
+  'ursprungligt meddelande',
+  'messaggio originale',
+  'alkuperäinen viesti',
+  'wiadomość oryginalna',
+  'oryginalna wiadomość',
+  'исходное сообщение',
+  'пересылаемое сообщение',
+  'forwarded message',
+  'mensagem encaminhada',
+  'mensaje reenviado',
+  'message transféré',
+  'weitergeleitete nachricht',
+  'messaggio inoltrato',
+  'doorgestuurd bericht',
+  'videresendt meddelelse',
+  'videresendt melding',
+  'vidarebefordrat meddelande',
+  'reply message',
+];
+const SEPARATOR_RE = new RegExp(`^[ \\t]*-{2,}[ \\t]*(?:${SEPARATOR_PHRASES.join('|')})[ \\t]*-{2,}[ \\t]*$`, 'iu');
+const GENERIC_SEPARATOR_RE = /^[ \t]*-{3,}[ \t]*[\p{L}' ]{4,40}[ \t]*-{3,}[ \t]*$/u;
+const UNDERSCORE_RE = /^[ \t]*_{2,}[ \t]*$/u;
+const SIG_DELIMITER_RE = /^[ \t]*--[ \t]*$/u;
+/** "-Abhishek Kona": a dash glued to a capitalised name, alone on a line. */
+const DASH_NAME_RE = /^-[\p{Lu}][\p{L}.]*(?: [\p{Lu}][\p{L}.]*){0,3}[ \t]*$/u;
+
+const DEVICE_START_RE =
+  /^[ \t]*(?:sent from|sent with|sent via|sent using|get outlook for|enviado do|enviado desde|enviado de|enviada do|enviado a partir|envoyé de|envoyé depuis|envoyé à partir de|envoyé avec|gesendet von|gesendet mit|gesendet vom|inviato da|inviato dal|verzonden met|verzonden vanaf|verstuurd vanaf|sendt fra|skickat från|lähetetty|wysłane z|wysłano z|отправлено с|отправлено из)\s/iu;
+
+type Kind = 'blank' | 'quote' | 'text';
+
+function kindOf(line: string): Kind {
+  if (line.trim() === '') return 'blank';
+  return QUOTE_RE.test(line) ? 'quote' : 'text';
+}
+
+/** A device line: the known opening and at most eight short words, no sentence punctuation. */
+export function isDeviceLine(line: string): boolean {
+  if (line.length > 160 || !DEVICE_START_RE.test(line)) return false;
+  const rest = line
+    .replace(/<[^<>\s]*>/gu, ' ')
+    .replace(/\(?https?:\/\/\S*\)?/giu, ' ')
+    .trim();
+  if (/[,;!?]|\.\s/u.test(rest)) return false;
+  return rest.split(/\s+/u).length <= 9;
+}
+
+/** Joins up to `count` lines starting at `i` (skipping none), capped, for header matching. */
+function joinLines(lines: string[], i: number, count: number): string | undefined {
+  const parts: string[] = [];
+  for (let k = i; k < i + count; k++) {
+    const l = lines[k];
+    if (l === undefined || l.trim() === '' || QUOTE_RE.test(l)) return undefined;
+    parts.push(l.trim());
+  }
+  const joined = parts.join(' ').replace(/<\s+/gu, '<').replace(/\(\s+/gu, '(');
+  return joined.length > MAX_HEADER_CHARS ? undefined : joined;
+}
+
+/** Recognizes a reply header made of `text` (one to three joined lines). */
+function isReplyHeader(text: string, followedByQuote: boolean): boolean {
+  if (!text.endsWith(':')) {
+    // A truncated header directly above the quote ("… <a@b.example> wro").
+    return followedByQuote && STARTER_RE.test(text) && EMAIL_RE.test(text) && DIGIT_RE.test(text);
+  }
+  if (TERMINATOR_END_RE.test(text)) return STARTER_RE.test(text) || DIGIT_RE.test(text) || EMAIL_RE.test(text) || followedByQuote;
+  if (EMAIL_COLON_END_RE.test(text)) {
+    if (TERMINATOR_INSIDE_RE.test(text)) return true;
+    return DATE_START_RE.test(text) || (STARTER_RE.test(text) && DIGIT_RE.test(text)) || followedByQuote;
+  }
+  return false;
+}
+
+function nextNonBlank(lines: string[], i: number): number {
+  let k = i;
+  while (k < lines.length && lines[k]!.trim() === '') k++;
+  return k;
+}
+
+/** Number of lines (1–3) of a reply header starting at line i, or 0. */
+function replyHeaderAt(lines: string[], i: number): number {
+  for (let n = 1; n <= 3; n++) {
+    const joined = joinLines(lines, i, n);
+    if (joined === undefined) return 0;
+    const after = nextNonBlank(lines, i + n);
+    const followedByQuote = after < lines.length && QUOTE_RE.test(lines[after]!) && after - (i + n) <= 1;
+    if (isReplyHeader(joined, followedByQuote)) return n;
+    // Only continue joining when the line cannot be a complete sentence on its own.
+    if (n === 1 && joined.length > 240) return 0;
+  }
+  return 0;
+}
+
+/** An Outlook-style header block: a From line and another header key within the next lines. */
+function headerBlockAt(lines: string[], i: number): boolean {
+  if (!FROM_LINE_RE.test(lines[i]!)) return false;
+  for (let k = i + 1; k < Math.min(lines.length, i + 5); k++) {
+    const l = lines[k]!;
+    if (OTHER_LINE_RE.test(l)) return true;
+  }
+  return false;
+}
+
+function separatorAt(lines: string[], i: number): boolean {
+  const l = lines[i]!;
+  if (l.length > 120) return false;
+  if (SEPARATOR_RE.test(l)) return true;
+  if (GENERIC_SEPARATOR_RE.test(l) || UNDERSCORE_RE.test(l) || /^[ \t]*-{5,}[ \t]*$/u.test(l)) {
+    const next = nextNonBlank(lines, i + 1);
+    return next < lines.length && next - i <= 2 && (FROM_LINE_RE.test(lines[next]!) || OTHER_LINE_RE.test(lines[next]!));
+  }
+  return false;
+}
+
+function trimBlankLines(lines: string[]): string {
+  let a = 0;
+  let b = lines.length;
+  while (a < b && lines[a]!.trim() === '') a++;
+  while (b > a && lines[b - 1]!.trim() === '') b--;
+  return lines.slice(a, b).join('\n');
+}
+
+function senderNames(sender: string | undefined): string[] {
+  if (!sender) return [];
+  const name = sender.replace(/<[^>]*>/gu, '').replace(/["']/gu, '').trim();
+  const names: string[] = [];
+  if (name && !name.includes('@')) {
+    // "Smith, Shelly" -> "Shelly Smith"
+    const parts = name.includes(',') ? name.split(',').map((s) => s.trim()).reverse() : [name];
+    const full = parts.join(' ').replace(/\s+/gu, ' ');
+    names.push(full);
+    const first = full.split(' ')[0];
+    if (first && first.length >= 2) names.push(first);
+  }
+  return names;
+}
+
+export function stripReply(input: string, options: StripReplyOptions = {}): StripReplyResult {
+  const text = input.replace(/\r\n?/gu, '\n');
+  const lines = text.split('\n');
+  const kinds = lines.map(kindOf);
+  const n = lines.length;
+
+  // 1. Hard cut: the first reply header followed by unquoted text, separator or header block.
+  //    Quote blocks (with the header right above them) are collected on the way.
+  const inQuoteBlock = new Array<boolean>(n).fill(false);
+  let cut = n;
+  for (let i = 0; i < n; i++) {
+    const kind = kinds[i]!;
+    if (kind === 'quote') {
+      inQuoteBlock[i] = true;
+      continue;
+    }
+    if (kind === 'blank') continue;
+    const line = lines[i]!;
+    if (separatorAt(lines, i) || headerBlockAt(lines, i)) {
+      cut = i;
+      break;
+    }
+    const headerLines = replyHeaderAt(lines, i);
+    if (headerLines > 0) {
+      const after = nextNonBlank(lines, i + headerLines);
+      if (after < n && kinds[after] === 'quote') {
+        for (let k = i; k < after; k++) inQuoteBlock[k] = true;
+        i = after - 1;
+        continue;
+      }
+      cut = i;
+      break;
+    }
+    if (isDeviceLine(line)) {
+      cut = i;
+      break;
+    }
+  }
+
+  // 2. The visible part ends at the last line of new text before the cut.
+  let lastContent = -1;
+  for (let i = 0; i < cut; i++) if (kinds[i] === 'text' && !inQuoteBlock[i]) lastContent = i;
+  let end = lastContent + 1;
+
+  // 3. Signature inside the visible part.
+  let sigStart = -1;
+  let seenContent = false;
+  for (let i = 0; i < end; i++) {
+    const line = lines[i]!;
+    if (kinds[i] === 'text' && !inQuoteBlock[i]) {
+      if (seenContent && (SIG_DELIMITER_RE.test(line) || UNDERSCORE_RE.test(line))) {
+        sigStart = i;
+        break;
+      }
+      if (!SIG_DELIMITER_RE.test(line)) seenContent = true;
+    }
+  }
+  if (sigStart < 0 && end > 0) {
+    // A dash-name or the sender's own name closing the message, after a blank line.
+    const names = senderNames(options.sender);
+    const last = lines[end - 1]!.trim();
+    const prevBlank = end >= 2 && kinds[end - 2] === 'blank';
+    if (prevBlank && (DASH_NAME_RE.test(last) || (last.length <= 40 && names.some((nm) => last === nm || last === `-${nm}` || last === `- ${nm}`)))) {
+      let before = end - 2;
+      while (before >= 0 && kinds[before] === 'blank') before--;
+      if (before >= 0) sigStart = end - 1;
+    }
+  }
+
+  const replyEnd = sigStart >= 0 ? sigStart : end;
+  const reply = trimBlankLines(lines.slice(0, replyEnd));
+  const signature = sigStart >= 0 ? trimBlankLines(lines.slice(sigStart, end)) : undefined;
+  const quoted = trimBlankLines(lines.slice(end));
+  const result: StripReplyResult = { reply, quoted };
+  if (signature) result.signature = signature;
+  return result;
+}
+
+/** True when text begins like a quoted message's header block ("From: …", "De : …", "От: …"). */
+export function startsWithHeaderKey(text: string): boolean {
+  const head = text.trimStart().slice(0, 200);
+  return FROM_LINE_RE.test(head) || OTHER_LINE_RE.test(head);
+}
