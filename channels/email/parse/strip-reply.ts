@@ -71,7 +71,7 @@ const EMAIL_RE = /[^\s<>()"',;:[\]]+@[^\s<>()"',;:[\]]+\.[^\s<>()"',;:[\]]+/u;
 const EMAIL_COLON_END_RE = /(?:[<([]\s*(?:mailto:)?[^\s<>()[\]]+@[^\s<>()[\]]+\s*[>)\]]|[^\s<>()]+@[^\s<>()]+)\s*:\s*$/u;
 const DIGIT_RE = /\d/u;
 /** "30.09.2017, 18.30, …", "2017-11-24 16:32 …", "ср, 30 апр. 2025 …" */
-const DATE_START_RE = /^(?:\d|\p{L}{1,4}\.?,\s)/u;
+const DATE_START_RE = /^(?:\d|\p{L}{1,4}\.?,?\s+\d|\p{L}{1,4}\.?,\s|\p{L}{5,12},\s*\d)/u;
 
 const QUOTE_RE = /^[ \t]*>/u;
 
@@ -211,28 +211,47 @@ export function isDeviceLine(line: string): boolean {
   return rest.split(/\s+/u).length <= 9;
 }
 
-/** Joins up to `count` lines starting at `i` (skipping none), capped, for header matching. */
+/** A wrapped address ending ("<a@b.example" then ">:" on the next line) is not a quote line. */
+const WRAPPED_ADDRESS_END_RE = /^>\s*:\s*$/u;
+
+/** Joins `count` lines starting at `i`, capped, for header matching; undefined when not joinable. */
 function joinLines(lines: string[], i: number, count: number): string | undefined {
   const parts: string[] = [];
   for (let k = i; k < i + count; k++) {
     const l = lines[k];
-    if (l === undefined || l.trim() === '' || QUOTE_RE.test(l)) return undefined;
+    if (l === undefined || l.trim() === '') return undefined;
+    if (QUOTE_RE.test(l) && !(k > i && WRAPPED_ADDRESS_END_RE.test(l))) return undefined;
     parts.push(l.trim());
   }
-  const joined = parts.join(' ').replace(/<\s+/gu, '<').replace(/\(\s+/gu, '(');
+  const joined = parts
+    .join(' ')
+    .replace(/<\s+/gu, '<')
+    .replace(/\(\s+/gu, '(')
+    .replace(/\s+>/gu, '>')
+    // Zoho: "---- On … wrote ----"
+    .replace(/^-{2,}\s*|\s*-{2,}$/gu, '');
   return joined.length > MAX_HEADER_CHARS ? undefined : joined;
+}
+
+function emailColonEnd(text: string): boolean {
+  if (!/[>)\]\w.]\s*:$/u.test(text)) return false;
+  return EMAIL_RE.test(text.slice(-160));
 }
 
 /** Recognizes a reply header made of `text` (one to three joined lines). */
 function isReplyHeader(text: string, followedByQuote: boolean): boolean {
+  const starter = STARTER_RE.test(text);
+  const email = EMAIL_RE.test(text);
+  const digit = DIGIT_RE.test(text);
   if (!text.endsWith(':')) {
-    // A truncated header directly above the quote ("… <a@b.example> wro").
-    return followedByQuote && STARTER_RE.test(text) && EMAIL_RE.test(text) && DIGIT_RE.test(text);
+    // "On … <a@b> wrote" without its colon, or a truncated header right above the quote.
+    if (starter && email && digit && /(?:^|\s)(?:wrote|escreveu|escribió|a écrit|schrieb|ha scritto|skrev|schreef)$/iu.test(text)) return true;
+    return followedByQuote && starter && email && digit;
   }
-  if (TERMINATOR_END_RE.test(text)) return STARTER_RE.test(text) || DIGIT_RE.test(text) || EMAIL_RE.test(text) || followedByQuote;
-  if (EMAIL_COLON_END_RE.test(text)) {
+  if (TERMINATOR_END_RE.test(text)) return starter || digit || email || followedByQuote;
+  if (emailColonEnd(text)) {
     if (TERMINATOR_INSIDE_RE.test(text)) return true;
-    return DATE_START_RE.test(text) || (STARTER_RE.test(text) && DIGIT_RE.test(text)) || followedByQuote;
+    return DATE_START_RE.test(text) || (starter && digit) || followedByQuote;
   }
   return false;
 }
@@ -245,35 +264,63 @@ function nextNonBlank(lines: string[], i: number): number {
 
 /** Number of lines (1–3) of a reply header starting at line i, or 0. */
 function replyHeaderAt(lines: string[], i: number): number {
-  for (let n = 1; n <= 3; n++) {
+  const first = lines[i]!.trim().replace(/^-{2,}\s*/u, '');
+  // A header spread over lines must start like one (so a paragraph above it is not swallowed).
+  const maxLines = STARTER_RE.test(first) || DATE_START_RE.test(first) || EMAIL_RE.test(first) ? 3 : 1;
+  for (let n = 1; n <= maxLines; n++) {
     const joined = joinLines(lines, i, n);
     if (joined === undefined) return 0;
     const after = nextNonBlank(lines, i + n);
-    const followedByQuote = after < lines.length && QUOTE_RE.test(lines[after]!) && after - (i + n) <= 1;
+    const followedByQuote = after < lines.length && QUOTE_RE.test(lines[after]!) && !WRAPPED_ADDRESS_END_RE.test(lines[after]!) && after - (i + n) <= 1;
     if (isReplyHeader(joined, followedByQuote)) return n;
-    // Only continue joining when the line cannot be a complete sentence on its own.
     if (n === 1 && joined.length > 240) return 0;
   }
   return 0;
 }
 
-/** An Outlook-style header block: a From line and another header key within the next lines. */
+const ANY_KEY = (l: string): boolean => FROM_LINE_RE.test(l) || OTHER_LINE_RE.test(l);
+
+/**
+ * An Outlook-style header block: consecutive key lines ("From:", "Sent:", "Date:" …) that
+ * include a From; one wrapped value line is allowed between two keys.
+ */
 function headerBlockAt(lines: string[], i: number): boolean {
-  if (!FROM_LINE_RE.test(lines[i]!)) return false;
-  for (let k = i + 1; k < Math.min(lines.length, i + 5); k++) {
+  const isFrom = FROM_LINE_RE.test(lines[i]!);
+  if (!isFrom && !OTHER_LINE_RE.test(lines[i]!)) return false;
+  let keys = 1;
+  let from = isFrom;
+  let gaps = 0;
+  for (let k = i + 1; k < Math.min(lines.length, i + 8); k++) {
     const l = lines[k]!;
-    if (OTHER_LINE_RE.test(l)) return true;
+    if (l.trim() === '') break;
+    if (FROM_LINE_RE.test(l)) {
+      from = true;
+      keys++;
+    } else if (OTHER_LINE_RE.test(l)) {
+      keys++;
+    } else if (++gaps > 1) {
+      break;
+    }
+    if (from && keys >= (isFrom ? 2 : 3)) return true;
   }
   return false;
 }
+
+const RULE_RE = /^[ \t]*(?:-{5,}|_{3,}|={3,}|\*{5,})[ \t]*$/u;
 
 function separatorAt(lines: string[], i: number): boolean {
   const l = lines[i]!;
   if (l.length > 120) return false;
   if (SEPARATOR_RE.test(l)) return true;
-  if (GENERIC_SEPARATOR_RE.test(l) || UNDERSCORE_RE.test(l) || /^[ \t]*-{5,}[ \t]*$/u.test(l)) {
-    const next = nextNonBlank(lines, i + 1);
-    return next < lines.length && next - i <= 2 && (FROM_LINE_RE.test(lines[next]!) || OTHER_LINE_RE.test(lines[next]!));
+  if (GENERIC_SEPARATOR_RE.test(l) || RULE_RE.test(l)) {
+    // A rule followed by a header block within a few lines.
+    let seen = 0;
+    for (let k = i + 1; k < lines.length && seen < 3; k++) {
+      if (lines[k]!.trim() === '') continue;
+      seen++;
+      if (ANY_KEY(lines[k]!) && headerBlockAt(lines, k)) return true;
+      if (FROM_LINE_RE.test(lines[k]!)) return true;
+    }
   }
   return false;
 }
@@ -302,13 +349,23 @@ function senderNames(sender: string | undefined): string[] {
 }
 
 export function stripReply(input: string, options: StripReplyOptions = {}): StripReplyResult {
-  const text = input.replace(/\r\n?/gu, '\n');
+  const text = input.replace(/\r\n?/gu, '\n').replace(/\u00a0/gu, ' ');
   const lines = text.split('\n');
   const kinds = lines.map(kindOf);
   const n = lines.length;
 
-  // 1. Hard cut: the first reply header followed by unquoted text, separator or header block.
-  //    Quote blocks (with the header right above them) are collected on the way.
+  // Short unquoted fragments wedged between quote lines are wrapped quote lines, not answers.
+  for (let i = 1; i < n; i++) {
+    if (kinds[i] !== 'text' || kinds[i - 1] !== 'quote') continue;
+    let j = i;
+    while (j < n && kinds[j] === 'text' && j - i < 2) j++;
+    if (j < n && kinds[j] === 'quote' && !WRAPPED_ADDRESS_END_RE.test(lines[j]!)) {
+      for (let k = i; k < j; k++) kinds[k] = 'quote';
+    }
+  }
+
+  // 1. Hard cut: the first reply header followed by unquoted text, a separator, a header
+  //    block or a device line. Quote blocks (with the header right above them) are marked.
   const inQuoteBlock = new Array<boolean>(n).fill(false);
   let cut = n;
   for (let i = 0; i < n; i++) {
@@ -326,7 +383,7 @@ export function stripReply(input: string, options: StripReplyOptions = {}): Stri
     const headerLines = replyHeaderAt(lines, i);
     if (headerLines > 0) {
       const after = nextNonBlank(lines, i + headerLines);
-      if (after < n && kinds[after] === 'quote') {
+      if (after < n && kinds[after] === 'quote' && !WRAPPED_ADDRESS_END_RE.test(lines[after]!)) {
         for (let k = i; k < after; k++) inQuoteBlock[k] = true;
         i = after - 1;
         continue;
@@ -340,41 +397,59 @@ export function stripReply(input: string, options: StripReplyOptions = {}): Stri
     }
   }
 
-  // 2. The visible part ends at the last line of new text before the cut.
-  let lastContent = -1;
-  for (let i = 0; i < cut; i++) if (kinds[i] === 'text' && !inQuoteBlock[i]) lastContent = i;
-  let end = lastContent + 1;
-
-  // 3. Signature inside the visible part.
+  // 2. Signature delimiter ("-- ", a "____" footer) outside quotes, after some new text.
   let sigStart = -1;
   let seenContent = false;
-  for (let i = 0; i < end; i++) {
+  for (let i = 0; i < cut; i++) {
+    if (kinds[i] !== 'text' || inQuoteBlock[i]) continue;
     const line = lines[i]!;
+    const isDelimiter = SIG_DELIMITER_RE.test(line) || UNDERSCORE_RE.test(line);
+    if (isDelimiter && seenContent) {
+      sigStart = i;
+      break;
+    }
+    if (!isDelimiter) seenContent = true;
+  }
+  const limit = sigStart >= 0 ? sigStart : cut;
+
+  // 3. The visible part: from the first to the last line of new text before the limit.
+  let firstContent = -1;
+  let lastContent = -1;
+  for (let i = 0; i < limit; i++) {
     if (kinds[i] === 'text' && !inQuoteBlock[i]) {
-      if (seenContent && (SIG_DELIMITER_RE.test(line) || UNDERSCORE_RE.test(line))) {
-        sigStart = i;
-        break;
-      }
-      if (!SIG_DELIMITER_RE.test(line)) seenContent = true;
+      if (firstContent < 0) firstContent = i;
+      lastContent = i;
     }
   }
-  if (sigStart < 0 && end > 0) {
-    // A dash-name or the sender's own name closing the message, after a blank line.
+  let start = 0;
+  // Bottom-posting: a quote block above the first new text is history, not the answer.
+  if (firstContent > 0 && inQuoteBlock.slice(0, firstContent).some(Boolean)) start = firstContent;
+  let end = lastContent + 1;
+  let sigEnd = sigStart >= 0 ? cut : -1;
+
+  // 4. A closing dash-name or the sender's own name after a blank line is a signature.
+  if (end > start + 1) {
     const names = senderNames(options.sender);
     const last = lines[end - 1]!.trim();
-    const prevBlank = end >= 2 && kinds[end - 2] === 'blank';
+    const prevBlank = kinds[end - 2] === 'blank';
     if (prevBlank && (DASH_NAME_RE.test(last) || (last.length <= 40 && names.some((nm) => last === nm || last === `-${nm}` || last === `- ${nm}`)))) {
       let before = end - 2;
-      while (before >= 0 && kinds[before] === 'blank') before--;
-      if (before >= 0) sigStart = end - 1;
+      while (before >= start && kinds[before] === 'blank') before--;
+      if (before >= start) {
+        if (sigStart < 0) sigEnd = end;
+        sigStart = end - 1;
+        end = end - 1;
+      }
     }
   }
+  if (lastContent < 0) end = 0;
 
-  const replyEnd = sigStart >= 0 ? sigStart : end;
-  const reply = trimBlankLines(lines.slice(0, replyEnd));
-  const signature = sigStart >= 0 ? trimBlankLines(lines.slice(sigStart, end)) : undefined;
-  const quoted = trimBlankLines(lines.slice(end));
-  const result: StripReplyResult = { reply, quoted };
+  const reply = trimBlankLines(lines.slice(start, end));
+  const signature = sigStart >= 0 ? trimBlankLines(lines.slice(sigStart, sigEnd)) : undefined;
+  const quotedParts = [lines.slice(0, start), lines.slice(end, sigStart >= 0 && sigStart >= end ? sigStart : n), sigStart >= 0 ? lines.slice(sigEnd) : []]
+    .map(trimBlankLines)
+    .filter(Boolean);
+  const result: StripReplyResult = { reply, quoted: quotedParts.join('\n\n') };
   if (signature) result.signature = signature;
   return result;
 }
