@@ -14,7 +14,11 @@ const PLUS_SIG_HEX = 12; // local parts are short; 48 bits still defeats guessin
 const ID_RE = /^<?ponte\.(\d{1,12})\.([a-z0-9-]{1,64})\.([0-9a-f]+)@([^<>\s@]+)>?$/i;
 
 export interface MessageIdSigner {
-  /** `nonce` (lower-case letters, digits, "-") defaults to random; pass the outbox id to make retries reuse the id. */
+  /**
+   * The id without angle brackets (the form external ids are stored and compared in; the
+   * sender adds the brackets on the wire). `nonce` (letters, digits, "-") defaults to random;
+   * pass the outbox id to make retries reuse the id.
+   */
   create(ticketNumber: number, nonce?: string): string;
   /** The ticket number a Message-ID proves, or undefined when it is not ours or the signature is wrong. */
   verify(messageId: string): number | undefined;
@@ -41,7 +45,7 @@ export function createMessageIdSigner(key: Buffer, domain: string): MessageIdSig
     create(ticketNumber, nonce) {
       if (!Number.isSafeInteger(ticketNumber) || ticketNumber <= 0) throw new Error(`invalid ticket number ${ticketNumber}`);
       const n = (nonce ?? randomBytes(10).toString('hex')).toLowerCase().replace(/[^a-z0-9-]/g, '').slice(0, 64) || randomBytes(10).toString('hex');
-      return `<ponte.${ticketNumber}.${n}.${sign(key, 'mid', `${ticketNumber}.${n}`, SIG_HEX)}@${dom}>`;
+      return `ponte.${ticketNumber}.${n}.${sign(key, 'mid', `${ticketNumber}.${n}`, SIG_HEX)}@${dom}`;
     },
     verify(messageId) {
       const m = ID_RE.exec(messageId.trim());

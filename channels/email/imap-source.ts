@@ -1,0 +1,394 @@
+/**
+ * The inbound half of one mailbox: one independent worker per watched folder, each with its
+ * own IMAP connection, so a broken folder (or mailbox) never stalls another.
+ *
+ * Per message, in this order: raw bytes to the blob store, parse (or a visible placeholder),
+ * loop and bounce handling, then `ctx.ingest` with the folder cursor as checkpoint, so the
+ * cursor moves in the same transaction as the message. A crash replays at most the message
+ * in flight, which ingest answers as `duplicate`. Only after the batch is ingested is the
+ * mailbox touched (\Seen or move); nothing is ever deleted.
+ */
+import type { ChannelContext, ChannelHealth, InboundSource } from '../../src/channel/contract.js';
+import type { InboundMessageInput } from '../../src/domain/envelope.js';
+import type { EmailChannelConfig } from './config.js';
+import {
+  advanceCursor,
+  batchBySize,
+  cursorAfterSearch,
+  newUids,
+  planSync,
+  type FolderCursor,
+  type FolderStatus,
+} from './imap-cursor.js';
+import type { ImapFetchedMessage, ImapMessageInfo, ImapSession } from './imapflow-client.js';
+import type { MessageIdSigner } from './message-id.js';
+import { DEFAULT_RECONNECT, nextAttempt, reconnectDelay, type ReconnectPolicyOptions } from './reconnect-policy.js';
+
+/** What the source needs from the parse module (channels/email/parse). */
+export interface ParsedEmailLike {
+  message: InboundMessageInput;
+  classification: string;
+  bounce?: { originalMessageId?: string | undefined; recipients: Array<{ address: string; status?: string | undefined; action?: string | undefined; diagnostic?: string | undefined }> } | undefined;
+  loop: { fromSelf: boolean; ourMessageId: boolean; xLoop: boolean };
+}
+
+export interface EmailParser {
+  parseEmail(
+    raw: Buffer,
+    options: { blobs: ChannelContext['blobs']; maxAttachmentBytes: number; supportAddresses: string[]; verifyMessageId?: (id: string) => number | undefined },
+  ): Promise<ParsedEmailLike>;
+  unparseableEmail(raw: Buffer, reason: string, fallbackId: string): InboundMessageInput;
+}
+
+export interface ImapSourceOptions {
+  config: EmailChannelConfig;
+  ctx: ChannelContext;
+  signer: MessageIdSigner;
+  parser: EmailParser;
+  /** Opens an authenticated session (password or a fresh XOAUTH2 token). */
+  connect: () => Promise<ImapSession>;
+  reconnect?: ReconnectPolicyOptions;
+  /** Fetch batches: count and bytes (a huge message goes alone). */
+  batchCount?: number;
+  batchBytes?: number;
+}
+
+/** Bytes kept of a message over `maxMessageBytes`: enough for every header and a preview. */
+const OVERSIZE_HEAD_BYTES = 256 * 1024;
+
+interface FolderHealth {
+  state: 'starting' | 'connecting' | 'ok' | 'backing_off' | 'stopped';
+  lastFetchAt?: number | undefined;
+  lastError?: string | undefined;
+  lastErrorAt?: number | undefined;
+  backlog: number;
+  nextAttemptAt?: number | undefined;
+  ingested: number;
+}
+
+/** Consecutive items grouped by a boolean key (order kept). */
+function runsBy<T>(items: readonly T[], key: (item: T) => boolean): T[][] {
+  const out: T[][] = [];
+  for (const item of items) {
+    const last = out[out.length - 1];
+    if (last && key(last[0]!) === key(item)) last.push(item);
+    else out.push([item]);
+  }
+  return out;
+}
+
+export const cursorKey = (folder: string): string => `cursor:${folder}`;
+
+function errorText(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown; responseText?: unknown };
+  const parts = [typeof e?.code === 'string' ? e.code : undefined, typeof e?.responseText === 'string' ? e.responseText : typeof e?.message === 'string' ? e.message : String(err)];
+  return parts.filter(Boolean).join(': ').replace(/\s+/g, ' ').slice(0, 300);
+}
+
+export function createImapSource(options: ImapSourceOptions): InboundSource {
+  const { config, ctx, signer, parser } = options;
+  const log = ctx.logger;
+  const policy = options.reconnect ?? DEFAULT_RECONNECT;
+  const batchCount = options.batchCount ?? 100;
+  const batchBytes = options.batchBytes ?? 32 * 1024 * 1024;
+  const folders = new Map<string, FolderHealth>(config.imap.folders.map((f) => [f, { state: 'starting', backlog: 0, ingested: 0 }]));
+  const stopController = new AbortController();
+  const sessions = new Set<ImapSession>();
+  const workers: Promise<void>[] = [];
+  let started = false;
+  let stopped = false;
+
+  const verifyMessageId = (id: string): number | undefined => signer.verify(id);
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (stopController.signal.aborted) return resolve();
+      const t = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(t);
+        stopController.signal.removeEventListener('abort', done);
+        resolve();
+      }
+      stopController.signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** Plus-addressed recipients (`support+10001.sig@`) prove the ticket like our Message-ID does. */
+  function withPlusTokens(message: InboundMessageInput): InboundMessageInput {
+    if (config.replyTo.mode !== 'plus') return message;
+    const sep = config.replyTo.separator;
+    const found = new Set<number>(message.threadHints?.signedTicketNumbers ?? []);
+    for (const a of [...(message.to ?? []), ...(message.cc ?? [])]) {
+      const n = signer.verifyPlusAddress(a.address, config.addresses, sep);
+      if (n !== undefined) found.add(n);
+    }
+    if (found.size === (message.threadHints?.signedTicketNumbers?.length ?? 0)) return message;
+    return { ...message, threadHints: { references: message.threadHints?.references ?? [], signedTicketNumbers: [...found].slice(0, 20) } };
+  }
+
+  async function parseOrPlaceholder(raw: Buffer, info: ImapMessageInfo, rawKey: string, oversize: boolean): Promise<ParsedEmailLike | { placeholder: InboundMessageInput }> {
+    const fallbackId = `sha256-${rawKey}@ponte.invalid`;
+    if (oversize) {
+      const reason = `the message is ${info.size} bytes, over this mailbox's limit of ${config.maxMessageBytes}; only its first ${OVERSIZE_HEAD_BYTES} bytes were kept`;
+      return { placeholder: parser.unparseableEmail(raw, reason, fallbackId) };
+    }
+    try {
+      return await parser.parseEmail(raw, { blobs: ctx.blobs, maxAttachmentBytes: config.maxAttachmentBytes, supportAddresses: config.addresses, verifyMessageId });
+    } catch (err) {
+      // The parse module throws only for blob store failures (disk full): retrying later is
+      // right, skipping would lose the attachments. Let the worker back off.
+      if ((err as { code?: unknown }).code !== undefined && (err as { code?: unknown }).code !== 'parse_failed') throw err;
+      return { placeholder: parser.unparseableEmail(raw, `could not parse: ${errorText(err)}`, fallbackId) };
+    }
+  }
+
+  /** Handles one message end to end; returns the cursor after it. */
+  async function handleMessage(folder: string, cursor: FolderCursor, msg: ImapFetchedMessage, oversize: boolean): Promise<FolderCursor> {
+    const put = await ctx.blobs.put(msg.source, { maxBytes: Math.max(config.maxMessageBytes, msg.source.length) + 1 });
+    const rawKey = put.key;
+    const next = advanceCursor(cursor, msg.uid, msg.internalDate);
+    const checkpoint = { key: cursorKey(folder), value: next };
+    const parsed = await parseOrPlaceholder(msg.source, msg, rawKey, oversize);
+    const meta = { folder, uid: msg.uid, uidValidity: cursor.uidValidity, size: msg.size };
+
+    let message: InboundMessageInput;
+    let ignore: { reason: string } | undefined;
+    if ('placeholder' in parsed) {
+      message = parsed.placeholder;
+    } else {
+      message = withPlusTokens(parsed.message);
+      if (parsed.loop.fromSelf) ignore = { reason: 'loop: sent from our own support address' };
+      else if (parsed.loop.ourMessageId) ignore = { reason: 'loop: carries our own Message-ID' };
+      else if (parsed.loop.xLoop) ignore = { reason: 'loop: X-Loop names our address' };
+      if (parsed.classification === 'bounce' && parsed.bounce?.originalMessageId) {
+        const failed = parsed.bounce.recipients[0];
+        const status = failed?.status;
+        const updated = await ctx.updateDelivery({
+          externalId: parsed.bounce.originalMessageId.replace(/^<+|>+$/g, ''),
+          status: 'failed',
+          at: ctx.clock.now(),
+          errorCode: status ? `bounce_${status}` : 'bounce',
+          errorMessage: [failed?.address, failed?.diagnostic].filter(Boolean).join(': ').slice(0, 500) || 'delivery failed (bounce)',
+        });
+        log.info({ folder, uid: msg.uid, matched: updated, status }, 'bounce received');
+      }
+    }
+    message = { ...message, metadata: { ...(message.metadata ?? {}), imap: meta } };
+
+    try {
+      await ctx.ingest({ message, checkpoint, rawKey, ...(ignore ? { ignore } : {}) });
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'validation_failed') throw err;
+      // Our normalization produced something the core refuses: keep the mail visible instead
+      // of blocking the folder behind it.
+      log.error({ folder, uid: msg.uid, err: errorText(err) }, 'ingest rejected the normalized message; storing a placeholder');
+      const placeholder = parser.unparseableEmail(msg.source, `rejected by ingest: ${errorText(err)}`, `sha256-${rawKey}@ponte.invalid`);
+      await ctx.ingest({ message: { ...placeholder, metadata: { imap: meta } }, checkpoint, rawKey });
+    }
+    return next;
+  }
+
+  async function afterIngest(session: ImapSession, folder: string, uids: number[]): Promise<void> {
+    if (!uids.length || config.imap.afterIngest === 'none') return;
+    try {
+      if (config.imap.afterIngest === 'seen') await session.markSeen(uids);
+      else if (config.imap.afterIngest === 'move' && config.imap.moveTo) await session.move(uids, config.imap.moveTo);
+    } catch (err) {
+      // Flags are a courtesy to humans; the cursor already protects against refetching.
+      log.warn({ folder, count: uids.length, err: errorText(err) }, 'could not flag/move ingested messages');
+    }
+  }
+
+  async function syncFolder(session: ImapSession, folder: string, health: FolderHealth): Promise<void> {
+    const status: FolderStatus = await session.status();
+    let cursor = await ctx.state.get<FolderCursor>(cursorKey(folder));
+    const plan = planSync(status, cursor, config.imap.backfill, ctx.clock.now());
+    let fromUid: number;
+    let backfill = false;
+    switch (plan.kind) {
+      case 'up_to_date':
+        health.backlog = 0;
+        health.lastFetchAt = ctx.clock.now();
+        return;
+      case 'start_at_end':
+        await ctx.saveCheckpoint(cursorKey(folder), plan.cursor);
+        log.info({ folder, lastUid: plan.cursor.lastUid }, 'first start: watching for new mail only');
+        health.lastFetchAt = ctx.clock.now();
+        return;
+      case 'search_since': {
+        const uids = await session.searchSince(plan.since);
+        cursor = cursorAfterSearch(status, uids, cursor?.uidValidity === status.uidValidity ? cursor.lastDate : undefined);
+        if (plan.reason === 'resync') log.warn({ folder, since: plan.since.toISOString(), found: uids.length }, 'UIDVALIDITY changed: refetching recent mail (duplicates are dropped)');
+        await ctx.saveCheckpoint(cursorKey(folder), cursor);
+        fromUid = cursor.lastUid + 1;
+        backfill = true;
+        break;
+      }
+      case 'fetch':
+        if (plan.reason === 'resync_all') {
+          log.warn({ folder }, 'UIDVALIDITY changed: refetching the folder (duplicates are dropped)');
+          cursor = { uidValidity: status.uidValidity, lastUid: 0 };
+          backfill = true;
+        }
+        fromUid = plan.fromUid;
+        break;
+    }
+    let current: FolderCursor = cursor!;
+    const pending = newUids(await session.list(fromUid), fromUid - 1);
+    health.backlog = pending.length;
+    health.lastFetchAt = ctx.clock.now();
+    if (!pending.length) return;
+    const total = pending.length;
+    let done = 0;
+    let lastProgressAt = 0;
+    if (backfill || total > 200) log.info({ folder, phase: 'backfill', done: 0, total }, 'email sync progress');
+
+    for (const batch of batchBySize(pending, batchCount, batchBytes)) {
+      if (stopped) return;
+      const handled: number[] = [];
+      // Fetched in UID order and ingested while the rest of the batch streams in; the cursor
+      // moves with each message. Runs of oversized mail are fetched head-only, in order.
+      for (const run of runsBy(batch, (m) => m.size > config.maxMessageBytes)) {
+        const oversize = run[0]!.size > config.maxMessageBytes;
+        const sizes = new Map(run.map((m) => [m.uid, m.size]));
+        const stream = oversize ? session.fetch(run.map((m) => m.uid), OVERSIZE_HEAD_BYTES) : session.fetch(run.map((m) => m.uid));
+        for await (const msg of stream) {
+          const size = sizes.get(msg.uid);
+          if (size === undefined) continue;
+          current = await handleMessage(folder, current, oversize ? { ...msg, size } : msg, oversize);
+          handled.push(msg.uid);
+          health.ingested++;
+          done++;
+          health.backlog = total - done;
+        }
+      }
+      // A message expunged meanwhile must not hold the cursor back.
+      const lastUid = batch[batch.length - 1]!.uid;
+      if (current.lastUid < lastUid) {
+        current = advanceCursor(current, lastUid);
+        await ctx.saveCheckpoint(cursorKey(folder), current);
+      }
+      health.lastFetchAt = ctx.clock.now();
+      await afterIngest(session, folder, handled);
+      if ((backfill || total > 200) && (ctx.clock.now() - lastProgressAt > 1_000 || done === total)) {
+        lastProgressAt = ctx.clock.now();
+        log.info({ folder, phase: 'backfill', done, total }, 'email sync progress');
+      }
+    }
+  }
+
+  /** Resolves when new mail is announced, the poll interval passes, the connection drops or we stop. */
+  function waitForWake(session: ImapSession, wake: { pending: boolean; closed: boolean; notify?: (() => void) | undefined }): Promise<void> {
+    if (wake.pending || wake.closed || stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(finish, config.imap.pollIntervalSeconds * 1000);
+      const onAbort = (): void => finish();
+      stopController.signal.addEventListener('abort', onAbort, { once: true });
+      wake.notify = finish;
+      if (config.imap.idle && session.supportsIdle()) session.idle();
+      function finish(): void {
+        clearTimeout(timer);
+        stopController.signal.removeEventListener('abort', onAbort);
+        wake.notify = undefined;
+        resolve();
+      }
+    });
+  }
+
+  async function runFolder(folder: string): Promise<void> {
+    const health = folders.get(folder)!;
+    let attempt = 0;
+    while (!stopped) {
+      let session: ImapSession | undefined;
+      let connectedAt: number | undefined;
+      health.state = 'connecting';
+      try {
+        session = await options.connect();
+        sessions.add(session);
+        if (stopped) break;
+        const wake: { pending: boolean; closed: boolean; notify?: (() => void) | undefined } = { pending: true, closed: false };
+        session.onNewMail(() => {
+          wake.pending = true;
+          wake.notify?.();
+        });
+        session.onClose(() => {
+          wake.closed = true;
+          wake.notify?.();
+        });
+        await session.open(folder);
+        connectedAt = Date.now();
+        health.state = 'ok';
+        health.nextAttemptAt = undefined;
+        while (!stopped) {
+          wake.pending = false;
+          await syncFolder(session, folder, health);
+          health.lastError = undefined;
+          if (wake.closed) throw new Error('connection closed by the server');
+          await waitForWake(session, wake);
+          if (wake.closed && !stopped) throw new Error('connection closed by the server');
+        }
+      } catch (err) {
+        if (stopped) break;
+        health.lastError = errorText(err);
+        health.lastErrorAt = ctx.clock.now();
+        log.warn({ folder, err: health.lastError }, 'imap folder worker failed; reconnecting');
+      } finally {
+        if (session) {
+          sessions.delete(session);
+          await session.close().catch(() => undefined);
+        }
+      }
+      if (stopped) break;
+      attempt = nextAttempt(attempt, connectedAt === undefined ? undefined : Date.now() - connectedAt, policy);
+      const delay = reconnectDelay(attempt, policy);
+      health.state = 'backing_off';
+      health.nextAttemptAt = ctx.clock.now() + delay;
+      await sleep(delay);
+    }
+    health.state = 'stopped';
+  }
+
+  return {
+    async start() {
+      if (started) return;
+      started = true;
+      for (const folder of config.imap.folders) {
+        workers.push(
+          runFolder(folder).catch((err) => {
+            log.error({ folder, err: errorText(err) }, 'imap folder worker crashed');
+          }),
+        );
+      }
+    },
+    async stop() {
+      stopped = true;
+      stopController.abort();
+      await Promise.all([...sessions].map((s) => s.close().catch(() => undefined)));
+      await Promise.all(workers);
+      for (const h of folders.values()) h.state = 'stopped';
+    },
+    health(): ChannelHealth {
+      const list = [...folders.entries()];
+      const okCount = list.filter(([, h]) => h.state === 'ok').length;
+      let state: ChannelHealth['state'];
+      if (stopped) state = 'stopped';
+      else if (list.every(([, h]) => h.state === 'starting' || h.state === 'connecting')) state = list.some(([, h]) => h.lastError) ? 'backing_off' : 'starting';
+      else if (okCount === list.length) state = 'ok';
+      else if (okCount > 0) state = 'degraded';
+      else state = 'backing_off';
+      const lastFetch = Math.max(0, ...list.map(([, h]) => h.lastFetchAt ?? 0));
+      const lastError = list.map(([f, h]) => (h.lastError ? `${f}: ${h.lastError}` : undefined)).find(Boolean);
+      return {
+        state,
+        lastActivityAt: lastFetch || undefined,
+        lastError,
+        detail: {
+          folders: Object.fromEntries(
+            list.map(([f, h]) => [f, { state: h.state, lastFetchAt: h.lastFetchAt, backlog: h.backlog, ingested: h.ingested, lastError: h.lastError, nextAttemptAt: h.nextAttemptAt }]),
+          ),
+          backlog: list.reduce((n, [, h]) => n + h.backlog, 0),
+        },
+      };
+    },
+  };
+}
