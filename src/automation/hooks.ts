@@ -1,0 +1,50 @@
+/**
+ * Follow-ups the core asks for inside its transactions: acknowledgements, agent notifications,
+ * customer status notices, timers. Implementations queue rows (outbox, timers) with the given
+ * executor and never do network I/O. The core calls every hook; a no-op set is the default.
+ */
+import type { Executor } from '../db/database.js';
+import type { Ticket } from '../db/repositories/ticket.repository.js';
+import type { Classification, TicketStatus } from '../domain/model.js';
+
+export interface CustomerMessageEvent {
+  ticket: Ticket;
+  messageId: string;
+  channelId: string;
+  created: boolean;
+  classification: Classification;
+  senderAddress: string;
+  /** The text the agents should see (the reply part). */
+  text: string;
+  now: number;
+}
+
+export interface AgentMessageEvent {
+  ticket: Ticket;
+  messageId: string;
+  agentId: string | null;
+  visibility: 'public' | 'internal';
+  /** Typed on the merchant's phone: no notification, no timers beyond the status. */
+  fromBusinessDevice: boolean;
+  now: number;
+}
+
+export interface StatusChangeEvent {
+  ticket: Ticket;
+  from: TicketStatus;
+  to: TicketStatus;
+  actor: { type: 'customer' | 'agent' | 'system'; id?: string | null | undefined };
+  now: number;
+}
+
+export interface AutomationHooks {
+  onCustomerMessage(db: Executor, event: CustomerMessageEvent): Promise<void>;
+  onAgentMessage(db: Executor, event: AgentMessageEvent): Promise<void>;
+  onStatusChange(db: Executor, event: StatusChangeEvent): Promise<void>;
+}
+
+export const noAutomation: AutomationHooks = {
+  onCustomerMessage: async () => {},
+  onAgentMessage: async () => {},
+  onStatusChange: async () => {},
+};

@@ -1,0 +1,127 @@
+import { newId } from '../../domain/ids.js';
+import { DELIVERY_RANK, type DeliveryStatus } from '../../domain/model.js';
+import type { Executor } from '../database.js';
+import type { AttachmentRow, MessageRow, NewMessage } from '../tables.js';
+
+export async function insertMessage(db: Executor, m: NewMessage): Promise<void> {
+  await db.insertInto('messages').values(m).execute();
+}
+
+export async function insertAttachments(
+  db: Executor,
+  messageId: string,
+  list: Array<{ blobKey: string; filename: string; contentType: string; size: number; contentId?: string | undefined; inline?: boolean | undefined; variant?: string | undefined }>,
+  now: number,
+): Promise<void> {
+  for (const a of list) {
+    await db
+      .insertInto('attachments')
+      .values({
+        id: newId(now),
+        message_id: messageId,
+        blob_key: a.blobKey,
+        filename: a.filename,
+        content_type: a.contentType,
+        size: a.size,
+        content_id: a.contentId ?? null,
+        inline: a.inline ? 1 : 0,
+        variant: a.variant ?? null,
+        created_at: now,
+      })
+      .execute();
+  }
+}
+
+/** Ticket ids of stored messages on this channel with these external ids, in the order of `externalIds`. */
+export async function ticketIdsByExternalIds(db: Executor, channelIds: string[], externalIds: string[]): Promise<string[]> {
+  if (externalIds.length === 0 || channelIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('messages')
+    .select(['ticket_id', 'external_id'])
+    .where('channel_id', 'in', channelIds)
+    .where('external_id', 'in', externalIds.slice(0, 200))
+    .execute();
+  const byExt = new Map(rows.map((r) => [r.external_id, r.ticket_id]));
+  const out: string[] = [];
+  for (const e of externalIds) {
+    const t = byExt.get(e);
+    if (t && !out.includes(t)) out.push(t);
+  }
+  return out;
+}
+
+export async function findMessageByExternalId(db: Executor, channelId: string, externalId: string): Promise<MessageRow | undefined> {
+  return db.selectFrom('messages').selectAll().where('channel_id', '=', channelId).where('external_id', '=', externalId).executeTakeFirst();
+}
+
+export async function getMessage(db: Executor, id: string): Promise<MessageRow | undefined> {
+  return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function messagesOfTicket(db: Executor, ticketId: string): Promise<MessageRow[]> {
+  return db.selectFrom('messages').selectAll().where('ticket_id', '=', ticketId).orderBy('id').execute();
+}
+
+export async function attachmentsOfMessages(db: Executor, messageIds: string[]): Promise<AttachmentRow[]> {
+  if (messageIds.length === 0) return [];
+  return db.selectFrom('attachments').selectAll().where('message_id', 'in', messageIds).orderBy('id').execute();
+}
+
+export async function getAttachment(db: Executor, id: string): Promise<AttachmentRow | undefined> {
+  return db.selectFrom('attachments').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The latest inbound customer message of a ticket on a channel (who to answer, what to thread on). */
+export async function latestInboundOnChannel(db: Executor, ticketId: string, channelId: string): Promise<MessageRow | undefined> {
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('ticket_id', '=', ticketId)
+    .where('channel_id', '=', channelId)
+    .where('direction', '=', 'in')
+    .where('author_type', '=', 'customer')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+}
+
+/** External ids of the ticket's messages on a channel, newest first (References header). */
+export async function threadExternalIds(db: Executor, ticketId: string, channelId: string, limit = 50): Promise<string[]> {
+  const rows = await db
+    .selectFrom('messages')
+    .select('external_id')
+    .where('ticket_id', '=', ticketId)
+    .where('channel_id', '=', channelId)
+    .where('external_id', 'is not', null)
+    .where('visibility', '=', 'public')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.external_id!).filter(Boolean);
+}
+
+/** Forward-only delivery update. Returns false when the message is unknown. */
+export async function advanceDelivery(
+  db: Executor,
+  channelId: string,
+  externalId: string,
+  status: DeliveryStatus,
+  at: number,
+  error?: { code?: string | undefined; message?: string | undefined },
+): Promise<boolean> {
+  const row = await findMessageByExternalId(db, channelId, externalId);
+  if (!row || row.direction !== 'out') return false;
+  const current = (row.delivery_status ?? 'queued') as DeliveryStatus;
+  if (current === 'failed' || DELIVERY_RANK[status] <= DELIVERY_RANK[current]) return true;
+  await db
+    .updateTable('messages')
+    .set({
+      delivery_status: status,
+      ...(status === 'sent' ? { sent_at: at } : {}),
+      ...(status === 'delivered' ? { delivered_at: at } : {}),
+      ...(status === 'read' ? { read_at: at, delivered_at: row.delivered_at ?? at } : {}),
+      ...(status === 'failed' ? { error_code: error?.code ?? 'failed', error_message: error?.message ?? null } : {}),
+    })
+    .where('id', '=', row.id)
+    .execute();
+  return true;
+}

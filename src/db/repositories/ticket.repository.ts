@@ -1,0 +1,215 @@
+import { sql } from 'kysely';
+import { newId } from '../../domain/ids.js';
+import type { Priority, TicketStatus } from '../../domain/model.js';
+import type { Executor } from '../database.js';
+import type { NewTicket, TicketRow, TicketUpdate } from '../tables.js';
+
+export interface Ticket {
+  id: string;
+  number: number;
+  subject: string;
+  status: TicketStatus;
+  priority: Priority;
+  category: string | null;
+  reference: string | null;
+  origin: string | null;
+  customFields: Record<string, string>;
+  requesterId: string;
+  assigneeId: string | null;
+  originChannelId: string;
+  lastCustomerChannelId: string;
+  locale: string;
+  mentionedTicketNumber: number | null;
+  followUpOf: string | null;
+  createdAt: number;
+  updatedAt: number;
+  firstResponseAt: number | null;
+  solvedAt: number | null;
+  closedAt: number | null;
+  statusChangedAt: number;
+  lastCustomerMessageAt: number | null;
+  lastAgentReplyAt: number | null;
+  firstResponseDueAt: number | null;
+  nextResponseDueAt: number | null;
+}
+
+export function toTicket(r: TicketRow): Ticket {
+  return {
+    id: r.id,
+    number: Number(r.number),
+    subject: r.subject,
+    status: r.status as TicketStatus,
+    priority: r.priority as Priority,
+    category: r.category,
+    reference: r.reference,
+    origin: r.origin,
+    customFields: JSON.parse(r.custom_fields) as Record<string, string>,
+    requesterId: r.requester_id,
+    assigneeId: r.assignee_id,
+    originChannelId: r.origin_channel_id,
+    lastCustomerChannelId: r.last_customer_channel_id,
+    locale: r.locale,
+    mentionedTicketNumber: r.mentioned_ticket_number === null ? null : Number(r.mentioned_ticket_number),
+    followUpOf: r.follow_up_of,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+    firstResponseAt: r.first_response_at,
+    solvedAt: r.solved_at,
+    closedAt: r.closed_at,
+    statusChangedAt: r.status_changed_at,
+    lastCustomerMessageAt: r.last_customer_message_at,
+    lastAgentReplyAt: r.last_agent_reply_at,
+    firstResponseDueAt: r.first_response_due_at,
+    nextResponseDueAt: r.next_response_due_at,
+  };
+}
+
+/**
+ * Next ticket number. The counter row is updated in the caller's transaction: PostgreSQL locks
+ * the row until commit, SQLite has one writer, so concurrent gateways never share a number.
+ */
+export async function nextTicketNumber(db: Executor, start: number): Promise<number> {
+  await db
+    .insertInto('counters')
+    .values({ name: 'ticket_number', value: start - 1 })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  const row = await db
+    .updateTable('counters')
+    .set({ value: sql`value + 1` })
+    .where('name', '=', 'ticket_number')
+    .returning('value')
+    .executeTakeFirstOrThrow();
+  return Number(row.value);
+}
+
+export async function insertTicket(db: Executor, t: NewTicket): Promise<void> {
+  await db.insertInto('tickets').values(t).execute();
+}
+
+export async function getTicketById(db: Executor, id: string): Promise<Ticket | undefined> {
+  const r = await db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
+  return r && toTicket(r);
+}
+
+export async function getTicketByNumber(db: Executor, number: number): Promise<Ticket | undefined> {
+  const r = await db.selectFrom('tickets').selectAll().where('number', '=', number).executeTakeFirst();
+  return r && toTicket(r);
+}
+
+export async function getTicketsByIds(db: Executor, ids: string[]): Promise<Ticket[]> {
+  if (ids.length === 0) return [];
+  return (await db.selectFrom('tickets').selectAll().where('id', 'in', ids).execute()).map(toTicket);
+}
+
+export async function getTicketsByNumbers(db: Executor, numbers: number[]): Promise<Ticket[]> {
+  if (numbers.length === 0) return [];
+  return (await db.selectFrom('tickets').selectAll().where('number', 'in', numbers).execute()).map(toTicket);
+}
+
+export async function updateTicket(db: Executor, id: string, patch: TicketUpdate): Promise<void> {
+  await db.updateTable('tickets').set(patch).where('id', '=', id).execute();
+}
+
+export async function addParticipant(db: Executor, ticketId: string, contactId: string, now: number): Promise<void> {
+  await db
+    .insertInto('ticket_participants')
+    .values({ ticket_id: ticketId, contact_id: contactId, created_at: now })
+    .onConflict((oc) => oc.columns(['ticket_id', 'contact_id']).doNothing())
+    .execute();
+}
+
+export async function participantTicketIds(db: Executor, contactId: string, ticketIds: string[]): Promise<Set<string>> {
+  if (ticketIds.length === 0) return new Set();
+  const rows = await db.selectFrom('ticket_participants').select('ticket_id').where('contact_id', '=', contactId).where('ticket_id', 'in', ticketIds).execute();
+  return new Set(rows.map((r) => r.ticket_id));
+}
+
+/** The contact's most recent ticket that is not closed, whose customer side is on this channel. */
+export async function latestOpenTicketOnChannel(db: Executor, contactId: string, channelId: string): Promise<Ticket | undefined> {
+  const r = await db
+    .selectFrom('tickets')
+    .selectAll()
+    .where('requester_id', '=', contactId)
+    .where('last_customer_channel_id', '=', channelId)
+    .where('status', 'in', ['new', 'open', 'pending', 'solved'])
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  return r && toTicket(r);
+}
+
+export async function findExistingRequest(db: Executor, contactId: string, category: string | null, reference: string | null): Promise<Ticket | undefined> {
+  let q = db.selectFrom('tickets').selectAll().where('requester_id', '=', contactId).where('status', 'in', ['new', 'open', 'pending']);
+  q = category === null ? q.where('category', 'is', null) : q.where('category', '=', category);
+  q = reference === null ? q.where('reference', 'is', null) : q.where('reference', '=', reference);
+  const r = await q.orderBy('id', 'desc').executeTakeFirst();
+  return r && toTicket(r);
+}
+
+export interface TicketFilter {
+  status?: TicketStatus[] | undefined;
+  channel?: string | undefined;
+  requesterContactIds?: string[] | undefined;
+  assignee?: string | undefined;
+  unassigned?: boolean | undefined;
+  priority?: Priority[] | undefined;
+  category?: string | undefined;
+  reference?: string | undefined;
+  origin?: string | undefined;
+  customField?: { key: string; value: string } | undefined;
+  createdFrom?: number | undefined;
+  createdTo?: number | undefined;
+  text?: string | undefined;
+  overdue?: boolean | undefined;
+  now: number;
+  /** id of the last ticket of the previous page (newest first) */
+  before?: string | undefined;
+  limit: number;
+}
+
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => '\\' + c);
+}
+
+export async function listTickets(db: Executor, f: TicketFilter): Promise<Ticket[]> {
+  let q = db.selectFrom('tickets').selectAll('tickets');
+  if (f.status?.length) q = q.where('tickets.status', 'in', f.status);
+  if (f.channel) q = q.where((eb) => eb.or([eb('tickets.origin_channel_id', '=', f.channel!), eb('tickets.last_customer_channel_id', '=', f.channel!)]));
+  if (f.requesterContactIds) q = f.requesterContactIds.length ? q.where('tickets.requester_id', 'in', f.requesterContactIds) : q.where(sql<boolean>`1 = 0`);
+  if (f.assignee) q = q.where('tickets.assignee_id', '=', f.assignee);
+  if (f.unassigned) q = q.where('tickets.assignee_id', 'is', null);
+  if (f.priority?.length) q = q.where('tickets.priority', 'in', f.priority);
+  if (f.category) q = q.where('tickets.category', '=', f.category);
+  if (f.reference) q = q.where('tickets.reference', '=', f.reference);
+  if (f.origin) q = q.where('tickets.origin', '=', f.origin);
+  if (f.createdFrom !== undefined) q = q.where('tickets.created_at', '>=', f.createdFrom);
+  if (f.createdTo !== undefined) q = q.where('tickets.created_at', '<=', f.createdTo);
+  if (f.customField) {
+    // JSON is stored as text; match the exact `"key":"value"` pair as serialized by JSON.stringify.
+    const needle = `%${likeEscape(JSON.stringify(f.customField.key) + ':' + JSON.stringify(f.customField.value))}%`;
+    q = q.where(sql<boolean>`tickets.custom_fields LIKE ${needle} ESCAPE '\\'`);
+  }
+  if (f.overdue) {
+    q = q
+      .where('tickets.status', 'in', ['new', 'open'])
+      .where((eb) => eb.or([eb('tickets.first_response_due_at', '<', f.now), eb('tickets.next_response_due_at', '<', f.now)]));
+  }
+  if (f.text) {
+    const needle = `%${likeEscape(f.text.toLowerCase())}%`;
+    q = q.where((eb) =>
+      eb.or([
+        eb(sql`lower(tickets.subject)`, 'like', sql`${needle} ESCAPE '\\'`),
+        eb.exists(
+          eb
+            .selectFrom('messages')
+            .select('messages.id')
+            .whereRef('messages.ticket_id', '=', 'tickets.id')
+            .where(sql<boolean>`lower(messages.text) LIKE ${needle} ESCAPE '\\'`),
+        ),
+      ]),
+    );
+  }
+  if (f.before) q = q.where('tickets.id', '<', f.before);
+  const rows = await q.orderBy('tickets.id', 'desc').limit(f.limit).execute();
+  return rows.map(toTicket);
+}

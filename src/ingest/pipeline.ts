@@ -1,0 +1,358 @@
+/**
+ * `ingest(envelope)`: the one short transaction every inbound message goes through.
+ * de-duplicate → resolve contact → (agent?) → match → store message + attachments → status and
+ * times → checkpoint → follow-ups. Everything or nothing: a crash anywhere rolls it all back,
+ * so the adapter redelivers and gets the same outcome.
+ */
+import type { Logger } from 'pino';
+import type { AutomationHooks } from '../automation/hooks.js';
+import type { Clock } from '../channel/contract.js';
+import type { ChannelDirectory } from '../channel/directory.js';
+import type { PonteConfig } from '../config/schema.js';
+import type { Database, Executor } from '../db/database.js';
+import { addIdentities, createContact, findContactIdsByIdentities, setContactNameIfMissing } from '../db/repositories/contact.repository.js';
+import { putState } from '../db/repositories/channel-state.repository.js';
+import { type Agent, findAgentByAddresses } from '../db/repositories/agent.repository.js';
+import { recordEvent } from '../db/repositories/event.repository.js';
+import { findMessageByExternalId, insertAttachments, insertMessage, ticketIdsByExternalIds } from '../db/repositories/message.repository.js';
+import {
+  addParticipant,
+  findExistingRequest,
+  getTicketById,
+  getTicketsByIds,
+  getTicketsByNumbers,
+  insertTicket,
+  latestOpenTicketOnChannel,
+  nextTicketNumber,
+  participantTicketIds,
+  type Ticket,
+  updateTicket,
+} from '../db/repositories/ticket.repository.js';
+import { inboundEnvelopeSchema, type InboundEnvelope, type InboundEnvelopeInput, type IngestOutcome } from '../domain/envelope.js';
+import { ValidationError, zodIssues } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import type { Address, TicketStatus } from '../domain/model.js';
+import { statusAfterCustomerMessage } from '../domain/ticket-status.js';
+import { parseAgentCommand } from '../replies/agent-commands.js';
+import { queueOutbound, resolveCustomerRoute, storeInternal } from '../replies/outbound.js';
+import { changeStatus } from '../replies/ticket-changes.js';
+import { decideMatch, type TicketFact } from './match.js';
+import { cleanSubject, compileSubjectToken, numbersInSubject, numbersInText } from './ticket-tokens.js';
+
+export interface IngestDeps {
+  database: Database;
+  clock: Clock;
+  config: PonteConfig;
+  channels: ChannelDirectory;
+  hooks: AutomationHooks;
+  logger: Logger;
+  sanitizeHtml(html: string): string;
+}
+
+export type IngestFn = (channelId: string, input: InboundEnvelopeInput) => Promise<IngestOutcome>;
+
+const NON_CUSTOMER = new Set(['auto_reply', 'bounce', 'complaint', 'delivery_receipt']);
+
+export function createIngest(deps: IngestDeps): IngestFn {
+  const subjectRe = compileSubjectToken(deps.config.tickets);
+
+  return async function ingest(channelId, input) {
+    const parsed = inboundEnvelopeSchema.safeParse(input);
+    if (!parsed.success) throw new ValidationError('invalid inbound envelope', zodIssues(parsed.error));
+    const env = parsed.data;
+    const channel = deps.channels.get(channelId);
+    if (!channel) throw new ValidationError(`unknown channel ${channelId}`, [{ path: 'channelId', message: 'not configured' }]);
+    const m = env.message;
+    // CPU work before the transaction: it holds the only SQLite connection.
+    const html = m.html ? deps.sanitizeHtml(m.html) : null;
+    const now = deps.clock.now();
+    const dedupeKeys = [m.externalId, ...(env.idempotencyKey ? [`idem:${env.idempotencyKey}`] : [])];
+
+    return deps.database.kysely.transaction().execute(async (trx) => {
+      const prior = await trx
+        .selectFrom('inbound_receipts')
+        .selectAll()
+        .where('channel_id', '=', channelId)
+        .where('external_id', 'in', dedupeKeys)
+        .executeTakeFirst();
+      if (prior) {
+        if (env.checkpoint) await putState(trx, channelId, env.checkpoint.key, env.checkpoint.value, now);
+        const t = prior.ticket_id ? await getTicketById(trx, prior.ticket_id) : undefined;
+        return { status: 'duplicate', ...(t ? { ticketId: t.id, ticketNumber: t.number } : {}), ...(prior.message_id ? { messageId: prior.message_id } : {}) };
+      }
+      const receipt = async (outcome: string, ticketId: string | null, messageId: string | null, reason: string | null) => {
+        for (const key of dedupeKeys) {
+          await trx.insertInto('inbound_receipts').values({ channel_id: channelId, external_id: key, outcome, ticket_id: ticketId, message_id: messageId, reason, received_at: now }).execute();
+        }
+        if (env.checkpoint) await putState(trx, channelId, env.checkpoint.key, env.checkpoint.value, now);
+      };
+
+      // The echo of our own send: the outbound message is already stored under this id.
+      const own = await findMessageByExternalId(trx, channelId, m.externalId);
+      if (own || m.ownEcho) {
+        await receipt('ignored', own?.ticket_id ?? null, own?.id ?? null, 'own_echo');
+        const t = own ? await getTicketById(trx, own.ticket_id) : undefined;
+        return { status: 'duplicate', ...(t ? { ticketId: t.id, ticketNumber: t.number } : {}), ...(own ? { messageId: own.id } : {}) };
+      }
+      if (env.ignore) {
+        await receipt('ignored', null, null, env.ignore.reason);
+        return { status: 'ignored', reason: env.ignore.reason };
+      }
+
+      const identities: Address[] = dedupeAddresses([m.from, ...m.fromAliases]);
+      const contactId = await resolveContact(trx, identities, dedupeAddresses(m.lookupAlso), m.from.displayName, channel.config.locale, now);
+
+      const agent = m.fromBusiness
+        ? undefined
+        : await findAgentByAddresses(
+            trx,
+            identities.filter((i) => i.kind === 'email').map((i) => i.address),
+            identities.filter((i) => i.kind === 'phone').map((i) => i.address),
+          );
+      const command = agent ? parseAgentCommand(m.replyText ?? m.text) : undefined;
+
+      // Facts for the matcher.
+      const refChannels = [channelId];
+      const referencedIds = await ticketIdsByExternalIds(trx, refChannels, m.threadHints.references);
+      const signedNumbers = m.threadHints.signedTicketNumbers;
+      const typedNumbers = [...new Set([...numbersInSubject(m.subject, subjectRe), ...(channel.capabilities.threading === 'chat' || agent ? numbersInText(m.replyText ?? m.text) : []), ...(command?.ticketNumber ? [command.ticketNumber] : [])])];
+      const [referencedTickets, signedTickets, numberedTickets] = await Promise.all([
+        getTicketsByIds(trx, referencedIds),
+        getTicketsByNumbers(trx, signedNumbers),
+        getTicketsByNumbers(trx, typedNumbers),
+      ]);
+      const participantOf = await participantTicketIds(trx, contactId, numberedTickets.map((t) => t.id));
+      const fact = (t: Ticket): TicketFact => ({ id: t.id, number: t.number, status: t.status, closedAt: t.closedAt, senderIsParticipant: t.requesterId === contactId || participantOf.has(t.id) });
+      const fields = m.ticketFields;
+      const existing = fields?.matchExistingRequest ? await findExistingRequest(trx, contactId, fields.category ?? null, fields.reference ?? null) : undefined;
+      const openOnChannel = channel.capabilities.threading === 'chat' ? await latestOpenTicketOnChannel(trx, contactId, channelId) : undefined;
+      const decision = decideMatch({
+        threading: channel.capabilities.threading,
+        senderIsAgent: agent !== undefined,
+        referenced: referencedIds.map((id) => referencedTickets.find((t) => t.id === id)).filter((t): t is Ticket => !!t).map(fact),
+        signed: signedTickets.map(fact),
+        numbered: typedNumbers.map((n) => numberedTickets.find((t) => t.number === n)).filter((t): t is Ticket => !!t).map(fact),
+        unknownNumbers: typedNumbers.filter((n) => !numberedTickets.some((t) => t.number === n)),
+        existingRequest: existing && fact(existing),
+        openOnChannel: openOnChannel && fact(openOnChannel),
+        now,
+        reopenWindowHours: channel.config.reopenWindowHours ?? deps.config.tickets.reopenWindowHours,
+      });
+      const all = [...referencedTickets, ...signedTickets, ...numberedTickets, ...(existing ? [existing] : []), ...(openOnChannel ? [openOnChannel] : [])];
+      const matched = decision.kind === 'append' ? all.find((t) => t.id === decision.ticket.id)! : undefined;
+
+      // Automatic mail never opens a customer ticket and never moves a status.
+      if (NON_CUSTOMER.has(m.classification) && !matched) {
+        await receipt('ignored', null, null, `${m.classification}_without_ticket`);
+        return { status: 'ignored', reason: `${m.classification}_without_ticket` };
+      }
+
+      // An agent answering a ticket from email/WhatsApp: their reply or note, relayed to the customer.
+      if (agent && matched && command) {
+        return recordAgentMessage(trx, { agent, command, ticket: matched, channelId, env, now, receipt, matchedBy: decision.kind === 'append' ? decision.matchedBy : 'new_ticket' });
+      }
+
+      let ticket: Ticket;
+      let created = false;
+      if (decision.kind === 'append' && matched) {
+        ticket = matched;
+      } else {
+        created = true;
+        ticket = await createTicket(trx, {
+          env,
+          channelId,
+          contactId,
+          locale: channel.config.locale,
+          mentioned: decision.kind === 'new' ? decision.mentionedNumber : undefined,
+          followUpOf: decision.kind === 'new' ? decision.followUpOf?.id : undefined,
+          initialStatus: m.fromBusiness ? 'pending' : 'new',
+          now,
+        });
+      }
+      await addParticipant(trx, ticket.id, contactId, now);
+
+      const messageId = newId(now);
+      const isCustomer = m.classification === 'customer';
+      await insertMessage(trx, {
+        id: messageId,
+        ticket_id: ticket.id,
+        direction: m.fromBusiness ? 'out' : 'in',
+        visibility: 'public',
+        author_type: m.fromBusiness ? 'agent' : 'customer',
+        author_contact_id: m.fromBusiness ? null : contactId,
+        author_agent_id: null,
+        purpose: m.fromBusiness ? 'reply' : 'message',
+        channel_id: channelId,
+        external_id: m.externalId,
+        sender_address: m.from.address,
+        recipient_kind: null,
+        recipient_address: m.to[0]?.address ?? null,
+        subject: m.subject ?? null,
+        text: m.text,
+        html,
+        reply_text: m.replyText ?? null,
+        quoted_text: m.quotedText ?? null,
+        classification: m.classification,
+        delivery_status: m.fromBusiness ? 'sent' : null,
+        error_code: null,
+        error_message: null,
+        matched_by: decision.kind === 'append' ? decision.matchedBy : decision.matchedBy,
+        metadata: JSON.stringify({ ...m.metadata, senderKind: m.from.kind, ...(m.fromBusiness ? { sentFromPhone: true } : {}) }),
+        raw_key: env.rawKey ?? null,
+        parse_error: m.parseError ?? null,
+        reactions: '[]',
+        edited_at: null,
+        revoked_at: null,
+        created_at: m.sentAt ?? now,
+        sent_at: m.fromBusiness ? (m.sentAt ?? now) : null,
+        delivered_at: null,
+        read_at: null,
+      });
+      if (m.attachments.length) await insertAttachments(trx, messageId, m.attachments, now);
+
+      if (m.fromBusiness) {
+        await updateTicket(trx, ticket.id, { updated_at: now, last_agent_reply_at: now, ...(ticket.firstResponseAt ? {} : { first_response_at: now }) });
+        await deps.hooks.onAgentMessage(trx, { ticket, messageId, agentId: null, visibility: 'public', fromBusinessDevice: true, now });
+      } else if (isCustomer) {
+        if (!created) {
+          const to: TicketStatus = statusAfterCustomerMessage(ticket.status);
+          if (to !== ticket.status) ticket = await changeStatus(trx, deps.hooks, ticket, to, { type: 'customer', id: contactId }, now, { force: true });
+        }
+        await updateTicket(trx, ticket.id, { updated_at: now, last_customer_message_at: now, last_customer_channel_id: channelId });
+        ticket = { ...ticket, lastCustomerChannelId: channelId, lastCustomerMessageAt: now };
+        await deps.hooks.onCustomerMessage(trx, { ticket, messageId, channelId, created, classification: m.classification, senderAddress: m.from.address, text: m.replyText ?? m.text, now });
+      } else {
+        await updateTicket(trx, ticket.id, { updated_at: now });
+      }
+
+      await receipt(created ? 'created' : 'appended', ticket.id, messageId, null);
+      const outcome: IngestOutcome = {
+        status: created ? 'created' : 'appended',
+        ticketId: ticket.id,
+        ticketNumber: ticket.number,
+        messageId,
+        matchedBy: decision.matchedBy,
+        ...(decision.kind === 'new' && decision.mentionedNumber !== undefined ? { mentionedTicketNumber: decision.mentionedNumber } : {}),
+      };
+      return outcome;
+    });
+  };
+
+  async function resolveContact(trx: Executor, identities: Address[], lookupAlso: Address[], name: string | undefined, locale: string | undefined, now: number): Promise<string> {
+    const found = await findContactIdsByIdentities(trx, [...identities, ...lookupAlso]);
+    let contactId: string | undefined;
+    for (const i of [...identities, ...lookupAlso]) {
+      contactId = found.get(`${i.kind}:${i.address}`);
+      if (contactId) break;
+    }
+    if (!contactId) contactId = await createContact(trx, { name, locale }, now);
+    else await setContactNameIfMissing(trx, contactId, name, now);
+    await addIdentities(trx, contactId, identities, now);
+    return contactId;
+  }
+
+  async function createTicket(
+    trx: Executor,
+    a: { env: InboundEnvelope; channelId: string; contactId: string; locale: string | undefined; mentioned: number | undefined; followUpOf: string | undefined; initialStatus: TicketStatus; now: number },
+  ): Promise<Ticket> {
+    const m = a.env.message;
+    const number = await nextTicketNumber(trx, deps.config.tickets.numberStart);
+    const subject = cleanSubject(m.subject, subjectRe) || firstLine(m.replyText ?? m.text) || '(no subject)';
+    const f = m.ticketFields;
+    const id = newId(a.now);
+    const row = {
+      id,
+      number,
+      subject: subject.slice(0, 500),
+      status: a.initialStatus,
+      priority: f?.priority ?? 'normal',
+      category: f?.category ?? null,
+      reference: f?.reference ?? null,
+      origin: f?.origin ?? null,
+      custom_fields: JSON.stringify(f?.customFields ?? {}),
+      requester_id: a.contactId,
+      assignee_id: null,
+      origin_channel_id: a.channelId,
+      last_customer_channel_id: a.channelId,
+      locale: a.locale ?? deps.config.tickets.defaultLocale,
+      mentioned_ticket_number: a.mentioned ?? null,
+      follow_up_of: a.followUpOf ?? null,
+      created_at: a.now,
+      updated_at: a.now,
+      first_response_at: null,
+      solved_at: null,
+      closed_at: null,
+      status_changed_at: a.now,
+      last_customer_message_at: null,
+      last_agent_reply_at: null,
+      first_response_due_at: null,
+      next_response_due_at: null,
+    };
+    await insertTicket(trx, row);
+    await recordEvent(trx, id, 'created', null, a.initialStatus, { type: 'customer', id: a.contactId }, a.now);
+    if (a.followUpOf) await recordEvent(trx, id, 'follow_up', a.followUpOf, id, { type: 'system' }, a.now);
+    if (a.mentioned !== undefined) await recordEvent(trx, id, 'mentioned', null, String(a.mentioned), { type: 'customer', id: a.contactId }, a.now);
+    return (await getTicketById(trx, id))!;
+  }
+
+  async function recordAgentMessage(
+    trx: Executor,
+    a: {
+      agent: Agent;
+      command: ReturnType<typeof parseAgentCommand>;
+      ticket: Ticket;
+      channelId: string;
+      env: InboundEnvelope;
+      now: number;
+      matchedBy: import('../domain/model.js').MatchedBy;
+      receipt: (outcome: string, ticketId: string | null, messageId: string | null, reason: string | null) => Promise<void>;
+    },
+  ): Promise<IngestOutcome> {
+    const { agent, command, now } = a;
+    let ticket = a.ticket;
+    const attachments = a.env.message.attachments.map((x) => ({ blobKey: x.blobKey, filename: x.filename, contentType: x.contentType, size: x.size }));
+    const meta = { via: a.channelId, inboundExternalId: a.env.message.externalId };
+    let messageId: string;
+    let visibility: 'public' | 'internal' = command.internal ? 'internal' : 'public';
+    if (command.body === '' && attachments.length === 0) {
+      // Only a status command: nothing to relay.
+      visibility = 'internal';
+      messageId = await storeInternal(trx, { ticket, text: `(${command.status ?? 'empty'})`, authorType: 'agent', authorAgentId: agent.id, purpose: 'note', metadata: meta }, now);
+    } else if (visibility === 'internal') {
+      messageId = await storeInternal(trx, { ticket, text: command.body, authorType: 'agent', authorAgentId: agent.id, purpose: 'note', metadata: meta, attachments }, now);
+    } else {
+      const route = await resolveCustomerRoute(trx, deps.channels, ticket);
+      if (!route) {
+        visibility = 'internal';
+        messageId = await storeInternal(trx, { ticket, text: command.body, authorType: 'agent', authorAgentId: agent.id, purpose: 'note', metadata: { ...meta, undeliverable: 'no_route_to_customer' }, attachments }, now);
+      } else {
+        messageId = (await queueOutbound(trx, { ticket, route, text: command.body, purpose: 'reply', visibility: 'public', authorType: 'agent', authorAgentId: agent.id, attachments, metadata: meta }, now)).messageId;
+        await updateTicket(trx, ticket.id, { updated_at: now, last_agent_reply_at: now, ...(ticket.firstResponseAt ? {} : { first_response_at: now }) });
+        if (!command.status && (ticket.status === 'new' || ticket.status === 'open')) {
+          ticket = await changeStatus(trx, deps.hooks, ticket, 'pending', { type: 'agent', id: agent.id }, now);
+        }
+      }
+    }
+    if (command.status && command.status !== ticket.status) {
+      ticket = await changeStatus(trx, deps.hooks, ticket, command.status, { type: 'agent', id: agent.id }, now, { force: ticket.status !== 'closed' });
+    }
+    await deps.hooks.onAgentMessage(trx, { ticket, messageId, agentId: agent.id, visibility, fromBusinessDevice: false, now });
+    await a.receipt('appended', ticket.id, messageId, 'agent_message');
+    return { status: 'appended', ticketId: ticket.id, ticketNumber: ticket.number, messageId, matchedBy: a.matchedBy, asAgent: { agentId: agent.id, visibility } };
+  }
+}
+
+function firstLine(text: string): string {
+  return (text.split('\n').find((l) => l.trim()) ?? '').trim().slice(0, 120);
+}
+
+/** Email addresses compare case-insensitively; everything else is normalized by its adapter. */
+function dedupeAddresses(list: Address[]): Address[] {
+  const seen = new Set<string>();
+  return list.map((a) => (a.kind === 'email' ? { ...a, address: a.address.trim().toLowerCase() } : a)).filter((a) => {
+    const k = `${a.kind}:${a.address}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

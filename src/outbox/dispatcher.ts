@@ -1,0 +1,222 @@
+/**
+ * The outbox loop: claim due rows, build the OutboundMessage, call the channel's sender outside
+ * any transaction, record the result. A row is sent at least once and, after a recorded
+ * success, never again; a crash between send and record re-sends with the same external id
+ * (assigned before the first attempt), which receivers can de-duplicate.
+ */
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { ChannelSender, Clock } from '../channel/contract.js';
+import type { ChannelDirectory } from '../channel/directory.js';
+import type { PonteConfig } from '../config/schema.js';
+import type { Database } from '../db/database.js';
+import { attachmentsOfMessages, getMessage, latestInboundOnChannel, threadExternalIds } from '../db/repositories/message.repository.js';
+import { claimDue, markFailed, markRetry, markSent, nextDueAt } from '../db/repositories/outbox.repository.js';
+import { getTicketById } from '../db/repositories/ticket.repository.js';
+import { getAgent } from '../db/repositories/agent.repository.js';
+import { ChannelError, PolicyError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import type { IdentityKind, MessagePurpose } from '../domain/model.js';
+import type { OutboundMessage } from '../domain/outbound.js';
+import { subjectTokenFor } from '../ingest/ticket-tokens.js';
+import type { OutboxRow } from '../db/tables.js';
+import { decideRetry } from './retry-policy.js';
+
+export interface DispatchResult {
+  sent: number;
+  failed: number;
+  retried: number;
+}
+
+export interface Dispatcher {
+  runOnce(): Promise<DispatchResult>;
+  /** Run until nothing is due now (tests, CLI). Bounded by `maxRounds`. */
+  drain(maxRounds?: number): Promise<DispatchResult>;
+  start(): void;
+  stop(): Promise<void>;
+  wake(): void;
+}
+
+export interface DispatcherDeps {
+  database: Database;
+  channels: ChannelDirectory;
+  senders: ReadonlyMap<string, ChannelSender>;
+  clock: Clock;
+  logger: Logger;
+  config: PonteConfig;
+  onSent?: (row: OutboxRow, message: OutboundMessage) => Promise<void>;
+}
+
+const AUTOMATIC: ReadonlySet<MessagePurpose> = new Set(['notification', 'auto_ack', 'out_of_hours', 'reminder', 'status_notice', 'system']);
+
+export function createDispatcher(deps: DispatcherDeps): Dispatcher {
+  const worker = `${hostname()}:${process.pid}:${newId().slice(-6)}`;
+  const db = deps.database.kysely;
+  const cfg = deps.config.outbox;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  let stopped = true;
+
+  async function build(row: OutboxRow): Promise<OutboundMessage | undefined> {
+    const msg = await getMessage(db, row.message_id);
+    if (!msg) return undefined;
+    const ticket = await getTicketById(db, msg.ticket_id);
+    if (!ticket) return undefined;
+    const [attachments, lastInbound, references, author] = await Promise.all([
+      attachmentsOfMessages(db, [msg.id]),
+      latestInboundOnChannel(db, ticket.id, row.channel_id),
+      threadExternalIds(db, ticket.id, row.channel_id, 30),
+      msg.author_agent_id ? getAgent(db, msg.author_agent_id) : Promise.resolve(undefined),
+    ]);
+    const meta = JSON.parse(msg.metadata) as { template?: OutboundMessage['template']; inReplyTo?: string };
+    const inReplyTo = meta.inReplyTo ?? lastInbound?.external_id ?? references[0];
+    return {
+      outboxId: row.id,
+      messageId: msg.id,
+      channelId: row.channel_id,
+      externalId: msg.external_id ?? undefined,
+      ticket: { id: ticket.id, number: ticket.number, subject: ticket.subject, subjectToken: subjectTokenFor(deps.config.tickets, ticket.number), locale: ticket.locale },
+      recipient: { kind: msg.recipient_kind as IdentityKind, address: msg.recipient_address ?? '' },
+      text: msg.text,
+      html: msg.html ?? undefined,
+      attachments: attachments.map((a) => ({ blobKey: a.blob_key, filename: a.filename, contentType: a.content_type, size: Number(a.size) })),
+      threading: { inReplyTo: inReplyTo ?? undefined, references: references.filter((r) => r !== msg.external_id) },
+      automatic: AUTOMATIC.has(msg.purpose as MessagePurpose),
+      purpose: msg.purpose as MessagePurpose,
+      authorName: author?.name,
+      recipientLastInboundAt: lastInbound && lastInbound.sender_address === msg.recipient_address ? Number(lastInbound.created_at) : lastInbound ? Number(lastInbound.created_at) : undefined,
+      template: meta.template,
+    };
+  }
+
+  async function fail(row: OutboxRow, code: string, message: string): Promise<void> {
+    const now = deps.clock.now();
+    await db.transaction().execute(async (trx) => {
+      await markFailed(trx, row.id, worker, code, message, now);
+      await trx.updateTable('messages').set({ delivery_status: 'failed', error_code: code, error_message: message.slice(0, 2000) }).where('id', '=', row.message_id).execute();
+    });
+  }
+
+  async function processRow(row: OutboxRow, result: DispatchResult): Promise<void> {
+    const sender = deps.senders.get(row.channel_id);
+    if (!sender) {
+      await fail(row, 'channel_unavailable', `channel ${row.channel_id} is not configured to send`);
+      result.failed++;
+      return;
+    }
+    const message = await build(row);
+    if (!message) {
+      await fail(row, 'message_missing', 'the message or ticket no longer exists');
+      result.failed++;
+      return;
+    }
+    if (!message.externalId && sender.assignExternalId) {
+      message.externalId = sender.assignExternalId(message);
+      await db.updateTable('messages').set({ external_id: message.externalId }).where('id', '=', message.messageId).execute();
+    }
+    try {
+      const receipt = await sender.send(message);
+      const now = deps.clock.now();
+      await db.transaction().execute(async (trx) => {
+        await markSent(trx, row.id, worker, now);
+        await trx
+          .updateTable('messages')
+          .set({ external_id: receipt.externalId, sent_at: now, error_code: null, error_message: null })
+          .where('id', '=', message.messageId)
+          .execute();
+        await trx.updateTable('messages').set({ delivery_status: 'sent' }).where('id', '=', message.messageId).where('delivery_status', '=', 'queued').execute();
+      });
+      result.sent++;
+      await deps.onSent?.(row, message);
+    } catch (err) {
+      const code = err instanceof ChannelError || err instanceof PolicyError ? err.code : 'internal_error';
+      const retryable = err instanceof ChannelError ? err.retryable : !(err instanceof PolicyError);
+      const text = err instanceof Error ? err.message : String(err);
+      const decision = decideRetry(cfg, row.attempts, retryable, Math.random, err instanceof ChannelError ? err.retryAfterMs : undefined);
+      deps.logger.warn({ outboxId: row.id, channelId: row.channel_id, code, attempt: row.attempts, retry: decision.retry }, 'send failed');
+      if (decision.retry) {
+        const now = deps.clock.now();
+        await markRetry(db, row.id, worker, now + decision.delayMs, code, text.slice(0, 2000), now);
+        await db.updateTable('messages').set({ error_code: code, error_message: text.slice(0, 2000) }).where('id', '=', row.message_id).execute();
+        result.retried++;
+      } else {
+        await fail(row, code, text);
+        result.failed++;
+      }
+    }
+  }
+
+  async function runOnce(): Promise<DispatchResult> {
+    const result: DispatchResult = { sent: 0, failed: 0, retried: 0 };
+    const rows = await claimDue(deps.database, worker, deps.clock.now(), cfg.batchSize, cfg.claimTtlMs);
+    // Different channels in parallel, one channel's rows in order (a thread stays in order).
+    const byChannel = new Map<string, OutboxRow[]>();
+    for (const r of rows) byChannel.set(r.channel_id, [...(byChannel.get(r.channel_id) ?? []), r]);
+    await Promise.all(
+      [...byChannel.values()].map(async (list) => {
+        for (const row of list) {
+          try {
+            await processRow(row, result);
+          } catch (err) {
+            deps.logger.error({ err, outboxId: row.id }, 'outbox row could not be processed');
+          }
+        }
+      }),
+    );
+    return result;
+  }
+
+  async function drain(maxRounds = 100): Promise<DispatchResult> {
+    const total: DispatchResult = { sent: 0, failed: 0, retried: 0 };
+    for (let i = 0; i < maxRounds; i++) {
+      const r = await runOnce();
+      total.sent += r.sent;
+      total.failed += r.failed;
+      total.retried += r.retried;
+      if (r.sent + r.failed + r.retried === 0) break;
+    }
+    return total;
+  }
+
+  function schedule(delay: number): void {
+    if (stopped) return;
+    clearTimeout(timer);
+    timer = setTimeout(tick, delay);
+    timer.unref?.();
+  }
+
+  function tick(): void {
+    if (stopped || running) return;
+    running = runOnce()
+      .then(async (r) => {
+        if (r.sent + r.failed + r.retried > 0) return 0;
+        const due = await nextDueAt(db);
+        return due === undefined ? cfg.pollIntervalMs : Math.min(cfg.pollIntervalMs, Math.max(0, due - deps.clock.now()));
+      })
+      .catch((err) => {
+        deps.logger.error({ err }, 'outbox loop error');
+        return cfg.pollIntervalMs;
+      })
+      .then((delay) => {
+        running = undefined;
+        schedule(delay);
+      });
+  }
+
+  return {
+    runOnce,
+    drain,
+    start() {
+      stopped = false;
+      schedule(0);
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+    wake() {
+      if (!stopped && !running) schedule(0);
+    },
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * Creating outbound messages: where a reply goes and the rows that make it go. Everything here
+ * runs inside the caller's transaction; the outbox dispatcher sends later, outside it.
+ */
+import type { ChannelDirectory } from '../channel/directory.js';
+import type { Executor } from '../db/database.js';
+import { identitiesOf } from '../db/repositories/contact.repository.js';
+import { insertAttachments, insertMessage, latestInboundOnChannel } from '../db/repositories/message.repository.js';
+import { enqueue } from '../db/repositories/outbox.repository.js';
+import type { Ticket } from '../db/repositories/ticket.repository.js';
+import { newId } from '../domain/ids.js';
+import type { Address, IdentityKind, MessagePurpose } from '../domain/model.js';
+
+export interface Route {
+  channelId: string;
+  recipient: Address;
+}
+
+/**
+ * The customer's channel for this ticket: the channel they last wrote on (a web form's replies
+ * go through its `replyVia` channel), answered at the address that wrote there (always reply to
+ * the WhatsApp JID that wrote), else the requester's identity the channel can deliver to.
+ */
+export async function resolveCustomerRoute(db: Executor, channels: ChannelDirectory, ticket: Ticket): Promise<Route | undefined> {
+  const candidates = [ticket.lastCustomerChannelId, ticket.originChannelId];
+  for (const channelId of candidates) {
+    const entry = channels.get(channelId);
+    if (!entry) continue;
+    const target = entry.capabilities.canSend ? entry : entry.replyVia ? channels.get(entry.replyVia) : undefined;
+    if (!target || !target.capabilities.canSend) continue;
+    if (target.id === channelId) {
+      const last = await latestInboundOnChannel(db, ticket.id, channelId);
+      const meta = last ? (JSON.parse(last.metadata) as { senderKind?: string }) : undefined;
+      if (last?.sender_address && meta?.senderKind && target.capabilities.deliversTo.includes(meta.senderKind as IdentityKind)) {
+        return { channelId: target.id, recipient: { kind: meta.senderKind as IdentityKind, address: last.sender_address } };
+      }
+    }
+    const identities = await identitiesOf(db, ticket.requesterId);
+    for (const kind of target.capabilities.deliversTo) {
+      const id = identities.find((i) => i.kind === kind);
+      if (id) return { channelId: target.id, recipient: { kind, address: id.address } };
+    }
+  }
+  return undefined;
+}
+
+export interface QueueInput {
+  ticket: Ticket;
+  route: Route;
+  text: string;
+  html?: string | undefined;
+  purpose: MessagePurpose;
+  visibility: 'public' | 'internal';
+  authorType: 'agent' | 'system';
+  authorAgentId?: string | undefined;
+  attachments?: Array<{ blobKey: string; filename: string; contentType: string; size: number }>;
+  metadata?: Record<string, unknown>;
+  subject?: string | undefined;
+}
+
+/** Stores an outbound message (delivery `queued`) and its outbox row. Returns the message id. */
+export async function queueOutbound(db: Executor, input: QueueInput, now: number): Promise<{ messageId: string; outboxId: string }> {
+  const messageId = newId(now);
+  await insertMessage(db, {
+    id: messageId,
+    ticket_id: input.ticket.id,
+    direction: 'out',
+    visibility: input.visibility,
+    author_type: input.authorType,
+    author_contact_id: null,
+    author_agent_id: input.authorAgentId ?? null,
+    purpose: input.purpose,
+    channel_id: input.route.channelId,
+    external_id: null,
+    sender_address: null,
+    recipient_kind: input.route.recipient.kind,
+    recipient_address: input.route.recipient.address,
+    subject: input.subject ?? null,
+    text: input.text,
+    html: input.html ?? null,
+    reply_text: null,
+    quoted_text: null,
+    classification: 'customer',
+    delivery_status: 'queued',
+    error_code: null,
+    error_message: null,
+    matched_by: null,
+    metadata: JSON.stringify(input.metadata ?? {}),
+    raw_key: null,
+    parse_error: null,
+    reactions: '[]',
+    edited_at: null,
+    revoked_at: null,
+    created_at: now,
+    sent_at: null,
+    delivered_at: null,
+    read_at: null,
+  });
+  if (input.attachments?.length) await insertAttachments(db, messageId, input.attachments, now);
+  const outboxId = await enqueue(db, { messageId, channelId: input.route.channelId, dueAt: now }, now);
+  return { messageId, outboxId };
+}
+
+/** An internal note or a message that never leaves Ponte. */
+export async function storeInternal(
+  db: Executor,
+  input: { ticket: Ticket; text: string; authorType: 'agent' | 'system'; authorAgentId?: string | undefined; purpose: MessagePurpose; metadata?: Record<string, unknown>; attachments?: QueueInput['attachments'] },
+  now: number,
+): Promise<string> {
+  const messageId = newId(now);
+  await insertMessage(db, {
+    id: messageId,
+    ticket_id: input.ticket.id,
+    direction: 'out',
+    visibility: 'internal',
+    author_type: input.authorType,
+    author_contact_id: null,
+    author_agent_id: input.authorAgentId ?? null,
+    purpose: input.purpose,
+    channel_id: null,
+    external_id: null,
+    sender_address: null,
+    recipient_kind: null,
+    recipient_address: null,
+    subject: null,
+    text: input.text,
+    html: null,
+    reply_text: null,
+    quoted_text: null,
+    classification: 'customer',
+    delivery_status: null,
+    error_code: null,
+    error_message: null,
+    matched_by: null,
+    metadata: JSON.stringify(input.metadata ?? {}),
+    raw_key: null,
+    parse_error: null,
+    reactions: '[]',
+    edited_at: null,
+    revoked_at: null,
+    created_at: now,
+    sent_at: null,
+    delivered_at: null,
+    read_at: null,
+  });
+  if (input.attachments?.length) await insertAttachments(db, messageId, input.attachments, now);
+  return messageId;
+}

@@ -1,0 +1,82 @@
+/** Changing a ticket's fields with an audit event for each change. Runs in the caller's transaction. */
+import type { AutomationHooks } from '../automation/hooks.js';
+import type { Executor } from '../db/database.js';
+import { type Actor, recordEvent } from '../db/repositories/event.repository.js';
+import { type Ticket, updateTicket } from '../db/repositories/ticket.repository.js';
+import { ConflictError } from '../domain/errors.js';
+import type { Priority, TicketStatus } from '../domain/model.js';
+import { canChangeStatus, statusTimestamps } from '../domain/ticket-status.js';
+
+export async function changeStatus(db: Executor, hooks: AutomationHooks, ticket: Ticket, to: TicketStatus, actor: Actor, now: number, options: { force?: boolean } = {}): Promise<Ticket> {
+  if (ticket.status === to) return ticket;
+  if (!options.force) {
+    const check = canChangeStatus(ticket.status, to);
+    if (!check.ok) throw new ConflictError(`ticket #${ticket.number}: cannot change status from ${ticket.status} to ${to}: ${check.reason}`, 'status_transition');
+  }
+  const stamps = statusTimestamps(to, now);
+  await updateTicket(db, ticket.id, { status: to, status_changed_at: now, updated_at: now, ...stamps });
+  await recordEvent(db, ticket.id, 'status', ticket.status, to, actor, now);
+  const updated: Ticket = {
+    ...ticket,
+    status: to,
+    statusChangedAt: now,
+    updatedAt: now,
+    ...(stamps.solved_at !== undefined ? { solvedAt: stamps.solved_at } : {}),
+    ...(stamps.closed_at !== undefined ? { closedAt: stamps.closed_at } : {}),
+  };
+  await hooks.onStatusChange(db, { ticket: updated, from: ticket.status, to, actor, now });
+  return updated;
+}
+
+export interface TicketPatch {
+  status?: TicketStatus | undefined;
+  priority?: Priority | undefined;
+  assigneeId?: string | null | undefined;
+  category?: string | null | undefined;
+  reference?: string | null | undefined;
+  fields?: Record<string, string | null> | undefined;
+}
+
+export async function applyPatch(db: Executor, hooks: AutomationHooks, ticket: Ticket, patch: TicketPatch, actor: Actor, now: number): Promise<Ticket> {
+  let t = ticket;
+  if (patch.status !== undefined) t = await changeStatus(db, hooks, t, patch.status, actor, now);
+  const set: Parameters<typeof updateTicket>[2] = {};
+  if (patch.priority !== undefined && patch.priority !== t.priority) {
+    await recordEvent(db, t.id, 'priority', t.priority, patch.priority, actor, now);
+    set.priority = patch.priority;
+  }
+  if (patch.assigneeId !== undefined && patch.assigneeId !== t.assigneeId) {
+    await recordEvent(db, t.id, 'assignee', t.assigneeId, patch.assigneeId, actor, now);
+    set.assignee_id = patch.assigneeId;
+  }
+  if (patch.category !== undefined && patch.category !== t.category) {
+    await recordEvent(db, t.id, 'category', t.category, patch.category, actor, now);
+    set.category = patch.category;
+  }
+  if (patch.reference !== undefined && patch.reference !== t.reference) {
+    await recordEvent(db, t.id, 'reference', t.reference, patch.reference, actor, now);
+    set.reference = patch.reference;
+  }
+  let customFields = t.customFields;
+  if (patch.fields) {
+    customFields = { ...t.customFields };
+    for (const [k, v] of Object.entries(patch.fields)) {
+      if (v === null) delete customFields[k];
+      else customFields[k] = v;
+    }
+    await recordEvent(db, t.id, 'fields', JSON.stringify(t.customFields), JSON.stringify(customFields), actor, now);
+    set.custom_fields = JSON.stringify(customFields);
+  }
+  if (Object.keys(set).length > 0) {
+    set.updated_at = now;
+    await updateTicket(db, t.id, set);
+  }
+  return {
+    ...t,
+    ...(set.priority ? { priority: set.priority as Priority } : {}),
+    ...(set.assignee_id !== undefined ? { assigneeId: set.assignee_id } : {}),
+    ...(set.category !== undefined ? { category: set.category } : {}),
+    ...(set.reference !== undefined ? { reference: set.reference } : {}),
+    customFields,
+  };
+}
