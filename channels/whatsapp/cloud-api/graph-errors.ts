@@ -125,12 +125,16 @@ export function mapGraphError(status: number, body: unknown, retryAfterMs?: numb
 
 /** The fetch itself failed (DNS, refused, reset, timeout): always worth retrying. */
 export function networkError(cause: unknown, what: string): ChannelError {
-  const name = cause instanceof Error ? cause.name : '';
+  // Duck-typed: fetch's DOMException may come from another realm (not `instanceof Error`).
+  const e = (cause ?? {}) as { name?: unknown; message?: unknown; cause?: { code?: unknown } };
+  const name = typeof e.name === 'string' ? e.name : '';
   const reason =
     name === 'TimeoutError' || name === 'AbortError'
       ? 'timed out'
-      : cause instanceof Error
-        ? ((cause as Error & { cause?: { code?: string } }).cause?.code ?? cause.message).slice(0, 200)
-        : 'failed';
+      : typeof e.cause?.code === 'string'
+        ? e.cause.code
+        : typeof e.message === 'string'
+          ? e.message.slice(0, 200)
+          : 'failed';
   return new ChannelError('network', `WhatsApp Cloud API ${what}: network error (${reason})`, true);
 }
