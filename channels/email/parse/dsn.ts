@@ -190,12 +190,17 @@ export function parseNonStandardBounce(text: string): { kind: string; recipients
   const recipients: DsnRecipient[] = [];
   const seen = new Set<string>();
   // Everything after the "copy of the message" marker is the returned message.
-  const copyAt = body.search(/^(?:-{2,}.*(?:copy of the message|Below this line|original message).*|Original message headers:.*)$/imu);
-  const report = copyAt >= 0 ? body.slice(0, copyAt) : body;
-  const returned = copyAt >= 0 ? body.slice(copyAt) : '';
+  const allLines = body.split('\n');
+  let copyLine = allLines.findIndex(
+    (l) => l.length <= 200 && (/^-{2,}.*(?:copy of the message|Below this line|original message)/iu.test(l) || /^Original message headers:/iu.test(l)),
+  );
+  if (copyLine < 0) copyLine = allLines.length;
+  const report = allLines.slice(0, copyLine).join('\n');
+  const returned = allLines.slice(copyLine).join('\n');
   const lines = report.split('\n');
   for (let i = 0; i < lines.length && recipients.length < 50; i++) {
     const line = lines[i]!;
+    if (line.length > 330) continue;
     // qmail: "<user@example.com>:" ; exim: "  user@example.com" (indented, alone on the line)
     const m = /^[ \t]*<?([^\s<>@"]+@[^\s<>@"]+\.[A-Za-z0-9-]+)>?:?[ \t]*$/u.exec(line);
     if (!m) continue;
@@ -205,7 +210,7 @@ export function parseNonStandardBounce(text: string): { kind: string; recipients
     const diagLines: string[] = [];
     for (let k = i + 1; k < lines.length && diagLines.length < 6; k++) {
       const l = lines[k]!;
-      if (l.trim() === '' || /^[ \t]*<?[^\s<>@"]+@[^\s<>@"]+>?:?[ \t]*$/u.test(l)) break;
+      if (l.trim() === '' || (l.length <= 330 && /^[ \t]*<?[^\s<>@"]+@[^\s<>@"]+>?:?[ \t]*$/u.test(l))) break;
       diagLines.push(l.trim());
     }
     const diagnostic = diagLines.join(' ').slice(0, 1000);
@@ -215,7 +220,7 @@ export function parseNonStandardBounce(text: string): { kind: string; recipients
     if (diagnostic) r.diagnostic = diagnostic;
     recipients.push(r);
   }
-  const idMatch = /^Message-ID:[ \t]*(<[^>\n]+>|\S+)/imu.exec(returned);
+  const idMatch = /^Message-ID:[ \t]*(<[^>\n]{1,900}>|\S{1,900})/imu.exec(returned.slice(0, 100_000));
   const result: { kind: string; recipients: DsnRecipient[]; originalMessageId?: string } = { kind, recipients };
   if (idMatch) result.originalMessageId = stripBrackets(idMatch[1]!);
   return result;

@@ -231,7 +231,7 @@ export function tokensToText(html: string, tokens: HtmlToken[]): string {
   return out
     .join('')
     .split('\n')
-    .map((l) => l.replace(/[ \t]+$/u, '').replace(/^ (?=\S)/u, ''))
+    .map((l) => l.trimEnd().replace(/^ (?=\S)/u, ''))
     .join('\n')
     .replace(/\n{3,}/gu, '\n\n')
     .trim();

@@ -133,7 +133,7 @@ export function extractReply(text: string, html: string | undefined, sender: str
 }
 
 class BlobFailure extends Error {
-  constructor(readonly cause: unknown) {
+  constructor(readonly original: unknown) {
     super('blob store failure');
   }
 }
@@ -181,7 +181,7 @@ export async function parseEmail(raw: Buffer, options: ParseEmailOptions): Promi
       }
     });
   } catch (err) {
-    if (err instanceof BlobFailure) throw err.cause;
+    if (err instanceof BlobFailure) throw err.original;
     const reason = err instanceof Error ? err.message : String(err);
     return placeholderResult(raw, `could not parse the message: ${reason}`, options);
   }

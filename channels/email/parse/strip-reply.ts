@@ -217,10 +217,13 @@ const WRAPPED_ADDRESS_END_RE = /^>\s*:\s*$/u;
 /** Joins `count` lines starting at `i`, capped, for header matching; undefined when not joinable. */
 function joinLines(lines: string[], i: number, count: number): string | undefined {
   const parts: string[] = [];
+  let size = 0;
   for (let k = i; k < i + count; k++) {
     const l = lines[k];
     if (l === undefined || l.trim() === '') return undefined;
     if (QUOTE_RE.test(l) && !(k > i && WRAPPED_ADDRESS_END_RE.test(l))) return undefined;
+    size += l.length;
+    if (size > MAX_HEADER_CHARS * 2) return undefined;
     parts.push(l.trim());
   }
   const joined = parts
@@ -264,7 +267,7 @@ function nextNonBlank(lines: string[], i: number): number {
 
 /** Number of lines (1–3) of a reply header starting at line i, or 0. */
 function replyHeaderAt(lines: string[], i: number): number {
-  const first = lines[i]!.trim().replace(/^-{2,}\s*/u, '');
+  const first = lines[i]!.slice(0, MAX_HEADER_CHARS).trim().replace(/^-{2,}\s*/u, '');
   // A header spread over lines must start like one (so a paragraph above it is not swallowed).
   const maxLines = STARTER_RE.test(first) || DATE_START_RE.test(first) || EMAIL_RE.test(first) ? 3 : 1;
   for (let n = 1; n <= maxLines; n++) {

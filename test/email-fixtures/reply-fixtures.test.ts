@@ -1,0 +1,75 @@
+/**
+ * Real-world reply extraction: every entry of ../shared/fixtures/email/* /expected.json is fed
+ * through the real parseEmail (body-only fixtures wrapped into a minimal message as the corpus
+ * README prescribes) and the stored reply text is compared with loose(). Prints the pass rate
+ * per corpus and per language (core and soft); fails when a corpus drops under its floor or an
+ * entry exceeds its max_ms (a hang is a failure).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serviceAvailable } from '../support/services.js';
+import {
+  FIXTURES_ROOT,
+  fixturesAvailable,
+  formatTable,
+  loadEntries,
+  rateTable,
+  runEntry,
+  type EntryResult,
+} from './fixture-corpus.js';
+
+/** Core pass-rate floors per corpus, set at what the parser reaches (raise them, never lower). */
+const FLOORS: Record<string, number> = {
+  crisp_reply_parser: 80 / 80,
+  email_reply_parser: 53 / 53,
+  talon: 28 / 29,
+};
+/** No entry may take longer than this, whatever its own max_ms says. */
+const HARD_LIMIT_MS = 2000;
+
+const available = serviceAvailable('email-fixtures', fixturesAvailable(), `no corpus at ${FIXTURES_ROOT}`);
+const results: EntryResult[] = [];
+
+(available ? describe : describe.skip)('real-world reply fixtures', () => {
+  const entries = available ? loadEntries() : [];
+  const corpora = [...new Set(entries.map((e) => e.corpus))];
+  const blobRoot = mkdtempSync(join(tmpdir(), 'ponte-fixture-blobs-'));
+
+  afterAll(() => {
+    if (results.length === 0) return;
+    const failing = results
+      .filter((r) => r.coreFailures.length > 0)
+      .map((r) => `  core FAIL ${r.entry.corpus}/${r.entry.file}: ${r.coreFailures.join('; ')}\n    visible: ${JSON.stringify(r.visible.slice(0, 200))}`);
+    const report = [
+      formatTable('Reply extraction, pass rate per corpus', rateTable(results, (r) => r.entry.corpus)),
+      '',
+      formatTable('Reply extraction, pass rate per language', rateTable(results, (r) => r.entry.lang)),
+      ...(failing.length ? ['', 'Core failures:', ...failing] : []),
+    ].join('\n');
+    process.stdout.write(`\n${report}\n\n`);
+  });
+
+  it('has all three corpora', () => {
+    expect(corpora.sort()).toEqual(Object.keys(FLOORS).sort());
+  });
+
+  it.each(corpora)('%s: core pass rate at or above its floor, every entry within its time limit', async (corpus) => {
+    const own: EntryResult[] = [];
+    for (const entry of entries.filter((e) => e.corpus === corpus)) {
+      const r = await runEntry(entry, blobRoot);
+      own.push(r);
+      results.push(r);
+    }
+    const slow = own
+      .filter((r) => r.ms > Math.min(HARD_LIMIT_MS, r.entry.core.max_ms ?? HARD_LIMIT_MS))
+      .map((r) => `${r.entry.file} took ${r.ms.toFixed(0)} ms`);
+    expect(slow).toEqual([]);
+    const crashed = own.filter((r) => r.error !== undefined).map((r) => `${r.entry.file}: ${r.error}`);
+    expect(crashed).toEqual([]);
+    const passed = own.filter((r) => r.coreFailures.length === 0).length;
+    const rate = passed / own.length;
+    expect(own.length).toBeGreaterThan(0);
+    expect(rate).toBeGreaterThanOrEqual(FLOORS[corpus]! - 1e-9);
+  });
+});
