@@ -1,0 +1,278 @@
+/**
+ * POST /hooks/forms/<formId>: one form submission -> one ingest. Mounted by the core before
+ * any body parser; this router reads the body itself.
+ *
+ * Order of checks, cheapest first, so abuse costs us little: CORS origin (public), rate limits,
+ * media type and declared length, body (size-capped), signature (signed), honeypot (public),
+ * field validation, then blobs and ingest. Every refusal is a 4xx with `{ error, message }`;
+ * nothing is ingested unless every check passed. A bot that fills the honeypot gets an answer
+ * that looks like success and nothing is stored (telling it would teach it).
+ */
+import { Readable } from 'node:stream';
+import { Router, type Request, type Response } from 'express';
+import type { ChannelContext, IngestOutcome } from '../../src/channel/contract.js';
+import type { AttachmentRef } from '../../src/domain/envelope.js';
+import { bodyKindOf, createSizeLimit, parseJsonBody, parseUrlencodedBody, readRawBody, tooLarge, unsupportedCharset, type BodyKind, type FormValues } from './body-reader.js';
+import { decideCors } from './cors.js';
+import { mapSubmission, type MappingRules } from './field-mapping.js';
+import { FormRejection } from './form-rejection.js';
+import { readMultipart, type MultipartLimits } from './multipart-reader.js';
+import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
+import { verifySignature } from './signature.js';
+import { buildEnvelope, submissionIdentity } from './submission-envelope.js';
+import type { WebformConfig } from './webform-config.js';
+
+/** A text-only submission never needs more, whatever maxBodyBytes allows for files. */
+const TEXT_BODY_FLOOR = 1024 * 1024;
+const MAX_FIELDS = 100;
+const MAX_FIELD_BYTES = 1024 * 1024;
+
+export interface WebformStats {
+  accepted: number;
+  rejected: number;
+  honeypot: number;
+  lastActivityAt?: number;
+}
+
+export interface WebformRouterOptions {
+  /** Buckets kept per limiter (memory bound). */
+  maxRateLimitKeys?: number;
+}
+
+export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, options: WebformRouterOptions = {}): { router: Router; stats: WebformStats } {
+  const stats: WebformStats = { accepted: 0, rejected: 0, honeypot: 0 };
+  const limits = config.rateLimit
+    ? {
+        perIp: createRateLimiter({ perMinute: config.rateLimit.perIpPerMinute, maxKeys: options.maxRateLimitKeys ?? 10_000 }),
+        perForm: createRateLimiter({ perMinute: config.rateLimit.perFormPerMinute, maxKeys: 1 }),
+      }
+    : undefined;
+  const rules: MappingRules = {
+    fields: config.fields,
+    required: config.required,
+    categories: config.categories,
+    defaultCountryCode: config.defaultCountryCode,
+    maxMessageChars: config.maxMessageChars,
+  };
+  const textBodyMax = Math.min(config.maxBodyBytes, Math.max(TEXT_BODY_FLOOR, config.maxMessageChars * 4 + 64 * 1024));
+  const multipartLimits: MultipartLimits = {
+    maxFiles: config.attachments.maxCount,
+    maxFileBytes: config.attachments.maxBytes,
+    allowedTypes: config.attachments.allowedTypes,
+    maxFields: MAX_FIELDS,
+    maxFieldBytes: Math.min(MAX_FIELD_BYTES, textBodyMax),
+  };
+  const secrets = config.mode === 'signed' ? [config.secret, ...(config.previousSecret ? [config.previousSecret] : [])] : [];
+
+  const router = Router();
+
+  router.options('/', (req, res) => {
+    if (config.mode !== 'public') {
+      res.set('Allow', 'POST').status(405).json({ error: 'method_not_allowed', message: 'signed forms are posted server to server' });
+      return;
+    }
+    const d = decideCors(
+      { method: 'OPTIONS', origin: req.get('origin'), requestMethod: req.get('access-control-request-method'), requestHeaders: req.get('access-control-request-headers') },
+      config.allowedOrigins,
+      config.requireOrigin,
+    );
+    res.set(d.headers);
+    if (d.allowed) res.status(204).end();
+    else res.status(403).json({ error: 'origin_not_allowed', message: d.message });
+  });
+
+  router.post('/', async (req, res) => {
+    try {
+      const answer = await handleSubmission(req, res);
+      stats.accepted += answer.counted ? 1 : 0;
+      stats.lastActivityAt = ctx.clock.now();
+      res.status(answer.status).json(answer.body);
+    } catch (err) {
+      stats.rejected++;
+      respondError(req, res, err);
+    }
+  });
+
+  router.all('/', (_req, res) => {
+    res.set('Allow', config.mode === 'public' ? 'POST, OPTIONS' : 'POST').status(405).json({ error: 'method_not_allowed', message: 'use POST' });
+  });
+
+  async function handleSubmission(req: Request, res: Response): Promise<{ status: number; body: Record<string, unknown>; counted: boolean }> {
+    const now = ctx.clock.now();
+    if (config.mode === 'public') {
+      const d = decideCors({ method: 'POST', origin: req.get('origin') }, config.allowedOrigins, config.requireOrigin);
+      res.set(d.headers);
+      if (!d.allowed) throw new FormRejection(403, 'origin_not_allowed', d.message);
+    }
+    if (limits) {
+      const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+      const byIp = limits.perIp.take(ip, now);
+      const byForm = byIp.allowed ? limits.perForm.take('form', now) : byIp;
+      if (!byForm.allowed) {
+        throw new FormRejection(429, 'rate_limited', `too many submissions; try again in ${byForm.retryAfterSeconds} s`, undefined, {
+          'Retry-After': String(byForm.retryAfterSeconds),
+        });
+      }
+    }
+
+    const contentType = req.get('content-type');
+    const kind = bodyKindOf(contentType);
+    if (!kind) throw new FormRejection(415, 'unsupported_media_type', 'send application/json, application/x-www-form-urlencoded or multipart/form-data');
+    const charset = unsupportedCharset(contentType);
+    if (charset && kind !== 'multipart') throw new FormRejection(415, 'unsupported_charset', `send UTF-8, not ${charset}`);
+    const encoding = (req.get('content-encoding') ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'identity') throw new FormRejection(415, 'unsupported_content_encoding', 'send the body uncompressed');
+    const cap = kind === 'multipart' ? config.maxBodyBytes : textBodyMax;
+    const declared = req.get('content-length');
+    if (declared !== undefined && Number(declared) > cap) throw tooLarge(cap);
+
+    let values: FormValues;
+    let files: AttachmentRef[] = [];
+    let raw: Buffer | undefined;
+    let replayKey: string | undefined;
+    let sentAt: number | undefined;
+    const honeypotFilled = (v: FormValues) => config.mode === 'public' && isFilled(v[config.honeypotField]);
+
+    if (config.mode === 'signed') {
+      raw = await readRawBody(req, cap);
+      const sig = verifySignature({
+        secrets,
+        signature: req.get(config.signatureHeader),
+        timestamp: req.get(config.timestampHeader),
+        rawBody: raw,
+        nowMs: now,
+        toleranceSeconds: config.toleranceSeconds,
+      });
+      if (!sig.ok) throw new FormRejection(401, sig.reason, sig.message);
+      replayKey = sig.replayKey;
+      sentAt = sig.timestampSeconds * 1000;
+      ({ values, files } = await parseBody(kind, raw, Readable.from([raw]), req));
+    } else if (kind === 'multipart') {
+      // Streamed, not buffered: files go to the blob store as they arrive.
+      const limited = createSizeLimit(cap);
+      const abort = () => {
+        if (!req.complete) limited.destroy(new FormRejection(400, 'body_incomplete', 'the client closed the request before the body ended'));
+      };
+      req.on('error', abort);
+      req.on('close', abort);
+      req.pipe(limited);
+      try {
+        ({ values, files } = await parseBody(kind, undefined, limited, req, honeypotFilled));
+      } finally {
+        req.off('error', abort);
+        req.off('close', abort);
+      }
+    } else {
+      raw = await readRawBody(req, cap);
+      ({ values, files } = await parseBody(kind, raw, undefined, req));
+    }
+
+    if (honeypotFilled(values)) {
+      stats.honeypot++;
+      ctx.logger.info({ form: config.id }, 'honeypot field filled: submission dropped');
+      return { status: 200, body: { status: 'received', created: true }, counted: false };
+    }
+
+    const mapped = mapSubmission(values, rules);
+    if (!mapped.ok) throw new FormRejection(400, 'validation_failed', 'some fields are missing or invalid', mapped.issues);
+    const identity = submissionIdentity({
+      header: req.get('idempotency-key'),
+      field: values[config.submissionIdField],
+      fieldName: config.submissionIdField,
+      replayKey,
+    });
+
+    let rawKey: string | undefined;
+    if (config.keepRaw) {
+      const payload = raw && kind !== 'multipart' ? raw : Buffer.from(JSON.stringify({ fields: values, files }));
+      rawKey = (await ctx.blobs.put(payload)).key;
+    }
+    const metadata: Record<string, unknown> = { mode: config.mode, bodyKind: kind };
+    if (config.mode === 'public') metadata.ip = req.ip ?? req.socket.remoteAddress;
+    const envelope = buildEnvelope({
+      formId: config.id,
+      origin: config.origin,
+      existingRequest: config.existingRequest,
+      submission: mapped.value,
+      identity,
+      attachments: files,
+      sentAt,
+      rawKey,
+      metadata,
+    });
+    const outcome = await ctx.ingest(envelope);
+    return answerFor(outcome);
+  }
+
+  async function parseBody(
+    kind: BodyKind,
+    raw: Buffer | undefined,
+    stream: Readable | undefined,
+    req: Request,
+    discardFiles?: (v: FormValues) => boolean,
+  ): Promise<{ values: FormValues; files: AttachmentRef[] }> {
+    if (kind === 'json') return { values: parseJsonBody(raw!), files: [] };
+    if (kind === 'urlencoded') return { values: parseUrlencodedBody(raw!), files: [] };
+    const r = await readMultipart(stream!, req.headers, multipartLimits, ctx.blobs, discardFiles ? { discardFiles } : {});
+    return { values: r.fields, files: r.files };
+  }
+
+  function respondError(req: Request, res: Response, err: unknown): void {
+    if (res.headersSent) return;
+    let status: number;
+    let body: Record<string, unknown>;
+    if (err instanceof FormRejection) {
+      status = err.status;
+      body = err.body();
+      if (err.headers) res.set(err.headers);
+      ctx.logger.debug({ form: config.id, status, error: err.error }, 'form submission refused');
+    } else if (isCoreValidation(err)) {
+      // The core refused the envelope: a value we let through breaks a core limit. Still the client's input.
+      status = 400;
+      body = { error: 'validation_failed', message: 'some fields are invalid', issues: err.issues };
+    } else {
+      status = 503;
+      body = { error: 'unavailable', message: 'the submission could not be stored; try again in a moment' };
+      res.set('Retry-After', '5');
+      ctx.logger.error({ form: config.id, err: errorSummary(err) }, 'form submission failed');
+    }
+    if (!req.complete) {
+      // The body was not read to the end (refused early or too large): close after answering
+      // and discard the rest rather than parse it.
+      res.set('Connection', 'close');
+      req.resume();
+    }
+    res.status(status).json(body);
+  }
+
+  return { router, stats };
+}
+
+function answerFor(outcome: IngestOutcome): { status: number; body: Record<string, unknown>; counted: boolean } {
+  switch (outcome.status) {
+    case 'created':
+      return { status: 201, body: { ticketNumber: outcome.ticketNumber, status: 'created', created: true }, counted: true };
+    case 'appended':
+      return { status: 200, body: { ticketNumber: outcome.ticketNumber, status: 'appended', created: false, matchedBy: outcome.matchedBy }, counted: true };
+    case 'duplicate':
+      return { status: 200, body: { ticketNumber: outcome.ticketNumber, status: 'duplicate', created: false }, counted: false };
+    case 'ignored':
+      return { status: 202, body: { status: 'ignored', created: false }, counted: false };
+  }
+}
+
+function isFilled(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(isFilled);
+  if (typeof v === 'string') return v.trim() !== '';
+  return v !== undefined && v !== null && v !== false;
+}
+
+function isCoreValidation(err: unknown): err is { code: 'validation_failed'; issues: Array<{ path: string; message: string }> } {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'validation_failed' && Array.isArray((err as { issues?: unknown }).issues);
+}
+
+/** Class and code only: error messages may quote submitted data. */
+function errorSummary(err: unknown): Record<string, unknown> {
+  if (err instanceof Error) return { name: err.name, code: (err as { code?: unknown }).code };
+  return { type: typeof err };
+}
