@@ -1,0 +1,74 @@
+/**
+ * `ponte email parse <file.eml>`: the normalized message as JSON, so an admin can see why a
+ * mail threaded (or was classified) as it did. Attachments go to a throw-away blob store
+ * unless the caller passes one; nothing touches the database or the network.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BlobStore } from '../../../src/channel/contract.js';
+import { createBlobStore } from '../../../src/storage/blob-store.js';
+import { parseEmail } from './index.js';
+
+export interface ParseCliOptions {
+  /** Defaults to a temporary store removed afterwards. */
+  blobs?: BlobStore;
+  maxAttachmentBytes?: number;
+  supportAddresses?: string[];
+  verifyMessageId?: (messageId: string) => number | undefined;
+  /** Include the full text and html (default: only the reply and quoted parts). */
+  full?: boolean;
+}
+
+export async function parseEmailFileForCli(path: string, options: ParseCliOptions = {}): Promise<object> {
+  const raw = await readFile(path);
+  let tempRoot: string | undefined;
+  let blobs = options.blobs;
+  if (!blobs) {
+    tempRoot = mkdtempSync(join(tmpdir(), 'ponte-parse-'));
+    blobs = createBlobStore(tempRoot);
+  }
+  try {
+    const parsed = await parseEmail(raw, {
+      blobs,
+      maxAttachmentBytes: options.maxAttachmentBytes ?? 25 * 1024 * 1024,
+      supportAddresses: options.supportAddresses ?? [],
+      ...(options.verifyMessageId ? { verifyMessageId: options.verifyMessageId } : {}),
+    });
+    const m = parsed.message;
+    const out: Record<string, unknown> = {
+      externalId: m.externalId,
+      from: m.from,
+      to: m.to ?? [],
+      cc: m.cc ?? [],
+      subject: m.subject ?? null,
+      sentAt: m.sentAt !== undefined ? new Date(m.sentAt).toISOString() : null,
+      classification: parsed.classification,
+      classificationReason: (m.metadata as Record<string, unknown> | undefined)?.classificationReason ?? null,
+      bounce: parsed.bounce ?? null,
+      loop: parsed.loop,
+      headers: parsed.headers,
+      threadHints: m.threadHints ?? { references: [], signedTicketNumbers: [] },
+      replyText: m.replyText ?? m.text ?? '',
+      quotedText: m.quotedText ?? '',
+      attachments: (m.attachments ?? []).map((a) => ({
+        filename: a.filename,
+        contentType: a.contentType,
+        size: a.size,
+        ...(a.contentId ? { contentId: a.contentId } : {}),
+        ...(a.inline ? { inline: true } : {}),
+        blobKey: a.blobKey,
+      })),
+      parseError: m.parseError ?? null,
+      bytes: raw.length,
+    };
+    if (options.full) {
+      out.text = m.text ?? '';
+      out.html = m.html ?? null;
+    }
+    return out;
+  } finally {
+    if (tempRoot) rmSync(tempRoot, { recursive: true, force: true });
+  }
+}
