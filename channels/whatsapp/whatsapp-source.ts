@@ -82,6 +82,12 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
   const pendingTimers = new Map<string, NodeJS.Timeout>();
   const lidToPn = new Map<string, string>();
   const appliedUpdates = new Set<string>();
+  /** Ids ingested by this process: a replayed stub for one of them is stale, not pending. */
+  const recentIngested = new Set<string>();
+  const remember = (set: Set<string>, value: string): void => {
+    set.add(value);
+    if (set.size > 5000) set.delete(set.values().next().value!);
+  };
   let me: { id?: string; lid?: string } = {};
   let queue: Promise<void> = Promise.resolve();
   let credsQueue: Promise<void> = Promise.resolve();
@@ -139,8 +145,7 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
     // Baileys reports the same edit/revoke/reaction both as an upsert and as an update event.
     if (appliedUpdates.has(decision.dedupeKey)) return;
     const known = await ctx.updateMessage(decision.update);
-    appliedUpdates.add(decision.dedupeKey);
-    if (appliedUpdates.size > 5000) appliedUpdates.delete(appliedUpdates.values().next().value!);
+    remember(appliedUpdates, decision.dedupeKey);
     if (!known) log.debug({ externalId: decision.update.externalId }, 'whatsapp: update for an unknown message');
   };
 
@@ -152,6 +157,11 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
     const pending = await ctx.state.get<PendingStub>(PENDING_PREFIX + id);
     if (!pending || pending.placeholderIngested) return;
     const outcome = await ctx.ingest({ message: pending.placeholder });
+    if (outcome.status === 'duplicate') {
+      // The real message got in first (or the placeholder already did): nothing left to wait for.
+      await ctx.state.delete(PENDING_PREFIX + id);
+      return;
+    }
     await ctx.state.set(PENDING_PREFIX + id, { ...pending, placeholderIngested: true });
     log.warn({ externalId: id, outcome: outcome.status }, 'whatsapp: message still undecrypted; placeholder shown');
   };
@@ -193,6 +203,7 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
         await applyUpdate(decision);
         return;
       case 'await_retry': {
+        if (recentIngested.has(decision.externalId)) return;
         const key = PENDING_PREFIX + decision.externalId;
         if (!(await ctx.state.get(key))) {
           const record: PendingStub = { since: ctx.clock.now(), placeholder: decision.placeholder };
@@ -217,6 +228,7 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
         const raw = await ctx.blobs.put(serialize(msg));
         const outcome = await ctx.ingest({ message, rawKey: raw.key });
         health = { ...health, lastActivityAt: ctx.clock.now() };
+        if (id) remember(recentIngested, id);
         if (id) await settlePending(id, message, outcome.status);
         log.debug({ externalId: id, outcome: outcome.status }, 'whatsapp: ingested');
         return;

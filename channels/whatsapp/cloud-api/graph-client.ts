@@ -61,12 +61,14 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
   const now = options.now ?? Date.now;
   const base = `${options.baseUrl.replace(/\/+$/, '')}/${options.version}`;
   const graphOrigin = new URL(options.baseUrl).origin;
-  const auth = { authorization: `Bearer ${options.accessToken}` };
+  // Meta's media host refuses requests without a User-Agent; the token goes in this header only.
+  const auth = { authorization: `Bearer ${options.accessToken}`, 'user-agent': 'Ponte-WhatsApp-Cloud/1' };
 
-  async function call(what: string, url: string, init: RequestInit): Promise<Response> {
+  async function call(what: string, url: string, init: RequestInit, timeoutMs = options.timeoutMs): Promise<Response> {
     let res: Response;
     try {
-      res = await doFetch(url, { ...init, signal: AbortSignal.timeout(options.timeoutMs), redirect: 'error' });
+      // Graph calls never redirect; media downloads may (fetch drops Authorization on a cross-origin hop).
+      res = await doFetch(url, { redirect: 'error', ...init, signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
       throw networkError(err, what);
     }
@@ -125,7 +127,8 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
         // The bearer token must not travel in clear text to a host we did not configure.
         throw new ChannelError('whatsapp_media_url_refused', `media url on ${target.origin} is neither https nor the Graph origin`, false);
       }
-      const res = await call('media download', target.toString(), { headers: auth });
+      // The timeout covers the streamed body too: give large files time.
+      const res = await call('media download', target.toString(), { headers: auth, redirect: 'follow' }, Math.max(options.timeoutMs, 120_000));
       const declared = Number(res.headers.get('content-length'));
       if (Number.isFinite(declared) && declared > maxBytes) {
         await res.body?.cancel();
