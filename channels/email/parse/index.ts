@@ -187,7 +187,7 @@ export async function parseEmail(raw: Buffer, options: ParseEmailOptions): Promi
   }
 
   const headers = mime.headers;
-  const fromAddr = mime.from[0] ?? fallbackFrom(headers);
+  const fromAddr = mime.from.find((a) => a.address) ?? { ...fallbackFrom(headers), name: mime.from[0]?.name ?? '' };
   const from = toAddress(fromAddr);
   const messageId = mime.messageId ? stripBrackets(mime.messageId) : undefined;
   const externalId = (messageId && messageId.length <= 998 ? messageId : undefined) ?? syntheticId(raw);
@@ -255,8 +255,8 @@ export async function parseEmail(raw: Buffer, options: ParseEmailOptions): Promi
   const message: InboundMessageInput = {
     externalId,
     from,
-    to: mime.to.slice(0, 200).map(toAddress),
-    cc: mime.cc.slice(0, 200).map(toAddress),
+    to: mime.to.filter((a) => a.address).slice(0, 200).map(toAddress),
+    cc: mime.cc.filter((a) => a.address).slice(0, 200).map(toAddress),
     text: text.slice(0, MAX_TEXT),
     replyText: replyText.slice(0, MAX_TEXT),
     attachments: attachments.slice(0, 500),

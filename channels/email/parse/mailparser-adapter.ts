@@ -9,6 +9,7 @@ import { MailParser } from 'mailparser';
 import type { AddressObject, AttachmentStream, EmailAddress, HeaderValue, MessageText } from 'mailparser';
 
 export interface MimeAddress {
+  /** Empty when the header named someone without a usable address. */
   address: string;
   name: string;
 }
@@ -57,7 +58,7 @@ function flattenAddresses(value: HeaderValue | undefined): MimeAddress[] {
   const walk = (list: EmailAddress[]): void => {
     for (const a of list) {
       if (a.group) walk(a.group);
-      else if (a.address) out.push({ address: a.address, name: a.name ?? '' });
+      else if (a.address || a.name) out.push({ address: a.address ?? '', name: a.name ?? '' });
     }
   };
   for (const o of objects) if (o && Array.isArray((o as AddressObject).value)) walk(o.value);
