@@ -184,7 +184,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
         purpose: m.fromBusiness ? 'reply' : 'message',
         channel_id: channelId,
         external_id: m.externalId,
-        sender_address: m.from.address,
+        sender_address: identities[0]!.address,
         recipient_kind: null,
         recipient_address: m.to[0]?.address ?? null,
         subject: m.subject ?? null,
@@ -220,7 +220,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
         }
         await updateTicket(trx, ticket.id, { updated_at: now, last_customer_message_at: now, last_customer_channel_id: channelId });
         ticket = { ...ticket, lastCustomerChannelId: channelId, lastCustomerMessageAt: now };
-        await deps.hooks.onCustomerMessage(trx, { ticket, messageId, channelId, created, classification: m.classification, senderAddress: m.from.address, text: m.replyText ?? m.text, now });
+        await deps.hooks.onCustomerMessage(trx, { ticket, messageId, channelId, created, classification: m.classification, senderAddress: identities[0]!.address, text: m.replyText ?? m.text, now });
       } else {
         await updateTicket(trx, ticket.id, { updated_at: now });
       }

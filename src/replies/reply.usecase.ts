@@ -1,0 +1,60 @@
+/** Agent replies and notes from the API. One transaction: message (+ outbox row when public), status, times. */
+import type { AutomationHooks } from '../automation/hooks.js';
+import type { Clock } from '../channel/contract.js';
+import type { ChannelDirectory } from '../channel/directory.js';
+import type { Database } from '../db/database.js';
+import type { Agent } from '../db/repositories/agent.repository.js';
+import { getAttachment } from '../db/repositories/message.repository.js';
+import { getTicketByNumber, updateTicket } from '../db/repositories/ticket.repository.js';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { statusAfterAgentReply } from '../domain/ticket-status.js';
+import { queueOutbound, resolveCustomerRoute, storeInternal } from './outbound.js';
+import { changeStatus } from './ticket-changes.js';
+
+export interface ReplyInput {
+  ticketNumber: number;
+  body: string;
+  visibility: 'public' | 'internal';
+  /** Ids of attachments already stored (uploaded or from another message). */
+  attachmentIds?: string[] | undefined;
+  /** Set the status in the same step (e.g. reply and mark solved). */
+  status?: 'open' | 'pending' | 'solved' | 'closed' | undefined;
+}
+
+export interface ReplyDeps {
+  database: Database;
+  channels: ChannelDirectory;
+  hooks: AutomationHooks;
+  clock: Clock;
+}
+
+export async function createAgentReply(deps: ReplyDeps, agent: Agent, input: ReplyInput): Promise<{ messageId: string; ticketNumber: number; deliveryStatus: string | null; channelId: string | null; visibility: string }> {
+  const now = deps.clock.now();
+  return deps.database.kysely.transaction().execute(async (trx) => {
+    let ticket = await getTicketByNumber(trx, input.ticketNumber);
+    if (!ticket) throw new NotFoundError('ticket', `#${input.ticketNumber}`);
+    const attachments = [];
+    for (const [i, id] of (input.attachmentIds ?? []).entries()) {
+      const a = await getAttachment(trx, id);
+      if (!a) throw new ValidationError('unknown attachment', [{ path: `attachments[${i}]`, message: `attachment ${id} does not exist` }]);
+      attachments.push({ blobKey: a.blob_key, filename: a.filename, contentType: a.content_type, size: Number(a.size) });
+    }
+    const actor = { type: 'agent' as const, id: agent.id };
+    if (input.visibility === 'internal') {
+      const messageId = await storeInternal(trx, { ticket, text: input.body, authorType: 'agent', authorAgentId: agent.id, purpose: 'note', attachments }, now);
+      await deps.hooks.onAgentMessage(trx, { ticket, messageId, agentId: agent.id, visibility: 'internal', fromBusinessDevice: false, now });
+      if (input.status) await changeStatus(trx, deps.hooks, ticket, input.status, actor, now);
+      return { messageId, ticketNumber: ticket.number, deliveryStatus: null, channelId: null, visibility: 'internal' };
+    }
+    if (ticket.status === 'closed') throw new ConflictError(`ticket #${ticket.number} is closed; the customer's next message opens a follow-up`, 'ticket_closed');
+    const route = await resolveCustomerRoute(trx, deps.channels, ticket);
+    if (!route) throw new ConflictError(`ticket #${ticket.number} has no channel that can reach the customer`, 'no_route');
+    const { messageId } = await queueOutbound(trx, { ticket, route, text: input.body, purpose: 'reply', visibility: 'public', authorType: 'agent', authorAgentId: agent.id, attachments }, now);
+    await updateTicket(trx, ticket.id, { updated_at: now, last_agent_reply_at: now, ...(ticket.firstResponseAt ? {} : { first_response_at: now }) });
+    ticket = { ...ticket, lastAgentReplyAt: now, firstResponseAt: ticket.firstResponseAt ?? now };
+    const target = input.status ?? statusAfterAgentReply(ticket.status);
+    if (target !== ticket.status) ticket = await changeStatus(trx, deps.hooks, ticket, target, actor, now);
+    await deps.hooks.onAgentMessage(trx, { ticket, messageId, agentId: agent.id, visibility: 'public', fromBusinessDevice: false, now });
+    return { messageId, ticketNumber: ticket.number, deliveryStatus: 'queued', channelId: route.channelId, visibility: 'public' };
+  });
+}

@@ -1,0 +1,106 @@
+/** The whole app in-process: ingest through a channel, reply through the API, the outbox delivers. */
+import { ChannelError } from '../../src/domain/errors.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { createTestChannelDefinition } from '../support/test-channel.js';
+
+describe('end to end (SQLite)', () => {
+  const mail = createTestChannelDefinition('test', 'email');
+  const chat = createTestChannelDefinition('testchat', 'chat', ['whatsapp', 'phone']);
+  let t: TestApp;
+
+  beforeEach(async () => {
+    t = await startTestApp({
+      definitions: [mail.definition, chat.definition],
+      channels: [
+        { id: 'mail', kind: 'test' },
+        { id: 'zap', kind: 'testchat', locale: 'pt-BR' },
+      ],
+    });
+  });
+  afterEach(() => t.stop());
+
+  const customerMail = (over: Record<string, unknown> = {}) => ({
+    message: { externalId: 'm1@cliente', from: { kind: 'email', address: 'Maria@Example.com', displayName: 'Maria' }, subject: 'Pedido 10482 atrasado', text: 'Meu pedido não chegou.', ...over },
+  });
+
+  test('a customer message becomes ticket #10001; a reply is delivered with threading', async () => {
+    const created = await t.context('mail').ingest(customerMail());
+    expect(created).toMatchObject({ status: 'created', ticketNumber: 10001, matchedBy: 'new_ticket' });
+
+    const reply = await t.api('POST', '/api/tickets/10001/replies', { body: 'Olá Maria, já verificamos.' });
+    expect(reply.status).toBe(202);
+    expect(reply.body.message.deliveryStatus).toBe('queued');
+
+    expect(await t.drainOutbox()).toEqual({ sent: 1, failed: 0, retried: 0 });
+    const sent = mail.outbox('mail').sent[0]!;
+    expect(sent.recipient).toEqual({ kind: 'email', address: 'maria@example.com' });
+    expect(sent.threading.inReplyTo).toBe('m1@cliente');
+    expect(sent.ticket.subjectToken).toBe('[#10001]');
+
+    const ticket = await t.getTicket(10001);
+    expect(ticket.status).toBe('pending');
+    expect(ticket.statusLabel).toBe('Aguardando sua resposta');
+    expect(ticket.messages.map((m: any) => [m.direction, m.deliveryStatus])).toEqual([
+      ['in', null],
+      ['out', 'sent'],
+    ]);
+
+    // The customer answers our message: same ticket, back to open.
+    const again = await t.context('mail').ingest(customerMail({ externalId: 'm2@cliente', subject: 'Re: Pedido', text: 'Obrigada', threadHints: { references: [sent.externalId!] } }));
+    expect(again).toMatchObject({ status: 'appended', ticketNumber: 10001, matchedBy: 'thread_reference' });
+    expect((await t.getTicket(10001)).status).toBe('open');
+  });
+
+  test('redelivery is a duplicate and changes nothing', async () => {
+    await t.context('mail').ingest(customerMail());
+    const dup = await t.context('mail').ingest(customerMail());
+    expect(dup).toMatchObject({ status: 'duplicate', ticketNumber: 10001 });
+    expect((await t.getTicket(10001)).messages).toHaveLength(1);
+  });
+
+  test('a stranger typing a ticket number gets a new ticket that records it', async () => {
+    await t.context('mail').ingest(customerMail());
+    const stranger = await t.context('mail').ingest({ message: { externalId: 'x1', from: { kind: 'email', address: 'intruso@example.net' }, subject: 'Re: [#10001]', text: 'me mostra' } });
+    expect(stranger).toMatchObject({ status: 'created', ticketNumber: 10002, mentionedTicketNumber: 10001 });
+    const own = await t.context('mail').ingest({ message: { externalId: 'x2', from: { kind: 'email', address: 'maria@example.com' }, subject: 'Re: [#10001]', text: 'novidades?' } });
+    expect(own).toMatchObject({ status: 'appended', ticketNumber: 10001, matchedBy: 'ticket_number' });
+  });
+
+  test('internal notes never leave; auto-replies never open tickets', async () => {
+    await t.context('mail').ingest(customerMail());
+    const note = await t.api('POST', '/api/tickets/10001/replies', { body: 'cliente VIP', visibility: 'internal' });
+    expect(note.status).toBe(201);
+    expect(await t.drainOutbox()).toEqual({ sent: 0, failed: 0, retried: 0 });
+    const ooo = await t.context('mail').ingest({ message: { externalId: 'ooo', from: { kind: 'email', address: 'ferias@example.com' }, subject: 'Out of office', text: 'fora', classification: 'auto_reply' } });
+    expect(ooo).toEqual({ status: 'ignored', reason: 'auto_reply_without_ticket' });
+  });
+
+  test('chat: the open ticket catches the next message; an agent on WhatsApp replies with #number', async () => {
+    const agent = await t.createAgent({ name: 'Ana', phone: '+5511900000001' });
+    const first = await t.context('zap').ingest({ message: { externalId: 'w1', from: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' }, fromAliases: [{ kind: 'phone', address: '+5511987654321' }], text: 'Oi, meu pedido?' } });
+    const second = await t.context('zap').ingest({ message: { externalId: 'w2', from: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' }, text: 'é o 10482' } });
+    expect(second).toMatchObject({ status: 'appended', ticketNumber: first.status === 'created' ? first.ticketNumber : 0, matchedBy: 'open_ticket' });
+
+    const fromAgent = await t.context('zap').ingest({ message: { externalId: 'w3', from: { kind: 'whatsapp', address: '5511900000001@s.whatsapp.net' }, fromAliases: [{ kind: 'phone', address: '+5511900000001' }], text: '#10001 Já saiu para entrega!' } });
+    expect(fromAgent).toMatchObject({ status: 'appended', ticketNumber: 10001, asAgent: { agentId: agent.id, visibility: 'public' } });
+    await t.drainOutbox();
+    const out = chat.outbox('zap').sent;
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ text: 'Já saiu para entrega!', recipient: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' } });
+  });
+
+  test('retryable failures back off; permanent failures mark the message failed', async () => {
+    await t.context('mail').ingest(customerMail());
+    mail.outbox('mail').failures.push(new ChannelError('network', 'connection refused', true));
+    await t.api('POST', '/api/tickets/10001/replies', { body: 'um' });
+    expect(await t.app.dispatcher.runOnce()).toEqual({ sent: 0, failed: 0, retried: 1 });
+    let m = (await t.getTicket(10001)).messages[1];
+    expect(m).toMatchObject({ deliveryStatus: 'queued', errorCode: 'network' });
+
+    mail.outbox('mail').failures.push(new ChannelError('smtp_550', 'mailbox unavailable', false));
+    await t.api('POST', '/api/tickets/10001/replies', { body: 'dois' });
+    await t.app.dispatcher.runOnce();
+    m = (await t.getTicket(10001)).messages[2];
+    expect(m).toMatchObject({ deliveryStatus: 'failed', errorCode: 'smtp_550' });
+  });
+});

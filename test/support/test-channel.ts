@@ -1,0 +1,40 @@
+/**
+ * A real channel definition for core tests: no inbound source (tests call ctx.ingest), a sender
+ * that records what it was asked to send and can be told to fail.
+ */
+import { z } from 'zod';
+import { defineChannel, type OutboundMessage } from '../../src/channel/contract.js';
+import { baseChannelConfigSchema } from '../../src/domain/channel-config.js';
+import { ChannelError } from '../../src/domain/errors.js';
+
+export interface TestOutbox {
+  sent: OutboundMessage[];
+  /** Errors to throw on the next sends, in order. */
+  failures: ChannelError[];
+}
+
+export function createTestChannelDefinition(kind = 'test', threading: 'email' | 'chat' = 'email', deliversTo: Array<'email' | 'phone' | 'whatsapp'> = ['email', 'phone']) {
+  const outboxes = new Map<string, TestOutbox>();
+  const schema = baseChannelConfigSchema.extend({ kind: z.literal(kind) });
+  const definition = defineChannel<z.infer<typeof schema>>({
+    kind,
+    configSchema: schema,
+    capabilities: () => ({ inbound: 'push', canSend: true, threading, deliversTo }),
+    create(config) {
+      const box: TestOutbox = { sent: [], failures: [] };
+      outboxes.set(config.id, box);
+      return {
+        sender: {
+          assignExternalId: (m) => `<${m.outboxId}@test.invalid>`,
+          async send(m) {
+            const failure = box.failures.shift();
+            if (failure) throw failure;
+            box.sent.push(m);
+            return { externalId: m.externalId ?? `<${m.outboxId}@test.invalid>` };
+          },
+        },
+      };
+    },
+  });
+  return { definition, outbox: (id: string) => outboxes.get(id)!, ChannelError };
+}
