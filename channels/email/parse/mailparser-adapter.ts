@@ -92,6 +92,8 @@ export function createMailparserMimeParser(options: { maxHtmlLengthToParse?: num
       return new Promise<MimeMessage>((resolve, reject) => {
         const parser = new MailParser({
           keepDeliveryStatus: true,
+          // We convert html ourselves (html-to-text.ts) so text and reply text agree.
+          skipHtmlToText: true,
           skipTextToHtml: true,
           skipImageLinks: true,
           skipTextLinks: true,

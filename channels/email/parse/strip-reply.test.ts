@@ -134,6 +134,10 @@ describe('isDeviceLine', () => {
     ['Envoyé à partir de Outlook pour iOS<https://aka.ms/o0ukef>', true],
     ['Sent from my desk, is much easier then my mobile phone.', false],
     ['I sent from my iPhone app yesterday', false],
+    ['Enviado com sucesso', false],
+    ['Obter o Outlook para Android', true],
+    ['Enviado do Yahoo Mail para Android', true],
+    ['Sent with Sparrow (http://www.sparrowmailapp.com/?sig)', true],
   ])('%s -> %s', (line, expected) => {
     expect(isDeviceLine(line)).toBe(expected);
   });

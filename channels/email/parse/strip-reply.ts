@@ -191,7 +191,11 @@ const SIG_DELIMITER_RE = /^[ \t]*--[ \t]*$/u;
 const DASH_NAME_RE = /^-[\p{Lu}][\p{L}.]*(?: [\p{Lu}][\p{L}.]*){0,3}[ \t]*$/u;
 
 const DEVICE_START_RE =
-  /^[ \t]*(?:sent from|sent with|sent via|sent using|get outlook for|enviado do|enviado desde|enviado de|enviada do|enviado a partir|envoyé de|envoyé depuis|envoyé à partir de|envoyé avec|gesendet von|gesendet mit|gesendet vom|inviato da|inviato dal|verzonden met|verzonden vanaf|verstuurd vanaf|sendt fra|skickat från|lähetetty|wysłane z|wysłano z|отправлено с|отправлено из)\s/iu;
+  /^[ \t]*(?:sent from|sent with|sent via|sent using|get outlook for|obter o outlook para|baixe o outlook para|obtener outlook para|descargar outlook para|enviado via|enviado pelo|enviado pela|enviado com|enviado do|enviado desde|enviado de|enviada do|enviado a partir|envoyé de|envoyé depuis|envoyé à partir de|envoyé avec|gesendet von|gesendet mit|gesendet vom|inviato da|inviato dal|verzonden met|verzonden vanaf|verstuurd vanaf|sendt fra|skickat från|lähetetty|wysłane z|wysłano z|отправлено с|отправлено из)\s/iu;
+
+const DEVICE_WORD_RE =
+  /iphone|ipad|android|blackberry|samsung|galaxy|mobile|móvel|movil|móvil|celular|smartphone|outlook|yahoo|mail|ios\b|windows|tablet|huawei|xiaomi|motorola|phone|typeapp|sparrow|proton|spark|airmail|bluemail|aol|nokia|pixel|device|dispositivo|appareil|gerät|handy|telefon|telefoon|telefono|teléfono|телефон|\bapp\b/iu;
+const POSSESSIVE_RE = /\s(?:my|meu|minha|mi|mon|ma|mein|meinem|meiner|mijn|min|mitt|il mio|mio|mój|moim|моего|моём)\s/iu;
 
 type Kind = 'blank' | 'quote' | 'text';
 
@@ -208,7 +212,9 @@ export function isDeviceLine(line: string): boolean {
     .replace(/\(?https?:\/\/\S*\)?/giu, ' ')
     .trim();
   if (/[,;!?]|\.\s/u.test(rest)) return false;
-  return rest.split(/\s+/u).length <= 9;
+  if (rest.split(/\s+/u).length > 9) return false;
+  // "Enviado com sucesso" is content: a device line names a device, an app or "my …".
+  return DEVICE_WORD_RE.test(rest) || POSSESSIVE_RE.test(rest);
 }
 
 /** A wrapped address ending ("<a@b.example" then ">:" on the next line) is not a quote line. */
