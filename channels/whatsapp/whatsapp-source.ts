@@ -177,7 +177,7 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
   const resumePending = async (): Promise<void> => {
     const keys = await ctx.state.keys(PENDING_PREFIX);
     const rows = await ctx.state.getMany<PendingStub>(keys);
-    for (const [k, v] of rows) if (!v.placeholderIngested) schedulePlaceholder(k.slice(PENDING_PREFIX.length), v.since);
+    for (const [k, v] of rows) if (v && !v.placeholderIngested) schedulePlaceholder(k.slice(PENDING_PREFIX.length), v.since);
   };
 
   // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,73 @@
+/** The WhatsApp channel (fake socket) inside the real app and database. */
+import type { WhatsappRuntime } from '../../channels/whatsapp/index.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { createFakeSocketFactory, type FakeWaSocket } from './fake-socket.js';
+import type { Fixture } from './fixtures.js';
+import { waitFor, whatsappDefinitionForTests } from './harness.js';
+
+export interface CoreHarness {
+  t: TestApp;
+  runtime: WhatsappRuntime;
+  factory: ReturnType<typeof createFakeSocketFactory>;
+  sock(): FakeWaSocket;
+  emit(event: string, payload: unknown): Promise<void>;
+  play(fixture: Fixture): Promise<void>;
+  /** Ticket numbers, newest first. */
+  ticketNumbers(): Promise<number[]>;
+  stop(): Promise<void>;
+}
+
+export async function startCore(channel: Record<string, unknown> = {}, options: { open?: boolean } = {}): Promise<CoreHarness> {
+  const factory = createFakeSocketFactory();
+  const { definition } = whatsappDefinitionForTests(factory);
+  const t = await startTestApp({ definitions: [definition], channels: [{ id: 'wa', kind: 'whatsapp', locale: 'pt-BR', ...channel }] });
+  const running = t.app.running.find((c) => c.entry.id === 'wa');
+  if (!running || running.startError) throw new Error(`whatsapp channel did not start: ${running?.startError}`);
+  const runtime = running.runtime as WhatsappRuntime;
+  if (options.open !== false) {
+    await waitFor(() => factory.sockets.length > 0, 2000, 'the socket');
+    factory.latest().open();
+    await runtime.connection.idle();
+  }
+  const emit = async (event: string, payload: unknown): Promise<void> => {
+    const before = factory.sockets.length;
+    factory.latest().emit(event, structuredClone(payload));
+    await runtime.connection.idle();
+    const p = payload as { connection?: string; lastDisconnect?: { error?: { output?: { statusCode?: number } } } };
+    if (event === 'connection.update' && p.connection === 'close' && p.lastDisconnect?.error?.output?.statusCode === 515) {
+      await waitFor(() => factory.sockets.length > before, 2000, 'the socket to be recreated');
+    }
+  };
+  return {
+    t,
+    runtime,
+    factory,
+    sock: () => factory.latest(),
+    emit,
+    async play(fixture) {
+      if (Array.isArray(fixture.events)) {
+        for (const e of fixture.events) await emit(e.event && e.payload !== undefined ? e.event : 'connection.update', e.payload ?? e);
+      } else {
+        await emit(fixture._fixture.event, fixture.payload);
+      }
+    },
+    async ticketNumbers() {
+      const r = await t.api('GET', '/api/tickets?limit=100');
+      if (r.status !== 200) throw new Error(`GET /api/tickets: ${r.status} ${JSON.stringify(r.body)}`);
+      return (r.body.tickets as Array<{ number: number }>).map((x) => x.number);
+    },
+    async stop() {
+      await t.stop();
+    },
+  };
+}
+
+/** Rows a replay must not change (leases and the session's own creds excluded). */
+export async function snapshot(t: TestApp): Promise<string> {
+  const db = t.app.database.kysely;
+  const tables = ['contacts', 'contact_identities', 'tickets', 'ticket_participants', 'messages', 'attachments', 'inbound_receipts', 'outbox', 'ticket_events', 'timers'] as const;
+  const out: Record<string, unknown> = {};
+  for (const table of tables) out[table] = await db.selectFrom(table).selectAll().execute();
+  out.channel_state = (await db.selectFrom('channel_state').select(['key', 'value']).orderBy('key').execute()).filter((r) => !r.key.startsWith('auth:'));
+  return JSON.stringify(out);
+}
