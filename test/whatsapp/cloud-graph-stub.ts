@@ -32,6 +32,10 @@ export interface GraphStub {
   canonical: Map<string, string>;
   /** Replies used (in order) before the default behaviour, per route: 'send' | 'lookup' | 'download' | 'upload'. */
   failNext(route: 'send' | 'lookup' | 'download' | 'upload', reply: StubReply | 'reset'): void;
+  /** Chooses the wamid a successful send answers with (default: wamid.STUB<n>). */
+  idFor: ((payload: Record<string, unknown>) => string | undefined) | undefined;
+  /** Forgets queued replies and idFor (between tests). */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -128,7 +132,7 @@ export async function startGraphStub(version = 'v21.0'): Promise<GraphStub> {
           body: {
             messaging_product: 'whatsapp',
             contacts: [{ input, wa_id: canonical.get(input) ?? input }],
-            messages: [{ id: `wamid.STUB${String(sent).padStart(4, '0')}` }],
+            messages: [{ id: stubApi.idFor?.(record.json as Record<string, unknown>) ?? `wamid.STUB${String(sent).padStart(4, '0')}` }],
           },
         });
       }
@@ -141,7 +145,7 @@ export async function startGraphStub(version = 'v21.0'): Promise<GraphStub> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  return {
+  const stubApi: GraphStub = {
     baseUrl,
     requests,
     sends: () => requests.filter((r) => r.method === 'POST' && r.path.endsWith('/messages')).map((r) => r.json as Record<string, unknown>),
@@ -150,10 +154,16 @@ export async function startGraphStub(version = 'v21.0'): Promise<GraphStub> {
     failNext(route, reply) {
       queued[route]!.push(reply);
     },
+    idFor: undefined,
+    reset() {
+      for (const q of Object.values(queued)) q.length = 0;
+      stubApi.idFor = undefined;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+  return stubApi;
 }
