@@ -25,11 +25,14 @@ export interface ImapSession {
   /** UID, size and INTERNALDATE of every message with UID >= fromUid. */
   list(fromUid: number): Promise<ImapMessageInfo[]>;
   searchSince(since: Date): Promise<number[]>;
+  /** UIDs carrying \Seen (tests and `email check`). */
+  searchSeen(): Promise<number[]>;
   /** Whole messages, in UID order; `maxLength` keeps only the first bytes (oversized mail). */
   fetch(uids: number[], maxLength?: number): AsyncIterable<ImapFetchedMessage>;
   markSeen(uids: number[]): Promise<void>;
   move(uids: number[], destination: string): Promise<void>;
   append(folder: string, raw: Buffer, flags?: string[]): Promise<void>;
+  createFolder(path: string): Promise<void>;
   /** Starts IDLE in the background (polling NOOP on servers without IDLE); any next command ends it. */
   idle(): void;
   supportsIdle(): boolean;
@@ -112,6 +115,10 @@ export const connectImapflow: ImapConnector = async (options) => {
       const found = await client.search({ since }, { uid: true });
       return Array.isArray(found) ? found : [];
     },
+    async searchSeen() {
+      const found = await client.search({ seen: true }, { uid: true });
+      return Array.isArray(found) ? found : [];
+    },
     async *fetch(uids, maxLength) {
       if (!uids.length) return;
       const query = { uid: true, size: true, internalDate: true, source: maxLength ? { maxLength } : true } as const;
@@ -128,6 +135,9 @@ export const connectImapflow: ImapConnector = async (options) => {
     },
     async append(folder, raw, flags) {
       await client.append(folder, raw, flags ?? []);
+    },
+    async createFolder(path) {
+      await client.mailboxCreate(path);
     },
     idle() {
       if (closed) return;
