@@ -27,6 +27,16 @@ const table: Array<[string, ClassifyInput, string]> = [
   ['MDN read receipt', { headers: h({}), from: 'maria@example.com', contentType: 'multipart/report', reportType: 'disposition-notification' }, 'delivery_receipt'],
   ['ARF complaint', { headers: h({}), from: 'fbl@isp.example', contentType: 'multipart/report', reportType: 'feedback-report' }, 'complaint'],
   ['qmail bounce body with null sender', { headers: h({ 'return-path': '<>' }), from: 'mailer-daemon@x.com', bodyLooksLikeBounce: true }, 'bounce'],
+  [
+    'a customer mail relayed by our own Google Group support address',
+    {
+      headers: h({ 'list-id': '<suporte.loja.example>', 'list-post': '<mailto:suporte@loja.example>', precedence: 'list', 'list-unsubscribe': '<mailto:x@y>' }),
+      from: 'maria@example.com',
+      ownAddresses: ['suporte@loja.example'],
+    },
+    'customer',
+  ],
+  ['another list is still a list', { headers: h({ 'list-id': '<news.other.example>' }), from: 'x@example.com', ownAddresses: ['suporte@loja.example'] }, 'auto_reply'],
   ['bounce text from a person is still customer', { headers: h({}), from: 'maria@example.com', bodyLooksLikeBounce: true, subject: 'forwarding this' }, 'customer'],
 ];
 

@@ -222,6 +222,7 @@ export async function parseEmail(raw: Buffer, options: ParseEmailOptions): Promi
     dsnActions: report?.recipients.map((r) => r.action ?? '').filter(Boolean),
     bodyLooksLikeBounce: Boolean(nonStandard),
     subject: mime.subject,
+    ownAddresses: options.supportAddresses,
   });
   let bounce: ParsedBounce | undefined;
   if (classified.classification === 'bounce') {
