@@ -9,6 +9,7 @@
  */
 import type { BlobStore, ChannelSender, ChannelState, Clock, OutboundMessage, SendReceipt } from '../../../src/channel/contract.js';
 import type { Logger } from 'pino';
+import { ChannelError } from '../../../src/domain/errors.js';
 import { brazilAlternate, toE164 } from '../phone.js';
 import type { GraphClient } from './graph-client.js';
 import { planSend, resolveTarget } from './outbound-plan.js';
@@ -72,22 +73,28 @@ export function createCloudSender(deps: CloudSenderDeps): ChannelSender {
       if (progress.ids.length !== plan.steps.length) progress.ids = plan.steps.map(() => null);
       const address = 'to' in plan.target ? { to: plan.target.to } : { recipient: plan.target.recipient };
 
-      for (let i = 0; i < plan.steps.length; i++) {
-        if (progress.ids[i]) continue;
-        const step = plan.steps[i]!;
-        let result;
-        if (step.kind === 'payload') {
-          result = await graph.sendMessage(step.payload);
-        } else {
-          const bytes = await blobs.read(step.attachment.blobKey);
-          const mediaId = await graph.uploadMedia(bytes, step.attachment.contentType, step.attachment.filename);
-          const media: Record<string, unknown> = { id: mediaId };
-          if (step.mediaType === 'document') media.filename = step.attachment.filename;
-          result = await graph.sendMessage({ ...address, ...(step.context ? { context: step.context } : {}), type: step.mediaType, [step.mediaType]: media });
+      try {
+        for (let i = 0; i < plan.steps.length; i++) {
+          if (progress.ids[i]) continue;
+          const step = plan.steps[i]!;
+          let result;
+          if (step.kind === 'payload') {
+            result = await graph.sendMessage(step.payload);
+          } else {
+            const bytes = await blobs.read(step.attachment.blobKey);
+            const mediaId = await graph.uploadMedia(bytes, step.attachment.contentType, step.attachment.filename);
+            const media: Record<string, unknown> = { id: mediaId };
+            if (step.mediaType === 'document') media.filename = step.attachment.filename;
+            result = await graph.sendMessage({ ...address, ...(step.context ? { context: step.context } : {}), type: step.mediaType, [step.mediaType]: media });
+          }
+          progress.ids[i] = result.messageId;
+          progress.waId ??= result.waId;
+          if (plan.steps.length > 1) await state.set(progressKey, progress);
         }
-        progress.ids[i] = result.messageId;
-        progress.waId ??= result.waId;
-        if (plan.steps.length > 1) await state.set(progressKey, progress);
+      } catch (err) {
+        // A final failure will not be retried under this outbox id: drop the partial record.
+        if (plan.steps.length > 1 && err instanceof ChannelError && !err.retryable) await state.delete(progressKey);
+        throw err;
       }
       if (plan.steps.length > 1) await state.delete(progressKey);
 
