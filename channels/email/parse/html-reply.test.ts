@@ -44,6 +44,12 @@ describe('splitHtmlReply', () => {
       'hr-header',
       'Hi there',
     ],
+    [
+      'a plain blockquote under an "Em … escreveu:" line',
+      '<p>Pode enviar.</p><p>Em 18/05/2026 10:00, Suporte &lt;s@loja.com&gt; escreveu:</p><blockquote style="border-left:1px solid #ccc">old</blockquote>',
+      'blockquote-after-header',
+      'Pode enviar.',
+    ],
   ])('%s', (_name, html, marker, above) => {
     const split = splitHtmlReply(html)!;
     expect(split.marker).toBe(marker);
@@ -53,5 +59,6 @@ describe('splitHtmlReply', () => {
 
   it('returns undefined without a marker', () => {
     expect(splitHtmlReply('<p>Just a message</p><hr><p>with a rule</p>')).toBeUndefined();
+    expect(splitHtmlReply('<p>As the docs say:</p><blockquote>quoted wisdom</blockquote><p>so yes.</p>')).toBeUndefined();
   });
 });

@@ -10,7 +10,7 @@
  * found; the caller then uses the text path.
  */
 import { attrValue, tokenizeHtml, tokensToText, type HtmlToken } from './html-to-text.js';
-import { startsWithHeaderKey } from './strip-reply.js';
+import { endsWithReplyHeader, startsWithHeaderKey } from './strip-reply.js';
 
 export interface HtmlSplit {
   /** Text of the html above the quote marker. */
@@ -83,10 +83,20 @@ function markerOf(tokens: HtmlToken[], index: number): string | undefined {
   return undefined;
 }
 
+/** Plain blockquotes examined for a reply header above them (bounded work). */
+const MAX_PLAIN_BLOCKQUOTES = 5;
+
 export function splitHtmlReply(html: string): HtmlSplit | undefined {
   const tokens = tokenizeHtml(html);
+  let plainBlockquotes = 0;
   for (let i = 0; i < tokens.length; i++) {
-    const marker = markerOf(tokens, i);
+    let marker = markerOf(tokens, i);
+    const t = tokens[i]!;
+    if (!marker && t.type === 'open' && t.name === 'blockquote' && plainBlockquotes++ < MAX_PLAIN_BLOCKQUOTES) {
+      // Any other client: a blockquote right under an "On … wrote:" line.
+      const before = tokens.slice(Math.max(0, i - 60), i);
+      if (endsWithReplyHeader(tokensToText(html, before))) marker = 'blockquote-after-header';
+    }
     if (!marker) continue;
     return {
       above: tokensToText(html, tokens.slice(0, i)),

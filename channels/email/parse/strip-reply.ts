@@ -541,3 +541,14 @@ export function startsWithHeaderKey(text: string): boolean {
   const head = text.trimStart().slice(0, 200);
   return FROM_LINE_RE.test(head) || OTHER_LINE_RE.test(head);
 }
+
+/** True when the last lines of `text` are a reply header ("… wrote:"), as above a blockquote. */
+export function endsWithReplyHeader(text: string): boolean {
+  const lines = text.slice(-MAX_HEADER_CHARS * 2).replace(/\r\n?/gu, '\n').replace(/\u00a0/gu, ' ').split('\n');
+  while (lines.length && lines[lines.length - 1]!.trim() === '') lines.pop();
+  for (let n = 1; n <= 3 && n <= lines.length; n++) {
+    const joined = joinLines(lines, lines.length - n, n);
+    if (joined !== undefined && isReplyHeader(joined, true)) return true;
+  }
+  return false;
+}
