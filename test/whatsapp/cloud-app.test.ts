@@ -7,6 +7,7 @@ import { createWhatsappCloudChannelDefinition } from '../../channels/whatsapp/cl
 import { signBody } from '../../channels/whatsapp/cloud-api/signature.js';
 import type { WebhookInbox } from '../../channels/whatsapp/cloud-api/webhook-inbox.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { postgresUrl, serviceAvailable } from '../support/services.js';
 import { APP_SECRET, loadCloudFixture, PHONE_NUMBER_ID, type WebhookFixture } from './cloud-fixtures.js';
 import { startGraphStub, STUB_TOKEN, type GraphStub } from './cloud-graph-stub.js';
 
@@ -32,6 +33,9 @@ afterEach(async () => {
   t = undefined;
 });
 
+let database: 'sqlite' | 'postgres' = 'sqlite';
+
+/** Undefined when this run must skip (PostgreSQL asked for but not configured: skipped loudly). */
 async function start(): Promise<TestApp> {
   now = T0 + 60_000;
   const definition = createWhatsappCloudChannelDefinition({
@@ -42,6 +46,7 @@ async function start(): Promise<TestApp> {
   });
   t = await startTestApp({
     definitions: [definition],
+    database,
     clock,
     channels: [
       {
@@ -102,8 +107,15 @@ async function agentReply(app: TestApp, number: number, body: string): Promise<v
   expect(res.status).toBe(202);
 }
 
-describe('WhatsApp Cloud channel through the real core', () => {
+describe.each(['sqlite', 'postgres'] as const)('WhatsApp Cloud channel through the real core (%s)', (db) => {
+  beforeAll(() => {
+    database = db;
+  });
+  /** PostgreSQL runs need PONTE_TEST_POSTGRES_URL (skipped loudly otherwise, failing under CI). */
+  const ready = () => db === 'sqlite' || serviceAvailable('postgres', !!postgresUrl(), 'PONTE_TEST_POSTGRES_URL is not set (WhatsApp Cloud app tests)');
+
   it('a signed customer text creates a ticket; the same delivery again changes nothing', async () => {
+    if (!ready()) return;
     const app = await start();
     expect(await postFixture('cloud-text')).toBe(200);
     const ticket = await app.getTicket(10001);
@@ -120,6 +132,7 @@ describe('WhatsApp Cloud channel through the real core', () => {
   });
 
   it('rejects a bad or missing signature with 401 and stores nothing', async () => {
+    if (!ready()) return;
     const app = await start();
     expect(await postFixture('cloud-text-bad-signature')).toBe(401);
     expect(await postRaw(loadCloudFixture<WebhookFixture>('cloud-text').request.rawBody, null)).toBe(401);
@@ -127,6 +140,7 @@ describe('WhatsApp Cloud channel through the real core', () => {
   });
 
   it('answers the GET handshake through the app', async () => {
+    if (!ready()) return;
     await start();
     const ok = await fetch(`${hookUrl()}?hub.mode=subscribe&hub.verify_token=aurora-verify-7f3c9e&hub.challenge=1158201444`);
     expect(ok.status).toBe(200);
@@ -136,6 +150,7 @@ describe('WhatsApp Cloud channel through the real core', () => {
   });
 
   it('an agent reply goes out quoting the customer; statuses only move delivery forward; a quoted reply lands on the same ticket', async () => {
+    if (!ready()) return;
     const app = await start();
     await postFixture('cloud-text');
     stub.requests.length = 0;
@@ -170,6 +185,7 @@ describe('WhatsApp Cloud channel through the real core', () => {
   });
 
   it('a free-text reply outside the 24-hour window fails with a clear error and reaches nobody', async () => {
+    if (!ready()) return;
     const app = await start();
     await postFixture('cloud-text');
     await app.drainOutbox(); // whatever the desk sends automatically inside the window
@@ -186,6 +202,7 @@ describe('WhatsApp Cloud channel through the real core', () => {
   });
 
   it('a failed status carries the WhatsApp code to the message', async () => {
+    if (!ready()) return;
     const app = await start();
     await postFixture('cloud-text');
     await agentReply(app, 10001, 'Resposta');
@@ -197,6 +214,7 @@ describe('WhatsApp Cloud channel through the real core', () => {
   });
 
   it('a reaction updates the message and does not reopen a solved ticket', async () => {
+    if (!ready()) return;
     const app = await start();
     await postFixture('cloud-text');
     await agentReply(app, 10001, 'Entregue hoje!');
@@ -212,6 +230,7 @@ describe('WhatsApp Cloud channel through the real core', () => {
   });
 
   it('stores inbound media in the blob store and serves it as an attachment', async () => {
+    if (!ready()) return;
     const app = await start();
     const bytes = Buffer.from('fake jpeg bytes '.repeat(100));
     stub.media.set('8951528449994053', { bytes, mimeType: 'image/jpeg' });
@@ -225,6 +244,7 @@ describe('WhatsApp Cloud channel through the real core', () => {
   });
 
   it('processes every message of a batched POST', async () => {
+    if (!ready()) return;
     const app = await start();
     await postFixture('cloud-batched-multiple');
     expect(await ticketCount(app)).toBe(2);
