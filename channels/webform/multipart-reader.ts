@@ -78,6 +78,12 @@ export async function readMultipart(
   const fields = Object.create(null) as FormValues;
   const uploads: Array<Promise<AttachmentRef | undefined>> = [];
   let failure: FormRejection | undefined;
+  // busboy may still emit a file after reporting an error in the same chunk, and that stream
+  // never ends; it is ignored, and whatever is still open at the end is destroyed so every
+  // pending blob write settles.
+  let parserFailed = false;
+  const openFiles = new Set<Readable>();
+  parser.on('error', () => (parserFailed = true));
   const fail = (r: FormRejection) => {
     failure ??= r;
   };
@@ -91,7 +97,13 @@ export async function readMultipart(
   parser.on('file', (name, stream, info) => {
     const filename = safeFilename(info.filename, 'attachment');
     const type = info.mimeType.toLowerCase();
-    if (failure || options.discardFiles?.(fields)) {
+    // A cut-off body destroys the current file stream with an error; the parser reports it too
+    // (pipeline rejects), so here it only must not go unhandled.
+    stream.on('error', () => undefined);
+    openFiles.add(stream);
+    stream.on('end', () => openFiles.delete(stream));
+    stream.on('close', () => openFiles.delete(stream));
+    if (failure || parserFailed || options.discardFiles?.(fields)) {
       stream.resume();
       return;
     }
@@ -145,6 +157,7 @@ export async function readMultipart(
   } catch (err) {
     streamError = err;
   }
+  for (const f of openFiles) f.destroy(new Error('multipart parsing stopped'));
   const settled = await Promise.all(uploads);
   if (streamError !== undefined) {
     if (streamError instanceof FormRejection) throw streamError;
