@@ -13,6 +13,8 @@ export interface CapturedMail {
   /** Lower-case header name -> unfolded values. */
   headers: Map<string, string[]>;
   header(name: string): string | undefined;
+  /** The Subject with RFC 2047 encoded words decoded. */
+  subject(): string;
   receivedAt: number;
 }
 
@@ -43,6 +45,17 @@ export function parseHeaderBlock(raw: Buffer): Map<string, string[]> {
     map.set(key, list);
   }
   return map;
+}
+
+/** Decodes RFC 2047 encoded words (B and Q); whitespace between adjacent words is dropped. */
+export function decodeWords(value: string): string {
+  return value
+    .replace(/(\?=)\s+(=\?)/g, '$1$2')
+    .replace(/=\?([^?]+)\?([bBqQ])\?([^?]*)\?=/g, (_m, _charset: string, enc: string, data: string) =>
+      enc.toUpperCase() === 'B'
+        ? Buffer.from(data, 'base64').toString('utf8')
+        : Buffer.from(data.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_x, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8'),
+    );
 }
 
 export async function startSmtpCapture(options: { port?: number } = {}): Promise<SmtpCapture> {
@@ -80,6 +93,7 @@ export async function startSmtpCapture(options: { port?: number } = {}): Promise
             raw,
             headers,
             header: (name) => headers.get(name.toLowerCase())?.[0],
+            subject: () => decodeWords(headers.get('subject')?.[0] ?? ''),
             receivedAt: Date.now(),
           });
           for (const w of waiters) w();
