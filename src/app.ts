@@ -18,6 +18,7 @@ import { createHttpApp } from './http/server.js';
 import { createIngest, type IngestFn } from './ingest/pipeline.js';
 import { sanitizeEmailHtml } from './ingest/sanitize-html.js';
 import { createLogger } from './logger.js';
+import { resolveServerSecret } from './config/secret.js';
 import { createBlobStore } from './storage/blob-store.js';
 import type { BlobStore } from './channel/contract.js';
 
@@ -59,7 +60,7 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
     return outcome;
   };
   const abort = new AbortController();
-  const running = buildChannels({ database, directory: channels, blobs, clock, logger, secret: config.security.secret, ingest: wakeOnIngest, signal: abort.signal });
+  const running = buildChannels({ database, directory: channels, blobs, clock, logger, secret: resolveServerSecret(config), ingest: wakeOnIngest, signal: abort.signal });
   const senders = new Map(running.filter((c) => c.runtime.sender).map((c) => [c.entry.id, c.runtime.sender!]));
   const dispatcher = createDispatcher({ database, channels, senders, clock, logger: logger.child({ part: 'outbox' }), config, onSent: (row, message) => automation.onSent(row, message) });
   const http = createHttpApp({ database, config, channels, running: () => running, hooks, blobs, clock, wakeOutbox: () => dispatcher.wake(), logger, trustProxy: config.server.trustProxy });

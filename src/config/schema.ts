@@ -92,9 +92,12 @@ export const configSchema = z
       .prefault({}),
     security: z
       .object({
-        /** Server secret: HMAC keys for signed Message-IDs are derived from it. Set PONTE_SECRET. */
-        secret: z.string().min(16, 'must be at least 16 characters (set PONTE_SECRET)'),
-      }),
+        /** Server secret: HMAC keys (signed Message-IDs …) are derived from it. Set PONTE_SECRET in production. */
+        secret: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'must be at least 16 characters (set PONTE_SECRET)').optional()),
+        /** Without `secret`, one is generated once into this file (mode 0600) and reused. */
+        secretFile: z.string().default('./data/secret'),
+      })
+      .prefault({}),
     tickets: z
       .object({
         numberStart: z.number().int().positive().default(10001),

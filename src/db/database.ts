@@ -22,6 +22,33 @@ export type DatabaseConfig = { driver: 'sqlite'; path: string } | { driver: 'pos
 // PostgreSQL returns bigint (int8) as strings; our bigints are epoch ms and counters, safely numbers.
 pg.types.setTypeParser(20, (v) => Number(v));
 
+/**
+ * Kysely's SQLite driver prepares every query anew; preparing cost more than running the query on
+ * the ingest hot path (bench/ingest.bench.ts). The generated SQL strings repeat, so keep their
+ * prepared statements (bounded, least recently used out). One connection runs one statement at a
+ * time, so a cached statement is never in use twice.
+ */
+function withStatementCache(db: SQLite.Database, max = 1000): { prepare(sql: string): SQLite.Statement; close(): void } {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    prepare(sql) {
+      let stmt = cache.get(sql);
+      if (stmt) {
+        cache.delete(sql);
+      } else {
+        stmt = db.prepare(sql);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, stmt);
+      return stmt;
+    },
+    close: () => {
+      cache.clear();
+      db.close();
+    },
+  };
+}
+
 export function createDatabase(config: DatabaseConfig): Database {
   if (config.driver === 'sqlite') {
     if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
@@ -30,7 +57,7 @@ export function createDatabase(config: DatabaseConfig): Database {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     return { kysely, dialect: 'sqlite', destroy: () => kysely.destroy() };
   }
   const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize ?? 10 });

@@ -26,6 +26,7 @@ import {
   nextTicketNumber,
   participantTicketIds,
   type Ticket,
+  toTicket,
   updateTicket,
 } from '../db/repositories/ticket.repository.js';
 import { inboundEnvelopeSchema, type InboundEnvelope, type InboundEnvelopeInput, type IngestOutcome } from '../domain/envelope.js';
@@ -169,7 +170,8 @@ export function createIngest(deps: IngestDeps): IngestFn {
           now,
         });
       }
-      await addParticipant(trx, ticket.id, contactId, now);
+      // The requester is a participant by definition (match.ts reads requesterId first).
+      if (created || ticket.requesterId !== contactId) await addParticipant(trx, ticket.id, contactId, now);
 
       const messageId = newId(now);
       const isCustomer = m.classification === 'customer';
@@ -218,7 +220,8 @@ export function createIngest(deps: IngestDeps): IngestFn {
           const to: TicketStatus = statusAfterCustomerMessage(ticket.status);
           if (to !== ticket.status) ticket = await changeStatus(trx, deps.hooks, ticket, to, { type: 'customer', id: contactId }, now, { force: true });
         }
-        await updateTicket(trx, ticket.id, { updated_at: now, last_customer_message_at: now, last_customer_channel_id: channelId });
+        // A ticket created by this message already carries these values (createTicket).
+        if (!created) await updateTicket(trx, ticket.id, { updated_at: now, last_customer_message_at: now, last_customer_channel_id: channelId });
         ticket = { ...ticket, lastCustomerChannelId: channelId, lastCustomerMessageAt: now };
         await deps.hooks.onCustomerMessage(trx, { ticket, messageId, channelId, created, classification: m.classification, senderAddress: identities[0]!.address, text: m.replyText ?? m.text, now });
       } else {
@@ -247,7 +250,9 @@ export function createIngest(deps: IngestDeps): IngestFn {
     }
     if (!contactId) contactId = await createContact(trx, { name, locale }, now);
     else await setContactNameIfMissing(trx, contactId, name, now);
-    await addIdentities(trx, contactId, identities, now);
+    // Identities already known (to this contact or to someone else) stay as they are.
+    const unknown = identities.filter((i) => !found.has(`${i.kind}:${i.address}`));
+    if (unknown.length) await addIdentities(trx, contactId, unknown, now);
     return contactId;
   }
 
@@ -283,7 +288,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
       solved_at: null,
       closed_at: null,
       status_changed_at: a.now,
-      last_customer_message_at: null,
+      last_customer_message_at: m.classification === 'customer' && !m.fromBusiness ? a.now : null,
       last_agent_reply_at: null,
       first_response_due_at: null,
       next_response_due_at: null,
@@ -292,7 +297,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
     await recordEvent(trx, id, 'created', null, a.initialStatus, { type: 'customer', id: a.contactId }, a.now);
     if (a.followUpOf) await recordEvent(trx, id, 'follow_up', a.followUpOf, id, { type: 'system' }, a.now);
     if (a.mentioned !== undefined) await recordEvent(trx, id, 'mentioned', null, String(a.mentioned), { type: 'customer', id: a.contactId }, a.now);
-    return (await getTicketById(trx, id))!;
+    return toTicket(row);
   }
 
   async function recordAgentMessage(

@@ -69,17 +69,18 @@ export function toTicket(r: TicketRow): Ticket {
  * the row until commit, SQLite has one writer, so concurrent gateways never share a number.
  */
 export async function nextTicketNumber(db: Executor, start: number): Promise<number> {
-  await db
-    .insertInto('counters')
-    .values({ name: 'ticket_number', value: start - 1 })
-    .onConflict((oc) => oc.column('name').doNothing())
-    .execute();
-  const row = await db
-    .updateTable('counters')
-    .set({ value: sql`value + 1` })
-    .where('name', '=', 'ticket_number')
-    .returning('value')
-    .executeTakeFirstOrThrow();
+  const bump = () => db.updateTable('counters').set({ value: sql`value + 1` }).where('name', '=', 'ticket_number').returning('value').executeTakeFirst();
+  // The counter row exists after the first ticket: one statement on the hot path.
+  let row = await bump();
+  if (!row) {
+    await db
+      .insertInto('counters')
+      .values({ name: 'ticket_number', value: start - 1 })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    row = await bump();
+  }
+  if (!row) throw new Error('ticket number counter missing');
   return Number(row.value);
 }
 
