@@ -243,6 +243,29 @@ describe.each(['sqlite', 'postgres'] as const)('WhatsApp Cloud channel through t
     expect(Buffer.from(await res.arrayBuffer())).toEqual(bytes);
   });
 
+  it('a customer who changed number keeps their ticket, and replies follow the new number', async () => {
+    if (!ready()) return;
+    const app = await start();
+    await postFixture('cloud-text');
+    now = 1779128731000 + 60_000;
+    await postFixture('cloud-system-user-changed-number');
+    expect(await ticketCount(app)).toBe(1);
+    now += 60_000;
+    await postRaw(
+      webhook({
+        contacts: [{ profile: { name: 'Mariana Souza' }, wa_id: '5511976543210' }],
+        messages: [{ from: '5511976543210', id: 'wamid.NEWNUMBER1', timestamp: String(Math.floor(now / 1000)), type: 'text', text: { body: 'Troquei de número, é a Mariana' } }],
+      }),
+    );
+    expect(await ticketCount(app)).toBe(1);
+    const ticket = await app.getTicket(10001);
+    expect(ticket.messages.map((m) => m.externalId)).toContain('wamid.NEWNUMBER1');
+    stub.requests.length = 0;
+    await agentReply(app, 10001, 'Anotado, Mariana!');
+    await app.drainOutbox();
+    expect(stub.sends().find((s) => (s.text as { body?: string } | undefined)?.body?.includes('Anotado'))).toMatchObject({ to: '5511976543210' });
+  });
+
   it('processes every message of a batched POST', async () => {
     if (!ready()) return;
     const app = await start();
