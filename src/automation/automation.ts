@@ -1,15 +1,59 @@
 /**
- * Support automations: acknowledgements, agent notifications, business hours, timers.
- * (Being built under issue 6; this is the seam the core calls.)
+ * Support automations: acknowledgements and out-of-hours replies, agent notifications,
+ * customer status notices, SLA due times and timers (pending → solved/closed, solved → closed).
+ *
+ * The hooks run inside the core's transactions and only write rows (outbox messages, timers,
+ * due times, send counts); the outbox sends later. Timers run in `runTimers()`, each in its own
+ * transaction that also completes the claimed timer, so a timer fires once across gateways.
+ *
+ * Every automatic message to a customer counts against `automaticMailCapPerHour` per recipient
+ * address (the loop breaker: two auto-responders mailing each other through Ponte stop there);
+ * notifications count per agent address and ticket, so a busy desk is never muted but a
+ * ticket that loops with an agent's auto-responder is.
  */
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from '../channel/contract.js';
 import type { ChannelDirectory } from '../channel/directory.js';
-import type { PonteConfig } from '../config/schema.js';
-import type { Database } from '../db/database.js';
+import { type PonteConfig, statusLabelsFor } from '../config/schema.js';
+import type { Database, Executor } from '../db/database.js';
+import { listAgents } from '../db/repositories/agent.repository.js';
+import { getContact } from '../db/repositories/contact.repository.js';
+import { getTicketById, type Ticket, updateTicket } from '../db/repositories/ticket.repository.js';
 import type { OutboxRow } from '../db/tables.js';
+import { newId } from '../domain/ids.js';
+import type { MessagePurpose } from '../domain/model.js';
 import type { OutboundMessage } from '../domain/outbound.js';
-import { type AutomationHooks, noAutomation } from './hooks.js';
+import { queueOutbound, resolveCustomerRoute } from '../replies/outbound.js';
+import { changeStatus } from '../replies/ticket-changes.js';
+import {
+  agentRecipient,
+  clearedDues,
+  decideGreeting,
+  duesAfterCustomerMessage,
+  notificationTargets,
+  type TimerKind,
+  timerApplies,
+  timersForStatus,
+  underAutomaticCap,
+} from './automation-rules.js';
+import { createBusinessCalendar, describeSchedule, formatLocalTime } from './business-hours.js';
+import type { AutomationHooks, CustomerMessageEvent, StatusChangeEvent } from './hooks.js';
+import { loadTemplates, type TemplateName, type TemplateValues } from './templates.js';
+import {
+  cancelTimers,
+  claimDueTimers,
+  completeTimer,
+  countAutomaticSends,
+  countGreetingsToContact,
+  greetingsOfTicket,
+  pruneAutomaticSends,
+  recordAutomaticSend,
+  releaseTimer,
+  scheduledTimers,
+  scheduleTimer,
+  type TimerRow,
+} from './timer.repository.js';
 
 export interface Automation {
   hooks: AutomationHooks;
@@ -28,12 +72,257 @@ export interface AutomationDeps {
   logger: Logger;
 }
 
-export function createAutomation(_deps: AutomationDeps): Automation {
+const HOUR = 3_600_000;
+const TIMER_BATCH = 50;
+const TIMER_CLAIM_TTL_MS = 120_000;
+
+/** How to greet someone whose name we don't know. */
+const NAMELESS: Record<string, string> = { 'pt-BR': 'cliente', es: 'cliente', en: 'there' };
+
+type CustomerTemplate = 'ack' | 'out_of_hours' | 'pending_reminder' | 'pending_timeout' | 'solved_notice' | 'closed_notice';
+
+/**
+ * Builds the automations. Reads and checks the templates now: a missing template or an unknown
+ * placeholder is a ConfigError at startup.
+ */
+export function createAutomation(deps: AutomationDeps): Automation {
+  const { config, channels, clock, logger } = deps;
+  const cfg = config.automation;
+  const bh = config.businessHours;
+  const templates = loadTemplates(cfg.templatesDir, { fallbackLocale: config.tickets.defaultLocale });
+  const calendar = createBusinessCalendar(bh);
+  const worker = `${hostname()}:${process.pid}:${newId().slice(-6)}`;
+  /** Tickets whose status a timer is changing with its own message (no second notice). */
+  const ownNotice = new Set<string>();
+
+  async function fresh(db: Executor, ticket: Ticket): Promise<Ticket> {
+    return (await getTicketById(db, ticket.id)) ?? ticket;
+  }
+
+  async function customerValues(db: Executor, ticket: Ticket): Promise<TemplateValues<'ack'>> {
+    const contact = await getContact(db, ticket.requesterId);
+    const labels = statusLabelsFor(config, ticket.locale);
+    return {
+      ticket_number: String(ticket.number),
+      requester_name: contact?.name?.trim() || NAMELESS[ticket.locale] || NAMELESS.en!,
+      subject: ticket.subject,
+      status_label: labels[ticket.status],
+      business_hours: describeSchedule(bh, ticket.locale),
+      label_new: labels.new,
+      label_open: labels.open,
+      label_pending: labels.pending,
+      label_solved: labels.solved,
+      label_closed: labels.closed,
+    };
+  }
+
+  /**
+   * Queues an automatic message to the customer, within the per-address cap. Returns false when
+   * it was not queued (no route, or the cap), and says why in the log.
+   */
+  async function sendToCustomer<N extends CustomerTemplate>(
+    db: Executor,
+    ticket: Ticket,
+    purpose: MessagePurpose,
+    name: N,
+    extra: Omit<TemplateValues<N>, keyof TemplateValues<'ack'>>,
+    now: number,
+    metadata: Record<string, unknown> = {},
+  ): Promise<boolean> {
+    const route = await resolveCustomerRoute(db, channels, ticket);
+    if (!route) {
+      logger.info({ ticket: ticket.number, template: name }, 'automatic message skipped: no channel reaches the customer');
+      return false;
+    }
+    const key = route.recipient.address.toLowerCase();
+    if (!underAutomaticCap(await countAutomaticSends(db, key, now - HOUR), cfg.automaticMailCapPerHour)) {
+      logger.warn({ ticket: ticket.number, template: name, cap: cfg.automaticMailCapPerHour }, 'automatic message skipped: hourly cap for this address reached (possible mail loop)');
+      return false;
+    }
+    const values = { ...(await customerValues(db, ticket)), ...extra } as TemplateValues<N>;
+    const text = templates.render(name as TemplateName, ticket.locale, values as never);
+    await queueOutbound(db, { ticket, route, text, purpose, visibility: 'public', authorType: 'system', metadata: { automation: name, ...metadata } }, now);
+    await recordAutomaticSend(db, key, purpose, now);
+    return true;
+  }
+
+  async function notifyAgents(db: Executor, ticket: Ticket, e: CustomerMessageEvent): Promise<void> {
+    const agents = notificationTargets(await listAgents(db), ticket.assigneeId);
+    if (agents.length === 0) return;
+    const contact = await getContact(db, ticket.requesterId);
+    const locale = config.tickets.defaultLocale;
+    const labels = statusLabelsFor(config, locale);
+    const source = channels.get(e.channelId);
+    for (const agent of agents) {
+      const channel = agent.notifyChannelId ? channels.get(agent.notifyChannelId) : undefined;
+      const recipient = agentRecipient(agent, channel && { canSend: channel.capabilities.canSend, deliversTo: channel.capabilities.deliversTo });
+      if (!channel || !recipient) continue;
+      const key = `${recipient.address.toLowerCase()}#${ticket.id}`;
+      if (!underAutomaticCap(await countAutomaticSends(db, key, e.now - HOUR), cfg.automaticMailCapPerHour)) {
+        logger.warn({ ticket: ticket.number, agentId: agent.id }, 'agent notification skipped: hourly cap for this ticket and agent reached');
+        continue;
+      }
+      const n = { ticket_number: String(ticket.number) };
+      const text = templates.render('agent_notification', locale, {
+        event: templates.render(e.created ? 'event_new_ticket' : 'event_new_message', locale, n),
+        ticket_number: n.ticket_number,
+        requester_name: contact?.name?.trim() || e.senderAddress,
+        requester_address: e.senderAddress,
+        channel: source ? `${source.id} (${source.kind})` : e.channelId,
+        subject: ticket.subject,
+        text: e.text,
+        status_label: labels[ticket.status],
+        how_to_answer: templates.render(channel.capabilities.threading === 'chat' ? 'answer_hint_chat' : 'answer_hint_email', locale, n),
+      });
+      await queueOutbound(
+        db,
+        { ticket, route: { channelId: channel.id, recipient }, text, purpose: 'notification', visibility: 'internal', authorType: 'system', metadata: { automation: 'agent_notification', agentId: agent.id, aboutMessageId: e.messageId } },
+        e.now,
+      );
+      await recordAutomaticSend(db, key, 'notification', e.now);
+    }
+  }
+
+  async function applyTimerPlan(db: Executor, ticket: Ticket, to: StatusChangeEvent['to'], now: number): Promise<void> {
+    const plan = timersForStatus(cfg, to, now);
+    await cancelTimers(db, ticket.id, plan.cancel);
+    for (const t of plan.schedule) await scheduleTimer(db, ticket.id, t.kind, t.dueAt, now);
+  }
+
+  const hooks: AutomationHooks = {
+    async onCustomerMessage(db, e) {
+      if (e.classification !== 'customer') return;
+      let ticket = await fresh(db, e.ticket);
+      const dues = duesAfterCustomerMessage(bh.sla, ticket, e.created, e.now, calendar.addBusinessTime);
+      if (Object.keys(dues).length) await updateTicket(db, ticket.id, dues);
+
+      const outOfHours = calendar.enabled && bh.outOfHoursReply && !calendar.isOpen(e.now);
+      const greetings = await greetingsOfTicket(db, ticket.id);
+      const greeting = decideGreeting({
+        created: e.created,
+        classification: e.classification,
+        ackEnabled: cfg.autoAcknowledge.enabled,
+        outOfHours,
+        greetedBefore: greetings.any,
+        lastOutOfHoursBackAt: greetings.lastOutOfHoursBackAt,
+        now: e.now,
+        contactGreetingsLastHour: await countGreetingsToContact(db, ticket.requesterId, e.now - HOUR),
+        capPerContactPerHour: cfg.autoAcknowledge.capPerContactPerHour,
+      });
+      if (greeting.kind === 'ack') {
+        await sendToCustomer(db, ticket, 'auto_ack', 'ack', {}, e.now);
+      } else if (greeting.kind === 'out_of_hours') {
+        const backAt = calendar.nextOpening(e.now);
+        await sendToCustomer(db, ticket, 'out_of_hours', 'out_of_hours', { back_at: formatLocalTime(backAt, bh.timezone, ticket.locale) }, e.now, { backAt });
+      } else if (greeting.kind === 'none' && greeting.reason === 'contact_cap') {
+        logger.warn({ ticket: ticket.number }, 'acknowledgement skipped: hourly cap for this contact reached');
+      }
+
+      if (cfg.notifyAgents.enabled) {
+        ticket = await fresh(db, ticket);
+        await notifyAgents(db, ticket, e);
+      }
+    },
+
+    async onAgentMessage(db, e) {
+      if (e.visibility !== 'public') return;
+      // A public answer (from the API, an agent's mail or WhatsApp, or the merchant's own phone)
+      // meets the deadline the team owed.
+      await updateTicket(db, e.ticket.id, clearedDues);
+      const ticket = await fresh(db, e.ticket);
+      // Waiting for the customer counts from our latest answer.
+      if (ticket.status === 'pending') await applyTimerPlan(db, ticket, 'pending', e.now);
+    },
+
+    async onStatusChange(db, e) {
+      await applyTimerPlan(db, e.ticket, e.to, e.now);
+      if (e.to === 'pending' || e.to === 'solved' || e.to === 'closed') await updateTicket(db, e.ticket.id, clearedDues);
+      if (ownNotice.has(e.ticket.id) || e.from === 'closed') return;
+      if (e.to === 'solved' && cfg.notifyCustomerOnSolved) {
+        await sendToCustomer(db, e.ticket, 'status_notice', 'solved_notice', { reopen_hint: templates.render('reopen_hint', e.ticket.locale, { ticket_number: String(e.ticket.number) }) }, e.now);
+      } else if (e.to === 'closed' && cfg.notifyCustomerOnClosed) {
+        await sendToCustomer(db, e.ticket, 'status_notice', 'closed_notice', {}, e.now);
+      }
+    },
+  };
+
+  /** Acts on one claimed timer in one transaction; false when it no longer applied or another worker ran it. */
+  async function fire(timer: TimerRow): Promise<boolean> {
+    const now = clock.now();
+    return deps.database.kysely.transaction().execute(async (trx) => {
+      if (!(await completeTimer(trx, timer.id, worker))) return false;
+      const ticket = await getTicketById(trx, timer.ticket_id);
+      const kind = timer.kind as TimerKind;
+      if (!ticket || !timerApplies(kind, ticket, Number(timer.created_at))) return false;
+      const actor = { type: 'system' as const, id: `timer:${kind}` };
+      if (kind === 'pending_reminder') {
+        const timeout = (await scheduledTimers(trx, ticket.id)).find((t) => t.kind === 'pending_timeout');
+        const deadline = timeout ? formatLocalTime(Number(timeout.due_at), bh.timezone, ticket.locale) : '';
+        await sendToCustomer(trx, ticket, 'reminder', 'pending_reminder', { deadline }, now);
+      } else if (kind === 'pending_timeout') {
+        ownNotice.add(ticket.id);
+        let updated: Ticket;
+        try {
+          updated = await changeStatus(trx, hooks, ticket, cfg.pendingTimeout.action, actor, now);
+        } finally {
+          ownNotice.delete(ticket.id);
+        }
+        await sendToCustomer(trx, updated, 'status_notice', 'pending_timeout', { reopen_hint: templates.render('reopen_hint', ticket.locale, { ticket_number: String(ticket.number) }) }, now);
+      } else if (kind === 'solved_close') {
+        await changeStatus(trx, hooks, ticket, 'closed', actor, now);
+      }
+      return true;
+    });
+  }
+
+  async function runTimers(): Promise<number> {
+    const now = clock.now();
+    const claimed = await claimDueTimers(deps.database, worker, now, TIMER_BATCH, TIMER_CLAIM_TTL_MS);
+    let fired = 0;
+    for (const timer of claimed) {
+      try {
+        if (await fire(timer)) fired++;
+      } catch (err) {
+        logger.error({ err, timerId: timer.id, kind: timer.kind }, 'timer failed; it runs again on a later pass');
+        await releaseTimer(deps.database.kysely, timer.id, worker).catch(() => {});
+      }
+    }
+    // Send counts older than the longest window any cap looks at are noise.
+    await pruneAutomaticSends(deps.database.kysely, now - 24 * HOUR);
+    return fired;
+  }
+
+  let loop: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  let stopped = true;
+  function schedule(): void {
+    if (stopped) return;
+    loop = setTimeout(() => {
+      running = runTimers()
+        .catch((err) => logger.error({ err }, 'timer loop error'))
+        .finally(() => {
+          running = undefined;
+          schedule();
+        });
+    }, cfg.timerIntervalMs);
+    loop.unref?.();
+  }
+
   return {
-    hooks: noAutomation,
+    hooks,
+    // Nothing to do after a send: caps count at queue time so a burst queued before the first
+    // send is capped too.
     onSent: async () => {},
-    runTimers: async () => 0,
-    start: () => {},
-    stop: async () => {},
+    runTimers,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      schedule();
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(loop);
+      await running;
+    },
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { validateBusinessHours } from '../automation/business-hours.js';
 import { TICKET_STATUSES } from '../domain/model.js';
 
 const LOCALES = ['pt-BR', 'es', 'en'] as const;
@@ -19,12 +20,15 @@ const weekday = z.array(z.tuple([z.string().regex(/^\d{2}:\d{2}$/), z.string().r
 
 export const automationSchema = z
   .object({
+    /** Off by default: an admin turns it on once the `ack` template reads right. */
     autoAcknowledge: z
       .object({
-        enabled: z.boolean().default(true),
+        enabled: z.boolean().default(false),
+        /** Acknowledgements and out-of-hours replies to one contact per hour. */
         capPerContactPerHour: z.number().int().positive().default(3),
       })
       .prefault({}),
+    /** Agents with a notification channel hear about new tickets and customer messages. */
     notifyAgents: z.object({ enabled: z.boolean().default(true) }).prefault({}),
     notifyCustomerOnSolved: z.boolean().default(false),
     notifyCustomerOnClosed: z.boolean().default(false),
@@ -36,10 +40,13 @@ export const automationSchema = z
         reminderHours: z.number().positive().optional(),
       })
       .prefault({}),
-    solvedToClosedHours: z.number().positive().default(24),
+    /** 0 keeps solved tickets solved. */
+    solvedToClosedHours: z.number().nonnegative().default(24),
     /** Automatic messages (any kind) to one address per hour: the loop breaker. */
     automaticMailCapPerHour: z.number().int().positive().default(10),
     timerIntervalMs: z.number().int().positive().default(15000),
+    /** `<dir>/<locale>/<name>.txt`, relative to the working directory. Checked at startup. */
+    templatesDir: z.string().min(1).default('./config/templates'),
   })
   .prefault({});
 
@@ -59,6 +66,9 @@ export const businessHoursSchema = z
         nextResponseHours: z.number().positive().optional(),
       })
       .prefault({}),
+  })
+  .superRefine((value, ctx) => {
+    for (const issue of validateBusinessHours(value)) ctx.addIssue({ code: 'custom', path: issue.path.split(/[.[\]]+/).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p)), message: issue.message });
   })
   .prefault({});
 
