@@ -1,0 +1,209 @@
+/**
+ * `ponte email check <channel>`: logs in to IMAP and SMTP with the configured credentials
+ * and prints what works (folders, IDLE, cursor, the move target), never a secret.
+ * `ponte email parse <file.eml>`: the normalized message as JSON, the tool an admin uses to
+ * see why a mail threaded or was classified as it was.
+ */
+import { readFile } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import pino from 'pino';
+import type { ChannelContext, ChannelState } from '../../src/channel/contract.js';
+import { createBlobStore } from '../../src/storage/blob-store.js';
+import { describeEmailConfig, emailChannelConfigSchema, type EmailChannelConfig } from './config.js';
+import { imapConnectorFor, smtpAuthFor, type EmailChannelDeps } from './index.js';
+import { createNodemailerTransport } from './nodemailer-transport.js';
+import * as parseModule from './parse/index.js';
+import { classifySmtpError } from './smtp-errors.js';
+
+export interface EmailCliDeps {
+  loadConfig(path: string): Promise<{ channels: unknown[] }>;
+  /** The real context of a channel (its state holds the IMAP cursor and a rotated OAuth2 refresh token). */
+  createContext?(channelId: string): Promise<ChannelContext>;
+  channelDeps?: EmailChannelDeps;
+  /** Where lines go (tests capture them). */
+  print?(line: string): void;
+}
+
+function memoryState(): ChannelState {
+  const m = new Map<string, unknown>();
+  return {
+    get: async <T>(k: string) => m.get(k) as T | undefined,
+    getMany: async <T>(keys: string[]) => new Map(keys.filter((k) => m.has(k)).map((k) => [k, m.get(k) as T])),
+    set: async (k, v) => void m.set(k, v),
+    setMany: async (entries) => {
+      for (const [k, v] of entries) v == null ? m.delete(k) : m.set(k, v);
+    },
+    delete: async (k) => void m.delete(k),
+    keys: async (p) => [...m.keys()].filter((k) => k.startsWith(p)),
+    deletePrefix: async (p) => {
+      let n = 0;
+      for (const k of [...m.keys()]) if (k.startsWith(p)) (m.delete(k), n++);
+      return n;
+    },
+  };
+}
+
+/** A context good enough to log in; without the real one a rotated OAuth2 refresh token is not kept. */
+function standaloneContext(channelId: string): ChannelContext {
+  const dir = mkdtempSync(join(tmpdir(), 'ponte-email-cli-'));
+  return {
+    channelId,
+    logger: pino({ level: 'silent' }),
+    clock: { now: () => Date.now() },
+    signal: new AbortController().signal,
+    state: memoryState(),
+    blobs: createBlobStore(dir),
+    leases: { acquire: async () => true, release: async () => undefined },
+    deriveKey: () => Buffer.alloc(32, 1),
+    ingest: async () => ({ status: 'ignored', reason: 'cli' }),
+    updateMessage: async () => false,
+    updateDelivery: async () => false,
+    findOutbound: async () => undefined,
+    saveCheckpoint: async () => undefined,
+  };
+}
+
+function errText(err: unknown): string {
+  const e = err as { code?: unknown; responseText?: unknown; message?: unknown; response?: unknown };
+  return [typeof e?.code === 'string' ? e.code : '', String(e?.responseText ?? e?.response ?? e?.message ?? err)].filter(Boolean).join(': ').slice(0, 300);
+}
+
+export interface EmailCheckResult {
+  ok: boolean;
+  lines: string[];
+}
+
+/** The checks behind `email check`; every line is secrets-free. */
+export async function checkEmailChannel(config: EmailChannelConfig, ctx: ChannelContext, deps: EmailChannelDeps = {}): Promise<EmailCheckResult> {
+  const lines: string[] = [];
+  let ok = true;
+  const good = (s: string): void => void lines.push(`  ok    ${s}`);
+  const bad = (s: string): void => {
+    ok = false;
+    lines.push(`  FAIL  ${s}`);
+  };
+  const info = describeEmailConfig(config);
+  lines.push(`email channel ${config.id}`);
+  try {
+    const session = await imapConnectorFor(config, ctx, deps)();
+    good(`IMAP login ${info.imap}`);
+    try {
+      good(`IMAP IDLE ${session.supportsIdle() ? 'supported' : 'not supported: polling every ' + config.imap.pollIntervalSeconds + ' s'}`);
+      for (const folder of config.imap.folders) {
+        try {
+          const st = await session.open(folder);
+          const cursor = await ctx.state.get<{ uidValidity: string; lastUid: number }>(`cursor:${folder}`);
+          const backlog = cursor && cursor.uidValidity === st.uidValidity ? Math.max(0, st.uidNext - 1 - cursor.lastUid) : undefined;
+          good(
+            `folder ${folder}: ${st.exists} messages, UIDVALIDITY ${st.uidValidity}` +
+              (cursor ? (backlog !== undefined ? `, cursor at UID ${cursor.lastUid} (about ${backlog} to fetch)` : ', cursor from another UIDVALIDITY (will resync)') : ', no cursor yet'),
+          );
+        } catch (err) {
+          bad(`folder ${folder}: ${errText(err)}`);
+        }
+      }
+      if (config.imap.afterIngest === 'move' && config.imap.moveTo) {
+        try {
+          await session.open(config.imap.moveTo);
+          good(`move target ${config.imap.moveTo} exists`);
+        } catch (err) {
+          bad(`move target ${config.imap.moveTo}: ${errText(err)}`);
+        }
+      }
+    } finally {
+      await session.close();
+    }
+  } catch (err) {
+    bad(`IMAP login ${info.imap}: ${errText(err)}`);
+  }
+  const transport = (deps.createTransport ?? createNodemailerTransport)({ ...config.smtp, pool: false }, smtpAuthFor(config, ctx, deps));
+  try {
+    await transport.verify();
+    good(`SMTP login ${info.smtp}`);
+  } catch (err) {
+    const c = classifySmtpError(err);
+    bad(`SMTP ${info.smtp}: ${c.code}: ${errText(err)}`);
+  } finally {
+    transport.close();
+  }
+  lines.push(ok ? 'all checks passed' : 'some checks failed');
+  return { ok, lines };
+}
+
+/** The JSON `email parse` prints. */
+export async function parseEmailFile(path: string, options: { supportAddresses?: string[] } = {}): Promise<object> {
+  const forCli = (parseModule as Record<string, unknown>).parseEmailFileForCli;
+  if (typeof forCli === 'function') {
+    return (forCli as (p: string, o: object) => Promise<object>)(path, { supportAddresses: options.supportAddresses ?? [] });
+  }
+  const raw = await readFile(path);
+  const dir = mkdtempSync(join(tmpdir(), 'ponte-email-parse-'));
+  try {
+    const parsed = await parseModule.parseEmail(raw, { blobs: createBlobStore(dir), maxAttachmentBytes: 50 * 1024 * 1024, supportAddresses: options.supportAddresses ?? [] });
+    const m = parsed.message;
+    return {
+      from: m.from,
+      to: m.to ?? [],
+      subject: m.subject,
+      replyText: m.replyText,
+      quotedText: m.quotedText,
+      attachments: (m.attachments ?? []).map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size, inline: a.inline ?? false })),
+      threadHints: m.threadHints,
+      classification: parsed.classification,
+      bounce: parsed.bounce ?? null,
+      loop: parsed.loop,
+      headers: parsed.headers,
+      parseError: m.parseError,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function registerEmailCli(program: Command, deps: EmailCliDeps): void {
+  const print = deps.print ?? ((line: string) => console.log(line));
+  const configPath = (): string => (program.opts() as { config?: string }).config ?? 'config/ponte.yaml';
+  const email = program.command('email').description('email channel tools');
+
+  async function channelConfig(id: string | undefined): Promise<EmailChannelConfig | undefined> {
+    const loaded = await deps.loadConfig(configPath());
+    const entries = loaded.channels.filter((c) => (c as { kind?: unknown }).kind === 'email') as Array<{ id: string }>;
+    const entry = id ? entries.find((c) => c.id === id) : undefined;
+    if (!entry) return undefined;
+    return emailChannelConfigSchema.parse(entry);
+  }
+
+  email
+    .command('check <channel>')
+    .description('log in to IMAP and SMTP with the configured credentials and report what works')
+    .action(async (channelId: string) => {
+      const config = await channelConfig(channelId);
+      if (!config) {
+        print(`no email channel "${channelId}" in ${configPath()}`);
+        process.exitCode = 2;
+        return;
+      }
+      const ctx = deps.createContext ? await deps.createContext(channelId) : standaloneContext(channelId);
+      if (!deps.createContext && (config.imap.oauth2 || config.smtp.oauth2)) print('  note  running without the gateway state: a rotated OAuth2 refresh token would not be kept');
+      const result = await checkEmailChannel(config, ctx, deps.channelDeps);
+      for (const line of result.lines) print(line);
+      if (!result.ok) process.exitCode = 1;
+    });
+
+  email
+    .command('parse <file>')
+    .description('print the normalized message of an .eml file as JSON (threading, classification, bounce)')
+    .option('--channel <id>', 'use this channel\'s support addresses for loop detection')
+    .action(async (file: string, opts: { channel?: string }) => {
+      let supportAddresses: string[] = [];
+      if (opts.channel) {
+        const config = await channelConfig(opts.channel).catch(() => undefined);
+        supportAddresses = config?.addresses ?? [];
+      }
+      const out = await parseEmailFile(file, { supportAddresses });
+      print(JSON.stringify(out, null, 2));
+    });
+}
