@@ -266,6 +266,19 @@ describe.each(['sqlite', 'postgres'] as const)('WhatsApp Cloud channel through t
     expect(stub.sends().find((s) => (s.text as { body?: string } | undefined)?.body?.includes('Anotado'))).toMatchObject({ to: '5511976543210' });
   });
 
+  it('answers a username-only customer (BSUID, no phone) through the BSUID', async () => {
+    if (!ready()) return;
+    const app = await start();
+    now = 1779129731000 + 60_000;
+    await postFixture('cloud-bsuid-username-no-phone');
+    stub.requests.length = 0;
+    await agentReply(app, 10001, 'Temos sim, na Rua XV!');
+    expect((await app.drainOutbox()).failed).toBe(0);
+    const sent = stub.sends().find((s) => (s.text as { body?: string } | undefined)?.body?.includes('Rua XV'));
+    expect(sent).toMatchObject({ recipient: 'BR.1502576394655843', type: 'text' });
+    expect(sent).not.toHaveProperty('to');
+  });
+
   it('processes every message of a batched POST', async () => {
     if (!ready()) return;
     const app = await start();
