@@ -1,0 +1,253 @@
+/**
+ * Acknowledgements, caps, agent notifications answered from email/WhatsApp, customer notices:
+ * the whole app with recording test channels (`mail` with email threading, `zap` chat).
+ */
+import { type AutomationTestApp, HOUR, startAutomationApp } from './support.js';
+
+const MARIA = 'maria@example.com';
+
+describe('auto-acknowledgement', () => {
+  let t: AutomationTestApp;
+  beforeEach(async () => {
+    t = await startAutomationApp({ automation: { autoAcknowledge: { enabled: true, capPerContactPerHour: 3 } } });
+  });
+  afterEach(() => t.stop());
+
+  test('a new ticket is acknowledged once, with its number and what the statuses mean', async () => {
+    expect(await t.email(MARIA, 'm1@cliente')).toMatchObject({ status: 'created', ticketNumber: 10001 });
+    expect(await t.drainOutbox()).toEqual({ sent: 1, failed: 0, retried: 0 });
+    const [ack] = t.sentTo(MARIA);
+    expect(ack).toMatchObject({ purpose: 'auto_ack', automatic: true, channelId: 'mail', threading: { inReplyTo: 'm1@cliente' } });
+    expect(ack!.text).toContain('chamado #10001 (Pedido 10482 atrasado)');
+    expect(ack!.text).toContain('- Aguardando sua resposta: precisamos de uma resposta sua para continuar.');
+    expect(ack!.text).toContain('- Finalizado: consideramos resolvido');
+
+    // More mail on the same ticket: no second acknowledgement.
+    await t.email(MARIA, 'm2@cliente', { subject: 'Re: Pedido', text: 'Alguma novidade?', threadHints: { references: [ack!.externalId] } });
+    await t.email(MARIA, 'm3@cliente', { subject: 'Re: [#10001] Pedido', text: 'Oi?' });
+    expect(await t.drainOutbox()).toEqual({ sent: 0, failed: 0, retried: 0 });
+    const ticket = await t.getTicket(10001);
+    expect(ticket.messages.filter((m: any) => m.purpose === 'auto_ack')).toHaveLength(1);
+    expect(ticket.messages.find((m: any) => m.purpose === 'auto_ack')).toMatchObject({ visibility: 'public', authorType: 'system', deliveryStatus: 'sent' });
+  });
+
+  test('never for auto-replies, bounces or the merchant typing on the business phone', async () => {
+    expect(await t.email('ferias@example.com', 'ooo1', { subject: 'Ausente', classification: 'auto_reply' })).toMatchObject({ status: 'ignored' });
+    await t.email(MARIA, 'm1@cliente');
+    await t.drainOutbox();
+    const ackId = t.sentTo(MARIA)[0]!.externalId!;
+    // An out-of-office and a bounce that thread onto the ticket: stored, never answered.
+    expect(await t.email(MARIA, 'ooo2', { subject: 'Auto: Re: Pedido', classification: 'auto_reply', threadHints: { references: [ackId] } })).toMatchObject({ status: 'appended' });
+    expect(await t.email('mailer-daemon@example.com', 'b1', { subject: 'Undelivered', classification: 'bounce', threadHints: { references: [ackId] } })).toMatchObject({ status: 'appended' });
+    // The shop owner starting a chat from the business phone.
+    expect(await t.whatsapp('+5511987650000', 'w-own', 'Oi, seu pedido saiu hoje', { fromBusiness: true })).toMatchObject({ status: 'created' });
+    expect(await t.drainOutbox()).toEqual({ sent: 0, failed: 0, retried: 0 });
+  });
+
+  test('a sender opening a new ticket with every message gets at most the per-contact cap per hour', async () => {
+    for (let i = 0; i < 6; i++) await t.email('robo@example.net', `r${i}`, { subject: `Pedido ${i}`, text: `mensagem ${i}` });
+    await t.drainOutbox();
+    expect(t.sentTo('robo@example.net')).toHaveLength(3);
+    t.advance(HOUR + 1);
+    await t.email('robo@example.net', 'r-later', { subject: 'Outro pedido' });
+    await t.drainOutbox();
+    expect(t.sentTo('robo@example.net')).toHaveLength(4);
+  });
+
+  test('acknowledgements are off unless configured', async () => {
+    const quiet = await startAutomationApp({});
+    try {
+      await quiet.email(MARIA, 'm1@cliente');
+      expect(await quiet.drainOutbox()).toEqual({ sent: 0, failed: 0, retried: 0 });
+    } finally {
+      await quiet.stop();
+    }
+  });
+});
+
+describe('two automatic responders mailing each other through Ponte', () => {
+  /**
+   * The other side answers every message it gets, without auto-reply headers (so we classify it
+   * as a customer), and with a fresh subject and no references: each of its answers opens a new
+   * ticket here, and each new ticket is acknowledged. Only the caps stop the ping-pong.
+   */
+  async function pingPong(t: AutomationTestApp, threaded: boolean): Promise<{ rounds: number; answers: number }> {
+    await t.email('bot@responder.example', 'bot-0', { subject: 'Hello', text: 'hi' });
+    let seen = 0;
+    let rounds = 0;
+    for (; rounds < 50; rounds++) {
+      await t.drainOutbox();
+      const ours = t.sentTo('bot@responder.example');
+      if (ours.length === seen) break;
+      for (const m of ours.slice(seen)) {
+        await t.email('bot@responder.example', `bot-${rounds}-${m.outboxId}`, {
+          subject: threaded ? `Re: ${m.ticket.subject}` : `Auto response ${rounds}`,
+          text: 'Thank you for your message, we will get back to you.',
+          ...(threaded ? { threadHints: { references: [m.externalId] } } : {}),
+        });
+      }
+      seen = ours.length;
+      t.advance(60_000);
+    }
+    return { rounds, answers: t.sentTo('bot@responder.example').length };
+  }
+
+  test('the per-address cap stops the loop within the hour', async () => {
+    const t = await startAutomationApp({ automation: { autoAcknowledge: { enabled: true, capPerContactPerHour: 100 }, automaticMailCapPerHour: 5 } });
+    try {
+      const r = await pingPong(t, false);
+      expect(r.answers).toBe(5);
+      expect(r.rounds).toBeLessThan(50);
+      // Every bot message is kept (nothing lost), only our answers stop.
+      const list = await t.api('GET', '/api/tickets?requester=bot@responder.example&limit=100');
+      expect(list.body.tickets).toHaveLength(6);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  test('the per-contact cap stops it first with the defaults', async () => {
+    const t = await startAutomationApp({ automation: { autoAcknowledge: { enabled: true } } });
+    try {
+      expect((await pingPong(t, false)).answers).toBe(3);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  test('a responder that threads its answers gets one acknowledgement in all', async () => {
+    const t = await startAutomationApp({ automation: { autoAcknowledge: { enabled: true } } });
+    try {
+      expect(await pingPong(t, true)).toEqual({ rounds: 1, answers: 1 });
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
+describe('agent notifications and answering them', () => {
+  let t: AutomationTestApp;
+  let ana: { id: string };
+  let bia: { id: string };
+  const CUSTOMER_JID = '5511987654321@s.whatsapp.net';
+  beforeEach(async () => {
+    t = await startAutomationApp({});
+    ana = await t.createAgent({ name: 'Ana', email: 'ana@loja.example', notifyChannelId: 'mail' });
+    bia = await t.createAgent({ name: 'Bia', phone: '+5511900000002', notifyChannelId: 'zap' });
+  });
+  afterEach(() => t.stop());
+
+  test('a WhatsApp customer: every agent is told on their channel; an email reply reaches the customer on WhatsApp', async () => {
+    await t.whatsapp('+5511987654321', 'w1', 'Oi, meu pedido 10482 não chegou');
+    expect(await t.drainOutbox()).toEqual({ sent: 2, failed: 0, retried: 0 });
+    const [toAna] = t.sentTo('ana@loja.example');
+    const [toBia] = t.sentTo('+5511900000002');
+    expect(toAna).toMatchObject({ channelId: 'mail', purpose: 'notification', automatic: true, recipient: { kind: 'email', address: 'ana@loja.example' } });
+    expect(toAna!.text).toContain('Novo chamado #10001');
+    expect(toAna!.text).toContain(`Cliente: Maria <${CUSTOMER_JID}>`);
+    expect(toAna!.text).toContain('Canal: zap (testchat)');
+    expect(toAna!.text).toContain('Oi, meu pedido 10482 não chegou');
+    expect(toAna!.text).toContain('responda este e-mail');
+    expect(toAna!.text).toMatch(/#note/);
+    expect(toAna!.text).toMatch(/#solved.*#pending.*#close/);
+    expect(toBia).toMatchObject({ channelId: 'zap', recipient: { kind: 'phone', address: '+5511900000002' } });
+    expect(toBia!.text).toContain('citando esta mensagem ou comece com #10001');
+    expect(t.sentTo(CUSTOMER_JID)).toHaveLength(0);
+    // Stored on the ticket as internal messages, never shown to the customer.
+    const notes = (await t.getTicket(10001)).messages.filter((m: any) => m.purpose === 'notification');
+    expect(notes.map((m: any) => [m.visibility, m.to, m.deliveryStatus])).toEqual([
+      ['internal', 'ana@loja.example', 'sent'],
+      ['internal', '+5511900000002', 'sent'],
+    ]);
+
+    // Ana answers the notification email: her reply goes to the customer on WhatsApp.
+    const answer = await t.email('ana@loja.example', 'ana-1@loja', {
+      subject: 'Re: [#10001] Oi, meu pedido',
+      text: 'Já saiu para entrega!\n\nOn Wed, Ponte wrote:\n> Novo chamado #10001',
+      replyText: 'Já saiu para entrega!',
+      threadHints: { references: [toAna!.externalId] },
+    });
+    expect(answer).toMatchObject({ status: 'appended', ticketNumber: 10001, matchedBy: 'thread_reference', asAgent: { agentId: ana.id, visibility: 'public' } });
+    await t.drainOutbox();
+    expect(t.sentTo(CUSTOMER_JID)).toEqual([expect.objectContaining({ channelId: 'zap', text: 'Já saiu para entrega!', purpose: 'reply', automatic: false, authorName: 'Ana' })]);
+    expect((await t.getTicket(10001)).status).toBe('pending');
+  });
+
+  test('an email customer: the WhatsApp agent quotes the notification; #note stays internal; #solved on its own line', async () => {
+    await t.email(MARIA, 'm1@cliente');
+    await t.drainOutbox();
+    const toBia = t.sentTo('+5511900000002')[0]!;
+    expect(toBia.text).toContain(`Cliente: ${MARIA} <${MARIA}>`);
+    const biaSays = (id: string, text: string) =>
+      t.context('zap').ingest({ message: { externalId: id, from: { kind: 'whatsapp', address: '5511900000002@s.whatsapp.net' }, fromAliases: [{ kind: 'phone', address: '+5511900000002' }], text, threadHints: { references: [toBia.externalId!] } } });
+
+    expect(await biaSays('b1', '#note cliente VIP, priorizar')).toMatchObject({ status: 'appended', ticketNumber: 10001, asAgent: { agentId: bia.id, visibility: 'internal' } });
+    expect(await t.drainOutbox()).toEqual({ sent: 0, failed: 0, retried: 0 });
+    expect(t.sentTo(MARIA)).toHaveLength(0);
+
+    expect(await biaSays('b2', 'Oi Maria, o pedido foi reenviado hoje.\n#solved')).toMatchObject({ asAgent: { visibility: 'public' } });
+    await t.drainOutbox();
+    expect(t.sentTo(MARIA)).toEqual([expect.objectContaining({ channelId: 'mail', text: 'Oi Maria, o pedido foi reenviado hoje.', threading: expect.objectContaining({ inReplyTo: 'm1@cliente' }) })]);
+    const ticket = await t.getTicket(10001);
+    expect(ticket.status).toBe('solved');
+    expect(ticket.messages.find((m: any) => m.text === 'cliente VIP, priorizar')).toMatchObject({ visibility: 'internal', authorAgentId: bia.id });
+
+    // `#10001 …` typed without quoting works on chat too.
+    expect(await t.context('zap').ingest({ message: { externalId: 'b3', from: { kind: 'whatsapp', address: '5511900000002@s.whatsapp.net' }, fromAliases: [{ kind: 'phone', address: '+5511900000002' }], text: '#10001 #note conferido' } })).toMatchObject({
+      ticketNumber: 10001,
+      asAgent: { visibility: 'internal' },
+    });
+  });
+
+  test('only the assignee is told once the ticket is assigned; never about the merchant typing on the phone', async () => {
+    await t.email(MARIA, 'm1@cliente');
+    await t.drainOutbox();
+    expect(await t.api('PATCH', '/api/tickets/10001', { assignee: ana.id })).toMatchObject({ status: 200 });
+    await t.email(MARIA, 'm2@cliente', { subject: 'Re: [#10001] Pedido', text: 'Alguma novidade?' });
+    await t.drainOutbox();
+    expect(t.sentTo('ana@loja.example').map((m) => m.text.split('\n')[0])).toEqual(['Novo chamado #10001', 'Nova mensagem do cliente no chamado #10001']);
+    expect(t.sentTo('+5511900000002')).toHaveLength(1);
+
+    await t.whatsapp('+5511912345678', 'own-1', 'Seu pedido já está separado', { fromBusiness: true });
+    expect(await t.drainOutbox()).toEqual({ sent: 0, failed: 0, retried: 0 });
+  });
+
+  test('an agent without a notification channel is not notified', async () => {
+    await t.createAgent({ name: 'Caio', email: 'caio@loja.example' });
+    await t.email(MARIA, 'm1@cliente');
+    await t.drainOutbox();
+    expect(t.sentTo('caio@loja.example')).toHaveLength(0);
+    expect(t.sentTo('admin@loja.example')).toHaveLength(0);
+  });
+});
+
+describe('customer notices on solved and closed', () => {
+  test('sent when configured, in the ticket language, with the reopen hint', async () => {
+    const t = await startAutomationApp({ automation: { notifyCustomerOnSolved: true, notifyCustomerOnClosed: true } });
+    try {
+      await t.email(MARIA, 'm1@cliente');
+      await t.api('PATCH', '/api/tickets/10001', { status: 'solved' });
+      await t.drainOutbox();
+      const [solved] = t.sentTo(MARIA);
+      expect(solved).toMatchObject({ purpose: 'status_notice', automatic: true });
+      expect(solved!.text).toContain('foi marcado como "Finalizado"');
+      expect(solved!.text).toContain('é só responder esta mensagem que o chamado #10001 será reaberto');
+      await t.api('PATCH', '/api/tickets/10001', { status: 'closed' });
+      await t.drainOutbox();
+      expect(t.sentTo(MARIA)[1]!.text).toContain('O chamado #10001 (Pedido 10482 atrasado) foi encerrado');
+    } finally {
+      await t.stop();
+    }
+  });
+
+  test('not sent by default', async () => {
+    const t = await startAutomationApp({});
+    try {
+      await t.email(MARIA, 'm1@cliente');
+      await t.api('PATCH', '/api/tickets/10001', { status: 'solved' });
+      expect(await t.drainOutbox()).toEqual({ sent: 0, failed: 0, retried: 0 });
+    } finally {
+      await t.stop();
+    }
+  });
+});
