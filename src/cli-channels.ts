@@ -1,11 +1,43 @@
 /** Channel-specific commands: `email check|parse`, `whatsapp pair`. Wired here so cli.ts stays generic. */
 import type { Command } from 'commander';
+import { channelDefinitions } from '../channels/index.js';
+import { registerEmailCli } from '../channels/email/cli.js';
+import { registerWhatsappCli } from '../channels/whatsapp/cli.js';
+import { createApp } from './app.js';
 import type { LoadedConfig } from './config/loader.js';
+import { migrateToLatest } from './db/migrator.js';
+import { NotFoundError } from './domain/errors.js';
 
 export interface ChannelCliDeps {
-  loadConfig(): Promise<LoadedConfig>;
+  loadConfig(path?: string): Promise<LoadedConfig>;
 }
 
-export function registerChannelCommands(_program: Command, _deps: ChannelCliDeps): void {
-  // filled in when the channel CLIs land
+/**
+ * Builds the whole app (database, contexts) without the HTTP server or loops and hands out one
+ * channel: the same state (IMAP cursor, WhatsApp keys) the running gateway uses.
+ */
+async function openChannel(deps: ChannelCliDeps, channelId: string) {
+  const loaded = await deps.loadConfig();
+  const app = createApp(loaded, { definitions: channelDefinitions, loops: false });
+  const migrated = await migrateToLatest(app.database);
+  if (migrated.error) throw migrated.error;
+  const channel = app.running.find((c) => c.entry.id === channelId);
+  if (!channel) {
+    await app.stop();
+    throw new NotFoundError('channel', `${channelId} (configured: ${loaded.channels.map((c) => c.id).join(', ') || 'none'})`);
+  }
+  return { app, channel };
+}
+
+export function registerChannelCommands(program: Command, deps: ChannelCliDeps): void {
+  registerEmailCli(program, {
+    loadConfig: (path) => deps.loadConfig(path),
+    createContext: async (channelId) => (await openChannel(deps, channelId)).channel.context,
+  });
+  registerWhatsappCli(program, {
+    openChannel: async (channelId) => {
+      const { app, channel } = await openChannel(deps, channelId);
+      return { kind: channel.entry.kind, runtime: channel.runtime, close: () => app.stop() };
+    },
+  });
 }

@@ -198,7 +198,7 @@ export function buildProgram(): Command {
       console.log(`${file}: OK (${loaded.config.database.driver} database, ${loaded.channels.length} channel(s): ${loaded.channels.map((c) => `${c.id}/${c.kind}`).join(', ') || 'none'})`);
     });
 
-  registerChannelCommands(program, { loadConfig: () => loadConfig(program.opts().config) });
+  registerChannelCommands(program, { loadConfig: (path) => loadConfig(path ?? program.opts().config) });
   return program;
 }
 
