@@ -329,6 +329,8 @@ const fixtureTests: Record<string, () => Promise<void>> = {
     expect(h.ctx.ingested).toHaveLength(0);
     expect(h.ctx.deliveries).toHaveLength(0);
     expect(pendingKeys(h.ctx)).toEqual([]);
+    // Shown to admins in the channel's health.
+    expect(h.runtime.source!.health().detail).toMatchObject({ lastMetaError: { code: 131056, message: expect.stringMatching(/pair rate limit/) } });
   },
   'cloud-media-url-response': async () => {
     const f = loadCloudFixture('cloud-media-url-response');

@@ -56,6 +56,7 @@ export function createWebhookInbox(
   const failing = new Set<string>();
   let lastActivityAt: number | undefined;
   let lastError: string | undefined;
+  let lastAlert: { message: string; code?: number | undefined; at: number } | undefined;
 
   function enqueue(blobKey: string): void {
     running++;
@@ -81,6 +82,7 @@ export function createWebhookInbox(
       await ctx.state.delete(key);
       failing.delete(blobKey);
       lastActivityAt = ctx.clock.now();
+      if (summary.lastAlert) lastAlert = { ...summary.lastAlert, at: lastActivityAt };
       ctx.logger.debug({ blobKey, ...summary }, 'webhook processed');
     } catch (err) {
       const message = err instanceof Error ? err.message.slice(0, 500) : String(err);
@@ -139,7 +141,7 @@ export function createWebhookInbox(
         state: failing.size > 0 ? 'degraded' : stopped ? 'stopped' : 'ok',
         lastActivityAt,
         lastError,
-        detail: { failingBodies: failing.size, queued: running },
+        detail: { failingBodies: failing.size, queued: running, ...(lastAlert ? { lastMetaError: lastAlert } : {}) },
       };
     },
   };

@@ -24,6 +24,8 @@ export interface ProcessSummary {
   deliveries: number;
   alerts: number;
   skipped: number;
+  /** The last error Meta reported at value level (shown in the channel's health). */
+  lastAlert?: { message: string; code?: number | undefined } | undefined;
 }
 
 export interface ProcessOptions {
@@ -107,6 +109,7 @@ async function applyAction(
     }
     case 'alert': {
       summary.alerts++;
+      if (action.level === 'error') summary.lastAlert = { message: action.message.slice(0, 300), code: action.code };
       log[action.level]({ code: action.code, detail: action.detail }, action.message);
       return;
     }
