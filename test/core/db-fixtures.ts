@@ -52,6 +52,12 @@ export async function scratchDatabase(kind: DbKind): Promise<ScratchDatabase> {
     config: { driver: 'postgres', url: u.toString(), poolSize: 4 },
     async drop() {
       await database.destroy().catch(() => {});
+      // Let closing pools finish first: FORCE on a connection still closing is an unhandled client error.
+      for (let i = 0; i < 40; i++) {
+        const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = ${name}`.execute(admin.kysely);
+        if (r.rows[0]?.n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       await sql.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).execute(admin.kysely).catch(() => {});
       await admin.destroy();
     },
