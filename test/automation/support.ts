@@ -22,7 +22,7 @@ export interface AutomationTestApp extends TestApp {
 }
 
 /** `mail` (email threading) and `zap` (chat) test channels, pt-BR, the given automation config. */
-export async function startAutomationApp(config: Record<string, unknown>, start = Date.parse('2026-11-18T15:00:00Z')): Promise<AutomationTestApp> {
+export async function startAutomationApp(config: Record<string, unknown>, start = Date.parse('2026-11-18T15:00:00Z'), database: 'sqlite' | 'postgres' = 'sqlite'): Promise<AutomationTestApp> {
   const mail = createTestChannelDefinition('test', 'email', ['email', 'phone']);
   const chat = createTestChannelDefinition('testchat', 'chat', ['whatsapp', 'phone']);
   let now = start;
@@ -33,6 +33,7 @@ export async function startAutomationApp(config: Record<string, unknown>, start 
       { id: 'zap', kind: 'testchat', locale: 'pt-BR' },
     ],
     config,
+    database,
     clock: { now: () => now },
   });
   const sent = () => [...mail.outbox('mail').sent, ...chat.outbox('zap').sent];

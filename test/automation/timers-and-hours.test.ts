@@ -6,6 +6,7 @@ import { createAutomation } from '../../src/automation/automation.js';
 import { parseConfig } from '../../src/config/loader.js';
 import { ConfigError } from '../../src/domain/errors.js';
 import { startTestApp } from '../support/app.js';
+import { databaseKinds } from '../core/db-fixtures.js';
 import { type AutomationTestApp, HOUR, startAutomationApp } from './support.js';
 
 const MARIA = 'maria@example.com';
@@ -20,10 +21,10 @@ async function pendingTicket(t: AutomationTestApp): Promise<void> {
 
 const automaticTo = (t: AutomationTestApp) => t.sentTo(MARIA).filter((m) => m.automatic);
 
-describe('timers', () => {
+describe.each(databaseKinds())('timers on %s', (kind) => {
   let t: AutomationTestApp;
   beforeEach(async () => {
-    t = await startAutomationApp({ automation: timers });
+    t = await startAutomationApp({ automation: timers }, undefined, kind);
   });
   afterEach(() => t.stop());
 
@@ -110,6 +111,7 @@ describe('timers', () => {
     await pendingTicket(t);
     t.setNow(start + 48 * HOUR);
     const loaded = parseConfig({ security: { secret: 'test-secret-0123456789abcdef' }, automation: timers }, { env: {}, definitions: [] });
+    // A second gateway process: its own automation over the same database.
     const other = createAutomation({ database: t.app.database, channels: t.app.channels, config: loaded.config, clock: { now: () => t.now() }, logger: pino({ level: 'silent' }) });
     const fired = await Promise.all([t.app.automation.runTimers(), other.runTimers(), t.app.automation.runTimers(), other.runTimers()]);
     // The reminder (24 h) and the timeout (48 h) were both due: each fired exactly once.
@@ -120,7 +122,7 @@ describe('timers', () => {
   });
 
   test('the loop started by start() runs due timers on its own', async () => {
-    const looped = await startAutomationApp({ automation: { ...timers, timerIntervalMs: 20 } });
+    const looped = await startAutomationApp({ automation: { ...timers, timerIntervalMs: 20 } }, undefined, kind);
     try {
       const start = looped.now();
       await pendingTicket(looped);
