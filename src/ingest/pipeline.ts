@@ -103,7 +103,9 @@ export function createIngest(deps: IngestDeps): IngestFn {
       const identities: Address[] = dedupeAddresses([m.from, ...m.fromAliases]);
       const contactId = await resolveContact(trx, identities, dedupeAddresses(m.lookupAlso), m.from.displayName, channel.config.locale, now);
 
-      const agent = m.fromBusiness
+      // An agent's out-of-office answering a notification is automatic mail, not their reply:
+      // relaying it would send the customer "I'm on holiday" (and loop with their auto-responder).
+      const agent = m.fromBusiness || m.classification !== 'customer'
         ? undefined
         : await findAgentByAddresses(
             trx,

@@ -212,6 +212,22 @@ describe('agent notifications and answering them', () => {
     expect(await t.drainOutbox()).toEqual({ sent: 0, failed: 0, retried: 0 });
   });
 
+  test("an agent's out-of-office answering a notification never reaches the customer", async () => {
+    await t.email(MARIA, 'm1@cliente');
+    await t.drainOutbox();
+    const toAna = t.sentTo('ana@loja.example')[0]!;
+    const ooo = await t.email('ana@loja.example', 'ana-ooo@loja', {
+      subject: 'Automatic reply: [#10001] Pedido',
+      text: 'Estou de férias até segunda.',
+      classification: 'auto_reply',
+      threadHints: { references: [toAna.externalId] },
+    });
+    expect(ooo).toMatchObject({ status: 'appended', ticketNumber: 10001 });
+    expect(ooo).not.toHaveProperty('asAgent');
+    expect(await t.drainOutbox()).toEqual({ sent: 0, failed: 0, retried: 0 });
+    expect((await t.getTicket(10001)).status).toBe('new');
+  });
+
   test('an agent without a notification channel is not notified', async () => {
     await t.createAgent({ name: 'Caio', email: 'caio@loja.example' });
     await t.email(MARIA, 'm1@cliente');
