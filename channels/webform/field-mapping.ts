@@ -136,6 +136,17 @@ function schemaFor(target: TicketFieldTarget, rules: MappingRules): z.ZodType<un
   }
 }
 
+/** Schemas are built once per form (rules object), not per submission. */
+const compiled = new WeakMap<MappingRules, Map<TicketFieldTarget, z.ZodType<unknown, string>>>();
+
+function compiledSchemaFor(target: TicketFieldTarget, rules: MappingRules): z.ZodType<unknown, string> {
+  let byTarget = compiled.get(rules);
+  if (!byTarget) compiled.set(rules, (byTarget = new Map()));
+  let schema = byTarget.get(target);
+  if (!schema) byTarget.set(target, (schema = schemaFor(target, rules)));
+  return schema;
+}
+
 type Coerced = { present: false } | { present: true; text: string } | { present: true; issue: string };
 
 /** JSON gives any type, urlencoded/multipart give strings or repeated strings. */
@@ -167,7 +178,7 @@ export function mapSubmission(values: Readonly<Record<string, unknown>>, rules: 
       issues.push({ path: submitted, message: c.issue });
       continue;
     }
-    const parsed = schemaFor(target, rules).safeParse(c.text);
+    const parsed = compiledSchemaFor(target, rules).safeParse(c.text);
     if (!parsed.success) {
       issues.push({ path: submitted, message: parsed.error.issues[0]?.message ?? 'invalid' });
       continue;

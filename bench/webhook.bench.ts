@@ -1,0 +1,267 @@
+/**
+ * `npm run bench:webhook [-- --duration 10] [--connections 10] [--profile]`
+ *
+ * Signed JSON form submissions, each creating a ticket, through the real app (createApp with a
+ * signed web form, SQLite in a temp dir, loops off), driven by autocannon over loopback. The
+ * ceiling is a bare express endpoint that parses the JSON and does one better-sqlite3 insert
+ * (same pragmas as the app). Each server runs in its own child process (the load generator must
+ * not share its event loop); the app's max RSS is the child's.
+ * Prints requests/s, p50/p99 latency, the ratio to the ceiling and max RSS; the last line is one
+ * JSON object: {rate, ceiling, ratio, p50, p99, maxRssMB}.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { signPayload } from '../channels/webform/signature.js';
+
+const SECRET = 'bench-webhook-secret-0123456789';
+const FORM_ID = 'bench-form';
+const PROFILE_DIR = join(tmpdir(), 'ponte-webhook-profiles');
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isFinite(v) || v <= 0) {
+    console.error(`--${name} needs a positive number`);
+    process.exit(2);
+  }
+  return Math.floor(v);
+}
+
+// ---------------------------------------------------------------- child: one server
+
+type ServeMessage = { ready: string } | { maxRssMB: number; rows: number };
+
+async function serveCeiling(dir: string): Promise<{ url: string; rows: () => number }> {
+  const { default: express } = await import('express');
+  const { default: SQLite } = await import('better-sqlite3');
+  const db = new SQLite(join(dir, 'ceiling.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE submissions (id INTEGER PRIMARY KEY, email TEXT NOT NULL, payload TEXT NOT NULL, created_at INTEGER NOT NULL)');
+  const insert = db.prepare('INSERT INTO submissions (email, payload, created_at) VALUES (?, ?, ?)');
+  const app = express();
+  app.post(`/hooks/forms/${FORM_ID}`, express.json(), (req, res) => {
+    const body = req.body as { email?: string };
+    const r = insert.run(String(body.email ?? ''), JSON.stringify(body), Date.now());
+    res.status(201).json({ ticketNumber: Number(r.lastInsertRowid), status: 'created', created: true });
+  });
+  const url = await new Promise<string>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(s.address() as { port: number }).port}`));
+  });
+  return { url, rows: () => (db.prepare('SELECT count(*) AS n FROM submissions').get() as { n: number }).n };
+}
+
+async function serveApp(dir: string): Promise<{ url: string; rows: () => number }> {
+  const { default: pino } = await import('pino');
+  const { createApp } = await import('../src/app.js');
+  const { parseConfig } = await import('../src/config/loader.js');
+  const { webformChannel } = await import('../channels/webform/index.js');
+  const { createTestChannelDefinition } = await import('../test/support/test-channel.js');
+  const replies = createTestChannelDefinition('test', 'email');
+  const definitions = [webformChannel, replies.definition];
+  const loaded = parseConfig(
+    {
+      server: { host: '127.0.0.1', port: 0 },
+      database: { driver: 'sqlite', path: join(dir, 'ponte.db') },
+      storage: { blobsDir: join(dir, 'blobs') },
+      security: { secret: 'bench-secret-0123456789abcdef' },
+      logging: { level: 'silent' },
+      channels: [
+        { id: 'support', kind: 'test' },
+        {
+          id: FORM_ID,
+          kind: 'webform',
+          mode: 'signed',
+          secret: SECRET,
+          origin: 'marketplace',
+          replyVia: 'support',
+          fields: { nome: 'name', email: 'email', telefone: 'phone', motivo: 'category', pedido: 'reference', mensagem: 'message' },
+        },
+      ],
+    },
+    { env: {}, definitions },
+  );
+  const app = createApp(loaded, { definitions, logger: pino({ level: 'silent' }), loops: false });
+  const { url } = await app.start({ host: '127.0.0.1', port: 0 });
+  let rows = 0;
+  const countTickets = async () => {
+    const r = await app.database.kysely.selectFrom('tickets').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    rows = Number(r?.n ?? 0);
+  };
+  process.on('message', () => void countTickets());
+  return { url, rows: () => rows };
+}
+
+async function serve(kind: string, dir: string): Promise<void> {
+  const server = kind === 'ceiling' ? await serveCeiling(dir) : await serveApp(dir);
+  const send = (m: ServeMessage) => process.send!(m);
+  process.on('message', (m: unknown) => {
+    if (m !== 'stop') return;
+    // Let the app's async row count (registered first) finish before answering.
+    setTimeout(() => {
+      send({ maxRssMB: process.resourceUsage().maxRSS / 1024, rows: server.rows() });
+      setTimeout(() => process.exit(0), 50);
+    }, 200);
+  });
+  send({ ready: server.url });
+}
+
+// ---------------------------------------------------------------- parent: load
+
+/** The slice of autocannon we use (it ships no types). */
+interface AutocannonRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  duration: number;
+}
+type Autocannon = (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  pipelining?: number;
+  requests: Array<{ setupRequest: (req: AutocannonRequest) => AutocannonRequest }>;
+}) => Promise<AutocannonResult>;
+
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+let counter = 0;
+function nextRequest(req: AutocannonRequest): AutocannonRequest {
+  counter++;
+  const body = JSON.stringify({
+    nome: `Cliente ${counter % 997}`,
+    email: `cliente${counter % 997}@bench.test`,
+    telefone: `(11) 9${String(10_000_000 + (counter % 89_999_999)).slice(0, 8)}`,
+    motivo: 'entrega',
+    pedido: `PED-${counter}`,
+    mensagem: `Meu pedido PED-${counter} não chegou. Poderiam verificar, por favor?`,
+  });
+  const ts = Math.floor(Date.now() / 1000);
+  return {
+    ...req,
+    method: 'POST',
+    path: `/hooks/forms/${FORM_ID}`,
+    headers: { 'content-type': 'application/json', 'x-ponte-timestamp': String(ts), 'x-ponte-signature': signPayload(SECRET, ts, body) },
+    body,
+  };
+}
+
+function startServer(kind: string, dir: string): Promise<{ child: ChildProcess; url: string }> {
+  // --profile writes a V8 CPU profile of each server (look for the hot path).
+  const profile = process.argv.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', kind, '--dir', dir], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m: ServeMessage) => ('ready' in m ? resolve({ child, url: m.ready }) : reject(new Error('unexpected message'))));
+    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
+  });
+}
+
+function stopServer(child: ChildProcess): Promise<{ maxRssMB: number; rows: number }> {
+  return new Promise((resolve) => {
+    child.on('message', (m: ServeMessage) => {
+      if ('maxRssMB' in m) resolve(m);
+    });
+    child.send('stop');
+  });
+}
+
+interface Slice {
+  total: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+function summarize(slices: Slice[]) {
+  const total = slices.reduce((a, s) => a + s.total, 0);
+  const seconds = slices.reduce((a, s) => a + s.seconds, 0);
+  const weighted = (k: 'p50' | 'p99') => (total === 0 ? 0 : slices.reduce((a, s) => a + s[k] * s.total, 0) / total);
+  return {
+    rate: total / seconds,
+    total,
+    p50: Number(weighted('p50').toFixed(1)),
+    p99: Number(weighted('p99').toFixed(1)),
+    non2xx: slices.reduce((a, s) => a + s.non2xx, 0),
+    errors: slices.reduce((a, s) => a + s.errors, 0),
+  };
+}
+
+/**
+ * The machine is shared (other builds, tests): the two servers take turns in slices of at most
+ * 2 s, alternating which goes first, so outside load hits both alike and the ratio stays
+ * meaningful. p50/p99 are the request-weighted means of the slices' percentiles.
+ */
+async function main(): Promise<void> {
+  const serveAt = process.argv.indexOf('--serve');
+  if (serveAt >= 0) {
+    await serve(process.argv[serveAt + 1]!, process.argv[process.argv.indexOf('--dir') + 1]!);
+    return;
+  }
+  const duration = arg('duration', 10);
+  const connections = arg('connections', 10);
+  const dir = mkdtempSync(join(tmpdir(), 'ponte-bench-webhook-'));
+  const servers: Array<{ child: ChildProcess }> = [];
+  try {
+    console.log(`web form intake: signed JSON submissions creating tickets, ${connections} connections, ${duration} s per server (after a 1 s warm-up each)`);
+    const ceilingServer = await startServer('ceiling', dir);
+    servers.push(ceilingServer);
+    const appServer = await startServer('ponte', dir);
+    servers.push(appServer);
+    const load = async (url: string, seconds: number): Promise<Slice> => {
+      const r = await autocannon({ url, connections, duration: seconds, requests: [{ setupRequest: nextRequest }] });
+      return { total: r.requests.total, seconds: r.duration, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts };
+    };
+    await load(ceilingServer.url, 1);
+    await load(appServer.url, 1);
+    const sliceSeconds = Math.min(2, duration);
+    const ceilingSlices: Slice[] = [];
+    const appSlices: Slice[] = [];
+    for (let done = 0, round = 0; done < duration; done += sliceSeconds, round++) {
+      const seconds = Math.min(sliceSeconds, duration - done);
+      if (round % 2 === 0) {
+        ceilingSlices.push(await load(ceilingServer.url, seconds));
+        appSlices.push(await load(appServer.url, seconds));
+      } else {
+        appSlices.push(await load(appServer.url, seconds));
+        ceilingSlices.push(await load(ceilingServer.url, seconds));
+      }
+    }
+    const ceilingStats = await stopServer(ceilingServer.child);
+    const appStats = await stopServer(appServer.child);
+    servers.length = 0;
+    const ceiling = summarize(ceilingSlices);
+    const app = summarize(appSlices);
+    const row = (name: string, s: ReturnType<typeof summarize>, stats: { maxRssMB: number; rows: number }) =>
+      `${name.padEnd(8)} ${s.rate.toFixed(0).padStart(6)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms  non-2xx ${s.non2xx}  errors ${s.errors}  rows ${stats.rows}  maxRSS ${stats.maxRssMB.toFixed(0)} MB`;
+    console.log(row('ceiling', ceiling, ceilingStats));
+    console.log(row('ponte', app, appStats));
+    const ratio = app.rate / ceiling.rate;
+    console.log(`ratio ${(ratio * 100).toFixed(1)}% of the ceiling (aim >= 50%), p99 ${app.p99} ms (aim < 50 ms)`);
+    if (process.argv.includes('--profile')) console.log(`CPU profiles in ${PROFILE_DIR}`);
+    if (app.non2xx > 0 || app.errors > 0) console.log(`WARNING: ${app.non2xx} non-2xx answers and ${app.errors} errors from the app`);
+    console.log(JSON.stringify({ rate: Math.round(app.rate), ceiling: Math.round(ceiling.rate), ratio: Number(ratio.toFixed(3)), p50: app.p50, p99: app.p99, maxRssMB: Math.round(appStats.maxRssMB) }));
+  } finally {
+    for (const s of servers) s.child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
