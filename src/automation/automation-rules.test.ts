@@ -1,4 +1,4 @@
-import { agentRecipient, decideGreeting, duesAfterCustomerMessage, type GreetingFacts, notificationTargets, timerApplies, timersForStatus, underAutomaticCap } from './automation-rules.js';
+import { agentRecipient, decideGreeting, displayAddress, duesAfterCustomerMessage, type GreetingFacts, notificationTargets, timerApplies, timersForStatus, underAutomaticCap } from './automation-rules.js';
 
 const H = 3_600_000;
 const NOW = 1_800_000_000_000;
@@ -98,4 +98,12 @@ describe('duesAfterCustomerMessage', () => {
   ] as const)('%s', (_name, s, ticket, created, expected) => {
     expect(duesAfterCustomerMessage(s, ticket, created, NOW, add)).toEqual(expected);
   });
+});
+
+test.each([
+  ['5511987654321@s.whatsapp.net', '+5511987654321'],
+  ['maria@example.com', 'maria@example.com'],
+  ['203948571620394@lid', '203948571620394@lid'],
+])('displayAddress(%s) = %s', (input, expected) => {
+  expect(displayAddress(input)).toBe(expected);
 });

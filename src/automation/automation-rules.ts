@@ -147,3 +147,9 @@ export function duesAfterCustomerMessage(
 }
 
 export const clearedDues = { first_response_due_at: null, next_response_due_at: null } as const;
+
+/** An address as an agent reads it: a WhatsApp phone JID as its phone number. */
+export function displayAddress(address: string): string {
+  const jid = /^(\d{6,15})@s\.whatsapp\.net$/.exec(address);
+  return jid ? `+${jid[1]}` : address;
+}

@@ -29,6 +29,7 @@ import { changeStatus } from '../replies/ticket-changes.js';
 import {
   agentRecipient,
   clearedDues,
+  displayAddress,
   decideGreeting,
   duesAfterCustomerMessage,
   notificationTargets,
@@ -75,6 +76,11 @@ export interface AutomationDeps {
 const HOUR = 3_600_000;
 const TIMER_BATCH = 50;
 const TIMER_CLAIM_TTL_MS = 120_000;
+/** Batches per `runTimers()` call: a backlog drains over a few passes, never in one unbounded loop. */
+const TIMER_MAX_BATCHES = 20;
+const PENDING_TIMEOUT_ACTOR = 'timer:pending_timeout';
+/** Customer text quoted in a notification (a chat message has its own limits). */
+const NOTIFICATION_TEXT_MAX = 4000;
 
 /** How to greet someone whose name we don't know. */
 const NAMELESS: Record<string, string> = { 'pt-BR': 'cliente', es: 'cliente', en: 'there' };
@@ -92,8 +98,6 @@ export function createAutomation(deps: AutomationDeps): Automation {
   const templates = loadTemplates(cfg.templatesDir, { fallbackLocale: config.tickets.defaultLocale });
   const calendar = createBusinessCalendar(bh);
   const worker = `${hostname()}:${process.pid}:${newId().slice(-6)}`;
-  /** Tickets whose status a timer is changing with its own message (no second notice). */
-  const ownNotice = new Set<string>();
 
   async function fresh(db: Executor, ticket: Ticket): Promise<Ticket> {
     return (await getTicketById(db, ticket.id)) ?? ticket;
@@ -166,11 +170,11 @@ export function createAutomation(deps: AutomationDeps): Automation {
       const text = templates.render('agent_notification', locale, {
         event: templates.render(e.created ? 'event_new_ticket' : 'event_new_message', locale, n),
         ticket_number: n.ticket_number,
-        requester_name: contact?.name?.trim() || e.senderAddress,
-        requester_address: e.senderAddress,
+        requester_name: contact?.name?.trim() || displayAddress(e.senderAddress),
+        requester_address: displayAddress(e.senderAddress),
         channel: source ? `${source.id} (${source.kind})` : e.channelId,
         subject: ticket.subject,
-        text: e.text,
+        text: e.text.length > NOTIFICATION_TEXT_MAX ? `${e.text.slice(0, NOTIFICATION_TEXT_MAX)} […]` : e.text,
         status_label: labels[ticket.status],
         how_to_answer: templates.render(channel.capabilities.threading === 'chat' ? 'answer_hint_chat' : 'answer_hint_email', locale, n),
       });
@@ -237,7 +241,8 @@ export function createAutomation(deps: AutomationDeps): Automation {
     async onStatusChange(db, e) {
       await applyTimerPlan(db, e.ticket, e.to, e.now);
       if (e.to === 'pending' || e.to === 'solved' || e.to === 'closed') await updateTicket(db, e.ticket.id, clearedDues);
-      if (ownNotice.has(e.ticket.id) || e.from === 'closed') return;
+      // The pending timeout sends its own message; a closed ticket never changes again.
+      if (e.actor.id === PENDING_TIMEOUT_ACTOR || e.from === 'closed') return;
       if (e.to === 'solved' && cfg.notifyCustomerOnSolved) {
         await sendToCustomer(db, e.ticket, 'status_notice', 'solved_notice', { reopen_hint: templates.render('reopen_hint', e.ticket.locale, { ticket_number: String(e.ticket.number) }) }, e.now);
       } else if (e.to === 'closed' && cfg.notifyCustomerOnClosed) {
@@ -254,19 +259,13 @@ export function createAutomation(deps: AutomationDeps): Automation {
       const ticket = await getTicketById(trx, timer.ticket_id);
       const kind = timer.kind as TimerKind;
       if (!ticket || !timerApplies(kind, ticket, Number(timer.created_at))) return false;
-      const actor = { type: 'system' as const, id: `timer:${kind}` };
+      const actor = { type: 'system' as const, id: kind === 'pending_timeout' ? PENDING_TIMEOUT_ACTOR : `timer:${kind}` };
       if (kind === 'pending_reminder') {
         const timeout = (await scheduledTimers(trx, ticket.id)).find((t) => t.kind === 'pending_timeout');
         const deadline = timeout ? formatLocalTime(Number(timeout.due_at), bh.timezone, ticket.locale) : '';
         await sendToCustomer(trx, ticket, 'reminder', 'pending_reminder', { deadline }, now);
       } else if (kind === 'pending_timeout') {
-        ownNotice.add(ticket.id);
-        let updated: Ticket;
-        try {
-          updated = await changeStatus(trx, hooks, ticket, cfg.pendingTimeout.action, actor, now);
-        } finally {
-          ownNotice.delete(ticket.id);
-        }
+        const updated = await changeStatus(trx, hooks, ticket, cfg.pendingTimeout.action, actor, now);
         await sendToCustomer(trx, updated, 'status_notice', 'pending_timeout', { reopen_hint: templates.render('reopen_hint', ticket.locale, { ticket_number: String(ticket.number) }) }, now);
       } else if (kind === 'solved_close') {
         await changeStatus(trx, hooks, ticket, 'closed', actor, now);
@@ -276,19 +275,21 @@ export function createAutomation(deps: AutomationDeps): Automation {
   }
 
   async function runTimers(): Promise<number> {
-    const now = clock.now();
-    const claimed = await claimDueTimers(deps.database, worker, now, TIMER_BATCH, TIMER_CLAIM_TTL_MS);
     let fired = 0;
-    for (const timer of claimed) {
-      try {
-        if (await fire(timer)) fired++;
-      } catch (err) {
-        logger.error({ err, timerId: timer.id, kind: timer.kind }, 'timer failed; it runs again on a later pass');
-        await releaseTimer(deps.database.kysely, timer.id, worker).catch(() => {});
+    for (let batch = 0; batch < TIMER_MAX_BATCHES; batch++) {
+      const claimed = await claimDueTimers(deps.database, worker, clock.now(), TIMER_BATCH, TIMER_CLAIM_TTL_MS);
+      for (const timer of claimed) {
+        try {
+          if (await fire(timer)) fired++;
+        } catch (err) {
+          logger.error({ err, timerId: timer.id, kind: timer.kind }, 'timer failed; it runs again on a later pass');
+          await releaseTimer(deps.database.kysely, timer.id, worker).catch(() => {});
+        }
       }
+      if (claimed.length < TIMER_BATCH) break;
     }
     // Send counts older than the longest window any cap looks at are noise.
-    await pruneAutomaticSends(deps.database.kysely, now - 24 * HOUR);
+    await pruneAutomaticSends(deps.database.kysely, clock.now() - 24 * HOUR);
     return fired;
   }
 

@@ -144,7 +144,7 @@ describe('agent notifications and answering them', () => {
     const [toBia] = t.sentTo('+5511900000002');
     expect(toAna).toMatchObject({ channelId: 'mail', purpose: 'notification', automatic: true, recipient: { kind: 'email', address: 'ana@loja.example' } });
     expect(toAna!.text).toContain('Novo chamado #10001');
-    expect(toAna!.text).toContain(`Cliente: Maria <${CUSTOMER_JID}>`);
+    expect(toAna!.text).toContain('Cliente: Maria <+5511987654321>');
     expect(toAna!.text).toContain('Canal: zap (testchat)');
     expect(toAna!.text).toContain('Oi, meu pedido 10482 não chegou');
     expect(toAna!.text).toContain('responda este e-mail');
@@ -226,6 +226,18 @@ describe('agent notifications and answering them', () => {
     expect(ooo).not.toHaveProperty('asAgent');
     expect(await t.drainOutbox()).toEqual({ sent: 0, failed: 0, retried: 0 });
     expect((await t.getTicket(10001)).status).toBe('new');
+  });
+
+  test('a flood on one ticket notifies an agent at most the hourly cap; other tickets still notify', async () => {
+    await t.email(MARIA, 'm0@cliente');
+    for (let i = 1; i <= 14; i++) await t.email(MARIA, `m${i}@cliente`, { subject: 'Re: [#10001] Pedido', text: `mensagem ${i}` });
+    await t.email('joao@example.com', 'j1@cliente', { subject: 'Outro assunto' });
+    await t.drainOutbox();
+    const toAna = t.sentTo('ana@loja.example');
+    expect(toAna.filter((m) => m.ticket.number === 10001)).toHaveLength(10);
+    expect(toAna.filter((m) => m.ticket.number === 10002)).toHaveLength(1);
+    // Every customer message is on the ticket all the same.
+    expect((await t.getTicket(10001)).messages.filter((m: any) => m.direction === 'in')).toHaveLength(15);
   });
 
   test('an agent without a notification channel is not notified', async () => {
