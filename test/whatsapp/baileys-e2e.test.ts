@@ -5,7 +5,7 @@
  */
 import { outboundMessageId } from '../../channels/whatsapp/whatsapp-sender.js';
 import { loadFixture } from './fixtures.js';
-import { startCore, type CoreHarness } from './core-harness.js';
+import { databaseReady, startCore, type CoreHarness } from './core-harness.js';
 
 function upsert(id: string, remoteJid: string, message: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   return {
@@ -14,14 +14,16 @@ function upsert(id: string, remoteJid: string, message: Record<string, unknown>,
   };
 }
 
-describe('WhatsApp (Baileys) end to end with the core', () => {
-  let h: CoreHarness;
+describe.each(['sqlite', 'postgres'] as const)('WhatsApp (Baileys) end to end with the core (%s)', (database) => {
+  let h: CoreHarness | undefined;
   afterEach(async () => {
     await h?.stop();
+    h = undefined;
   });
 
   test('text -> ticket; agent reply -> socket; quoted reply -> same ticket; reaction does not reopen', async () => {
-    h = await startCore();
+    if (!databaseReady(database)) return;
+    h = await startCore({}, { database });
     await h.play(loadFixture('baileys-upsert-text-conversation'));
     const [number] = await h.ticketNumbers();
     expect(number).toBeDefined();
@@ -77,7 +79,8 @@ describe('WhatsApp (Baileys) end to end with the core', () => {
   });
 
   test('replies go to the JID that wrote: a LID-only customer and a Brazilian 12-digit account', async () => {
-    h = await startCore();
+    if (!databaseReady(database)) return;
+    h = await startCore({}, { database });
     await h.play(loadFixture('baileys-upsert-text-lid-without-pn'));
     await h.play(loadFixture('baileys-upsert-brazil-legacy-12-digit-jid'));
     const numbers = await h.ticketNumbers();
@@ -92,7 +95,8 @@ describe('WhatsApp (Baileys) end to end with the core', () => {
   });
 
   test('a send while disconnected is retried later with the same message id', async () => {
-    h = await startCore();
+    if (!databaseReady(database)) return;
+    h = await startCore({}, { database });
     await h.play(loadFixture('baileys-upsert-text-conversation'));
     const [number] = await h.ticketNumbers();
     h.sock().emit('connection.update', { connection: 'close', lastDisconnect: { error: { message: 'Connection was lost', output: { statusCode: 408 } } } });
@@ -117,5 +121,23 @@ describe('WhatsApp (Baileys) end to end with the core', () => {
     expect(h.sock().sent[0]!.messageId).toBe(sentOut.externalId);
     const outbox = await db.selectFrom('outbox').select(['id']).execute();
     expect(sentOut.externalId).toBe(outboundMessageId(outbox[0]!.id));
+  });
+
+  test('an agent writing from their registered phone: "#<ticket> text" is relayed to the customer, "#<ticket> #note" stays internal', async () => {
+    if (!databaseReady(database)) return;
+    h = await startCore({}, { database });
+    await h.play(loadFixture('baileys-upsert-text-conversation'));
+    const [number] = await h.ticketNumbers();
+    await h.t.createAgent({ name: 'Júlia', email: 'julia@loja.example', phone: '+5511955554444' });
+    await h.emit('messages.upsert', upsert('AGENT-1', '5511955554444@s.whatsapp.net', { conversation: `#${number} Pode deixar, reenviamos hoje.` }));
+    await h.emit('messages.upsert', upsert('AGENT-2', '5511955554444@s.whatsapp.net', { conversation: `#${number} #note cliente VIP` }));
+    expect(await h.ticketNumbers()).toEqual([number]);
+    await h.t.drainOutbox();
+    const ticket = await h.t.getTicket(number!);
+    const agentMessages = ticket.messages.filter((m) => m.authorType === 'agent');
+    expect(agentMessages.map((m) => m.visibility).sort()).toEqual(['internal', 'public']);
+    // The public one went to the customer's chat, not back to the agent.
+    expect(h.sock().sent.map((s) => s.jid)).toEqual(['5511987654321@s.whatsapp.net']);
+    expect(h.sock().sent[0]!.content).toMatchObject({ text: expect.stringContaining('Pode deixar, reenviamos hoje.') });
   });
 });

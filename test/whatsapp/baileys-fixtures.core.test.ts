@@ -9,7 +9,7 @@
  */
 import { ME } from './fake-socket.js';
 import { baileysFixtureNames, loadFixture, type Fixture } from './fixtures.js';
-import { snapshot, startCore, type CoreHarness } from './core-harness.js';
+import { databaseReady, snapshot, startCore, type CoreHarness } from './core-harness.js';
 
 const FIXTURE_OUTBOUND_IDS = ['3EB0B946B8FD83E45A24D4', '3EB0EE73B0305ED2088399'];
 const NEEDS_CONVERSATION = new Set([
@@ -227,14 +227,15 @@ const checks: Record<string, Check> = {
   'baileys-upsert-view-once-wrapper': ingested(({ message }) => expect(message.attachments[0]!.variant).toBe('view_once')),
 };
 
-describe('baileys fixtures into the real core (SQLite)', () => {
+describe.each(['sqlite', 'postgres'] as const)('baileys fixtures into the real core (%s)', (database) => {
   test('every fixture has a check', () => {
     expect(baileysFixtureNames().filter((n) => !checks[n])).toEqual([]);
   });
 
   test.each(baileysFixtureNames())('%s', async (name) => {
+    if (!databaseReady(database)) return;
     const pairing = name === 'baileys-connection-update-pairing-sequence';
-    const h = await startCore({ reconnectBaseMs: 60_000 }, { open: !pairing });
+    const h = await startCore({ reconnectBaseMs: 60_000 }, { open: !pairing, database });
     try {
       let fx = loadFixture(name);
       let desk: Desk | undefined;
