@@ -94,7 +94,7 @@ export async function readMultipart(
     else addValue(fields, name, value);
   });
 
-  parser.on('file', (name, stream, info) => {
+  parser.on('file', (_name, stream, info) => {
     const filename = safeFilename(info.filename, 'attachment');
     const type = info.mimeType.toLowerCase();
     // A cut-off body destroys the current file stream with an error; the parser reports it too
@@ -142,7 +142,6 @@ export async function readMultipart(
         },
       ),
     );
-    void name;
   });
 
   parser.on('filesLimit', () =>
