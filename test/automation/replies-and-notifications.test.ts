@@ -2,6 +2,7 @@
  * Acknowledgements, caps, agent notifications answered from email/WhatsApp, customer notices:
  * the whole app with recording test channels (`mail` with email threading, `zap` chat).
  */
+import { databaseKinds } from '../core/db-fixtures.js';
 import { type AutomationTestApp, HOUR, startAutomationApp } from './support.js';
 
 const MARIA = 'maria@example.com';
@@ -65,7 +66,7 @@ describe('auto-acknowledgement', () => {
   });
 });
 
-describe('two automatic responders mailing each other through Ponte', () => {
+describe.each(databaseKinds())('two automatic responders mailing each other through Ponte (%s)', (kind) => {
   /**
    * The other side answers every message it gets, without auto-reply headers (so we classify it
    * as a customer), and with a fresh subject and no references: each of its answers opens a new
@@ -93,7 +94,7 @@ describe('two automatic responders mailing each other through Ponte', () => {
   }
 
   test('the per-address cap stops the loop within the hour', async () => {
-    const t = await startAutomationApp({ automation: { autoAcknowledge: { enabled: true, capPerContactPerHour: 100 }, automaticMailCapPerHour: 5 } });
+    const t = await startAutomationApp({ automation: { autoAcknowledge: { enabled: true, capPerContactPerHour: 100 }, automaticMailCapPerHour: 5 } }, undefined, kind);
     try {
       const r = await pingPong(t, false);
       expect(r.answers).toBe(5);
@@ -107,7 +108,7 @@ describe('two automatic responders mailing each other through Ponte', () => {
   });
 
   test('the per-contact cap stops it first with the defaults', async () => {
-    const t = await startAutomationApp({ automation: { autoAcknowledge: { enabled: true } } });
+    const t = await startAutomationApp({ automation: { autoAcknowledge: { enabled: true } } }, undefined, kind);
     try {
       expect((await pingPong(t, false)).answers).toBe(3);
     } finally {
@@ -116,7 +117,7 @@ describe('two automatic responders mailing each other through Ponte', () => {
   });
 
   test('a responder that threads its answers gets one acknowledgement in all', async () => {
-    const t = await startAutomationApp({ automation: { autoAcknowledge: { enabled: true } } });
+    const t = await startAutomationApp({ automation: { autoAcknowledge: { enabled: true } } }, undefined, kind);
     try {
       expect(await pingPong(t, true)).toEqual({ rounds: 1, answers: 1 });
     } finally {
@@ -125,13 +126,13 @@ describe('two automatic responders mailing each other through Ponte', () => {
   });
 });
 
-describe('agent notifications and answering them', () => {
+describe.each(databaseKinds())('agent notifications and answering them (%s)', (kind) => {
   let t: AutomationTestApp;
   let ana: { id: string };
   let bia: { id: string };
   const CUSTOMER_JID = '5511987654321@s.whatsapp.net';
   beforeEach(async () => {
-    t = await startAutomationApp({});
+    t = await startAutomationApp({}, undefined, kind);
     ana = await t.createAgent({ name: 'Ana', email: 'ana@loja.example', notifyChannelId: 'mail' });
     bia = await t.createAgent({ name: 'Bia', phone: '+5511900000002', notifyChannelId: 'zap' });
   });
