@@ -1,4 +1,5 @@
 /** The whole app in-process: ingest through a channel, reply through the API, the outbox delivers. */
+import type { InboundEnvelopeInput } from '../../src/domain/envelope.js';
 import { ChannelError } from '../../src/domain/errors.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';
@@ -19,7 +20,7 @@ describe('end to end (SQLite)', () => {
   });
   afterEach(() => t.stop());
 
-  const customerMail = (over: Record<string, unknown> = {}) => ({
+  const customerMail = (over: Partial<InboundEnvelopeInput['message']> = {}): InboundEnvelopeInput => ({
     message: { externalId: 'm1@cliente', from: { kind: 'email', address: 'Maria@Example.com', displayName: 'Maria' }, subject: 'Pedido 10482 atrasado', text: 'Meu pedido não chegou.', ...over },
   });
 
