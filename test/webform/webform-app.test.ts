@@ -125,6 +125,46 @@ describe('web form through the app (test channel as replyVia)', () => {
   });
 });
 
+describe('a public form through the app', () => {
+  const SITE = 'https://loja.example.com.br';
+  let t: TestApp;
+  const testChannel = createTestChannelDefinition();
+  beforeEach(async () => {
+    t = await startTestApp({
+      definitions: [webformChannel, testChannel.definition],
+      channels: [
+        { id: 'support', kind: 'test' },
+        { id: 'contato', kind: 'webform', mode: 'public', origin: 'site form', replyVia: 'support', allowedOrigins: [SITE], fields, rateLimit: { perIpPerMinute: 2, perFormPerMinute: 100 } },
+      ],
+    });
+  });
+  afterEach(() => t.stop());
+
+  it('takes a browser post from the site, drops a bot quietly and rate-limits one address', async () => {
+    const url = `${t.baseUrl}/hooks/forms/contato`;
+    const preflight = await fetch(url, { method: 'OPTIONS', headers: { origin: SITE, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(SITE);
+
+    const fd = new FormData();
+    for (const [k, v] of Object.entries(submission)) fd.append(k, v);
+    const ok = await fetch(url, { method: 'POST', body: fd, headers: { origin: SITE } });
+    expect(ok.status).toBe(201);
+    const { ticketNumber } = (await ok.json()) as { ticketNumber: number };
+    expect((await t.getTicket(ticketNumber)).origin).toBe('site form');
+
+    const bot = new URLSearchParams({ ...submission, pedido: 'PED-BOT', website: 'https://spam.example' });
+    const dropped = await post(url, bot.toString(), { 'content-type': 'application/x-www-form-urlencoded', origin: SITE });
+    expect(dropped.status).toBe(200);
+    const limited = await post(url, JSON.stringify({ ...submission, pedido: 'PED-3' }), { 'content-type': 'application/json', origin: SITE });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+
+    const list = await t.api('GET', '/api/tickets?origin=site%20form');
+    expect(JSON.stringify(list.body).match(/"number":/g)).toHaveLength(1);
+  });
+});
+
 describe('config check', () => {
   const testChannel = createTestChannelDefinition();
   async function configIssues(channels: Array<Record<string, unknown>>): Promise<Array<{ path: string; message: string }>> {
