@@ -312,6 +312,14 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
       if (decision.alert) log.error(logLine, `whatsapp: ${decision.reason}`);
       else log.info(logLine, 'whatsapp: connection closed');
       if (!running) return;
+      if (decision.action === 'reconnect' && statusCode === 440) {
+        // Replaced by another client: make sure this process still owns the number before retrying.
+        const held = await ctx.leases.acquire(leaseName, config.leaseTtlMs).catch(() => false);
+        if (!held) {
+          await loseLease();
+          return;
+        }
+      }
       if (decision.action === 'reconnect') {
         failures = statusCode === 515 ? 0 : failures + 1;
         const nextAttemptAt = ctx.clock.now() + decision.delayMs;
@@ -323,7 +331,9 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
         return;
       }
       if (decision.action === 'wipe_credentials') {
+        await credsQueue;
         const removed = await wipeAuthState(ctx.state);
+        auth = undefined;
         log.error({ removed }, 'whatsapp: logged out; credentials wiped, pair again with `ponte whatsapp pair`');
         await halt('needs_pairing', decision.reason);
         return;
@@ -348,7 +358,11 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
     if (!running) return;
     dropSocket();
     try {
-      auth = await loadDbAuthState(ctx.state, deps.authToolkit, log);
+      // Within one process the loaded state is reused (its key cache too); pending credential
+      // writes land first, so a 515 right after pairing never reconnects with stale creds.
+      await credsQueue;
+      auth = auth ?? (await loadDbAuthState(ctx.state, deps.authToolkit, log));
+      if (!running) return;
       const current = deps.makeSocket({
         auth: { creds: auth.creds, keys: auth.keys },
         logger: log,
@@ -416,20 +430,23 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
     }
   };
 
-  const renewLease = async (): Promise<void> => {
-    if (!running) return;
-    const held = await ctx.leases.acquire(leaseName, config.leaseTtlMs).catch(() => false);
-    if (held) return;
+  const loseLease = async (): Promise<void> => {
     // Another process took the number (our lease expired while we were stalled): step back.
     log.error('whatsapp: lost the lease for this number; disconnecting');
     dropSocket();
+    if (leaseTimer) clearInterval(leaseTimer);
+    leaseTimer = undefined;
     setHealth('backing_off', {
       lastError: 'another gateway process holds this number',
       detail: { nextAttemptAt: new Date(ctx.clock.now() + config.leaseTtlMs).toISOString() },
     });
-    if (leaseTimer) clearInterval(leaseTimer);
-    leaseTimer = undefined;
     scheduleLeaseRetry();
+  };
+
+  const renewLease = async (): Promise<void> => {
+    if (!running) return;
+    const held = await ctx.leases.acquire(leaseName, config.leaseTtlMs).catch(() => false);
+    if (!held && running) await loseLease();
   };
 
   const scheduleLeaseRetry = (): void => {
@@ -460,6 +477,7 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
       if (running) return;
       running = true;
       failures = 0;
+      auth = undefined;
       pairing = undefined;
       setHealth('connecting', { lastError: undefined });
       me = (await ctx.state.get<typeof me>(ME_KEY)) ?? {};

@@ -309,6 +309,8 @@ describe('baileys fixtures through the WhatsApp runtime (fake socket, fake conte
     await h.play({ _fixture: { event: 'connection.update' }, payload: close515 });
     expect(h.factory.sockets).toHaveLength(2);
     expect((h.sock().options.auth.creds as { me?: { id: string } }).me?.id).toBe(ME.id);
+    // Saved in the database before the new socket started.
+    expect(JSON.parse(ctx.stateMap.get('auth:creds') as string).me.id).toBe(ME.id);
     expect(h.runtime.source.health().state).toBe('connecting');
     for (const e of rest) h.sock().emit('connection.update', e);
     await h.idle();

@@ -107,6 +107,19 @@ describe('lease and callbacks', () => {
     await h.runtime.source.stop();
   });
 
+  test('440 (replaced elsewhere) checks the lease before retrying: when another process has it, step back', async () => {
+    const ctx = createFakeContext('wa');
+    let held = true;
+    ctx.leases.acquire = async () => held;
+    const h = await startHarness(ctx, { leaseTtlMs: 60_000 });
+    held = false;
+    h.sock().emit('connection.update', { connection: 'close', lastDisconnect: { error: { message: 'Stream Errored (conflict)', output: { statusCode: 440 } } } });
+    await h.idle();
+    expect(h.runtime.source.health()).toMatchObject({ state: 'backing_off', lastError: 'another gateway process holds this number' });
+    expect(h.factory.sockets).toHaveLength(1);
+    await h.runtime.source.stop();
+  });
+
   test('Baileys getMessage is answered from stored outbound messages; ignored JIDs', async () => {
     const ctx = createFakeContext('wa');
     ctx.outbound.set('3EB0AAAA', { messageId: 'm1', ticketNumber: 10001, text: 'Olá!', externalId: '3EB0AAAA', createdAt: 1 });
