@@ -16,7 +16,7 @@ import type {
   InboundSource,
   PairingInfo,
 } from '../../src/channel/contract.js';
-import type { InboundMessageInput } from '../../src/domain/envelope.js';
+import type { InboundMessageInput, IngestOutcome } from '../../src/domain/envelope.js';
 import { loadDbAuthState, serialize, wipeAuthState, type DbAuthState } from './auth-state.js';
 import { closeStatusCode, decideOnClose, DEFAULT_BACKOFF, type BackoffOptions } from './disconnect-policy.js';
 import { downloadToBlob } from './media-download.js';
@@ -25,6 +25,7 @@ import {
   normalizeReaction,
   normalizeReceipt,
   normalizeUpsertMessage,
+  placeholderText,
   type Locale,
   type UpdateDecision,
   type UpsertDecision,
@@ -36,6 +37,7 @@ import type { WhatsappConfig } from './whatsapp-config.js';
 const PENDING_PREFIX = 'pending:';
 const LID_PREFIX = 'lid:';
 const ME_KEY = 'me';
+const INGEST_RETRY_DELAYS_MS = [500, 2_000, 5_000];
 
 interface PendingStub {
   since: number;
@@ -226,12 +228,44 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
           if (decision.media.durationSec) message.metadata = { ...message.metadata, durationSec: decision.media.durationSec };
         }
         const raw = await ctx.blobs.put(serialize(msg));
-        const outcome = await ctx.ingest({ message, rawKey: raw.key });
+        const outcome = await ingestSafely(message, raw.key);
         health = { ...health, lastActivityAt: ctx.clock.now() };
         if (id) remember(recentIngested, id);
         if (id) await settlePending(id, message, outcome.status);
         log.debug({ externalId: id, outcome: outcome.status }, 'whatsapp: ingested');
         return;
+      }
+    }
+  };
+
+  /**
+   * Baileys never delivers a message twice, so a failed ingest must not lose it: transient
+   * failures are retried (bounded), and an envelope the core rejects is kept as a visible
+   * placeholder with the parse error and the raw payload.
+   */
+  const ingestSafely = async (message: InboundMessageInput, rawKey: string): Promise<IngestOutcome> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await ctx.ingest({ message, rawKey });
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'validation_failed') {
+          log.error({ err: errInfo(err), externalId: message.externalId, rawKey }, 'whatsapp: message rejected by the core; kept as raw');
+          return ctx.ingest({
+            message: {
+              externalId: message.externalId,
+              from: message.from,
+              text: placeholderText(locale, 'unsupported', { type: String((message.metadata as { type?: unknown } | undefined)?.type ?? 'unknown') }),
+              parseError: errInfo(err).message.slice(0, 2000),
+              metadata: { chatJid: (message.metadata as { chatJid?: unknown } | undefined)?.chatJid },
+            },
+            rawKey,
+          });
+        }
+        if (attempt >= INGEST_RETRY_DELAYS_MS.length || !running) {
+          log.error({ err: errInfo(err), externalId: message.externalId, rawKey }, 'whatsapp: could not store a message; its raw payload is kept under rawKey');
+          throw err;
+        }
+        await new Promise((r) => setTimeout(r, INGEST_RETRY_DELAYS_MS[attempt]));
       }
     }
   };

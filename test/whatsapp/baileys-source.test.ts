@@ -83,6 +83,37 @@ describe('decryption stubs', () => {
   });
 });
 
+describe('ingest failures lose nothing', () => {
+  test('a transient failure is retried; a rejected envelope is kept as a visible raw placeholder', async () => {
+    const ctx = createFakeContext('wa');
+    const real = ctx.ingest.bind(ctx);
+    let failures = 1;
+    ctx.ingest = async (env) => {
+      if (failures-- > 0) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+      return real(env);
+    };
+    const h = await startHarness(ctx);
+    await h.play(loadFixture('baileys-upsert-text-conversation'));
+    expect(ctx.ingested.map((e) => e.message.externalId)).toEqual(['3A864A13BD708063A0FD']);
+
+    const { ValidationError } = await import('../../src/domain/errors.js');
+    let rejectOnce = true;
+    ctx.ingest = async (env) => {
+      if (rejectOnce) {
+        rejectOnce = false;
+        throw new ValidationError('invalid inbound envelope', [{ path: 'message.text', message: 'too long' }]);
+      }
+      return real(env);
+    };
+    await h.play(loadFixture('baileys-upsert-location'));
+    const kept = ctx.ingested[1]!;
+    expect(kept.message).toMatchObject({ externalId: 'C780FFA51CE556F02BA1CFE1F537D97C', parseError: 'invalid inbound envelope' });
+    expect(kept.rawKey).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.parse((await ctx.blobs.read(kept.rawKey!)).toString()).key.id).toBe('C780FFA51CE556F02BA1CFE1F537D97C');
+    await h.runtime.source.stop();
+  });
+});
+
 describe('lease and callbacks', () => {
   test('a number held by another process is not connected; health says why', async () => {
     const ctx = createFakeContext('wa');
