@@ -241,7 +241,7 @@ export function createAutomation(deps: AutomationDeps): Automation {
     async onStatusChange(db, e) {
       await applyTimerPlan(db, e.ticket, e.to, e.now);
       if (e.to === 'pending' || e.to === 'solved' || e.to === 'closed') await updateTicket(db, e.ticket.id, clearedDues);
-      // The pending timeout sends its own message; a closed ticket never changes again.
+      // The pending timeout sends its own message; a closed ticket reopening needs no notice.
       if (e.actor.id === PENDING_TIMEOUT_ACTOR || e.from === 'closed') return;
       if (e.to === 'solved' && cfg.notifyCustomerOnSolved) {
         await sendToCustomer(db, e.ticket, 'status_notice', 'solved_notice', { reopen_hint: templates.render('reopen_hint', e.ticket.locale, { ticket_number: String(e.ticket.number) }) }, e.now);

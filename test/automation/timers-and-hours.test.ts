@@ -6,7 +6,7 @@ import { createAutomation } from '../../src/automation/automation.js';
 import { parseConfig } from '../../src/config/loader.js';
 import { ConfigError } from '../../src/domain/errors.js';
 import { startTestApp } from '../support/app.js';
-import { databaseKinds } from '../core/db-fixtures.js';
+import { databaseKinds, scratchDatabase } from '../core/db-fixtures.js';
 import { type AutomationTestApp, HOUR, startAutomationApp } from './support.js';
 
 const MARIA = 'maria@example.com';
@@ -119,6 +119,28 @@ describe.each(databaseKinds())('timers on %s', (kind) => {
     await t.drainOutbox();
     expect(automaticTo(t).map((m) => m.purpose).sort()).toEqual(['reminder', 'status_notice']);
     expect((await t.getTicket(10001)).status).toBe('solved');
+  });
+
+  test('timers survive a restart: a new process on the same database fires them', async () => {
+    const scratch = await scratchDatabase(kind);
+    await scratch.database.destroy();
+    const first = await startAutomationApp({ automation: timers, database: scratch.config });
+    const start = first.now();
+    try {
+      await pendingTicket(first);
+    } finally {
+      await first.stop();
+    }
+    const second = await startAutomationApp({ automation: timers, database: scratch.config }, start + 48 * HOUR);
+    try {
+      expect(await second.app.automation.runTimers()).toBe(2);
+      expect((await second.getTicket(10001)).status).toBe('solved');
+      await second.drainOutbox();
+      expect(second.sentTo(MARIA).map((m) => m.purpose)).toEqual(['reminder', 'status_notice']);
+    } finally {
+      await second.stop();
+      await scratch.drop();
+    }
   });
 
   test('the loop started by start() runs due timers on its own', async () => {
