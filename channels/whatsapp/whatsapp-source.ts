@@ -37,6 +37,7 @@ import type { WhatsappConfig } from './whatsapp-config.js';
 const PENDING_PREFIX = 'pending:';
 const LID_PREFIX = 'lid:';
 const ME_KEY = 'me';
+const PENDING_KEEP_MS = 7 * 24 * 3600_000;
 const INGEST_RETRY_DELAYS_MS = [500, 2_000, 5_000];
 
 interface PendingStub {
@@ -179,7 +180,12 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
   const resumePending = async (): Promise<void> => {
     const keys = await ctx.state.keys(PENDING_PREFIX);
     const rows = await ctx.state.getMany<PendingStub>(keys);
-    for (const [k, v] of rows) if (v && !v.placeholderIngested) schedulePlaceholder(k.slice(PENDING_PREFIX.length), v.since);
+    for (const [k, v] of rows) {
+      if (!v) continue;
+      if (!v.placeholderIngested) schedulePlaceholder(k.slice(PENDING_PREFIX.length), v.since);
+      // A shown placeholder waits for its re-send a week at most; WhatsApp does not retry longer.
+      else if (ctx.clock.now() - v.since > PENDING_KEEP_MS) await ctx.state.delete(k);
+    }
   };
 
   // ---------------------------------------------------------------------------------------------

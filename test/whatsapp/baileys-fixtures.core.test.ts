@@ -252,6 +252,9 @@ describe.each(['sqlite', 'postgres'] as const)('baileys fixtures into the real c
         for (const e of [connecting, qr1, qr2]) await h.emit('connection.update', e);
         const r = await h.t.api('GET', '/api/channels/wa/pairing?format=json');
         expect(r.body).toMatchObject({ state: 'needs_pairing', hasQr: true });
+        const svg = await fetch(`${h.t.baseUrl}/api/channels/wa/pairing?format=svg`, { headers: { authorization: `Bearer ${h.t.adminToken}` } });
+        expect(svg.status).toBe(200);
+        expect(await svg.text()).toContain('<svg');
         await h.emit('creds.update', { me: ME, registered: true });
         await h.emit('connection.update', scanned);
         for (const e of rest) await h.emit('connection.update', e);
