@@ -20,6 +20,10 @@ function bodyParserError(err: any): { status: number; code: string; message: str
     const code = err.type === 'entity.parse.failed' ? 'invalid_json' : err.type === 'entity.too.large' ? 'body_too_large' : 'bad_request';
     return { status: err.status, code, message: err.type === 'entity.parse.failed' ? 'request body is not valid JSON' : String(err.message) };
   }
+  // The router could not percent-decode a path parameter (`/api/tickets/%zz`): the URL is bad input.
+  if (err instanceof URIError && (err as URIError & { status?: number }).status === 400) {
+    return { status: 400, code: 'bad_request', message: 'malformed percent-encoding in the URL' };
+  }
   return undefined;
 }
 
