@@ -39,6 +39,19 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z
   return r.data;
 }
 
+/** Paths of the strings (and object keys) in a parsed query or JSON body that contain U+0000. */
+function nulPaths(value: unknown, path: string, depth = 0): string[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [path] : [];
+  if (!value || typeof value !== 'object' || depth > 32) return [];
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(value)) {
+    const p = Array.isArray(value) ? `${path}[${k}]` : `${path}.${k}`;
+    if (k.includes('\u0000')) out.push(p);
+    out.push(...nulPaths(v, p, depth + 1));
+  }
+  return out;
+}
+
 export function createApiRouter(deps: ApiDeps): Router {
   const router = Router();
   const db = deps.database.kysely;
@@ -63,6 +76,12 @@ export function createApiRouter(deps: ApiDeps): Router {
   };
   router.use(auth);
   router.use(express.json({ limit: '1mb', strict: true }));
+  // PostgreSQL text cannot hold U+0000 (a 500 from the driver); no field of this API needs it.
+  router.use((req, _res, next) => {
+    const issues = [...nulPaths(req.query, 'query'), ...nulPaths(req.body, 'body')].map((path) => ({ path, message: 'must not contain NUL (\\u0000) characters' }));
+    if (issues.length) throw new ValidationError('invalid request', issues.slice(0, 20));
+    next();
+  });
 
   router.get('/tickets', async (req, res) => {
     const q = parse(listTicketsQuery, req.query, 'query');
