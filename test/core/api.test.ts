@@ -221,6 +221,12 @@ describe.each(databaseKinds())('agent API on %s', (kind) => {
     expect(broken).toMatchObject({ status: 400, body: { error: 'invalid_json' } });
     const empty = await t.api('PATCH', `/api/tickets/${n.maria}`, {});
     expect(empty.status).toBe(400);
+    // PostgreSQL text cannot hold U+0000: refused up front with the path, on every database.
+    expect(await t.api('GET', '/api/tickets?q=ab%00cd')).toMatchObject({ status: 400, body: { issues: [{ path: 'query.q' }] } });
+    expect(await t.api('POST', `/api/tickets/${n.maria}/replies`, { body: 'a\u0000b' })).toMatchObject({ status: 400, body: { issues: [{ path: 'body.body' }] } });
+    expect(await t.api('PATCH', `/api/tickets/${n.maria}`, { fields: { 'k\u0000': 'v' } })).toMatchObject({ status: 400, body: { issues: [{ path: 'body.fields.k\u0000' }] } });
+    // A path parameter that is not valid percent-encoding is bad input, not a crash.
+    expect(await t.api('GET', '/api/tickets/%zz')).toMatchObject({ status: 400, body: { error: 'bad_request' } });
     const unknownAssignee = await t.api('PATCH', `/api/tickets/${n.maria}`, { assignee: '01J00000000000000000000000' });
     expect(unknownAssignee).toMatchObject({ status: 400, body: { issues: [{ path: 'body.assignee' }] } });
   });
