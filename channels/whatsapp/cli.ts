@@ -40,9 +40,13 @@ export async function runPairing(runtime: ChannelRuntime, channelId: string, opt
   let shownQr: string | undefined;
   let shownCode: string | undefined;
   let seenActivity = false;
+  let lastStatus = '';
   for (;;) {
     const info: PairingInfo | undefined = runtime.pairing?.();
     const health = runtime.source?.health();
+    const status = health?.state === 'backing_off' ? `Cannot reach WhatsApp (${health.lastError ?? 'unknown'}); retrying at ${String(health.detail?.nextAttemptAt ?? '?')}` : health?.state === 'connecting' ? 'Connecting to WhatsApp…' : '';
+    if (status && status !== lastStatus) options.out.write(`${status}\n`);
+    lastStatus = status;
     if (info?.state === 'connected' || health?.state === 'connected') {
       const account = health?.detail?.account;
       options.out.write(`\nLinked${account ? ` as ${String(account)}` : ''}. The gateway will use these credentials.\n`);
