@@ -3,7 +3,8 @@
  * any body parser; this router reads the body itself.
  *
  * Order of checks, cheapest first, so abuse costs us little: CORS origin (public), rate limits,
- * media type and declared length, body (size-capped), signature (signed), honeypot (public),
+ * signature headers present (signed), media type and declared length, body (size-capped),
+ * signature over the bytes (signed), honeypot (public),
  * field validation, then blobs and ingest. Every refusal is a 4xx with `{ error, message }`;
  * nothing is ingested unless every check passed. A bot that fills the honeypot gets an answer
  * that looks like success and nothing is stored (telling it would teach it).
@@ -18,7 +19,7 @@ import { mapSubmission, type MappingRules } from './field-mapping.js';
 import { FormRejection } from './form-rejection.js';
 import { readMultipart, type MultipartLimits } from './multipart-reader.js';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
-import { verifySignature } from './signature.js';
+import { checkSignatureHeaders, verifySignature } from './signature.js';
 import { buildEnvelope, submissionIdentity } from './submission-envelope.js';
 import type { WebformConfig } from './webform-config.js';
 
@@ -113,6 +114,12 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
           'Retry-After': String(byForm.retryAfterSeconds),
         });
       }
+    }
+
+    if (config.mode === 'signed') {
+      // Header shape first: a request that cannot be signed is refused without reading its body.
+      const shape = checkSignatureHeaders(req.get(config.signatureHeader), req.get(config.timestampHeader));
+      if (!shape.ok) throw new FormRejection(401, shape.reason, shape.message);
     }
 
     const contentType = req.get('content-type');

@@ -45,18 +45,28 @@ export interface VerifyInput {
 const SIG_RE = /^sha256=([0-9a-f]{64})$/i;
 const TS_RE = /^\d{1,13}$/;
 
-export function verifySignature(input: VerifyInput): SignatureResult {
-  if (!input.signature) return fail('missing_signature', 'the signature header is missing');
-  if (!input.timestamp) return fail('missing_timestamp', 'the timestamp header is missing');
-  const ts = input.timestamp.trim();
+type HeaderCheck = { ok: true; ts: string; provided: Buffer[] } | { ok: false; reason: SignatureFailure; message: string };
+
+/** Header shape only, before any body is read: a request that cannot be signed is refused without buffering it. */
+export function checkSignatureHeaders(signature: string | undefined, timestamp: string | undefined): HeaderCheck {
+  if (!signature) return fail('missing_signature', 'the signature header is missing');
+  if (!timestamp) return fail('missing_timestamp', 'the timestamp header is missing');
+  const ts = timestamp.trim();
   if (!TS_RE.test(ts)) return fail('malformed_timestamp', 'the timestamp must be unix seconds (digits only)');
   // One header may carry several signatures while the sender rotates secrets: "sha256=a, sha256=b".
   const provided: Buffer[] = [];
-  for (const part of input.signature.split(',').slice(0, 4)) {
+  for (const part of signature.split(',').slice(0, 4)) {
     const m = SIG_RE.exec(part.trim());
     if (m) provided.push(Buffer.from(m[1]!, 'hex'));
   }
   if (provided.length === 0) return fail('malformed_signature', 'the signature must look like sha256=<64 hex digits>');
+  return { ok: true, ts, provided };
+}
+
+export function verifySignature(input: VerifyInput): SignatureResult {
+  const headers = checkSignatureHeaders(input.signature, input.timestamp);
+  if (!headers.ok) return headers;
+  const { ts, provided } = headers;
 
   let matched = false;
   for (const secret of input.secrets) {
@@ -78,6 +88,6 @@ export function verifySignature(input: VerifyInput): SignatureResult {
   return { ok: true, timestampSeconds: seconds, replayKey };
 }
 
-function fail(reason: SignatureFailure, message: string): SignatureResult {
+function fail(reason: SignatureFailure, message: string): { ok: false; reason: SignatureFailure; message: string } {
   return { ok: false, reason, message };
 }

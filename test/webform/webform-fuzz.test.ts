@@ -224,8 +224,14 @@ describe('web form fuzz', () => {
     expect(offenders).toEqual([]);
     expect(total).toBeGreaterThanOrEqual(1000);
     expect(form.ctx.ingested).toHaveLength(0);
-    // Still healthy afterwards.
-    const ok = await fetch(form.url, { method: 'POST', headers: { 'content-type': 'text/plain', origin: SITE }, body: 'x' });
-    expect(ok.status).toBe(signed ? 415 : 415);
+    // Still healthy afterwards: a valid submission goes through.
+    const body = JSON.stringify({ ...NO_CONTACT, email: 'maria@example.com' });
+    const ts = Math.floor(Date.now() / 1000);
+    const headers: Record<string, string> = signed
+      ? { 'content-type': 'application/json', 'x-ponte-timestamp': String(ts), 'x-ponte-signature': signPayload(SECRET, ts, body) }
+      : { 'content-type': 'application/json', origin: SITE };
+    const ok = await fetch(form.url, { method: 'POST', headers, body });
+    expect(ok.status).toBe(201);
+    expect(form.ctx.ingested).toHaveLength(1);
   }, 40_000);
 });

@@ -121,6 +121,11 @@ describe('signed form', () => {
     expect(form.ctx.ingested).toHaveLength(0);
   });
 
+  it('refuses an unsigned request before reading its body (401, not 413)', async () => {
+    const r = await post(form.url, Buffer.alloc(3 * 1024 * 1024, 0x61), { 'content-type': 'application/json' });
+    expect(r).toMatchObject({ status: 401, json: { error: 'missing_signature' } });
+  });
+
   it('refuses a body changed after signing', async () => {
     const body = JSON.stringify(submission);
     const r = await post(form.url, body.replace('PED-1234', 'PED-9999'), signedHeaders(body, Date.now()));
