@@ -60,7 +60,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
   return async function ingest(channelId, input) {
     const parsed = inboundEnvelopeSchema.safeParse(input);
     if (!parsed.success) throw new ValidationError('invalid inbound envelope', zodIssues(parsed.error));
-    const env = parsed.data;
+    const env = withoutNul(parsed.data);
     const channel = deps.channels.get(channelId);
     if (!channel) throw new ValidationError(`unknown channel ${channelId}`, [{ path: 'channelId', message: 'not configured' }]);
     const m = env.message;
@@ -347,6 +347,22 @@ export function createIngest(deps: IngestDeps): IngestFn {
     await a.receipt('appended', ticket.id, messageId, 'agent_message');
     return { status: 'appended', ticketId: ticket.id, ticketNumber: ticket.number, messageId, matchedBy: a.matchedBy, asAgent: { agentId: agent.id, visibility } };
   }
+}
+
+/**
+ * U+0000 becomes U+FFFD everywhere in the envelope: PostgreSQL text cannot hold NUL, and a broken
+ * mailer's NUL must not turn into an ingest that fails (and is redelivered) forever. The same
+ * input always maps to the same output, so de-duplication is unaffected.
+ */
+function withoutNul<T>(value: T): T {
+  if (typeof value === 'string') return (value.includes('\u0000') ? value.replace(/\u0000/g, '\ufffd') : value) as T;
+  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[withoutNul(k)] = withoutNul(v);
+    return out as T;
+  }
+  return value;
 }
 
 function firstLine(text: string): string {
