@@ -296,6 +296,15 @@ describe.each(databaseKinds())('ingest pipeline on %s', (kind) => {
     expect(await ingest('mail', env)).toMatchObject({ status: 'duplicate', ticketNumber: redelivered.status === 'created' ? redelivered.ticketNumber : -1 });
   });
 
+  test('NUL characters from a broken mailer are stored (as U+FFFD) on every database, and redelivery is still a duplicate', async () => {
+    const env = email(uniq('<nul\u0000'), `${uniq('nul')}@example.com`, { subject: 'a\u0000b', text: 'linha\u0000com NUL', replyText: 'x\u0000', from: { kind: 'email', address: `${uniq('nul')}@example.com`, displayName: 'N\u0000' } });
+    const r = await ingest('mail', env);
+    expect(r.status).toBe('created');
+    const detail = await t.getTicket(r.status === 'created' ? r.ticketNumber : -1);
+    expect(detail.messages[0]).toMatchObject({ text: 'linha\ufffdcom NUL', subject: 'a\ufffdb' });
+    expect(await ingest('mail', env)).toMatchObject({ status: 'duplicate' });
+  });
+
   test('an invalid envelope is refused with field paths and writes nothing', async () => {
     const before = await rowCounts(db());
     await expect(ingest('mail', { message: { externalId: '', from: { kind: 'fax', address: 'x' } } } as any)).rejects.toMatchObject({
