@@ -51,8 +51,12 @@ export interface ImapSourceOptions {
   /** Fetch batches: count and bytes (a huge message goes alone). */
   batchCount?: number;
   batchBytes?: number;
+  /** Messages stored and parsed ahead of the one being committed (commits stay in UID order). */
+  pipelineDepth?: number;
 }
 
+/** Messages above this are streamed to the blob store and parsed with nothing else in flight (bounds memory). */
+const LARGE_MESSAGE_BYTES = 4 * 1024 * 1024;
 /** Bytes kept of a message over `maxMessageBytes`: enough for every header and a preview. */
 const OVERSIZE_HEAD_BYTES = 256 * 1024;
 
@@ -67,7 +71,7 @@ interface FolderHealth {
 }
 
 /** Consecutive items grouped by a boolean key (order kept). */
-function runsBy<T>(items: readonly T[], key: (item: T) => boolean): T[][] {
+function runsBy<T, K>(items: readonly T[], key: (item: T) => K): T[][] {
   const out: T[][] = [];
   for (const item of items) {
     const last = out[out.length - 1];
@@ -90,7 +94,8 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
   const log = ctx.logger;
   const policy = options.reconnect ?? DEFAULT_RECONNECT;
   const batchCount = options.batchCount ?? 100;
-  const batchBytes = options.batchBytes ?? 32 * 1024 * 1024;
+  const batchBytes = options.batchBytes ?? 8 * 1024 * 1024;
+  const pipelineDepth = Math.max(1, options.pipelineDepth ?? 4);
   const folders = new Map<string, FolderHealth>(config.imap.folders.map((f) => [f, { state: 'starting', backlog: 0, ingested: 0 }]));
   const stopController = new AbortController();
   const sessions = new Set<ImapSession>();
@@ -142,13 +147,33 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
     }
   }
 
-  /** Handles one message end to end; returns the cursor after it. */
-  async function handleMessage(folder: string, cursor: FolderCursor, msg: ImapFetchedMessage, oversize: boolean): Promise<FolderCursor> {
+  interface PreparedMessage {
+    /** The source bytes are dropped once stored: only the blob holds them from here on. */
+    msg: ImapMessageInfo;
+    rawKey: string;
+    parsed: ParsedEmailLike | { placeholder: InboundMessageInput };
+  }
+
+  /** Raw bytes to the blob store, then parse (attachments stream to blobs). Safe to run ahead of commits. */
+  async function prepareMessage(msg: ImapFetchedMessage, oversize: boolean): Promise<PreparedMessage> {
     const put = await ctx.blobs.put(msg.source, { maxBytes: Math.max(config.maxMessageBytes, msg.source.length) + 1 });
-    const rawKey = put.key;
+    const parsed = await parseOrPlaceholder(msg.source, msg, put.key, oversize);
+    return { msg: { uid: msg.uid, size: msg.size, internalDate: msg.internalDate }, rawKey: put.key, parsed };
+  }
+
+  async function prepareLargeMessage(session: ImapSession, info: ImapMessageInfo): Promise<PreparedMessage | undefined> {
+    const stream = await session.download(info.uid);
+    if (!stream) return undefined;
+    const put = await ctx.blobs.put(stream, { maxBytes: config.maxMessageBytes + OVERSIZE_HEAD_BYTES });
+    const parsed = await parseOrPlaceholder(await ctx.blobs.read(put.key), info, put.key, false);
+    return { msg: info, rawKey: put.key, parsed };
+  }
+
+  /** Bounce bookkeeping and ingest with the cursor as checkpoint; strictly in UID order. Returns the cursor after it. */
+  async function commitMessage(folder: string, cursor: FolderCursor, prepared: PreparedMessage): Promise<FolderCursor> {
+    const { msg, rawKey, parsed } = prepared;
     const next = advanceCursor(cursor, msg.uid, msg.internalDate);
     const checkpoint = { key: cursorKey(folder), value: next };
-    const parsed = await parseOrPlaceholder(msg.source, msg, rawKey, oversize);
     const meta = { folder, uid: msg.uid, uidValidity: cursor.uidValidity, size: msg.size };
 
     let message: InboundMessageInput;
@@ -182,7 +207,7 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
       // Our normalization produced something the core refuses: keep the mail visible instead
       // of blocking the folder behind it.
       log.error({ folder, uid: msg.uid, err: errorText(err) }, 'ingest rejected the normalized message; storing a placeholder');
-      const placeholder = parser.unparseableEmail(msg.source, `rejected by ingest: ${errorText(err)}`, `sha256-${rawKey}@ponte.invalid`);
+      const placeholder = parser.unparseableEmail(await ctx.blobs.read(rawKey), `rejected by ingest: ${errorText(err)}`, `sha256-${rawKey}@ponte.invalid`);
       await ctx.ingest({ message: { ...placeholder, metadata: { imap: meta } }, checkpoint, rawKey });
     }
     return next;
@@ -248,18 +273,48 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
       const handled: number[] = [];
       // Fetched in UID order and ingested while the rest of the batch streams in; the cursor
       // moves with each message. Runs of oversized mail are fetched head-only, in order.
-      for (const run of runsBy(batch, (m) => m.size > config.maxMessageBytes)) {
-        const oversize = run[0]!.size > config.maxMessageBytes;
+      const kindOf = (m: ImapMessageInfo): 'normal' | 'large' | 'oversize' =>
+        m.size > config.maxMessageBytes ? 'oversize' : m.size > LARGE_MESSAGE_BYTES ? 'large' : 'normal';
+      for (const run of runsBy(batch, kindOf)) {
+        const kind = kindOf(run[0]!);
+        if (kind === 'large') {
+          // Streamed to the blob store, parsed alone: a 35 MB mail costs one copy, not four.
+          for (const item of run) {
+            const prepared = await prepareLargeMessage(session, item);
+            if (!prepared) continue; // expunged meanwhile
+            current = await commitMessage(folder, current, prepared);
+            handled.push(item.uid);
+            health.ingested++;
+            done++;
+            health.backlog = total - done;
+          }
+          continue;
+        }
+        const oversize = kind === 'oversize';
         const sizes = new Map(run.map((m) => [m.uid, m.size]));
         const stream = oversize ? session.fetch(run.map((m) => m.uid), OVERSIZE_HEAD_BYTES) : session.fetch(run.map((m) => m.uid));
-        for await (const msg of stream) {
-          const size = sizes.get(msg.uid);
-          if (size === undefined) continue;
-          current = await handleMessage(folder, current, oversize ? { ...msg, size } : msg, oversize);
-          handled.push(msg.uid);
+        // Up to `pipelineDepth` messages are stored and parsed ahead while earlier ones commit.
+        const ahead: Array<Promise<PreparedMessage>> = [];
+        const commitOldest = async (): Promise<void> => {
+          const prepared = await ahead.shift()!;
+          current = await commitMessage(folder, current, prepared);
+          handled.push(prepared.msg.uid);
           health.ingested++;
           done++;
           health.backlog = total - done;
+        };
+        try {
+          for await (const msg of stream) {
+            const size = sizes.get(msg.uid);
+            if (size === undefined) continue;
+            const p = prepareMessage(oversize ? { ...msg, size } : msg, oversize);
+            p.catch(() => undefined); // awaited in order below; never an unhandled rejection
+            ahead.push(p);
+            if (ahead.length >= pipelineDepth) await commitOldest();
+          }
+          while (ahead.length) await commitOldest();
+        } finally {
+          ahead.length = 0;
         }
       }
       // A message expunged meanwhile must not hold the cursor back.

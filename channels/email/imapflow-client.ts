@@ -3,6 +3,7 @@
  * folder, list and fetch by UID (always BODY.PEEK, so a human's read state is untouched),
  * search SINCE, flag/move, IDLE, and events for new mail and a lost connection.
  */
+import type { Readable } from 'node:stream';
 import { ImapFlow } from 'imapflow';
 import type { FolderStatus } from './imap-cursor.js';
 import { uidSet } from './imap-cursor.js';
@@ -29,9 +30,12 @@ export interface ImapSession {
   searchSeen(): Promise<number[]>;
   /** Whole messages, in UID order; `maxLength` keeps only the first bytes (oversized mail). */
   fetch(uids: number[], maxLength?: number): AsyncIterable<ImapFetchedMessage>;
+  /** One whole message as a stream, fetched in chunks (large mail never sits in memory whole). */
+  download(uid: number): Promise<Readable | undefined>;
   markSeen(uids: number[]): Promise<void>;
   move(uids: number[], destination: string): Promise<void>;
-  append(folder: string, raw: Buffer, flags?: string[]): Promise<void>;
+  /** Returns the new message's UID when the server reports it (UIDPLUS). */
+  append(folder: string, raw: Buffer, flags?: string[]): Promise<number | undefined>;
   createFolder(path: string): Promise<void>;
   /** Starts IDLE in the background (polling NOOP on servers without IDLE); any next command ends it. */
   idle(): void;
@@ -127,6 +131,10 @@ export const connectImapflow: ImapConnector = async (options) => {
         yield { uid: m.uid, size: m.size ?? m.source.length, internalDate: m.internalDate ? new Date(m.internalDate).getTime() : undefined, source: m.source };
       }
     },
+    async download(uid) {
+      const res = await client.download(String(uid), undefined, { uid: true, chunkSize: 1024 * 1024 });
+      return res.content ?? undefined;
+    },
     async markSeen(uids) {
       if (uids.length) await client.messageFlagsAdd(uidSet(uids), ['\\Seen'], { uid: true });
     },
@@ -134,7 +142,8 @@ export const connectImapflow: ImapConnector = async (options) => {
       if (uids.length) await client.messageMove(uidSet(uids), destination, { uid: true });
     },
     async append(folder, raw, flags) {
-      await client.append(folder, raw, flags ?? []);
+      const res = await client.append(folder, raw, flags ?? []);
+      return res ? res.uid : undefined;
     },
     async createFolder(path) {
       await client.mailboxCreate(path);

@@ -5,7 +5,7 @@
 import { createEmailChannelDefinition } from '../../channels/email/index.js';
 import type { ChannelRuntime } from '../../src/channel/contract.js';
 import { dovecotAvailable, startDovecot, type TestDovecot } from '../../scripts/test-services/dovecot.js';
-import { autoReply, buildMail, dsnBounce, uniqueId } from '../../scripts/test-services/mail-factory.js';
+import { autoReply, buildMail, dsnBounce, pseudoRandomBytes, uniqueId } from '../../scripts/test-services/mail-factory.js';
 import { createFakeContext, type FakeContext } from '../support/fake-context.js';
 import { serviceAvailable } from '../support/services.js';
 import { emailConfig, FAST_RECONNECT, waitUntil } from './helpers.js';
@@ -107,6 +107,20 @@ d('email IMAP source against Dovecot', () => {
     expect(ctx.ingested[0]!.message.externalId).toBe(big);
     expect(ctx.ingested[0]!.message.parseError).toMatch(/over this mailbox's limit/);
     expect(ctx.ingested[1]!.message.subject).toBe('small after');
+  });
+
+  it('streams a large message to the blob store byte for byte and keeps its attachment', async () => {
+    const { rt, ctx } = boot();
+    await rt.source!.start();
+    await waitUntil(() => ctx.stateMap.get('cursor:INBOX'), 5_000, 'cursor');
+    const raw = buildMail({ subject: 'vídeo', attachments: [{ filename: 'video.mp4', contentType: 'video/mp4', content: pseudoRandomBytes(6_000_000, 7) }] });
+    await dovecot.appendMessage(raw);
+    await dovecot.appendMessage(buildMail({ subject: 'small after the large one' }));
+    await waitUntil(() => ctx.ingested.length === 2, 15_000, '2 ingests');
+    const env = ctx.ingested[0]!;
+    expect((await ctx.blobs.read(env.rawKey!)).equals(raw)).toBe(true);
+    expect(env.message.attachments).toEqual([expect.objectContaining({ filename: 'video.mp4', size: 6_000_000 })]);
+    expect(ctx.ingested[1]!.message.subject).toBe('small after the large one');
   });
 
   it('moves ingested mail to another folder when configured, never deleting it', async () => {

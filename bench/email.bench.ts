@@ -1,0 +1,288 @@
+/**
+ * `npm run bench:email [-- --count 5000] [--latency 100]`
+ *
+ * N realistic messages (short text, html with a quoted thread, attachments of 50 KB–2 MB and
+ * one 25 MB attachment) are APPENDed to a real Dovecot, then ingested from cold through the
+ * real email channel (imapflow, parse, blob store, ingest into SQLite). The ceiling is the
+ * bare work in one process: imapflow fetch of the same mailbox plus a mailparser parse of each
+ * message, nothing stored. Then, with the channel idle in IMAP IDLE, messages are APPENDed one
+ * at a time and the time until each one's ticket exists is measured (p50/p99).
+ * The last line is one JSON object: {rate, ceiling, ratio, p50, p99, maxRssMB, ...}.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { createEmailChannelDefinition } from '../channels/email/index.js';
+import { connectImapflow } from '../channels/email/imapflow-client.js';
+import { batchBySize, newUids } from '../channels/email/imap-cursor.js';
+import { createMailparserMimeParser } from '../channels/email/parse/index.js';
+import { createApp } from '../src/app.js';
+import { parseConfig } from '../src/config/loader.js';
+import { dovecotAvailable, startDovecot } from '../scripts/test-services/dovecot.js';
+import { buildMail, pseudoRandomBytes, realisticMail } from '../scripts/test-services/mail-factory.js';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isFinite(v) || v < 1) {
+    console.error(`--${name} needs a positive number`);
+    process.exit(2);
+  }
+  return Math.floor(v);
+}
+
+const count = arg('count', 5_000);
+const latencySamples = arg('latency', 100);
+const BIG_INDEX = Math.floor(count / 2);
+/** `--big-mb 0` leaves the large attachment out (to see what it costs). */
+const BIG_BYTES = (process.argv.includes('--big-mb') ? Number(process.argv[process.argv.indexOf('--big-mb') + 1]) : 25) * 1_000_000;
+const log = (s: string): void => console.log(s);
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+function makeMessage(i: number): Buffer {
+  if (i === BIG_INDEX && BIG_BYTES > 0) {
+    return buildMail({
+      from: 'grande@customer.test',
+      subject: 'Vídeo do produto com defeito',
+      text: 'Segue o vídeo.',
+      attachments: [{ filename: 'video.mp4', contentType: 'video/mp4', content: pseudoRandomBytes(BIG_BYTES, 99) }],
+    });
+  }
+  return realisticMail(i);
+}
+
+let maxRss = 0;
+let totalMBForPhases = 0;
+function sampleRss(): void {
+  maxRss = Math.max(maxRss, process.memoryUsage().rss);
+}
+
+function phaseArg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? undefined : process.argv[i + 1];
+}
+
+/** Each phase runs in its own process so one phase's heap never counts against another's RSS. */
+function runPhase(phase: string, port: number, dir: string): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--phase', phase, '--port', String(port), '--dir', dir, '--count', String(count), '--latency', String(latencySamples), '--total-mb', String(totalMBForPhases), '--big-mb', String(BIG_BYTES / 1_000_000)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      const text = d.toString();
+      out += text;
+      for (const line of text.split('\n')) if (line && !line.startsWith('{')) log(line);
+    });
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`phase ${phase} exited with ${code}`));
+      const last = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+      resolve(last ? (JSON.parse(last) as Record<string, number>) : {});
+    });
+  });
+}
+
+const testUser = { user: 'support@help.test', password: 'test-password' };
+function imapFor(port: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { host: '127.0.0.1', port, secure: false, starttls: false, ...testUser, ...extra };
+}
+function session(port: number) {
+  return connectImapflow({ host: '127.0.0.1', port, secure: false, starttls: false, allowInsecureTls: true, user: testUser.user, auth: { password: testUser.password } });
+}
+
+async function phaseAppend(port: number): Promise<Record<string, number>> {
+  const workers = 4;
+  let next = 0;
+  let bytes = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      const s = await session(port);
+      try {
+        while (next < count) {
+          const raw = makeMessage(next++);
+          bytes += raw.length;
+          await s.append('INBOX', raw);
+        }
+      } finally {
+        await s.close();
+      }
+    }),
+  );
+  const ms = Date.now() - started;
+  log(`APPEND: ${count} messages, ${(bytes / 1e6).toFixed(1)} MB in ${(ms / 1000).toFixed(1)} s`);
+  return { bytes, ms };
+}
+
+async function phaseCeiling(port: number, totalMB: number): Promise<Record<string, number>> {
+  const s = await session(port);
+  const parser = createMailparserMimeParser();
+  const started = performance.now();
+  await s.open('INBOX');
+  const items = newUids(await s.list(1), 0).filter((m) => m.uid <= count);
+  let n = 0;
+  for (const batch of batchBySize(items, 100, 8 * 1024 * 1024)) {
+    for await (const m of s.fetch(batch.map((b) => b.uid))) {
+      await parser.parse(m.source, async (att) => {
+        att.content.resume();
+        await new Promise<void>((r) => (att.content.readableEnded ? r() : att.content.once('end', () => r())));
+      });
+      n++;
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await s.close();
+  log(`ceiling (imapflow fetch + mailparser, nothing stored): ${(n / seconds).toFixed(0)} msg/s, ${(totalMB / seconds).toFixed(1)} MB/s (${seconds.toFixed(1)} s)`);
+  return { rate: n / seconds, mbps: totalMB / seconds, seconds };
+}
+
+async function phaseChannel(port: number, dir: string, totalMB: number): Promise<Record<string, number>> {
+  const rssTimer = setInterval(sampleRss, 25);
+  const definition = createEmailChannelDefinition();
+  const loaded = parseConfig(
+    {
+      server: { host: '127.0.0.1', port: 0 },
+      database: { driver: 'sqlite', path: join(dir, 'ponte.db') },
+      storage: { blobsDir: join(dir, 'blobs') },
+      security: { secret: 'bench-secret-0123456789abcdef' },
+      logging: { level: 'silent' },
+      channels: [
+        {
+          id: 'support',
+          kind: 'email',
+          addresses: ['support@help.test'],
+          imap: imapFor(port, { backfill: { mode: 'days', days: 2 }, afterIngest: 'none', pollIntervalSeconds: 60 }),
+          smtp: { host: '127.0.0.1', port: 1 },
+        },
+      ],
+    },
+    { env: {}, definitions: [definition] },
+  );
+  const app = createApp(loaded, { definitions: [definition], logger: pino({ level: 'silent' }), loops: false });
+  const started = performance.now();
+  await app.start({ host: '127.0.0.1', port: 0 });
+  const ctx = app.running.find((c) => c.entry.id === 'support')!.context;
+  const rssAtStart = Math.round(process.memoryUsage().rss / 1e6);
+  const cursor = async (): Promise<number> => (await ctx.state.get<{ lastUid: number }>('cursor:INBOX'))?.lastUid ?? 0;
+  const deadline = Date.now() + 30 * 60_000;
+  let lastPrint = Date.now();
+  while ((await cursor()) < count) {
+    if (Date.now() > deadline) throw new Error('ingest did not finish in 30 minutes');
+    if (Date.now() - lastPrint > 5_000) {
+      lastPrint = Date.now();
+      log(`  … ${await cursor()}/${count}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const rate = count / seconds;
+  log(`channel (fetch, raw to blobs, parse, attachments to blobs, ingest into SQLite): ${rate.toFixed(0)} msg/s, ${(totalMB / seconds).toFixed(1)} MB/s (${seconds.toFixed(1)} s)`);
+  const ticketsRow = await app.database.kysely.selectFrom('tickets' as never).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  const tickets = Number((ticketsRow as { n?: number } | undefined)?.n ?? 0);
+  log(`tickets created: ${tickets}; RSS when the app had started: ${rssAtStart} MB, peak while ingesting: ${Math.round(maxRss / 1e6)} MB`);
+  const rssIngest = maxRss;
+
+  // Latency under IDLE. A second, bare IDLE session measures the server's own notification delay.
+  const observer = await session(port);
+  await observer.open('INBOX');
+  let seenAt: number | undefined;
+  observer.onNewMail(() => {
+    seenAt ??= performance.now();
+  });
+  const appender = await session(port);
+  const latencies: number[] = [];
+  const floors: number[] = [];
+  for (let i = 0; i < latencySamples; i++) {
+    observer.idle();
+    await new Promise((r) => setTimeout(r, 1_100)); // Dovecot notifies at most once a second per session
+    seenAt = undefined;
+    const t0 = performance.now();
+    const uid = await appender.append('INBOX', realisticMail(count + i));
+    if (!uid) throw new Error('APPEND returned no UID (UIDPLUS)');
+    const until = Date.now() + 30_000;
+    while ((await cursor()) < uid) {
+      if (Date.now() > until) throw new Error(`message ${uid} not ingested within 30 s`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    latencies.push(performance.now() - t0);
+    if (seenAt !== undefined) floors.push(seenAt - t0);
+    await observer.status();
+  }
+  await observer.close();
+  await appender.close();
+  clearInterval(rssTimer);
+  latencies.sort((a, b) => a - b);
+  floors.sort((a, b) => a - b);
+  const p50 = Math.round(percentile(latencies, 50));
+  const p99 = Math.round(percentile(latencies, 99));
+  const idleFloorP50 = Math.round(percentile(floors, 50));
+  log(`APPEND-to-ticket latency under IDLE (${latencySamples} samples): p50 ${p50} ms, p99 ${p99} ms; Dovecot's own IDLE notification p50 ${idleFloorP50} ms`);
+  await app.stop();
+  return { rate, mbps: totalMB / seconds, seconds, p50, p99, idleFloorP50, maxRssMB: Math.round(rssIngest / 1e6), maxRssLatencyMB: Math.round(maxRss / 1e6), tickets, rssAtStart };
+}
+
+async function main(): Promise<void> {
+  const phase = phaseArg('phase');
+  if (phase) {
+    const port = Number(phaseArg('port'));
+    const dir = phaseArg('dir')!;
+    const totalMB = Number(phaseArg('total-mb') ?? '0');
+    const result = phase === 'append' ? await phaseAppend(port) : phase === 'ceiling' ? await phaseCeiling(port, totalMB) : await phaseChannel(port, dir, totalMB);
+    console.log(JSON.stringify(result));
+    return;
+  }
+  const dv = dovecotAvailable();
+  if (!dv.available) {
+    console.error(`bench:email needs Dovecot: ${dv.why}`);
+    process.exit(2);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'ponte-bench-email-'));
+  const dovecot = await startDovecot(testUser);
+  try {
+    log(`email bench: ${count} messages (one with a ${BIG_BYTES / 1e6} MB attachment), Dovecot on 127.0.0.1:${dovecot.port}`);
+    const appended = await runPhase('append', dovecot.port, dir);
+    const totalMB = appended.bytes! / 1e6;
+    totalMBForPhases = totalMB;
+    const channel = await runPhase('channel', dovecot.port, dir);
+    const ceiling = await runPhase('ceiling', dovecot.port, dir);
+    const ratio = channel.rate! / ceiling.rate!;
+    log(`max RSS while ingesting: ${channel.maxRssMB} MB (aim < 300); ratio ${ratio.toFixed(2)} of the ceiling (aim >= 0.60); p50 ${channel.p50} ms (aim < 300; Dovecot alone waits ${channel.idleFloorP50} ms before announcing new mail)`);
+    console.log(
+      JSON.stringify({
+        rate: round(channel.rate!),
+        ceiling: round(ceiling.rate!),
+        ratio: Math.round(ratio * 100) / 100,
+        p50: channel.p50,
+        p99: channel.p99,
+        maxRssMB: channel.maxRssMB,
+        mbps: round(channel.mbps!),
+        ceilingMbps: round(ceiling.mbps!),
+        idleFloorP50: channel.idleFloorP50,
+        count,
+        totalMB: Math.round(totalMB),
+        seconds: round(channel.seconds!),
+        tickets: channel.tickets,
+      }),
+    );
+  } finally {
+    await dovecot.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
