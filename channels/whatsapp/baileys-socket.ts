@@ -13,6 +13,7 @@ import {
   proto,
   type AnyMessageContent,
   type AuthenticationCreds,
+  type BaileysEventMap,
   type SignalKeyStore,
   type WAMessage,
 } from '@whiskeysockets/baileys';
@@ -32,6 +33,10 @@ import {
 export * from './socket-port.js';
 
 const REUPLOAD_STATUSES = new Set([404, 410]);
+
+/** Compile-time guard: every event our port exposes is one this Baileys version emits. */
+type PortEventsExist = WaEventName extends keyof BaileysEventMap ? true : never;
+export const portEventsExist: PortEventsExist = true;
 
 function quietLogger(logger: Logger): Logger {
   // Baileys logs every frame at debug/trace; keep only its warnings unless the parent is silent.
