@@ -133,6 +133,7 @@ export function createApiRouter(deps: ApiDeps): Router {
       visibility: body.visibility,
       attachmentIds: body.attachments,
       status: body.status,
+      template: body.template,
     });
     if (result.visibility === 'public') deps.wakeOutbox();
     res.status(result.visibility === 'public' ? 202 : 201).json({ message: { id: result.messageId, visibility: result.visibility, deliveryStatus: result.deliveryStatus, channel: result.channelId }, ticketNumber: result.ticketNumber });

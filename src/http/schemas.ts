@@ -43,8 +43,18 @@ export const replyBody = z
     visibility: z.enum(['public', 'internal']).default('public'),
     attachments: z.array(z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'not an attachment id')).max(20).optional(),
     status: z.enum(['open', 'pending', 'solved', 'closed']).optional(),
+    /** A pre-approved WhatsApp template (needed outside the Cloud API's 24-hour window); `body` stays the readable text. */
+    template: z
+      .object({
+        name: z.string().regex(/^[a-z0-9_]{1,512}$/, 'template names are lower-case letters, digits and _'),
+        language: z.string().regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'like pt_BR or es'),
+        params: z.array(z.string().max(1024)).max(20).default([]),
+      })
+      .strict()
+      .optional(),
   })
-  .strict();
+  .strict()
+  .refine((v) => !(v.template && v.visibility === 'internal'), { message: 'an internal note cannot use a template', path: ['template'] });
 
 export const patchBody = z
   .object({

@@ -14,6 +14,7 @@ import { attachmentsOfMessages, getMessage, latestInboundOnChannel, threadExtern
 import { claimDue, markFailed, markRetry, markSent, nextDueAt } from '../db/repositories/outbox.repository.js';
 import { getTicketById } from '../db/repositories/ticket.repository.js';
 import { getAgent } from '../db/repositories/agent.repository.js';
+import { addIdentities } from '../db/repositories/contact.repository.js';
 import { ChannelError, PolicyError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { IdentityKind, MessagePurpose } from '../domain/model.js';
@@ -84,7 +85,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       automatic: AUTOMATIC.has(msg.purpose as MessagePurpose),
       purpose: msg.purpose as MessagePurpose,
       authorName: author?.name,
-      recipientLastInboundAt: lastInbound && lastInbound.sender_address === msg.recipient_address ? Number(lastInbound.created_at) : lastInbound ? Number(lastInbound.created_at) : undefined,
+      recipientLastInboundAt: lastInbound ? Number(lastInbound.created_at) : undefined,
       template: meta.template,
     };
   }
@@ -125,6 +126,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           .where('id', '=', message.messageId)
           .execute();
         await trx.updateTable('messages').set({ delivery_status: 'sent' }).where('id', '=', message.messageId).where('delivery_status', '=', 'queued').execute();
+        // The channel told us who the recipient really is (a WhatsApp JID for a typed number):
+        // remember it as the requester's alias so their messages from it land on their tickets.
+        const resolved = receipt.resolvedRecipient;
+        const kind = resolved?.endsWith('@s.whatsapp.net') ? 'whatsapp' : resolved?.endsWith('@lid') ? 'whatsapp_lid' : undefined;
+        if (resolved && kind && resolved !== message.recipient.address) {
+          const ticket = await getTicketById(trx, message.ticket.id);
+          if (ticket) await addIdentities(trx, ticket.requesterId, [{ kind, address: resolved }], now);
+        }
       });
       result.sent++;
       await deps.onSent?.(row, message);

@@ -19,6 +19,7 @@ export interface ReplyInput {
   attachmentIds?: string[] | undefined;
   /** Set the status in the same step (e.g. reply and mark solved). */
   status?: 'open' | 'pending' | 'solved' | 'closed' | undefined;
+  template?: { name: string; language: string; params: string[] } | undefined;
 }
 
 export interface ReplyDeps {
@@ -49,7 +50,7 @@ export async function createAgentReply(deps: ReplyDeps, agent: Agent, input: Rep
     if (ticket.status === 'closed') throw new ConflictError(`ticket #${ticket.number} is closed; the customer's next message opens a follow-up`, 'ticket_closed');
     const route = await resolveCustomerRoute(trx, deps.channels, ticket);
     if (!route) throw new ConflictError(`ticket #${ticket.number} has no channel that can reach the customer`, 'no_route');
-    const { messageId } = await queueOutbound(trx, { ticket, route, text: input.body, purpose: 'reply', visibility: 'public', authorType: 'agent', authorAgentId: agent.id, attachments }, now);
+    const { messageId } = await queueOutbound(trx, { ticket, route, text: input.body, purpose: 'reply', visibility: 'public', authorType: 'agent', authorAgentId: agent.id, attachments, ...(input.template ? { metadata: { template: input.template } } : {}) }, now);
     await updateTicket(trx, ticket.id, { updated_at: now, last_agent_reply_at: now, ...(ticket.firstResponseAt ? {} : { first_response_at: now }) });
     ticket = { ...ticket, lastAgentReplyAt: now, firstResponseAt: ticket.firstResponseAt ?? now };
     const target = input.status ?? statusAfterAgentReply(ticket.status);

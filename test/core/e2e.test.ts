@@ -104,4 +104,19 @@ describe('end to end (SQLite)', () => {
     m = (await t.getTicket(10001)).messages[2];
     expect(m).toMatchObject({ deliveryStatus: 'failed', errorCode: 'smtp_550' });
   });
+
+  test('a template reply reaches the sender; a resolved WhatsApp JID becomes the requester\'s alias', async () => {
+    await t.context('zap').ingest({ message: { externalId: 'w1', from: { kind: 'phone', address: '+558187654321' }, text: 'Oi' } });
+    chat.outbox('zap').resolveTo = '5581987654321@s.whatsapp.net';
+    const bad = await t.api('POST', '/api/tickets/10001/replies', { body: 'x', visibility: 'internal', template: { name: 'retomar', language: 'pt_BR' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues[0].path).toBe('body.template');
+    const r = await t.api('POST', '/api/tickets/10001/replies', { body: 'Podemos continuar?', template: { name: 'retomar_atendimento', language: 'pt_BR', params: ['10001'] } });
+    expect(r.status).toBe(202);
+    await t.drainOutbox();
+    expect(chat.outbox('zap').sent[0]!.template).toEqual({ name: 'retomar_atendimento', language: 'pt_BR', params: ['10001'] });
+    // The customer now writes from the JID WhatsApp resolved: same person, same ticket.
+    const again = await t.context('zap').ingest({ message: { externalId: 'w2', from: { kind: 'whatsapp', address: '5581987654321@s.whatsapp.net' }, text: 'sim' } });
+    expect(again).toMatchObject({ status: 'appended', ticketNumber: 10001 });
+  });
 });

@@ -11,6 +11,8 @@ export interface TestOutbox {
   sent: OutboundMessage[];
   /** Errors to throw on the next sends, in order. */
   failures: ChannelError[];
+  /** Answer sends with this resolved recipient (a channel that looks the real address up). */
+  resolveTo?: string;
 }
 
 export function createTestChannelDefinition(kind = 'test', threading: 'email' | 'chat' = 'email', deliversTo: Array<'email' | 'phone' | 'whatsapp'> = ['email', 'phone']) {
@@ -30,7 +32,7 @@ export function createTestChannelDefinition(kind = 'test', threading: 'email' | 
             const failure = box.failures.shift();
             if (failure) throw failure;
             box.sent.push(m);
-            return { externalId: m.externalId ?? `<${m.outboxId}@test.invalid>` };
+            return { externalId: m.externalId ?? `<${m.outboxId}@test.invalid>`, ...(box.resolveTo ? { resolvedRecipient: box.resolveTo } : {}) };
           },
         },
       };
