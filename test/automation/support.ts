@@ -37,7 +37,17 @@ export async function startAutomationApp(config: Record<string, unknown>, start 
     clock: { now: () => now },
   });
   const sent = () => [...mail.outbox('mail').sent, ...chat.outbox('zap').sent];
+  const stopApp = t.stop.bind(t);
   return Object.assign(t, {
+    // startTestApp's stop drops a PostgreSQL test database WITH (FORCE) right after the pool
+    // ends; a socket still closing then emits an unhandled 57P01. Close first, then drop.
+    async stop() {
+      if (database === 'postgres') {
+        await t.app.stop();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await stopApp();
+    },
     mail,
     chat,
     setNow: (v: number) => void (now = v),
