@@ -58,6 +58,13 @@ export async function startCore(channel: Record<string, unknown> = {}, options: 
       return (r.body.tickets as Array<{ number: number }>).map((x) => x.number);
     },
     async stop() {
+      // pg-pool's end() resolves before its sockets are closed; t.stop() then drops the test
+      // database WITH (FORCE) and a closing client emits an unhandled 57P01. Close first, let
+      // the sockets go, then drop (stop is idempotent).
+      if (options.database === 'postgres') {
+        await t.app.stop();
+        await new Promise((r) => setTimeout(r, 100));
+      }
       await t.stop();
     },
   };
