@@ -48,7 +48,9 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
   const config = loaded.config;
   const clock = options.clock ?? { now: () => Date.now() };
   const logger = options.logger ?? createLogger({ level: config.logging.level, secrets: loaded.secrets });
-  const database = createDatabase(config.database);
+  const database = createDatabase(
+    config.database.driver === 'postgres' ? { ...config.database, onIdleError: (err) => logger.warn({ err }, 'idle database connection lost') } : config.database,
+  );
   const blobs = createBlobStore(config.storage.blobsDir, config.storage.maxAttachmentBytes);
   const channels = createChannelDirectory(loaded.channels, options.definitions);
   const automation = createAutomation({ database, channels, config, clock, logger: logger.child({ part: 'automation' }) });

@@ -16,6 +16,7 @@ import { ConfigError } from './domain/errors.js';
 import { TICKET_STATUSES, type TicketStatus } from './domain/model.js';
 import { ticketDetail, ticketSummary } from './replies/ticket-view.js';
 import { registerChannelCommands } from './cli-channels.js';
+import { loadTemplates } from './automation/templates.js';
 
 const DEFAULT_CONFIG = process.env.PONTE_CONFIG ?? 'config/ponte.yaml';
 
@@ -195,6 +196,8 @@ export function buildProgram(): Command {
     .description('validate a configuration file; prints every problem with its path')
     .action(async (file: string) => {
       const loaded = await loadConfig(file);
+      // Templates are part of the configuration: a broken one should fail here, not at `serve`.
+      loadTemplates(loaded.config.automation.templatesDir);
       console.log(`${file}: OK (${loaded.config.database.driver} database, ${loaded.channels.length} channel(s): ${loaded.channels.map((c) => `${c.id}/${c.kind}`).join(', ') || 'none'})`);
     });
 

@@ -17,7 +17,7 @@ export interface Database {
   destroy(): Promise<void>;
 }
 
-export type DatabaseConfig = { driver: 'sqlite'; path: string } | { driver: 'postgres'; url: string; poolSize?: number };
+export type DatabaseConfig = { driver: 'sqlite'; path: string } | { driver: 'postgres'; url: string; poolSize?: number; onIdleError?: (err: Error) => void };
 
 // PostgreSQL returns bigint (int8) as strings; our bigints are epoch ms and counters, safely numbers.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -61,6 +61,11 @@ export function createDatabase(config: DatabaseConfig): Database {
     return { kysely, dialect: 'sqlite', destroy: () => kysely.destroy() };
   }
   const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize ?? 10 });
+  // An idle client whose server connection ends (restart, admin termination) emits 'error' on the
+  // pool; unhandled, that would kill the process. The next query simply gets a new connection.
+  pool.on('error', (err) => {
+    config.onIdleError?.(err);
+  });
   const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { kysely, dialect: 'postgres', destroy: () => kysely.destroy() };
 }
