@@ -14,18 +14,18 @@ import { addIdentities, createContact, findContactIdsByIdentities, setContactNam
 import { putState } from '../db/repositories/channel-state.repository.js';
 import { type Agent, findAgentByAddresses } from '../db/repositories/agent.repository.js';
 import { recordEvent } from '../db/repositories/event.repository.js';
-import { findMessageByExternalId, insertAttachments, insertMessage, ticketIdsByExternalIds } from '../db/repositories/message.repository.js';
+import { findMessageByExternalId, insertAttachments, insertMessage } from '../db/repositories/message.repository.js';
 import {
   addParticipant,
   findExistingRequest,
   getTicketById,
-  getTicketsByIds,
   getTicketsByNumbers,
   insertTicket,
   latestOpenTicketOnChannel,
   nextTicketNumber,
   participantTicketIds,
   type Ticket,
+  ticketsByExternalIds,
   toTicket,
   updateTicket,
 } from '../db/repositories/ticket.repository.js';
@@ -116,11 +116,10 @@ export function createIngest(deps: IngestDeps): IngestFn {
 
       // Facts for the matcher.
       const refChannels = [channelId];
-      const referencedIds = await ticketIdsByExternalIds(trx, refChannels, m.threadHints.references);
+      const referencedTickets = await ticketsByExternalIds(trx, refChannels, m.threadHints.references);
       const signedNumbers = m.threadHints.signedTicketNumbers;
       const typedNumbers = [...new Set([...numbersInSubject(m.subject, subjectRe), ...(channel.capabilities.threading === 'chat' || agent ? numbersInText(m.replyText ?? m.text) : []), ...(command?.ticketNumber ? [command.ticketNumber] : [])])];
-      const [referencedTickets, signedTickets, numberedTickets] = await Promise.all([
-        getTicketsByIds(trx, referencedIds),
+      const [signedTickets, numberedTickets] = await Promise.all([
         getTicketsByNumbers(trx, signedNumbers),
         getTicketsByNumbers(trx, typedNumbers),
       ]);
@@ -132,7 +131,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
       const decision = decideMatch({
         threading: channel.capabilities.threading,
         senderIsAgent: agent !== undefined,
-        referenced: referencedIds.map((id) => referencedTickets.find((t) => t.id === id)).filter((t): t is Ticket => !!t).map(fact),
+        referenced: referencedTickets.map(fact),
         signed: signedTickets.map(fact),
         numbered: typedNumbers.map((n) => numberedTickets.find((t) => t.number === n)).filter((t): t is Ticket => !!t).map(fact),
         unknownNumbers: typedNumbers.filter((n) => !numberedTickets.some((t) => t.number === n)),
@@ -355,11 +354,22 @@ export function createIngest(deps: IngestDeps): IngestFn {
  * input always maps to the same output, so de-duplication is unaffected.
  */
 function withoutNul<T>(value: T): T {
+  return hasNul(value) ? replaceNul(value) : value;
+}
+
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(hasNul);
+  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v));
+  return false;
+}
+
+function replaceNul<T>(value: T): T {
   if (typeof value === 'string') return (value.includes('\u0000') ? value.replace(/\u0000/g, '\ufffd') : value) as T;
-  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  if (Array.isArray(value)) return value.map(replaceNul) as T;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[withoutNul(k)] = withoutNul(v);
+    for (const [k, v] of Object.entries(value)) out[replaceNul(k)] = replaceNul(v);
     return out as T;
   }
   return value;

@@ -103,6 +103,26 @@ export async function getTicketsByIds(db: Executor, ids: string[]): Promise<Tick
   return (await db.selectFrom('tickets').selectAll().where('id', 'in', ids).execute()).map(toTicket);
 }
 
+/** Tickets of stored messages on these channels with these external ids, in the order of `externalIds` (one query). */
+export async function ticketsByExternalIds(db: Executor, channelIds: string[], externalIds: string[]): Promise<Ticket[]> {
+  if (externalIds.length === 0 || channelIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('messages')
+    .innerJoin('tickets', 'tickets.id', 'messages.ticket_id')
+    .selectAll('tickets')
+    .select('messages.external_id as ref_external_id')
+    .where('messages.channel_id', 'in', channelIds)
+    .where('messages.external_id', 'in', externalIds.slice(0, 200))
+    .execute();
+  const byRef = new Map(rows.map((r) => [r.ref_external_id, r]));
+  const out: Ticket[] = [];
+  for (const e of externalIds) {
+    const r = byRef.get(e);
+    if (r && !out.some((t) => t.id === r.id)) out.push(toTicket(r));
+  }
+  return out;
+}
+
 export async function getTicketsByNumbers(db: Executor, numbers: number[]): Promise<Ticket[]> {
   if (numbers.length === 0) return [];
   return (await db.selectFrom('tickets').selectAll().where('number', 'in', numbers).execute()).map(toTicket);
