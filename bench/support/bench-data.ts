@@ -121,7 +121,10 @@ export function createBareIngest(db: SQLite.Database): (m: BenchMessage) => void
   const insReceipt = db.prepare(`INSERT INTO inbound_receipts (channel_id, external_id, outcome, ticket_id, message_id, reason, received_at) VALUES (?, ?, ?, ?, ?, NULL, ?)`);
   db.prepare(`INSERT INTO counters (name, value) VALUES ('ticket_number', ?) ON CONFLICT(name) DO NOTHING`).run(NUMBER_START - 1);
 
-  return db.transaction((m: BenchMessage) => {
+  const begin = db.prepare('BEGIN');
+  const commit = db.prepare('COMMIT');
+  const rollback = db.prepare('ROLLBACK');
+  const work = (m: BenchMessage) => {
     const now = Date.now();
     if (dedupe.get(CHANNEL_ID, m.externalId)) return;
     let contactId = (findContact.get('email', m.from) as { contact_id: string } | undefined)?.contact_id;
@@ -145,7 +148,18 @@ export function createBareIngest(db: SQLite.Database): (m: BenchMessage) => void
     insMessage.run(messageId, ticketId, contactId, CHANNEL_ID, m.externalId, m.from, m.subject, m.text, matchedBy, now);
     touch.run(now, now, ticketId);
     insReceipt.run(CHANNEL_ID, m.externalId, matchedBy === 'new_ticket' ? 'created' : 'appended', ticketId, messageId, now);
-  });
+  };
+  // Explicit BEGIN/COMMIT statements, as the app's driver issues them.
+  return (m: BenchMessage) => {
+    begin.run();
+    try {
+      work(m);
+      commit.run();
+    } catch (err) {
+      rollback.run();
+      throw err;
+    }
+  };
 }
 
 export function percentile(sorted: Float64Array, p: number): number {
