@@ -57,6 +57,7 @@ function standaloneContext(channelId: string): ChannelContext {
     state: memoryState(),
     blobs: createBlobStore(dir),
     leases: { acquire: async () => true, release: async () => undefined },
+    linkIdentities: async () => undefined,
     deriveKey: () => Buffer.alloc(32, 1),
     ingest: async () => ({ status: 'ignored', reason: 'cli' }),
     updateMessage: async () => false,

@@ -30,7 +30,7 @@ import {
   type UpdateDecision,
   type UpsertDecision,
 } from './normalize.js';
-import { digits, jidKind, normalizeJid } from './phone.js';
+import { digits, jidKind, normalizeJid, toE164 } from './phone.js';
 import type { MakeSocket, WaAuthToolkit, WaConnectionUpdate, WaMessage, WaSocketPort } from './socket-port.js';
 import type { WhatsappConfig } from './whatsapp-config.js';
 
@@ -128,6 +128,13 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
     if (jidKind(l) !== 'lid' || jidKind(p) !== 'user' || lidToPn.get(l) === p) return;
     lidToPn.set(l, p);
     await ctx.state.set(LID_PREFIX + l, p);
+    // The same person may already be two contacts (one met by LID, one by phone): join them.
+    const e164 = toE164(p);
+    await ctx.linkIdentities([
+      { kind: 'whatsapp', address: p },
+      { kind: 'whatsapp_lid', address: l },
+      ...(e164 ? [{ kind: 'phone' as const, address: e164 }] : []),
+    ]);
   };
 
   const loadMappings = async (): Promise<void> => {

@@ -7,7 +7,7 @@ import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { InboundEnvelopeInput, IngestOutcome } from '../domain/envelope.js';
-import type { DeliveryStatus, IdentityKind } from '../domain/model.js';
+import type { Address, DeliveryStatus, IdentityKind } from '../domain/model.js';
 import type { OutboundMessage, SendReceipt } from '../domain/outbound.js';
 
 export type { InboundEnvelopeInput, IngestOutcome } from '../domain/envelope.js';
@@ -96,6 +96,13 @@ export interface ChannelContext {
   updateDelivery(update: DeliveryUpdate): Promise<boolean>;
   /** A stored outbound message by its external id (Baileys getMessage for re-encryption). */
   findOutbound(externalId: string): Promise<StoredOutbound | undefined>;
+  /**
+   * These addresses are one person (a WhatsApp LID learned for a phone JID, a customer's new
+   * number). Unknown addresses join the contact that owns any of them; two contacts owning
+   * them are merged into the older one (identities, tickets, participation). No contact is
+   * created when none owns any. Returns the contact id, if any.
+   */
+  linkIdentities(addresses: Address[]): Promise<string | undefined>;
   /** Save a checkpoint without a message (an ignored IMAP uid range, a history sync mark). */
   saveCheckpoint(key: string, value: unknown): Promise<void>;
 }

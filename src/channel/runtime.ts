@@ -5,6 +5,7 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
+import { linkIdentities } from '../db/repositories/contact.repository.js';
 import { deleteStatePrefix, getState, putState, stateKeys } from '../db/repositories/channel-state.repository.js';
 import { acquireLease, releaseLease } from '../db/repositories/lease.repository.js';
 import { advanceDelivery, findMessageByExternalId } from '../db/repositories/message.repository.js';
@@ -69,6 +70,7 @@ export function createChannelContext(entry: ChannelEntry, deps: ChannelRuntimeDe
       return { messageId: m.id, ticketNumber: t?.number ?? 0, text: m.text, externalId, createdAt: Number(m.created_at) };
     },
     saveCheckpoint: (key, value) => putState(db, channelId, key, value, deps.clock.now()),
+    linkIdentities: (addresses) => db.transaction().execute((trx) => linkIdentities(trx, addresses, deps.clock.now())),
   };
 }
 

@@ -119,4 +119,23 @@ describe('end to end (SQLite)', () => {
     const again = await t.context('zap').ingest({ message: { externalId: 'w2', from: { kind: 'whatsapp', address: '5581987654321@s.whatsapp.net' }, text: 'sim' } });
     expect(again).toMatchObject({ status: 'appended', ticketNumber: 10001 });
   });
+
+  test('linking identities merges two contacts met separately: tickets follow the older contact', async () => {
+    await t.context('zap').ingest({ message: { externalId: 'l1', from: { kind: 'whatsapp_lid', address: '203948571620394@lid' }, text: 'oi pelo LID' } });
+    await t.context('mail').ingest({ message: { externalId: 'e1', from: { kind: 'phone', address: '+5511987654321' }, text: 'oi pelo telefone' } });
+    const before = await t.api('GET', '/api/tickets?requester=%2B5511987654321');
+    expect(before.body.tickets.map((x: any) => x.number)).toEqual([10002]);
+
+    const contactId = await t.context('zap').linkIdentities([
+      { kind: 'whatsapp_lid', address: '203948571620394@lid' },
+      { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' },
+      { kind: 'phone', address: '+5511987654321' },
+    ]);
+    expect(contactId).toBe((await t.getTicket(10001)).requester.id);
+    const after = await t.api('GET', '/api/tickets?requester=%2B5511987654321');
+    expect(after.body.tickets.map((x: any) => x.number)).toEqual([10002, 10001]);
+    expect((await t.getTicket(10002)).requester.identities.map((i: any) => i.kind).sort()).toEqual(['phone', 'whatsapp', 'whatsapp_lid']);
+    // Nobody owns these yet: nothing is created.
+    expect(await t.context('zap').linkIdentities([{ kind: 'email', address: 'ninguem@example.com' }])).toBeUndefined();
+  });
 });

@@ -15,6 +15,7 @@ import type {
   MessageUpdate,
   StoredOutbound,
 } from '../../src/channel/contract.js';
+import type { Address } from '../../src/domain/model.js';
 import { inboundEnvelopeSchema, type InboundEnvelope } from '../../src/domain/envelope.js';
 import { createBlobStore } from '../../src/storage/blob-store.js';
 
@@ -24,6 +25,7 @@ export interface FakeContext extends ChannelContext {
   deliveries: DeliveryUpdate[];
   stateMap: Map<string, unknown>;
   outbound: Map<string, StoredOutbound>;
+  links: Address[][];
   abort(): void;
   setNow(ms: number): void;
 }
@@ -46,6 +48,7 @@ export function createFakeContext(channelId = 'test', options: { now?: number } 
     deliveries: [],
     stateMap,
     outbound: new Map(),
+    links: [],
     abort: () => controller.abort(),
     setNow: (ms) => {
       now = ms;
@@ -97,6 +100,10 @@ export function createFakeContext(channelId = 'test', options: { now?: number } 
     },
     async findOutbound(id) {
       return ctx.outbound.get(id);
+    },
+    async linkIdentities(addresses) {
+      ctx.links.push(addresses);
+      return undefined;
     },
     async saveCheckpoint(k, v) {
       stateMap.set(k, v);

@@ -104,6 +104,12 @@ async function applyAction(
         [stateKeys.movedTo(action.oldWaId), action.newWaId],
         [stateKeys.movedFrom(action.newWaId), action.oldWaId],
       ]);
+      // The new number belongs to the contact the old one did: their tickets follow them.
+      await ctx.linkIdentities([
+        { kind: 'whatsapp', address: waIdToJid(action.oldWaId) },
+        { kind: 'whatsapp', address: waIdToJid(action.newWaId) },
+        { kind: 'phone', address: `+${action.newWaId}` },
+      ]);
       log.info({ oldWaId: action.oldWaId, newWaId: action.newWaId }, 'customer changed WhatsApp number: replies follow the new number');
       return;
     }

@@ -49,3 +49,37 @@ export async function identitiesOf(db: Executor, contactId: string): Promise<Con
 export async function getContact(db: Executor, id: string) {
   return db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirst();
 }
+
+/**
+ * Merges `dropId` into `keepId`: identities, tickets (as requester), participation and message
+ * authorship move over, then the dropped contact is deleted. Runs in the caller's transaction.
+ */
+export async function mergeContacts(db: Executor, keepId: string, dropId: string, now: number): Promise<void> {
+  if (keepId === dropId) return;
+  await db.updateTable('contact_identities').set({ contact_id: keepId }).where('contact_id', '=', dropId).execute();
+  await db.updateTable('tickets').set({ requester_id: keepId, updated_at: now }).where('requester_id', '=', dropId).execute();
+  const parts = await db.selectFrom('ticket_participants').select('ticket_id').where('contact_id', '=', dropId).execute();
+  for (const p of parts) {
+    await db
+      .insertInto('ticket_participants')
+      .values({ ticket_id: p.ticket_id, contact_id: keepId, created_at: now })
+      .onConflict((oc) => oc.columns(['ticket_id', 'contact_id']).doNothing())
+      .execute();
+  }
+  await db.deleteFrom('ticket_participants').where('contact_id', '=', dropId).execute();
+  await db.updateTable('messages').set({ author_contact_id: keepId }).where('author_contact_id', '=', dropId).execute();
+  const dropped = await getContact(db, dropId);
+  if (dropped?.name) await setContactNameIfMissing(db, keepId, dropped.name, now);
+  await db.deleteFrom('contacts').where('id', '=', dropId).execute();
+}
+
+/** See ChannelContext.linkIdentities. */
+export async function linkIdentities(db: Executor, addresses: Address[], now: number): Promise<string | undefined> {
+  const owners = await findContactIdsByIdentities(db, addresses);
+  const ids = [...new Set(owners.values())].sort(); // ids are time-ordered: the first is the oldest
+  const keep = ids[0];
+  if (!keep) return undefined;
+  for (const other of ids.slice(1)) await mergeContacts(db, keep, other, now);
+  await addIdentities(db, keep, addresses, now);
+  return keep;
+}
