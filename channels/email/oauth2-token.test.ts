@@ -26,7 +26,7 @@ function endpoint(responses: Array<{ status: number; body: Record<string, unknow
     if (!next) throw new Error('no more responses');
     if (next instanceof Error) throw next;
     return { ok: next.status < 400, status: next.status, json: async () => next.body };
-  }) as FetchLike & { bodies: URLSearchParams[] };
+  }) as unknown as FetchLike & { bodies: URLSearchParams[] };
   fn.bodies = bodies;
   return fn;
 }
