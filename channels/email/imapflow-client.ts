@@ -104,6 +104,8 @@ export const connectImapflow: ImapConnector = async (options) => {
       return mailboxStatus();
     },
     async status() {
+      // Dovecot (and others) report new mail only on NOOP/IDLE, not on FETCH: sync first.
+      await client.noop();
       const last = await client.fetchOne('*', { uid: true }, { uid: false }).catch(() => false as const);
       const s = mailboxStatus();
       return last && s.exists > 0 ? { ...s, uidNext: Math.max(s.uidNext, last.uid + 1) } : s;

@@ -123,6 +123,30 @@ d('email IMAP source against Dovecot', () => {
     expect(ctx.ingested[1]!.message.subject).toBe('small after the large one');
   });
 
+  it('a broken folder never stalls a working one, and health says which is failing', async () => {
+    const { rt, ctx } = boot({ imap: { folders: ['INBOX', 'Does-Not-Exist'] } });
+    await rt.source!.start();
+    await waitUntil(() => ctx.stateMap.get('cursor:INBOX'), 5_000, 'INBOX cursor');
+    await dovecot.appendMessage(buildMail({ subject: 'still flowing' }));
+    await waitUntil(() => ctx.ingested.length === 1, 5_000, 'ingest');
+    const health = await waitUntil(() => {
+      const h = rt.source!.health();
+      return h.state === 'degraded' && h.lastError ? h : undefined;
+    }, 5_000, 'degraded health');
+    expect(health.lastError).toMatch(/^Does-Not-Exist: /);
+    expect(health.detail).toMatchObject({ folders: { INBOX: { state: 'ok', ingested: 1, backlog: 0 }, 'Does-Not-Exist': { state: expect.stringMatching(/backing_off|connecting/) } } });
+    expect(JSON.stringify(health)).not.toContain(dovecot.password);
+  });
+
+  it('without IDLE it still picks up new mail by polling', async () => {
+    const { rt, ctx } = boot({ imap: { idle: false, pollIntervalSeconds: 5 } });
+    await rt.source!.start();
+    await waitUntil(() => ctx.stateMap.get('cursor:INBOX'), 5_000, 'cursor');
+    await dovecot.appendMessage(buildMail({ subject: 'polled' }));
+    await waitUntil(() => ctx.ingested.length === 1, 8_000, 'polled ingest');
+    expect(ctx.ingested[0]!.message.subject).toBe('polled');
+  });
+
   it('moves ingested mail to another folder when configured, never deleting it', async () => {
     await dovecot.createFolder('Processed');
     const { rt, ctx } = boot({ imap: { afterIngest: 'move', moveTo: 'Processed' } });
