@@ -2,6 +2,12 @@
 import { createMigrator, migrateDown, migrateToLatest, migrationStatus } from '../../src/db/migrator.js';
 import { databaseKinds, scratchDatabase, type ScratchDatabase } from './db-fixtures.js';
 
+/**
+ * better-sqlite3 throws the SqliteError class of the first test file that loaded it, so across
+ * jest module registries `toThrow()` (an instanceof check) misses it: match the message instead.
+ */
+const UNIQUE_VIOLATION = /UNIQUE constraint failed|duplicate key value violates unique constraint/;
+
 /** The core tables of the initial migration (later migrations may add more). */
 const TABLES = [
   'agents',
@@ -61,7 +67,7 @@ describe.each(databaseKinds())('migrations on %s', (kind) => {
     await db.insertInto('contacts').values({ id: '01HZZZZZZZZZZZZZZZZZZZZZZ1', name: 'Maria', locale: 'pt-BR', created_at: 1, updated_at: 1 }).execute();
     const identity = { contact_id: '01HZZZZZZZZZZZZZZZZZZZZZZ1', kind: 'email', address: 'maria@example.com', created_at: 1 };
     await db.insertInto('contact_identities').values({ id: '01HZZZZZZZZZZZZZZZZZZZZZZ2', ...identity }).execute();
-    await expect(db.insertInto('contact_identities').values({ id: '01HZZZZZZZZZZZZZZZZZZZZZZ3', ...identity }).execute()).rejects.toThrow();
+    await expect(db.insertInto('contact_identities').values({ id: '01HZZZZZZZZZZZZZZZZZZZZZZ3', ...identity }).execute()).rejects.toHaveProperty('message', expect.stringMatching(UNIQUE_VIOLATION));
   });
 
   test('migrating twice is a no-op', async () => {

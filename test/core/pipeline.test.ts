@@ -15,6 +15,12 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';
 import { databaseKinds, scratchDatabase } from './db-fixtures.js';
 
+/**
+ * better-sqlite3 throws the SqliteError class of the first test file that loaded it, so across
+ * jest module registries `toThrow()` (an instanceof check) misses it: match the message instead.
+ */
+const UNIQUE_VIOLATION = /UNIQUE constraint failed|duplicate key value violates unique constraint/;
+
 const TABLES = ['contacts', 'contact_identities', 'tickets', 'ticket_participants', 'messages', 'attachments', 'inbound_receipts', 'channel_state', 'outbox', 'ticket_events', 'counters', 'timers'] as const;
 
 async function rowCounts(db: Executor): Promise<Record<string, number>> {
@@ -113,7 +119,7 @@ describe.each(databaseKinds())('ingest pipeline on %s', (kind) => {
         .insertInto('contact_identities')
         .values({ id: '01J00000000000000000000000', contact_id: rows[0]!.contact_id, kind: 'email', address: addr.toLowerCase(), created_at: now })
         .execute(),
-    ).rejects.toThrow();
+    ).rejects.toHaveProperty('message', expect.stringMatching(UNIQUE_VIOLATION));
 
     const digits = `55219${String(++seq).padStart(8, '0')}`;
     const jid = `${digits}@s.whatsapp.net`;
