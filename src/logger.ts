@@ -9,7 +9,9 @@ import pino, { type Logger } from 'pino';
 export function createRedactingStream(secrets: readonly string[], out: { write(chunk: string): unknown }): Writable {
   const list = [...new Set(secrets.filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
   // Secrets also appear JSON-escaped inside a log line.
-  const forms = list.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]).filter((v, i, a) => a.indexOf(v) === i);
+  const escaped = (s: string) => JSON.stringify(s).slice(1, -1);
+  // Raw, JSON-escaped, and escaped twice (a JSON string logged inside another JSON string).
+  const forms = list.flatMap((s) => [s, escaped(s), escaped(escaped(s))]).filter((v, i, a) => a.indexOf(v) === i);
   return new Writable({
     write(chunk: Buffer, _enc, cb) {
       let line = chunk.toString('utf8');

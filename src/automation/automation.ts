@@ -196,11 +196,19 @@ export function createAutomation(deps: AutomationDeps): Automation {
   const hooks: AutomationHooks = {
     async onCustomerMessage(db, e) {
       if (e.classification !== 'customer') return;
-      let ticket = await fresh(db, e.ticket);
+      let ticket = e.ticket;
       const dues = duesAfterCustomerMessage(bh.sla, ticket, e.created, e.now, calendar.addBusinessTime);
-      if (Object.keys(dues).length) await updateTicket(db, ticket.id, dues);
+      if (Object.keys(dues).length) {
+        await updateTicket(db, ticket.id, dues);
+        ticket = await fresh(db, ticket);
+      }
 
       const outOfHours = calendar.enabled && bh.outOfHoursReply && !calendar.isOpen(e.now);
+      // Hot path: with acknowledgements off and the team in, no greeting can result.
+      if (!(cfg.autoAcknowledge.enabled && e.created) && !outOfHours) {
+        if (cfg.notifyAgents.enabled) await notifyAgents(db, ticket, e);
+        return;
+      }
       const greetings = await greetingsOfTicket(db, ticket.id);
       const greeting = decideGreeting({
         created: e.created,
