@@ -5,21 +5,12 @@
  */
 import type SQLite from 'better-sqlite3';
 import { newId } from '../../src/domain/ids.js';
+import { createPrng } from '../../test/support/prng.js';
+export { createPrng };
 
 export const CHANNEL_ID = 'bench';
 export const NUMBER_START = 10001;
 
-/** mulberry32: small, seeded, good enough to pick reply targets reproducibly. */
-export function createPrng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface BenchMessage {
   externalId: string;

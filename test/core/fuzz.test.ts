@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';
 import { databaseKinds } from './db-fixtures.js';
+import { createPrng } from '../support/prng.js';
 
 const MAX_REQUESTS = 3000;
 const MAX_MS = 40_000;
@@ -18,16 +19,6 @@ function enc(s: string): string {
   return encodeURIComponent(s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'));
 }
 
-function createPrng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TABLES = ['agents', 'contacts', 'contact_identities', 'tickets', 'ticket_participants', 'messages', 'attachments', 'outbox', 'ticket_events', 'timers', 'inbound_receipts', 'channel_state'];
 
