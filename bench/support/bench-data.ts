@@ -6,7 +6,6 @@
 import type SQLite from 'better-sqlite3';
 import { newId } from '../../src/domain/ids.js';
 import { createPrng } from '../../test/support/prng.js';
-export { createPrng };
 
 export const CHANNEL_ID = 'bench';
 export const NUMBER_START = 10001;
