@@ -258,11 +258,11 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
 function answerFor(outcome: IngestOutcome): { status: number; body: Record<string, unknown>; counted: boolean } {
   switch (outcome.status) {
     case 'created':
-      return { status: 201, body: { ticketNumber: outcome.ticketNumber, status: 'created', created: true }, counted: true };
+      return { status: 201, body: { ticketNumber: outcome.ticketNumber, status: outcome.ticketStatus, outcome: 'created', created: true }, counted: true };
     case 'appended':
-      return { status: 200, body: { ticketNumber: outcome.ticketNumber, status: 'appended', created: false, matchedBy: outcome.matchedBy }, counted: true };
+      return { status: 200, body: { ticketNumber: outcome.ticketNumber, status: outcome.ticketStatus, outcome: 'appended', created: false, matchedBy: outcome.matchedBy }, counted: true };
     case 'duplicate':
-      return { status: 200, body: { ticketNumber: outcome.ticketNumber, status: 'duplicate', created: false }, counted: false };
+      return { status: 200, body: { ticketNumber: outcome.ticketNumber, status: outcome.ticketStatus, outcome: 'duplicate', created: false }, counted: false };
     case 'ignored':
       return { status: 202, body: { status: 'ignored', created: false }, counted: false };
   }

@@ -99,6 +99,8 @@ export type IngestOutcome =
       status: 'created' | 'appended';
       ticketId: string;
       ticketNumber: number;
+      /** The ticket's status after this message. */
+      ticketStatus: import('./model.js').TicketStatus;
       messageId: string;
       matchedBy: import('./model.js').MatchedBy;
       /** The sender was a registered agent: the message was recorded as their reply or note. */
@@ -106,5 +108,5 @@ export type IngestOutcome =
       /** A stranger typed a ticket number: the new ticket records it. */
       mentionedTicketNumber?: number;
     }
-  | { status: 'duplicate'; ticketId?: string; ticketNumber?: number; messageId?: string }
+  | { status: 'duplicate'; ticketId?: string; ticketNumber?: number; ticketStatus?: import('./model.js').TicketStatus; messageId?: string }
   | { status: 'ignored'; reason: string };

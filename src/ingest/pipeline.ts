@@ -79,7 +79,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
       if (prior) {
         if (env.checkpoint) await putState(trx, channelId, env.checkpoint.key, env.checkpoint.value, now);
         const t = prior.ticket_id ? await getTicketById(trx, prior.ticket_id) : undefined;
-        return { status: 'duplicate', ...(t ? { ticketId: t.id, ticketNumber: t.number } : {}), ...(prior.message_id ? { messageId: prior.message_id } : {}) };
+        return { status: 'duplicate', ...(t ? { ticketId: t.id, ticketNumber: t.number, ticketStatus: t.status } : {}), ...(prior.message_id ? { messageId: prior.message_id } : {}) };
       }
       const receipt = async (outcome: string, ticketId: string | null, messageId: string | null, reason: string | null) => {
         for (const key of dedupeKeys) {
@@ -93,7 +93,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
       if (own || m.ownEcho) {
         await receipt('ignored', own?.ticket_id ?? null, own?.id ?? null, 'own_echo');
         const t = own ? await getTicketById(trx, own.ticket_id) : undefined;
-        return { status: 'duplicate', ...(t ? { ticketId: t.id, ticketNumber: t.number } : {}), ...(own ? { messageId: own.id } : {}) };
+        return { status: 'duplicate', ...(t ? { ticketId: t.id, ticketNumber: t.number, ticketStatus: t.status } : {}), ...(own ? { messageId: own.id } : {}) };
       }
       if (env.ignore) {
         await receipt('ignored', null, null, env.ignore.reason);
@@ -234,6 +234,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
         status: created ? 'created' : 'appended',
         ticketId: ticket.id,
         ticketNumber: ticket.number,
+        ticketStatus: ticket.status,
         messageId,
         matchedBy: decision.matchedBy,
         ...(decision.kind === 'new' && decision.mentionedNumber !== undefined ? { mentionedTicketNumber: decision.mentionedNumber } : {}),
@@ -344,7 +345,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
     }
     await deps.hooks.onAgentMessage(trx, { ticket, messageId, agentId: agent.id, visibility, fromBusinessDevice: false, now });
     await a.receipt('appended', ticket.id, messageId, 'agent_message');
-    return { status: 'appended', ticketId: ticket.id, ticketNumber: ticket.number, messageId, matchedBy: a.matchedBy, asAgent: { agentId: agent.id, visibility } };
+    return { status: 'appended', ticketId: ticket.id, ticketNumber: ticket.number, ticketStatus: ticket.status, messageId, matchedBy: a.matchedBy, asAgent: { agentId: agent.id, visibility } };
   }
 }
 

@@ -88,7 +88,7 @@ export function createFakeContext(channelId = 'test', options: { now?: number } 
       seen.add(key);
       ingested.push(env);
       if (env.ignore) return { status: 'ignored', reason: env.ignore.reason };
-      return { status: 'created', ticketId: 't', ticketNumber: 10000 + ingested.length, messageId: `m${ingested.length}`, matchedBy: 'new_ticket' };
+      return { status: 'created', ticketId: 't', ticketNumber: 10000 + ingested.length, ticketStatus: 'new', messageId: `m${ingested.length}`, matchedBy: 'new_ticket' };
     },
     async updateMessage(u) {
       ctx.updates.push(u);

@@ -40,7 +40,7 @@ describe('web form through the app (test channel as replyVia)', () => {
   it('creates a ticket with the mapped fields and origin; the API filters on the origin', async () => {
     const r = await submit(t, submission);
     expect(r.status).toBe(201);
-    expect(r.json).toEqual({ ticketNumber: expect.any(Number), status: 'created', created: true });
+    expect(r.json).toEqual({ ticketNumber: expect.any(Number), status: 'new', outcome: 'created', created: true });
     const ticket = await t.getTicket(r.json.ticketNumber as number);
     expect(ticket).toMatchObject({
       subject: 'entrega (PED-1234)',
@@ -65,7 +65,7 @@ describe('web form through the app (test channel as replyVia)', () => {
     const retry = await submit(t, { ...submission, mensagem: 'Meu pedido não chegou!' }, { 'idempotency-key': 'mkt-778899' });
     expect(first.status).toBe(201);
     expect(retry.status).toBe(200);
-    expect(retry.json).toMatchObject({ ticketNumber: first.json.ticketNumber, status: 'duplicate', created: false });
+    expect(retry.json).toMatchObject({ ticketNumber: first.json.ticketNumber, outcome: 'duplicate', created: false });
     expect((await t.getTicket(first.json.ticketNumber as number)).messages).toHaveLength(1);
   });
 
@@ -84,7 +84,7 @@ describe('web form through the app (test channel as replyVia)', () => {
     const otherOrder = await submit(t, { ...submission, pedido: 'PED-5678', mensagem: 'Outro pedido.' });
     expect(first.status).toBe(201);
     expect(again.status).toBe(200);
-    expect(again.json).toMatchObject({ ticketNumber: first.json.ticketNumber, status: 'appended', created: false, matchedBy: 'existing_request' });
+    expect(again.json).toMatchObject({ ticketNumber: first.json.ticketNumber, status: 'new', outcome: 'appended', created: false, matchedBy: 'existing_request' });
     expect(otherOrder.status).toBe(201);
     expect(otherOrder.json.ticketNumber).not.toBe(first.json.ticketNumber);
     const ticket = await t.getTicket(first.json.ticketNumber as number);

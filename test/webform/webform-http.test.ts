@@ -38,7 +38,7 @@ describe('signed form', () => {
     const body = JSON.stringify({ ...submission, loja: 'Centro' });
     const r = await post(form.url, body, signedHeaders(body, Date.now()));
     expect(r.status).toBe(201);
-    expect(r.json).toEqual({ ticketNumber: 10001, status: 'created', created: true });
+    expect(r.json).toEqual({ ticketNumber: 10001, status: 'new', outcome: 'created', created: true });
     expect(form.ctx.ingested).toHaveLength(1);
     const env = form.ctx.ingested[0]!;
     expect(env.message).toMatchObject({
@@ -139,7 +139,7 @@ describe('signed form', () => {
     const replay = await post(form.url, body, headers);
     expect(first.status).toBe(201);
     expect(replay.status).toBe(200);
-    expect(replay.json).toMatchObject({ status: 'duplicate', created: false });
+    expect(replay.json).toMatchObject({ outcome: 'duplicate', created: false });
     expect(form.ctx.ingested).toHaveLength(1);
   });
 
