@@ -291,7 +291,7 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
     clearTimer(pendingTimers.get(id));
     pendingTimers.delete(id);
     if (pending.placeholderIngested && status === 'duplicate') {
-      await ctx.updateMessage({ externalId: id, edit: { text: message.text ?? '', at: message.sentAt ?? ctx.clock.now() } });
+      await ctx.updateMessage({ externalId: id, replace: { text: message.text ?? '', attachments: message.attachments ?? [], at: message.sentAt ?? ctx.clock.now() } });
     }
     await ctx.state.delete(key);
   };

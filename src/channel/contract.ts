@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { InboundEnvelopeInput, IngestOutcome } from '../domain/envelope.js';
+import type { AttachmentRef, InboundEnvelopeInput, IngestOutcome } from '../domain/envelope.js';
 import type { Address, DeliveryStatus, IdentityKind } from '../domain/model.js';
 import type { OutboundMessage, SendReceipt } from '../domain/outbound.js';
 
@@ -57,6 +57,8 @@ export interface MessageUpdate {
   externalId: string;
   edit?: { text: string; at: number };
   revoked?: { at: number };
+  /** The real content of a placeholder arrived (a WhatsApp message that first failed to decrypt): not an edit. */
+  replace?: { text: string; attachments: AttachmentRef[]; at: number };
   /** A reaction by `by` (normalized address); empty emoji removes it. */
   reaction?: { emoji: string; by: string; at: number };
 }

@@ -8,7 +8,7 @@ import type { Database } from '../db/database.js';
 import { linkIdentities } from '../db/repositories/contact.repository.js';
 import { deleteStatePrefix, getState, putState, stateKeys } from '../db/repositories/channel-state.repository.js';
 import { acquireLease, releaseLease } from '../db/repositories/lease.repository.js';
-import { advanceDelivery, findMessageByExternalId } from '../db/repositories/message.repository.js';
+import { advanceDelivery, findMessageByExternalId, insertAttachments } from '../db/repositories/message.repository.js';
 import { getTicketById } from '../db/repositories/ticket.repository.js';
 import { newId } from '../domain/ids.js';
 import type { IngestFn } from '../ingest/pipeline.js';
@@ -88,6 +88,15 @@ export async function applyMessageUpdate(database: Database, channelId: string, 
         .set({ text: update.edit.text, reply_text: update.edit.text, edited_at: update.edit.at, metadata: JSON.stringify({ ...meta, editHistory: history }) })
         .where('id', '=', m.id)
         .execute();
+    }
+    if (update.replace) {
+      const { placeholderOf: _dropped, ...rest } = meta as { placeholderOf?: unknown };
+      await trx
+        .updateTable('messages')
+        .set({ text: update.replace.text, reply_text: update.replace.text, parse_error: null, metadata: JSON.stringify({ ...rest, replacedAt: update.replace.at }) })
+        .where('id', '=', m.id)
+        .execute();
+      if (update.replace.attachments.length) await insertAttachments(trx, m.id, update.replace.attachments, update.replace.at);
     }
     if (update.revoked) {
       await trx.updateTable('messages').set({ revoked_at: update.revoked.at }).where('id', '=', m.id).execute();

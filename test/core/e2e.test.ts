@@ -138,4 +138,14 @@ describe('end to end (SQLite)', () => {
     // Nobody owns these yet: nothing is created.
     expect(await t.context('zap').linkIdentities([{ kind: 'email', address: 'ninguem@example.com' }])).toBeUndefined();
   });
+
+  test('a placeholder replaced by its real content gains the text and media, loses the parse error, keeps its place', async () => {
+    await t.context('zap').ingest({ message: { externalId: 'stub1', from: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' }, text: '(mensagem não pôde ser lida)', parseError: 'decryption failed' } });
+    const blob = await t.app.blobs.put(Buffer.from('foto'));
+    expect(await t.context('zap').updateMessage({ externalId: 'stub1', replace: { text: 'Segue a foto', attachments: [{ blobKey: blob.key, filename: 'foto.jpg', contentType: 'image/jpeg', size: blob.size }], at: Date.now() } })).toBe(true);
+    const [m] = (await t.getTicket(10001)).messages;
+    expect(m).toMatchObject({ text: 'Segue a foto', parseError: null, editedAt: null });
+    expect(m!.attachments.map((a: any) => a.filename)).toEqual(['foto.jpg']);
+    expect(await t.context('zap').updateMessage({ externalId: 'nope', replace: { text: 'x', attachments: [], at: 1 } })).toBe(false);
+  });
 });

@@ -66,7 +66,7 @@ describe('decryption stubs', () => {
       messages: [{ key: { remoteJid: '5511987654321@s.whatsapp.net', fromMe: false, id: '3A9AAB1BF0E5C0F62F71', participant: '' }, messageTimestamp: 1779124931, message: { conversation: 'Consegue ver agora?' } }],
     });
     await h.idle();
-    expect(ctx.updates).toEqual([{ externalId: '3A9AAB1BF0E5C0F62F71', edit: { text: 'Consegue ver agora?', at: 1779124931000 } }]);
+    expect(ctx.updates).toEqual([{ externalId: '3A9AAB1BF0E5C0F62F71', replace: { text: 'Consegue ver agora?', attachments: [], at: 1779124931000 } }]);
     expect(ctx.stateMap.has('pending:3A9AAB1BF0E5C0F62F71')).toBe(false);
     await h.runtime.source.stop();
   });
