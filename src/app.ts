@@ -2,6 +2,7 @@
  * Composition root: `createApp(loaded)` builds everything (database, blob store, ingest, outbox,
  * channels, HTTP) with no side effects until `start()`. Tests boot and stop the whole app.
  */
+import { createHmac } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -62,10 +63,11 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
     return outcome;
   };
   const abort = new AbortController();
-  const running = buildChannels({ database, directory: channels, blobs, clock, logger, secret: resolveServerSecret(config), ingest: wakeOnIngest, signal: abort.signal });
+  const secret = resolveServerSecret(config);
+  const running = buildChannels({ database, directory: channels, blobs, clock, logger, secret, ingest: wakeOnIngest, signal: abort.signal });
   const senders = new Map(running.filter((c) => c.runtime.sender).map((c) => [c.entry.id, c.runtime.sender!]));
   const dispatcher = createDispatcher({ database, channels, senders, clock, logger: logger.child({ part: 'outbox' }), config, onSent: (row, message) => automation.onSent(row, message) });
-  const http = createHttpApp({ database, config, channels, running: () => running, hooks, blobs, clock, wakeOutbox: () => dispatcher.wake(), logger, trustProxy: config.server.trustProxy });
+  const http = createHttpApp({ database, config, channels, running: () => running, hooks, blobs, clock, wakeOutbox: () => dispatcher.wake(), uploadKey: createHmac('sha256', secret).update('ponte:uploads').digest(), logger, trustProxy: config.server.trustProxy });
   let server: Server | undefined;
 
   return {

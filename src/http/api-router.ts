@@ -18,7 +18,9 @@ import { createAgentReply } from '../replies/reply.usecase.js';
 import { applyPatch } from '../replies/ticket-changes.js';
 import { ticketDetail, ticketSummary } from '../replies/ticket-view.js';
 import { buildOpenApi } from './openapi.js';
-import { idParam, listTicketsQuery, patchBody, replyBody, ticketNumberParam } from './schemas.js';
+import { idParam, listTicketsQuery, patchBody, replyBody, ticketNumberParam, uploadQuery } from './schemas.js';
+import { createUploadToken } from '../replies/upload-token.js';
+import { BlobTooLargeError } from '../storage/blob-store.js';
 
 export interface ApiDeps {
   database: Database;
@@ -29,6 +31,7 @@ export interface ApiDeps {
   blobs: BlobStore;
   clock: Clock;
   wakeOutbox: () => void;
+  uploadKey: Buffer;
 }
 
 type AuthedRequest = Request & { agent?: Agent };
@@ -75,6 +78,21 @@ export function createApiRouter(deps: ApiDeps): Router {
     next();
   };
   router.use(auth);
+
+  // Raw bytes, any type: before the JSON parser, which would otherwise consume a .json file.
+  router.post('/uploads', async (req, res) => {
+    const { filename } = parse(uploadQuery, req.query, 'query');
+    const contentType = (req.get('content-type') ?? 'application/octet-stream').split(';')[0]!.trim().toLowerCase();
+    if (!/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/.test(contentType)) throw new ValidationError('invalid upload', [{ path: 'headers.content-type', message: 'a media type like application/pdf' }]);
+    const declared = Number(req.get('content-length') ?? 0);
+    if (declared > deps.config.storage.maxAttachmentBytes) throw new BlobTooLargeError(deps.config.storage.maxAttachmentBytes);
+    const blob = await deps.blobs.put(req, { maxBytes: deps.config.storage.maxAttachmentBytes });
+    if (blob.size === 0) throw new ValidationError('invalid upload', [{ path: 'body', message: 'the file is empty' }]);
+    const expiresAt = deps.clock.now() + 24 * 3600_000;
+    const upload = createUploadToken(deps.uploadKey, { blobKey: blob.key, filename, contentType, size: blob.size, expiresAt });
+    res.status(201).json({ upload, filename, contentType, size: blob.size, expiresAt });
+  });
+
   router.use(express.json({ limit: '1mb', strict: true }));
   // PostgreSQL text cannot hold U+0000 (a 500 from the driver); no field of this API needs it.
   router.use((req, _res, next) => {
@@ -127,7 +145,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   router.post('/tickets/:number/replies', async (req, res) => {
     const { number } = parse(ticketNumberParam, req.params, 'params');
     const body = parse(replyBody, req.body ?? {}, 'body');
-    const result = await createAgentReply({ database: deps.database, channels: deps.channels, hooks: deps.hooks, clock: deps.clock }, (req as AuthedRequest).agent!, {
+    const result = await createAgentReply({ database: deps.database, channels: deps.channels, hooks: deps.hooks, clock: deps.clock, uploadKey: deps.uploadKey }, (req as AuthedRequest).agent!, {
       ticketNumber: number,
       body: body.body,
       visibility: body.visibility,

@@ -37,6 +37,14 @@ export function buildOpenApi(): object {
           responses: { '202': { description: 'queued for delivery' }, '201': { description: 'internal note stored' }, '409': { description: 'ticket closed or customer unreachable' }, ...errors },
         },
       },
+      '/api/uploads': {
+        post: {
+          summary: 'Upload a file (raw body, its media type as Content-Type); returns an upload token valid 24 h to list in a reply\'s attachments',
+          parameters: [{ name: 'filename', in: 'query', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { '*/*': { schema: { type: 'string', format: 'binary' } } } },
+          responses: { '201': { description: '{ upload, filename, contentType, size, expiresAt }' }, '413': { description: 'over storage.maxAttachmentBytes' }, ...errors },
+        },
+      },
       '/api/attachments/{id}': { get: { summary: 'Download an attachment', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'the file' }, ...errors } } },
       '/api/channels': { get: { summary: 'Configured channels with kind, health and last activity', responses: { '200': { description: '{ channels }' } } } },
       '/api/channels/{id}/pairing': { get: { summary: 'WhatsApp pairing QR (png, svg) or state (json); admin only', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, { name: 'format', in: 'query', schema: { enum: ['png', 'svg', 'json'] } }], responses: { '200': { description: 'QR image or JSON' }, '403': { description: 'admin only' }, ...errors } } },

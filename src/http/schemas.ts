@@ -1,6 +1,7 @@
 /** Request schemas of the agent API; the OpenAPI document is generated from these same objects. */
 import { z } from 'zod';
 import { PRIORITIES, TICKET_STATUSES } from '../domain/model.js';
+import { UPLOAD_TOKEN_RE } from '../replies/upload-token.js';
 
 const csv = <T extends string>(values: readonly [T, ...T[]]) =>
   z
@@ -41,7 +42,11 @@ export const replyBody = z
   .object({
     body: z.string().trim().min(1, 'must not be empty').max(100_000),
     visibility: z.enum(['public', 'internal']).default('public'),
-    attachments: z.array(z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'not an attachment id')).max(20).optional(),
+    /** Attachment ids (files already on a ticket) or upload tokens from POST /api/uploads. */
+    attachments: z
+      .array(z.string().refine((v) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(v) || UPLOAD_TOKEN_RE.test(v), 'not an attachment id or upload token'))
+      .max(20)
+      .optional(),
     status: z.enum(['open', 'pending', 'solved', 'closed']).optional(),
     /** A pre-approved WhatsApp template (needed outside the Cloud API's 24-hour window); `body` stays the readable text. */
     template: z
@@ -73,3 +78,13 @@ export const errorResponse = z.object({
   message: z.string(),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
+
+export const uploadQuery = z
+  .object({
+    filename: z
+      .string()
+      .min(1)
+      .max(255)
+      .refine((v) => !/[\\/\u0000-\u001f]/.test(v), 'a file name without slashes or control characters'),
+  })
+  .strict();

@@ -10,6 +10,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.
 import { statusAfterAgentReply } from '../domain/ticket-status.js';
 import { queueOutbound, resolveCustomerRoute, storeInternal } from './outbound.js';
 import { changeStatus } from './ticket-changes.js';
+import { verifyUploadToken } from './upload-token.js';
 
 export interface ReplyInput {
   ticketNumber: number;
@@ -27,6 +28,8 @@ export interface ReplyDeps {
   channels: ChannelDirectory;
   hooks: AutomationHooks;
   clock: Clock;
+  /** Verifies upload tokens (see upload-token.ts). */
+  uploadKey: Buffer;
 }
 
 export async function createAgentReply(deps: ReplyDeps, agent: Agent, input: ReplyInput): Promise<{ messageId: string; ticketNumber: number; deliveryStatus: string | null; channelId: string | null; visibility: string }> {
@@ -36,8 +39,14 @@ export async function createAgentReply(deps: ReplyDeps, agent: Agent, input: Rep
     if (!ticket) throw new NotFoundError('ticket', `#${input.ticketNumber}`);
     const attachments = [];
     for (const [i, id] of (input.attachmentIds ?? []).entries()) {
+      if (id.startsWith('up_')) {
+        const check = verifyUploadToken(deps.uploadKey, id, now);
+        if (!check.ok) throw new ValidationError('invalid upload', [{ path: `body.attachments[${i}]`, message: check.reason === 'expired' ? 'the upload expired; upload the file again' : 'not a valid upload token' }]);
+        attachments.push({ blobKey: check.claim.blobKey, filename: check.claim.filename, contentType: check.claim.contentType, size: check.claim.size });
+        continue;
+      }
       const a = await getAttachment(trx, id);
-      if (!a) throw new ValidationError('unknown attachment', [{ path: `attachments[${i}]`, message: `attachment ${id} does not exist` }]);
+      if (!a) throw new ValidationError('unknown attachment', [{ path: `body.attachments[${i}]`, message: `attachment ${id} does not exist` }]);
       attachments.push({ blobKey: a.blob_key, filename: a.filename, contentType: a.content_type, size: Number(a.size) });
     }
     const actor = { type: 'agent' as const, id: agent.id };

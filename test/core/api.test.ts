@@ -259,7 +259,7 @@ describe.each(databaseKinds())('agent API on %s', (kind) => {
     const doc = (await r.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
     expect(doc.openapi).toMatch(/^3\./);
     const loaded = parseConfig({ security: { secret: 'test-secret-0123456789abcdef' } }, { env: {}, definitions: [] });
-    const router = createApiRouter({ database: t.app.database, config: loaded.config, channels: t.app.channels, running: () => [], hooks: noAutomation, blobs: t.app.blobs, clock, wakeOutbox: () => {} });
+    const router = createApiRouter({ database: t.app.database, config: loaded.config, channels: t.app.channels, running: () => [], hooks: noAutomation, blobs: t.app.blobs, clock, wakeOutbox: () => {}, uploadKey: Buffer.alloc(32) });
     const routes = (router as unknown as { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> }).stack
       .filter((l) => l.route)
       .flatMap((l) => Object.keys(l.route!.methods).map((m) => [m, `/api${l.route!.path.replace(/:(\w+)/g, '{$1}')}`] as const))

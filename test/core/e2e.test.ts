@@ -148,4 +148,29 @@ describe('end to end (SQLite)', () => {
     expect(m!.attachments.map((a: any) => a.filename)).toEqual(['foto.jpg']);
     expect(await t.context('zap').updateMessage({ externalId: 'nope', replace: { text: 'x', attachments: [], at: 1 } })).toBe(false);
   });
+
+  test('an agent uploads a file and attaches it to a reply; forged or oversized uploads are refused', async () => {
+    await t.context('mail').ingest(customerMail());
+    const up = await fetch(`${t.baseUrl}/api/uploads?filename=${encodeURIComponent('nota fiscal.pdf')}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/pdf' },
+      body: Buffer.from('%PDF-1.4 nota'),
+    });
+    expect(up.status).toBe(201);
+    const { upload, size } = (await up.json()) as { upload: string; size: number };
+    expect(size).toBe(13);
+    const r = await t.api('POST', '/api/tickets/10001/replies', { body: 'Segue a nota.', attachments: [upload] });
+    expect(r.status).toBe(202);
+    await t.drainOutbox();
+    const sent = mail.outbox('mail').sent[0]!;
+    expect(sent.attachments).toEqual([{ blobKey: expect.any(String), filename: 'nota fiscal.pdf', contentType: 'application/pdf', size: 13 }]);
+    expect((await t.app.blobs.read(sent.attachments[0]!.blobKey)).toString()).toBe('%PDF-1.4 nota');
+
+    const forged = upload.slice(0, -4) + 'AAAA';
+    const bad = await t.api('POST', '/api/tickets/10001/replies', { body: 'x', attachments: [forged] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues[0].path).toBe('body.attachments[0]');
+    const noName = await fetch(`${t.baseUrl}/api/uploads`, { method: 'POST', headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'text/plain' }, body: 'x' });
+    expect(noName.status).toBe(400);
+  });
 });
