@@ -151,7 +151,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
 
       // An agent answering a ticket from email/WhatsApp: their reply or note, relayed to the customer.
       if (agent && matched && command) {
-        return recordAgentMessage(trx, { agent, command, ticket: matched, channelId, env, now, receipt, matchedBy: decision.kind === 'append' ? decision.matchedBy : 'new_ticket' });
+        return recordAgentMessage(trx, { agent, command, ticket: matched, channelId, env, now, receipt, matchedBy: decision.matchedBy });
       }
 
       let ticket: Ticket;
@@ -199,7 +199,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
         delivery_status: m.fromBusiness ? 'sent' : null,
         error_code: null,
         error_message: null,
-        matched_by: decision.kind === 'append' ? decision.matchedBy : decision.matchedBy,
+        matched_by: decision.matchedBy,
         metadata: JSON.stringify({ ...m.metadata, senderKind: m.from.kind, ...(m.fromBusiness ? { sentFromPhone: true } : {}) }),
         raw_key: env.rawKey ?? null,
         parse_error: m.parseError ?? null,
