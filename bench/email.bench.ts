@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { createEmailChannelDefinition } from '../channels/email/index.js';
 import { connectImapflow } from '../channels/email/imapflow-client.js';
-import { batchBySize, newUids } from '../channels/email/imap-cursor.js';
+import { newUids } from '../channels/email/imap-cursor.js';
 import { createMailparserMimeParser } from '../channels/email/parse/index.js';
 import { createApp } from '../src/app.js';
 import { parseConfig } from '../src/config/loader.js';
@@ -129,14 +129,13 @@ async function phaseCeiling(port: number, totalMB: number): Promise<Record<strin
   await s.open('INBOX');
   const items = newUids(await s.list(1), 0).filter((m) => m.uid <= count);
   let n = 0;
-  for (const batch of batchBySize(items, 100, 8 * 1024 * 1024)) {
-    for await (const m of s.fetch(batch.map((b) => b.uid))) {
-      await parser.parse(m.source, async (att) => {
-        att.content.resume();
-        await new Promise<void>((r) => (att.content.readableEnded ? r() : att.content.once('end', () => r())));
-      });
-      n++;
-    }
+  // One FETCH for the whole mailbox: imapflow streams it with backpressure.
+  for await (const m of s.fetch(items.map((b) => b.uid))) {
+    await parser.parse(m.source, async (att) => {
+      att.content.resume();
+      await new Promise<void>((r) => (att.content.readableEnded ? r() : att.content.once('end', () => r())));
+    });
+    n++;
   }
   const seconds = (performance.now() - started) / 1000;
   await s.close();

@@ -93,8 +93,10 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
   const { config, ctx, signer, parser } = options;
   const log = ctx.logger;
   const policy = options.reconnect ?? DEFAULT_RECONNECT;
-  const batchCount = options.batchCount ?? 100;
-  const batchBytes = options.batchBytes ?? 8 * 1024 * 1024;
+  const batchCount = options.batchCount ?? 500;
+  // imapflow hands out one message at a time (real backpressure), so a batch costs no memory;
+  // batches only bound how long flags wait and how often a FETCH round trip stalls the pipe.
+  const batchBytes = options.batchBytes ?? 256 * 1024 * 1024;
   const pipelineDepth = Math.max(1, options.pipelineDepth ?? 4);
   const folders = new Map<string, FolderHealth>(config.imap.folders.map((f) => [f, { state: 'starting', backlog: 0, ingested: 0 }]));
   const stopController = new AbortController();
@@ -131,20 +133,33 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
     return { ...message, threadHints: { references: message.threadHints?.references ?? [], signedTicketNumbers: [...found].slice(0, 20) } };
   }
 
-  async function parseOrPlaceholder(raw: Buffer, info: ImapMessageInfo, rawKey: string, oversize: boolean): Promise<ParsedEmailLike | { placeholder: InboundMessageInput }> {
-    const fallbackId = `sha256-${rawKey}@ponte.invalid`;
-    if (oversize) {
-      const reason = `the message is ${info.size} bytes, over this mailbox's limit of ${config.maxMessageBytes}; only its first ${OVERSIZE_HEAD_BYTES} bytes were kept`;
-      return { placeholder: parser.unparseableEmail(raw, reason, fallbackId) };
-    }
+  /** Parses; a parse bug becomes `{ failed }` (placeholder later), a blob store failure propagates (retry later). */
+  async function tryParse(raw: Buffer): Promise<ParsedEmailLike | { failed: unknown }> {
     try {
       return await parser.parseEmail(raw, { blobs: ctx.blobs, maxAttachmentBytes: config.maxAttachmentBytes, supportAddresses: config.addresses, verifyMessageId });
     } catch (err) {
       // The parse module throws only for blob store failures (disk full): retrying later is
       // right, skipping would lose the attachments. Let the worker back off.
       if ((err as { code?: unknown }).code !== undefined && (err as { code?: unknown }).code !== 'parse_failed') throw err;
-      return { placeholder: parser.unparseableEmail(raw, `could not parse: ${errorText(err)}`, fallbackId) };
+      return { failed: err };
     }
+  }
+
+  async function parseOrPlaceholder(
+    raw: Buffer,
+    info: ImapMessageInfo,
+    rawKey: string,
+    oversize: boolean,
+    failed?: unknown,
+  ): Promise<ParsedEmailLike | { placeholder: InboundMessageInput }> {
+    const fallbackId = `sha256-${rawKey}@ponte.invalid`;
+    if (oversize) {
+      const reason = `the message is ${info.size} bytes, over this mailbox's limit of ${config.maxMessageBytes}; only its first ${OVERSIZE_HEAD_BYTES} bytes were kept`;
+      return { placeholder: parser.unparseableEmail(raw, reason, fallbackId) };
+    }
+    const result = failed !== undefined ? { failed } : await tryParse(raw);
+    if ('failed' in result) return { placeholder: parser.unparseableEmail(raw, `could not parse: ${errorText(result.failed)}`, fallbackId) };
+    return result;
   }
 
   interface PreparedMessage {
@@ -156,8 +171,15 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
 
   /** Raw bytes to the blob store, then parse (attachments stream to blobs). Safe to run ahead of commits. */
   async function prepareMessage(msg: ImapFetchedMessage, oversize: boolean): Promise<PreparedMessage> {
-    const put = await ctx.blobs.put(msg.source, { maxBytes: Math.max(config.maxMessageBytes, msg.source.length) + 1 });
-    const parsed = await parseOrPlaceholder(msg.source, msg, put.key, oversize);
+    // Storing the raw bytes and parsing overlap (one is disk, the other CPU); both finish
+    // before the commit, so the raw is always stored before the cursor moves.
+    const putting = ctx.blobs.put(msg.source, { maxBytes: Math.max(config.maxMessageBytes, msg.source.length) + 1 });
+    putting.catch(() => undefined);
+    const parsing = oversize ? undefined : tryParse(msg.source);
+    parsing?.catch(() => undefined);
+    const put = await putting;
+    const first = parsing ? await parsing : undefined;
+    const parsed = first && !('failed' in first) ? first : await parseOrPlaceholder(msg.source, msg, put.key, oversize, first?.failed);
     return { msg: { uid: msg.uid, size: msg.size, internalDate: msg.internalDate }, rawKey: put.key, parsed };
   }
 
