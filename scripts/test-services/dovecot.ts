@@ -64,9 +64,11 @@ export interface TestDovecot {
   /** An IMAP session logged in as the test user (close it when done). */
   session(): Promise<ImapSession>;
   /** APPENDs one raw message over a shared admin connection. */
-  appendMessage(raw: Buffer | string, folder?: string, flags?: string[]): Promise<void>;
+  appendMessage(raw: Buffer | string, folder?: string, flags?: string[]): Promise<number | undefined>;
   /** APPENDs many messages over `connections` parallel sessions; returns the elapsed ms. */
   appendMany(raws: Array<Buffer | string>, folder?: string, connections?: number): Promise<number>;
+  /** Like appendMany, but builds message `i` only when it is sent (large runs stay out of memory). */
+  appendGenerated(count: number, make: (i: number) => Buffer, folder?: string, connections?: number): Promise<{ ms: number; bytes: number }>;
   createFolder(name: string): Promise<void>;
   running(): boolean;
   stop(): Promise<void>;
@@ -193,6 +195,27 @@ service anvil {
     return admin;
   }
 
+  /** Sequential per connection, so message order (and UID order) follows `i` within each worker. */
+  async function appendGenerated(count: number, make: (i: number) => Buffer, folder = 'INBOX', connections = 4): Promise<{ ms: number; bytes: number }> {
+    const started = Date.now();
+    let next = 0;
+    let bytes = 0;
+    const workers = Array.from({ length: Math.max(1, Math.min(connections, count)) }, async () => {
+      const s = await connectSession();
+      try {
+        while (next < count) {
+          const raw = make(next++);
+          bytes += raw.length;
+          await s.append(folder, raw);
+        }
+      } finally {
+        await s.close();
+      }
+    });
+    await Promise.all(workers);
+    return { ms: Date.now() - started, bytes };
+  }
+
   await start();
 
   return {
@@ -205,25 +228,13 @@ service anvil {
     session: connectSession,
     async appendMessage(raw, folder = 'INBOX', flags) {
       const s = await adminSession();
-      await s.append(folder, Buffer.isBuffer(raw) ? raw : Buffer.from(raw), flags);
+      return s.append(folder, Buffer.isBuffer(raw) ? raw : Buffer.from(raw), flags);
     },
     async appendMany(raws, folder = 'INBOX', connections = 4) {
-      const started = Date.now();
-      let next = 0;
-      const workers = Array.from({ length: Math.max(1, Math.min(connections, raws.length)) }, async () => {
-        const s = await connectSession();
-        try {
-          while (next < raws.length) {
-            const raw = raws[next++]!;
-            await s.append(folder, Buffer.isBuffer(raw) ? raw : Buffer.from(raw));
-          }
-        } finally {
-          await s.close();
-        }
-      });
-      await Promise.all(workers);
-      return Date.now() - started;
+      const r = await appendGenerated(raws.length, (i) => (Buffer.isBuffer(raws[i]) ? (raws[i] as Buffer) : Buffer.from(raws[i]!)), folder, connections);
+      return r.ms;
     },
+    appendGenerated,
     async createFolder(name) {
       const s = await connectSession();
       try {
