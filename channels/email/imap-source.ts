@@ -288,7 +288,18 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
     const total = pending.length;
     let done = 0;
     let lastProgressAt = 0;
-    if (backfill || total > 200) log.info({ folder, phase: 'backfill', done: 0, total }, 'email sync progress');
+    const showProgress = backfill || total > 200;
+    // Progress for the CLI's bar: at most once a second, plus the start and the end.
+    const counted = (): void => {
+      health.ingested++;
+      done++;
+      health.backlog = total - done;
+      if (showProgress && (done === total || ctx.clock.now() - lastProgressAt >= 1_000)) {
+        lastProgressAt = ctx.clock.now();
+        log.info({ folder, phase: 'backfill', done, total }, 'email sync progress');
+      }
+    };
+    if (showProgress) log.info({ folder, phase: 'backfill', done: 0, total }, 'email sync progress');
 
     for (const batch of batchBySize(pending, batchCount, batchBytes)) {
       if (stopped) return;
@@ -306,9 +317,7 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
             if (!prepared) continue; // expunged meanwhile
             current = await commitMessage(folder, current, prepared);
             handled.push(item.uid);
-            health.ingested++;
-            done++;
-            health.backlog = total - done;
+            counted();
           }
           continue;
         }
@@ -321,9 +330,7 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
           const prepared = await ahead.shift()!;
           current = await commitMessage(folder, current, prepared);
           handled.push(prepared.msg.uid);
-          health.ingested++;
-          done++;
-          health.backlog = total - done;
+          counted();
         };
         try {
           for await (const msg of stream) {
@@ -339,7 +346,14 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
           ahead.length = 0;
         }
       }
-      // A message expunged meanwhile must not hold the cursor back.
+      // A message expunged meanwhile must not hold the cursor back; one that is still there
+      // (a fetch that ended short) must not be skipped: fail and let the retry fetch it.
+      const handledSet = new Set(handled);
+      const missing = batch.filter((m) => !handledSet.has(m.uid)).map((m) => m.uid);
+      if (missing.length) {
+        const stillThere = await session.present(missing);
+        if (stillThere.length) throw new Error(`fetch ended before UID ${stillThere[0]} in ${folder}; retrying`);
+      }
       const lastUid = batch[batch.length - 1]!.uid;
       if (current.lastUid < lastUid) {
         current = advanceCursor(current, lastUid);
@@ -347,10 +361,6 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
       }
       health.lastFetchAt = ctx.clock.now();
       await afterIngest(session, folder, handled);
-      if ((backfill || total > 200) && (ctx.clock.now() - lastProgressAt > 1_000 || done === total)) {
-        lastProgressAt = ctx.clock.now();
-        log.info({ folder, phase: 'backfill', done, total }, 'email sync progress');
-      }
     }
   }
 

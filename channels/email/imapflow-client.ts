@@ -26,6 +26,8 @@ export interface ImapSession {
   /** UID, size and INTERNALDATE of every message with UID >= fromUid. */
   list(fromUid: number): Promise<ImapMessageInfo[]>;
   searchSince(since: Date): Promise<number[]>;
+  /** Which of these UIDs still exist. */
+  present(uids: number[]): Promise<number[]>;
   /** UIDs carrying \Seen (tests and `email check`). */
   searchSeen(): Promise<number[]>;
   /** Whole messages, in UID order; `maxLength` keeps only the first bytes (oversized mail). */
@@ -120,6 +122,12 @@ export const connectImapflow: ImapConnector = async (options) => {
     async searchSince(since) {
       const found = await client.search({ since }, { uid: true });
       return Array.isArray(found) ? found : [];
+    },
+    async present(uids) {
+      if (!uids.length) return [];
+      const out: number[] = [];
+      for await (const m of client.fetch(uidSet(uids), { uid: true }, { uid: true })) if (uids.includes(m.uid)) out.push(m.uid);
+      return out;
     },
     async searchSeen() {
       const found = await client.search({ seen: true }, { uid: true });
