@@ -55,6 +55,7 @@ export interface ImapSourceOptions {
   pipelineDepth?: number;
 }
 
+const MAX_MISSED_TRIES = 3;
 /** Messages above this are streamed to the blob store and parsed with nothing else in flight (bounds memory). */
 const LARGE_MESSAGE_BYTES = 4 * 1024 * 1024;
 /** Bytes kept of a message over `maxMessageBytes`: enough for every header and a preview. */
@@ -106,6 +107,15 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
   let stopped = false;
 
   const verifyMessageId = (id: string): number | undefined => signer.verify(id);
+  /** UIDs the server left out of a fetch, and how often (bounded retries, then a placeholder). */
+  const missedTries = new Map<number, number>();
+
+  async function unfetchablePlaceholder(uid: number, uidValidity: string): Promise<PreparedMessage> {
+    const raw = Buffer.from(`X-Ponte-Note: the IMAP server did not return message UID ${uid}\r\n\r\n`);
+    const put = await ctx.blobs.put(raw);
+    const reason = `the IMAP server did not return message UID ${uid} after ${MAX_MISSED_TRIES} attempts`;
+    return { msg: { uid, size: 0 }, rawKey: put.key, parsed: { placeholder: parser.unparseableEmail(raw, reason, `imap-${uidValidity}-${uid}@ponte.invalid`) } };
+  }
 
   function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -246,7 +256,8 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
     }
   }
 
-  async function syncFolder(session: ImapSession, folder: string, health: FolderHealth): Promise<void> {
+  /** Returns true when it should run again at once (a fetch ended short). */
+  async function syncFolder(session: ImapSession, folder: string, health: FolderHealth): Promise<boolean> {
     const status: FolderStatus = await session.status();
     let cursor = await ctx.state.get<FolderCursor>(cursorKey(folder));
     const plan = planSync(status, cursor, config.imap.backfill, ctx.clock.now());
@@ -256,12 +267,12 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
       case 'up_to_date':
         health.backlog = 0;
         health.lastFetchAt = ctx.clock.now();
-        return;
+        return false;
       case 'start_at_end':
         await ctx.saveCheckpoint(cursorKey(folder), plan.cursor);
         log.info({ folder, lastUid: plan.cursor.lastUid }, 'first start: watching for new mail only');
         health.lastFetchAt = ctx.clock.now();
-        return;
+        return false;
       case 'search_since': {
         const uids = await session.searchSince(plan.since);
         cursor = cursorAfterSearch(status, uids, cursor?.uidValidity === status.uidValidity ? cursor.lastDate : undefined);
@@ -284,7 +295,7 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
     const pending = newUids(await session.list(fromUid), fromUid - 1);
     health.backlog = pending.length;
     health.lastFetchAt = ctx.clock.now();
-    if (!pending.length) return;
+    if (!pending.length) return false;
     const total = pending.length;
     let done = 0;
     let lastProgressAt = 0;
@@ -302,8 +313,9 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
     if (showProgress) log.info({ folder, phase: 'backfill', done: 0, total }, 'email sync progress');
 
     for (const batch of batchBySize(pending, batchCount, batchBytes)) {
-      if (stopped) return;
+      if (stopped) return false;
       const handled: number[] = [];
+      let interrupted = false;
       // Fetched in UID order and ingested while the rest of the batch streams in; the cursor
       // moves with each message. Runs of oversized mail are fetched head-only, in order.
       const kindOf = (m: ImapMessageInfo): 'normal' | 'large' | 'oversize' =>
@@ -332,10 +344,20 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
           handled.push(prepared.msg.uid);
           counted();
         };
+        const order = run.map((m) => m.uid);
+        let nextIndex = 0;
         try {
           for await (const msg of stream) {
             const size = sizes.get(msg.uid);
-            if (size === undefined) continue;
+            const index = order.indexOf(msg.uid, nextIndex);
+            if (size === undefined || index < 0) continue;
+            // Something before this UID did not arrive: committing this one would move the
+            // cursor past it. Stop here; the check below decides (expunged, or fetch again).
+            if (index > nextIndex) {
+              interrupted = true;
+              break;
+            }
+            nextIndex = index + 1;
             const p = prepareMessage(oversize ? { ...msg, size } : msg, oversize);
             p.catch(() => undefined); // awaited in order below; never an unhandled rejection
             ahead.push(p);
@@ -345,23 +367,39 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
         } finally {
           ahead.length = 0;
         }
+        if (interrupted) break;
       }
       // A message expunged meanwhile must not hold the cursor back; one that is still there
-      // (a fetch that ended short) must not be skipped: fail and let the retry fetch it.
+      // (a fetch that ended short) must not be skipped: sync again from it.
       const handledSet = new Set(handled);
       const missing = batch.filter((m) => !handledSet.has(m.uid)).map((m) => m.uid);
-      if (missing.length) {
-        const stillThere = await session.present(missing);
-        if (stillThere.length) throw new Error(`fetch ended before UID ${stillThere[0]} in ${folder}; retrying`);
+      const stillThere = new Set(missing.length ? await session.present(missing) : []);
+      let passable = current.lastUid;
+      for (const m of batch) {
+        if (stillThere.has(m.uid)) break;
+        passable = m.uid;
       }
-      const lastUid = batch[batch.length - 1]!.uid;
-      if (current.lastUid < lastUid) {
-        current = advanceCursor(current, lastUid);
+      if (current.lastUid < passable) {
+        current = advanceCursor(current, passable);
         await ctx.saveCheckpoint(cursorKey(folder), current);
+      }
+      if (stillThere.size) {
+        const stuck = Math.min(...stillThere);
+        const tries = (missedTries.get(stuck) ?? 0) + 1;
+        missedTries.set(stuck, tries);
+        log.warn({ folder, uid: stuck, tries }, 'the server left a message out of a fetch; fetching again');
+        if (tries >= MAX_MISSED_TRIES) {
+          // The server will not hand it over: a visible placeholder, so the folder moves on.
+          current = await commitMessage(folder, current, await unfetchablePlaceholder(stuck, current.uidValidity));
+          missedTries.delete(stuck);
+        }
+        await afterIngest(session, folder, handled);
+        return true;
       }
       health.lastFetchAt = ctx.clock.now();
       await afterIngest(session, folder, handled);
     }
+    return false;
   }
 
   /** Resolves when new mail is announced, the poll interval passes, the connection drops or we stop. */
@@ -408,7 +446,7 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
         health.nextAttemptAt = undefined;
         while (!stopped) {
           wake.pending = false;
-          await syncFolder(session, folder, health);
+          if (await syncFolder(session, folder, health)) wake.pending = true;
           health.lastError = undefined;
           if (wake.closed) throw new Error('connection closed by the server');
           await waitForWake(session, wake);

@@ -1,0 +1,126 @@
+/**
+ * IMAP source failure paths that a real server cannot be told to produce on cue, through a
+ * scripted ImapSession: a blob store that fails, a fetch that ends short, an expunge in
+ * between. The real parser is used.
+ */
+import { createEmailChannelDefinition } from '../../channels/email/index.js';
+import type { ImapSession, ImapFetchedMessage } from '../../channels/email/imapflow-client.js';
+import type { BlobStore } from '../../src/channel/contract.js';
+import { buildMail, uniqueId } from '../../scripts/test-services/mail-factory.js';
+import { createFakeContext } from '../support/fake-context.js';
+import { emailConfig, waitUntil } from './helpers.js';
+
+interface FakeMailbox {
+  messages: Array<{ uid: number; source: Buffer }>;
+  /** UIDs the next fetch silently leaves out (a server hiccup). */
+  dropOnce: Set<number>;
+  /** UIDs that disappear between listing and fetching. */
+  expungeOnFetch: Set<number>;
+  connects: number;
+}
+
+function fakeSession(box: FakeMailbox): ImapSession {
+  const status = () => ({ uidValidity: '42', uidNext: (box.messages.at(-1)?.uid ?? 0) + 1, exists: box.messages.length });
+  return {
+    open: async () => status(),
+    status: async () => status(),
+    list: async (from) => box.messages.filter((m) => m.uid >= from).map((m) => ({ uid: m.uid, size: m.source.length })),
+    searchSince: async () => box.messages.map((m) => m.uid),
+    present: async (uids) => box.messages.filter((m) => uids.includes(m.uid)).map((m) => m.uid),
+    searchSeen: async () => [],
+    async *fetch(uids): AsyncIterable<ImapFetchedMessage> {
+      for (const uid of box.expungeOnFetch) box.messages = box.messages.filter((m) => m.uid !== uid);
+      box.expungeOnFetch.clear();
+      const dropped = new Set(box.dropOnce);
+      box.dropOnce.clear();
+      for (const m of box.messages) if (uids.includes(m.uid) && !dropped.has(m.uid)) yield { uid: m.uid, size: m.source.length, source: m.source };
+    },
+    download: async () => undefined,
+    markSeen: async () => undefined,
+    move: async () => undefined,
+    append: async () => undefined,
+    createFolder: async () => undefined,
+    idle: () => undefined,
+    supportsIdle: () => false,
+    onNewMail: () => undefined,
+    onClose: () => undefined,
+    close: async () => undefined,
+  };
+}
+
+const noServer = { imapConfig: (extra: Record<string, unknown> = {}) => ({ host: '127.0.0.1', port: 1, user: 'support@help.test', password: 'x', ...extra }) };
+
+function setup(box: FakeMailbox) {
+  const ctx = createFakeContext('support');
+  ctx.stateMap.set('cursor:INBOX', { uidValidity: '42', lastUid: 0 });
+  const definition = createEmailChannelDefinition({
+    connectImap: async () => {
+      box.connects++;
+      return fakeSession(box);
+    },
+    reconnect: { baseMs: 20, maxMs: 50, factor: 2, jitter: 0, stableAfterMs: 60_000 },
+  });
+  const rt = definition.create(emailConfig(noServer, undefined, { imap: { pollIntervalSeconds: 5, afterIngest: 'none' } }), ctx);
+  return { ctx, rt };
+}
+
+const mail = (subject: string): Buffer => buildMail({ messageId: uniqueId(), subject });
+
+describe('IMAP source failure paths (scripted session)', () => {
+  it('a message the server never hands over becomes a visible placeholder after a few tries; the folder moves on', async () => {
+    const box: FakeMailbox = { messages: [1, 2, 3].map((uid) => ({ uid, source: mail(`m${uid}`) })), dropOnce: new Set(), expungeOnFetch: new Set(), connects: 0 };
+    const session = fakeSession(box);
+    const fetchAll = session.fetch.bind(session);
+    session.fetch = (uids, maxLength) => fetchAll(uids.filter((u) => u !== 2), maxLength);
+    const ctx = createFakeContext('support');
+    ctx.stateMap.set('cursor:INBOX', { uidValidity: '42', lastUid: 0 });
+    const rt = createEmailChannelDefinition({ connectImap: async () => session }).create(emailConfig(noServer, undefined, { imap: { afterIngest: 'none' } }), ctx);
+    await rt.source!.start();
+    await waitUntil(() => ctx.ingested.length === 3, 5_000, 'three entries');
+    await rt.source!.stop();
+    expect(ctx.ingested.map((e) => e.message.subject ?? e.message.parseError)).toEqual(['m1', 'the IMAP server did not return message UID 2 after 3 attempts', 'm3']);
+  });
+
+  it('a blob store failure stores nothing and moves no cursor; the retry ingests the message once', async () => {
+    const box: FakeMailbox = { messages: [{ uid: 1, source: mail('one') }, { uid: 2, source: mail('two') }], dropOnce: new Set(), expungeOnFetch: new Set(), connects: 0 };
+    const { ctx, rt } = setup(box);
+    const real = ctx.blobs;
+    let failures = 2;
+    const flaky: BlobStore = {
+      ...real,
+      put: async (source, options) => {
+        if (failures > 0) {
+          failures--;
+          throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+        }
+        return real.put(source, options);
+      },
+    };
+    (ctx as { blobs: BlobStore }).blobs = flaky;
+    await rt.source!.start();
+    await waitUntil(() => ctx.ingested.length === 2, 5_000, 'both ingested after the disk recovers');
+    await rt.source!.stop();
+    expect(ctx.ingested.map((e) => e.message.subject)).toEqual(['one', 'two']);
+    expect(ctx.stateMap.get('cursor:INBOX')).toMatchObject({ lastUid: 2 });
+    expect(box.connects).toBeGreaterThan(1);
+  });
+
+  it('a fetch that ends short is retried instead of skipping the message', async () => {
+    const box: FakeMailbox = { messages: [1, 2, 3].map((uid) => ({ uid, source: mail(`m${uid}`) })), dropOnce: new Set([2]), expungeOnFetch: new Set(), connects: 0 };
+    const { ctx, rt } = setup(box);
+    await rt.source!.start();
+    await waitUntil(() => ctx.ingested.length === 3, 5_000, 'all three');
+    await rt.source!.stop();
+    expect(ctx.ingested.map((e) => e.message.subject).sort()).toEqual(['m1', 'm2', 'm3']);
+    expect(new Set(ctx.ingested.map((e) => e.message.externalId)).size).toBe(3);
+  });
+
+  it('a message expunged between listing and fetching does not hold the cursor back', async () => {
+    const box: FakeMailbox = { messages: [1, 2, 3].map((uid) => ({ uid, source: mail(`m${uid}`) })), dropOnce: new Set(), expungeOnFetch: new Set([3]), connects: 0 };
+    const { ctx, rt } = setup(box);
+    await rt.source!.start();
+    await waitUntil(() => (ctx.stateMap.get('cursor:INBOX') as { lastUid: number }).lastUid === 3, 5_000, 'cursor past the expunged UID');
+    await rt.source!.stop();
+    expect(ctx.ingested.map((e) => e.message.subject)).toEqual(['m1', 'm2']);
+  });
+});
