@@ -81,6 +81,30 @@ describe('IMAP source failure paths (scripted session)', () => {
     expect(ctx.ingested.map((e) => e.message.subject ?? e.message.parseError)).toEqual(['m1', 'the IMAP server did not return message UID 2 after 3 attempts', 'm3']);
   });
 
+  it('a reply to our plus address proves its ticket even without any thread header', async () => {
+    const ctx = createFakeContext('support');
+    ctx.stateMap.set('cursor:INBOX', { uidValidity: '42', lastUid: 0 });
+    const config = emailConfig(noServer, undefined, { imap: { afterIngest: 'none' }, replyTo: { mode: 'plus' } });
+    const { createMessageIdSigner } = await import('../../channels/email/message-id.js');
+    const plus = createMessageIdSigner(ctx.deriveKey('email-message-id'), 'help.test').plusAddress('support@help.test', 10077);
+    const forged = 'support+10078.000000000000@help.test';
+    const box: FakeMailbox = {
+      messages: [
+        { uid: 1, source: buildMail({ to: plus, subject: 'sem assunto' }) },
+        { uid: 2, source: buildMail({ to: forged, subject: 'forjado' }) },
+      ],
+      dropOnce: new Set(),
+      expungeOnFetch: new Set(),
+      connects: 0,
+    };
+    const rt = createEmailChannelDefinition({ connectImap: async () => fakeSession(box) }).create(config, ctx);
+    await rt.source!.start();
+    await waitUntil(() => ctx.ingested.length === 2, 5_000, 'two ingests');
+    await rt.source!.stop();
+    expect(ctx.ingested[0]!.message.threadHints.signedTicketNumbers).toEqual([10077]);
+    expect(ctx.ingested[1]!.message.threadHints.signedTicketNumbers).toEqual([]);
+  });
+
   it('a blob store failure stores nothing and moves no cursor; the retry ingests the message once', async () => {
     const box: FakeMailbox = { messages: [{ uid: 1, source: mail('one') }, { uid: 2, source: mail('two') }], dropOnce: new Set(), expungeOnFetch: new Set(), connects: 0 };
     const { ctx, rt } = setup(box);
