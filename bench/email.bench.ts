@@ -6,8 +6,12 @@
  * real email channel (imapflow, parse, blob store, ingest into SQLite). The ceiling is the
  * bare work in one process: imapflow fetch of the same mailbox plus a mailparser parse of each
  * message, nothing stored. Then, with the channel idle in IMAP IDLE, messages are APPENDed one
- * at a time and the time until each one's ticket exists is measured (p50/p99).
- * The last line is one JSON object: {rate, ceiling, ratio, p50, p99, maxRssMB, ...}.
+ * at a time and the time until each one's ticket exists is measured (p50/p99). A second, bare
+ * IDLE session measures Dovecot's own notification delay (`idleFloorP50`): Dovecot 2.3 waits
+ * 500 ms (NOTIFY_DELAY_MSECS in index-mailbox-check.c) before announcing new mail, so the
+ * channel's share of the latency is p50 minus that floor.
+ * Each phase (APPEND, channel, ceiling) runs in its own process so RSS is the channel's own.
+ * The last line is one JSON object: {rate, ceiling, ratio, p50, p99, maxRssMB, idleFloorP50, ...}.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
