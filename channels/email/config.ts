@@ -91,7 +91,11 @@ export const emailChannelConfigSchema = baseChannelConfigSchema.extend({
   /** Larger messages are kept raw (headers visible, body not parsed) with a note. */
   maxMessageBytes: z.number().int().min(1024).max(200 * 1024 * 1024).default(40 * 1024 * 1024),
   maxAttachmentBytes: z.number().int().min(1024).max(200 * 1024 * 1024).default(25 * 1024 * 1024),
-  /** A registered agent writing to the support address is recorded as that agent's reply. */
+  /**
+   * A registered agent writing to the support address is recorded as that agent's reply.
+   * The core does the agent detection; honouring `false` needs a way to tell it per envelope
+   * (not in the contract yet), so today only `true` has an effect.
+   */
   agentReplies: z.boolean().default(true),
   /** Automatic mail (acknowledgements, notices) to one address per hour; 0 disables the cap. */
   automaticMailCapPerHour: z.number().int().min(0).max(1000).default(5),
