@@ -230,7 +230,7 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
         log.info({ folder, uid: msg.uid, matched: updated, status }, 'bounce received');
       }
     }
-    message = { ...message, metadata: { ...(message.metadata ?? {}), imap: meta } };
+    message = { ...message, agentCommands: config.agentReplies, metadata: { ...(message.metadata ?? {}), imap: meta } };
 
     try {
       await ctx.ingest({ message, checkpoint, rawKey, ...(ignore ? { ignore } : {}) });

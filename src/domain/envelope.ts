@@ -58,6 +58,8 @@ export const inboundMessageSchema = z.object({
   classification: z.enum(CLASSIFICATIONS).default('customer'),
   /** The merchant's own account wrote this (typed on the phone): recorded as an agent message, nobody notified. */
   fromBusiness: z.boolean().default(false),
+  /** False: a message from a registered agent's address is handled like any customer's (channel config `agentReplies: false`). */
+  agentCommands: z.boolean().default(true),
   /** The echo of a message this gateway sent: recorded as duplicate of the outbound message. */
   ownEcho: z.boolean().default(false),
   /** Set when the adapter could not parse the payload: the message is kept raw and visible with this note. */

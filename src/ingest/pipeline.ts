@@ -105,7 +105,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
 
       // An agent's out-of-office answering a notification is automatic mail, not their reply:
       // relaying it would send the customer "I'm on holiday" (and loop with their auto-responder).
-      const agent = m.fromBusiness || m.classification !== 'customer'
+      const agent = m.fromBusiness || m.classification !== 'customer' || !m.agentCommands
         ? undefined
         : await findAgentByAddresses(
             trx,

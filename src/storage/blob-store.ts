@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
-import { access, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -33,10 +33,23 @@ export function createBlobStore(root: string, defaultMaxBytes = 25 * 1024 * 1024
   return {
     async put(source, options): Promise<BlobPutResult> {
       const maxBytes = options?.maxBytes ?? defaultMaxBytes;
+      if (typeof source === 'string' || source instanceof Uint8Array) {
+        // Bytes already in memory: hash once, one write, no stream machinery (the raw-mail hot path).
+        const bytes = Buffer.from(source);
+        if (bytes.length > maxBytes) throw new BlobTooLargeError(maxBytes);
+        const key = createHash('sha256').update(bytes).digest('hex');
+        const dest = pathOf(key);
+        if (await fileExists(dest)) return { key, size: bytes.length };
+        const tmp = join(root, 'tmp', `${Date.now()}-${randomBytes(8).toString('hex')}`);
+        await mkdir(join(dest, '..'), { recursive: true });
+        await writeFile(tmp, bytes);
+        await rename(tmp, dest);
+        return { key, size: bytes.length };
+      }
       const hash = createHash('sha256');
       let size = 0;
       const tmp = join(root, 'tmp', `${Date.now()}-${randomBytes(8).toString('hex')}`);
-      const input = typeof source === 'string' || source instanceof Uint8Array ? Readable.from([Buffer.from(source)]) : source;
+      const input = source;
       const meter = new Transform({
         transform(chunk: Buffer, _enc, cb) {
           size += chunk.length;
@@ -64,21 +77,23 @@ export function createBlobStore(root: string, defaultMaxBytes = 25 * 1024 * 1024
     get(key) {
       return createReadStream(pathOf(key));
     },
-    read(key) {
+    async read(key) {
       return readFile(pathOf(key));
     },
-    async exists(key) {
-      try {
-        await access(pathOf(key));
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    exists: (key) => fileExists(pathOf(key)),
     async size(key) {
       return (await stat(pathOf(key))).size;
     },
   };
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 class PonteErrorInvalidKey extends PonteError {

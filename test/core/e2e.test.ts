@@ -173,4 +173,12 @@ describe('end to end (SQLite)', () => {
     const noName = await fetch(`${t.baseUrl}/api/uploads`, { method: 'POST', headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'text/plain' }, body: 'x' });
     expect(noName.status).toBe(400);
   });
+
+  test('with agent commands off for a channel, an agent writing in is handled like a customer', async () => {
+    await t.createAgent({ name: 'Ana', email: 'ana@loja.example' });
+    await t.context('mail').ingest(customerMail());
+    const r = await t.context('mail').ingest({ message: { externalId: 'a1', from: { kind: 'email', address: 'ana@loja.example' }, subject: 'Re: [#10001]', text: '#note teste', agentCommands: false } });
+    expect(r).toMatchObject({ status: 'created', mentionedTicketNumber: 10001 });
+    expect(r).not.toHaveProperty('asAgent');
+  });
 });
