@@ -13,18 +13,16 @@
  * Each phase (APPEND, channel, ceiling) runs in its own process so RSS is the channel's own.
  * The last line is one JSON object: {rate, ceiling, ratio, p50, p99, maxRssMB, idleFloorP50, ...}.
  */
+import { createBenchApp } from './support/bench-app.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
 import { createEmailChannelDefinition } from '../channels/email/index.js';
 import { connectImapflow } from '../channels/email/imapflow-client.js';
 import { newUids } from '../channels/email/imap-cursor.js';
 import { createMailparserMimeParser } from '../channels/email/parse/index.js';
-import { createApp } from '../src/app.js';
-import { parseConfig } from '../src/config/loader.js';
 import { dovecotAvailable, startDovecot } from '../scripts/test-services/dovecot.js';
 import { buildMail, pseudoRandomBytes, realisticMail } from '../scripts/test-services/mail-factory.js';
 
@@ -150,14 +148,10 @@ async function phaseCeiling(port: number, totalMB: number): Promise<Record<strin
 async function phaseChannel(port: number, dir: string, totalMB: number): Promise<Record<string, number>> {
   const rssTimer = setInterval(sampleRss, 25);
   const definition = createEmailChannelDefinition();
-  const loaded = parseConfig(
-    {
-      server: { host: '127.0.0.1', port: 0 },
-      database: { driver: 'sqlite', path: join(dir, 'ponte.db') },
-      storage: { blobsDir: join(dir, 'blobs') },
-      security: { secret: 'bench-secret-0123456789abcdef' },
-      logging: { level: 'silent' },
-      channels: [
+  const app = createBenchApp({
+    dir,
+    definitions: [definition],
+    channels: [
         {
           id: 'support',
           kind: 'email',
@@ -166,10 +160,7 @@ async function phaseChannel(port: number, dir: string, totalMB: number): Promise
           smtp: { host: '127.0.0.1', port: 1 },
         },
       ],
-    },
-    { env: {}, definitions: [definition] },
-  );
-  const app = createApp(loaded, { definitions: [definition], logger: pino({ level: 'silent' }), loops: false });
+  });
   const started = performance.now();
   await app.start({ host: '127.0.0.1', port: 0 });
   const ctx = app.running.find((c) => c.entry.id === 'support')!.context;

@@ -8,13 +8,11 @@
  * first holds N existing tickets, and the rate is compared with a run without preload.
  * The last line is one JSON object: {rate, ceiling, ratio, p50, p99, maxRssMB, preload, ...}.
  */
+import { createBenchApp } from './support/bench-app.js';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import pino from 'pino';
-import { createApp } from '../src/app.js';
-import { parseConfig } from '../src/config/loader.js';
 import { createDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrator.js';
 import { createTestChannelDefinition } from '../test/support/test-channel.js';
@@ -81,20 +79,16 @@ function result(r: Runner): RunResult {
 
 async function pipelineRunner(name: string, path: string, work: BenchMessage[], expectFirstNumber: number): Promise<Runner> {
   const channel = createTestChannelDefinition('test', 'email');
-  const loaded = parseConfig(
-    {
-      server: { host: '127.0.0.1', port: 0 },
-      database: { driver: 'sqlite', path },
-      storage: { blobsDir: join(dir, 'blobs') },
-      security: { secret: 'bench-secret-0123456789abcdef' },
-      logging: { level: 'silent' },
+  const app = createBenchApp({
+    dir,
+    dbPath: path,
+    definitions: [channel.definition],
+    config: {
       tickets: { numberStart: NUMBER_START },
       automation: { autoAcknowledge: { enabled: false }, notifyAgents: { enabled: false } },
-      channels: [{ id: CHANNEL_ID, kind: 'test' }],
     },
-    { env: {}, definitions: [channel.definition] },
-  );
-  const app = createApp(loaded, { definitions: [channel.definition], logger: pino({ level: 'silent' }), loops: false });
+    channels: [{ id: CHANNEL_ID, kind: 'test' }],
+  });
   await app.start({ host: '127.0.0.1', port: 0 });
   const ctx = app.running.find((c) => c.entry.id === CHANNEL_ID)!.context;
   const r: Runner = {

@@ -57,21 +57,15 @@ async function serveCeiling(dir: string): Promise<{ url: string; rows: () => num
 }
 
 async function serveApp(dir: string): Promise<{ url: string; rows: () => number }> {
-  const { default: pino } = await import('pino');
-  const { createApp } = await import('../src/app.js');
-  const { parseConfig } = await import('../src/config/loader.js');
   const { webformChannel } = await import('../channels/webform/index.js');
   const { createTestChannelDefinition } = await import('../test/support/test-channel.js');
   const replies = createTestChannelDefinition('test', 'email');
   const definitions = [webformChannel, replies.definition];
-  const loaded = parseConfig(
-    {
-      server: { host: '127.0.0.1', port: 0 },
-      database: { driver: 'sqlite', path: join(dir, 'ponte.db') },
-      storage: { blobsDir: join(dir, 'blobs') },
-      security: { secret: 'bench-secret-0123456789abcdef' },
-      logging: { level: 'silent' },
-      channels: [
+  const { createBenchApp } = await import('./support/bench-app.js');
+  const app = createBenchApp({
+    dir,
+    definitions,
+    channels: [
         { id: 'support', kind: 'test' },
         {
           id: FORM_ID,
@@ -83,10 +77,7 @@ async function serveApp(dir: string): Promise<{ url: string; rows: () => number 
           fields: { nome: 'name', email: 'email', telefone: 'phone', motivo: 'category', pedido: 'reference', mensagem: 'message' },
         },
       ],
-    },
-    { env: {}, definitions },
-  );
-  const app = createApp(loaded, { definitions, logger: pino({ level: 'silent' }), loops: false });
+  });
   const { url } = await app.start({ host: '127.0.0.1', port: 0 });
   let rows = 0;
   const countTickets = async () => {
