@@ -172,7 +172,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
         });
       }
       // The requester is a participant by definition (match.ts reads requesterId first).
-      if (created || ticket.requesterId !== contactId) await addParticipant(trx, ticket.id, contactId, now);
+      if (ticket.requesterId !== contactId) await addParticipant(trx, ticket.id, contactId, now);
 
       const messageId = newId(now);
       const isCustomer = m.classification === 'customer';
