@@ -59,6 +59,3 @@ export function newId(now: number = Date.now()): string {
   return encodeTime(now) + encodeRandom(lastRandom);
 }
 
-export function isId(value: string): boolean {
-  return /^[0-9A-HJKMNP-TV-Z]{26}$/.test(value);
-}

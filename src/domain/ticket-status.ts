@@ -1,12 +1,6 @@
 /** Ticket status rules. Pure. */
 import type { TicketStatus } from './model.js';
 
-export const OPEN_STATUSES: readonly TicketStatus[] = ['new', 'open', 'pending'];
-
-export function isOpen(status: TicketStatus): boolean {
-  return OPEN_STATUSES.includes(status);
-}
-
 /** A customer wrote: pending/solved/closed (when reopening) become open; new stays new. */
 export function statusAfterCustomerMessage(status: TicketStatus): TicketStatus {
   return status === 'new' ? 'new' : 'open';

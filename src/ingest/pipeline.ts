@@ -115,8 +115,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
       const command = agent ? parseAgentCommand(m.replyText ?? m.text) : undefined;
 
       // Facts for the matcher.
-      const refChannels = [channelId];
-      const referencedTickets = await ticketsByExternalIds(trx, refChannels, m.threadHints.references);
+      const referencedTickets = await ticketsByExternalIds(trx, [channelId], m.threadHints.references);
       const signedNumbers = m.threadHints.signedTicketNumbers;
       const typedNumbers = [...new Set([...numbersInSubject(m.subject, subjectRe), ...(channel.capabilities.threading === 'chat' || agent ? numbersInText(m.replyText ?? m.text) : []), ...(command?.ticketNumber ? [command.ticketNumber] : [])])];
       const [signedTickets, numberedTickets] = await Promise.all([

@@ -41,21 +41,20 @@ export async function applyPatch(db: Executor, hooks: AutomationHooks, ticket: T
   let t = ticket;
   if (patch.status !== undefined) t = await changeStatus(db, hooks, t, patch.status, actor, now);
   const set: Parameters<typeof updateTicket>[2] = {};
-  if (patch.priority !== undefined && patch.priority !== t.priority) {
-    await recordEvent(db, t.id, 'priority', t.priority, patch.priority, actor, now);
-    set.priority = patch.priority;
-  }
-  if (patch.assigneeId !== undefined && patch.assigneeId !== t.assigneeId) {
-    await recordEvent(db, t.id, 'assignee', t.assigneeId, patch.assigneeId, actor, now);
-    set.assignee_id = patch.assigneeId;
-  }
-  if (patch.category !== undefined && patch.category !== t.category) {
-    await recordEvent(db, t.id, 'category', t.category, patch.category, actor, now);
-    set.category = patch.category;
-  }
-  if (patch.reference !== undefined && patch.reference !== t.reference) {
-    await recordEvent(db, t.id, 'reference', t.reference, patch.reference, actor, now);
-    set.reference = patch.reference;
+  const changed: Partial<Ticket> = {};
+  // Plain fields: [event type, ticket key, column]. Each change is audited with from/to.
+  const plain = [
+    ['priority', 'priority', 'priority'],
+    ['assignee', 'assigneeId', 'assignee_id'],
+    ['category', 'category', 'category'],
+    ['reference', 'reference', 'reference'],
+  ] as const;
+  for (const [event, key, column] of plain) {
+    const to = patch[key];
+    if (to === undefined || to === t[key]) continue;
+    await recordEvent(db, t.id, event, t[key], to, actor, now);
+    (set as Record<string, unknown>)[column] = to;
+    (changed as Record<string, unknown>)[key] = to;
   }
   let customFields = t.customFields;
   if (patch.fields) {
@@ -71,12 +70,5 @@ export async function applyPatch(db: Executor, hooks: AutomationHooks, ticket: T
     set.updated_at = now;
     await updateTicket(db, t.id, set);
   }
-  return {
-    ...t,
-    ...(set.priority ? { priority: set.priority as Priority } : {}),
-    ...(set.assignee_id !== undefined ? { assigneeId: set.assignee_id } : {}),
-    ...(set.category !== undefined ? { category: set.category } : {}),
-    ...(set.reference !== undefined ? { reference: set.reference } : {}),
-    customFields,
-  };
+  return { ...t, ...changed, customFields };
 }

@@ -5,11 +5,12 @@ import type { ChannelSender, OutboundMessage } from '../../src/channel/contract.
 import { startSmtpCapture, type SmtpCapture } from '../../scripts/test-services/smtp-capture.js';
 import { createFakeContext, type FakeContext } from '../support/fake-context.js';
 import { emailConfig } from './helpers.js';
+import { outboundMessage } from '../support/outbound-message.js';
 
 const noDovecot = { imapConfig: (extra: Record<string, unknown> = {}) => ({ host: '127.0.0.1', port: 1, user: 'support@help.test', password: 'x', ...extra }) };
 
 function outbound(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
-  return {
+  return outboundMessage({
     outboxId: '01JZ8Q3M5K7V9XW2YB4C6D8E0F',
     messageId: '01JZ8Q3M5K7V9XW2YB4C6D8E0G',
     channelId: 'support',
@@ -17,13 +18,10 @@ function outbound(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
     recipient: { kind: 'email', address: 'maria@customer.test', displayName: 'Maria Souza' },
     text: 'Olá Maria, já verificamos.\n\nAna',
     html: '<p>Olá Maria, já verificamos.</p><p>Ana</p>',
-    attachments: [],
     threading: { inReplyTo: 'c3@customer.test', references: ['c3@customer.test', 'ponte.10001.x.y@help.test', 'c1@customer.test'] },
-    automatic: false,
-    purpose: 'reply',
     authorName: 'Ana',
     ...overrides,
-  };
+  });
 }
 
 describe('email SMTP sender', () => {

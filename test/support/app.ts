@@ -48,7 +48,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const dataDir = mkdtempSync(join(tmpdir(), 'ponte-test-'));
   let database: Record<string, unknown> = { driver: 'sqlite', path: join(dataDir, 'ponte.db') };
   let pgSchema: string | undefined;
-  let pgAdmin: { destroy(): Promise<void> } | undefined;
+  let pgAdmin: import('../../src/db/database.js').Database | undefined;
   if (options.database === 'postgres') {
     const url = process.env.PONTE_TEST_POSTGRES_URL;
     if (!url) throw new Error('PONTE_TEST_POSTGRES_URL is not set');
@@ -121,10 +121,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     async stop() {
       await app.stop();
       if (pgSchema && pgAdmin) {
-        const { createDatabase } = await import('../../src/db/database.js');
-        const adminDb = createDatabase({ driver: 'postgres', url: process.env.PONTE_TEST_POSTGRES_URL! });
-        await sql.raw(`DROP DATABASE IF EXISTS ${pgSchema} WITH (FORCE)`).execute(adminDb.kysely).catch(() => {});
-        await adminDb.destroy();
+        // The admin connection that created the database drops it.
+        await sql.raw(`DROP DATABASE IF EXISTS ${pgSchema} WITH (FORCE)`).execute(pgAdmin.kysely).catch(() => {});
         await pgAdmin.destroy();
       }
       rmSync(dataDir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { outboundMessageId } from '../../channels/whatsapp/whatsapp-sender.js';
 import { createFakeContext } from '../support/fake-context.js';
 import { loadFixture } from './fixtures.js';
 import { startHarness, waitFor } from './harness.js';
+import { outboundMessage } from '../support/outbound-message.js';
 
 const image = () => loadFixture('baileys-upsert-image-caption');
 
@@ -164,19 +165,8 @@ describe('lease and callbacks', () => {
 });
 
 describe('sender', () => {
-  const message = (over: Partial<OutboundMessage> = {}): OutboundMessage => ({
-    outboxId: '01J0OUTBOX0000000000000001',
-    messageId: 'm1',
-    channelId: 'wa',
-    ticket: { id: 't', number: 10001, subject: 'x', subjectToken: '[#10001]', locale: 'pt-BR' },
-    recipient: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' },
-    text: 'Olá!',
-    attachments: [],
-    threading: { references: [] },
-    automatic: false,
-    purpose: 'reply',
-    ...over,
-  });
+  const message = (over: Partial<OutboundMessage> = {}): OutboundMessage =>
+    outboundMessage({ outboxId: '01J0OUTBOX0000000000000001', channelId: 'wa', ticket: { id: 't', number: 10001, subject: 'x', subjectToken: '[#10001]', locale: 'pt-BR' }, ...over });
 
   test('ids are Baileys-shaped and deterministic per outbox row', () => {
     expect(outboundMessageId('a')).toMatch(/^3EB0[0-9A-F]{18}$/);

@@ -16,6 +16,7 @@ import { createGraphClient } from '../../channels/whatsapp/cloud-api/graph-clien
 import { createFakeContext, type FakeContext } from '../support/fake-context.js';
 import { APP_SECRET, cloudFixtureNames, loadCloudFixture, PHONE_NUMBER_ID, type WebhookFixture } from './cloud-fixtures.js';
 import { startGraphStub, STUB_TOKEN, type GraphStub } from './cloud-graph-stub.js';
+import { outboundMessage } from '../support/outbound-message.js';
 
 const VERIFY_TOKEN = 'aurora-verify-7f3c9e';
 const H = 3600_000;
@@ -99,19 +100,13 @@ async function boot(options: { now?: number; retryDelaysMs?: number[]; config?: 
 }
 
 function outbound(over: Partial<OutboundMessage> = {}): OutboundMessage {
-  return {
+  return outboundMessage({
     outboxId: `ob-${Math.random().toString(36).slice(2)}`,
-    messageId: 'm1',
     channelId: 'wa-cloud',
     ticket: { id: 't1', number: 48213, subject: 'Pedido 10482', subjectToken: '[#48213]', locale: 'pt-BR' },
-    recipient: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' },
     text: 'Oi Mariana!',
-    attachments: [],
-    threading: { references: [] },
-    automatic: false,
-    purpose: 'reply',
     ...over,
-  };
+  });
 }
 
 async function sendError(h: Harness, message: OutboundMessage): Promise<ChannelError> {

@@ -1,24 +1,13 @@
 import type { OutboundMessage } from '../../../src/domain/outbound.js';
 import { ChannelError } from '../../../src/domain/errors.js';
 import { mediaTypeFor, planSend, splitText, windowOpen } from './outbound-plan.js';
+import { outboundMessage } from '../../../test/support/outbound-message.js';
 
 const NOW = Date.UTC(2026, 4, 19, 20, 0, 0);
 const H = 3600_000;
 
 function msg(over: Partial<OutboundMessage> = {}): OutboundMessage {
-  return {
-    outboxId: 'ob1',
-    messageId: 'm1',
-    channelId: 'wa-cloud',
-    ticket: { id: 't1', number: 48213, subject: 's', subjectToken: '[#48213]', locale: 'pt-BR' },
-    recipient: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' },
-    text: 'Oi Mariana!',
-    attachments: [],
-    threading: { references: [] },
-    automatic: false,
-    purpose: 'reply',
-    ...over,
-  };
+  return outboundMessage({ channelId: 'wa-cloud', ticket: { id: 't1', number: 48213, subject: 's', subjectToken: '[#48213]', locale: 'pt-BR' }, text: 'Oi Mariana!', ...over });
 }
 
 function thrown(fn: () => unknown): ChannelError {

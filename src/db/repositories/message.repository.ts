@@ -32,23 +32,6 @@ export async function insertAttachments(
   }
 }
 
-/** Ticket ids of stored messages on this channel with these external ids, in the order of `externalIds`. */
-export async function ticketIdsByExternalIds(db: Executor, channelIds: string[], externalIds: string[]): Promise<string[]> {
-  if (externalIds.length === 0 || channelIds.length === 0) return [];
-  const rows = await db
-    .selectFrom('messages')
-    .select(['ticket_id', 'external_id'])
-    .where('channel_id', 'in', channelIds)
-    .where('external_id', 'in', externalIds.slice(0, 200))
-    .execute();
-  const byExt = new Map(rows.map((r) => [r.external_id, r.ticket_id]));
-  const out: string[] = [];
-  for (const e of externalIds) {
-    const t = byExt.get(e);
-    if (t && !out.includes(t)) out.push(t);
-  }
-  return out;
-}
 
 export async function findMessageByExternalId(db: Executor, channelId: string, externalId: string): Promise<MessageRow | undefined> {
   return db.selectFrom('messages').selectAll().where('channel_id', '=', channelId).where('external_id', '=', externalId).executeTakeFirst();

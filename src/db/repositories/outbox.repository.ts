@@ -68,7 +68,3 @@ export async function nextDueAt(db: Executor): Promise<number | undefined> {
   return r?.due == null ? undefined : Number(r.due);
 }
 
-export async function pendingCount(db: Executor): Promise<number> {
-  const r = await db.selectFrom('outbox').select((eb) => eb.fn.countAll().as('n')).where('status', 'in', ['pending', 'sending']).executeTakeFirst();
-  return Number(r?.n ?? 0);
-}

@@ -98,10 +98,6 @@ export async function getTicketByNumber(db: Executor, number: number): Promise<T
   return r && toTicket(r);
 }
 
-export async function getTicketsByIds(db: Executor, ids: string[]): Promise<Ticket[]> {
-  if (ids.length === 0) return [];
-  return (await db.selectFrom('tickets').selectAll().where('id', 'in', ids).execute()).map(toTicket);
-}
 
 /** Tickets of stored messages on these channels with these external ids, in the order of `externalIds` (one query). */
 export async function ticketsByExternalIds(db: Executor, channelIds: string[], externalIds: string[]): Promise<Ticket[]> {
