@@ -382,6 +382,8 @@ export function normalizeUpsertMessage(msg: WaMessage, options: NormalizeOptions
     from: identity.from,
     fromAliases: identity.fromAliases,
     lookupAlso: identity.lookupAlso,
+    // WhatsApp's end-to-end session proves the sender's phone/LID (ARCHITECTURE rule 0).
+    proof: { level: 'channel' },
     text: '',
     ...(fromMe ? (options.knownOutbound ? { ownEcho: true } : { fromBusiness: true }) : {}),
     metadata,

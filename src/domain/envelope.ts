@@ -33,6 +33,27 @@ export const threadHintsSchema = z.object({
 });
 export type ThreadHints = z.infer<typeof threadHintsSchema>;
 
+/**
+ * What the channel proved about the sender (ARCHITECTURE rule 0). Everything not proven is a
+ * claim: recorded and shown, never trusted to make an agent, join a contact or a ticket.
+ */
+export const senderProofSchema = z.object({
+  /**
+   * `channel`: the transport itself proves `from` (WhatsApp proves the phone);
+   * `authenticated`: the receiving server's trusted Authentication-Results (or our own DKIM/DMARC
+   * check) passed, aligned with the From domain; `none`: a claim (a plain mail From:, a form field).
+   */
+  level: z.enum(['none', 'authenticated', 'channel']).default('none'),
+  /**
+   * Email: our per-agent signed token, found in In-Reply-To/References/To of a reply to a
+   * notification Ponte sent to *that* agent about *that* ticket.
+   */
+  agentToken: z.object({ agentId: z.string().min(1).max(64), ticketNumber: z.number().int().positive() }).optional(),
+  /** Email: a trusted authentication result reported a DMARC/DKIM/SPF failure for the From domain (the reason). */
+  authFailure: z.string().max(300).optional(),
+});
+export type SenderProof = z.infer<typeof senderProofSchema>;
+
 export const inboundMessageSchema = z.object({
   /** Stable per channel; the de-duplication key together with the channel id. */
   externalId: z.string().min(1).max(998),
@@ -41,6 +62,13 @@ export const inboundMessageSchema = z.object({
   from: addressSchema,
   /** Other identities of the same person (a WhatsApp LID for a phone JID …): linked to the contact. */
   fromAliases: z.array(addressSchema).max(10).default([]),
+  /** What the channel proved about `from` (see senderProofSchema). Defaults to a claim. */
+  proof: senderProofSchema.default({ level: 'none' }),
+  /**
+   * Identities the sender typed but the channel did not prove (a form's phone beside its email):
+   * stored as claims on the ticket (searchable), never added to a contact until proven.
+   */
+  claims: z.array(addressSchema).max(10).default([]),
   /** Forms to look up only (Brazilian numbers with/without the ninth digit): never created. */
   lookupAlso: z.array(addressSchema).max(10).default([]),
   to: z.array(addressSchema).max(200).default([]),

@@ -18,6 +18,13 @@ export interface OutboundMessage {
     locale: string;
   };
   recipient: Address;
+  /** Other people on the thread who get a copy (email participants in Cc); never replaces `recipient`. */
+  cc?: Address[] | undefined;
+  /**
+   * Set when the recipient is one of our agents (a notification): the email sender signs a
+   * per-agent token into Reply-To and Message-ID, so only that agent's answer proves them.
+   */
+  recipientAgentId?: string | undefined;
   text: string;
   html?: string | undefined;
   attachments: Array<{ blobKey: string; filename: string; contentType: string; size: number }>;

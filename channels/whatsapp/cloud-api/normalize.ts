@@ -441,6 +441,8 @@ function normalizeMessage(message: Json, contacts: Json[], displayPhone: string 
     from: who.from,
     fromAliases: who.fromAliases,
     lookupAlso: who.lookupAlso,
+    // Meta's signed webhook carries the sender WhatsApp verified (ARCHITECTURE rule 0).
+    proof: { level: 'channel' },
     to: displayPhone && toE164(displayPhone) ? [{ kind: 'phone', address: toE164(displayPhone)! }] : [],
     text,
     threadHints: { references, signedTicketNumbers: [] },
