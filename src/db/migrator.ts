@@ -1,10 +1,12 @@
 import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { Database } from './database.js';
 import * as initial from './migrations/20261122T1800-initial.js';
+import * as trustCore from './migrations/20261130T1200-trust-core.js';
 
 /** Static list: migrations ship inside the build, no directory scanning at run time. */
 const MIGRATIONS: Record<string, Migration> = {
   '20261122T1800-initial': initial,
+  '20261130T1200-trust-core': trustCore,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

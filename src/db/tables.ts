@@ -77,6 +77,8 @@ export interface MessagesTable {
   channel_id: string | null;
   external_id: string | null;
   sender_address: string | null;
+  /** The identity kind that wrote an inbound message (email, phone, whatsapp_lid …). */
+  sender_kind: string | null;
   recipient_kind: string | null;
   recipient_address: string | null;
   subject: string | null;
@@ -173,6 +175,36 @@ export interface AutomaticSendsTable {
   created_at: Ms;
 }
 
+export interface TicketClaimsTable {
+  id: string;
+  ticket_id: string;
+  kind: string;
+  address: string;
+  display_name: string | null;
+  created_at: Ms;
+  linked_contact_id: string | null;
+  linked_at: Ms | null;
+  linked_by: string | null;
+}
+export interface TicketRecipientsTable {
+  ticket_id: string;
+  kind: string;
+  address: string;
+  created_at: Ms;
+}
+export interface NotificationDigestsTable {
+  id: string;
+  agent_id: string;
+  ticket_id: string;
+  channel_id: string;
+  recipient_kind: string;
+  recipient_address: string;
+  count: number;
+  last_text: string;
+  first_at: Ms;
+  due_at: Ms;
+}
+
 export interface DB {
   contacts: ContactsTable;
   contact_identities: ContactIdentitiesTable;
@@ -189,6 +221,9 @@ export interface DB {
   leases: LeasesTable;
   timers: TimersTable;
   automatic_sends: AutomaticSendsTable;
+  ticket_claims: TicketClaimsTable;
+  ticket_recipients: TicketRecipientsTable;
+  notification_digests: NotificationDigestsTable;
 }
 
 export type TicketRow = Selectable<TicketsTable>;
