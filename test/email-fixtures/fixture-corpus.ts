@@ -1,7 +1,8 @@
 /**
- * Loads the real-world reply-extraction corpora in ../shared/fixtures/email and scores the
- * email parser against them (see that folder's README: how each entry is fed, loose()
- * comparison, core vs soft assertions, max_ms).
+ * Loads the real-world corpora in ../shared/fixtures/email (reply extraction and
+ * bounce/auto-reply/complaint classification) and scores the email parser against them (see
+ * that folder's README: how each entry is fed, loose() comparison, core vs soft assertions,
+ * max_ms, category / also_ok / recipients).
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,23 @@ import { parseEmail } from '../../channels/email/parse/index.js';
 import { createBlobStore } from '../../src/storage/blob-store.js';
 
 export const FIXTURES_ROOT = resolve(process.cwd(), '..', 'shared', 'fixtures', 'email');
+
+/** All 13 corpora of the fixture folder (reply and classification). */
+export const ALL_CORPORA = [
+  'bounce_email',
+  'bounceparser',
+  'crisp_reply_parser',
+  'discourse_mail',
+  'email_reply_parser',
+  'email_reply_trimmer',
+  'flanker_bounces',
+  'flufl_bounce',
+  'mail_parser_reply',
+  'php_bounce_handler',
+  'quotequail',
+  'reply_parser_ports',
+  'talon',
+];
 
 interface Assertions {
   equals_any?: string[];
@@ -22,20 +40,34 @@ interface Assertions {
   note?: string;
 }
 
+export interface ExpectedRecipient {
+  address: string;
+  status?: string;
+  action?: string;
+  address_derived?: boolean;
+}
+
 export interface FixtureEntry {
   corpus: string;
   file: string;
   input: 'eml' | 'text_body' | 'text_body_qp' | 'html_body';
-  lang: string;
+  lang?: string;
   sender?: string;
   core: Assertions;
   soft: Assertions;
   exclude?: boolean;
+  /** Classification corpora: Ponte's class, other accepted classes, failed recipients. */
+  category?: string | null;
+  also_ok?: string[];
+  recipients?: ExpectedRecipient[] | null;
 }
 
 export interface EntryResult {
   entry: FixtureEntry;
   visible: string;
+  classification: string;
+  reason: string;
+  bounceRecipients: Array<{ address: string; status?: string; action?: string }>;
   ms: number;
   error?: string;
   coreFailures: string[];
@@ -47,6 +79,16 @@ export function fixturesAvailable(): boolean {
   return existsSync(FIXTURES_ROOT);
 }
 
+/** Entries scored on reply extraction (they carry `core` assertions). */
+export function isReplyEntry(e: FixtureEntry): boolean {
+  return hasAssertions(e.core);
+}
+
+/** Entries scored on classification (they carry a `category`). */
+export function isClassEntry(e: FixtureEntry): boolean {
+  return typeof e.category === 'string';
+}
+
 export function loadEntries(): FixtureEntry[] {
   const out: FixtureEntry[] = [];
   for (const corpus of readdirSync(FIXTURES_ROOT).sort()) {
@@ -54,7 +96,7 @@ export function loadEntries(): FixtureEntry[] {
     if (!existsSync(path)) continue;
     const data = JSON.parse(readFileSync(path, 'utf8')) as { entries: Array<Omit<FixtureEntry, 'corpus'>> };
     for (const e of data.entries) {
-      if (e.exclude === true) continue;
+      if (e.exclude === true || e.category === null) continue;
       out.push({ ...e, corpus, core: e.core ?? {}, soft: e.soft ?? {} });
     }
   }
@@ -118,11 +160,17 @@ export async function runEntry(entry: FixtureEntry, blobRoot?: string): Promise<
   const raw = buildRaw(entry, bytes);
   const blobs = createBlobStore(blobRoot ?? mkdtempSync(join(tmpdir(), 'ponte-fixture-blobs-')));
   let visible = '';
+  let classification = '';
+  let reason = '';
+  let bounceRecipients: EntryResult['bounceRecipients'] = [];
   let error: string | undefined;
   const t0 = performance.now();
   try {
     const parsed = await parseEmail(raw, { blobs, maxAttachmentBytes: 10 * 1024 * 1024, supportAddresses: ['support@example.invalid'] });
     visible = parsed.message.replyText ?? parsed.message.text ?? '';
+    classification = parsed.classification;
+    reason = String((parsed.message.metadata as Record<string, unknown> | undefined)?.classificationReason ?? '');
+    bounceRecipients = parsed.bounce?.recipients ?? [];
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
   }
@@ -130,6 +178,9 @@ export async function runEntry(entry: FixtureEntry, blobRoot?: string): Promise<
   const result: EntryResult = {
     entry,
     visible,
+    classification,
+    reason,
+    bounceRecipients,
     ms,
     coreFailures: check(entry.core, visible, ms, error !== undefined),
     softFailures: check(entry.soft, visible, ms, error !== undefined),

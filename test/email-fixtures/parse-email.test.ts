@@ -224,11 +224,13 @@ describe('parseEmail: automatic mail', () => {
     expect(parsed.bounce).toEqual({
       originalMessageId: 't10001.sig@loja.example',
       recipients: [
-        { address: 'maria@example.com', action: 'failed', status: '5.1.1', diagnostic: '550 5.1.1 User unknown' },
-        { address: 'joao@example.org', action: 'failed', status: '5.2.2', diagnostic: '552 5.2.2 Mailbox full' },
+        { address: 'maria@example.com', action: 'failed', status: '5.1.1', diagnostic: '550 5.1.1 User unknown', reason: 'user_unknown' },
+        { address: 'joao@example.org', action: 'failed', status: '5.2.2', diagnostic: '552 5.2.2 Mailbox full', reason: 'mailbox_full' },
       ],
     });
     expect((parsed.message.metadata as { bounce: unknown }).bounce).toEqual(parsed.bounce);
+    expect(parsed.classificationReason).toMatch(/delivery-status/u);
+    expect((parsed.message.metadata as { classificationReason: string }).classificationReason).toBe(parsed.classificationReason);
     inboundMessageSchema.parse(parsed.message);
   });
 

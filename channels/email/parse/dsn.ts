@@ -117,9 +117,25 @@ export function parseMimeLite(raw: string, depth = 0, budget = { parts: 0 }): Mi
     part.children.push(parseMimeLite(decodeBody(rawBody, headers.get('content-transfer-encoding')?.[0]), depth + 1, budget));
     return part;
   }
-  part.body = decodeBody(rawBody, headers.get('content-transfer-encoding')?.[0]);
+  // Only the parts a report is read from are decoded (an attachment of megabytes is not).
+  if (DECODED_TYPES.has(contentType) && rawBody.length <= MAX_DECODED_PART) {
+    part.body = decodeBody(rawBody, headers.get('content-transfer-encoding')?.[0]);
+  }
   return part;
 }
+
+const MAX_DECODED_PART = 512 * 1024;
+const DECODED_TYPES = new Set([
+  'text/plain',
+  'text/html',
+  'text/rfc822-headers',
+  'message/delivery-status',
+  'message/global-delivery-status',
+  'message/feedback-report',
+  'message/disposition-notification',
+  'message/global-disposition-notification',
+  'application/json',
+]);
 
 function stripBrackets(id: string): string {
   return id.trim().replace(/^<+|>+$/gu, '').trim();
@@ -224,6 +240,67 @@ export function parseNonStandardBounce(text: string): { kind: string; recipients
   const result: { kind: string; recipients: DsnRecipient[]; originalMessageId?: string } = { kind, recipients };
   if (idMatch) result.originalMessageId = stripBrackets(idMatch[1]!);
   return result;
+}
+
+export interface MessageStructure {
+  /** Top-level content type and report-type parameter, lowercase. */
+  contentType: string;
+  reportType?: string;
+  /** Per-recipient fields of a delivery-status part found anywhere (also outside multipart/report). */
+  dsnRecipients: DsnRecipient[];
+  hasDeliveryStatus: boolean;
+  /** ARF fields (RFC 5965) of a feedback-report part, or of ARF fields found in a text part. */
+  feedback?: Map<string, string[]>;
+  hasDispositionNotification: boolean;
+  /** Headers of the returned/attached message (message/rfc822 or text/rfc822-headers), if any. */
+  attachedHeaders?: Map<string, string[]>;
+  originalMessageId?: string;
+}
+
+const MAX_STRUCTURE_BYTES = 4 * 1024 * 1024;
+
+function walk(part: MimePartLite, visit: (p: MimePartLite) => void): void {
+  visit(part);
+  for (const c of part.children) walk(c, visit);
+}
+
+const ARF_FIELDS_RE = /^Feedback-Type:[ \t]*[\w-]{1,40}[ \t]*$/imu;
+
+/**
+ * The report structure of any message (not only multipart/report): where the DSN, ARF and MDN
+ * parts are, their fields, and the headers of a returned message. Reads at most the first 4 MB.
+ */
+export function readMessageStructure(raw: Buffer | string): MessageStructure {
+  const text = typeof raw === 'string' ? raw.slice(0, MAX_STRUCTURE_BYTES) : raw.subarray(0, MAX_STRUCTURE_BYTES).toString('latin1');
+  const root = parseMimeLite(text);
+  const out: MessageStructure = { contentType: root.contentType, dsnRecipients: [], hasDeliveryStatus: false, hasDispositionNotification: false };
+  const reportType = root.params['report-type']?.toLowerCase();
+  if (reportType) out.reportType = reportType;
+  walk(root, (p) => {
+    const ct = p.contentType;
+    if ((ct === 'message/delivery-status' || ct === 'message/global-delivery-status') && !out.hasDeliveryStatus) {
+      out.hasDeliveryStatus = true;
+      // A bare message/delivery-status message keeps its fields in the body too.
+      out.dsnRecipients = parseDeliveryStatus(p.body || (p === root ? text.slice(parseHeaderBlock(text).bodyStart) : ''));
+    } else if (ct === 'message/feedback-report' && !out.feedback) {
+      out.feedback = parseHeaderBlock(`${p.body.replace(/\r\n?/gu, '\n').trim()}\n\n`).headers;
+    } else if (ct === 'message/disposition-notification' || ct === 'message/global-disposition-notification') {
+      out.hasDispositionNotification = true;
+    } else if ((ct === 'message/rfc822' || ct === 'message/global') && !out.attachedHeaders && p.children[0]) {
+      out.attachedHeaders = p.children[0].headers;
+    } else if (ct === 'text/rfc822-headers' && !out.attachedHeaders) {
+      out.attachedHeaders = parseHeaderBlock(`${p.body.trim()}\n\n`).headers;
+    } else if (ct === 'text/plain' && !out.feedback && p.body.length <= 64 * 1024) {
+      // ARF fields in a text part (complaints sent as multipart/mixed without the report type).
+      const at = ARF_FIELDS_RE.exec(p.body)?.index;
+      if (at === undefined) return;
+      const fields = parseHeaderBlock(`${p.body.slice(at).replace(/\r\n?/gu, '\n').trim()}\n\n`).headers;
+      if (fields.has('feedback-type') && (fields.has('user-agent') || fields.has('version') || fields.has('original-mail-from'))) out.feedback = fields;
+    }
+  });
+  const id = findMessageId(root);
+  if (id) out.originalMessageId = id;
+  return out;
 }
 
 /** Reads a report out of a raw message; undefined when it is not a report. */

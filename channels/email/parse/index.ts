@@ -16,11 +16,13 @@ import { PassThrough } from 'node:stream';
 import type { BlobStore } from '../../../src/channel/contract.js';
 import type { AttachmentRef, InboundMessageInput } from '../../../src/domain/envelope.js';
 import type { Classification } from '../../../src/domain/model.js';
+import { bounceReason, type BounceReason } from './bounce-reason.js';
 import { classifyEmail } from './classify.js';
-import { parseDeliveryReport, parseHeaderBlock, parseNonStandardBounce, type DsnRecipient } from './dsn.js';
+import { parseHeaderBlock, parseNonStandardBounce, readMessageStructure, type DsnRecipient } from './dsn.js';
 import { splitHtmlReply } from './html-reply.js';
 import { htmlToText } from './html-to-text.js';
 import { createMailparserMimeParser, type MimeAddress, type MimeMessage, type MimeParser } from './mailparser-adapter.js';
+import { normalizeRawMessage } from './normalize-raw.js';
 import { stripReply } from './strip-reply.js';
 
 export { stripReply } from './strip-reply.js';
@@ -46,17 +48,23 @@ export interface ParseEmailOptions {
 
 export interface ParsedBounce {
   originalMessageId?: string;
-  recipients: Array<{ address: string; status?: string; action?: string; diagnostic?: string }>;
+  /** Only a delay warning (Action: delayed): loop-safe, but the outbound message has not failed. */
+  delayed?: boolean;
+  recipients: Array<{ address: string; status?: string; action?: string; diagnostic?: string; reason?: BounceReason }>;
 }
 
 export interface ParsedEmail {
   /** Ready for ctx.ingest. */
   message: InboundMessageInput;
   classification: Classification;
+  /** Which rule classified the mail (also in `message.metadata.classificationReason`). */
+  classificationReason: string;
   bounce?: ParsedBounce;
   /** Loop-protection signals. */
   loop: { fromSelf: boolean; ourMessageId: boolean; xLoop: boolean };
-  headers: { messageId?: string; inReplyTo?: string; references: string[]; autoSubmitted?: string; precedence?: string };
+  headers: {
+    messageId?: string; inReplyTo?: string; references: string[]; autoSubmitted?: string; precedence?: string;
+  };
 }
 
 const MAX_REFERENCES = 50;
@@ -153,8 +161,9 @@ const EXT: Record<string, string> = {
   'text/plain': 'txt', 'text/html': 'html', 'message/rfc822': 'eml', 'message/delivery-status': 'txt', 'text/rfc822-headers': 'txt',
 };
 
-export async function parseEmail(raw: Buffer, options: ParseEmailOptions): Promise<ParsedEmail> {
+export async function parseEmail(input: Buffer, options: ParseEmailOptions): Promise<ParsedEmail> {
   const parser = options.mimeParser ?? defaultParser;
+  const raw = normalizeRawMessage(input);
   const attachments: AttachmentRef[] = [];
   const notes: string[] = [];
   let mime: MimeMessage;
@@ -190,7 +199,7 @@ export async function parseEmail(raw: Buffer, options: ParseEmailOptions): Promi
   const fromAddr = mime.from.find((a) => a.address) ?? { ...fallbackFrom(headers), name: mime.from[0]?.name ?? '' };
   const from = toAddress(fromAddr);
   const messageId = mime.messageId ? stripBrackets(mime.messageId) : undefined;
-  const externalId = (messageId && messageId.length <= 998 ? messageId : undefined) ?? syntheticId(raw);
+  const externalId = (messageId && messageId.length <= 998 ? messageId : undefined) ?? syntheticId(input);
   const references = threadReferences(mime.inReplyTo, mime.references);
   const signed = new Set<number>();
   if (options.verifyMessageId) {
@@ -211,26 +220,29 @@ export async function parseEmail(raw: Buffer, options: ParseEmailOptions): Promi
     replyText = replyText ? `${replyText}\n\n${noteText}` : noteText;
   }
 
-  // Reports and bounces.
-  const report = mime.contentType === 'multipart/report' ? parseDeliveryReport(raw) : undefined;
-  const nonStandard = report ? undefined : parseNonStandardBounce(text);
+  // Reports and bounces: structure first, then headers, sender and text (see classify.ts).
+  const structure = readMessageStructure(raw);
+  const nonStandard = structure.hasDeliveryStatus ? undefined : parseNonStandardBounce(text);
   const classified = classifyEmail({
     headers,
-    from: from.address,
+    from: mime.from.find((a) => a.address)?.address.trim().toLowerCase() ?? '',
+    fromName: mime.from[0]?.name,
     contentType: mime.contentType,
-    reportType: report?.reportType,
-    dsnActions: report?.recipients.map((r) => r.action ?? '').filter(Boolean),
+    structure,
     bodyLooksLikeBounce: Boolean(nonStandard),
+    topText: split.reply.slice(0, 8000),
+    bodyText: text.slice(0, 1_000_000),
     subject: mime.subject,
     ownAddresses: options.supportAddresses,
   });
   let bounce: ParsedBounce | undefined;
   if (classified.classification === 'bounce') {
-    const recipients: DsnRecipient[] = report
-      ? report.recipients.filter((r) => !r.action || !['delivered', 'relayed', 'expanded'].includes(r.action))
-      : (nonStandard?.recipients ?? []);
-    bounce = { recipients };
-    const original = report?.originalMessageId ?? nonStandard?.originalMessageId;
+    const found: DsnRecipient[] = structure.hasDeliveryStatus
+      ? structure.dsnRecipients.filter((r) => !r.action || !['delivered', 'relayed', 'expanded'].includes(r.action))
+      : (classified.sesRecipients ?? nonStandard?.recipients ?? []);
+    bounce = { recipients: found.map((r) => ({ ...r, reason: bounceReason(r.status, r.diagnostic, r.action) })) };
+    if (classified.delayed) bounce.delayed = true;
+    const original = classified.sesMessageId ?? structure.originalMessageId ?? nonStandard?.originalMessageId;
     if (original) bounce.originalMessageId = original;
   }
 
@@ -248,7 +260,7 @@ export async function parseEmail(raw: Buffer, options: ParseEmailOptions): Promi
   const precedence = headerValue(headers, 'precedence');
   const metadata: Record<string, unknown> = {};
   if (messageId) metadata.messageId = messageId;
-  if (classified.reason) metadata.classificationReason = classified.reason;
+  metadata.classificationReason = classified.reason;
   if (bounce) metadata.bounce = bounce;
   if (notes.length) metadata.attachmentNotes = notes;
   if (fromSelf || ourMessageId || xLoop) metadata.loop = { fromSelf, ourMessageId, xLoop };
@@ -279,6 +291,7 @@ export async function parseEmail(raw: Buffer, options: ParseEmailOptions): Promi
   const result: ParsedEmail = {
     message,
     classification: classified.classification,
+    classificationReason: classified.reason,
     loop: { fromSelf, ourMessageId, xLoop },
     headers: headerInfo,
   };
@@ -379,5 +392,7 @@ function placeholderResult(raw: Buffer, reason: string, options: ParseEmailOptio
   const references = message.threadHints?.references ?? [];
   const headers: ParsedEmail['headers'] = { references };
   if (!message.externalId.startsWith('sha256-')) headers.messageId = message.externalId;
-  return { message, classification: 'customer', loop: { fromSelf, ourMessageId: false, xLoop: false }, headers };
+  const classificationReason = 'unparseable: kept as a visible placeholder';
+  message.metadata = { ...(message.metadata ?? {}), classificationReason };
+  return { message, classification: 'customer', classificationReason, loop: { fromSelf, ourMessageId: false, xLoop: false }, headers };
 }
