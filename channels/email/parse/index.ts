@@ -309,7 +309,7 @@ function safeVerify(verify: (id: string) => number | undefined, id: string): num
 
 function fallbackFrom(headers: Map<string, string[]>): MimeAddress {
   for (const name of ['sender', 'return-path', 'reply-to']) {
-    const m = /[^\s<>"]+@[^\s<>"]+/u.exec(headerValue(headers, name) ?? '');
+    const m = /(?<![^\s<>"@])[^\s<>"@]+@[^\s<>"@]+/u.exec((headerValue(headers, name) ?? '').slice(0, 2000));
     if (m) return { address: m[0], name: '' };
   }
   return { address: 'unknown@unknown.invalid', name: '' };
@@ -351,7 +351,7 @@ export function unparseableEmail(raw: Buffer, reason: string, fallbackId: string
     return v ? decodeWords(v).trim() : undefined;
   };
   const fromHeader = get('from') ?? '';
-  const addr = /[^\s<>"',;:]+@[^\s<>"',;:]+/u.exec(fromHeader)?.[0]?.toLowerCase() ?? 'unknown@unknown.invalid';
+  const addr = /(?<![^\s<>"',;:@])[^\s<>"',;:@]+@[^\s<>"',;:@]+/u.exec(fromHeader.slice(0, 2000))?.[0]?.toLowerCase() ?? 'unknown@unknown.invalid';
   const name = fromHeader.replace(/<[^>]*>/gu, '').replace(/["']/gu, '').trim();
   const messageId = get('message-id');
   const externalId = (messageId ? stripBrackets(messageId) : '') || fallbackId || syntheticId(raw);

@@ -67,7 +67,12 @@ const TERMINATOR_INSIDE_RE = new RegExp(`(?:^|\\s)(?:${HEADER_TERMINATORS.join('
 /** Typical first words of a reply header. */
 const STARTER_RE =
   /^(?:on|em|el|le|am|il|op|den|d\.|dne|på|w dniu|dnia|в|вс|пн|вт|ср|чт|пт|сб|la|tanggal|στις|el día|a|no dia|ngày|at|le jeu|den \d)\b/iu;
-const EMAIL_RE = /[^\s<>()"',;:[\]]+@[^\s<>()"',;:[\]]+\.[^\s<>()"',;:[\]]+/u;
+/**
+ * An address: it must start where a token starts (the lookbehind), the local part and each
+ * domain label exclude "@" and ".", so no two quantifiers compete for a character: linear even
+ * on lines of "@@@@…" (a 380 KB body of those took 21 s with the old overlapping classes).
+ */
+const EMAIL_RE = /(?<![^\s<>()"',;:[\]@])[^\s<>()"',;:[\]@]+@[^\s<>()"',;:[\]@.]+(?:\.[^\s<>()"',;:[\]@.]+)+/u;
 const DIGIT_RE = /\d/u;
 /** "30.09.2017, 18.30, …", "2017-11-24 16:32 …", "ср, 30 апр. 2025 …" */
 const DATE_START_RE = /^(?:\d|\p{L}{1,4}\.?,?\s+\d|\p{L}{1,4}\.?,\s|\p{L}{5,12},\s*\d)/u;
@@ -355,7 +360,7 @@ interface SenderTokens {
 
 function senderTokens(sender: string | undefined): SenderTokens {
   if (!sender) return { names: [] };
-  const email = /[^\s<>"]+@[^\s<>"]+/u.exec(sender)?.[0]?.toLowerCase();
+  const email = /(?<![^\s<>"@])[^\s<>"@]+@[^\s<>"@]+/u.exec(sender.slice(0, 1000))?.[0]?.toLowerCase();
   const name = sender.replace(/<[^>]*>/gu, '').replace(/["']/gu, '').trim();
   const out: SenderTokens = { names: [] };
   if (email) out.email = email;
