@@ -92,13 +92,34 @@ export const emailChannelConfigSchema = baseChannelConfigSchema.extend({
   maxMessageBytes: z.number().int().min(1024).max(200 * 1024 * 1024).default(40 * 1024 * 1024),
   maxAttachmentBytes: z.number().int().min(1024).max(200 * 1024 * 1024).default(25 * 1024 * 1024),
   /**
-   * A registered agent writing to the support address is recorded as that agent's reply.
-   * The core does the agent detection; honouring `false` needs a way to tell it per envelope
-   * (not in the contract yet), so today only `true` has an effect.
+   * A registered agent's mail to the support address may be recorded as their reply or command
+   * (only with proof: it answers a notification Ponte sent to that agent). `false`: every mail is
+   * handled as a customer's (the envelope's `agentCommands`).
    */
   agentReplies: z.boolean().default(true),
-  /** Automatic mail (acknowledgements, notices) to one address per hour; 0 disables the cap. */
-  automaticMailCapPerHour: z.number().int().min(0).max(1000).default(5),
+  /**
+   * authserv-ids (RFC 8601) of the receiving servers whose `Authentication-Results` headers are
+   * believed, e.g. `mx.google.com`, `*.messagingengine.com` (a leading `*.` matches subdomains),
+   * `(none)` for Microsoft 365's header without one. Only headers above any untrusted one count
+   * (the receiving server prepends; lower ones may be forged). Empty: none is believed.
+   */
+  trustedAuthservIds: z
+    .array(
+      z
+        .string()
+        .trim()
+        .min(1)
+        .max(255)
+        .regex(/^(?:\(none\)|(?:\*\.)?[A-Za-z0-9](?:[A-Za-z0-9.-]{0,253}))$/, 'a host name such as mx.google.com, *.example.com, or (none)')
+        .transform((s) => s.toLowerCase()),
+    )
+    .max(50)
+    .default([]),
+  /**
+   * Check DKIM and DMARC ourselves (postalsys mailauth) on each message before ingest. Needs DNS;
+   * adds a few lookups per message. A DMARC/DKIM failure for the From domain refuses an agent.
+   */
+  verifyAuthentication: z.boolean().default(false),
   /** Domain of our Message-IDs; defaults to the domain of the first address. */
   messageIdDomain: z.string().min(1).max(255).optional(),
 });

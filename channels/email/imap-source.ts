@@ -20,9 +20,12 @@ import {
   type FolderCursor,
   type FolderStatus,
 } from './imap-cursor.js';
+import { envelopeRecipients } from './parse/agent-token.js';
 import type { ImapFetchedMessage, ImapMessageInfo, ImapSession } from './imapflow-client.js';
+import type { MailAuthenticator, MailAuthReport } from './mail-auth.js';
 import type { MessageIdSigner } from './message-id.js';
 import { DEFAULT_RECONNECT, nextAttempt, reconnectDelay, type ReconnectPolicyOptions } from './reconnect-policy.js';
+import { emailSenderProof } from './sender-proof.js';
 
 /** What the source needs from the parse module (channels/email/parse). */
 export interface ParsedEmailLike {
@@ -30,6 +33,8 @@ export interface ParsedEmailLike {
   classification: string;
   bounce?: { originalMessageId?: string | undefined; recipients: Array<{ address: string; status?: string | undefined; action?: string | undefined; diagnostic?: string | undefined }> } | undefined;
   loop: { fromSelf: boolean; ourMessageId: boolean; xLoop: boolean };
+  /** Raw header values the sender proof reads (top first). */
+  headers?: { authenticationResults?: string[] | undefined; deliveredTo?: string[] | undefined } | undefined;
 }
 
 export interface EmailParser {
@@ -48,6 +53,8 @@ export interface ImapSourceOptions {
   /** Opens an authenticated session (password or a fresh XOAUTH2 token). */
   connect: () => Promise<ImapSession>;
   reconnect?: ReconnectPolicyOptions;
+  /** Our own DKIM/DMARC check (config `verifyAuthentication`), run on the raw bytes before ingest. */
+  authenticator?: MailAuthenticator | undefined;
   /** Fetch batches: count and bytes (a huge message goes alone). */
   batchCount?: number;
   batchBytes?: number;
@@ -143,6 +150,27 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
     return { ...message, threadHints: { references: message.threadHints?.references ?? [], signedTicketNumbers: [...found].slice(0, 20) } };
   }
 
+  /** What the mail proves about its sender: our per-agent token, trusted authentication results. */
+  function withProof(message: InboundMessageInput, parsed: ParsedEmailLike, auth: MailAuthReport | undefined): InboundMessageInput {
+    const sep = config.replyTo.mode === 'plus' ? config.replyTo.separator : '+';
+    const proof = emailSenderProof({
+      from: message.from.address,
+      references: message.threadHints?.references ?? [],
+      recipients: [...(message.to ?? []), ...(message.cc ?? [])].map((a) => a.address).concat(envelopeRecipients(parsed.headers?.deliveredTo ?? [])),
+      authenticationResults: parsed.headers?.authenticationResults ?? [],
+      trustedAuthservIds: config.trustedAuthservIds,
+      verifier: { messageId: (id) => signer.verifyAgent(id), address: (a) => signer.verifyAgentPlusAddress(a, config.addresses, sep) },
+      checked: auth && !auth.skipped ? auth : undefined,
+    });
+    if (auth?.skipped) log.warn({ reason: auth.skipped }, 'sender authentication check skipped');
+    return { ...message, proof };
+  }
+
+  /** Our own DKIM/DMARC check when configured; DNS lookups here, before (never inside) the ingest transaction. */
+  function checkAuthentication(raw: Buffer): Promise<MailAuthReport | undefined> {
+    return options.authenticator ? options.authenticator.check(raw) : Promise.resolve(undefined);
+  }
+
   /** Parses; a parse bug becomes `{ failed }` (placeholder later), a blob store failure propagates (retry later). */
   async function tryParse(raw: Buffer): Promise<ParsedEmailLike | { failed: unknown }> {
     try {
@@ -177,6 +205,7 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
     msg: ImapMessageInfo;
     rawKey: string;
     parsed: ParsedEmailLike | { placeholder: InboundMessageInput };
+    auth?: MailAuthReport | undefined;
   }
 
   /** Raw bytes to the blob store, then parse (attachments stream to blobs). Safe to run ahead of commits. */
@@ -187,18 +216,20 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
     putting.catch(() => undefined);
     const parsing = oversize ? undefined : tryParse(msg.source);
     parsing?.catch(() => undefined);
+    const authing = oversize ? undefined : checkAuthentication(msg.source);
     const put = await putting;
     const first = parsing ? await parsing : undefined;
     const parsed = first && !('failed' in first) ? first : await parseOrPlaceholder(msg.source, msg, put.key, oversize, first?.failed);
-    return { msg: { uid: msg.uid, size: msg.size, internalDate: msg.internalDate }, rawKey: put.key, parsed };
+    return { msg: { uid: msg.uid, size: msg.size, internalDate: msg.internalDate }, rawKey: put.key, parsed, auth: await authing };
   }
 
   async function prepareLargeMessage(session: ImapSession, info: ImapMessageInfo): Promise<PreparedMessage | undefined> {
     const stream = await session.download(info.uid);
     if (!stream) return undefined;
     const put = await ctx.blobs.put(stream, { maxBytes: config.maxMessageBytes + OVERSIZE_HEAD_BYTES });
-    const parsed = await parseOrPlaceholder(await ctx.blobs.read(put.key), info, put.key, false);
-    return { msg: info, rawKey: put.key, parsed };
+    const raw = await ctx.blobs.read(put.key);
+    const [parsed, auth] = await Promise.all([parseOrPlaceholder(raw, info, put.key, false), checkAuthentication(raw)]);
+    return { msg: info, rawKey: put.key, parsed, auth };
   }
 
   /** Bounce bookkeeping and ingest with the cursor as checkpoint; strictly in UID order. Returns the cursor after it. */
@@ -213,7 +244,7 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
     if ('placeholder' in parsed) {
       message = parsed.placeholder;
     } else {
-      message = withPlusTokens(parsed.message);
+      message = withProof(withPlusTokens(parsed.message), parsed, prepared.auth);
       if (parsed.loop.fromSelf) ignore = { reason: 'loop: sent from our own support address' };
       else if (parsed.loop.ourMessageId) ignore = { reason: 'loop: carries our own Message-ID' };
       else if (parsed.loop.xLoop) ignore = { reason: 'loop: X-Loop names our address' };

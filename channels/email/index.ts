@@ -8,6 +8,7 @@ import { defineChannel } from '../../src/channel/contract.js';
 import { emailChannelConfigSchema, messageIdDomainOf, type EmailChannelConfig } from './config.js';
 import { connectImapflow, type ImapConnector, type ImapSession } from './imapflow-client.js';
 import { createImapSource, type EmailParser, type ImapSourceOptions } from './imap-source.js';
+import { createMailAuthenticator, type DnsResolver } from './mail-auth.js';
 import { createMessageIdSigner, type MessageIdSigner } from './message-id.js';
 import { createNodemailerTransport, type MailTransport, type SmtpAuth } from './nodemailer-transport.js';
 import { createAccessTokenProvider, type FetchLike } from './oauth2-token.js';
@@ -24,6 +25,8 @@ export interface EmailChannelDeps {
   /** Token endpoint client (tests). */
   fetch?: FetchLike;
   reconnect?: ImapSourceOptions['reconnect'];
+  /** DNS for `verifyAuthentication` (tests serve DKIM keys and DMARC records; production uses the system resolver). */
+  dnsResolver?: DnsResolver;
 }
 
 export const defaultEmailParser: EmailParser = { parseEmail, unparseableEmail };
@@ -76,6 +79,7 @@ export function createEmailChannelDefinition(deps: EmailChannelDeps = {}): Chann
           signer,
           parser: deps.parser ?? defaultEmailParser,
           connect: imapConnectorFor(config, ctx, deps),
+          ...(config.verifyAuthentication ? { authenticator: createMailAuthenticator({ resolver: deps.dnsResolver, now: () => ctx.clock.now() }) } : {}),
           ...(deps.reconnect ? { reconnect: deps.reconnect } : {}),
         }),
         sender: createSmtpSender({ config, ctx, signer, transport: () => makeTransport(config.smtp, smtpAuthFor(config, ctx, deps)) }),

@@ -15,6 +15,8 @@ export interface MailAddress {
 export interface OutgoingMail {
   from: MailAddress;
   to: MailAddress[];
+  /** Email participants of the ticket; never the recipient. */
+  cc?: MailAddress[] | undefined;
   replyTo?: MailAddress | undefined;
   subject: string;
   /** With angle brackets. */
@@ -80,6 +82,7 @@ export function createNodemailerTransport(config: SmtpConfig, auth: SmtpAuth): M
       const info = await transporter.sendMail({
         from: mail.from,
         to: mail.to,
+        ...(mail.cc?.length ? { cc: mail.cc } : {}),
         ...(mail.replyTo ? { replyTo: mail.replyTo } : {}),
         subject: mail.subject,
         messageId: mail.messageId,

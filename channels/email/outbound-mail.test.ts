@@ -1,4 +1,4 @@
-import { createAutomaticMailCap, fromDisplayName, referencesHeader, replySubject } from './outbound-mail.js';
+import { ccRecipients, fromDisplayName, MAX_CC, referencesHeader, replySubject } from './outbound-mail.js';
 
 describe('replySubject', () => {
   it.each([
@@ -45,18 +45,27 @@ describe('fromDisplayName', () => {
   });
 });
 
-describe('automatic mail cap', () => {
-  it('allows N per hour per address, then refuses until the hour slides', () => {
-    const cap = createAutomaticMailCap(2);
-    const t = 1_000_000;
-    expect(cap.take('Maria@Example.com', t)).toBe(true);
-    expect(cap.take('maria@example.com', t + 1)).toBe(true);
-    expect(cap.take('maria@example.com', t + 2)).toBe(false);
-    expect(cap.take('joao@example.com', t + 3)).toBe(true);
-    expect(cap.take('maria@example.com', t + 3_600_001)).toBe(true);
+describe('ccRecipients', () => {
+  const ours = ['support@help.test'];
+  it('copies participants, never the recipient, our own address or a non-email identity, each once', () => {
+    expect(
+      ccRecipients(
+        [
+          { kind: 'email', address: 'joao@customer.test', displayName: 'João' },
+          { kind: 'email', address: 'Maria@Customer.test' },
+          { kind: 'email', address: 'SUPPORT@help.test' },
+          { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' },
+          { kind: 'email', address: 'JOAO@customer.test' },
+          { kind: 'email', address: 'ana@customer.test', displayName: 'Ana "x"\r\nBcc: y' },
+        ],
+        'maria@customer.test',
+        ours,
+      ),
+    ).toEqual([{ address: 'joao@customer.test', name: 'João' }, { address: 'ana@customer.test', name: 'Ana  x   Bcc: y' }]);
   });
-  it('0 disables the cap', () => {
-    const cap = createAutomaticMailCap(0);
-    for (let i = 0; i < 50; i++) expect(cap.take('a@b.c', i)).toBe(true);
+  it('is empty without participants and bounded with too many', () => {
+    expect(ccRecipients(undefined, 'maria@customer.test', ours)).toEqual([]);
+    const many = Array.from({ length: MAX_CC + 10 }, (_v, i) => ({ kind: 'email', address: `p${i}@x.test` }));
+    expect(ccRecipients(many, 'maria@customer.test', ours)).toHaveLength(MAX_CC);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * How an outbound reply looks on the wire (pure): subject, From, References and the cap on
- * automatic mail. The sender only assembles these.
+ * How an outbound reply looks on the wire (pure): subject, From, References, Cc. The sender
+ * only assembles these.
  */
 
 const PREFIX_RE = /^\s*(?:(?:re|res|resp|fw|fwd|enc|aw|sv|vs|tr|rif|r)\s*(?:\[\d+\])?\s*:\s*)+/i;
@@ -44,28 +44,27 @@ export function fromDisplayName(displayName: string, authorName: string | undefi
   return !automatic && name ? `${name} via ${displayName}` : displayName;
 }
 
-/** In-memory sliding window: automatic mail to one address at most `perHour` times an hour. */
-export interface AutomaticMailCap {
-  /** Records the send and answers true when allowed; false means "drop it, the cap is reached". */
-  take(recipient: string, now: number): boolean;
-}
+/** More than this many copies is a mailing list, not a conversation; servers also cap recipients. */
+export const MAX_CC = 50;
 
-export function createAutomaticMailCap(perHour: number): AutomaticMailCap {
-  const sent = new Map<string, number[]>();
-  const HOUR = 3_600_000;
-  return {
-    take(recipient, now) {
-      if (perHour <= 0) return true;
-      const key = recipient.toLowerCase();
-      const recent = (sent.get(key) ?? []).filter((t) => t > now - HOUR);
-      if (recent.length >= perHour) {
-        sent.set(key, recent);
-        return false;
-      }
-      recent.push(now);
-      sent.set(key, recent);
-      if (sent.size > 10_000) for (const [k, v] of sent) if (!v.some((t) => t > now - HOUR)) sent.delete(k);
-      return true;
-    },
-  };
+/**
+ * The Cc line: email participants other than the recipient and our own addresses (a copy to
+ * ourselves would loop), each once. Never the To: `recipient` stays the only addressee.
+ */
+export function ccRecipients(
+  cc: ReadonlyArray<{ kind: string; address: string; displayName?: string | undefined }> | undefined,
+  recipient: string,
+  ownAddresses: readonly string[],
+): Array<{ address: string; name?: string }> {
+  const skip = new Set([recipient.trim().toLowerCase(), ...ownAddresses.map((a) => a.toLowerCase())]);
+  const out: Array<{ address: string; name?: string }> = [];
+  for (const a of cc ?? []) {
+    const address = a.address.trim();
+    const key = address.toLowerCase();
+    if (a.kind !== 'email' || !address.includes('@') || skip.has(key) || out.length >= MAX_CC) continue;
+    skip.add(key);
+    const name = a.displayName?.replace(/[\r\n"<>]/g, ' ').trim();
+    out.push(name ? { address, name } : { address });
+  }
+  return out;
 }

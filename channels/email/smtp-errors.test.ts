@@ -26,7 +26,7 @@ describe('classifySmtpError', () => {
   });
 
   it('passes a ChannelError through untouched', () => {
-    const original = new ChannelError('automatic_mail_capped', 'x', false);
+    const original = new ChannelError('smtp_rejected', 'x', false);
     expect(classifySmtpError(original)).toBe(original);
   });
 

@@ -2,13 +2,18 @@
  * Sends agent replies and automatic mail of one mailbox through its pooled SMTP transport.
  * The Message-ID is derived from the outbox id (signed with the ticket number), so a retry
  * after a timeout reuses it and the customer's client threads both copies as one.
+ *
+ * A notification to an agent (`recipientAgentId`) carries a per-agent token in its Message-ID
+ * and, in `plus` mode, its Reply-To: only that agent's answer proves them (issue 9). Email
+ * participants (`cc`) are copied in Cc, never in To. There is no cap here: the core keeps the
+ * one durable cap on automatic messages (an in-memory cap here muted agent notifications).
  */
 import type { ChannelContext, ChannelSender, OutboundMessage, SendReceipt } from '../../src/channel/contract.js';
 import { ChannelError } from '../../src/domain/errors.js';
 import type { EmailChannelConfig } from './config.js';
 import type { MessageIdSigner } from './message-id.js';
 import type { MailTransport, OutgoingMail } from './nodemailer-transport.js';
-import { createAutomaticMailCap, fromDisplayName, referencesHeader, replySubject } from './outbound-mail.js';
+import { ccRecipients, fromDisplayName, referencesHeader, replySubject } from './outbound-mail.js';
 import { classifySmtpError } from './smtp-errors.js';
 
 export interface SmtpSenderOptions {
@@ -28,10 +33,11 @@ export function bracketed(id: string): string {
 export function createSmtpSender(options: SmtpSenderOptions): ChannelSender {
   const { config, ctx, signer } = options;
   const from = config.addresses[0]!;
-  const cap = createAutomaticMailCap(config.automaticMailCapPerHour);
   let transport: MailTransport | undefined;
 
-  const assignExternalId = (message: OutboundMessage): string => signer.create(message.ticket.number, message.outboxId);
+  const assignExternalId = (message: OutboundMessage): string =>
+    (message.recipientAgentId ? signer.createForAgent(message.ticket.number, message.recipientAgentId, message.outboxId) : undefined) ??
+    signer.create(message.ticket.number, message.outboxId);
 
   return {
     assignExternalId,
@@ -42,9 +48,6 @@ export function createSmtpSender(options: SmtpSenderOptions): ChannelSender {
       const to = message.recipient.address.trim();
       if (config.addresses.includes(to.toLowerCase())) {
         throw new ChannelError('recipient_is_self', 'refusing to mail our own support address (loop)', false);
-      }
-      if (message.automatic && !cap.take(to, ctx.clock.now())) {
-        throw new ChannelError('automatic_mail_capped', `automatic mail to this address reached ${config.automaticMailCapPerHour} per hour`, false);
       }
       const messageId = message.externalId ?? assignExternalId(message);
       const headers: Record<string, string> = {
@@ -59,8 +62,9 @@ export function createSmtpSender(options: SmtpSenderOptions): ChannelSender {
       const mail: OutgoingMail = {
         from: { name: fromDisplayName(config.displayName, message.authorName, message.automatic), address: from },
         to: [{ address: to, ...(message.recipient.displayName ? { name: message.recipient.displayName } : {}) }],
+        cc: ccRecipients(message.cc, to, config.addresses),
         ...(config.replyTo.mode === 'plus'
-          ? { replyTo: { name: config.displayName, address: signer.plusAddress(from, message.ticket.number, config.replyTo.separator) } }
+          ? { replyTo: { name: config.displayName, address: signer.plusAddress(from, message.ticket.number, config.replyTo.separator, message.recipientAgentId) } }
           : {}),
         subject: replySubject(message.ticket.subject, message.ticket.subjectToken),
         messageId: bracketed(messageId),

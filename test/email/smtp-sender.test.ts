@@ -1,5 +1,5 @@
 /** The SMTP sender through real nodemailer to a real smtp-server on loopback. */
-import { createEmailChannelDefinition } from '../../channels/email/index.js';
+import { createEmailChannelDefinition, emailSigner, type EmailChannelConfig } from '../../channels/email/index.js';
 import { ChannelError } from '../../src/domain/errors.js';
 import type { ChannelSender, OutboundMessage } from '../../src/channel/contract.js';
 import { startSmtpCapture, type SmtpCapture } from '../../scripts/test-services/smtp-capture.js';
@@ -28,11 +28,12 @@ describe('email SMTP sender', () => {
   let smtp: SmtpCapture;
   let ctx: FakeContext;
   let sender: ChannelSender;
+  let config: EmailChannelConfig;
 
   beforeEach(async () => {
     smtp = await startSmtpCapture();
     ctx = createFakeContext('support');
-    const config = emailConfig(noDovecot, smtp, { automaticMailCapPerHour: 2, replyTo: { mode: 'plus' } });
+    config = emailConfig(noDovecot, smtp, { replyTo: { mode: 'plus' } });
     sender = createEmailChannelDefinition().create(config, ctx).sender!;
   });
   afterEach(async () => {
@@ -64,7 +65,7 @@ describe('email SMTP sender', () => {
     expect(raw).toMatch(/text\/html/);
   });
 
-  it('marks automatic mail, attaches files from the blob store and caps automatic mail per address', async () => {
+  it('marks automatic mail, attaches files from the blob store and never mutes it (the cap lives in the core)', async () => {
     const blob = await ctx.blobs.put(Buffer.from('%PDF-1.4 fake'));
     const auto = outbound({ automatic: true, purpose: 'auto_ack', authorName: 'Ana', attachments: [{ blobKey: blob.key, filename: 'recibo.pdf', contentType: 'application/pdf', size: blob.size }] });
     await sender.send({ ...auto, outboxId: 'a1' });
@@ -75,10 +76,48 @@ describe('email SMTP sender', () => {
     expect(first!.header('from')).toBe('Help Desk <support@help.test>');
     expect(first!.raw.toString()).toContain('filename=recibo.pdf');
     expect(first!.raw.toString()).toContain(Buffer.from('%PDF-1.4 fake').toString('base64'));
-    await expect(sender.send({ ...auto, outboxId: 'a3' })).rejects.toMatchObject({ code: 'automatic_mail_capped', retryable: false });
-    // A human reply is never capped.
-    await sender.send(outbound({ outboxId: 'h1' }));
-    await smtp.waitFor(3);
+    // Issue 9: an in-memory cap here failed agent notifications (3 of 6 in one hour reached the agent).
+    for (let i = 3; i <= 8; i++) await sender.send({ ...auto, outboxId: `a${i}` });
+    expect((await smtp.waitFor(8)).filter((m) => m.header('auto-submitted') === 'auto-replied')).toHaveLength(8);
+  });
+
+  it('a notification to an agent carries a per-agent token in its Message-ID and Reply-To that proves that agent', async () => {
+    const agentId = '01JZ8Q3M5K7V9XW2YB4C6D8E0A';
+    const note = outbound({ outboxId: 'n1outbox', automatic: true, purpose: 'notification', recipient: { kind: 'email', address: 'ana@loja.test' }, recipientAgentId: agentId });
+    const externalId = sender.assignExternalId!(note);
+    await sender.send({ ...note, externalId });
+    const [mail] = await smtp.waitFor(1);
+    const signer = emailSigner(config, ctx);
+    expect(mail!.header('message-id')).toBe(`<${externalId}>`);
+    expect(signer.verifyAgent(externalId)).toEqual({ agentId: agentId.toLowerCase(), ticketNumber: 10001 });
+    expect(signer.verify(externalId)).toBe(10001);
+    const replyTo = /<([^>]+)>/.exec(mail!.header('reply-to')!)![1]!;
+    expect(replyTo.split('@')[0]!.length).toBeLessThanOrEqual(64);
+    expect(signer.verifyAgentPlusAddress(replyTo, config.addresses)).toEqual({ agentId: agentId.toLowerCase(), ticketNumber: 10001 });
+    // The customer's copy of the same ticket carries no agent token (today's formats).
+    const customerId = sender.assignExternalId!(outbound({ outboxId: 'c1outbox' }));
+    expect(signer.verifyAgent(customerId)).toBeUndefined();
+    expect(customerId).toMatch(/^ponte\.10001\.c1outbox\.[0-9a-f]{20}@help\.test$/);
+  });
+
+  it('copies email participants in Cc, never in To and never instead of the recipient', async () => {
+    await sender.send(
+      outbound({
+        outboxId: 'cc1',
+        cc: [
+          { kind: 'email', address: 'joao@customer.test', displayName: 'João' },
+          { kind: 'email', address: 'maria@customer.test' },
+          { kind: 'email', address: 'support@help.test' },
+        ],
+      }),
+    );
+    const [mail] = await smtp.waitFor(1);
+    expect(mail!.header('to')).toBe('Maria Souza <maria@customer.test>');
+    expect(mail!.header('cc')).toMatch(/^(?:=\?UTF-8\?[^<]+|"?João"?) <joao@customer\.test>$/);
+    expect(mail!.to.sort()).toEqual(['joao@customer.test', 'maria@customer.test']);
+    // Without participants, no Cc line at all.
+    await sender.send(outbound({ outboxId: 'cc2' }));
+    expect((await smtp.waitFor(2))[1]!.header('cc')).toBeUndefined();
   });
 
   it('classifies server answers: 5xx permanent, 4xx retryable, server down retryable', async () => {

@@ -64,6 +64,8 @@ export interface ParsedEmail {
   loop: { fromSelf: boolean; ourMessageId: boolean; xLoop: boolean };
   headers: {
     messageId?: string; inReplyTo?: string; references: string[]; autoSubmitted?: string; precedence?: string;
+    // --- sender proof (channels/email/sender-proof.ts reads these; raw values, top first) ---
+    authenticationResults?: string[]; deliveredTo?: string[];
   };
 }
 
@@ -283,6 +285,10 @@ export async function parseEmail(input: Buffer, options: ParseEmailOptions): Pro
   if (mime.date && Number.isFinite(mime.date.getTime()) && mime.date.getTime() >= 0) message.sentAt = mime.date.getTime();
 
   const headerInfo: ParsedEmail['headers'] = { references };
+  // --- sender proof: raw header values for sender-proof.ts (Authentication-Results, envelope recipients) ---
+  headerInfo.authenticationResults = (headers.get('authentication-results') ?? []).slice(0, 50);
+  headerInfo.deliveredTo = [...(headers.get('delivered-to') ?? []), ...(headers.get('x-original-to') ?? [])].slice(0, 50);
+  // --- end sender proof ---
   if (messageId) headerInfo.messageId = messageId;
   if (mime.inReplyTo) headerInfo.inReplyTo = stripBrackets(mime.inReplyTo);
   if (autoSubmitted) headerInfo.autoSubmitted = autoSubmitted;
