@@ -81,6 +81,20 @@ export const configSchema = z
         /** Public base URL, used in links sent to agents. */
         publicUrl: z.string().url().optional(),
         trustProxy: z.boolean().default(false),
+        /** Abuse limits of the HTTP server (slow clients, too many connections). */
+        limits: z
+          .object({
+            /** The whole request, headers and body, must arrive within this. */
+            requestTimeoutMs: z.number().int().min(1000).max(3_600_000).default(120_000),
+            headersTimeoutMs: z.number().int().min(1000).max(600_000).default(20_000),
+            /** A request body that delivers fewer than slowBodyMinBytes in any slowBodyWindowMs is cut (408). */
+            slowBodyWindowMs: z.number().int().min(500).max(600_000).default(10_000),
+            slowBodyMinBytes: z.number().int().min(0).max(100 * 1024 * 1024).default(1024),
+            /** Open connections at once; more are closed on arrival. */
+            maxConnections: z.number().int().min(1).max(1_000_000).default(512),
+          })
+          .refine((l) => l.headersTimeoutMs <= l.requestTimeoutMs, { message: 'headersTimeoutMs cannot exceed requestTimeoutMs', path: ['headersTimeoutMs'] })
+          .prefault({}),
       })
       .prefault({}),
     database: z

@@ -4,11 +4,14 @@ import type { Database } from '../db/database.js';
 import { channelHealth, type RunningChannel } from '../channel/runtime.js';
 import { type ApiDeps, createApiRouter } from './api-router.js';
 import { errorHandler } from './errors.js';
+import { slowBodyGuard } from './server-limits.js';
 
 export function createHttpApp(deps: ApiDeps & { logger: Logger; database: Database; running: () => RunningChannel[]; trustProxy: boolean }): Express {
   const app = express();
   app.disable('x-powered-by');
   if (deps.trustProxy) app.set('trust proxy', true);
+  // Before any route reads a body (timeouts and the connection cap: createLimitedServer in app.ts).
+  app.use(slowBodyGuard(deps.config.server.limits));
   // Push channels first: they read their raw bodies themselves (signatures are over raw bytes).
   for (const c of deps.running()) {
     if (c.runtime.http) app.use(c.runtime.http.path, c.runtime.http.router);
