@@ -5,6 +5,10 @@
  */
 import { Transform, type Readable } from 'node:stream';
 import { FormRejection } from './form-rejection.js';
+import { tooDeepField } from './input-depth.js';
+
+/** Form values are text (or a list of texts); anything nested deeper is refused before any other check. */
+export const MAX_VALUE_DEPTH = 8;
 
 export type BodyKind = 'json' | 'urlencoded' | 'multipart';
 
@@ -98,7 +102,12 @@ export function parseJsonBody(raw: Buffer): FormValues {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new FormRejection(400, 'malformed_body', 'the JSON body must be an object of field names to values');
   }
-  return Object.assign(Object.create(null) as FormValues, parsed);
+  const values = Object.assign(Object.create(null) as FormValues, parsed);
+  const deep = tooDeepField(values, MAX_VALUE_DEPTH);
+  if (deep !== undefined) {
+    throw new FormRejection(400, 'validation_failed', 'a field is nested too deeply', [{ path: deep, message: `nested deeper than ${MAX_VALUE_DEPTH} levels; send text` }]);
+  }
+  return values;
 }
 
 export function parseUrlencodedBody(raw: Buffer): FormValues {

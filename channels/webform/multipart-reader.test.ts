@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createBlobStore } from '../../src/storage/blob-store.js';
 import { FormRejection } from './form-rejection.js';
-import { isTypeAllowed, readMultipart, safeFilename, type MultipartLimits } from './multipart-reader.js';
+import { isTypeAllowed, originalFilename, readMultipart, type MultipartLimits } from './multipart-reader.js';
 
 const BOUNDARY = 'xYzBoundary';
 const headers = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` };
@@ -53,6 +53,28 @@ describe('readMultipart', () => {
     expect([r.status, r.error]).toEqual([status, error]);
   });
 
+  it('keeps the path the browser sent in the name (the core makes the display name)', async () => {
+    const r = await readMultipart(body([file('f', '../../etc/nota.pdf', 'application/pdf', '%PDF')]), headers, limits, blobs);
+    expect(r.files[0]!.filename).toBe('../../etc/nota.pdf');
+  });
+
+  it.each([
+    ['a folded line break', 'image/png\r\n\tX-Evil: 1'],
+    ['a missing subtype', 'image'],
+    ['markup', 'image/png<script>'],
+    ['a control character', 'image/png\u0001'],
+  ])('refuses a part whose declared type has %s (400 naming the field), storing nothing', async (_name, type) => {
+    const root = mkdtempSync(join(tmpdir(), 'ponte-webform-'));
+    const store = createBlobStore(root);
+    const r = await rejection(readMultipart(body([field('a', '1'), file('foto', 'a.png', type, 'PNG')]), headers, limits, store));
+    expect([r.status, r.error, r.issues]).toEqual([400, 'invalid_content_type', [{ path: 'foto', message: expect.stringMatching(/media type/) }]]);
+  });
+
+  it('accepts a declared type with parameters', async () => {
+    const r = await readMultipart(body([file('f', 'a.pdf', 'application/pdf; name="a.pdf"', '%PDF')]), headers, limits, blobs);
+    expect(r.files[0]!.contentType).toBe('application/pdf');
+  });
+
   it('refuses a body cut in the middle of a file with 400', async () => {
     const full = `--${BOUNDARY}\r\n${file('f', 'a.pdf', 'application/pdf', 'z'.repeat(500))}\r\n--${BOUNDARY}--\r\n`;
     const r = await rejection(readMultipart(Readable.from([Buffer.from(full.slice(0, 200))]), headers, limits, blobs));
@@ -72,7 +94,7 @@ describe('readMultipart', () => {
   });
 });
 
-describe('isTypeAllowed / safeFilename', () => {
+describe('isTypeAllowed / originalFilename', () => {
   it.each([
     ['image/png', true],
     ['IMAGE/JPEG', true],
@@ -84,13 +106,14 @@ describe('isTypeAllowed / safeFilename', () => {
   });
 
   it.each([
-    ['C:\\Users\\maria\\nota.pdf', 'nota.pdf'],
-    ['../../etc/passwd', 'passwd'],
-    ['nota\u0007.pdf', 'nota.pdf'],
-    ['..', 'attachment'],
+    ['C:\\Users\\maria\\nota.pdf', 'C:\\Users\\maria\\nota.pdf'],
+    ['../../etc/passwd', '../../etc/passwd'],
+    ['..', '..'],
     [undefined, 'attachment'],
+    ['  ', 'attachment'],
     ['a'.repeat(300), 'a'.repeat(255)],
-  ])('%s -> %s', (input, out) => {
-    expect(safeFilename(input, 'attachment')).toBe(out);
+    ['a'.repeat(254) + '😀', 'a'.repeat(254)],
+  ])('keeps the name as sent, bounded: %s -> %s', (input, out) => {
+    expect(originalFilename(input, 'attachment')).toBe(out);
   });
 });

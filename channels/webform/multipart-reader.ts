@@ -3,8 +3,9 @@
  * size and type limits. The only module that imports busboy.
  *
  * A file over the limit, of a refused type, or past the count fails the whole submission
- * (413/415); a truncated or malformed body fails with 400. Blobs already written for a failed
- * submission stay unreferenced (content-addressed, never attached to anything).
+ * (413/415); a truncated or malformed body, or a part whose declared type is not a media type,
+ * fails with 400. Files go to `sink`: the router passes an upload staging folder, so nothing
+ * reaches the blob store before the whole submission is accepted (upload-staging.ts).
  */
 import busboy from 'busboy';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -12,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { AttachmentRef } from '../../src/domain/envelope.js';
 import type { BlobStore } from '../../src/channel/contract.js';
+import { createPartHeaderScanner } from './part-header-scanner.js';
 import { addValue, type FormValues } from './body-reader.js';
 import { FormRejection } from './form-rejection.js';
 
@@ -42,18 +44,25 @@ export function isTypeAllowed(type: string, allowed: readonly string[]): boolean
   });
 }
 
-/** Base name only, no control characters, at most 255 characters. */
-export function safeFilename(name: string | undefined, fallback: string): string {
-  const base = (name ?? '').split(/[\\/]/).pop() ?? '';
-  const clean = base.replace(/[\u0000-\u001F\u007F]/g, '').trim().slice(0, 255);
-  return clean === '' || clean === '.' || clean === '..' ? fallback : clean;
+/**
+ * The name as the browser sent it (the core derives a safe display name beside it), bounded to
+ * the envelope's 255 characters without cutting a surrogate pair.
+ */
+export function originalFilename(name: string | undefined, fallback: string): string {
+  const chars = Array.from(name ?? '');
+  let out = '';
+  for (const c of chars) {
+    if (out.length + c.length > 255) break;
+    out += c;
+  }
+  return out.trim() === '' ? fallback : out;
 }
 
 export async function readMultipart(
   source: Readable,
   headers: IncomingHttpHeaders,
   limits: MultipartLimits,
-  blobs: BlobStore,
+  sink: Pick<BlobStore, 'put'>,
   options: MultipartOptions = {},
 ): Promise<MultipartResult> {
   let parser: busboy.Busboy;
@@ -61,6 +70,7 @@ export async function readMultipart(
     parser = busboy({
       headers,
       defParamCharset: 'utf8',
+      preservePath: true,
       limits: {
         files: limits.maxFiles,
         fileSize: limits.maxFileBytes,
@@ -95,7 +105,7 @@ export async function readMultipart(
   });
 
   parser.on('file', (_name, stream, info) => {
-    const filename = safeFilename(info.filename, 'attachment');
+    const filename = originalFilename(info.filename, 'attachment');
     const type = info.mimeType.toLowerCase();
     // A cut-off body destroys the current file stream with an error; the parser reports it too
     // (pipeline rejects), so here it only must not go unhandled.
@@ -121,7 +131,7 @@ export async function readMultipart(
     let truncated = false;
     stream.on('limit', () => (truncated = true));
     uploads.push(
-      blobs.put(stream, { maxBytes: limits.maxFileBytes }).then(
+      sink.put(stream, { maxBytes: limits.maxFileBytes }).then(
         ({ key, size }) => {
           if (truncated) {
             fail(new FormRejection(413, 'attachment_too_large', `"${filename}" is larger than ${limits.maxFileBytes} bytes`));
@@ -152,7 +162,7 @@ export async function readMultipart(
 
   let streamError: unknown;
   try {
-    await pipeline(source, parser);
+    await pipeline(source, createPartHeaderScanner(headers['content-type']), parser);
   } catch (err) {
     streamError = err;
   }

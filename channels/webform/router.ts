@@ -3,30 +3,40 @@
  * any body parser; this router reads the body itself.
  *
  * Order of checks, cheapest first, so abuse costs us little: CORS origin (public), rate limits,
- * signature headers present (signed), media type and declared length, body (size-capped),
- * signature over the bytes (signed), honeypot (public),
- * field validation, then blobs and ingest. Every refusal is a 4xx with `{ error, message }`;
- * nothing is ingested unless every check passed. A bot that fills the honeypot gets an answer
- * that looks like success and nothing is stored (telling it would teach it).
+ * signature headers and timestamp (signed), media type and declared length, body (size-capped;
+ * a signed body streams through the HMAC and is spooled, never buffered, until the MAC
+ * matches), honeypot (public), field validation, then files into the blob store (they wait in
+ * a staging folder until here) and ingest. Every refusal is a 4xx with `{ error, message }`;
+ * nothing is ingested or stored unless every check passed. A bot that fills the honeypot gets
+ * an answer that looks like success and nothing is stored (telling it would teach it).
+ *
+ * A browser posting a plain HTML form (it asks for text/html) gets a 303 to the form's
+ * `redirect` URLs, or a small localized page, instead of JSON (public forms).
  */
-import { Readable } from 'node:stream';
 import { Router, type Request, type Response } from 'express';
-import type { ChannelContext, IngestOutcome } from '../../src/channel/contract.js';
+import type { ChannelContext } from '../../src/channel/contract.js';
 import type { AttachmentRef } from '../../src/domain/envelope.js';
+import type { Readable } from 'node:stream';
+import { PAGE_CSP, renderErrorPage, renderSuccessPage } from './answer-page.js';
 import { bodyKindOf, createSizeLimit, parseJsonBody, parseUrlencodedBody, readRawBody, tooLarge, unsupportedCharset, type BodyKind, type FormValues } from './body-reader.js';
 import { decideCors } from './cors.js';
+import { answerFor, HONEYPOT_ANSWER, pickLocale, prefersHtml, withQuery, type FormAnswer } from './form-answer.js';
 import { mapSubmission, type MappingRules } from './field-mapping.js';
 import { FormRejection } from './form-rejection.js';
 import { readMultipart, type MultipartLimits } from './multipart-reader.js';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
-import { checkSignatureHeaders, verifySignature } from './signature.js';
+import { checkSignatureHeaders, checkTimestamp, createSignatureVerifier } from './signature.js';
+import { spoolBody, type SpooledBody } from './signed-body.js';
 import { buildEnvelope, submissionIdentity } from './submission-envelope.js';
+import { createUploadStaging, type UploadStaging } from './upload-staging.js';
 import type { WebformConfig } from './webform-config.js';
 
 /** A text-only submission never needs more, whatever maxBodyBytes allows for files. */
 const TEXT_BODY_FLOOR = 1024 * 1024;
 const MAX_FIELDS = 100;
 const MAX_FIELD_BYTES = 1024 * 1024;
+/** Bytes of a signed body kept in memory before its MAC is known; the rest is spooled to disk. */
+const UNAUTHENTICATED_MEMORY_BYTES = 64 * 1024;
 
 export interface WebformStats {
   accepted: number;
@@ -38,6 +48,8 @@ export interface WebformStats {
 export interface WebformRouterOptions {
   /** Buckets kept per limiter (memory bound). */
   maxRateLimitKeys?: number;
+  /** Folder for spooled signed bodies and staged uploads (default: the OS temp folder). */
+  tmpDir?: string;
 }
 
 export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, options: WebformRouterOptions = {}): { router: Router; stats: WebformStats } {
@@ -87,7 +99,7 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
       const answer = await handleSubmission(req, res);
       stats.accepted += answer.counted ? 1 : 0;
       stats.lastActivityAt = ctx.clock.now();
-      res.status(answer.status).json(answer.body);
+      respond(req, res, answer);
     } catch (err) {
       stats.rejected++;
       respondError(req, res, err);
@@ -98,12 +110,24 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
     res.set('Allow', config.mode === 'public' ? 'POST, OPTIONS' : 'POST').status(405).json({ error: 'method_not_allowed', message: 'use POST' });
   });
 
-  async function handleSubmission(req: Request, res: Response): Promise<{ status: number; body: Record<string, unknown>; counted: boolean }> {
+  async function handleSubmission(req: Request, res: Response): Promise<FormAnswer> {
+    const staging = createUploadStaging(options.tmpDir);
+    let spool: SpooledBody | undefined;
+    try {
+      return await readAndIngest(req, res, staging, (s) => (spool = s));
+    } finally {
+      await Promise.all([staging.dispose(), spool?.dispose()]);
+    }
+  }
+
+  async function readAndIngest(req: Request, res: Response, staging: UploadStaging, spooled: (s: SpooledBody) => void): Promise<FormAnswer> {
     const now = ctx.clock.now();
     if (config.mode === 'public') {
-      const d = decideCors({ method: 'POST', origin: req.get('origin') }, config.allowedOrigins, config.requireOrigin);
+      const origin = req.get('origin');
+      const d = decideCors({ method: 'POST', origin }, config.allowedOrigins, config.requireOrigin);
       res.set(d.headers);
       if (!d.allowed) throw new FormRejection(403, 'origin_not_allowed', d.message);
+      if (origin) res.locals.allowedOrigin = origin;
     }
     if (limits) {
       const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
@@ -116,10 +140,14 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
       }
     }
 
+    let signature: { ts: string; provided: Buffer[]; seconds: number } | undefined;
     if (config.mode === 'signed') {
-      // Header shape first: a request that cannot be signed is refused without reading its body.
+      // Headers and clock first: a request that cannot be genuine is refused without reading its body.
       const shape = checkSignatureHeaders(req.get(config.signatureHeader), req.get(config.timestampHeader));
       if (!shape.ok) throw new FormRejection(401, shape.reason, shape.message);
+      const clock = checkTimestamp(shape.ts, now, config.toleranceSeconds);
+      if (!clock.ok) throw new FormRejection(401, clock.reason, clock.message);
+      signature = { ts: shape.ts, provided: shape.provided, seconds: clock.seconds };
     }
 
     const contentType = req.get('content-type');
@@ -140,20 +168,17 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
     let sentAt: number | undefined;
     const honeypotFilled = (v: FormValues) => config.mode === 'public' && isFilled(v[config.honeypotField]);
 
-    if (config.mode === 'signed') {
-      raw = await readRawBody(req, cap);
-      const sig = verifySignature({
-        secrets,
-        signature: req.get(config.signatureHeader),
-        timestamp: req.get(config.timestampHeader),
-        rawBody: raw,
-        nowMs: now,
-        toleranceSeconds: config.toleranceSeconds,
-      });
+    if (signature) {
+      const verifier = createSignatureVerifier(secrets, signature.ts);
+      const body = await spoolBody(req, { maxBytes: cap, memoryBytes: UNAUTHENTICATED_MEMORY_BYTES, onChunk: (c) => verifier.update(c), ...(options.tmpDir ? { tmpRoot: options.tmpDir } : {}) });
+      spooled(body);
+      const sig = verifier.verify(signature.provided);
       if (!sig.ok) throw new FormRejection(401, sig.reason, sig.message);
       replayKey = sig.replayKey;
-      sentAt = sig.timestampSeconds * 1000;
-      ({ values, files } = await parseBody(kind, raw, Readable.from([raw]), req));
+      sentAt = signature.seconds * 1000;
+      // Genuine from here on. Text bodies are small (capped); multipart streams from the spool.
+      if (kind !== 'multipart') raw = await body.read();
+      ({ values, files } = await parseBody(kind, raw, kind === 'multipart' ? body.stream() : undefined, req, staging));
     } else if (kind === 'multipart') {
       // Streamed, not buffered: files go to the blob store as they arrive.
       const limited = createSizeLimit(cap);
@@ -164,20 +189,20 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
       req.on('close', abort);
       req.pipe(limited);
       try {
-        ({ values, files } = await parseBody(kind, undefined, limited, req, honeypotFilled));
+        ({ values, files } = await parseBody(kind, undefined, limited, req, staging, honeypotFilled));
       } finally {
         req.off('error', abort);
         req.off('close', abort);
       }
     } else {
       raw = await readRawBody(req, cap);
-      ({ values, files } = await parseBody(kind, raw, undefined, req));
+      ({ values, files } = await parseBody(kind, raw, undefined, req, staging));
     }
 
     if (honeypotFilled(values)) {
       stats.honeypot++;
       ctx.logger.info({ form: config.id }, 'honeypot field filled: submission dropped');
-      return { status: 200, body: { status: 'received', created: true }, counted: false };
+      return HONEYPOT_ANSWER;
     }
 
     const mapped = mapSubmission(values, rules);
@@ -188,6 +213,8 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
       fieldName: config.submissionIdField,
       replayKey,
     });
+    // Every check passed: the staged files go into the blob store now, not before.
+    files = await staging.commit(files, ctx.blobs);
 
     let rawKey: string | undefined;
     if (config.keepRaw) {
@@ -198,6 +225,8 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
     if (config.mode === 'public') metadata.ip = req.ip ?? req.socket.remoteAddress;
     const envelope = buildEnvelope({
       formId: config.id,
+      replyTo: config.replyTo,
+      trustIdentities: config.mode === 'signed' && config.trustIdentities,
       origin: config.origin,
       existingRequest: config.existingRequest,
       submission: mapped.value,
@@ -208,7 +237,7 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
       metadata,
     });
     const outcome = await ctx.ingest(envelope);
-    return answerFor(outcome);
+    return answerFor(outcome, config.mode === 'public' ? 'created_only' : 'full');
   }
 
   async function parseBody(
@@ -216,11 +245,12 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
     raw: Buffer | undefined,
     stream: Readable | undefined,
     req: Request,
+    staging: UploadStaging,
     discardFiles?: (v: FormValues) => boolean,
   ): Promise<{ values: FormValues; files: AttachmentRef[] }> {
     if (kind === 'json') return { values: parseJsonBody(raw!), files: [] };
     if (kind === 'urlencoded') return { values: parseUrlencodedBody(raw!), files: [] };
-    const r = await readMultipart(stream!, req.headers, multipartLimits, ctx.blobs, discardFiles ? { discardFiles } : {});
+    const r = await readMultipart(stream!, req.headers, multipartLimits, staging, discardFiles ? { discardFiles } : {});
     return { values: r.fields, files: r.files };
   }
 
@@ -249,23 +279,47 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
       res.set('Connection', 'close');
       req.resume();
     }
+    if (wantsPage(req)) {
+      const error = String(body.error);
+      if (config.mode === 'public' && config.redirect) {
+        res.redirect(303, withQuery(config.redirect.error, { error }));
+        return;
+      }
+      const issues = Array.isArray(body.issues) ? (body.issues as Array<{ path: string; message: string }>) : undefined;
+      sendPage(res, status, renderErrorPage({ locale: pageLocale(req), error, issues, backUrl: res.locals.allowedOrigin as string | undefined }));
+      return;
+    }
     res.status(status).json(body);
+  }
+
+  /** A public form posted by a browser navigating (a plain HTML form), not by a script. */
+  function wantsPage(req: Request): boolean {
+    return config.mode === 'public' && prefersHtml(req.get('accept'));
+  }
+
+  function pageLocale(req: Request) {
+    return pickLocale(config.locale, req.get('accept-language'));
+  }
+
+  function respond(req: Request, res: Response, answer: FormAnswer): void {
+    if (!wantsPage(req)) {
+      res.status(answer.status).json(answer.body);
+      return;
+    }
+    // Only a ticket this submission created is named (answerFor leaves it out otherwise).
+    const ticket = answer.status === 201 ? answer.ticketNumber : undefined;
+    if (config.mode === 'public' && config.redirect) {
+      res.redirect(303, withQuery(config.redirect.success, ticket !== undefined ? { ticket: String(ticket) } : {}));
+      return;
+    }
+    sendPage(res, answer.status, renderSuccessPage({ locale: pageLocale(req), ticketNumber: ticket, backUrl: res.locals.allowedOrigin as string | undefined }));
   }
 
   return { router, stats };
 }
 
-function answerFor(outcome: IngestOutcome): { status: number; body: Record<string, unknown>; counted: boolean } {
-  switch (outcome.status) {
-    case 'created':
-      return { status: 201, body: { ticketNumber: outcome.ticketNumber, status: outcome.ticketStatus, outcome: 'created', created: true }, counted: true };
-    case 'appended':
-      return { status: 200, body: { ticketNumber: outcome.ticketNumber, status: outcome.ticketStatus, outcome: 'appended', created: false, matchedBy: outcome.matchedBy }, counted: true };
-    case 'duplicate':
-      return { status: 200, body: { ticketNumber: outcome.ticketNumber, status: outcome.ticketStatus, outcome: 'duplicate', created: false }, counted: false };
-    case 'ignored':
-      return { status: 202, body: { status: 'ignored', created: false }, counted: false };
-  }
+function sendPage(res: Response, status: number, html: string): void {
+  res.status(status).set({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PAGE_CSP, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' }).send(html);
 }
 
 function isFilled(v: unknown): boolean {

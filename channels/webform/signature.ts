@@ -2,14 +2,17 @@
  * Signed webhooks (server-to-server forms). Pure.
  *
  * The sender computes `sha256=<hex>` = HMAC-SHA256(secret, `<timestamp>.<raw body>`) and sends
- * it with the timestamp (unix seconds). We recompute over the exact bytes received, compare in
- * constant time, and only then look at the clock: a stale answer is given only to someone who
- * holds the secret.
+ * it with the timestamp (unix seconds). The headers are checked first (shape, then the clock:
+ * a stale timestamp is refused before a single body byte is read), then the body streams
+ * through the HMAC (`createSignatureVerifier`) and is compared in constant time. Nothing of an
+ * unauthenticated body is kept in memory beyond a small limit (see signed-body.ts): a forged
+ * 24 MB post once cost 24 MB of RAM each.
  *
  * Replay window: a request is accepted only within ±tolerance of its timestamp. Inside that
- * window an exact replay (same timestamp, same body, same signature) is not a new submission:
- * the router derives the message's external id from the signature (`replayKey`), so the core
- * answers `duplicate` with the first ticket, in every process, instead of opening a second one.
+ * window an exact replay (same timestamp, same body) is not a new submission: the router
+ * derives the message's external id from the verified signature and timestamp (`replayKey`),
+ * so the core answers `duplicate` with the first ticket, in every process, whatever
+ * Idempotency-Key the replay carries (that header is not signed).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
@@ -66,26 +69,56 @@ export function checkSignatureHeaders(signature: string | undefined, timestamp: 
 export function verifySignature(input: VerifyInput): SignatureResult {
   const headers = checkSignatureHeaders(input.signature, input.timestamp);
   if (!headers.ok) return headers;
-  const { ts, provided } = headers;
+  const clock = checkTimestamp(headers.ts, input.nowMs, input.toleranceSeconds);
+  if (!clock.ok) return clock;
+  const verifier = createSignatureVerifier(input.secrets, headers.ts);
+  verifier.update(input.rawBody);
+  const r = verifier.verify(headers.provided);
+  return r.ok ? { ok: true, timestampSeconds: clock.seconds, replayKey: r.replayKey } : r;
+}
 
-  let matched = false;
-  for (const secret of input.secrets) {
-    const expected = createHmac('sha256', secret).update(`${ts}.`).update(input.rawBody).digest();
-    for (const candidate of provided) {
-      // Both are 32 bytes (checked by the pattern), so timingSafeEqual never throws here.
-      if (timingSafeEqual(expected, candidate)) matched = true;
-    }
-  }
-  if (!matched) return fail('bad_signature', 'the signature does not match the body');
-
+/** The clock check, done before the body is read (the timestamp is a header). */
+export function checkTimestamp(ts: string, nowMs: number, toleranceSeconds: number): { ok: true; seconds: number } | { ok: false; reason: SignatureFailure; message: string } {
   const seconds = Number(ts);
-  const skewSeconds = Math.abs(input.nowMs / 1000 - seconds);
-  if (skewSeconds > input.toleranceSeconds) {
+  const skewSeconds = Math.abs(nowMs / 1000 - seconds);
+  if (skewSeconds > toleranceSeconds) {
     const hint = seconds > 1e11 ? ' (it looks like milliseconds; send seconds)' : '';
-    return fail('stale_timestamp', `the timestamp is outside the accepted window of ±${input.toleranceSeconds} s${hint}`);
+    return fail('stale_timestamp', `the timestamp is outside the accepted window of ±${toleranceSeconds} s${hint}`);
   }
-  const replayKey = createHash('sha256').update(`${ts}.`).update(input.rawBody).digest('hex');
-  return { ok: true, timestampSeconds: seconds, replayKey };
+  return { ok: true, seconds };
+}
+
+export interface SignatureVerifier {
+  /** Feed the body as it arrives. */
+  update(chunk: Buffer): void;
+  /** After the last byte: does any provided signature match a secret? */
+  verify(provided: readonly Buffer[]): { ok: true; replayKey: string } | { ok: false; reason: SignatureFailure; message: string };
+}
+
+/** HMAC over `<timestamp>.<body>` computed incrementally, one per secret (current, previous). */
+export function createSignatureVerifier(secrets: readonly string[], ts: string): SignatureVerifier {
+  const macs = secrets.map((secret) => createHmac('sha256', secret).update(`${ts}.`));
+  let done = false;
+  return {
+    update(chunk) {
+      if (!done) for (const mac of macs) mac.update(chunk);
+    },
+    verify(provided) {
+      done = true;
+      let matched: Buffer | undefined;
+      for (const mac of macs) {
+        const expected = mac.digest();
+        for (const candidate of provided) {
+          // Both are 32 bytes (checked by the pattern), so timingSafeEqual never throws here.
+          if (timingSafeEqual(expected, candidate) && !matched) matched = expected;
+        }
+      }
+      if (!matched) return fail('bad_signature', 'the signature does not match the body');
+      // From the verified MAC (not the header text, which may carry extra junk signatures).
+      const replayKey = createHash('sha256').update(`ponte-webform-replay:${ts}:`).update(matched).digest('hex');
+      return { ok: true, replayKey };
+    },
+  };
 }
 
 function fail(reason: SignatureFailure, message: string): { ok: false; reason: SignatureFailure; message: string } {

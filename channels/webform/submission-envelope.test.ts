@@ -19,8 +19,9 @@ describe('submissionIdentity', () => {
     expect(submissionIdentity({ field: 12345 }).idempotencyKey).toBe('12345');
   });
 
-  it('uses the signed replay key without a client key, and a random id otherwise', () => {
+  it('uses the signed replay key whatever client key comes with it (the key is not signed), and a random id otherwise', () => {
     expect(submissionIdentity({ replayKey: 'abc' })).toEqual({ externalId: 'webform:sig:abc' });
+    expect(submissionIdentity({ replayKey: 'abc', header: 'fresh-key-1' })).toEqual({ externalId: 'webform:sig:abc', idempotencyKey: 'fresh-key-1' });
     const r1 = submissionIdentity({});
     const r2 = submissionIdentity({});
     expect(r1.externalId).not.toBe(r2.externalId);
@@ -42,19 +43,40 @@ describe('submissionIdentity', () => {
 });
 
 describe('buildEnvelope', () => {
-  const common = { formId: 'contato', origin: 'site form', existingRequest: true, identity: { externalId: 'webform:x' }, attachments: [], metadata: {} };
+  const common = { formId: 'contato', replyTo: 'email' as const, trustIdentities: false, origin: 'site form', existingRequest: true, identity: { externalId: 'webform:x' }, attachments: [], metadata: {} };
+  const both = { ...base, name: 'Maria', email: 'maria@example.com', phone: '+5511987654321', phoneLookupAlso: ['+551187654321'] };
 
-  it('addresses the requester by email, with the phone as alias', () => {
-    const env = buildEnvelope({ ...common, submission: { ...base, name: 'Maria', email: 'maria@example.com', phone: '+5511987654321', phoneLookupAlso: ['+551187654321'] } });
+  it('addresses the requester by email; the typed phone is only a claim (no alias, no lookup); never an agent', () => {
+    const env = buildEnvelope({ ...common, submission: both });
     expect(env.message.from).toEqual({ kind: 'email', address: 'maria@example.com', displayName: 'Maria' });
-    expect(env.message.fromAliases).toEqual([{ kind: 'phone', address: '+5511987654321', displayName: 'Maria' }]);
+    expect(env.message.fromAliases).toEqual([]);
+    expect(env.message.claims).toEqual([{ kind: 'phone', address: '+5511987654321', displayName: 'Maria' }]);
+    expect(env.message.lookupAlso).toEqual([]);
+    expect(env.message.proof).toEqual({ level: 'none' });
+    expect(env.message.agentCommands).toBe(false);
+  });
+
+  it('addresses the requester by phone for a WhatsApp replyVia (replyTo: phone), with its ninth-digit variant; the email is a claim', () => {
+    const env = buildEnvelope({ ...common, replyTo: 'phone', submission: both });
+    expect(env.message.from).toEqual({ kind: 'phone', address: '+5511987654321', displayName: 'Maria' });
     expect(env.message.lookupAlso).toEqual([{ kind: 'phone', address: '+551187654321' }]);
+    expect(env.message.claims).toEqual([{ kind: 'email', address: 'maria@example.com', displayName: 'Maria' }]);
+    expect(env.message.fromAliases).toEqual([]);
   });
 
   it('addresses the requester by phone when no email was given', () => {
     const env = buildEnvelope({ ...common, submission: { ...base, phone: '+5511987654321' } });
     expect(env.message.from).toEqual({ kind: 'phone', address: '+5511987654321' });
     expect(env.message.fromAliases).toEqual([]);
+    expect(env.message.claims).toEqual([]);
+  });
+
+  it('a signed form that vouches for its customers (trustIdentities) sends both as identities, still never an agent', () => {
+    const env = buildEnvelope({ ...common, trustIdentities: true, submission: both });
+    expect(env.message.fromAliases).toEqual([{ kind: 'phone', address: '+5511987654321', displayName: 'Maria' }]);
+    expect(env.message.claims).toEqual([]);
+    expect(env.message.proof).toEqual({ level: 'authenticated' });
+    expect(env.message.agentCommands).toBe(false);
   });
 
   it('carries ticket fields, the document as a custom field, the key and the raw payload', () => {

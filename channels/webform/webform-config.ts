@@ -63,6 +63,12 @@ const commonShape = {
   origin: z.string().trim().min(1, 'every form declares an origin label').max(100),
   /** Channel id (email or WhatsApp) that carries the agents' public replies to the requester. */
   replyVia: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'the id of an email or whatsapp channel'),
+  /**
+   * The typed identity replies go to (the requester's identity): `email` for an email replyVia,
+   * `phone` for a WhatsApp one. Falls back to the other when that one was not given. The other
+   * typed identity is only a claim on the ticket (a form proves nothing about who typed it).
+   */
+  replyTo: z.enum(['email', 'phone']).default('email'),
   /** Whole request, attachments included. */
   maxBodyBytes: z.number().int().positive().max(200 * 1024 * 1024).default(25 * 1024 * 1024),
   attachments: attachmentsSchema,
@@ -84,11 +90,28 @@ const commonShape = {
   rateLimit: rateLimitSchema.optional(),
 };
 
+const redirectUrlSchema = z
+  .string()
+  .max(2000)
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'https:' || u.protocol === 'http:') && u.username === '' && u.password === '';
+    } catch {
+      return false;
+    }
+  }, 'an absolute http(s) URL, e.g. https://loja.example.com.br/obrigado');
+
 const secretSchema = z.string().min(16, 'use a secret of at least 16 characters (set it with ${ENV_VAR})');
 
 export const signedFormSchema = baseChannelConfigSchema.extend({
   ...commonShape,
   mode: z.literal('signed'),
+  /**
+   * The merchant's server vouches for the email and phone it sends (its customers logged in):
+   * both become the requester's identities. Off: the one that is not `replyTo` is a claim.
+   */
+  trustIdentities: z.boolean().default(false),
   secret: secretSchema,
   /** Accepted too while rotating: the sender may still sign with it. */
   previousSecret: secretSchema.optional(),
@@ -107,6 +130,12 @@ export const publicFormSchema = baseChannelConfigSchema.extend({
   /** A field hidden from people: filled means a bot. */
   honeypotField: submittedNameSchema.default('website'),
   rateLimit: rateLimitSchema.default({ perIpPerMinute: 10, perFormPerMinute: 300 }),
+  /**
+   * Plain HTML forms (no JavaScript): where the browser goes after posting (303). Success gets
+   * `?ticket=<n>` only when the submission opened that ticket; an error gets `?error=<code>`.
+   * Without it, a browser that asks for HTML gets a small localized page instead of JSON.
+   */
+  redirect: z.object({ success: redirectUrlSchema, error: redirectUrlSchema }).optional(),
 });
 
 export const webformConfigSchema = z

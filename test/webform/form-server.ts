@@ -21,7 +21,7 @@ export interface FormServer {
 
 export async function startFormServer(entry: Record<string, unknown>, options: { ctx?: FakeContext; realClock?: boolean } = {}): Promise<FormServer> {
   const config = webformConfigSchema.parse({ kind: 'webform', origin: 'site form', replyVia: 'support', ...entry });
-  const ctx = options.ctx ?? createFakeContext(config.id, options.realClock === false ? {} : { now: Date.now() });
+  const ctx = options.ctx ?? withIdempotencyKeys(createFakeContext(config.id, options.realClock === false ? {} : { now: Date.now() }));
   const runtime = createWebformChannelDefinition().create(config, ctx);
   const app = express();
   app.use(runtime.http!.path, runtime.http!.router);
@@ -39,6 +39,20 @@ export async function startFormServer(entry: Record<string, unknown>, options: {
         server.close(() => resolve());
       }),
   };
+}
+
+/** The core de-duplicates on the envelope's idempotencyKey as on its external id; the fake only on the id. */
+function withIdempotencyKeys(ctx: FakeContext): FakeContext {
+  const ingest = ctx.ingest.bind(ctx);
+  const keys = new Set<string>();
+  ctx.ingest = async (envelope) => {
+    const key = envelope.idempotencyKey;
+    if (key !== undefined && keys.has(key)) return { status: 'duplicate' };
+    const outcome = await ingest(envelope);
+    if (key !== undefined) keys.add(key);
+    return outcome;
+  };
+  return ctx;
 }
 
 export function signedHeaders(body: string | Buffer, nowMs: number, secret = SECRET, contentType = 'application/json'): Record<string, string> {

@@ -43,8 +43,12 @@ describe('signed form', () => {
     const env = form.ctx.ingested[0]!;
     expect(env.message).toMatchObject({
       from: { kind: 'email', address: 'maria@example.com', displayName: 'Maria da Silva' },
-      fromAliases: [{ kind: 'phone', address: '+5511987654321' }],
-      lookupAlso: [{ kind: 'phone', address: '+551187654321' }],
+      // A form proves nothing: the phone is a claim, and no form ever runs agent commands.
+      fromAliases: [],
+      claims: [{ kind: 'phone', address: '+5511987654321' }],
+      lookupAlso: [],
+      proof: { level: 'none' },
+      agentCommands: false,
       subject: 'entrega (PED-1234)',
       text: 'Meu pedido não chegou.',
       ticketFields: {
@@ -79,7 +83,7 @@ describe('signed form', () => {
     expect(r.status).toBe(201);
     const atts = form.ctx.ingested[0]!.message.attachments;
     expect(atts.map((a) => [a.filename, a.contentType, a.size])).toEqual([
-      ['caixa amassada.png', 'image/png', png.length],
+      ['C:\\fotos\\caixa amassada.png', 'image/png', png.length], // as sent: the core derives the display name
       ['nota.pdf', 'application/pdf', pdf.length],
     ]);
     expect((await form.ctx.blobs.read(atts[0]!.blobKey)).equals(png)).toBe(true);
