@@ -6,10 +6,13 @@
  * due times, send counts); the outbox sends later. Timers run in `runTimers()`, each in its own
  * transaction that also completes the claimed timer, so a timer fires once across gateways.
  *
- * Every automatic message to a customer counts against `automaticMailCapPerHour` per recipient
- * address (the loop breaker: two auto-responders mailing each other through Ponte stop there);
- * notifications count per agent address and ticket, so a busy desk is never muted but a
- * ticket that loops with an agent's auto-responder is.
+ * One automatic-message cap, durable and shared by every gateway: `automaticMailCapPerHour` per
+ * recipient address and kind (the loop breaker: two auto-responders mailing each other through
+ * Ponte stop there). Agent notifications count per agent and ticket and are never dropped: past
+ * the cap they are batched into one digest sent when the hour is over, so a busy desk is never
+ * muted and a ticket that loops with an agent's auto-responder costs one notice an hour. (The
+ * email sender once kept its own in-memory cap per address: an agent with six customers in an
+ * hour got three notices.)
  */
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
@@ -22,7 +25,7 @@ import { getContact } from '../db/repositories/contact.repository.js';
 import { getTicketById, type Ticket, updateTicket } from '../db/repositories/ticket.repository.js';
 import type { OutboxRow } from '../db/tables.js';
 import { newId } from '../domain/ids.js';
-import type { MessagePurpose } from '../domain/model.js';
+import type { Address, MessagePurpose } from '../domain/model.js';
 import type { OutboundMessage } from '../domain/outbound.js';
 import { queueOutbound, resolveCustomerRoute } from '../replies/outbound.js';
 import { changeStatus } from '../replies/ticket-changes.js';
@@ -42,6 +45,10 @@ import { createBusinessCalendar, describeSchedule, formatLocalTime } from './bus
 import type { AutomationHooks, CustomerMessageEvent, StatusChangeEvent } from './hooks.js';
 import { loadTemplates, type TemplateName, type TemplateValues } from './templates.js';
 import {
+  addToDigest,
+  type DigestRow,
+  dueDigestIds,
+  takeDigest,
   cancelTimers,
   claimDueTimers,
   completeTimer,
@@ -139,7 +146,7 @@ export function createAutomation(deps: AutomationDeps): Automation {
       return false;
     }
     const key = route.recipient.address.toLowerCase();
-    if (!underAutomaticCap(await countAutomaticSends(db, key, now - HOUR), cfg.automaticMailCapPerHour)) {
+    if (!underAutomaticCap(await countAutomaticSends(db, key, now - HOUR, purpose), cfg.automaticMailCapPerHour)) {
       logger.warn({ ticket: ticket.number, template: name, cap: cfg.automaticMailCapPerHour }, 'automatic message skipped: hourly cap for this address reached (possible mail loop)');
       return false;
     }
@@ -154,37 +161,83 @@ export function createAutomation(deps: AutomationDeps): Automation {
     const agents = notificationTargets(await listAgents(db), ticket.assigneeId);
     if (agents.length === 0) return;
     const contact = await getContact(db, ticket.requesterId);
-    const locale = config.tickets.defaultLocale;
-    const labels = statusLabelsFor(config, locale);
-    const source = channels.get(e.channelId);
     for (const agent of agents) {
       const channel = agent.notifyChannelId ? channels.get(agent.notifyChannelId) : undefined;
       const recipient = agentRecipient(agent, channel && { canSend: channel.capabilities.canSend, deliversTo: channel.capabilities.deliversTo });
       if (!channel || !recipient) continue;
       const key = `${recipient.address.toLowerCase()}#${ticket.id}`;
+      const last = { text: e.text, senderAddress: e.senderAddress, channelId: e.channelId, aboutMessageId: e.messageId };
       if (!underAutomaticCap(await countAutomaticSends(db, key, e.now - HOUR), cfg.automaticMailCapPerHour)) {
-        logger.warn({ ticket: ticket.number, agentId: agent.id }, 'agent notification skipped: hourly cap for this ticket and agent reached');
+        await addToDigest(db, { agentId: agent.id, ticketId: ticket.id, channelId: channel.id, recipient, last, dueAt: e.now + HOUR }, e.now);
+        logger.info({ ticket: ticket.number, agentId: agent.id }, 'agent notification batched into the hourly digest (cap for this ticket and agent reached)');
         continue;
       }
-      const n = { ticket_number: String(ticket.number) };
-      const text = templates.render('agent_notification', locale, {
-        event: templates.render(e.created ? 'event_new_ticket' : 'event_new_message', locale, n),
-        ticket_number: n.ticket_number,
-        requester_name: contact?.name?.trim() || displayAddress(e.senderAddress),
-        requester_address: displayAddress(e.senderAddress),
-        channel: source ? `${source.id} (${source.kind})` : e.channelId,
-        subject: ticket.subject,
-        text: e.text.length > NOTIFICATION_TEXT_MAX ? `${e.text.slice(0, NOTIFICATION_TEXT_MAX)} […]` : e.text,
-        status_label: labels[ticket.status],
-        how_to_answer: templates.render(channel.capabilities.threading === 'chat' ? 'answer_hint_chat' : 'answer_hint_email', locale, n),
-      });
-      await queueOutbound(
-        db,
-        { ticket, route: { channelId: channel.id, recipient }, text, purpose: 'notification', visibility: 'internal', authorType: 'system', metadata: { automation: 'agent_notification', agentId: agent.id, aboutMessageId: e.messageId } },
-        e.now,
-      );
-      await recordAutomaticSend(db, key, 'notification', e.now);
+      await queueAgentNotification(db, { ticket, agentId: agent.id, channelId: channel.id, recipient, contactName: contact?.name, last, event: e.created ? 'new_ticket' : 'new_message', key }, e.now);
     }
+  }
+
+  async function queueAgentNotification(
+    db: Executor,
+    a: { ticket: Ticket; agentId: string; channelId: string; recipient: Address; contactName: string | null | undefined; last: DigestRow['last']; event: 'new_ticket' | 'new_message' | { digest: number }; key: string },
+    now: number,
+  ): Promise<void> {
+    const { ticket, last } = a;
+    const locale = config.tickets.defaultLocale;
+    const labels = statusLabelsFor(config, locale);
+    const source = channels.get(last.channelId);
+    const channel = channels.get(a.channelId);
+    const n = { ticket_number: String(ticket.number) };
+    const event =
+      a.event === 'new_ticket'
+        ? templates.render('event_new_ticket', locale, n)
+        : a.event === 'new_message'
+          ? templates.render('event_new_message', locale, n)
+          : templates.render('event_digest', locale, { ...n, count: String(a.event.digest) });
+    const text = templates.render('agent_notification', locale, {
+      event,
+      ticket_number: n.ticket_number,
+      requester_name: a.contactName?.trim() || displayAddress(last.senderAddress),
+      requester_address: displayAddress(last.senderAddress),
+      channel: source ? `${source.id} (${source.kind})` : last.channelId,
+      subject: ticket.subject,
+      text: last.text.length > NOTIFICATION_TEXT_MAX ? `${last.text.slice(0, NOTIFICATION_TEXT_MAX)} […]` : last.text,
+      status_label: labels[ticket.status],
+      how_to_answer: templates.render(channel?.capabilities.threading === 'chat' ? 'answer_hint_chat' : 'answer_hint_email', locale, n),
+    });
+    await queueOutbound(
+      db,
+      {
+        ticket,
+        route: { channelId: a.channelId, recipient: a.recipient },
+        text,
+        purpose: 'notification',
+        visibility: 'internal',
+        authorType: 'system',
+        metadata: { automation: typeof a.event === 'object' ? 'agent_digest' : 'agent_notification', agentId: a.agentId, aboutMessageId: last.aboutMessageId },
+      },
+      now,
+    );
+    await recordAutomaticSend(db, a.key, 'notification', now);
+  }
+
+  /** Sends the digests whose hour is over, each once across gateways. */
+  async function flushDigests(): Promise<number> {
+    let sent = 0;
+    for (const id of await dueDigestIds(deps.database.kysely, clock.now(), TIMER_BATCH)) {
+      const now = clock.now();
+      const done = await deps.database.kysely.transaction().execute(async (trx) => {
+        const d = await takeDigest(trx, id);
+        if (!d) return false;
+        const ticket = await getTicketById(trx, d.ticketId);
+        if (!ticket) return false;
+        const contact = await getContact(trx, ticket.requesterId);
+        const key = `${d.recipient.address.toLowerCase()}#${ticket.id}`;
+        await queueAgentNotification(trx, { ticket, agentId: d.agentId, channelId: d.channelId, recipient: d.recipient as Address, contactName: contact?.name, last: d.last, event: { digest: d.count }, key }, now);
+        return true;
+      });
+      if (done) sent++;
+    }
+    return sent;
   }
 
   async function applyTimerPlan(db: Executor, ticket: Ticket, to: StatusChangeEvent['to'], now: number): Promise<void> {
@@ -296,6 +349,7 @@ export function createAutomation(deps: AutomationDeps): Automation {
       }
       if (claimed.length < TIMER_BATCH) break;
     }
+    fired += await flushDigests();
     // Send counts older than the longest window any cap looks at are noise.
     await pruneAutomaticSends(deps.database.kysely, clock.now() - 24 * HOUR);
     return fired;

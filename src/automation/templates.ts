@@ -33,6 +33,7 @@ export const TEMPLATE_PLACEHOLDERS = {
   reopen_hint: ['ticket_number'],
   event_new_ticket: ['ticket_number'],
   event_new_message: ['ticket_number'],
+  event_digest: ['ticket_number', 'count'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type TemplateName = keyof typeof TEMPLATE_PLACEHOLDERS;

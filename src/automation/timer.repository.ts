@@ -52,8 +52,11 @@ export async function releaseTimer(db: Executor, id: string, worker: string): Pr
   await db.updateTable('timers').set({ claimed_by: null, claim_expires_at: null }).where('id', '=', id).where('claimed_by', '=', worker).execute();
 }
 
-export async function countAutomaticSends(db: Executor, address: string, since: number): Promise<number> {
-  const r = await db.selectFrom('automatic_sends').select((eb) => eb.fn.countAll().as('n')).where('address', '=', address).where('created_at', '>', since).executeTakeFirst();
+/** Automatic sends to `address` since `since`; only of one kind when `kind` is given. */
+export async function countAutomaticSends(db: Executor, address: string, since: number, kind?: string): Promise<number> {
+  let q = db.selectFrom('automatic_sends').select((eb) => eb.fn.countAll().as('n')).where('address', '=', address).where('created_at', '>', since);
+  if (kind) q = q.where('kind', '=', kind.slice(0, 20));
+  const r = await q.executeTakeFirst();
   return Number(r?.n ?? 0);
 }
 
@@ -86,3 +89,53 @@ export async function greetingsOfTicket(db: Executor, ticketId: string): Promise
   return { any: rows.length > 0, lastOutOfHoursBackAt: backAt };
 }
 
+
+export interface DigestRow {
+  id: string;
+  agentId: string;
+  ticketId: string;
+  channelId: string;
+  recipient: { kind: string; address: string };
+  count: number;
+  last: { text: string; senderAddress: string; channelId: string; aboutMessageId: string };
+}
+
+/** One more notification for this agent and ticket goes into the pending digest (created when none is pending). */
+export async function addToDigest(
+  db: Executor,
+  d: { agentId: string; ticketId: string; channelId: string; recipient: { kind: string; address: string }; last: DigestRow['last']; dueAt: number },
+  now: number,
+): Promise<void> {
+  const lastText = JSON.stringify(d.last);
+  const existing = await db.selectFrom('notification_digests').select(['id', 'count']).where('agent_id', '=', d.agentId).where('ticket_id', '=', d.ticketId).executeTakeFirst();
+  if (existing) {
+    await db.updateTable('notification_digests').set({ count: Number(existing.count) + 1, last_text: lastText }).where('id', '=', existing.id).execute();
+    return;
+  }
+  await db
+    .insertInto('notification_digests')
+    .values({ id: newId(now), agent_id: d.agentId, ticket_id: d.ticketId, channel_id: d.channelId, recipient_kind: d.recipient.kind, recipient_address: d.recipient.address, count: 1, last_text: lastText, first_at: now, due_at: d.dueAt })
+    .execute();
+}
+
+export async function dueDigestIds(db: Executor, now: number, limit: number): Promise<string[]> {
+  const rows = await db.selectFrom('notification_digests').select('id').where('due_at', '<=', now).orderBy('due_at').limit(limit).execute();
+  return rows.map((r) => r.id);
+}
+
+/** Takes a due digest (deletes it) in the caller's transaction; undefined when another gateway took it first. */
+export async function takeDigest(db: Executor, id: string): Promise<DigestRow | undefined> {
+  const r = await db.selectFrom('notification_digests').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!r) return undefined;
+  const res = await db.deleteFrom('notification_digests').where('id', '=', id).executeTakeFirst();
+  if (Number(res.numDeletedRows) !== 1) return undefined;
+  return {
+    id: r.id,
+    agentId: r.agent_id,
+    ticketId: r.ticket_id,
+    channelId: r.channel_id,
+    recipient: { kind: r.recipient_kind, address: r.recipient_address },
+    count: Number(r.count),
+    last: JSON.parse(r.last_text) as DigestRow['last'],
+  };
+}

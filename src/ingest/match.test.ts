@@ -26,7 +26,11 @@ describe('decideMatch', () => {
   const cases: Array<[string, Partial<MatchFacts>, Record<string, unknown>]> = [
     ['nothing known -> new ticket', {}, { kind: 'new', matchedBy: 'new_ticket' }],
     ['thread reference wins', { referenced: [t({ id: 'A' })], numbered: [t({ id: 'B' })] }, { kind: 'append', matchedBy: 'thread_reference' }],
-    ['a stranger referencing our message still threads (they hold the thread)', { referenced: [t({ senderIsParticipant: false })] }, { kind: 'append', matchedBy: 'thread_reference' }],
+    ['a stranger holding a Message-ID of the thread gets a new ticket recording it', { referenced: [t({ senderIsParticipant: false })] }, { kind: 'new', matchedBy: 'new_ticket', mentionedNumber: 10001 }],
+    ['a stranger holding our signed id gets a new ticket recording it', { signed: [t({ senderIsParticipant: false })] }, { kind: 'new', matchedBy: 'new_ticket', mentionedNumber: 10001 }],
+    ['a bounce referencing the thread lands on it (shown, never acted on)', { automatic: true, referenced: [t({ senderIsParticipant: false })] }, { kind: 'append', matchedBy: 'thread_reference' }],
+    ['an agent referencing the thread lands on it', { senderIsAgent: true, referenced: [t({ senderIsParticipant: false })] }, { kind: 'append', matchedBy: 'thread_reference' }],
+    ['a participant (e.g. a Cc recipient) referencing the thread joins it', { referenced: [t({ senderIsParticipant: true })] }, { kind: 'append', matchedBy: 'thread_reference' }],
     ['signed token when references were dropped', { signed: [t()] }, { kind: 'append', matchedBy: 'signed_token' }],
     ['number from the requester', { numbered: [t()] }, { kind: 'append', matchedBy: 'ticket_number' }],
     ['number from a stranger -> new ticket that records it', { numbered: [t({ senderIsParticipant: false })] }, { kind: 'new', matchedBy: 'new_ticket', mentionedNumber: 10001 }],

@@ -3,7 +3,11 @@
  *
  * Order (first hit wins):
  *  1. thread references: a stored message on this channel (inbound or outbound) that the message
- *     replies to or quotes; or a ticket number proven by our own signature;
+ *     replies to or quotes; or a ticket number proven by our own signature. Only for the
+ *     requester, a participant, someone who received one of the ticket's messages, or an agent:
+ *     holding a Message-ID is no proof of belonging (a stranger gets a new ticket that records
+ *     the reference). Automatic mail (bounces, auto-replies) may land by reference: it never
+ *     changes a status and is never relayed;
  *  2. a ticket-number token in the subject/text, only when the sender is the requester, a known
  *     participant, or an agent. Anyone else gets a new ticket that records the number it
  *     mentioned: nobody joins a stranger's ticket by typing a number;
@@ -20,13 +24,15 @@ export interface TicketFact {
   number: number;
   status: TicketStatus;
   closedAt: number | null;
-  /** The sender is the requester or a recorded participant of this ticket. */
+  /** The sender is the requester, a recorded participant, or received a message of this ticket. */
   senderIsParticipant: boolean;
 }
 
 export interface MatchFacts {
   threading: 'email' | 'chat' | 'none';
   senderIsAgent: boolean;
+  /** Bounces, auto-replies, complaints, receipts: may land by thread reference (shown, never acted on). */
+  automatic?: boolean | undefined;
   /** Tickets of stored messages referenced by the thread hints, most relevant first. */
   referenced: TicketFact[];
   /** Tickets proven by our signed tokens. */
@@ -56,10 +62,11 @@ function land(ticket: TicketFact, matchedBy: MatchedBy, facts: MatchFacts): Matc
 }
 
 export function decideMatch(facts: MatchFacts): MatchDecision {
-  const byRef = facts.referenced[0];
+  const mayJoin = (t: TicketFact): boolean => facts.senderIsAgent || facts.automatic === true || t.senderIsParticipant;
+  const byRef = facts.referenced.find(mayJoin);
   if (byRef) return land(byRef, 'thread_reference', facts);
 
-  const bySigned = facts.signed[0];
+  const bySigned = facts.signed.find(mayJoin);
   if (bySigned) return land(bySigned, 'signed_token', facts);
 
   const allowed = facts.numbered.find((t) => facts.senderIsAgent || t.senderIsParticipant);
@@ -71,6 +78,6 @@ export function decideMatch(facts: MatchFacts): MatchDecision {
 
   if (facts.threading === 'chat' && facts.openOnChannel) return land(facts.openOnChannel, 'open_ticket', facts);
 
-  const mentioned = facts.numbered[0]?.number ?? facts.unknownNumbers[0];
+  const mentioned = facts.referenced[0]?.number ?? facts.signed[0]?.number ?? facts.numbered[0]?.number ?? facts.unknownNumbers[0];
   return mentioned !== undefined ? { kind: 'new', matchedBy: 'new_ticket', mentionedNumber: mentioned } : { kind: 'new', matchedBy: 'new_ticket' };
 }

@@ -35,6 +35,8 @@ import { newId } from '../domain/ids.js';
 import type { Address, TicketStatus } from '../domain/model.js';
 import { statusAfterCustomerMessage } from '../domain/ticket-status.js';
 import { parseAgentCommand } from '../replies/agent-commands.js';
+import { looksLikeAgentAutoReply, REPEAT_MIN_CHARS } from '../replies/agent-auto-reply.js';
+import { agentSentSameTextSince, insertClaims, recipientTicketIds, recordRecipients } from '../db/repositories/trust.repository.js';
 import { queueOutbound, resolveCustomerRoute, storeInternal } from '../replies/outbound.js';
 import { changeStatus } from '../replies/ticket-changes.js';
 import { decideMatch, type TicketFact } from './match.js';
@@ -100,36 +102,56 @@ export function createIngest(deps: IngestDeps): IngestFn {
         return { status: 'ignored', reason: env.ignore.reason };
       }
 
-      const identities: Address[] = dedupeAddresses([m.from, ...m.fromAliases]);
-      const contactId = await resolveContact(trx, identities, dedupeAddresses(m.lookupAlso), m.from.displayName, channel.config.locale, now);
+      // Identity comes from proof: aliases join the contact only when the channel proved them
+      // (a WhatsApp LID beside its phone); a form's second identity is only a claim on the ticket.
+      const proven = m.proof.level !== 'none';
+      const identities: Address[] = dedupeAddresses([m.from, ...(proven ? m.fromAliases : [])]);
+      const claims = dedupeAddresses([...m.claims, ...(proven ? [] : m.fromAliases)]).filter((c) => !identities.some((i) => i.kind === c.kind && i.address === c.address));
+      const lookupAlso = dedupeAddresses(m.lookupAlso);
+      const contactId = await resolveContact(trx, identities, lookupAlso, m.from.displayName, channel.config.locale, now);
 
       // An agent's out-of-office answering a notification is automatic mail, not their reply:
       // relaying it would send the customer "I'm on holiday" (and loop with their auto-responder).
-      const agent = m.fromBusiness || m.classification !== 'customer' || !m.agentCommands
-        ? undefined
-        : await findAgentByAddresses(
-            trx,
-            identities.filter((i) => i.kind === 'email').map((i) => i.address),
-            identities.filter((i) => i.kind === 'phone').map((i) => i.address),
-          );
-      const command = agent ? parseAgentCommand(m.replyText ?? m.text) : undefined;
+      const emails = identities.filter((i) => i.kind === 'email').map((i) => i.address);
+      const phones = [...identities, ...lookupAlso].filter((i) => i.kind === 'phone').map((i) => i.address);
+      const candidate = m.fromBusiness || m.classification !== 'customer' || !m.agentCommands ? undefined : await findAgentByAddresses(trx, emails, phones);
+      const proof = candidate ? agentProof(candidate, m.proof, emails, phones) : undefined;
+      let agent = candidate && proof?.ok ? candidate : undefined;
+      // Someone writing from an agent's address without proof: located like an agent (so the
+      // team sees it on the right ticket) but stored as an unverified note, never relayed.
+      let unverified = candidate && proof && !proof.ok ? { agent: candidate, reason: proof.reason } : undefined;
+      const command = candidate ? parseAgentCommand(m.replyText ?? m.text) : undefined;
+      const actsAsAgent = candidate !== undefined;
 
       // Facts for the matcher.
       const referencedTickets = await ticketsByExternalIds(trx, [channelId], m.threadHints.references);
       const signedNumbers = m.threadHints.signedTicketNumbers;
-      const typedNumbers = [...new Set([...numbersInSubject(m.subject, subjectRe), ...(channel.capabilities.threading === 'chat' || agent ? numbersInText(m.replyText ?? m.text) : []), ...(command?.ticketNumber ? [command.ticketNumber] : [])])];
+      const typedNumbers = [...new Set([...numbersInSubject(m.subject, subjectRe), ...(channel.capabilities.threading === 'chat' || actsAsAgent ? numbersInText(m.replyText ?? m.text) : []), ...(command?.ticketNumber ? [command.ticketNumber] : [])])];
       const [signedTickets, numberedTickets] = await Promise.all([
         getTicketsByNumbers(trx, signedNumbers),
         getTicketsByNumbers(trx, typedNumbers),
       ]);
-      const participantOf = await participantTicketIds(trx, contactId, numberedTickets.map((t) => t.id));
-      const fact = (t: Ticket): TicketFact => ({ id: t.id, number: t.number, status: t.status, closedAt: t.closedAt, senderIsParticipant: t.requesterId === contactId || participantOf.has(t.id) });
+      // Who may join a ticket: its requester, a participant, or someone who received one of its
+      // messages (a Cc'd colleague). Anyone else quoting the thread starts their own ticket.
+      const candidateIds = [...new Set([...referencedTickets, ...signedTickets, ...numberedTickets].map((t) => t.id))];
+      const [participantOf, recipientOf] = await Promise.all([
+        participantTicketIds(trx, contactId, candidateIds),
+        recipientTicketIds(trx, identities, candidateIds),
+      ]);
+      const fact = (t: Ticket): TicketFact => ({
+        id: t.id,
+        number: t.number,
+        status: t.status,
+        closedAt: t.closedAt,
+        senderIsParticipant: t.requesterId === contactId || participantOf.has(t.id) || recipientOf.has(t.id),
+      });
       const fields = m.ticketFields;
       const existing = fields?.matchExistingRequest ? await findExistingRequest(trx, contactId, fields.category ?? null, fields.reference ?? null) : undefined;
       const openOnChannel = channel.capabilities.threading === 'chat' ? await latestOpenTicketOnChannel(trx, contactId, channelId) : undefined;
       const decision = decideMatch({
         threading: channel.capabilities.threading,
-        senderIsAgent: agent !== undefined,
+        senderIsAgent: actsAsAgent,
+        automatic: m.classification !== 'customer',
         referenced: referencedTickets.map(fact),
         signed: signedTickets.map(fact),
         numbered: typedNumbers.map((n) => numberedTickets.find((t) => t.number === n)).filter((t): t is Ticket => !!t).map(fact),
@@ -148,8 +170,22 @@ export function createIngest(deps: IngestDeps): IngestFn {
         return { status: 'ignored', reason: `${m.classification}_without_ticket` };
       }
 
+      // A proven agent's token names one ticket: it is no proof for another.
+      const tokenTicket = proof?.ok ? proof.tokenTicket : undefined;
+      if (agent && matched && tokenTicket !== undefined && tokenTicket !== matched.number) {
+        unverified = { agent, reason: `the reply token names #${tokenTicket}, not #${matched.number}` };
+        agent = undefined;
+      }
+      if (unverified && matched) {
+        return recordUnverifiedAgentMessage(trx, { ...unverified, ticket: matched, env, now, receipt, matchedBy: decision.matchedBy, identities });
+      }
+
       // An agent answering a ticket from email/WhatsApp: their reply or note, relayed to the customer.
       if (agent && matched && command) {
+        const automatic = await agentAutoReply(trx, agent.id, m.subject, command.body, now);
+        if (automatic) {
+          return recordAgentAutoReply(trx, { agent, ticket: matched, env, now, receipt, matchedBy: decision.matchedBy, text: command.body, reason: automatic });
+        }
         return recordAgentMessage(trx, { agent, command, ticket: matched, channelId, env, now, receipt, matchedBy: decision.matchedBy });
       }
 
@@ -187,6 +223,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
         channel_id: channelId,
         external_id: m.externalId,
         sender_address: identities[0]!.address,
+        sender_kind: identities[0]!.kind,
         recipient_kind: null,
         recipient_address: m.to[0]?.address ?? null,
         subject: m.subject ?? null,
@@ -211,6 +248,8 @@ export function createIngest(deps: IngestDeps): IngestFn {
         read_at: null,
       });
       if (m.attachments.length) await insertAttachments(trx, messageId, m.attachments, now);
+      if (claims.length) await insertClaims(trx, ticket.id, claims, now);
+      if (m.to.length || m.cc.length) await recordRecipients(trx, ticket.id, [...m.to, ...m.cc], now);
 
       if (m.fromBusiness) {
         await updateTicket(trx, ticket.id, { updated_at: now, last_agent_reply_at: now, ...(ticket.firstResponseAt ? {} : { first_response_at: now }) });
@@ -301,6 +340,60 @@ export function createIngest(deps: IngestDeps): IngestFn {
     return toTicket(row);
   }
 
+  type Receipt = (outcome: string, ticketId: string | null, messageId: string | null, reason: string | null) => Promise<void>;
+
+  /** The agent's out-of-office (its phrases, or the very text this agent already sent) is no answer. */
+  async function agentAutoReply(trx: Executor, agentId: string, subject: string | undefined, body: string, now: number): Promise<string | undefined> {
+    const byText = looksLikeAgentAutoReply(subject, body);
+    if (byText) return byText;
+    if (body.trim().length >= REPEAT_MIN_CHARS && (await agentSentSameTextSince(trx, agentId, body, now - 7 * 24 * 3600_000))) return 'the same text again';
+    return undefined;
+  }
+
+  /** Kept for the team as an internal note; nothing reaches the customer, no command runs. */
+  async function recordAgentAutoReply(
+    trx: Executor,
+    a: { agent: Agent; ticket: Ticket; env: InboundEnvelope; now: number; receipt: Receipt; matchedBy: import('../domain/model.js').MatchedBy; text: string; reason: string },
+  ): Promise<IngestOutcome> {
+    const messageId = await storeInternal(
+      trx,
+      { ticket: a.ticket, text: a.text, authorType: 'agent', authorAgentId: a.agent.id, purpose: 'note', metadata: { inboundExternalId: a.env.message.externalId, agentAutoReply: a.reason } },
+      a.now,
+    );
+    await a.receipt('appended', a.ticket.id, messageId, 'agent_auto_reply');
+    deps.logger.info({ ticket: a.ticket.number, agentId: a.agent.id, reason: a.reason }, 'agent auto-reply kept as an internal note, not relayed');
+    return { status: 'appended', ticketId: a.ticket.id, ticketNumber: a.ticket.number, ticketStatus: a.ticket.status, messageId, matchedBy: a.matchedBy, asAgent: { agentId: a.agent.id, visibility: 'internal' } };
+  }
+
+  /**
+   * A message from an agent's address without proof (a forged From:, a form, a token for another
+   * ticket): stored for the team as an "unverified" internal note; never relayed, no command.
+   */
+  async function recordUnverifiedAgentMessage(
+    trx: Executor,
+    a: { agent: Agent; reason: string; ticket: Ticket; env: InboundEnvelope; now: number; receipt: Receipt; matchedBy: import('../domain/model.js').MatchedBy; identities: Address[] },
+  ): Promise<IngestOutcome> {
+    const m = a.env.message;
+    const attachments = m.attachments.map((x) => ({ blobKey: x.blobKey, filename: x.filename, contentType: x.contentType, size: x.size }));
+    const from = a.identities[0]!;
+    const messageId = await storeInternal(
+      trx,
+      {
+        ticket: a.ticket,
+        text: m.replyText ?? m.text,
+        authorType: 'system',
+        purpose: 'note',
+        metadata: { unverified: true, unverifiedReason: a.reason, claimedAgentId: a.agent.id, from: from.address, fromKind: from.kind, inboundExternalId: m.externalId, subject: m.subject ?? null },
+        attachments,
+      },
+      a.now,
+    );
+    await recordEvent(trx, a.ticket.id, 'unverified_message', null, messageId, { type: 'system' }, a.now);
+    await a.receipt('appended', a.ticket.id, messageId, 'unverified_agent_message');
+    deps.logger.warn({ ticket: a.ticket.number, claimedAgentId: a.agent.id, reason: a.reason }, 'message from an agent address without proof kept as an unverified internal note');
+    return { status: 'appended', ticketId: a.ticket.id, ticketNumber: a.ticket.number, ticketStatus: a.ticket.status, messageId, matchedBy: a.matchedBy };
+  }
+
   async function recordAgentMessage(
     trx: Executor,
     a: {
@@ -346,6 +439,30 @@ export function createIngest(deps: IngestDeps): IngestFn {
     await a.receipt('appended', ticket.id, messageId, 'agent_message');
     return { status: 'appended', ticketId: ticket.id, ticketNumber: ticket.number, ticketStatus: ticket.status, messageId, matchedBy: a.matchedBy, asAgent: { agentId: agent.id, visibility } };
   }
+}
+
+/**
+ * Is this message really from that agent? WhatsApp proves the phone (ninth-digit variants
+ * included); an email needs our per-agent token from a notification sent to that very agent,
+ * with no authentication failure reported for its From domain. A web form proves nothing.
+ */
+export function agentProof(
+  agent: Agent,
+  proof: InboundEnvelope['message']['proof'],
+  emails: string[],
+  phones: string[],
+): { ok: true; tokenTicket?: number } | { ok: false; reason: string } {
+  if (agent.phone && phones.includes(agent.phone)) {
+    if (proof.level === 'channel') return { ok: true };
+  }
+  if (agent.email && emails.includes(agent.email.toLowerCase())) {
+    const token = proof.agentToken;
+    if (!token) return { ok: false, reason: 'no reply token from a notification sent to this agent' };
+    if (token.agentId.toLowerCase() !== agent.id.toLowerCase()) return { ok: false, reason: 'the reply token belongs to another agent' };
+    if (proof.authFailure) return { ok: false, reason: `authentication failed: ${proof.authFailure}` };
+    return { ok: true, tokenTicket: token.ticketNumber };
+  }
+  return { ok: false, reason: proof.level === 'channel' ? 'address not proven by this channel' : 'the channel proves nothing about the sender' };
 }
 
 /**

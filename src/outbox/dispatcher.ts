@@ -17,7 +17,7 @@ import { getAgent } from '../db/repositories/agent.repository.js';
 import { addIdentities } from '../db/repositories/contact.repository.js';
 import { ChannelError, PolicyError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import type { IdentityKind, MessagePurpose } from '../domain/model.js';
+import type { Address, IdentityKind, MessagePurpose } from '../domain/model.js';
 import type { OutboundMessage } from '../domain/outbound.js';
 import { subjectTokenFor } from '../ingest/ticket-tokens.js';
 import type { OutboxRow } from '../db/tables.js';
@@ -46,6 +46,13 @@ export interface DispatcherDeps {
   logger: Logger;
   config: PonteConfig;
   onSent?: (row: OutboxRow, message: OutboundMessage) => Promise<void>;
+  /** Metrics and channel send health: told of every attempt's result. */
+  observe?: SendObserver | undefined;
+}
+
+export interface SendObserver {
+  sent(channelId: string): void;
+  failed(channelId: string, code: string, message: string, final: boolean): void;
 }
 
 const AUTOMATIC: ReadonlySet<MessagePurpose> = new Set(['notification', 'auto_ack', 'out_of_hours', 'reminder', 'status_notice', 'system']);
@@ -69,7 +76,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       threadExternalIds(db, ticket.id, row.channel_id, 30),
       msg.author_agent_id ? getAgent(db, msg.author_agent_id) : Promise.resolve(undefined),
     ]);
-    const meta = JSON.parse(msg.metadata) as { template?: OutboundMessage['template']; inReplyTo?: string };
+    const meta = JSON.parse(msg.metadata) as { template?: OutboundMessage['template']; inReplyTo?: string; cc?: Address[]; agentId?: string };
     const inReplyTo = meta.inReplyTo ?? lastInbound?.external_id ?? references[0];
     return {
       outboxId: row.id,
@@ -78,6 +85,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       externalId: msg.external_id ?? undefined,
       ticket: { id: ticket.id, number: ticket.number, subject: ticket.subject, subjectToken: subjectTokenFor(deps.config.tickets, ticket.number), locale: ticket.locale },
       recipient: { kind: msg.recipient_kind as IdentityKind, address: msg.recipient_address ?? '' },
+      cc: meta.cc?.length ? meta.cc : undefined,
+      // A notification to an agent: the channel signs that agent into the reply token, so only
+      // their answer to it proves them (ARCHITECTURE rule 0).
+      recipientAgentId: msg.purpose === 'notification' && meta.agentId ? meta.agentId : undefined,
       text: msg.text,
       html: msg.html ?? undefined,
       attachments: attachments.map((a) => ({ blobKey: a.blob_key, filename: a.filename, contentType: a.content_type, size: Number(a.size) })),
@@ -136,13 +147,16 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         }
       });
       result.sent++;
+      deps.observe?.sent(row.channel_id);
+      deps.logger.info({ outboxId: row.id, channel: row.channel_id, ticket: message.ticket.number, purpose: message.purpose, externalId: receipt.externalId, attempt: row.attempts }, 'message sent');
       await deps.onSent?.(row, message);
     } catch (err) {
       const code = err instanceof ChannelError || err instanceof PolicyError ? err.code : 'internal_error';
       const retryable = err instanceof ChannelError ? err.retryable : !(err instanceof PolicyError);
       const text = err instanceof Error ? err.message : String(err);
       const decision = decideRetry(cfg, row.attempts, retryable, Math.random, err instanceof ChannelError ? err.retryAfterMs : undefined);
-      deps.logger.warn({ outboxId: row.id, channelId: row.channel_id, code, attempt: row.attempts, retry: decision.retry }, 'send failed');
+      deps.logger.warn({ outboxId: row.id, channel: row.channel_id, ticket: message.ticket.number, purpose: message.purpose, code, attempt: row.attempts, retry: decision.retry, error: text.slice(0, 300) }, decision.retry ? 'send failed, will retry' : 'message failed');
+      deps.observe?.failed(row.channel_id, code, text, !decision.retry);
       if (decision.retry) {
         const now = deps.clock.now();
         await markRetry(db, row.id, worker, now + decision.delayMs, code, text.slice(0, 2000), now);

@@ -161,12 +161,16 @@ describe.each(databaseKinds())('agent notifications and answering them (%s)', (k
       ['internal', '+5511900000002', 'sent'],
     ]);
 
-    // Ana answers the notification email: her reply goes to the customer on WhatsApp.
+    // The notification names its agent, so the email channel can sign a per-agent reply token.
+    expect(toAna!.recipientAgentId).toBe(ana.id);
+    expect(toBia!.recipientAgentId).toBeDefined();
+    // Ana answers the notification email (the channel found her token): her reply goes to the customer on WhatsApp.
     const answer = await t.email('ana@loja.example', 'ana-1@loja', {
       subject: 'Re: [#10001] Oi, meu pedido',
       text: 'Já saiu para entrega!\n\nOn Wed, Ponte wrote:\n> Novo chamado #10001',
       replyText: 'Já saiu para entrega!',
       threadHints: { references: [toAna!.externalId] },
+      proof: { agentToken: { agentId: ana.id, ticketNumber: 10001 } },
     });
     expect(answer).toMatchObject({ status: 'appended', ticketNumber: 10001, matchedBy: 'thread_reference', asAgent: { agentId: ana.id, visibility: 'public' } });
     await t.drainOutbox();
@@ -180,7 +184,7 @@ describe.each(databaseKinds())('agent notifications and answering them (%s)', (k
     const toBia = t.sentTo('+5511900000002')[0]!;
     expect(toBia.text).toContain(`Cliente: ${MARIA} <${MARIA}>`);
     const biaSays = (id: string, text: string) =>
-      t.context('zap').ingest({ message: { externalId: id, from: { kind: 'whatsapp', address: '5511900000002@s.whatsapp.net' }, fromAliases: [{ kind: 'phone', address: '+5511900000002' }], text, threadHints: { references: [toBia.externalId!] } } });
+      t.context('zap').ingest({ message: { externalId: id, from: { kind: 'whatsapp', address: '5511900000002@s.whatsapp.net' }, fromAliases: [{ kind: 'phone', address: '+5511900000002' }], proof: { level: 'channel' }, text, threadHints: { references: [toBia.externalId!] } } });
 
     expect(await biaSays('b1', '#note cliente VIP, priorizar')).toMatchObject({ status: 'appended', ticketNumber: 10001, asAgent: { agentId: bia.id, visibility: 'internal' } });
     expect(await t.drainOutbox()).toEqual({ sent: 0, failed: 0, retried: 0 });
@@ -194,7 +198,7 @@ describe.each(databaseKinds())('agent notifications and answering them (%s)', (k
     expect(ticket.messages.find((m: any) => m.text === 'cliente VIP, priorizar')).toMatchObject({ visibility: 'internal', authorAgentId: bia.id });
 
     // `#10001 …` typed without quoting works on chat too.
-    expect(await t.context('zap').ingest({ message: { externalId: 'b3', from: { kind: 'whatsapp', address: '5511900000002@s.whatsapp.net' }, fromAliases: [{ kind: 'phone', address: '+5511900000002' }], text: '#10001 #note conferido' } })).toMatchObject({
+    expect(await t.context('zap').ingest({ message: { externalId: 'b3', from: { kind: 'whatsapp', address: '5511900000002@s.whatsapp.net' }, fromAliases: [{ kind: 'phone', address: '+5511900000002' }], proof: { level: 'channel' }, text: '#10001 #note conferido' } })).toMatchObject({
       ticketNumber: 10001,
       asAgent: { visibility: 'internal' },
     });
@@ -229,7 +233,7 @@ describe.each(databaseKinds())('agent notifications and answering them (%s)', (k
     expect((await t.getTicket(10001)).status).toBe('new');
   });
 
-  test('a flood on one ticket notifies an agent at most the hourly cap; other tickets still notify', async () => {
+  test('a flood on one ticket notifies an agent at most the hourly cap, then one digest; other tickets still notify', async () => {
     await t.email(MARIA, 'm0@cliente');
     for (let i = 1; i <= 14; i++) await t.email(MARIA, `m${i}@cliente`, { subject: 'Re: [#10001] Pedido', text: `mensagem ${i}` });
     await t.email('joao@example.com', 'j1@cliente', { subject: 'Outro assunto' });
@@ -239,6 +243,28 @@ describe.each(databaseKinds())('agent notifications and answering them (%s)', (k
     expect(toAna.filter((m) => m.ticket.number === 10002)).toHaveLength(1);
     // Every customer message is on the ticket all the same.
     expect((await t.getTicket(10001)).messages.filter((m: any) => m.direction === 'in')).toHaveLength(15);
+    // Nothing is dropped: the five over the cap arrive as one digest once the hour is over.
+    await t.app.automation.runTimers();
+    await t.drainOutbox();
+    expect(t.sentTo('ana@loja.example').filter((m) => m.ticket.number === 10001)).toHaveLength(10);
+    t.advance(HOUR + 1);
+    await t.app.automation.runTimers();
+    await t.drainOutbox();
+    const digest = t.sentTo('ana@loja.example').filter((m) => m.ticket.number === 10001).slice(10);
+    expect(digest).toHaveLength(1);
+    expect(digest[0]!.text).toContain('5 mensagens novas');
+    expect(digest[0]!.text).toContain('mensagem 14');
+    expect(digest[0]!.recipientAgentId).toBeDefined();
+    // Taken once: another pass sends nothing more.
+    await t.app.automation.runTimers();
+    await t.drainOutbox();
+    expect(t.sentTo('ana@loja.example').filter((m) => m.ticket.number === 10001)).toHaveLength(11);
+  });
+
+  test('six customers in one hour: the agent hears about all six (no per-address mute)', async () => {
+    for (let i = 1; i <= 6; i++) await t.email(`cliente${i}@example.com`, `six-${i}@cliente`, { subject: `Pedido ${i}` });
+    await t.drainOutbox();
+    expect(new Set(t.sentTo('ana@loja.example').map((m) => m.ticket.number)).size).toBe(6);
   });
 
   test('an agent without a notification channel is not notified', async () => {

@@ -59,7 +59,8 @@ export async function startAutomationApp(config: Record<string, unknown>, start 
       t.context('mail').ingest({ message: { externalId, from: { kind: 'email', address: from }, subject: 'Pedido 10482 atrasado', text: 'Meu pedido não chegou.', ...over } }),
     whatsapp: (phone: string, externalId: string, text: string, over: Record<string, unknown> = {}) =>
       t.context('zap').ingest({
-        message: { externalId, from: { kind: 'whatsapp', address: `${phone.slice(1)}@s.whatsapp.net`, displayName: 'Maria' }, fromAliases: [{ kind: 'phone', address: phone }], text, ...over },
+        // WhatsApp proves the sender's phone (as the real adapters declare).
+        message: { externalId, from: { kind: 'whatsapp', address: `${phone.slice(1)}@s.whatsapp.net`, displayName: 'Maria' }, fromAliases: [{ kind: 'phone', address: phone }], proof: { level: 'channel' }, text, ...over },
       }),
   }) as AutomationTestApp;
 }

@@ -78,11 +78,11 @@ describe('end to end (SQLite)', () => {
 
   test('chat: the open ticket catches the next message; an agent on WhatsApp replies with #number', async () => {
     const agent = await t.createAgent({ name: 'Ana', phone: '+5511900000001' });
-    const first = await t.context('zap').ingest({ message: { externalId: 'w1', from: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' }, fromAliases: [{ kind: 'phone', address: '+5511987654321' }], text: 'Oi, meu pedido?' } });
+    const first = await t.context('zap').ingest({ message: { externalId: 'w1', from: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' }, fromAliases: [{ kind: 'phone', address: '+5511987654321' }], proof: { level: 'channel' }, text: 'Oi, meu pedido?' } });
     const second = await t.context('zap').ingest({ message: { externalId: 'w2', from: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' }, text: 'é o 10482' } });
     expect(second).toMatchObject({ status: 'appended', ticketNumber: first.status === 'created' ? first.ticketNumber : 0, matchedBy: 'open_ticket' });
 
-    const fromAgent = await t.context('zap').ingest({ message: { externalId: 'w3', from: { kind: 'whatsapp', address: '5511900000001@s.whatsapp.net' }, fromAliases: [{ kind: 'phone', address: '+5511900000001' }], text: '#10001 Já saiu para entrega!' } });
+    const fromAgent = await t.context('zap').ingest({ message: { externalId: 'w3', from: { kind: 'whatsapp', address: '5511900000001@s.whatsapp.net' }, fromAliases: [{ kind: 'phone', address: '+5511900000001' }], proof: { level: 'channel' }, text: '#10001 Já saiu para entrega!' } });
     expect(fromAgent).toMatchObject({ status: 'appended', ticketNumber: 10001, asAgent: { agentId: agent.id, visibility: 'public' } });
     await t.drainOutbox();
     const out = chat.outbox('zap').sent;

@@ -125,7 +125,7 @@ describe.each(databaseKinds())('ingest pipeline on %s', (kind) => {
     const jid = `${digits}@s.whatsapp.net`;
     const lid = `${digits.slice(2)}77@lid`;
     const phone = `+${digits}`;
-    await ingest('zap', { message: { externalId: uniq('w'), from: { kind: 'whatsapp', address: jid, displayName: 'Carla' }, fromAliases: [{ kind: 'whatsapp_lid', address: lid }, { kind: 'phone', address: phone }], text: 'oi' } });
+    await ingest('zap', { message: { externalId: uniq('w'), from: { kind: 'whatsapp', address: jid, displayName: 'Carla' }, fromAliases: [{ kind: 'whatsapp_lid', address: lid }, { kind: 'phone', address: phone }], proof: { level: 'channel' }, text: 'oi' } });
     // Later messages arrive under only one of the identities.
     const viaLid = await ingest('zap', { message: { externalId: uniq('w'), from: { kind: 'whatsapp_lid', address: lid }, text: 'sou eu' } });
     const viaPhone = await ingest('mail', { message: { externalId: uniq('<p'), from: { kind: 'phone', address: phone }, text: 'sms?' } });
@@ -225,7 +225,8 @@ describe.each(databaseKinds())('ingest pipeline on %s', (kind) => {
     await t.drainOutbox();
     mail.outbox('mail').sent.length = 0;
 
-    const note = await ingest('mail', email(uniq('<n'), agentEmail, { subject: `Re: [#${n}] Pedido atrasado`, text: '#note\ncliente VIP, priorizar' }));
+    // The mail answers a notification sent to this agent: the channel found our per-agent token.
+    const note = await ingest('mail', email(uniq('<n'), agentEmail, { subject: `Re: [#${n}] Pedido atrasado`, text: '#note\ncliente VIP, priorizar', proof: { agentToken: { agentId: agent.id, ticketNumber: n } } }));
     expect(note).toMatchObject({ status: 'appended', ticketNumber: n, asAgent: { agentId: agent.id, visibility: 'internal' } });
     const messageId = note.status === 'appended' ? note.messageId : '';
     expect(await db().selectFrom('outbox').select('id').where('message_id', '=', messageId).execute()).toEqual([]);
@@ -234,6 +235,78 @@ describe.each(databaseKinds())('ingest pipeline on %s', (kind) => {
     const stored = (await t.getTicket(n)).messages.find((m: any) => m.id === messageId);
     expect(stored).toMatchObject({ visibility: 'internal', authorType: 'agent', authorAgentId: agent.id, text: 'cliente VIP, priorizar' });
     expect((await t.getTicket(n)).status).toBe('new');
+  });
+
+  test('unclaimed aliases: an unproven sender\'s second identity is a claim on the ticket, never an identity of anyone', async () => {
+    const victimPhone = `+55119${String(++seq).padStart(8, '0')}`;
+    const victim = await ingest('zap', { message: { externalId: uniq('w'), from: { kind: 'phone', address: victimPhone }, proof: { level: 'channel' }, text: 'meu pedido' } });
+    if (victim.status !== 'created') throw new Error('expected a ticket');
+    const strangerEmail = `${uniq('stranger')}@evil.example`;
+    const r = await ingest('mail', email(uniq('<s'), strangerEmail, { fromAliases: [{ kind: 'phone', address: victimPhone }], claims: [{ kind: 'phone', address: '+5511999990000' }] }));
+    if (r.status !== 'created') throw new Error('expected a new ticket for the stranger');
+    expect(r.ticketNumber).not.toBe(victim.ticketNumber);
+    // The victim's contact gained nothing; the stranger's contact holds only their own address.
+    const victimContact = await contactOf('phone', victimPhone);
+    expect(await contactOf('email', strangerEmail)).not.toBe(victimContact);
+    const victimIds = await db().selectFrom('contact_identities').select(['kind', 'address']).where('contact_id', '=', victimContact!).execute();
+    expect(victimIds).toEqual([{ kind: 'phone', address: victimPhone }]);
+    const claims = await db().selectFrom('ticket_claims').select(['kind', 'address', 'linked_contact_id']).where('ticket_id', '=', r.ticketId).orderBy('address').execute();
+    expect(claims).toHaveLength(2);
+    expect(claims).toEqual(
+      expect.arrayContaining([
+        { kind: 'phone', address: '+5511999990000', linked_contact_id: null },
+        { kind: 'phone', address: victimPhone, linked_contact_id: null },
+      ]),
+    );
+  });
+
+  test('a forged From: of an agent (no token) is an unverified internal note: no relay, no command, no status change', async () => {
+    const agentEmail = `${uniq('agente')}@loja.example`;
+    const agent = await t.createAgent({ name: 'Agente', email: agentEmail });
+    const created = await ingest('mail', email(uniq('<f'), `${uniq('cli')}@example.com`));
+    if (created.status !== 'created') throw new Error('expected a ticket');
+    const n = created.ticketNumber;
+    await t.drainOutbox();
+    mail.outbox('mail').sent.length = 0;
+
+    const forged = await ingest('mail', email(uniq('<f'), agentEmail, { subject: `Re: [#${n}] Pedido atrasado`, text: 'Pague a taxa em http://evil.example\n#solved' }));
+    expect(forged).toMatchObject({ status: 'appended', ticketNumber: n });
+    expect(forged).not.toHaveProperty('asAgent');
+    await t.drainOutbox();
+    expect(mail.outbox('mail').sent.filter((s) => s.text.includes('evil.example'))).toEqual([]);
+    const ticket = await t.getTicket(n);
+    expect(ticket.status).toBe('new');
+    const note = ticket.messages.find((m: any) => m.text.includes('evil.example'));
+    expect(note).toMatchObject({ visibility: 'internal', authorType: 'system', metadata: expect.objectContaining({ unverified: true, claimedAgentId: agent.id }) });
+
+    // A token of another agent, or for another ticket, proves nothing either.
+    const other = await t.createAgent({ name: 'Outro', email: `${uniq('outro')}@loja.example` });
+    const wrongAgent = await ingest('mail', email(uniq('<f'), agentEmail, { subject: `Re: [#${n}] x`, text: '#close', proof: { agentToken: { agentId: other.id, ticketNumber: n } } }));
+    expect(wrongAgent).not.toHaveProperty('asAgent');
+    const wrongTicket = await ingest('mail', email(uniq('<f'), agentEmail, { subject: `Re: [#${n}] x`, text: '#close', proof: { agentToken: { agentId: agent.id, ticketNumber: n + 999 } } }));
+    expect(wrongTicket).not.toHaveProperty('asAgent');
+    const failedAuth = await ingest('mail', email(uniq('<f'), agentEmail, { subject: `Re: [#${n}] x`, text: '#close', proof: { agentToken: { agentId: agent.id, ticketNumber: n }, authFailure: 'dmarc=fail' } }));
+    expect(failedAuth).not.toHaveProperty('asAgent');
+    expect((await t.getTicket(n)).status).toBe('new');
+  });
+
+  test('an agent\'s out-of-office answering notifications is kept internal, never relayed', async () => {
+    const agentEmail = `${uniq('agente')}@loja.example`;
+    const agent = await t.createAgent({ name: 'Agente', email: agentEmail });
+    const sent: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const created = await ingest('mail', email(uniq('<o'), `${uniq('cli')}@example.com`));
+      if (created.status !== 'created') throw new Error('expected a ticket');
+      const n = created.ticketNumber;
+      // A plain subject and no Auto-Submitted: only the text says what it is (and it repeats).
+      const ooo = await ingest('mail', email(uniq('<o'), agentEmail, { subject: `Re: [#${n}] Pedido atrasado`, text: i === 0 ? 'Estou de férias até 10/01, com acesso limitado ao e-mail. Abraços, Ana' : 'Volto dia 10. Em caso de urgência, ligue para a loja no número de sempre.', proof: { agentToken: { agentId: agent.id, ticketNumber: n } } }));
+      expect(ooo).toMatchObject({ status: 'appended', ticketNumber: n, asAgent: { visibility: i === 1 ? 'public' : 'internal' } });
+      sent.push(String(n));
+    }
+    await t.drainOutbox();
+    expect(mail.outbox('mail').sent.filter((s) => s.text.includes('férias'))).toEqual([]);
+    // The second text was new (relayed once, an honest answer as far as we can tell); its repeat was not.
+    expect(mail.outbox('mail').sent.filter((s) => s.text.includes('Volto dia 10'))).toHaveLength(1);
   });
 
   test('PATCH records an audit event for each status, priority and assignee change, with who', async () => {

@@ -53,9 +53,11 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('notification_digests_due_idx').on('notification_digests').column('due_at').execute();
 
   await db.schema.alterTable('messages').addColumn('sender_kind', 'varchar(20)').execute();
+  await db.schema.createIndex('messages_author_agent_idx').on('messages').columns(['author_agent_id', 'created_at']).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropIndex('messages_author_agent_idx').execute();
   await db.schema.alterTable('messages').dropColumn('sender_kind').execute();
   await db.schema.dropTable('notification_digests').execute();
   await db.schema.dropTable('ticket_recipients').execute();
