@@ -10,7 +10,8 @@ import { formatConfigError, loadConfigFile, type LoadedConfig } from './config/l
 import { statusLabelsFor } from './config/schema.js';
 import { createDatabase } from './db/database.js';
 import { migrateDown, migrateToLatest, migrationStatus } from './db/migrator.js';
-import { createAgent, listAgents } from './db/repositories/agent.repository.js';
+import { listAgents } from './db/repositories/agent.repository.js';
+import { registerAgentCommands } from './cli-agents.js';
 import { getTicketByNumber, listTickets } from './db/repositories/ticket.repository.js';
 import { ConfigError } from './domain/errors.js';
 import { TICKET_STATUSES, type TicketStatus } from './domain/model.js';
@@ -104,32 +105,7 @@ export function buildProgram(): Command {
     await db.destroy();
   });
 
-  const agents = program.command('agents').description('agents and API tokens');
-  agents
-    .command('add')
-    .description('create an agent; prints the API token once (only its hash is stored)')
-    .requiredOption('--name <name>')
-    .option('--email <email>', 'agent email (replies from it are recorded as the agent)')
-    .option('--phone <e164>', 'agent phone in E.164, e.g. +5511987654321 (WhatsApp replies)')
-    .option('--notify-channel <id>', 'channel to notify this agent through')
-    .option('--admin', 'administrator (pairing, agents)')
-    .action(async (opts: { name: string; email?: string; phone?: string; notifyChannel?: string; admin?: boolean }) => {
-      if (opts.phone && !/^\+\d{8,15}$/.test(opts.phone)) throw new ConfigError('invalid option', [{ path: '--phone', message: 'use E.164, e.g. +5511987654321' }]);
-      if (opts.email && !/^[^@\s]+@[^@\s]+$/.test(opts.email)) throw new ConfigError('invalid option', [{ path: '--email', message: 'not an email address' }]);
-      await withDatabase(program.opts().config, async (loaded, db) => {
-        if (opts.notifyChannel && !loaded.channels.some((c) => c.id === opts.notifyChannel)) {
-          throw new ConfigError('invalid option', [{ path: '--notify-channel', message: `no channel "${opts.notifyChannel}" in ${loaded.source}` }]);
-        }
-        const { agent, token } = await createAgent(db.kysely, { name: opts.name, email: opts.email, phone: opts.phone, role: opts.admin ? 'admin' : 'agent', notifyChannelId: opts.notifyChannel }, Date.now());
-        console.log(`Created ${agent.role} ${agent.name} (${agent.id}).`);
-        console.log(`API token (shown once, keep it safe):\n\n  ${token}\n`);
-      });
-    });
-  agents.command('list').action(async () => {
-    await withDatabase(program.opts().config, async (_l, db) => {
-      printTable((await listAgents(db.kysely)).map((a) => ({ id: a.id, name: a.name, role: a.role, email: a.email ?? '', phone: a.phone ?? '', notify: a.notifyChannelId ?? '' })));
-    });
-  });
+  const { agents, findAgent } = registerAgentCommands(program, { withDatabase: (fn) => withDatabase(program.opts().config, fn), printTable });
 
   const tickets = program.command('tickets').description('look at tickets');
   tickets

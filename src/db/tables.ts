@@ -27,6 +27,9 @@ export interface AgentsTable {
   notify_channel_id: string | null;
   active: number;
   created_at: Ms;
+  token_expires_at: Ms | null;
+  token_created_at: Ms | null;
+  disabled_at: Ms | null;
 }
 export interface CountersTable {
   name: string;
@@ -113,6 +116,9 @@ export interface AttachmentsTable {
   inline: number;
   variant: string | null;
   created_at: Ms;
+  /** As the sender declared them; `filename` and `content_type` hold the safe name and validated type. */
+  original_filename: string | null;
+  declared_content_type: string | null;
 }
 export interface InboundReceiptsTable {
   channel_id: string;
@@ -205,6 +211,35 @@ export interface NotificationDigestsTable {
   due_at: Ms;
 }
 
+export interface AuditLogTable {
+  id: string;
+  actor_type: string; // agent | system | cli
+  actor_id: string | null;
+  action: string;
+  target_type: string;
+  target_id: string;
+  detail: string; // JSON
+  created_at: Ms;
+}
+export interface UsedUploadTokensTable {
+  token_id: string;
+  agent_id: string;
+  message_id: string | null;
+  expires_at: Ms;
+  used_at: Ms;
+}
+export interface ContactMergesTable {
+  id: string;
+  kept_contact_id: string;
+  dropped_contact_id: string;
+  snapshot: string; // JSON: what moved, and the dropped contact as it was
+  evidence: string;
+  actor_id: string;
+  created_at: Ms;
+  undone_at: Ms | null;
+  undone_by: string | null;
+}
+
 export interface DB {
   contacts: ContactsTable;
   contact_identities: ContactIdentitiesTable;
@@ -221,6 +256,9 @@ export interface DB {
   leases: LeasesTable;
   timers: TimersTable;
   automatic_sends: AutomaticSendsTable;
+  audit_log: AuditLogTable;
+  used_upload_tokens: UsedUploadTokensTable;
+  contact_merges: ContactMergesTable;
   ticket_claims: TicketClaimsTable;
   ticket_recipients: TicketRecipientsTable;
   notification_digests: NotificationDigestsTable;

@@ -32,15 +32,21 @@ export class NotFoundError extends PonteError {
 
 export class ConflictError extends PonteError {
   readonly code = 'conflict' as const;
-  constructor(message: string, readonly reason: string) {
+  constructor(
+    message: string,
+    readonly reason: string,
+    /** Facts the caller can act on (e.g. the contact that owns an identity, to merge with). */
+    readonly details?: Record<string, string | number | null>,
+  ) {
     super(message);
     this.name = 'ConflictError';
   }
 }
 
+/** `agent_disabled` and `token_expired` are refused tokens too (401), told apart for their holder. */
 export class AuthError extends PonteError {
   constructor(
-    readonly code: 'unauthenticated' | 'forbidden',
+    readonly code: 'unauthenticated' | 'agent_disabled' | 'token_expired' | 'forbidden',
     message: string,
   ) {
     super(message);

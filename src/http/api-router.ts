@@ -1,5 +1,5 @@
 /** The agent REST API under /api. Bodies and queries are zod-validated; errors go to errors.ts. */
-import express, { type Request, type RequestHandler, Router } from 'express';
+import express, { type RequestHandler, Router } from 'express';
 import QRCode from 'qrcode';
 import { z } from 'zod';
 import type { AutomationHooks } from '../automation/hooks.js';
@@ -8,19 +8,19 @@ import type { ChannelDirectory } from '../channel/directory.js';
 import { channelHealth, type RunningChannel } from '../channel/runtime.js';
 import { type PonteConfig, statusLabelsFor } from '../config/schema.js';
 import type { Database } from '../db/database.js';
-import { type Agent, createAgent, findAgentByToken, getAgent, listAgents } from '../db/repositories/agent.repository.js';
+import { authenticateToken, getAgent } from '../db/repositories/agent.repository.js';
 import { findContactIdsByIdentities } from '../db/repositories/contact.repository.js';
-import { getAttachment } from '../db/repositories/message.repository.js';
 import { getTicketByNumber, listTickets } from '../db/repositories/ticket.repository.js';
-import { AuthError, NotFoundError, ValidationError, zodIssues } from '../domain/errors.js';
-import type { Address } from '../domain/model.js';
+import { AuthError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { createAgentReply } from '../replies/reply.usecase.js';
 import { applyPatch } from '../replies/ticket-changes.js';
 import { ticketDetail, ticketSummary } from '../replies/ticket-view.js';
 import { buildOpenApi } from './openapi.js';
-import { idParam, listTicketsQuery, patchBody, replyBody, ticketNumberParam, uploadQuery } from './schemas.js';
-import { createUploadToken } from '../replies/upload-token.js';
-import { BlobTooLargeError } from '../storage/blob-store.js';
+import { registerAgentRoutes } from './agents-routes.js';
+import { registerDownloadRoute, registerUploadRoute } from './attachments-routes.js';
+import { registerContactRoutes } from './contacts-routes.js';
+import { type AuthedRequest, agentOf, identityLookups, parse } from './route-kit.js';
+import { listTicketsQuery, patchBody, replyBody, ticketNumberParam } from './schemas.js';
 
 export interface ApiDeps {
   database: Database;
@@ -32,14 +32,6 @@ export interface ApiDeps {
   clock: Clock;
   wakeOutbox: () => void;
   uploadKey: Buffer;
-}
-
-type AuthedRequest = Request & { agent?: Agent };
-
-function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new ValidationError(`invalid ${where}`, zodIssues(r.error).map((i) => ({ ...i, path: i.path ? `${where}.${i.path}` : where })));
-  return r.data;
 }
 
 /** Paths of the strings (and object keys) in a parsed query or JSON body that contain U+0000. */
@@ -68,9 +60,13 @@ export function createApiRouter(deps: ApiDeps): Router {
     const header = req.get('authorization') ?? '';
     const m = /^Bearer\s+(\S{10,200})$/i.exec(header);
     if (!m) throw new AuthError('unauthenticated', 'missing or malformed bearer token (Authorization: Bearer <token>)');
-    const agent = await findAgentByToken(db, m[1]!);
-    if (!agent) throw new AuthError('unauthenticated', 'unknown or revoked token');
-    (req as AuthedRequest).agent = agent;
+    const check = await authenticateToken(db, m[1]!, deps.clock.now());
+    if (!check.ok) {
+      if (check.reason === 'disabled') throw new AuthError('agent_disabled', 'this agent is disabled; an admin can enable it again');
+      if (check.reason === 'expired') throw new AuthError('token_expired', 'this token has expired; ask an admin for a new one (rotate-token)');
+      throw new AuthError('unauthenticated', 'unknown or revoked token');
+    }
+    (req as AuthedRequest).agent = check.agent;
     next();
   };
   const admin: RequestHandler = (req, _res, next) => {
@@ -79,19 +75,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   };
   router.use(auth);
 
-  // Raw bytes, any type: before the JSON parser, which would otherwise consume a .json file.
-  router.post('/uploads', async (req, res) => {
-    const { filename } = parse(uploadQuery, req.query, 'query');
-    const contentType = (req.get('content-type') ?? 'application/octet-stream').split(';')[0]!.trim().toLowerCase();
-    if (!/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/.test(contentType)) throw new ValidationError('invalid upload', [{ path: 'headers.content-type', message: 'a media type like application/pdf' }]);
-    const declared = Number(req.get('content-length') ?? 0);
-    if (declared > deps.config.storage.maxAttachmentBytes) throw new BlobTooLargeError(deps.config.storage.maxAttachmentBytes);
-    const blob = await deps.blobs.put(req, { maxBytes: deps.config.storage.maxAttachmentBytes });
-    if (blob.size === 0) throw new ValidationError('invalid upload', [{ path: 'body', message: 'the file is empty' }]);
-    const expiresAt = deps.clock.now() + 24 * 3600_000;
-    const upload = createUploadToken(deps.uploadKey, { blobKey: blob.key, filename, contentType, size: blob.size, expiresAt });
-    res.status(201).json({ upload, filename, contentType, size: blob.size, expiresAt });
-  });
+  registerUploadRoute(router, deps);
 
   router.use(express.json({ limit: '1mb', strict: true }));
   // PostgreSQL text cannot hold U+0000 (a 500 from the driver); no field of this API needs it.
@@ -105,11 +89,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     const q = parse(listTicketsQuery, req.query, 'query');
     let requesterContactIds: string[] | undefined;
     if (q.requester) {
-      const r = q.requester.trim();
-      const lookups: Address[] = r.includes('@')
-        ? [{ kind: 'email', address: r.toLowerCase() }]
-        : [{ kind: 'phone', address: `+${r.replace(/\D/g, '')}` }, { kind: 'whatsapp', address: `${r.replace(/\D/g, '')}@s.whatsapp.net` }];
-      requesterContactIds = [...new Set((await findContactIdsByIdentities(db, lookups)).values())];
+      requesterContactIds = [...new Set((await findContactIdsByIdentities(db, identityLookups(q.requester))).values())];
     }
     const field = q.field ? { key: q.field.slice(0, q.field.indexOf(':')), value: q.field.slice(q.field.indexOf(':') + 1) } : undefined;
     const tickets = await listTickets(db, {
@@ -145,7 +125,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   router.post('/tickets/:number/replies', async (req, res) => {
     const { number } = parse(ticketNumberParam, req.params, 'params');
     const body = parse(replyBody, req.body ?? {}, 'body');
-    const result = await createAgentReply({ database: deps.database, channels: deps.channels, hooks: deps.hooks, clock: deps.clock, uploadKey: deps.uploadKey }, (req as AuthedRequest).agent!, {
+    const result = await createAgentReply({ database: deps.database, channels: deps.channels, hooks: deps.hooks, clock: deps.clock, uploadKey: deps.uploadKey }, agentOf(req), {
       ticketNumber: number,
       body: body.body,
       visibility: body.visibility,
@@ -160,13 +140,15 @@ export function createApiRouter(deps: ApiDeps): Router {
   router.patch('/tickets/:number', async (req, res) => {
     const { number } = parse(ticketNumberParam, req.params, 'params');
     const body = parse(patchBody, req.body ?? {}, 'body');
-    const agent = (req as AuthedRequest).agent!;
+    const agent = agentOf(req);
     const now = deps.clock.now();
     const updated = await db.transaction().execute(async (trx) => {
       const t = await getTicketByNumber(trx, number);
       if (!t) throw new NotFoundError('ticket', `#${number}`);
-      if (body.assignee && !(await getAgent(trx, body.assignee))) {
-        throw new ValidationError('invalid body', [{ path: 'body.assignee', message: 'no agent with this id' }]);
+      if (body.assignee) {
+        const assignee = await getAgent(trx, body.assignee);
+        if (!assignee) throw new ValidationError('invalid body', [{ path: 'body.assignee', message: 'no agent with this id (GET /api/agents lists them)' }]);
+        if (!assignee.active) throw new ValidationError('invalid body', [{ path: 'body.assignee', message: 'this agent is disabled' }]);
       }
       return applyPatch(trx, deps.hooks, t, { status: body.status, priority: body.priority, assigneeId: body.assignee, category: body.category, reference: body.reference, fields: body.fields }, { type: 'agent', id: agent.id }, now);
     });
@@ -174,16 +156,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     res.json(ticketSummary(updated, labels(updated.locale)));
   });
 
-  router.get('/attachments/:id', async (req, res) => {
-    const { id } = parse(idParam, req.params, 'params');
-    const a = await getAttachment(db, id);
-    if (!a || !(await deps.blobs.exists(a.blob_key))) throw new NotFoundError('attachment', id);
-    res.setHeader('Content-Type', a.content_type);
-    res.setHeader('Content-Length', String(a.size));
-    res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(a.filename)}`);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    deps.blobs.get(a.blob_key).pipe(res);
-  });
+  registerDownloadRoute(router, deps);
 
   router.get('/channels', (_req, res) => {
     res.json({
@@ -212,20 +185,8 @@ export function createApiRouter(deps: ApiDeps): Router {
     res.type('image/png').send(await QRCode.toBuffer(info.qr, { type: 'png', margin: 2, width: 320 }));
   });
 
-  router.get('/agents', admin, async (_req, res) => {
-    res.json({ agents: await listAgents(db) });
-  });
-
-  router.post('/agents', admin, async (req, res) => {
-    const body = parse(
-      z.object({ name: z.string().min(1).max(200), email: z.email().optional(), phone: z.string().regex(/^\+\d{8,15}$/, 'use E.164, e.g. +5511987654321').optional(), role: z.enum(['agent', 'admin']).default('agent'), notifyChannel: z.string().max(63).optional() }).strict(),
-      req.body ?? {},
-      'body',
-    );
-    if (body.notifyChannel && !deps.channels.get(body.notifyChannel)) throw new ValidationError('invalid body', [{ path: 'body.notifyChannel', message: 'no such channel' }]);
-    const { agent, token } = await createAgent(db, { name: body.name, email: body.email, phone: body.phone, role: body.role, notifyChannelId: body.notifyChannel }, deps.clock.now());
-    res.status(201).json({ agent, token });
-  });
+  registerAgentRoutes(router, deps, admin);
+  registerContactRoutes(router, deps);
 
   return router;
 }

@@ -5,8 +5,10 @@ import { AuthError, ChannelError, ConfigError, ConflictError, NotFoundError, Pol
 
 export function statusFor(err: unknown): number {
   if (err instanceof ValidationError) return 400;
-  if (err instanceof AuthError) return err.code === 'unauthenticated' ? 401 : 403;
+  if (err instanceof AuthError) return err.code === 'forbidden' ? 403 : 401;
   if (err instanceof NotFoundError) return 404;
+  // Another agent's upload token: the request is understood and refused for this agent.
+  if (err instanceof PolicyError && err.code === 'upload_not_yours') return 403;
   if (err instanceof ConflictError || err instanceof PolicyError) return 409;
   if (err instanceof ChannelError) return 502;
   if (err instanceof ConfigError) return 500;
@@ -44,6 +46,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       error: (err as PonteError).code,
       message: (err as Error).message,
       ...(err instanceof ValidationError ? { issues: err.issues } : {}),
+      ...(err instanceof ConflictError ? { reason: err.reason, ...(err.details ? { details: err.details } : {}) } : {}),
     });
   };
 }

@@ -85,6 +85,81 @@ export const uploadQuery = z
       .string()
       .min(1)
       .max(255)
-      .refine((v) => !/[\\/\u0000-\u001f]/.test(v), 'a file name without slashes or control characters'),
+      .refine((v) => !v.includes('\u0000'), 'a file name without NUL characters')
+      .describe('the name as the agent has it; stored beside a safe display name (no path, control or bidi characters)'),
   })
   .strict();
+
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+const ulid = (what: string) => z.string().regex(ULID, `not ${what}`);
+const cursor = z.string().regex(ULID, 'invalid cursor').optional();
+const limit = z.coerce.number().int().min(1).max(200).default(50);
+/** What the agent checked (a call, a document, the customer's reply from the proven address). Audited. */
+const evidence = z.string().trim().min(3, 'say what proves it (at least 3 characters)').max(2000).describe('what proves it; kept in the audit log');
+const e164 = z.string().regex(/^\+\d{8,15}$/, 'use E.164, e.g. +5511987654321');
+const expiresInDays = z.number().int().min(1).max(3650).nullable().optional().describe('the token stops working after this many days; null or absent: no expiry');
+
+// ---- agents ----
+
+export const createAgentBody = z
+  .object({ name: z.string().trim().min(1).max(200), email: z.email().optional(), phone: e164.optional(), role: z.enum(['agent', 'admin']).default('agent'), notifyChannel: z.string().max(63).optional(), expiresInDays })
+  .strict();
+
+export const patchAgentBody = z
+  .object({ name: z.string().trim().min(1).max(200).optional(), email: z.email().nullable().optional(), phone: e164.nullable().optional(), role: z.enum(['agent', 'admin']).optional(), notifyChannel: z.string().max(63).nullable().optional() })
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, 'nothing to change');
+
+export const rotateTokenBody = z.object({ expiresInDays }).strict();
+
+export const auditQuery = z
+  .object({ targetType: z.enum(['agent', 'contact']).optional(), targetId: z.string().max(80).optional(), action: z.string().max(40).optional(), cursor, limit })
+  .strict();
+
+// ---- contacts ----
+
+export const listContactsQuery = z
+  .object({
+    q: z.string().trim().min(2).max(200).optional().describe('text in the name or any identity address'),
+    identity: z.string().trim().min(3).max(320).optional().describe('an exact email address or phone number'),
+    cursor,
+    limit,
+  })
+  .strict();
+
+export const contactIdParam = z.object({ id: ulid('a contact id') });
+export const identityParams = z.object({ id: ulid('a contact id'), identityId: ulid('an identity id') });
+export const mergeIdParam = z.object({ mergeId: ulid('a merge id') });
+export const claimParams = z.object({ number: z.coerce.number().int().positive().max(1e12), claimId: ulid('a claim id') });
+
+export const patchContactBody = z
+  .object({
+    name: z.string().trim().min(1).max(200).nullable().optional(),
+    locale: z.string().regex(/^[a-z]{2,3}(-[A-Z]{2})?$/, 'like pt-BR, es or en').nullable().optional(),
+  })
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, 'nothing to change');
+
+const IDENTITY_RULES = {
+  email: { normalize: (a: string) => a.trim().toLowerCase(), valid: (a: string) => z.email().safeParse(a).success, hint: 'an email address' },
+  phone: { normalize: (a: string) => a.replace(/[\s().-]/g, ''), valid: (a: string) => /^\+\d{8,15}$/.test(a), hint: 'E.164, e.g. +5511987654321' },
+  whatsapp: { normalize: (a: string) => a.trim(), valid: (a: string) => /^\d{8,15}@s\.whatsapp\.net$/.test(a), hint: 'a WhatsApp JID like 5511987654321@s.whatsapp.net' },
+  whatsapp_lid: { normalize: (a: string) => a.trim(), valid: (a: string) => /^\d{1,24}@lid$/.test(a), hint: 'a WhatsApp LID like 123456789@lid' },
+} as const;
+
+export const linkIdentityBody = z
+  .object({ kind: z.enum(['email', 'phone', 'whatsapp', 'whatsapp_lid']), address: z.string().min(1).max(320), evidence })
+  .strict()
+  .transform((v, ctx) => {
+    const rule = IDENTITY_RULES[v.kind];
+    const address = rule.normalize(v.address);
+    if (!rule.valid(address)) {
+      ctx.addIssue({ code: 'custom', path: ['address'], message: `not ${rule.hint}` });
+      return z.NEVER;
+    }
+    return { kind: v.kind, address, evidence: v.evidence };
+  });
+
+export const evidenceBody = z.object({ evidence }).strict();
+export const mergeBody = z.object({ from: ulid('a contact id').describe('the contact merged into this one (it disappears)'), evidence }).strict();
+export const linkClaimBody = z.object({ contactId: ulid('a contact id').optional().describe('default: the ticket requester'), evidence }).strict();

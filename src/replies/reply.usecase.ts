@@ -10,7 +10,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.
 import { statusAfterAgentReply } from '../domain/ticket-status.js';
 import { queueOutbound, resolveCustomerRoute, storeInternal } from './outbound.js';
 import { changeStatus } from './ticket-changes.js';
-import { verifyUploadToken } from './upload-token.js';
+import { redeemUploadToken } from './upload-redeem.js';
 
 export interface ReplyInput {
   ticketNumber: number;
@@ -40,9 +40,8 @@ export async function createAgentReply(deps: ReplyDeps, agent: Agent, input: Rep
     const attachments = [];
     for (const [i, id] of (input.attachmentIds ?? []).entries()) {
       if (id.startsWith('up_')) {
-        const check = verifyUploadToken(deps.uploadKey, id, now);
-        if (!check.ok) throw new ValidationError('invalid upload', [{ path: `body.attachments[${i}]`, message: check.reason === 'expired' ? 'the upload expired; upload the file again' : 'not a valid upload token' }]);
-        attachments.push({ blobKey: check.claim.blobKey, filename: check.claim.filename, contentType: check.claim.contentType, size: check.claim.size });
+        // Bound to the uploading agent, single use (recorded in this transaction).
+        attachments.push(await redeemUploadToken(trx, deps.uploadKey, id, agent.id, now, `body.attachments[${i}]`));
         continue;
       }
       const a = await getAttachment(trx, id);

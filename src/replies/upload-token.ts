@@ -1,14 +1,24 @@
 /**
  * An agent's uploaded file, before it belongs to a message: the blob is stored, and the agent
- * gets a signed token naming it (no table, nothing to clean up). A reply that lists the token
- * attaches the file. Tokens expire; the signature is checked in constant time. Pure.
+ * gets a signed token naming it, the agent who uploaded it and a random token id. A reply that
+ * lists the token attaches the file, once: the id is then recorded as used (see
+ * upload-redeem.ts), and a token is refused to any other agent. The incident behind the
+ * binding: a token could be reused by any agent for 24 h. Tokens expire; the signature is
+ * checked in constant time. Pure.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export interface UploadClaim {
+  /** Random, unique per upload: the single-use key. */
+  id: string;
+  /** The agent who uploaded the file; nobody else may attach it. */
+  agentId: string;
   blobKey: string;
   filename: string;
+  /** The media type to store (validated, checked against the bytes for images). */
   contentType: string;
+  /** What the uploader declared, when it differs from `contentType`. */
+  declaredContentType: string | null;
   size: number;
   /** epoch ms */
   expiresAt: number;
@@ -21,7 +31,7 @@ function sign(key: Buffer, payload: string): string {
 }
 
 export function createUploadToken(key: Buffer, claim: UploadClaim): string {
-  const payload = Buffer.from(JSON.stringify([claim.blobKey, claim.filename, claim.contentType, claim.size, claim.expiresAt])).toString('base64url');
+  const payload = Buffer.from(JSON.stringify([1, claim.id, claim.agentId, claim.blobKey, claim.filename, claim.contentType, claim.declaredContentType, claim.size, claim.expiresAt])).toString('base64url');
   return `up_${payload}.${sign(key, payload)}`;
 }
 
@@ -39,8 +49,10 @@ export function verifyUploadToken(key: Buffer, token: string, now: number): Uplo
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  if (!Array.isArray(parts) || parts.length !== 5) return { ok: false, reason: 'malformed' };
-  const [blobKey, filename, contentType, size, expiresAt] = parts as [string, string, string, number, number];
+  // Version 1 only: a token signed before tokens were bound to an agent is refused (re-upload).
+  if (!Array.isArray(parts) || parts.length !== 9 || parts[0] !== 1) return { ok: false, reason: 'malformed' };
+  const [, id, agentId, blobKey, filename, contentType, declaredContentType, size, expiresAt] = parts as [1, string, string, string, string, string, string | null, number, number];
+  if (typeof id !== 'string' || typeof agentId !== 'string' || typeof expiresAt !== 'number') return { ok: false, reason: 'malformed' };
   if (now > expiresAt) return { ok: false, reason: 'expired' };
-  return { ok: true, claim: { blobKey, filename, contentType, size, expiresAt } };
+  return { ok: true, claim: { id, agentId, blobKey, filename, contentType, declaredContentType, size, expiresAt } };
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Address } from '../../domain/model.js';
 import { newId } from '../../domain/ids.js';
 import type { Executor } from '../database.js';
@@ -82,4 +83,105 @@ export async function linkIdentities(db: Executor, addresses: Address[], now: nu
   for (const other of ids.slice(1)) await mergeContacts(db, keep, other, now);
   await addIdentities(db, keep, addresses, now);
   return keep;
+}
+
+// ---- The contacts API (agents look up, correct, link and unlink; see src/contacts/) ----
+
+export interface ContactIdentityRow {
+  id: string;
+  contactId: string;
+  kind: string;
+  address: string;
+  createdAt: number;
+}
+
+export interface ContactRecord {
+  id: string;
+  name: string | null;
+  locale: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+const toContact = (r: { id: string; name: string | null; locale: string | null; created_at: number; updated_at: number }): ContactRecord => ({
+  id: r.id,
+  name: r.name,
+  locale: r.locale,
+  createdAt: Number(r.created_at),
+  updatedAt: Number(r.updated_at),
+});
+
+function likeEscapeText(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => '\\' + c);
+}
+
+/**
+ * Newest first. `text` matches the name or any identity address (case-insensitive substring);
+ * `contactIds` restricts to these (an exact identity lookup). `before` is the last id of the
+ * previous page.
+ */
+export async function listContacts(db: Executor, f: { text?: string | undefined; contactIds?: string[] | undefined; before?: string | undefined; limit: number }): Promise<ContactRecord[]> {
+  let q = db.selectFrom('contacts').selectAll('contacts');
+  if (f.contactIds) q = f.contactIds.length ? q.where('contacts.id', 'in', f.contactIds) : q.where(sql<boolean>`1 = 0`);
+  if (f.text) {
+    const needle = `%${likeEscapeText(f.text.toLowerCase())}%`;
+    q = q.where((eb) =>
+      eb.or([
+        eb(sql`lower(contacts.name)`, 'like', sql`${needle} ESCAPE '\\'`),
+        eb.exists(
+          eb
+            .selectFrom('contact_identities')
+            .select('contact_identities.id')
+            .whereRef('contact_identities.contact_id', '=', 'contacts.id')
+            .where(sql<boolean>`lower(contact_identities.address) LIKE ${needle} ESCAPE '\\'`),
+        ),
+      ]),
+    );
+  }
+  if (f.before) q = q.where('contacts.id', '<', f.before);
+  return (await q.orderBy('contacts.id', 'desc').limit(f.limit).execute()).map(toContact);
+}
+
+export async function getContactRecord(db: Executor, id: string): Promise<ContactRecord | undefined> {
+  const r = await getContact(db, id);
+  return r && toContact(r);
+}
+
+export async function identityRowsOf(db: Executor, contactIds: string[]): Promise<ContactIdentityRow[]> {
+  if (contactIds.length === 0) return [];
+  const rows = await db.selectFrom('contact_identities').selectAll().where('contact_id', 'in', contactIds).orderBy('id').execute();
+  return rows.map((r) => ({ id: r.id, contactId: r.contact_id, kind: r.kind, address: r.address, createdAt: Number(r.created_at) }));
+}
+
+export async function getIdentityRow(db: Executor, id: string): Promise<ContactIdentityRow | undefined> {
+  const r = await db.selectFrom('contact_identities').selectAll().where('id', '=', id).executeTakeFirst();
+  return r && { id: r.id, contactId: r.contact_id, kind: r.kind, address: r.address, createdAt: Number(r.created_at) };
+}
+
+export async function findIdentityRow(db: Executor, identity: Address): Promise<ContactIdentityRow | undefined> {
+  const r = await db.selectFrom('contact_identities').selectAll().where('kind', '=', identity.kind).where('address', '=', identity.address).executeTakeFirst();
+  return r && { id: r.id, contactId: r.contact_id, kind: r.kind, address: r.address, createdAt: Number(r.created_at) };
+}
+
+/** Inserts one identity for this contact; undefined when someone owns it already (a race lost). */
+export async function insertIdentity(db: Executor, contactId: string, identity: Address, now: number): Promise<string | undefined> {
+  const id = newId(now);
+  const r = await db
+    .insertInto('contact_identities')
+    .values({ id, contact_id: contactId, kind: identity.kind, address: identity.address, created_at: now })
+    .onConflict((oc) => oc.columns(['kind', 'address']).doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) === 1 ? id : undefined;
+}
+
+export async function deleteIdentity(db: Executor, id: string): Promise<void> {
+  await db.deleteFrom('contact_identities').where('id', '=', id).execute();
+}
+
+export async function updateContact(db: Executor, id: string, changes: { name?: string | null | undefined; locale?: string | null | undefined }, now: number): Promise<void> {
+  await db
+    .updateTable('contacts')
+    .set({ ...(changes.name !== undefined ? { name: changes.name } : {}), ...(changes.locale !== undefined ? { locale: changes.locale } : {}), updated_at: now })
+    .where('id', '=', id)
+    .execute();
 }

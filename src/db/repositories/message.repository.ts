@@ -1,3 +1,5 @@
+import { safeDisplayName } from '../../domain/attachment-name.js';
+import { normalizeContentType } from '../../domain/content-type.js';
 import { newId } from '../../domain/ids.js';
 import { DELIVERY_RANK, type DeliveryStatus } from '../../domain/model.js';
 import type { Executor } from '../database.js';
@@ -10,18 +12,23 @@ export async function insertMessage(db: Executor, m: NewMessage): Promise<void> 
 export async function insertAttachments(
   db: Executor,
   messageId: string,
-  list: Array<{ blobKey: string; filename: string; contentType: string; size: number; contentId?: string | undefined; inline?: boolean | undefined; variant?: string | undefined }>,
+  list: Array<{ blobKey: string; filename: string; contentType: string; declaredContentType?: string | null | undefined; size: number; contentId?: string | undefined; inline?: boolean | undefined; variant?: string | undefined }>,
   now: number,
 ): Promise<void> {
   for (const a of list) {
+    // Every channel's attachments pass here: the safe display name and the validated media type
+    // are what agents see, downloads carry and replies send; the declared ones are kept beside.
+    const type = normalizeContentType(a.contentType);
     await db
       .insertInto('attachments')
       .values({
         id: newId(now),
         message_id: messageId,
         blob_key: a.blobKey,
-        filename: a.filename,
-        content_type: a.contentType,
+        filename: safeDisplayName(a.filename),
+        original_filename: a.filename.replace(/\u0000/g, '').slice(0, 1000),
+        content_type: type.contentType,
+        declared_content_type: a.declaredContentType ?? type.declared,
         size: a.size,
         content_id: a.contentId ?? null,
         inline: a.inline ? 1 : 0,
