@@ -71,7 +71,10 @@ export function registerDownloadRoute(router: Router, deps: ApiDeps): void {
     const { id } = parse(idParam, req.params, 'params');
     const a = await getAttachment(deps.database.kysely, id);
     if (!a) throw new NotFoundError('attachment', id);
-    const present = await deps.blobs.exists(a.blob_key).catch(() => false);
+    // A key the store refuses (it throws, even synchronously) is a missing file too.
+    const present = await Promise.resolve()
+      .then(() => deps.blobs.exists(a.blob_key))
+      .catch(() => false);
     if (!present) throw new NotFoundError('stored file of attachment', id);
     let size: number;
     let contentType: string;
