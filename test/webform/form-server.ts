@@ -19,10 +19,10 @@ export interface FormServer {
   stop(): Promise<void>;
 }
 
-export async function startFormServer(entry: Record<string, unknown>, options: { ctx?: FakeContext; realClock?: boolean } = {}): Promise<FormServer> {
+export async function startFormServer(entry: Record<string, unknown>, options: { ctx?: FakeContext; realClock?: boolean; tmpDir?: string } = {}): Promise<FormServer> {
   const config = webformConfigSchema.parse({ kind: 'webform', origin: 'site form', replyVia: 'support', ...entry });
   const ctx = options.ctx ?? withIdempotencyKeys(createFakeContext(config.id, options.realClock === false ? {} : { now: Date.now() }));
-  const runtime = createWebformChannelDefinition().create(config, ctx);
+  const runtime = createWebformChannelDefinition(options.tmpDir ? { tmpDir: options.tmpDir } : {}).create(config, ctx);
   const app = express();
   app.use(runtime.http!.path, runtime.http!.router);
   const server: Server = await new Promise((resolve) => {

@@ -1,15 +1,22 @@
 /**
  * Fuzz: thousands of malformed submissions (random bytes, wrong content types, truncated or
  * corrupted multipart, huge fields, bad or stale signatures, odd headers) against a signed and
- * a public form. Every answer must be a 4xx (never 2xx, never 5xx, never a hang) and nothing
- * may be ingested. Seeded, bounded in count (3,000) and time (25 s).
+ * a public form. Every answer must be a 4xx (never 2xx, never 5xx, never a hang), nothing
+ * may be ingested, and nothing may be left in the blob store or the spool/staging folder.
+ * Seeded, bounded in count (3,000) and time (50 s: the floor of 1,000 cases per form must hold
+ * on a loaded machine too).
  */
 import http from 'node:http';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createBlobStore } from '../../src/storage/blob-store.js';
+import { createFakeContext } from '../support/fake-context.js';
 import { signPayload } from '../../channels/webform/signature.js';
 import { multipartBody, SECRET, startFormServer, type FormServer } from './form-server.js';
 
 const CASES = 3000;
-const DEADLINE_MS = 25_000;
+const DEADLINE_MS = 50_000;
 const CONCURRENCY = 8;
 const SITE = 'https://loja.example.com.br';
 
@@ -70,6 +77,10 @@ function jsonish(): Buffer {
   ];
   let text = JSON.stringify(pick(shapes)());
   if (rand() < 0.1) text = '['.repeat(5000 + int(50_000)) + ']'.repeat(int(3));
+  else if (rand() < 0.05) {
+    const depth = 9 + int(50_000);
+    text = `{"nome":"Maria","mensagem":"oi","email":"maria@example.com","${pick(['website', 'mensagem', 'x'])}":${'['.repeat(depth)}${']'.repeat(depth)}}`; // a contact, but nested too deep
+  }
   const buf = Buffer.from(text);
   if (rand() < 0.4 && buf.length > 0) {
     for (let i = 0; i < 1 + int(4); i++) buf[int(buf.length)] = int(256);
@@ -90,7 +101,7 @@ function multipartish(): { body: Buffer; contentType: string } {
   const files = Array.from({ length: int(4) }, (_, i) => ({
     name: `f${i}`,
     filename: pick(['a.pdf', '../../etc/passwd', 'x'.repeat(300), '', 'nota\u0007.pdf']),
-    type: pick(['application/pdf', 'image/png', 'application/x-msdownload', 'text/html']),
+    type: pick(['application/pdf', 'image/png', 'application/x-msdownload', 'text/html', 'image/png<x>', 'application/pdf\r\n\tX-Folded: 1', 'image']),
     data: bytes(int(3000)),
   }));
   const fieldsBase = rand() < 0.5 ? NO_CONTACT : BAD_CONTACT;
@@ -148,6 +159,7 @@ function makeCase(signed: boolean, now: number): Case {
     }
   } else {
     headers.origin = rand() < 0.9 ? SITE : pick(['https://evil.example', 'null', headerText(int(40))]);
+    if (rand() < 0.2) headers.accept = pick(['text/html,application/xhtml+xml,*/*;q=0.8', 'text/html;q=0.1, application/json', headerText(int(30))]);
     if (rand() < 0.05) headers['x-forwarded-for'] = headerText(int(30));
   }
   return { kind, body, headers };
@@ -195,10 +207,20 @@ async function fuzz(form: FormServer, signed: boolean): Promise<{ total: number;
 describe('web form fuzz', () => {
   let signedForm: FormServer;
   let publicForm: FormServer;
+  const blobRoots = new Map<string, string>();
+  const spool = mkdtempSync(join(tmpdir(), 'ponte-fuzz-spool-'));
+  const contextWithBlobs = (id: string) => {
+    const root = mkdtempSync(join(tmpdir(), 'ponte-fuzz-blobs-'));
+    blobRoots.set(id, root);
+    return Object.assign(createFakeContext(id, { now: Date.now() }), { blobs: createBlobStore(root) });
+  };
+  /** Files under a folder, recursively (the blob store's empty tmp folder does not count). */
+  const filesUnder = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
   beforeAll(async () => {
     const fields = { nome: 'name', email: 'email', telefone: 'phone', motivo: 'category', pedido: 'reference', cpf: 'document', mensagem: 'message' };
     const attachments = { maxCount: 2, maxBytes: 2000, allowedTypes: ['application/pdf', 'image/png'] };
-    signedForm = await startFormServer({ id: 'fuzz-signed', mode: 'signed', secret: SECRET, fields, attachments });
+    signedForm = await startFormServer({ id: 'fuzz-signed', mode: 'signed', secret: SECRET, fields, attachments }, { ctx: contextWithBlobs('fuzz-signed'), tmpDir: spool });
     publicForm = await startFormServer({
       id: 'fuzz-public',
       mode: 'public',
@@ -206,7 +228,7 @@ describe('web form fuzz', () => {
       fields,
       attachments,
       rateLimit: { perIpPerMinute: 100_000, perFormPerMinute: 1_000_000 },
-    });
+    }, { ctx: contextWithBlobs('fuzz-public'), tmpDir: spool });
   });
   afterAll(async () => {
     await signedForm.stop();
@@ -224,6 +246,9 @@ describe('web form fuzz', () => {
     expect(offenders).toEqual([]);
     expect(total).toBeGreaterThanOrEqual(1000);
     expect(form.ctx.ingested).toHaveLength(0);
+    // Nothing half-written: no blob of a refused upload, no spooled body or staged file left.
+    expect(filesUnder(blobRoots.get(form.config.id)!)).toEqual([]);
+    expect(filesUnder(spool)).toEqual([]);
     // Still healthy afterwards: a valid submission goes through.
     const body = JSON.stringify({ ...NO_CONTACT, email: 'maria@example.com' });
     const ts = Math.floor(Date.now() / 1000);
@@ -233,5 +258,5 @@ describe('web form fuzz', () => {
     const ok = await fetch(form.url, { method: 'POST', headers, body });
     expect(ok.status).toBe(201);
     expect(form.ctx.ingested).toHaveLength(1);
-  }, 40_000);
+  }, 70_000);
 });

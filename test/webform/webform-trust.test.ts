@@ -71,7 +71,7 @@ describe.each(databaseKinds())('web forms prove nothing (%s)', (database) => {
     expect(after.messages).toHaveLength(before.messages.length);
     const own = await t.getTicket(r.json.ticketNumber as number);
     expect(own.messages[0]).toMatchObject({ direction: 'in', authorType: 'customer', visibility: 'public' });
-    expect(own.messages[0].authorAgentId ?? null).toBeNull();
+    expect(own.messages[0]!.authorAgentId ?? null).toBeNull();
   });
 
   it("a stranger's email with a customer's phone: the customer's contact is unchanged, no ticket of theirs is named, replies go to each their own", async () => {
