@@ -20,7 +20,7 @@ function enc(s: string): string {
 }
 
 
-const TABLES = ['agents', 'contacts', 'contact_identities', 'tickets', 'ticket_participants', 'messages', 'attachments', 'outbox', 'ticket_events', 'timers', 'inbound_receipts', 'channel_state'];
+const TABLES = ['agents', 'contacts', 'contact_identities', 'tickets', 'ticket_participants', 'messages', 'attachments', 'outbox', 'ticket_events', 'timers', 'inbound_receipts', 'channel_state', 'audit_log', 'used_upload_tokens', 'contact_merges', 'ticket_claims'];
 
 interface Req {
   method: string;
@@ -34,6 +34,11 @@ describe.each(databaseKinds())('API fuzz on %s', (kind) => {
   let t: TestApp;
   let agentToken = '';
   let attachmentId = '';
+  /** An agent the fuzz may disable, rotate and edit (the tokens it sends with must keep working). */
+  let victimId = '';
+  const contactIds: string[] = [];
+  const claimIds: string[] = [];
+  let identityId = '';
   let tick = Date.UTC(2026, 10, 2, 12);
   // Every write stamps a new time, so an update that should not have happened shows in the fingerprint.
   const clock = { now: () => ++tick };
@@ -50,10 +55,16 @@ describe.each(databaseKinds())('API fuzz on %s', (kind) => {
           subject: `Pedido ${i}`,
           text: 'oi',
           attachments: i === 0 ? [{ blobKey: blob.key, filename: 'a.txt', contentType: 'text/plain', size: blob.size }] : [],
+          claims: [{ kind: 'phone', address: `+55119000000${i}0` }],
         },
       });
     }
     attachmentId = (await t.getTicket(10001)).messages[0]!.attachments[0]!.id;
+    victimId = (await t.createAgent({ name: 'Alvo', email: 'alvo@loja.example' })).id;
+    const db = t.app.database.kysely;
+    contactIds.push(...(await db.selectFrom('contacts').select('id').execute()).map((r) => r.id));
+    claimIds.push(...(await db.selectFrom('ticket_claims').select('id').execute()).map((r) => r.id));
+    identityId = (await db.selectFrom('contact_identities').select('id').executeTakeFirstOrThrow()).id;
   });
   afterAll(() => t?.stop());
 
@@ -132,7 +143,13 @@ describe.each(databaseKinds())('API fuzz on %s', (kind) => {
     const validBodies: Record<string, () => Record<string, unknown>> = {
       reply: () => ({ body: 'Olá!', ...(chance(0.5) ? { visibility: pick(['public', 'internal']) } : {}) }),
       patch: () => pick([{ priority: pick(['low', 'normal', 'high', 'urgent']) }, { category: 'entrega' }, { fields: { loja: 'centro' } }, { status: pick(['open', 'pending']) }, { reference: null }]),
-      agent: () => ({ name: 'Novo', email: `n${int(1e9)}@loja.example` }),
+      agent: () => ({ name: 'Novo', email: `n${int(1e9)}@loja.example`, ...(chance(0.3) ? { expiresInDays: pick([1, 30, null]) } : {}) }),
+      agentPatch: () => pick([{ name: 'Alvo 2' }, { phone: '+5511900000099' }, { email: null }, { role: 'agent' }]),
+      rotate: () => (chance(0.5) ? {} : { expiresInDays: pick([1, 365, null]) }),
+      contact: () => pick([{ name: 'Maria' }, { locale: 'pt-BR' }, { name: null }]),
+      identity: () => ({ kind: pick(['email', 'phone', 'whatsapp', 'whatsapp_lid']), address: pick([`f${int(1e9)}@x.example`, '+5511912345678', '5511912345678@s.whatsapp.net', '123@lid', 'cliente1@example.com']), evidence: 'checked by phone' }),
+      merge: () => ({ from: pick([...contactIds, ...ULIDISH]), evidence: 'same person' }),
+      evidence: () => ({ evidence: 'proof given', ...(chance(0.3) ? { contactId: pick(contactIds) } : {}) }),
     };
     /** A valid body, a valid body with one field broken or an extra key, or garbage. */
     const body = (kindOf: keyof typeof validBodies): string => {
@@ -151,7 +168,8 @@ describe.each(databaseKinds())('API fuzz on %s', (kind) => {
       return JSON.stringify(b);
     };
     const ticketParam = () => pick(['10001', '10002', '10003', '99999', '0', '-1', '1e3', '1.5', '99999999999999999999', 'abc', '%F0%9F%99%82', '%', '%zz', '..%2F..', 'null', '%20', enc(strings()).slice(0, 200) || 'x']);
-    const QUERY_KEYS = ['status', 'channel', 'requester', 'assignee', 'priority', 'category', 'reference', 'origin', 'field', 'createdFrom', 'createdTo', 'q', 'overdue', 'cursor', 'limit', 'format'];
+    const contactParam = () => (chance(0.8) ? pick(contactIds) : pick([...ULIDISH, enc(strings()).slice(0, 60) || 'x']));
+    const QUERY_KEYS = ['identity', 'targetType', 'targetId', 'action', 'status', 'channel', 'requester', 'assignee', 'priority', 'category', 'reference', 'origin', 'field', 'createdFrom', 'createdTo', 'q', 'overdue', 'cursor', 'limit', 'format'];
     const query = (): string => {
       const parts: string[] = [];
       for (let i = int(5); i > 0; i--) {
@@ -171,7 +189,7 @@ describe.each(databaseKinds())('API fuzz on %s', (kind) => {
 
     const next = (): Req => {
       const headers = auth();
-      switch (int(11)) {
+      switch (int(17)) {
         case 0:
           return { method: 'GET', path: `/api/tickets${query()}`, headers };
         case 1:
@@ -190,6 +208,26 @@ describe.each(databaseKinds())('API fuzz on %s', (kind) => {
           return { method: pick(['GET', 'POST']), path: '/api/agents', headers: { ...headers, 'content-type': contentType() }, body: body('agent') };
         case 9:
           return { method: pick(['GET', 'POST', 'PATCH', 'OPTIONS', 'HEAD', 'DELETE']), path: pick(['/api/tickets', '/api/tickets/10001/replies/1', '/api/../healthz', '/api/tickets//10001', `/api/${strings().slice(0, 20)}`]), headers, ...(chance(0.5) ? { body: body('patch') } : {}) };
+        case 11:
+          return { method: 'GET', path: pick([`/api/contacts${query()}`, `/api/contacts/${contactParam()}`, `/api/audit${query()}`, '/api/me', '/api/agents']), headers };
+        case 12:
+          return { method: pick(['PATCH', 'PATCH', 'PUT']), path: `/api/contacts/${contactParam()}`, headers: { ...headers, 'content-type': contentType() }, body: body('contact') };
+        case 13:
+          return chance(0.6)
+            ? { method: 'POST', path: `/api/contacts/${contactParam()}/identities`, headers: { ...headers, 'content-type': contentType() }, body: body('identity') }
+            : { method: 'DELETE', path: `/api/contacts/${contactParam()}/identities/${chance(0.5) ? identityId : pick(ULIDISH)}${chance(0.3) ? query() : ''}`, headers: { ...headers, 'content-type': contentType() }, body: body('evidence') };
+        case 14:
+          return chance(0.7)
+            ? { method: 'POST', path: `/api/contacts/${contactParam()}/merge`, headers: { ...headers, 'content-type': contentType() }, body: body('merge') }
+            : { method: 'POST', path: `/api/contacts/merges/${pick(ULIDISH)}/undo`, headers };
+        case 15:
+          return { method: 'POST', path: `/api/tickets/${ticketParam()}/claims/${chance(0.7) ? pick(claimIds) : pick(ULIDISH)}/link`, headers: { ...headers, 'content-type': contentType() }, body: body('evidence') };
+        case 16: {
+          const target = chance(0.8) ? victimId : pick(ULIDISH);
+          return chance(0.5)
+            ? { method: 'POST', path: `/api/agents/${target}/${pick(['disable', 'enable', 'rotate-token'])}`, headers: { ...headers, 'content-type': contentType() }, body: body('rotate') }
+            : { method: 'PATCH', path: `/api/agents/${target}`, headers: { ...headers, 'content-type': contentType() }, body: body('agentPatch') };
+        }
         default:
           return { method: 'PATCH', path: `/api/tickets/${pick(['10001', '10002', '10003'])}`, headers: { ...headers, 'content-type': 'application/json' }, body: body('patch') };
       }
