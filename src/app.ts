@@ -67,7 +67,7 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
   const running = buildChannels({ database, directory: channels, blobs, clock, logger, secret, ingest: wakeOnIngest, signal: abort.signal });
   const senders = new Map(running.filter((c) => c.runtime.sender).map((c) => [c.entry.id, c.runtime.sender!]));
   const dispatcher = createDispatcher({ database, channels, senders, clock, logger: logger.child({ part: 'outbox' }), config, onSent: (row, message) => automation.onSent(row, message) });
-  const http = createHttpApp({ database, config, channels, running: () => running, hooks, blobs, clock, wakeOutbox: () => dispatcher.wake(), uploadKey: createHmac('sha256', secret).update('ponte:uploads').digest(), logger, trustProxy: config.server.trustProxy });
+  const http = createHttpApp({ database, config, channels, running: () => running, hooks, blobs, clock, wakeOutbox: () => dispatcher.wake(), uploadKey: createHmac('sha256', secret).update('ponte:uploads').digest(), webKey: createHmac('sha256', secret).update('ponte:web').digest(), logger, trustProxy: config.server.trustProxy });
   let server: Server | undefined;
 
   return {

@@ -17,6 +17,7 @@ import { ConfigError } from './domain/errors.js';
 import { TICKET_STATUSES, type TicketStatus } from './domain/model.js';
 import { ticketDetail, ticketSummary } from './replies/ticket-view.js';
 import { registerChannelCommands } from './cli-channels.js';
+import { registerPasswordCommands } from './web/console/cli-passwords.js';
 import { loadTemplates } from './automation/templates.js';
 
 const DEFAULT_CONFIG = process.env.PONTE_CONFIG ?? 'config/ponte.yaml';
@@ -177,6 +178,7 @@ export function buildProgram(): Command {
       console.log(`${file}: OK (${loaded.config.database.driver} database, ${loaded.channels.length} channel(s): ${loaded.channels.map((c) => `${c.id}/${c.kind}`).join(', ') || 'none'})`);
     });
 
+  registerPasswordCommands(agents, { withDatabase: (fn) => withDatabase(program.opts().config, (loaded, db) => fn(loaded.config, db)), findAgent });
   registerChannelCommands(program, { loadConfig: (path) => loadConfig(path ?? program.opts().config) });
   return program;
 }

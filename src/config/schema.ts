@@ -147,6 +147,19 @@ export const configSchema = z
       .prefault({}),
     automation: automationSchema,
     businessHours: businessHoursSchema,
+    /** The agent console (web inbox) served by the gateway itself. */
+    console: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Where it is mounted; `/` by default (the API stays under /api). */
+        path: z.string().regex(/^\/([a-z0-9-]+\/?)*$/, 'a path like / or /console').default('/'),
+        /** Secure cookies: `auto` when the request came over https (see server.trustProxy). */
+        secureCookies: z.enum(['auto', 'always', 'never']).default('auto'),
+        /** How often each process looks for changes to push to open browsers. */
+        livePollMs: z.number().int().min(100).max(60000).default(1000),
+        sessionDays: z.number().positive().max(90).default(14),
+      })
+      .prefault({}),
     logging: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .prefault({}),

@@ -4,9 +4,10 @@ import type { Database } from '../db/database.js';
 import { channelHealth, type RunningChannel } from '../channel/runtime.js';
 import { type ApiDeps, createApiRouter } from './api-router.js';
 import { errorHandler } from './errors.js';
+import { createConsoleRouter } from '../web/console/console-router.js';
 import { slowBodyGuard } from './server-limits.js';
 
-export function createHttpApp(deps: ApiDeps & { logger: Logger; database: Database; running: () => RunningChannel[]; trustProxy: boolean }): Express {
+export function createHttpApp(deps: ApiDeps & { logger: Logger; database: Database; running: () => RunningChannel[]; trustProxy: boolean; webKey?: Buffer | undefined }): Express {
   const app = express();
   app.disable('x-powered-by');
   if (deps.trustProxy) app.set('trust proxy', true);
@@ -27,6 +28,8 @@ export function createHttpApp(deps: ApiDeps & { logger: Logger; database: Databa
     res.status(database === 'ok' ? 200 : 503).json({ status: database === 'ok' ? 'ok' : 'degraded', database, channels });
   });
   app.use('/api', createApiRouter(deps));
+  // The agent console (src/web/console), after /api and the hooks so it never shadows them.
+  if (deps.config.console.enabled && deps.webKey) app.use(deps.config.console.path, createConsoleRouter({ ...deps, webKey: deps.webKey }));
   app.use((req, res) => {
     res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });
   });

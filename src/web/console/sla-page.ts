@@ -1,0 +1,36 @@
+/** Business hours and SLA, read-only from config, with the count of open and overdue tickets. */
+import { html, type SafeHtml } from '../shared/html.js';
+import type { WebContext } from '../shared/web-context.js';
+import type { ConsoleRuntime } from './console-deps.js';
+
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+export async function renderSla(web: WebContext, rt: ConsoleRuntime): Promise<SafeHtml> {
+  const { tr } = web;
+  const bh = rt.deps.config.businessHours;
+  const now = rt.deps.clock.now();
+  const db = rt.deps.database.kysely;
+  const [open, overdue] = await Promise.all([
+    db.selectFrom('tickets').select((eb) => eb.fn.countAll<string>().as('n')).where('status', 'in', ['new', 'open']).executeTakeFirstOrThrow(),
+    db
+      .selectFrom('tickets')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('status', 'in', ['new', 'open'])
+      .where((eb) => eb.or([eb('first_response_due_at', '<', now), eb('next_response_due_at', '<', now)]))
+      .executeTakeFirstOrThrow(),
+  ]);
+  const dayName = (i: number) => new Intl.DateTimeFormat(web.locale, { weekday: 'long', timeZone: 'UTC' }).format(Date.UTC(2024, 0, 1 + i));
+  return html`<h1>${tr('sla_title')}</h1>
+${bh.enabled ? '' : html`<p class="hint">${tr('bh_disabled')}</p>`}
+<dl class="facts">
+<dt>${tr('timezone')}</dt><dd>${bh.timezone}</dd>
+<dt>${tr('first_response')}</dt><dd>${bh.sla.firstResponseHours ? tr('hours', { n: bh.sla.firstResponseHours }) : tr('not_set')}</dd>
+<dt>${tr('next_response')}</dt><dd>${bh.sla.nextResponseHours ? tr('hours', { n: bh.sla.nextResponseHours }) : tr('not_set')}</dd>
+<dt>${tr('open_tickets')}</dt><dd>${Number(open.n)}</dd>
+<dt>${tr('overdue_now')}</dt><dd>${Number(overdue.n) > 0 ? html`<a class="overdue" href="${web.href('/?view=open&sort=due')}">${Number(overdue.n)}</a>` : '0'}</dd>
+</dl>
+<h2>${tr('schedule')}</h2>
+<table class="list"><tbody>${DAYS.map((d, i) => html`<tr><th scope="row">${dayName(i)}</th><td>${bh.schedule[d].length ? bh.schedule[d].map(([a, b]) => `${a}–${b}`).join(', ') : tr('closed_day')}</td></tr>`)}</tbody></table>
+<h2>${tr('holidays')}</h2>
+<p>${bh.holidays.length ? bh.holidays.join(', ') : '—'}</p>`;
+}

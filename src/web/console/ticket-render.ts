@@ -1,0 +1,133 @@
+/** Rendering of the ticket page parts: thread, requester panel, properties and the reply box. */
+import type { Agent } from '../../db/repositories/agent.repository.js';
+import type { TicketClaim } from '../../db/repositories/trust.repository.js';
+import type { Ticket } from '../../db/repositories/ticket.repository.js';
+import { PRIORITIES } from '../../domain/model.js';
+import type { ticketDetail } from '../../replies/ticket-view.js';
+import { html, type SafeHtml } from '../shared/html.js';
+import { dateTime, type MessageKey } from '../shared/i18n.js';
+import type { WebContext } from '../shared/web-context.js';
+
+export type Detail = Awaited<ReturnType<typeof ticketDetail>>;
+type Msg = Detail['messages'][number];
+
+const PREVIEWABLE = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+
+function deliveryBadge(web: WebContext, m: Msg): SafeHtml | string {
+  if (m.direction !== 'out' || m.visibility !== 'public' || !m.deliveryStatus) return '';
+  const s = m.deliveryStatus;
+  const label = s === 'failed' ? web.tr('delivery_failed', { reason: [m.errorCode, m.errorMessage].filter(Boolean).join(': ') || '?' }) : web.tr(`delivery_${s}` as MessageKey);
+  return html`<span class="delivery d-${s}">${label}</span>`;
+}
+
+function author(web: WebContext, m: Msg, agents: Map<string, Agent>, requester: string): string {
+  if (m.authorType === 'agent') return web.tr('from_agent', { name: (m.authorAgentId && agents.get(m.authorAgentId)?.name) || '?' });
+  if (m.authorType === 'system') return web.tr('system');
+  return m.from ? `${requester} <${m.from}>` : requester;
+}
+
+export function renderThread(web: WebContext, d: Detail, agents: Map<string, Agent>): SafeHtml {
+  const { tr } = web;
+  const requester = d.requester.name ?? d.requester.identities[0]?.address ?? '—';
+  return html`${d.messages.map((m) => {
+    const internal = m.visibility === 'internal';
+    const body = m.replyText ?? m.text;
+    return html`<article class="msg ${internal ? 'internal' : m.direction === 'out' ? 'out' : 'in'}" id="m-${m.id}" data-id="${m.id}" aria-label="${internal ? tr('internal_note') : author(web, m, agents, requester)}">
+<header>
+  <strong>${author(web, m, agents, requester)}</strong>
+  ${internal ? html`<span class="badge note">${tr('internal_note')}</span>` : m.channel ? html`<span class="via">${tr('via', { channel: m.channel })}</span>` : ''}
+  <time datetime="${new Date(m.createdAt).toISOString()}">${dateTime(web.locale, m.createdAt)}</time>
+  ${deliveryBadge(web, m)}
+</header>
+${m.subject && m.direction === 'in' ? html`<p class="msg-subject">${m.subject}</p>` : ''}
+<div class="body">${body}</div>
+${m.quotedText ? html`<details class="quoted"><summary>${tr('quoted')}</summary><div class="body">${m.quotedText}</div></details>` : ''}
+${m.html ? html`<details class="formatted"><summary>${tr('formatted')}</summary><iframe sandbox="" loading="lazy" referrerpolicy="no-referrer" title="${tr('formatted')}" data-src="${web.href(`/messages/${m.id}/html`)}"></iframe></details>` : ''}
+${m.attachments.length
+  ? html`<ul class="attachments" aria-label="${tr('attachments')}">${m.attachments.map(
+      (a) =>
+        html`<li>${PREVIEWABLE.has(a.contentType) ? html`<a href="${web.href(`/attachments/${a.id}`)}"><img src="${web.href(`/attachments/${a.id}?inline=1`)}" alt="${a.filename}" loading="lazy"></a>` : ''}<a href="${web.href(`/attachments/${a.id}`)}">${a.filename}</a> <span class="size">${Math.ceil(a.size / 1024)} KB</span></li>`,
+    )}</ul>`
+  : ''}
+</article>`;
+  })}`;
+}
+
+export function renderAudit(web: WebContext, d: Detail, agents: Map<string, Agent>): SafeHtml {
+  const who = (e: Detail['events'][number]) => (e.actorType === 'agent' ? (e.actorId && agents.get(e.actorId)?.name) || '?' : e.actorType);
+  return html`<ol class="audit">${d.events
+    .slice()
+    .reverse()
+    .slice(0, 50)
+    .map((e) => {
+      const val = (v: string | null) => (v === null ? '—' : e.type === 'assignee' ? agents.get(v)?.name ?? v : v.length > 60 ? `${v.slice(0, 60)}…` : v);
+      return html`<li><time datetime="${new Date(e.at).toISOString()}">${dateTime(web.locale, e.at)}</time> ${web.tr('event_generic', { type: e.type, from: val(e.from), to: val(e.to) })} <span class="who">${web.tr('by', { who: who(e) })}</span></li>`;
+    })}</ol>`;
+}
+
+export function renderRequester(web: WebContext, d: Detail, claims: TicketClaim[], others: Ticket[], labels: Record<string, string>): SafeHtml {
+  const { tr } = web;
+  const unlinked = claims.filter((c) => !c.linkedContactId);
+  return html`<section class="panel requester" aria-labelledby="req-h">
+<h2 id="req-h">${tr('requester')}</h2>
+<p class="req-name">${d.requester.name ?? '—'}</p>
+<h3>${tr('proven_identities')}</h3>
+<ul class="identities">${d.requester.identities.map((i) => html`<li><span class="kind">${i.kind}</span> ${i.address}</li>`)}</ul>
+${unlinked.length
+  ? html`<h3>${tr('claims')}</h3><ul class="claims" title="${tr('claim_hint')}">${unlinked.map((c) => html`<li><span class="kind">${c.kind}</span> ${c.address} <span class="claim">${tr('claim_hint')}</span></li>`)}</ul>`
+  : ''}
+${others.length
+  ? html`<h3>${tr('other_tickets')}</h3><ul class="others">${others.map((o) => html`<li><a href="${web.href(`/tickets/${o.number}`)}">#${o.number}</a> ${o.subject} <span class="badge s-${o.status}">${labels[o.status] ?? o.status}</span></li>`)}</ul>`
+  : ''}
+</section>`;
+}
+
+export function renderProps(web: WebContext, d: Detail, agents: Agent[], labels: Record<string, string>): SafeHtml {
+  const { tr } = web;
+  const fields = Object.entries(d.customFields);
+  const statuses = ['new', 'open', 'pending', 'solved', 'closed'];
+  return html`<section class="panel props" aria-labelledby="props-h">
+<h2 id="props-h">${tr('ticket_props')}</h2>
+<form method="post" action="${web.href(`/tickets/${d.number}/props`)}" class="props-form">
+  <input type="hidden" name="_csrf" value="${web.csrf}">
+  <label>${tr('status')}<select name="status" id="prop-status">${statuses.map((s) => html`<option value="${s}"${d.status === s ? html` selected` : ''}>${labels[s] ?? s}</option>`)}</select></label>
+  <label>${tr('assignee')}<select name="assignee"><option value="">${tr('nobody')}</option>${agents.filter((a) => a.active || a.id === d.assigneeId).map((a) => html`<option value="${a.id}"${d.assigneeId === a.id ? html` selected` : ''}>${a.name}</option>`)}</select></label>
+  <label>${tr('priority')}<select name="priority">${PRIORITIES.map((p) => html`<option value="${p}"${d.priority === p ? html` selected` : ''}>${tr(`priority_${p}` as MessageKey)}</option>`)}</select></label>
+  <label>${tr('category')}<input name="category" value="${d.category ?? ''}" maxlength="200"></label>
+  <label>${tr('reference')}<input name="reference" value="${d.reference ?? ''}" maxlength="200"></label>
+  ${fields.length ? html`<fieldset><legend>${tr('custom_fields')}</legend>${fields.map(([k, v]) => html`<label>${k}<input name="field:${k}" value="${v}" maxlength="500"></label>`)}</fieldset>` : ''}
+  <button type="submit">${tr('save')}</button>
+</form>
+</section>`;
+}
+
+export interface CannedReply {
+  name: string;
+  text: string;
+}
+
+export function renderReplyBox(web: WebContext, d: Detail, labels: Record<string, string>, canned: CannedReply[], error?: string): SafeHtml {
+  const { tr } = web;
+  return html`<section class="reply" aria-labelledby="reply-h">
+<h2 id="reply-h" class="sr">${tr('reply')}</h2>
+${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+<form method="post" action="${web.href(`/tickets/${d.number}/reply`)}" id="reply-form">
+  <input type="hidden" name="_csrf" value="${web.csrf}">
+  <fieldset class="mode">
+    <legend class="sr">${tr('reply')}</legend>
+    <label><input type="radio" name="visibility" value="public" id="mode-public" checked> ${tr('reply_to_customer')}</label>
+    <label><input type="radio" name="visibility" value="internal" id="mode-internal"> ${tr('note_for_team')}</label>
+  </fieldset>
+  ${canned.length
+    ? html`<label class="canned">${tr('canned')} <select id="canned"><option value="">${tr('canned_none')}</option>${canned.map((c, i) => html`<option value="${i}">${c.name}</option>`)}</select></label>
+  <div hidden id="canned-texts">${canned.map((c, i) => html`<textarea data-i="${i}" tabindex="-1" aria-hidden="true">${c.text}</textarea>`)}</div>`
+    : ''}
+  <label for="reply-body" class="sr">${tr('message')}</label>
+  <textarea id="reply-body" name="body" rows="5" required maxlength="100000" placeholder="${tr('message')}"></textarea>
+  <div class="reply-actions">
+    <label>${tr('send_and_set')} <select name="status" id="reply-status"><option value="">${tr('keep_status')}</option>${['open', 'pending', 'solved', 'closed'].map((s) => html`<option value="${s}">${labels[s] ?? s}</option>`)}</select></label>
+    <button type="submit" class="primary" id="reply-send">${tr('send')}</button>
+  </div>
+</form>
+</section>`;
+}

@@ -1,0 +1,12 @@
+import { idFloor } from './live-feed.js';
+import { newId } from '../../domain/ids.js';
+
+describe('live feed id floor', () => {
+  test('every id created at or after a time sorts at or after its floor; earlier ids sort before', () => {
+    const t = Date.parse('2026-11-30T12:00:00Z');
+    expect(newId(t) >= idFloor(t)).toBe(true);
+    expect(newId(t + 1) > idFloor(t)).toBe(true);
+    expect(idFloor(t - 1) < idFloor(t)).toBe(true);
+    expect(idFloor(t)).toHaveLength(26);
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * The agent console in real Chromium: sign in with the keyboard, a ticket that arrives by email
+ * appears live, the agent answers and solves it (the SMTP sink receives the reply), an internal
+ * note never reaches the sink, a second agent sees the reply without reloading, and the phone
+ * layout fits 375 px. Any CSP violation or console error fails the test.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEmailChannelDefinition } from '../../channels/email/index.js';
+import { startSmtpCapture, type SmtpCapture } from '../../scripts/test-services/smtp-capture.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { chromiumAvailable, givePassword, markDocument, openBrowser, sameDocument, signIn, type TestBrowser } from './browser-harness.js';
+
+const run = chromiumAvailable();
+const maybe = run ? describe : describe.skip;
+
+maybe('agent console in Chromium', () => {
+  let t: TestApp;
+  let smtp: SmtpCapture;
+  let ana: TestBrowser;
+  let bia: TestBrowser;
+  const shots = mkdtempSync(join(tmpdir(), 'ponte-shots-'));
+
+  beforeAll(async () => {
+    smtp = await startSmtpCapture();
+    const email = createEmailChannelDefinition({
+      connectImap: async () => {
+        throw new Error('no IMAP server in this test: mail enters through ingest');
+      },
+      reconnect: { baseMs: 60_000, maxMs: 60_000, factor: 1, jitter: 0, stableAfterMs: 60_000 },
+    });
+    t = await startTestApp({
+      definitions: [email],
+      channels: [{ id: 'support', kind: 'email', addresses: ['support@help.test'], displayName: 'Help Desk', imap: { host: '127.0.0.1', port: 1, user: 'support@help.test', password: 'x' }, smtp: smtp.smtpConfig() }],
+      config: { console: { livePollMs: 200 } },
+      loops: true,
+    });
+    await givePassword(t.app.database.kysely, t.adminId, 'ana-password-123');
+    const bia2 = await t.createAgent({ name: 'Bia', email: 'bia@loja.example' });
+    await givePassword(t.app.database.kysely, bia2.id, 'bia-password-456');
+    ana = await openBrowser();
+    bia = await openBrowser({ width: 375, height: 740 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await ana?.close();
+    await bia?.close();
+    await t?.stop();
+    await smtp?.stop();
+    rmSync(shots, { recursive: true, force: true });
+  });
+
+  test('the CSP detector itself catches an inline style (so a clean run means something)', async () => {
+    const probe = await openBrowser();
+    try {
+      await probe.page.goto(`${t.baseUrl}/login`);
+      await probe.page.evaluate("const s = document.createElement('style'); s.textContent = 'body { color: red }'; document.head.append(s);");
+      await probe.page.waitForTimeout(200);
+      expect(() => probe.assertClean()).toThrow(/style-src/);
+    } finally {
+      await probe.close();
+    }
+  });
+
+  test('sign in, live arrival, reply and solve by keyboard, note stays internal, a second agent sees the reply live', async () => {
+    const p = ana.page;
+    // A wrong password is refused with a message, nothing else.
+    await p.goto(`${t.baseUrl}/login`);
+    await p.fill('#email', 'admin@loja.example');
+    await p.fill('#password', 'wrong-password');
+    await p.press('#password', 'Enter');
+    await p.waitForSelector('#login-error');
+    // The refused sign-in answers 401, which Chromium logs; that one line is expected.
+    expect(ana.problems.errors).toEqual([expect.stringContaining('status of 401')]);
+    ana.problems.errors.length = 0;
+
+    await signIn(p, t.baseUrl, 'admin@loja.example', 'ana-password-123');
+    expect(await p.title()).toMatch(/Todos abertos/);
+    await markDocument(p);
+
+    // Mail arrives while the inbox is open: the row appears without a reload.
+    const outcome = await t.context('support').ingest({ message: { externalId: '<m1@cliente.test>', from: { kind: 'email', address: 'maria@cliente.test', displayName: 'Maria Souza' }, subject: 'Pedido 10482 atrasado', text: 'Meu pedido ainda não chegou. <script>alert(1)</script>' } });
+    expect(outcome).toMatchObject({ status: 'created', ticketNumber: 10001 });
+    const row = p.locator('#rows tr[data-number="10001"]');
+    await row.waitFor({ timeout: 10_000 });
+    expect(await sameDocument(p)).toBe(true);
+    await expect(row.textContent()).resolves.toContain('Maria Souza');
+    expect(await row.getAttribute('class')).toContain('unread');
+
+    // The second agent, on a phone, opens the ticket.
+    await signIn(bia.page, t.baseUrl, 'bia@loja.example', 'bia-password-456');
+    await bia.page.goto(`${t.baseUrl}/tickets/10001`);
+    await markDocument(bia.page);
+    // Customer text is shown as text: the script tag is visible, never executed.
+    await expect(bia.page.locator('#thread .msg.in .body').first().textContent()).resolves.toContain('<script>alert(1)</script>');
+    expect(await bia.page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+    await bia.page.screenshot({ path: join(shots, 'ticket-375.png'), fullPage: true });
+    expect(statSync(join(shots, 'ticket-375.png')).size).toBeGreaterThan(5000);
+
+    // Keyboard only: j focuses the first row, Enter opens it, s = "send and set solved", type, Ctrl+Enter.
+    await p.keyboard.press('j');
+    await Promise.all([p.waitForURL(/\/tickets\/10001/), p.keyboard.press('Enter')]);
+    await p.keyboard.press('s');
+    await p.keyboard.type('Olá Maria, o pedido 10482 sai hoje.');
+    await Promise.all([p.waitForURL(/m=sent/), p.keyboard.press('Control+Enter')]);
+    await p.locator('#ticket-status').filter({ hasText: 'Finalizado' }).waitFor();
+
+    const [mail] = await smtp.waitFor(1, 15_000);
+    expect(mail!.to).toEqual(['maria@cliente.test']);
+    expect(mail!.raw.toString('utf8')).toContain('sai hoje');
+    expect(mail!.subject()).toContain('#10001');
+
+    // The other agent sees the reply appear, and the status change, without reloading.
+    await bia.page.locator('#thread .msg.out').filter({ hasText: 'sai hoje' }).waitFor({ timeout: 10_000 });
+    await bia.page.locator('#ticket-status').filter({ hasText: 'Finalizado' }).waitFor({ timeout: 10_000 });
+    expect(await sameDocument(bia.page)).toBe(true);
+
+    // An internal note (n, type, Ctrl+Enter) is shown to agents, and is never mailed.
+    await p.keyboard.press('n');
+    await p.keyboard.type('Cliente VIP, conferir o estoque antes.');
+    await Promise.all([p.waitForURL(/m=note/), p.keyboard.press('Control+Enter')]);
+    await p.locator('#thread .msg.internal').filter({ hasText: 'Cliente VIP' }).waitFor();
+    await bia.page.locator('#thread .msg.internal').filter({ hasText: 'Cliente VIP' }).waitFor({ timeout: 10_000 });
+    await t.drainOutbox();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(smtp.messages).toHaveLength(1);
+    expect(smtp.messages.some((m) => m.raw.toString('utf8').includes('Cliente VIP'))).toBe(false);
+
+    ana.assertClean();
+    bia.assertClean();
+  });
+
+  test('a form post without the CSRF token is refused and changes nothing', async () => {
+    const cookies = await ana.context.cookies();
+    const header = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+    const res = await fetch(`${t.baseUrl}/tickets/10001/reply`, { method: 'POST', headers: { cookie: header, 'content-type': 'application/x-www-form-urlencoded' }, body: 'body=forged&visibility=public' });
+    expect(res.status).toBe(403);
+    const ticket = await t.getTicket(10001);
+    expect(ticket.messages.some((m: { text: string }) => m.text === 'forged')).toBe(false);
+  });
+});
