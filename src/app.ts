@@ -3,24 +3,29 @@
  * channels, HTTP) with no side effects until `start()`. Tests boot and stop the whole app.
  */
 import { createHmac } from 'node:crypto';
+import { chmodSync, existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { AutomationHooks } from './automation/hooks.js';
 import type { ChannelDefinition, Clock } from './channel/contract.js';
 import { createChannelDirectory, type ChannelDirectory } from './channel/directory.js';
-import { buildChannels, type RunningChannel, startChannels, type StartReport, stopChannels } from './channel/runtime.js';
+import { buildChannels, type RunningChannel, startChannels, type StartReport, stopChannels, watchChannelStates } from './channel/runtime.js';
 import type { LoadedConfig } from './config/loader.js';
 import { createDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrator.js';
 import { createAutomation, type Automation } from './automation/automation.js';
 import { createDispatcher, type Dispatcher } from './outbox/dispatcher.js';
 import { createHttpApp } from './http/server.js';
+import { createLimitedServer } from './http/server-limits.js';
 import { createIngest, type IngestFn } from './ingest/pipeline.js';
 import { sanitizeEmailHtml } from './ingest/sanitize-html.js';
 import { createLogger } from './logger.js';
 import { resolveServerSecret } from './config/secret.js';
 import { createBlobStore } from './storage/blob-store.js';
+import { createSendHealth } from './observability/health-summary.js';
+import { createMetrics, type PonteMetrics } from './observability/metrics.js';
+import { withEventLog } from './observability/event-log.js';
 import type { BlobStore } from './channel/contract.js';
 
 export interface AppOptions {
@@ -29,6 +34,39 @@ export interface AppOptions {
   logger?: Logger;
   /** Run the outbox and timer loops (off in tests that drive them by hand). */
   loops?: boolean;
+  /** Node process metrics (memory, event loop) in /metrics: on for `serve`. */
+  processMetrics?: boolean;
+}
+
+/** The HTTP port cannot be bound: said in one line, before any channel starts. */
+export class ListenError extends Error {
+  readonly code = 'listen_failed' as const;
+  constructor(
+    readonly reason: string,
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(
+      reason === 'EADDRINUSE'
+        ? `port ${port} on ${host} is already in use: stop the other program or set server.port`
+        : reason === 'EACCES'
+          ? `no permission to listen on port ${port} on ${host}: use a port above 1023 or a reverse proxy`
+          : `cannot listen on ${host}:${port} (${reason}): check server.host`,
+    );
+    this.name = 'ListenError';
+  }
+}
+
+/** Files Ponte created before 0600/0700 were the rule (an older install) become private. */
+function tightenPermissions(config: LoadedConfig['config']): void {
+  const files = config.database.driver === 'sqlite' && config.database.path !== ':memory:' ? [config.database.path, `${config.database.path}-wal`, `${config.database.path}-shm`] : [];
+  for (const f of [...files, config.security.secretFile]) {
+    try {
+      if (existsSync(f)) chmodSync(f, 0o600);
+    } catch {
+      /* not ours to change (another owner): leave it */
+    }
+  }
 }
 
 export interface PonteApp {
@@ -40,6 +78,7 @@ export interface PonteApp {
   automation: Automation;
   ingest: IngestFn;
   logger: Logger;
+  metrics: PonteMetrics;
   /** Migrates, starts channel sources, the outbox and the HTTP server. */
   start(listen?: { host?: string; port?: number }): Promise<{ url: string; report: StartReport }>;
   stop(): Promise<void>;
@@ -48,27 +87,58 @@ export interface PonteApp {
 export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
   const config = loaded.config;
   const clock = options.clock ?? { now: () => Date.now() };
-  const logger = options.logger ?? createLogger({ level: config.logging.level, secrets: loaded.secrets });
+  // Created (mode 0600) before the logger so that the logger can mask it.
+  const secret = resolveServerSecret(config);
+  const logger = options.logger ?? createLogger({ level: config.logging.level, secrets: [...loaded.secrets, secret], pretty: 'auto' });
   const database = createDatabase(
     config.database.driver === 'postgres' ? { ...config.database, onIdleError: (err) => logger.warn({ err }, 'idle database connection lost') } : config.database,
   );
   const blobs = createBlobStore(config.storage.blobsDir, config.storage.maxAttachmentBytes);
   const channels = createChannelDirectory(loaded.channels, options.definitions);
   const automation = createAutomation({ database, channels, config, clock, logger: logger.child({ part: 'automation' }) });
-  const hooks: AutomationHooks = automation.hooks;
+  const events = logger.child({ part: 'events' });
+  const hooks: AutomationHooks = withEventLog(automation.hooks, events);
   const ingest = createIngest({ database, clock, config, channels, hooks, logger: logger.child({ part: 'ingest' }), sanitizeHtml: sanitizeEmailHtml });
-  const wakeOnIngest: IngestFn = async (channelId, env) => {
-    const outcome = await ingest(channelId, env);
-    if (outcome.status === 'created' || outcome.status === 'appended') dispatcher.wake();
-    return outcome;
+  let running: RunningChannel[] = [];
+  const metrics = createMetrics({ database, running: () => running, clock, processMetrics: options.processMetrics ?? false });
+  const sendHealth = createSendHealth();
+  // One info line and one metric per ingest outcome; the outbox wakes for new work.
+  const observedIngest: IngestFn = async (channelId, env) => {
+    const started = performance.now();
+    try {
+      const outcome = await ingest(channelId, env);
+      metrics.messageIn(channelId, outcome.status, (performance.now() - started) / 1000);
+      if (outcome.status === 'created' || outcome.status === 'appended') {
+        events.info({ channel: channelId, ticket: outcome.ticketNumber, messageId: outcome.messageId, matchedBy: outcome.matchedBy, status: outcome.ticketStatus, ...(outcome.asAgent ? { agent: outcome.asAgent.agentId } : {}) }, outcome.status === 'created' ? 'ticket created' : 'message received');
+        dispatcher.wake();
+      } else if (outcome.status === 'duplicate') {
+        events.debug({ channel: channelId, ticket: outcome.ticketNumber }, 'message already received (duplicate)');
+      } else {
+        events.info({ channel: channelId, outcome: outcome.status, reason: 'reason' in outcome ? outcome.reason : undefined }, `message ${outcome.status}`);
+      }
+      return outcome;
+    } catch (err) {
+      metrics.messageIn(channelId, 'error', (performance.now() - started) / 1000);
+      throw err;
+    }
   };
   const abort = new AbortController();
-  const secret = resolveServerSecret(config);
-  const running = buildChannels({ database, directory: channels, blobs, clock, logger, secret, ingest: wakeOnIngest, signal: abort.signal });
+  running = buildChannels({ database, directory: channels, blobs, clock, logger, secret, ingest: observedIngest, signal: abort.signal });
   const senders = new Map(running.filter((c) => c.runtime.sender).map((c) => [c.entry.id, c.runtime.sender!]));
-  const dispatcher = createDispatcher({ database, channels, senders, clock, logger: logger.child({ part: 'outbox' }), config, onSent: (row, message) => automation.onSent(row, message) });
-  const http = createHttpApp({ database, config, channels, running: () => running, hooks, blobs, clock, wakeOutbox: () => dispatcher.wake(), uploadKey: createHmac('sha256', secret).update('ponte:uploads').digest(), webKey: createHmac('sha256', secret).update('ponte:web').digest(), logger, trustProxy: config.server.trustProxy });
+  const observe = {
+    sent: (channelId: string) => {
+      sendHealth.sent(channelId);
+      metrics.send(channelId, 'sent');
+    },
+    failed: (channelId: string, code: string, message: string, final: boolean) => {
+      sendHealth.failed(channelId, clock.now(), code, message);
+      metrics.send(channelId, final ? 'failed' : 'retry');
+    },
+  };
+  const dispatcher = createDispatcher({ database, channels, senders, clock, logger: logger.child({ part: 'outbox' }), config, onSent: (row, message) => automation.onSent(row, message), observe });
+  const http = createHttpApp({ database, config, channels, running: () => running, hooks, blobs, clock, wakeOutbox: () => dispatcher.wake(), uploadKey: createHmac('sha256', secret).update('ponte:uploads').digest(), webKey: createHmac('sha256', secret).update('ponte:web').digest(), logger, trustProxy: config.server.trustProxy, metrics, sendHealth, ingest: observedIngest });
   let server: Server | undefined;
+  let stopWatching: (() => void) | undefined;
 
   return {
     database,
@@ -77,16 +147,23 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
     running,
     dispatcher,
     automation,
-    ingest: wakeOnIngest,
+    ingest: observedIngest,
     logger,
+    metrics,
     async start(listen) {
       const migrated = await migrateToLatest(database);
       if (migrated.error) throw migrated.error;
+      tightenPermissions(config);
+      // The port first: a busy port stops start-up before any channel logs in or sends.
+      const port = listen?.port ?? config.server.port;
+      const bindHost = listen?.host ?? config.server.host;
       server = await new Promise<Server>((resolve, reject) => {
-        const s = http.listen(listen?.port ?? config.server.port, listen?.host ?? config.server.host, () => resolve(s));
-        s.once('error', reject);
+        const s = createLimitedServer(http, config.server.limits);
+        s.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL' ? new ListenError(err.code, bindHost, port) : err));
+        s.listen(port, bindHost, () => resolve(s));
       });
       const report = await startChannels(running, logger);
+      stopWatching = watchChannelStates(running, logger.child({ part: 'channels' }));
       if (options.loops !== false) {
         dispatcher.start();
         automation.start();
@@ -98,6 +175,7 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
     async stop() {
       abort.abort();
       await stopChannels(running, logger);
+      stopWatching?.();
       await dispatcher.stop();
       await automation.stop();
       if (server) {

@@ -1,13 +1,16 @@
 /**
  * The `ponte` command: serve, migrate, agents, tickets, channels, config check, plus the
- * channels' own commands (email check/parse, whatsapp pair). Exit codes: 0 ok, 1 failure,
- * 2 invalid configuration or usage.
+ * channels' own commands (email check/parse, whatsapp pair), backup/restore. Exit codes: 0 ok,
+ * 1 failure (or refused without --yes), 2 invalid configuration or usage, 3 the HTTP port cannot be bound.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { createApp, type PonteApp } from './app.js';
+import { createApp, ListenError, type PonteApp } from './app.js';
 import { channelDefinitions } from '../channels/index.js';
 import { formatConfigError, loadConfigFile, type LoadedConfig } from './config/loader.js';
-import { statusLabelsFor } from './config/schema.js';
+import { packageRoot, statusLabelsFor } from './config/schema.js';
+import { backupSqlite, currentSqliteState, postgresBackupInstructions, previewSqliteDown, readManifest, restoreSqlite } from './ops/backup.js';
 import { createDatabase } from './db/database.js';
 import { migrateDown, migrateToLatest, migrationStatus } from './db/migrator.js';
 import { listAgents } from './db/repositories/agent.repository.js';
@@ -50,16 +53,36 @@ function printTable(rows: Array<Record<string, unknown>>): void {
   for (const r of rows) console.log(line(cols.map((c) => String(r[c] ?? ''))));
 }
 
+export function ponteVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
 export function buildProgram(): Command {
-  const program = new Command('ponte').description('Ponte omnichannel support gateway').option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG).exitOverride();
+  const program = new Command('ponte')
+    .description('Ponte omnichannel support gateway')
+    .version(ponteVersion(), '-V, --version', 'print the version')
+    .option('-c, --config <file>', 'configuration file (or PONTE_CONFIG); relative paths inside it are relative to its folder', DEFAULT_CONFIG)
+    .showHelpAfterError()
+    .exitOverride();
 
   program
     .command('serve')
     .description('start the gateway (HTTP API, channels, outbox, automations)')
     .action(async () => {
       const loaded = await loadConfig(program.opts().config);
-      const app: PonteApp = createApp(loaded, { definitions: channelDefinitions });
-      const { url, report } = await app.start();
+      const app: PonteApp = createApp(loaded, { definitions: channelDefinitions, processMetrics: true });
+      let started: Awaited<ReturnType<PonteApp['start']>>;
+      try {
+        started = await app.start();
+      } catch (err) {
+        await app.stop().catch(() => {});
+        throw err;
+      }
+      const { url, report } = started;
       app.logger.info({ url, channels: report.started, failed: report.failed }, 'Ponte is running');
       const agents = await listAgents(app.database.kysely);
       console.log(`\nPonte is listening on ${url}  (database: ${loaded.config.database.driver}, channels: ${report.started.join(', ') || 'none'})`);
@@ -91,14 +114,50 @@ export function buildProgram(): Command {
     if (r.error) throw r.error;
     if (!r.results?.length) console.log('already up to date');
   });
-  migrate.command('down').description('revert the latest migration').action(async () => {
-    const loaded = await loadConfig(program.opts().config);
-    const db = createDatabase(loaded.config.database);
-    const r = await migrateDown(db);
-    for (const x of r.results ?? []) console.log(`${x.status.padEnd(8)} ${x.direction} ${x.migrationName}`);
-    await db.destroy();
-    if (r.error) throw r.error;
-  });
+  migrate
+    .command('down')
+    .description('revert the latest migration; prints what it would remove and does nothing without --yes')
+    .option('--yes', 'really revert (back up first: ponte backup <dir>)')
+    .action(async (opts: { yes?: boolean }) => {
+      const loaded = await loadConfig(program.opts().config);
+      const db = createDatabase(loaded.config.database);
+      try {
+        const applied = (await migrationStatus(db)).filter((m) => m.executedAt);
+        const latest = applied.at(-1);
+        if (!latest) {
+          console.log('no migration has been applied: nothing to revert');
+          return;
+        }
+        if (!opts.yes) {
+          console.log(`would revert ${latest.name} (applied ${latest.executedAt!.toISOString()})`);
+          if (loaded.config.database.driver === 'sqlite') {
+            const preview = await previewSqliteDown(loaded.config.database.path, async (copy) => {
+              const c = createDatabase({ driver: 'sqlite', path: copy });
+              try {
+                const r = await migrateDown(c);
+                if (r.error) throw r.error;
+              } finally {
+                await c.destroy();
+              }
+            });
+            const tables = Object.entries(preview.droppedTables);
+            if (tables.length === 0 && preview.droppedColumns.length === 0) console.log('it removes no table or column');
+            for (const [t, n] of tables) console.log(`  drops table ${t} (${n} row(s))`);
+            for (const c of preview.droppedColumns) console.log(`  drops column ${c}`);
+          } else {
+            console.log('  it drops the tables and columns that migration created, with their data');
+          }
+          console.log('Nothing was changed. Back up first (ponte backup <dir>), then run: ponte migrate down --yes');
+          process.exitCode = 1;
+          return;
+        }
+        const r = await migrateDown(db);
+        for (const x of r.results ?? []) console.log(`${x.status.padEnd(8)} ${x.direction} ${x.migrationName}`);
+        if (r.error) throw r.error;
+      } finally {
+        await db.destroy();
+      }
+    });
   migrate.command('status').description('list migrations and when they ran').action(async () => {
     const loaded = await loadConfig(program.opts().config);
     const db = createDatabase(loaded.config.database);
@@ -111,6 +170,7 @@ export function buildProgram(): Command {
   const tickets = program.command('tickets').description('look at tickets');
   tickets
     .command('list')
+    .description('the latest tickets, newest first')
     .option('--status <list>', `comma-separated: ${TICKET_STATUSES.join(',')}`)
     .option('--limit <n>', 'how many', '30')
     .action(async (opts: { status?: string; limit: string }) => {
@@ -124,6 +184,7 @@ export function buildProgram(): Command {
     });
   tickets
     .command('show <number>')
+    .description('one ticket with its whole thread')
     .option('--json', 'print JSON')
     .action(async (number: string, opts: { json?: boolean }) => {
       const n = Number(String(number).replace(/^#/, ''));
@@ -155,6 +216,7 @@ export function buildProgram(): Command {
     .command('channels')
     .description('configured channels')
     .command('list')
+    .description('configured channels, their kind and how they reply')
     .action(async () => {
       const loaded = await loadConfig(program.opts().config);
       printTable(
@@ -178,6 +240,44 @@ export function buildProgram(): Command {
       console.log(`${file}: OK (${loaded.config.database.driver} database, ${loaded.channels.length} channel(s): ${loaded.channels.map((c) => `${c.id}/${c.kind}`).join(', ') || 'none'})`);
     });
 
+  program
+    .command('backup <dir>')
+    .description('copy the SQLite database (online, safe while serving), the blobs and the generated secret into a new folder')
+    .action(async (dir: string) => {
+      const loaded = await loadConfig(program.opts().config);
+      if (loaded.config.database.driver !== 'sqlite') {
+        console.error(postgresBackupInstructions(loaded.config));
+        process.exitCode = 1;
+        return;
+      }
+      const m = await backupSqlite(loaded.config, dir, ponteVersion());
+      const rows = Object.entries(m.tables).filter(([t]) => ['tickets', 'messages', 'contacts', 'agents'].includes(t)).map(([t, n]) => `${n} ${t}`).join(', ');
+      console.log(`backed up to ${dir}: ${rows}, ${m.blobs} blob(s)${m.secret ? ', the server secret' : ''}`);
+    });
+  program
+    .command('restore <dir>')
+    .description('replace the database with a backup made by `ponte backup` (stop the gateway first)')
+    .option('--yes', 'overwrite the existing database')
+    .action(async (dir: string, opts: { yes?: boolean }) => {
+      const loaded = await loadConfig(program.opts().config);
+      if (loaded.config.database.driver !== 'sqlite') {
+        console.error(postgresBackupInstructions(loaded.config));
+        process.exitCode = 1;
+        return;
+      }
+      const manifest = readManifest(dir);
+      const current = currentSqliteState(loaded.config);
+      const hasData = current && Object.entries(current).some(([t, n]) => n > 0 && !t.startsWith('ponte_migrations'));
+      if (hasData && !opts.yes) {
+        console.error(`${loaded.config.database.path} has data (${['tickets', 'messages'].map((t) => `${current![t] ?? 0} ${t}`).join(', ')}): it would be replaced by the backup of ${manifest.createdAt}.`);
+        console.error('Stop the gateway, back the current state up if you need it, then run again with --yes.');
+        process.exitCode = 1;
+        return;
+      }
+      restoreSqlite(loaded.config, dir);
+      console.log(`restored the backup of ${manifest.createdAt} (${manifest.tables.tickets ?? 0} tickets, ${manifest.tables.messages ?? 0} messages, ${manifest.blobs} blob(s)) into ${loaded.config.database.path}`);
+    });
+
   registerPasswordCommands(agents, { withDatabase: (fn) => withDatabase(program.opts().config, (loaded, db) => fn(loaded.config, db)), findAgent });
   registerChannelCommands(program, { loadConfig: (path) => loadConfig(path ?? program.opts().config) });
   return program;
@@ -190,6 +290,10 @@ export async function runCli(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof ListenError) {
+      console.error(`error: ${err.message}`);
+      return 3;
+    }
     if (err instanceof ConfigError) {
       console.error(formatConfigError(err));
       return 2;

@@ -1,10 +1,14 @@
 /**
- * The process logger. Every line passes through a redactor that replaces each configured secret
- * value (passwords, tokens, interpolated env values) wherever it appears, so a secret in an
- * error message or a nested object never reaches the log.
+ * The process logger. Lines are JSON (for a log collector), or pretty when written to a
+ * terminal (`pretty: 'auto'`). Every line passes through a redactor that replaces each secret
+ * value (the values of password/secret/token/key/credentials keys in the configuration, and
+ * the server secret) wherever it appears, so a secret in an error message or a nested object
+ * never reaches the log. Only real secret values are masked: hosts, ports and ordinary words
+ * stay readable.
  */
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export function createRedactingStream(secrets: readonly string[], out: { write(chunk: string): unknown }): Writable {
   const list = [...new Set(secrets.filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
@@ -22,13 +26,29 @@ export function createRedactingStream(secrets: readonly string[], out: { write(c
   });
 }
 
-export function createLogger(options: { level: string; secrets: readonly string[]; destination?: { write(chunk: string): unknown } }): Logger {
+export interface LoggerOptions {
+  level: string;
+  secrets: readonly string[];
+  destination?: { write(chunk: string): unknown; isTTY?: boolean };
+  /** 'auto': pretty when the destination is a terminal. Default: JSON. */
+  pretty?: boolean | 'auto';
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const destination = options.destination ?? process.stdout;
+  const pretty = options.pretty === 'auto' ? destination.isTTY === true : options.pretty === true;
+  const out = pretty
+    ? pinoPretty({ destination: destination as NodeJS.WritableStream, colorize: destination.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true })
+    : destination;
   return pino(
     {
       level: options.level,
-      redact: { paths: ['*.password', '*.pass', '*.secret', '*.token', '*.accessToken', '*.refreshToken', '*.appSecret', 'headers.authorization', 'req.headers.authorization'], censor: '[REDACTED]' },
+      redact: {
+        paths: ['*.password', '*.pass', '*.secret', '*.token', '*.accessToken', '*.refreshToken', '*.clientSecret', '*.appSecret', '*.verifyToken', '*.credentials', 'headers.authorization', 'req.headers.authorization'],
+        censor: '[REDACTED]',
+      },
       base: undefined,
     },
-    createRedactingStream(options.secrets, options.destination ?? process.stdout),
+    createRedactingStream(options.secrets, out),
   );
 }

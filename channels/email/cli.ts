@@ -90,7 +90,11 @@ export async function checkEmailChannel(config: EmailChannelConfig, ctx: Channel
   lines.push(`email channel ${config.id}`);
   try {
     const session = await imapConnectorFor(config, ctx, deps)();
-    good(`IMAP login ${info.imap}`);
+    // What really happened on the wire, not what the configuration asked for.
+    const security = session.security?.();
+    const login = `IMAP login ${config.imap.user}@${config.imap.host}:${config.imap.port} over ${security ?? 'an unreported channel'} (${config.imap.oauth2 ? 'oauth2' : 'password'})`;
+    if (security === 'plain text') lines.push(`  WARN  ${login}: the credentials crossed the network unencrypted; use port 993 (secure: true) or requireTls: true`);
+    else good(login);
     try {
       good(`IMAP IDLE ${session.supportsIdle() ? 'supported' : 'not supported: polling every ' + config.imap.pollIntervalSeconds + ' s'}`);
       for (const folder of config.imap.folders) {

@@ -25,6 +25,8 @@ const imapSchema = z
     /** Implicit TLS (993). With `secure: false`, STARTTLS is used when offered unless `starttls: false`. */
     secure: z.boolean().default(true),
     starttls: z.boolean().default(true),
+    /** With `secure: false`: refuse to log in unless the server upgrades with STARTTLS (no password in plain text). */
+    requireTls: z.boolean().default(false),
     /** Accept self-signed certificates (test servers only). */
     allowInsecureTls: z.boolean().default(false),
     user: z.string().min(1),
@@ -136,9 +138,9 @@ export function messageIdDomainOf(config: Pick<EmailChannelConfig, 'addresses' |
 export function describeEmailConfig(config: EmailChannelConfig): Record<string, unknown> {
   return {
     id: config.id,
-    imap: `${config.imap.user}@${config.imap.host}:${config.imap.port} (${config.imap.secure ? 'tls' : 'starttls'}, ${config.imap.oauth2 ? 'oauth2' : 'password'})`,
+    imap: `${config.imap.user}@${config.imap.host}:${config.imap.port} (${config.imap.secure ? 'implicit TLS' : config.imap.requireTls ? 'STARTTLS required' : config.imap.starttls ? 'STARTTLS if offered' : 'plain text'}, ${config.imap.oauth2 ? 'oauth2' : 'password'})`,
     folders: config.imap.folders,
-    smtp: `${config.smtp.host}:${config.smtp.port} (${config.smtp.secure ? 'tls' : 'starttls'}, ${config.smtp.oauth2 ? 'oauth2' : config.smtp.password ? 'password' : 'no auth'})`,
+    smtp: `${config.smtp.host}:${config.smtp.port} (${config.smtp.secure ? 'implicit TLS' : config.smtp.requireTls ? 'STARTTLS required' : 'STARTTLS if offered'}, ${config.smtp.oauth2 ? 'oauth2' : config.smtp.password ? 'password' : 'no auth'})`,
     addresses: config.addresses,
   };
 }

@@ -7,6 +7,10 @@ import type { Readable } from 'node:stream';
 import { ImapFlow } from 'imapflow';
 import type { FolderStatus } from './imap-cursor.js';
 import { uidSet } from './imap-cursor.js';
+import { ImapAuthError } from './reconnect-policy.js';
+
+/** How the login really travelled: what `email check` reports, not what the config hoped for. */
+export type ImapSecurity = 'implicit TLS' | 'STARTTLS' | 'plain text';
 
 export interface ImapMessageInfo {
   uid: number;
@@ -42,6 +46,8 @@ export interface ImapSession {
   /** Starts IDLE in the background (polling NOOP on servers without IDLE); any next command ends it. */
   idle(): void;
   supportsIdle(): boolean;
+  /** The connection's real protection, observed after login. */
+  security?(): ImapSecurity;
   onNewMail(listener: () => void): void;
   onClose(listener: (reason?: Error) => void): void;
   close(): Promise<void>;
@@ -53,6 +59,8 @@ export interface ImapConnectOptions {
   secure: boolean;
   /** When false with `secure: false`, never upgrade (plain test servers). */
   starttls: boolean;
+  /** With `secure: false`: refuse to log in unless the server upgrades with STARTTLS. */
+  requireTls?: boolean | undefined;
   allowInsecureTls: boolean;
   user: string;
   auth: { password: string } | { accessToken: string };
@@ -67,7 +75,8 @@ export const connectImapflow: ImapConnector = async (options) => {
     host: options.host,
     port: options.port,
     secure: options.secure,
-    doSTARTTLS: options.secure ? undefined : options.starttls ? undefined : false,
+    // true = STARTTLS or fail; undefined = STARTTLS when offered; false = never.
+    doSTARTTLS: options.secure ? undefined : options.requireTls ? true : options.starttls ? undefined : false,
     tls: { rejectUnauthorized: !options.allowInsecureTls },
     auth: 'password' in options.auth ? { user: options.user, pass: options.auth.password } : { user: options.user, accessToken: options.auth.accessToken },
     logger: false,
@@ -92,7 +101,14 @@ export const connectImapflow: ImapConnector = async (options) => {
   client.on('exists', (data: { count: number; prevCount: number }) => {
     if (data.count > data.prevCount) for (const l of mailListeners) l();
   });
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (err) {
+    const e = err as { authenticationFailed?: boolean; serverResponseCode?: string; responseText?: string; message?: string };
+    if (e?.authenticationFailed) throw new ImapAuthError(`the server refused the credentials${e.serverResponseCode ? ` (${e.serverResponseCode})` : ''}${e.responseText ? `: ${e.responseText}` : ''}`);
+    throw err;
+  }
+  const security: ImapSecurity = options.secure ? 'implicit TLS' : client.secureConnection ? 'STARTTLS' : 'plain text';
 
   const mailboxStatus = (): FolderStatus => {
     const mb = client.mailbox;
@@ -165,6 +181,7 @@ export const connectImapflow: ImapConnector = async (options) => {
     supportsIdle() {
       return client.capabilities.has('IDLE');
     },
+    security: () => security,
     onNewMail(listener) {
       mailListeners.push(listener);
     },

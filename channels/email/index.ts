@@ -48,6 +48,7 @@ export function imapConnectorFor(config: EmailChannelConfig, ctx: ChannelContext
       port: imap.port,
       secure: imap.secure,
       starttls: imap.starttls,
+      requireTls: imap.requireTls,
       allowInsecureTls: imap.allowInsecureTls,
       user: imap.user,
       auth: tokens ? { accessToken: (await tokens.get()).accessToken } : { password: imap.password! },

@@ -1,4 +1,4 @@
-import { DEFAULT_RECONNECT, nextAttempt, reconnectDelay } from './reconnect-policy.js';
+import { authFailureDelay, DEFAULT_RECONNECT, nextAttempt, reconnectDelay } from './reconnect-policy.js';
 
 const noJitter = { ...DEFAULT_RECONNECT, jitter: 0 };
 
@@ -31,5 +31,14 @@ describe('nextAttempt', () => {
     expect(nextAttempt(3, undefined)).toBe(4);
     expect(nextAttempt(3, 5_000)).toBe(4);
     expect(nextAttempt(7, 60_000)).toBe(1);
+  });
+});
+
+describe('authFailureDelay', () => {
+  test('refused credentials are retried at long, growing intervals, capped at 6 hours', () => {
+    expect([1, 2, 3, 4, 5, 6, 50].map((n) => authFailureDelay(n) / 60_000)).toEqual([5, 15, 45, 135, 360, 360, 360]);
+  });
+  test('even the first retry after a refused login waits far longer than a network retry', () => {
+    expect(authFailureDelay(1)).toBeGreaterThan(DEFAULT_RECONNECT.maxMs - 1);
   });
 });

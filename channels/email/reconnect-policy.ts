@@ -28,3 +28,32 @@ export function nextAttempt(previousAttempt: number, connectedForMs: number | un
   if (connectedForMs !== undefined && connectedForMs >= options.stableAfterMs) return 1;
   return previousAttempt + 1;
 }
+
+/**
+ * The server refused our credentials. Retrying every few seconds locks Gmail and Microsoft 365
+ * accounts and fills their security logs, and a wrong password does not fix itself: wait
+ * long, growing intervals (5 min, 15 min, 45 min … up to 6 h) until an admin fixes the
+ * configuration and restarts, or the password starts working again.
+ */
+export interface AuthBackoffOptions {
+  baseMs: number;
+  factor: number;
+  maxMs: number;
+}
+
+export const DEFAULT_AUTH_BACKOFF: AuthBackoffOptions = { baseMs: 5 * 60_000, factor: 3, maxMs: 6 * 60 * 60_000 };
+
+/** Delay after the `failures`-th consecutive authentication failure (1-based). No jitter needed: one account, one server. */
+export function authFailureDelay(failures: number, options: AuthBackoffOptions = DEFAULT_AUTH_BACKOFF): number {
+  const n = Math.max(1, Math.floor(failures));
+  return Math.min(options.maxMs, options.baseMs * Math.pow(options.factor, Math.min(n - 1, 30)));
+}
+
+/** Marks an error as "the server refused the credentials" (set by the only module that talks to the IMAP library). */
+export class ImapAuthError extends Error {
+  readonly code = 'imap_auth_failed' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImapAuthError';
+  }
+}

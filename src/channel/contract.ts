@@ -118,8 +118,13 @@ export type ChannelHealthState =
   | 'connected'
   | 'backing_off'
   | 'logged_out'
+  /** The server refused our credentials: retried only at long intervals (accounts get locked for less). */
+  | 'auth_failed'
   | 'stopped'
   | 'error';
+
+/** Every state, for metrics (one series per state). */
+export const CHANNEL_HEALTH_STATES: readonly ChannelHealthState[] = ['starting', 'ok', 'degraded', 'needs_pairing', 'connecting', 'connected', 'backing_off', 'logged_out', 'auth_failed', 'stopped', 'error'];
 
 export interface ChannelHealth {
   state: ChannelHealthState;

@@ -170,3 +170,30 @@ export function channelHealth(c: RunningChannel): ChannelHealth {
   if (c.runtime.source) return c.runtime.source.health();
   return { state: 'ok' };
 }
+
+/**
+ * Logs one info line each time a channel's state changes (connected, backing off, auth
+ * failed …), read from the sources' `health()` on a short interval: adapters keep their own
+ * state, the core reports its changes. Returns a stop function.
+ */
+export function watchChannelStates(channels: RunningChannel[], logger: Logger, intervalMs = 1000): () => void {
+  const last = new Map<string, string>();
+  const check = () => {
+    for (const c of channels) {
+      const h = channelHealth(c);
+      const previous = last.get(c.entry.id);
+      if (previous === h.state) continue;
+      last.set(c.entry.id, h.state);
+      const line = { channel: c.entry.id, kind: c.entry.kind, from: previous ?? null, to: h.state, ...(h.lastError ? { lastError: h.lastError } : {}) };
+      if (h.state === 'auth_failed' || h.state === 'error' || h.state === 'logged_out') logger.warn(line, 'channel state changed');
+      else logger.info(line, 'channel state changed');
+    }
+  };
+  check();
+  const timer = setInterval(check, intervalMs);
+  timer.unref?.();
+  return () => {
+    clearInterval(timer);
+    check();
+  };
+}

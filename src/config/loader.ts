@@ -4,24 +4,39 @@
  * is reported with its path; the result is deep-frozen and injected, nothing else reads env.
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { BaseChannelConfig, ChannelDefinition } from '../channel/contract.js';
 import { ConfigError, type Issue, zodIssues } from '../domain/errors.js';
 import { configSchema, type PonteConfig } from './schema.js';
+import { findUnknownKeys, withoutEchoes } from './unknown-keys.js';
 
 export interface LoadedConfig {
   config: PonteConfig;
   /** Validated channel entries, each parsed by its definition. */
   channels: BaseChannelConfig[];
-  /** Values that must never appear in a log line (passwords, tokens, interpolated env values). */
+  /** Values that must never appear in a log line: the values of secret keys (password, secret, token, key, credentials …). */
   secrets: string[];
   source: string;
 }
 
-const SECRET_KEY = /pass(word)?|secret|token|api[-_]?key|private|credential|refresh/i;
+/**
+ * Keys whose values are secrets: only these are masked in logs (an interpolated host, port or
+ * log level is not a secret; masking every `${VAR}` value turned "information" into
+ * "[REDACTED]rmation").
+ */
+const SECRET_KEY = /(password|passwd|pass|secret|token|apikey|api_key|privatekey|private_key|credentials?|^key)$/i;
+const NOT_SECRET_KEY = /^(subjectToken)$/;
+export const isSecretKey = (key: string): boolean => SECRET_KEY.test(key) && !NOT_SECRET_KEY.test(key);
 const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}/g;
 
-function interpolate(value: unknown, env: Record<string, string | undefined>, path: string, issues: Issue[], secrets: Set<string>, key = ''): unknown {
+interface Interpolation {
+  secrets: Set<string>;
+  /** Each unset variable once, with every path that used it. */
+  unset: Map<string, string[]>;
+}
+
+function interpolate(value: unknown, env: Record<string, string | undefined>, path: string, state: Interpolation, key = ''): unknown {
   if (typeof value === 'string') {
     let usedVar = false;
     const out = value.replace(VAR, (_m, name: string, fallback: string | undefined) => {
@@ -29,14 +44,12 @@ function interpolate(value: unknown, env: Record<string, string | undefined>, pa
       const v = env[name];
       if (v === undefined || v === '') {
         if (fallback !== undefined) return fallback;
-        issues.push({ path, message: `environment variable ${name} is not set` });
+        state.unset.set(name, [...(state.unset.get(name) ?? []), path]);
         return '';
       }
       return v;
     });
-    if ((usedVar || SECRET_KEY.test(key)) && out.length >= 4 && !/^(true|false|\d+)$/.test(out)) {
-      if (SECRET_KEY.test(key) || usedVar) secrets.add(out);
-    }
+    if (isSecretKey(key) && out.length >= 4) state.secrets.add(out);
     // Numbers and booleans from env (`port: ${SMTP_PORT}`) become typed values.
     if (usedVar && /^\$\{[^}]+\}$/.test(value)) {
       if (/^-?\d+(\.\d+)?$/.test(out)) return Number(out);
@@ -44,13 +57,23 @@ function interpolate(value: unknown, env: Record<string, string | undefined>, pa
     }
     return out;
   }
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, `${path}[${i}]`, issues, secrets, key));
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, `${path}[${i}]`, state, key));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, interpolate(v, env, path ? `${path}.${k}` : k, issues, secrets, k)]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, path ? `${path}.${k}` : k, state, k)]));
   }
   return value;
+}
+
+/** Relative paths in the file are relative to the file's folder, wherever Ponte is started from. */
+function resolvePaths(config: PonteConfig, baseDir: string): PonteConfig {
+  const r = (p: string) => resolve(baseDir, p);
+  return {
+    ...config,
+    database: config.database.driver === 'sqlite' ? { ...config.database, path: config.database.path === ':memory:' ? ':memory:' : r(config.database.path) } : config.database,
+    storage: { ...config.storage, blobsDir: r(config.storage.blobsDir), ...(config.storage.rawDir ? { rawDir: r(config.storage.rawDir) } : {}) },
+    security: { ...config.security, secretFile: r(config.security.secretFile) },
+    automation: { ...config.automation, templatesDir: r(config.automation.templatesDir) },
+  };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -63,13 +86,31 @@ function deepFreeze<T>(value: T): T {
 
 export function parseConfig(
   raw: unknown,
-  options: { env: Record<string, string | undefined>; definitions: ReadonlyArray<ChannelDefinition<any>>; source?: string },
+  options: { env: Record<string, string | undefined>; definitions: ReadonlyArray<ChannelDefinition<any>>; source?: string; baseDir?: string },
 ): LoadedConfig {
   const issues: Issue[] = [];
-  const secrets = new Set<string>();
-  const interpolated = interpolate(raw ?? {}, options.env, '', issues, secrets);
+  const state: Interpolation = { secrets: new Set(), unset: new Map() };
+  const secrets = state.secrets;
+  const interpolated = interpolate(raw ?? {}, options.env, '', state, '');
+  for (const [name, paths] of state.unset) {
+    issues.push({ path: paths[0]!, message: `environment variable ${name} is not set${paths.length > 1 ? ` (also used at ${paths.slice(1).join(', ')})` : ''}` });
+  }
+  const unsetPaths = new Set([...state.unset.values()].flat());
+  // An unset variable is one problem, not one more per rule its empty value breaks.
+  const fromSchema = (list: Issue[]) => list.filter((i) => !unsetPaths.has(i.path));
+  if (interpolated !== null && (typeof interpolated !== 'object' || Array.isArray(interpolated))) {
+    throw new ConfigError(`configuration${options.source ? ` ${options.source}` : ''} has 1 problem(s)`, [{ path: '', message: 'the file must be a YAML mapping (server:, database:, channels: …)' }]);
+  }
+  // PONTE_LOG_LEVEL wins over the file (turn on debug without editing it).
+  const logLevel = options.env.PONTE_LOG_LEVEL;
+  if (logLevel && interpolated && typeof interpolated === 'object') {
+    const root = interpolated as Record<string, unknown>;
+    root.logging = { ...((root.logging as object | undefined) ?? {}), level: logLevel };
+  }
+  const unknownCore = findUnknownKeys(configSchema, interpolated);
+  issues.push(...unknownCore);
   const parsed = configSchema.safeParse(interpolated);
-  if (!parsed.success) issues.push(...zodIssues(parsed.error));
+  if (!parsed.success) issues.push(...withoutEchoes(fromSchema(zodIssues(parsed.error)), unknownCore));
 
   const channels: BaseChannelConfig[] = [];
   const rawChannels = (interpolated as { channels?: unknown })?.channels;
@@ -81,11 +122,15 @@ export function parseConfig(
         issues.push({ path: `channels[${i}].kind`, message: `unknown channel kind "${entry?.kind}" (known: ${options.definitions.map((d) => d.kind).join(', ')})` });
         return;
       }
+      const unknown = findUnknownKeys(def.configSchema, entry, `channels[${i}]`);
+      issues.push(...unknown);
       const r = def.configSchema.safeParse(entry);
       if (!r.success) {
-        for (const issue of zodIssues(r.error)) issues.push({ path: `channels[${i}]${issue.path ? '.' + issue.path : ''}`.replace('.[', '['), message: issue.message });
+        const prefixed = zodIssues(r.error).map((issue) => ({ path: `channels[${i}]${issue.path ? '.' + issue.path : ''}`.replace('.[', '['), message: issue.message }));
+        issues.push(...withoutEchoes(fromSchema(prefixed), unknown));
         return;
       }
+      if (unknown.length > 0) return;
       const cfg = r.data as BaseChannelConfig;
       if (seen.has(cfg.id)) issues.push({ path: `channels[${i}].id`, message: `duplicate channel id "${cfg.id}"` });
       seen.add(cfg.id);
@@ -113,7 +158,7 @@ export function parseConfig(
     throw new ConfigError(`configuration${options.source ? ` ${options.source}` : ''} has ${issues.length} problem(s)`, issues);
   }
   return deepFreeze({
-    config: parsed.data,
+    config: options.baseDir ? resolvePaths(parsed.data, options.baseDir) : parsed.data,
     channels,
     secrets: [...secrets].sort((a, b) => b.length - a.length),
     source: options.source ?? '<inline>',
@@ -132,14 +177,15 @@ export async function loadConfigFile(
   }
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
+    // The whole message: yaml's pretty errors end with the offending line and a caret under it.
     throw new ConfigError(
       `${path} is not valid YAML`,
-      doc.errors.map((e) => ({ path: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message.split('\n')[0]! })),
+      doc.errors.map((e) => ({ path: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message.trimEnd() })),
     );
   }
-  return parseConfig(doc.toJS(), { ...options, source: path });
+  return parseConfig(doc.toJS(), { ...options, source: path, baseDir: dirname(resolve(path)) });
 }
 
 export function formatConfigError(err: ConfigError): string {
-  return [err.message + ':', ...err.issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`)].join('\n');
+  return [err.message + ':', ...err.issues.map((i) => `  - ${i.path || '(root)'}: ${i.message.split('\n').join('\n      ')}`)].join('\n');
 }

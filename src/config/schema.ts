@@ -1,9 +1,17 @@
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { validateBusinessHours } from '../automation/business-hours.js';
 import { TICKET_STATUSES } from '../domain/model.js';
 
 const LOCALES = ['pt-BR', 'es', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
+
+/** The package's own folder (`src/config` in a checkout, `dist/src/config` once built). */
+export function packageRoot(): string {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  return basename(root) === 'dist' ? dirname(root) : root;
+}
 
 const statusLabels = z.object(Object.fromEntries(TICKET_STATUSES.map((s) => [s, z.string().min(1).max(80)])) as Record<
   (typeof TICKET_STATUSES)[number],
@@ -45,8 +53,14 @@ export const automationSchema = z
     /** Automatic messages (any kind) to one address per hour: the loop breaker. */
     automaticMailCapPerHour: z.number().int().positive().default(10),
     timerIntervalMs: z.number().int().positive().default(15000),
-    /** `<dir>/<locale>/<name>.txt`, relative to the working directory. Checked at startup. */
-    templatesDir: z.string().min(1).default('./config/templates'),
+    /**
+     * `<dir>/<locale>/<name>.txt`, relative to the configuration file's folder. Checked at
+     * startup. Default: the templates shipped with Ponte (`<package>/config/templates`).
+     */
+    templatesDir: z
+      .string()
+      .min(1)
+      .default(() => join(packageRoot(), 'config', 'templates')),
   })
   .prefault({});
 
