@@ -122,8 +122,9 @@ describe('nested input', () => {
   });
 
   it('a 50,000-deep JSON body to the API is a 400, never 5xx', async () => {
-    const r = await t.api('PATCH', '/api/tickets/10001', `{"subject":${deep(50_000)}}`);
+    const r = await t.api('PATCH', '/api/tickets/10001', `{"fields":{"loja":${deep(50_000)}}}`);
     expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ error: 'validation_failed', issues: [expect.objectContaining({ path: expect.stringContaining('fields') })] });
   });
 });
 

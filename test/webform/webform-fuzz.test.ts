@@ -3,8 +3,8 @@
  * corrupted multipart, huge fields, bad or stale signatures, odd headers) against a signed and
  * a public form. Every answer must be a 4xx (never 2xx, never 5xx, never a hang), nothing
  * may be ingested, and nothing may be left in the blob store or the spool/staging folder.
- * Seeded, bounded in count (3,000) and time (50 s: the floor of 1,000 cases per form must hold
- * on a loaded machine too).
+ * Seeded, bounded in count (3,000: about 20 s on an idle machine) and time (120 s, so the floor
+ * of 1,000 cases per form holds when the whole suite shares two cores).
  */
 import http from 'node:http';
 import { mkdtempSync, readdirSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { signPayload } from '../../channels/webform/signature.js';
 import { multipartBody, SECRET, startFormServer, type FormServer } from './form-server.js';
 
 const CASES = 3000;
-const DEADLINE_MS = 50_000;
+const DEADLINE_MS = 120_000;
 const CONCURRENCY = 8;
 const SITE = 'https://loja.example.com.br';
 
@@ -258,5 +258,5 @@ describe('web form fuzz', () => {
     const ok = await fetch(form.url, { method: 'POST', headers, body });
     expect(ok.status).toBe(201);
     expect(form.ctx.ingested).toHaveLength(1);
-  }, 70_000);
+  }, 150_000);
 });

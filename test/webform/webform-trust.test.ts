@@ -32,6 +32,7 @@ describe.each(databaseKinds())('web forms prove nothing (%s)', (database) => {
         { id: 'zap', kind: 'testchat' },
         { id: 'contato', kind: 'webform', mode: 'public', origin: 'site form', replyVia: 'mail', allowedOrigins: [SITE], fields, rateLimit: { perIpPerMinute: 1000, perFormPerMinute: 1000 } },
         { id: 'loja', kind: 'webform', mode: 'signed', secret: SECRET, origin: 'marketplace', replyVia: 'mail', fields, trustIdentities: true },
+        { id: 'zapform', kind: 'webform', mode: 'public', origin: 'site form', replyVia: 'zap', replyTo: 'phone', allowedOrigins: [SITE], fields },
       ],
     });
     await t.createAgent(ANA);
@@ -47,6 +48,13 @@ describe.each(databaseKinds())('web forms prove nothing (%s)', (database) => {
   const mailFromMaria = () => t.context('mail').ingest({ message: { externalId: 'maria-1@customer.test', from: { kind: 'email', address: MARIA }, subject: 'Pedido atrasado', text: 'Meu pedido PED-1234 não chegou. Moro na Rua das Flores, 10.' } });
   const sentTo = (address: string) => [...mail.outbox('mail').sent, ...zap.outbox('zap').sent].filter((m) => m.recipient.address === address);
   const inbound = (ticket: { messages: Array<{ direction: string }> }) => ticket.messages.filter((m) => m.direction === 'in');
+  const claimsOf = async (n: number) => {
+    const contact = await t.api('GET', `/api/contacts/${(await t.getTicket(n)).requester.id}`);
+    expect(contact.status).toBe(200);
+    return (contact.body.claims as Array<{ kind: string; address: string; ticketNumber: number; linkedContactId: string | null }>)
+      .filter((c) => c.ticketNumber === n)
+      .map(({ kind, address, ticketNumber, linkedContactId }) => ({ kind, address, ticketNumber, linkedContactId }));
+  };
   const identitiesOf = async (n: number) => (await t.getTicket(n)).requester.identities.map((i: { kind: string; address: string }) => `${i.kind}:${i.address}`).sort();
 
   it.each([
@@ -90,6 +98,8 @@ describe.each(databaseKinds())('web forms prove nothing (%s)', (database) => {
     // The agent answers both tickets: each answer reaches only its own requester.
     const strangerTicket = r.json.ticketNumber as number;
     expect(strangerTicket).toBeGreaterThan(10001);
+    // The typed phone is recorded as a claim on the stranger's own ticket, for agents to see.
+    expect(await claimsOf(strangerTicket)).toEqual([{ kind: 'phone', address: MARIA_PHONE, ticketNumber: strangerTicket, linkedContactId: null }]);
     expect((await t.api('POST', '/api/tickets/10001/replies', { body: 'Maria, seu pedido sai hoje para a Rua das Flores, 10.', visibility: 'public' })).status).toBe(202);
     expect((await t.api('POST', `/api/tickets/${strangerTicket}/replies`, { body: 'Pode informar o número do pedido?', visibility: 'public' })).status).toBe(202);
     await t.drainOutbox();
@@ -107,6 +117,7 @@ describe.each(databaseKinds())('web forms prove nothing (%s)', (database) => {
     expect(r.status).toBe(200);
     expect(r.json).toEqual({ outcome: 'received', created: false, message: expect.stringMatching(/received/) });
     expect(await identitiesOf(10001)).toEqual([`email:${MARIA}`]);
+    expect(await claimsOf(10001)).toEqual([{ kind: 'phone', address: STRANGER_PHONE, ticketNumber: 10001, linkedContactId: null }]);
 
     const fromStranger = await t.context('zap').ingest({
       message: {
@@ -122,6 +133,18 @@ describe.each(databaseKinds())('web forms prove nothing (%s)', (database) => {
     const ticket = await t.getTicket(10001);
     expect(ticket.messages.some((m: { text: string }) => m.text.includes('qual o endereço'))).toBe(false);
     expect(await identitiesOf(10001)).toEqual([`email:${MARIA}`]);
+  });
+
+  it('a form answered on WhatsApp (replyTo: phone) replies to the typed phone only; the typed email is a claim', async () => {
+    const r = await post(`${t.baseUrl}/hooks/forms/zapform`, JSON.stringify({ nome: 'Maria', email: STRANGER, telefone: MARIA_PHONE, mensagem: 'Quero trocar o tamanho.' }), { 'content-type': 'application/json', origin: SITE });
+    expect(r.status).toBe(201);
+    const n = r.json.ticketNumber as number;
+    expect(await identitiesOf(n)).toEqual([`phone:${MARIA_PHONE}`]);
+    expect(await claimsOf(n)).toEqual([{ kind: 'email', address: STRANGER, ticketNumber: n, linkedContactId: null }]);
+    expect((await t.api('POST', `/api/tickets/${n}/replies`, { body: 'Claro! Qual tamanho?', visibility: 'public' })).status).toBe(202);
+    await t.drainOutbox();
+    expect(sentTo(MARIA_PHONE).filter((m) => m.purpose === 'reply').map((m) => [m.channelId, m.text])).toEqual([['zap', 'Claro! Qual tamanho?']]);
+    expect(sentTo(STRANGER)).toEqual([]);
   });
 
   it('a captured signed request replayed with a fresh Idempotency-Key is a duplicate, never a second ticket', async () => {
