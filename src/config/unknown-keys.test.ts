@@ -3,8 +3,8 @@ import { editDistance, findUnknownKeys, suggestKey, withoutEchoes } from './unkn
 
 describe('unknown configuration keys', () => {
   const schema = z.object({
-    server: z.object({ host: z.string(), port: z.number() }).prefault({}),
-    automation: z.object({ pendingTimeout: z.object({ hours: z.number() }).optional() }).prefault({}),
+    server: z.object({ host: z.string(), port: z.number() }).optional(),
+    automation: z.object({ pendingTimeout: z.object({ hours: z.number() }).optional() }).optional(),
     database: z.discriminatedUnion('driver', [z.object({ driver: z.literal('sqlite'), path: z.string() }), z.object({ driver: z.literal('postgres'), url: z.string() })]),
     labels: z.record(z.string(), z.object({ new: z.string() }).partial()),
     secret: z.preprocess((v) => v, z.object({ value: z.string() })).optional(),
