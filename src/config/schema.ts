@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { validateBusinessHours } from '../automation/business-hours.js';
 import { TICKET_STATUSES } from '../domain/model.js';
+import { portalConfigSchema } from '../web/portal/portal-config.js';
 
 const LOCALES = ['pt-BR', 'es', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -174,6 +175,8 @@ export const configSchema = z
         sessionDays: z.number().positive().max(90).default(14),
       })
       .prefault({}),
+    /** The customers' portal ("my requests"), served by the gateway: src/web/portal. */
+    portal: portalConfigSchema,
     logging: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .prefault({}),

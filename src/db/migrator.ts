@@ -4,6 +4,7 @@ import * as initial from './migrations/20261122T1800-initial.js';
 import * as trustCore from './migrations/20261130T1200-trust-core.js';
 import * as agentsContacts from './migrations/20261130T1210-agents-contacts.js';
 import * as webSessions from './migrations/20261130T1220-web-sessions.js';
+import * as portal from './migrations/20261130T1230-portal.js';
 
 /** Static list: migrations ship inside the build, no directory scanning at run time. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261130T1200-trust-core': trustCore,
   '20261130T1210-agents-contacts': agentsContacts,
   '20261130T1220-web-sessions': webSessions,
+  '20261130T1230-portal': portal,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

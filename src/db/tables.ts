@@ -337,6 +337,10 @@ export interface DB {
   login_attempts: LoginAttemptsTable;
   web_tokens: WebTokensTable;
   ticket_reads: TicketReadsTable;
+  portal_sessions: PortalSessionsTable;
+  portal_sign_in_tokens: PortalSignInTokensTable;
+  portal_used_signatures: PortalUsedSignaturesTable;
+  portal_contact_settings: PortalContactSettingsTable;
 }
 
 export type TicketRow = Selectable<TicketsTable>;
