@@ -28,11 +28,14 @@ import {
   type WaMessage,
   type WaSocketOptions,
   type WaSocketPort,
+  type WaUpsert,
 } from './socket-port.js';
 
 export * from './socket-port.js';
 
 const REUPLOAD_STATUSES = new Set([404, 410]);
+
+const handOverKey = (m: WaMessage): string => `${m.key?.remoteJid ?? ''}|${m.key?.fromMe ? 1 : 0}|${m.key?.id ?? ''}`;
 
 /** Compile-time guard: every event our port exposes is one this Baileys version emits. */
 type PortEventsExist = WaEventName extends keyof BaileysEventMap ? true : never;
@@ -52,6 +55,8 @@ function socketError(err: unknown): WaSocketError {
 /** Wraps `makeWASocket`. Connecting starts at once (Baileys opens the WebSocket in the constructor). */
 export function makeSocketPort(options: WaSocketOptions): WaSocketPort {
   const logger = quietLogger(options.logger);
+  /** Messages handed over before their receipt; their later `messages.upsert` is not repeated. */
+  const handedOver = new Set<string>();
   const sock = makeWASocket({
     auth: { creds: options.auth.creds as AuthenticationCreds, keys: options.auth.keys as unknown as SignalKeyStore },
     logger,
@@ -61,13 +66,30 @@ export function makeSocketPort(options: WaSocketOptions): WaSocketPort {
     emitOwnEvents: true,
     getMessage: async (key) => (await options.getMessage(key as unknown as WaKey)) as proto.IMessage | undefined,
     shouldIgnoreJid: (jid) => options.shouldIgnoreJid(jid),
+    // Patched option (patches/@whiskeysockets+baileys+7.0.0-rc14.patch): the receipt waits for this.
+    beforeMessageReceipt: async (msg, type) => {
+      const key = handOverKey(msg as unknown as WaMessage);
+      await options.beforeReceipt(msg as unknown as WaMessage, type);
+      handedOver.add(key);
+      // Its upsert follows at once; the bound only guards against one that never comes.
+      if (handedOver.size > 5000) handedOver.delete(handedOver.values().next().value!);
+    },
     ...(options.websocketUrl ? { waWebSocketUrl: options.websocketUrl } : {}),
     ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
   });
 
   return {
     on(event: WaEventName, listener: (payload: never) => void) {
-      (sock.ev.on as (e: string, l: (p: unknown) => void) => void)(event, listener as (p: unknown) => void);
+      const on = sock.ev.on as (e: string, l: (p: unknown) => void) => void;
+      if (event !== 'messages.upsert') {
+        on(event, listener as (p: unknown) => void);
+        return;
+      }
+      on(event, (payload) => {
+        const upsert = payload as WaUpsert;
+        const rest = (upsert.messages ?? []).filter((m) => !handedOver.delete(handOverKey(m)));
+        if (rest.length > 0) (listener as (p: WaUpsert) => void)({ ...upsert, messages: rest });
+      });
     },
     async sendMessage(jid, content, sendOptions) {
       try {

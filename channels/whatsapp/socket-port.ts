@@ -1,7 +1,7 @@
 /**
  * The slice of a Baileys socket the WhatsApp channel depends on, in our own terms. Only
  * `baileys-socket.ts` implements it with the real library; tests implement it with a fake that
- * emits recorded payloads. Payload shapes follow Baileys 7.0.0-rc13, loosely typed: they may be
+ * emits recorded payloads. Payload shapes follow Baileys 7.0.0-rc14, loosely typed: they may be
  * in-process (Uint8Array, Long) or JSON-serialized (base64 strings, decimal-string longs).
  */
 import type { Readable } from 'node:stream';
@@ -157,6 +157,14 @@ export interface WaSocketOptions {
   /** Outbound messages for re-encryption on retry receipts. */
   getMessage(key: WaKey): Promise<Record<string, unknown> | undefined>;
   shouldIgnoreJid(jid: string): boolean;
+  /**
+   * Every message WhatsApp delivers to this device is handed here BEFORE WhatsApp gets its
+   * receipt (our patch of Baileys, patches/README.md): resolve once it is stored. A rejection
+   * sends no receipt, so the message stays undelivered on WhatsApp's side and comes again after a
+   * reconnect. Messages handed over here are not emitted again as `messages.upsert` (that event
+   * then carries only what did not come from the network: our own sends, re-sent placeholders).
+   */
+  beforeReceipt(message: WaMessage, upsertType: 'notify' | 'append'): Promise<void>;
   /** Override the WebSocket URL (tests point it at a closed loopback port). */
   websocketUrl?: string | undefined;
   connectTimeoutMs?: number | undefined;

@@ -18,7 +18,7 @@ import type {
 } from '../../src/channel/contract.js';
 import type { InboundMessageInput, IngestOutcome } from '../../src/domain/envelope.js';
 import { loadDbAuthState, serialize, wipeAuthState, type DbAuthState } from './auth-state.js';
-import { closeStatusCode, decideOnClose, DEFAULT_BACKOFF, type BackoffOptions } from './disconnect-policy.js';
+import { backoffDelay, closeStatusCode, decideOnClose, DEFAULT_BACKOFF, type BackoffOptions } from './disconnect-policy.js';
 import { downloadToBlob } from './media-download.js';
 import {
   normalizeMessageUpdate,
@@ -283,6 +283,38 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
     }
   };
 
+  /**
+   * WhatsApp gets a message's receipt only when this resolves, i.e. after the ingest transaction
+   * committed (or the message was deliberately ignored). Before this, Baileys acknowledged first
+   * and a crash in between lost the message for good (issue 12). On failure the socket is
+   * restarted: the unacknowledged message is delivered again after the reconnect.
+   */
+  const storeBeforeReceipt = (port: WaSocketPort, msg: WaMessage, type: string): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      queue = queue.then(async () => {
+        try {
+          await handleMessage(port, msg, type, undefined);
+          resolve();
+        } catch (err) {
+          log.error({ err: errInfo(err), externalId: msg.key?.id }, 'whatsapp: could not store a message; no receipt sent, reconnecting so WhatsApp delivers it again');
+          reject(err instanceof Error ? err : new Error(String(err)));
+          restartForRedelivery(port);
+        }
+      });
+    });
+
+  const restartForRedelivery = (port: WaSocketPort): void => {
+    if (port !== socket || !running) return;
+    dropSocket();
+    failures += 1;
+    const delayMs = backoffDelay(failures - 1, backoff);
+    setHealth('backing_off', {
+      lastError: 'could not store an incoming message; reconnecting so WhatsApp delivers it again',
+      detail: { nextAttemptAt: new Date(ctx.clock.now() + delayMs).toISOString(), attempt: failures },
+    });
+    scheduleReconnect(delayMs);
+  };
+
   /** The real message arrived after a stub: drop the pending record; replace a shown placeholder. */
   const settlePending = async (id: string, message: InboundMessageInput, status: string): Promise<void> => {
     const key = PENDING_PREFIX + id;
@@ -422,6 +454,7 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
           const kind = jidKind(jid);
           return kind === 'status' || kind === 'newsletter' || kind === 'broadcast' || (config.ignoreGroups && kind === 'group');
         },
+        beforeReceipt: (msg, type) => storeBeforeReceipt(current, msg, type),
         websocketUrl: config.websocketUrl,
         connectTimeoutMs: config.connectTimeoutMs,
       });

@@ -2,7 +2,7 @@
 import type { WhatsappRuntime } from '../../channels/whatsapp/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { postgresUrl, serviceAvailable } from '../support/services.js';
-import { createFakeSocketFactory, type FakeWaSocket } from './fake-socket.js';
+import { createFakeSocketFactory, deliver, type FakeWaSocket } from './fake-socket.js';
 import type { Fixture } from './fixtures.js';
 import { waitFor, whatsappDefinitionForTests } from './harness.js';
 
@@ -32,7 +32,7 @@ export async function startCore(channel: Record<string, unknown> = {}, options: 
   }
   const emit = async (event: string, payload: unknown): Promise<void> => {
     const before = factory.sockets.length;
-    factory.latest().emit(event, structuredClone(payload));
+    await deliver(factory.latest(), event, structuredClone(payload));
     await runtime.connection.idle();
     const p = payload as { connection?: string; lastDisconnect?: { error?: { output?: { statusCode?: number } } } };
     if (event === 'connection.update' && p.connection === 'close' && p.lastDisconnect?.error?.output?.statusCode === 515) {

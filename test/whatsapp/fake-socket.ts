@@ -38,6 +38,14 @@ export class FakeWaSocket implements WaSocketPort {
   /** Message ids whose download fails for good. */
   brokenMedia = new Set<string>();
   sendFailure: Error | undefined;
+  /**
+   * What went back to WhatsApp for received messages, in order, as the patched Baileys sends it:
+   * `receipt:<id>` once the app's beforeReceipt resolved, `retry:<id>` (retry request + nack) for
+   * a message that failed to decrypt, `none:<id>` when the app failed (nothing is sent).
+   */
+  readonly transport: string[] = [];
+  /** Runs just before an entry goes back to WhatsApp (tests look at the database at that moment). */
+  beforeTransport: ((entry: string) => Promise<void>) | undefined;
 
   constructor(readonly options: WaSocketOptions) {}
 
@@ -55,6 +63,32 @@ export class FakeWaSocket implements WaSocketPort {
   open(me = ME): void {
     this.emit('creds.update', { me });
     this.emit('connection.update', { connection: 'open' });
+  }
+
+  /**
+   * A message node arriving from WhatsApp, as patched Baileys handles it (messages-recv.js
+   * handleMessage): a decryption failure is answered with a retry request at once; any other
+   * message is handed to beforeReceipt and its receipt is sent only after that resolved.
+   */
+  async receive(upsert: { type: string; messages: WaMessage[] }): Promise<void> {
+    for (const msg of upsert.messages) {
+      const id = String(msg.key?.id);
+      const stub = Number(msg.messageStubType) === 2 && !msg.message;
+      const absent = stub && msg.messageStubParameters?.[0] === 'Message absent from node';
+      if (stub && !absent) await this.send(`retry:${id}`);
+      try {
+        await this.options.beforeReceipt(msg, upsert.type === 'append' ? 'append' : 'notify');
+      } catch {
+        this.transport.push(`none:${id}`);
+        continue;
+      }
+      if (!stub || absent) await this.send(`receipt:${id}`);
+    }
+  }
+
+  private async send(entry: string): Promise<void> {
+    await this.beforeTransport?.(entry);
+    this.transport.push(entry);
   }
 
   async sendMessage(jid: string, content: WaOutgoingContent, options: { messageId: string }) {
@@ -109,6 +143,22 @@ function findMedia(message: Record<string, unknown>): Record<string, unknown> | 
     }
   }
   return undefined;
+}
+
+/**
+ * Whether a recorded `messages.upsert` came from the network (a message node: patched Baileys
+ * hands it to beforeReceipt) or from Baileys itself (the echo of our own send, status PENDING; a
+ * placeholder re-sent by the phone, with a requestId), which stays a plain event.
+ */
+export function fromNetwork(upsert: { requestId?: unknown; messages?: Array<{ status?: unknown }> }): boolean {
+  return !upsert.requestId && !(upsert.messages ?? []).some((m) => m.status === 'PENDING');
+}
+
+/** Plays one recorded event into a fake socket the way the patched Baileys socket would. */
+export async function deliver(sock: FakeWaSocket, event: string, payload: unknown): Promise<void> {
+  const upsert = payload as { type: string; messages: WaMessage[]; requestId?: string };
+  if (event === 'messages.upsert' && fromNetwork(upsert)) await sock.receive(upsert);
+  else sock.emit(event, payload);
 }
 
 export function createFakeSocketFactory(setup?: (s: FakeWaSocket) => void): { makeSocket: MakeSocket; sockets: FakeWaSocket[]; latest(): FakeWaSocket } {

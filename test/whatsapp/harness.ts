@@ -2,7 +2,7 @@
 import type { ChannelContext } from '../../src/channel/contract.js';
 import { createWhatsappChannelDefinition, type WhatsappRuntime } from '../../channels/whatsapp/index.js';
 import type { WhatsappConfigInput } from '../../channels/whatsapp/whatsapp-config.js';
-import { createFakeSocketFactory, fakeAuthToolkit, type FakeWaSocket } from './fake-socket.js';
+import { createFakeSocketFactory, deliver, fakeAuthToolkit, type FakeWaSocket } from './fake-socket.js';
 import type { Fixture } from './fixtures.js';
 
 export interface Harness {
@@ -58,7 +58,7 @@ export async function startHarness(
 
   async function emitOne(event: string, payload: unknown): Promise<void> {
     const before = factory.sockets.length;
-    factory.latest().emit(event, structuredClone(payload));
+    await deliver(factory.latest(), event, structuredClone(payload));
     await runtime.connection.idle();
     const close = event === 'connection.update' && (payload as { connection?: string }).connection === 'close';
     const status = (payload as { lastDisconnect?: { error?: { output?: { statusCode?: number } } } }).lastDisconnect?.error?.output?.statusCode;
