@@ -28,5 +28,7 @@ export async function redeemUploadToken(db: Executor, key: Buffer, token: string
     .onConflict((oc) => oc.column('token_id').doNothing())
     .executeTakeFirst();
   if (Number(r.numInsertedOrUpdatedRows ?? 0) !== 1) throw new PolicyError('upload_already_used', `${path}: this upload is already attached to a message; attach that message's attachment id, or upload the file again`);
+  // A token past its expiry is refused by its signature check already: its record can go.
+  await db.deleteFrom('used_upload_tokens').where('expires_at', '<', now).execute();
   return { blobKey: claim.blobKey, filename: claim.filename, contentType: claim.contentType, declaredContentType: claim.declaredContentType, size: claim.size };
 }
