@@ -15,7 +15,8 @@
  */
 import { Router, type Request, type Response } from 'express';
 import type { ChannelContext } from '../../src/channel/contract.js';
-import type { AttachmentRef } from '../../src/domain/envelope.js';
+import { inboundEnvelopeSchema, type AttachmentRef } from '../../src/domain/envelope.js';
+import { zodIssues } from '../../src/domain/errors.js';
 import type { Readable } from 'node:stream';
 import { PAGE_CSP, renderErrorPage, renderSuccessPage } from './answer-page.js';
 import { bodyKindOf, createSizeLimit, parseJsonBody, parseUrlencodedBody, readRawBody, tooLarge, unsupportedCharset, type BodyKind, type FormValues } from './body-reader.js';
@@ -213,29 +214,35 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
       fieldName: config.submissionIdField,
       replayKey,
     });
+    const metadata: Record<string, unknown> = { mode: config.mode, bodyKind: kind };
+    if (config.mode === 'public') metadata.ip = req.ip ?? req.socket.remoteAddress;
+    const envelopeWith = (attachments: AttachmentRef[], rawKey: string | undefined) =>
+      buildEnvelope({
+        formId: config.id,
+        replyTo: config.replyTo,
+        trustIdentities: config.mode === 'signed' && config.trustIdentities,
+        origin: config.origin,
+        existingRequest: config.existingRequest,
+        submission: mapped.value,
+        identity,
+        attachments,
+        sentAt,
+        rawKey,
+        metadata,
+      });
+    // The core's own envelope rules, checked while the files are still staged: a value the core
+    // would refuse must not leave blobs behind either.
+    const draft = inboundEnvelopeSchema.safeParse(envelopeWith(files, undefined));
+    if (!draft.success) throw new FormRejection(400, 'validation_failed', 'some fields are invalid', zodIssues(draft.error));
+
     // Every check passed: the staged files go into the blob store now, not before.
     files = await staging.commit(files, ctx.blobs);
-
     let rawKey: string | undefined;
     if (config.keepRaw) {
       const payload = raw && kind !== 'multipart' ? raw : Buffer.from(JSON.stringify({ fields: values, files }));
       rawKey = (await ctx.blobs.put(payload)).key;
     }
-    const metadata: Record<string, unknown> = { mode: config.mode, bodyKind: kind };
-    if (config.mode === 'public') metadata.ip = req.ip ?? req.socket.remoteAddress;
-    const envelope = buildEnvelope({
-      formId: config.id,
-      replyTo: config.replyTo,
-      trustIdentities: config.mode === 'signed' && config.trustIdentities,
-      origin: config.origin,
-      existingRequest: config.existingRequest,
-      submission: mapped.value,
-      identity,
-      attachments: files,
-      sentAt,
-      rawKey,
-      metadata,
-    });
+    const envelope = envelopeWith(files, rawKey);
     const outcome = await ctx.ingest(envelope);
     return answerFor(outcome, config.mode === 'public' ? 'created_only' : 'full');
   }
