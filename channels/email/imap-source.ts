@@ -24,6 +24,8 @@ import { envelopeRecipients } from './parse/agent-token.js';
 import type { ImapFetchedMessage, ImapMessageInfo, ImapSession } from './imapflow-client.js';
 import type { MailAuthenticator, MailAuthReport } from './mail-auth.js';
 import type { MessageIdSigner } from './message-id.js';
+import { parseEmail as inProcessParseEmail } from './parse/index.js';
+import { createParsePool, type ParsePool, type ParsePoolOptions } from './parse/parse-pool.js';
 import { DEFAULT_RECONNECT, nextAttempt, reconnectDelay, type ReconnectPolicyOptions } from './reconnect-policy.js';
 import { emailSenderProof } from './sender-proof.js';
 
@@ -31,7 +33,7 @@ import { emailSenderProof } from './sender-proof.js';
 export interface ParsedEmailLike {
   message: InboundMessageInput;
   classification: string;
-  bounce?: { originalMessageId?: string | undefined; recipients: Array<{ address: string; status?: string | undefined; action?: string | undefined; diagnostic?: string | undefined }> } | undefined;
+  bounce?: { originalMessageId?: string | undefined; delayed?: boolean | undefined; recipients: Array<{ address: string; status?: string | undefined; action?: string | undefined; diagnostic?: string | undefined }> } | undefined;
   loop: { fromSelf: boolean; ourMessageId: boolean; xLoop: boolean };
   /** Raw header values the sender proof reads (top first). */
   headers?: { authenticationResults?: string[] | undefined; deliveredTo?: string[] | undefined } | undefined;
@@ -60,6 +62,8 @@ export interface ImapSourceOptions {
   batchBytes?: number;
   /** Messages stored and parsed ahead of the one being committed (commits stay in UID order). */
   pipelineDepth?: number;
+  /** Worker threads and time budget of the production parser (parse/parse-pool.ts); false parses in-process. */
+  parsePool?: ParsePoolOptions | false;
 }
 
 const MAX_MISSED_TRIES = 3;
@@ -100,6 +104,13 @@ function errorText(err: unknown): string {
 export function createImapSource(options: ImapSourceOptions): InboundSource {
   const { config, ctx, signer, parser } = options;
   const log = ctx.logger;
+  // The production parser runs in worker threads with a time budget (issue 9: one hostile mail
+  // must never stall the API); a parser injected by a test runs as given.
+  let pool: ParsePool | undefined;
+  const pooled = options.parsePool !== false && parser.parseEmail === inProcessParseEmail;
+  const parseEmail: EmailParser['parseEmail'] = pooled
+    ? (raw, opts) => (pool ??= createParsePool(options.parsePool || {})).parseEmail(raw, opts)
+    : (raw, opts) => parser.parseEmail(raw, opts);
   const policy = options.reconnect ?? DEFAULT_RECONNECT;
   const batchCount = options.batchCount ?? 500;
   // imapflow hands out one message at a time (real backpressure), so a batch costs no memory;
@@ -174,7 +185,7 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
   /** Parses; a parse bug becomes `{ failed }` (placeholder later), a blob store failure propagates (retry later). */
   async function tryParse(raw: Buffer): Promise<ParsedEmailLike | { failed: unknown }> {
     try {
-      return await parser.parseEmail(raw, { blobs: ctx.blobs, maxAttachmentBytes: config.maxAttachmentBytes, supportAddresses: config.addresses, verifyMessageId });
+      return await parseEmail(raw, { blobs: ctx.blobs, maxAttachmentBytes: config.maxAttachmentBytes, supportAddresses: config.addresses, verifyMessageId });
     } catch (err) {
       // The parse module throws only for blob store failures (disk full): retrying later is
       // right, skipping would lose the attachments. Let the worker back off.
@@ -248,7 +259,8 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
       if (parsed.loop.fromSelf) ignore = { reason: 'loop: sent from our own support address' };
       else if (parsed.loop.ourMessageId) ignore = { reason: 'loop: carries our own Message-ID' };
       else if (parsed.loop.xLoop) ignore = { reason: 'loop: X-Loop names our address' };
-      if (parsed.classification === 'bounce' && parsed.bounce?.originalMessageId) {
+      // A delay warning (Action: delayed) is loop-safe like a bounce but has not failed the message.
+      if (parsed.classification === 'bounce' && parsed.bounce?.originalMessageId && !parsed.bounce.delayed) {
         const failed = parsed.bounce.recipients[0];
         const status = failed?.status;
         const updated = await ctx.updateDelivery({
@@ -508,6 +520,7 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
     async start() {
       if (started) return;
       started = true;
+      if (pooled) pool ??= createParsePool(options.parsePool || {});
       for (const folder of config.imap.folders) {
         workers.push(
           runFolder(folder).catch((err) => {
@@ -521,6 +534,7 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
       stopController.abort();
       await Promise.all([...sessions].map((s) => s.close().catch(() => undefined)));
       await Promise.all(workers);
+      await pool?.close();
       for (const h of folders.values()) h.state = 'stopped';
     },
     health(): ChannelHealth {

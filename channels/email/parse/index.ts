@@ -203,13 +203,6 @@ export async function parseEmail(input: Buffer, options: ParseEmailOptions): Pro
   const messageId = mime.messageId ? stripBrackets(mime.messageId) : undefined;
   const externalId = (messageId && messageId.length <= 998 ? messageId : undefined) ?? syntheticId(input);
   const references = threadReferences(mime.inReplyTo, mime.references);
-  const signed = new Set<number>();
-  if (options.verifyMessageId) {
-    for (const id of references) {
-      const n = safeVerify(options.verifyMessageId, id);
-      if (n !== undefined && Number.isInteger(n) && n > 0 && signed.size < 20) signed.add(n);
-    }
-  }
 
   let text = mime.text ?? '';
   if (!text && mime.html) text = htmlToText(mime.html);
@@ -251,7 +244,7 @@ export async function parseEmail(input: Buffer, options: ParseEmailOptions): Pro
   // Loop signals.
   const ours = new Set(options.supportAddresses.map(baseAddress));
   const fromSelf = ours.has(baseAddress(from.address));
-  const ourMessageId = messageId !== undefined && options.verifyMessageId !== undefined && safeVerify(options.verifyMessageId, messageId) !== undefined;
+  const ourMessageId = false; // set by applyMessageIdProof below
   const xLoopValues = headers.get('x-loop') ?? [];
   const xLoop = xLoopValues.some((v) => {
     const lower = v.toLowerCase();
@@ -275,7 +268,7 @@ export async function parseEmail(input: Buffer, options: ParseEmailOptions): Pro
     text: text.slice(0, MAX_TEXT),
     replyText: replyText.slice(0, MAX_TEXT),
     attachments: attachments.slice(0, 500),
-    threadHints: { references: references.slice(0, 200), signedTicketNumbers: [...signed] },
+    threadHints: { references: references.slice(0, 200), signedTicketNumbers: [] },
     classification: classified.classification,
     metadata,
   };
@@ -302,7 +295,27 @@ export async function parseEmail(input: Buffer, options: ParseEmailOptions): Pro
     headers: headerInfo,
   };
   if (bounce) result.bounce = bounce;
+  if (options.verifyMessageId) applyMessageIdProof(result, options.verifyMessageId);
   return result;
+}
+
+/**
+ * Our signed Message-IDs in the thread references (the ticket numbers they prove) and as the
+ * mail's own Message-ID (a loop). Kept apart from the parse so a parse that ran in a worker
+ * thread (where the signing key is not) is completed on the caller's side the same way.
+ */
+export function applyMessageIdProof(parsed: ParsedEmail, verify: (messageId: string) => number | undefined): void {
+  const signed = new Set<number>();
+  for (const id of parsed.message.threadHints?.references ?? []) {
+    const n = safeVerify(verify, id);
+    if (n !== undefined && Number.isInteger(n) && n > 0 && signed.size < 20) signed.add(n);
+  }
+  if (parsed.message.threadHints) parsed.message.threadHints.signedTicketNumbers = [...signed];
+  const own = parsed.headers.messageId;
+  if (own !== undefined && safeVerify(verify, own) !== undefined) {
+    parsed.loop.ourMessageId = true;
+    parsed.message.metadata = { ...(parsed.message.metadata ?? {}), loop: { ...parsed.loop } };
+  }
 }
 
 function safeVerify(verify: (id: string) => number | undefined, id: string): number | undefined {
@@ -391,7 +404,8 @@ export function unparseableEmail(raw: Buffer, reason: string, fallbackId: string
   return message;
 }
 
-function placeholderResult(raw: Buffer, reason: string, options: ParseEmailOptions): ParsedEmail {
+/** The whole parse result for a message kept as a visible placeholder (parse failure, time budget). */
+export function placeholderResult(raw: Buffer, reason: string, options: Pick<ParseEmailOptions, 'supportAddresses'>): ParsedEmail {
   const message = unparseableEmail(raw, reason, syntheticId(raw));
   const ours = new Set(options.supportAddresses.map(baseAddress));
   const fromSelf = ours.has(baseAddress(message.from.address));

@@ -1,0 +1,203 @@
+/**
+ * Mail parsing off the main thread, with a time budget (issue 9: one hostile mail froze the
+ * gateway's API for 21 s). A small pool of worker threads runs the whole parse; a parse that
+ * exceeds its budget has its worker terminated (and replaced) and the message becomes a visible
+ * placeholder with `parseError`: never lost, never stalling the API.
+ *
+ * The worker has neither the blob store nor the signing key: attachments come back as bytes and
+ * are stored here (a blob store failure still propagates, so the caller retries), and our signed
+ * Message-IDs are verified here (applyMessageIdProof).
+ *
+ * Runs from TypeScript (tsx for `npm run ponte`, ts-jest in tests: the worker loads tsx's ESM
+ * hooks first) and from JavaScript (`dist/`, plain worker) alike: the worker entry is resolved
+ * next to this module with this module's own extension.
+ */
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { applyMessageIdProof, parseEmail as parseInProcess, placeholderResult, type ParseEmailOptions, type ParsedEmail } from './index.js';
+import { PARSE_WORKER_MARKER, type ParseJob, type ParseReply } from './parse-worker.js';
+
+export interface ParsePoolOptions {
+  /** Worker threads (default min(2, CPUs)). */
+  size?: number;
+  /** Wall-clock budget of one parse once a worker has it (default 10 s). */
+  budgetMs?: number;
+  /**
+   * While no worker has started yet (the first seconds after start; loading a worker takes 1–4 s
+   * on a busy machine), messages up to this size are parsed in-process instead of waiting
+   * (default 64 KB; 0 always waits). Every parse regex is linear, so a small mail is fast.
+   */
+  warmupInProcessBytes?: number;
+}
+
+export interface ParsePool {
+  parseEmail(raw: Buffer, options: Pick<ParseEmailOptions, 'blobs' | 'maxAttachmentBytes' | 'supportAddresses' | 'verifyMessageId'>): Promise<ParsedEmail>;
+  /** Terminates the workers; parses still waiting are rejected. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PARSE_BUDGET_MS = 10_000;
+
+interface Job {
+  job: ParseJob;
+  resolve: (r: Extract<ParseReply, { id: number }> | 'timeout' | 'in_process') => void;
+  reject: (err: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  current?: { job: Job; timer: NodeJS.Timeout };
+}
+
+function workerSource(): { source: string | URL; eval: boolean } {
+  const self = import.meta.url;
+  if (!self.endsWith('.ts')) return { source: new URL('./parse-worker.js', self), eval: false };
+  // TypeScript: register tsx's ESM hooks inside the worker, then load the .ts entry.
+  const api = createRequire(self).resolve('tsx/esm/api').replace(/index\.cjs$/u, 'index.mjs');
+  const entry = new URL('./parse-worker.ts', self).href;
+  const code = `import(${JSON.stringify(pathToFileURL(api).href)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return { source: code, eval: true };
+}
+
+export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
+  const size = Math.max(1, options.size ?? Math.min(2, availableParallelism()));
+  const budgetMs = options.budgetMs ?? DEFAULT_PARSE_BUDGET_MS;
+  const warmupBytes = options.warmupInProcessBytes ?? 64 * 1024;
+  const slots: Slot[] = [];
+  const queue: Job[] = [];
+  let nextId = 1;
+  let closed = false;
+  let everReady = false;
+  /** Workers that died before they were ready, in a row: after 3 the pool parses in-process (and says so). */
+  let startFailures = 0;
+  const broken = (): boolean => startFailures >= 3;
+
+  function spawn(): Slot {
+    const { source, eval: isEval } = workerSource();
+    const worker = new Worker(source, { eval: isEval, workerData: { role: PARSE_WORKER_MARKER } });
+    const slot: Slot = { worker, ready: false };
+    worker.unref();
+    worker.on('message', (msg: ParseReply) => {
+      if ('ready' in msg) {
+        slot.ready = true;
+        everReady = true;
+        startFailures = 0;
+        pump();
+        return;
+      }
+      const cur = slot.current;
+      if (!cur || cur.job.job.id !== msg.id) return;
+      clearTimeout(cur.timer);
+      delete slot.current;
+      worker.unref();
+      cur.job.resolve(msg);
+      pump();
+    });
+    const fail = (err: Error): void => {
+      if (!slot.ready) startFailures++;
+      const cur = slot.current;
+      delete slot.current;
+      if (cur) {
+        clearTimeout(cur.timer);
+        cur.job.reject(err);
+      }
+      replace(slot);
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (slots.includes(slot)) fail(new Error(`parse worker exited (code ${code})`));
+    });
+    return slot;
+  }
+
+  function replace(slot: Slot): void {
+    const i = slots.indexOf(slot);
+    if (i >= 0) slots.splice(i, 1);
+    void slot.worker.terminate().catch(() => undefined);
+    if (broken()) for (const job of queue.splice(0)) job.resolve('in_process');
+    else if (!closed) pump();
+  }
+
+  function pump(): void {
+    if (closed) return;
+    while (queue.length > 0) {
+      const slot = slots.find((s) => s.ready && !s.current);
+      if (!slot) {
+        if (slots.length < size) slots.push(spawn());
+        return;
+      }
+      const job = queue.shift()!;
+      const timer = setTimeout(() => {
+        const cur = slot.current;
+        if (!cur) return;
+        delete slot.current;
+        replace(slot);
+        cur.job.resolve('timeout');
+      }, budgetMs);
+      slot.current = { job, timer };
+      slot.worker.ref();
+      slot.worker.postMessage(job.job, [job.job.raw.buffer as ArrayBuffer]);
+    }
+  }
+
+  function run(job: ParseJob): Promise<Extract<ParseReply, { id: number }> | 'timeout' | 'in_process'> {
+    return new Promise((resolve, reject) => {
+      if (closed) {
+        reject(new Error('parse pool closed'));
+        return;
+      }
+      if (broken() || (!everReady && job.raw.byteLength <= warmupBytes)) {
+        resolve('in_process');
+        return;
+      }
+      queue.push({ job, resolve, reject });
+      pump();
+    });
+  }
+
+  // Start the workers now: loading one takes seconds, the first mail should not wait for it.
+  while (slots.length < size) slots.push(spawn());
+
+  return {
+    async parseEmail(raw, opts) {
+      const copy = new Uint8Array(raw.length);
+      copy.set(raw);
+      const reply = await run({ id: nextId++, raw: copy, maxAttachmentBytes: opts.maxAttachmentBytes, supportAddresses: opts.supportAddresses });
+      if (reply === 'in_process') return parseInProcess(raw, opts);
+      if (reply === 'timeout') {
+        const parsed = placeholderResult(raw, `parsing took longer than its budget of ${budgetMs} ms and was stopped`, opts);
+        if (opts.verifyMessageId) applyMessageIdProof(parsed, opts.verifyMessageId);
+        return parsed;
+      }
+      if (!reply.ok) throw new Error(reply.error);
+      const parsed = reply.parsed;
+      // Attachments to the real store; a store failure propagates (the caller retries later).
+      const keys = new Map<string, { key: string; size: number }>();
+      for (const b of reply.blobs) {
+        const put = await opts.blobs.put(Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength), { maxBytes: opts.maxAttachmentBytes + 1 });
+        keys.set(b.key, put);
+      }
+      parsed.message.attachments = (parsed.message.attachments ?? []).map((a) => {
+        const put = keys.get(a.blobKey);
+        return put ? { ...a, blobKey: put.key, size: put.size } : a;
+      });
+      if (opts.verifyMessageId) applyMessageIdProof(parsed, opts.verifyMessageId);
+      return parsed;
+    },
+    async close() {
+      closed = true;
+      for (const job of queue.splice(0)) job.reject(new Error('parse pool closed'));
+      const all = slots.splice(0);
+      for (const s of all) {
+        if (s.current) {
+          clearTimeout(s.current.timer);
+          s.current.job.reject(new Error('parse pool closed'));
+        }
+      }
+      await Promise.all(all.map((s) => s.worker.terminate().catch(() => undefined)));
+    },
+  };
+}
