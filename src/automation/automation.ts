@@ -28,6 +28,8 @@ import { newId } from '../domain/ids.js';
 import type { Address, MessagePurpose } from '../domain/model.js';
 import type { OutboundMessage } from '../domain/outbound.js';
 import { queueOutbound, resolveCustomerRoute } from '../replies/outbound.js';
+import { CLAIM_CODE_TTL_MS, hashClaimCode, newClaimCode } from '../replies/claim-code.js';
+import { claimsOfTicket, setClaimCode } from '../db/repositories/trust.repository.js';
 import { changeStatus } from '../replies/ticket-changes.js';
 import {
   agentRecipient,
@@ -297,6 +299,23 @@ export function createAutomation(deps: AutomationDeps): Automation {
       const ticket = await fresh(db, e.ticket);
       // Waiting for the customer counts from our latest answer.
       if (ticket.status === 'pending') await applyTimerPlan(db, ticket, 'pending', e.now);
+    },
+
+    async sendClaimCode(db, ticket, claimId, now) {
+      const claim = (await claimsOfTicket(db, ticket.id)).find((c) => c.id === claimId);
+      if (!claim) return { ok: false, reason: 'unknown_claim' };
+      if (claim.linkedAt !== null) return { ok: false, reason: 'already_linked' };
+      // The code goes to the requester where we already answer them, and must come back from the
+      // claimed identity: whoever returns it holds both. (Sent the other way, a stranger who typed
+      // a customer's email beside their own phone could prove "their" phone onto that customer.)
+      const route = await resolveCustomerRoute(db, channels, ticket);
+      if (!route) return { ok: false, reason: 'no_channel' };
+      const code = newClaimCode();
+      const expiresAt = now + CLAIM_CODE_TTL_MS;
+      await setClaimCode(db, claim.id, hashClaimCode(claim.id, code), expiresAt);
+      const text = templates.render('claim_code', ticket.locale, { ticket_number: String(ticket.number), code, identity: displayAddress(claim.address) });
+      await queueOutbound(db, { ticket, route: { channelId: route.channelId, recipient: route.recipient }, text, purpose: 'system', visibility: 'internal', authorType: 'system', metadata: { automation: 'claim_code', claimId: claim.id } }, now);
+      return { ok: true, channelId: route.channelId, to: route.recipient.address, expiresAt };
     },
 
     async onStatusChange(db, e) {

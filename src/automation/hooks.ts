@@ -37,14 +37,21 @@ export interface StatusChangeEvent {
   now: number;
 }
 
+export type ClaimCodeResult =
+  | { ok: true; channelId: string; to: string; expiresAt: number }
+  | { ok: false; reason: 'unknown_claim' | 'already_linked' | 'no_channel' };
+
 export interface AutomationHooks {
   onCustomerMessage(db: Executor, event: CustomerMessageEvent): Promise<void>;
   onAgentMessage(db: Executor, event: AgentMessageEvent): Promise<void>;
   onStatusChange(db: Executor, event: StatusChangeEvent): Promise<void>;
+  /** Sends a one-time code to the identity a claim names; replying with it links the identity to the requester. */
+  sendClaimCode(db: Executor, ticket: Ticket, claimId: string, now: number): Promise<ClaimCodeResult>;
 }
 
 export const noAutomation: AutomationHooks = {
   onCustomerMessage: async () => {},
   onAgentMessage: async () => {},
   onStatusChange: async () => {},
+  sendClaimCode: async () => ({ ok: false, reason: 'no_channel' }),
 };

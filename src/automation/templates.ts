@@ -34,6 +34,7 @@ export const TEMPLATE_PLACEHOLDERS = {
   event_new_ticket: ['ticket_number'],
   event_new_message: ['ticket_number'],
   event_digest: ['ticket_number', 'count'],
+  claim_code: ['ticket_number', 'code', 'identity'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type TemplateName = keyof typeof TEMPLATE_PLACEHOLDERS;

@@ -12,6 +12,7 @@ import type { PonteConfig } from '../config/schema.js';
 import type { Database, Executor } from '../db/database.js';
 import { addIdentities, createContact, findContactIdsByIdentities, setContactNameIfMissing } from '../db/repositories/contact.repository.js';
 import { putState } from '../db/repositories/channel-state.repository.js';
+import { mergeContactsRecorded } from '../db/repositories/contact-merge.repository.js';
 import { type Agent, findAgentByAddresses } from '../db/repositories/agent.repository.js';
 import { recordEvent } from '../db/repositories/event.repository.js';
 import { findMessageByExternalId, insertAttachments, insertMessage } from '../db/repositories/message.repository.js';
@@ -36,7 +37,8 @@ import type { Address, TicketStatus } from '../domain/model.js';
 import { statusAfterCustomerMessage } from '../domain/ticket-status.js';
 import { parseAgentCommand } from '../replies/agent-commands.js';
 import { looksLikeAgentAutoReply, REPEAT_MIN_CHARS } from '../replies/agent-auto-reply.js';
-import { agentSentSameTextSince, insertClaims, recipientTicketIds, recordRecipients } from '../db/repositories/trust.repository.js';
+import { agentSentSameTextSince, failClaimCode, insertClaims, markClaimLinked, pendingClaimCodes, recipientTicketIds, recordRecipients } from '../db/repositories/trust.repository.js';
+import { CLAIM_CODE_MAX_ATTEMPTS, codeMatches, codesIn } from '../replies/claim-code.js';
 import { queueOutbound, resolveCustomerRoute, storeInternal } from '../replies/outbound.js';
 import { changeStatus } from '../replies/ticket-changes.js';
 import { decideMatch, type TicketFact } from './match.js';
@@ -108,6 +110,10 @@ export function createIngest(deps: IngestDeps): IngestFn {
       const identities: Address[] = dedupeAddresses([m.from, ...(proven ? m.fromAliases : [])]);
       const claims = dedupeAddresses([...m.claims, ...(proven ? [] : m.fromAliases)]).filter((c) => !identities.some((i) => i.kind === c.kind && i.address === c.address));
       const lookupAlso = dedupeAddresses(m.lookupAlso);
+      // The one-time code we sent to a ticket's requester, coming back from the identity they
+      // claimed (and this channel proves): the sender holds both, so the identity joins the
+      // requester (when nobody else owns it) and the message lands on that ticket.
+      const provenClaim = proven && m.classification === 'customer' && !m.fromBusiness ? await proveClaimByCode(trx, [...identities, ...lookupAlso], m.replyText ?? m.text, now) : undefined;
       const contactId = await resolveContact(trx, identities, lookupAlso, m.from.displayName, channel.config.locale, now);
 
       // An agent's out-of-office answering a notification is automatic mail, not their reply:
@@ -128,7 +134,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
       const signedNumbers = m.threadHints.signedTicketNumbers;
       const typedNumbers = [...new Set([...numbersInSubject(m.subject, subjectRe), ...(channel.capabilities.threading === 'chat' || actsAsAgent ? numbersInText(m.replyText ?? m.text) : []), ...(command?.ticketNumber ? [command.ticketNumber] : [])])];
       const [signedTickets, numberedTickets] = await Promise.all([
-        getTicketsByNumbers(trx, signedNumbers),
+        provenClaim ? getTicketById(trx, provenClaim.ticketId).then(async (t) => [...(t ? [t] : []), ...(await getTicketsByNumbers(trx, signedNumbers))]) : getTicketsByNumbers(trx, signedNumbers),
         getTicketsByNumbers(trx, typedNumbers),
       ]);
       // Who may join a ticket: its requester, a participant, or someone who received one of its
@@ -280,6 +286,37 @@ export function createIngest(deps: IngestDeps): IngestFn {
       return outcome;
     });
   };
+
+  /**
+   * The code sent for a claim, found in a message from that very identity: links it. Returns the
+   * claim's ticket when the identity now belongs to its requester. A wrong code is counted; too
+   * many void the code.
+   */
+  async function proveClaimByCode(trx: Executor, identities: Address[], text: string, now: number): Promise<{ ticketId: string } | undefined> {
+    const pending = await pendingClaimCodes(trx, identities, now);
+    if (pending.length === 0) return undefined;
+    const candidates = codesIn(text);
+    for (const claim of pending) {
+      if (!codeMatches(claim.id, claim.codeHash, candidates)) {
+        if (candidates.length) await failClaimCode(trx, claim, CLAIM_CODE_MAX_ATTEMPTS);
+        continue;
+      }
+      const ticket = await getTicketById(trx, claim.ticketId);
+      if (!ticket) continue;
+      const identity: Address = { kind: claim.kind, address: claim.address };
+      const owner = (await findContactIdsByIdentities(trx, [identity])).get(`${identity.kind}:${identity.address}`);
+      // The sender holds both the requester's address (the code went there) and this identity:
+      // if the identity already has a contact of its own, the two are one person (recorded, undoable).
+      if (owner && owner !== ticket.requesterId) {
+        await mergeContactsRecorded(trx, ticket.requesterId, owner, 'system:claim_code', `one-time code sent to the requester of #${ticket.number} came back from ${identity.kind} ${identity.address}`, now);
+      }
+      if (!owner) await addIdentities(trx, ticket.requesterId, [identity], now);
+      await markClaimLinked(trx, claim.id, ticket.requesterId, 'one_time_code', now);
+      await recordEvent(trx, ticket.id, 'claim_proven', claim.id, `${identity.kind}:${identity.address}`.slice(0, 200), { type: 'customer', id: ticket.requesterId }, now);
+      return { ticketId: ticket.id };
+    }
+    return undefined;
+  }
 
   async function resolveContact(trx: Executor, identities: Address[], lookupAlso: Address[], name: string | undefined, locale: string | undefined, now: number): Promise<string> {
     const found = await findContactIdsByIdentities(trx, [...identities, ...lookupAlso]);

@@ -4,6 +4,8 @@ import { getContact, identitiesOf } from '../db/repositories/contact.repository.
 import { eventsOf } from '../db/repositories/event.repository.js';
 import { attachmentsOfMessages, messagesOfTicket } from '../db/repositories/message.repository.js';
 import type { Ticket } from '../db/repositories/ticket.repository.js';
+import { claimsOfTicket } from '../db/repositories/trust.repository.js';
+import { scheduledTimers } from '../automation/timer.repository.js';
 
 export function ticketSummary(t: Ticket, labels: Record<string, string>) {
   return {
@@ -35,11 +37,22 @@ export function ticketSummary(t: Ticket, labels: Record<string, string>) {
 }
 
 export async function ticketDetail(db: Executor, t: Ticket, labels: Record<string, string>) {
-  const [messages, contact, identities, events] = await Promise.all([messagesOfTicket(db, t.id), getContact(db, t.requesterId), identitiesOf(db, t.requesterId), eventsOf(db, t.id)]);
+  const [messages, contact, identities, events, claims, timers] = await Promise.all([
+    messagesOfTicket(db, t.id),
+    getContact(db, t.requesterId),
+    identitiesOf(db, t.requesterId),
+    eventsOf(db, t.id),
+    claimsOfTicket(db, t.id),
+    scheduledTimers(db, t.id),
+  ]);
   const attachments = await attachmentsOfMessages(db, messages.map((m) => m.id));
   return {
     ...ticketSummary(t, labels),
+    // Proven identities of the requester; `claims` are what senders typed and nobody proved.
     requester: { id: t.requesterId, name: contact?.name ?? null, identities },
+    claims: claims.map((c) => ({ id: c.id, kind: c.kind, address: c.address, displayName: c.displayName, createdAt: c.createdAt, linkedContactId: c.linkedContactId, linkedAt: c.linkedAt, linkedBy: c.linkedBy })),
+    /** What will happen to this ticket by itself, and when (reminders, auto-close …). */
+    timers: timers.map((x) => ({ kind: x.kind, firesAt: Number(x.due_at) })),
     messages: messages.map((m) => ({
       id: m.id,
       direction: m.direction,

@@ -23,6 +23,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('linked_contact_id', 'varchar(26)')
     .addColumn('linked_at', 'bigint')
     .addColumn('linked_by', 'varchar(80)')
+    .addColumn('verify_code_hash', 'varchar(64)')
+    .addColumn('verify_expires_at', 'bigint')
+    .addColumn('verify_attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addUniqueConstraint('ticket_claims_ticket_identity_uq', ['ticket_id', 'kind', 'address'])
     .execute();
   await db.schema.createIndex('ticket_claims_address_idx').on('ticket_claims').columns(['kind', 'address']).execute();

@@ -223,6 +223,14 @@ export async function listTickets(db: Executor, f: TicketFilter): Promise<Ticket
             .whereRef('messages.ticket_id', '=', 'tickets.id')
             .where(sql<boolean>`lower(messages.text) LIKE ${needle} ESCAPE '\\'`),
         ),
+        // What senders typed and nobody proved (a form's phone) is searchable on its ticket.
+        eb.exists(
+          eb
+            .selectFrom('ticket_claims')
+            .select('ticket_claims.id')
+            .whereRef('ticket_claims.ticket_id', '=', 'tickets.id')
+            .where(sql<boolean>`lower(ticket_claims.address) LIKE ${needle} ESCAPE '\\'`),
+        ),
       ]),
     );
   }

@@ -86,3 +86,45 @@ export async function agentSentSameTextSince(db: Executor, agentId: string, text
     .executeTakeFirst();
   return r !== undefined;
 }
+
+/** A claim's one-time code: stored as a hash, valid until `expiresAt`, attempts reset. */
+export async function setClaimCode(db: Executor, claimId: string, codeHash: string, expiresAt: number): Promise<void> {
+  await db.updateTable('ticket_claims').set({ verify_code_hash: codeHash, verify_expires_at: expiresAt, verify_attempts: 0 }).where('id', '=', claimId).execute();
+}
+
+export interface PendingClaimCode {
+  id: string;
+  ticketId: string;
+  kind: Address['kind'];
+  address: string;
+  codeHash: string;
+  attempts: number;
+}
+
+/** Unlinked claims of these identities with a code still valid. */
+export async function pendingClaimCodes(db: Executor, identities: Address[], now: number): Promise<PendingClaimCode[]> {
+  if (identities.length === 0) return [];
+  const rows = await db
+    .selectFrom('ticket_claims')
+    .select(['id', 'ticket_id', 'kind', 'address', 'verify_code_hash', 'verify_attempts'])
+    .where('linked_at', 'is', null)
+    .where('verify_code_hash', 'is not', null)
+    .where('verify_expires_at', '>', now)
+    .where((eb) => eb.or(identities.map((a) => eb.and([eb('kind', '=', a.kind), eb('address', '=', a.address)]))))
+    .execute();
+  return rows.map((r) => ({ id: r.id, ticketId: r.ticket_id, kind: r.kind as Address['kind'], address: r.address, codeHash: r.verify_code_hash!, attempts: Number(r.verify_attempts) }));
+}
+
+/** A wrong code: counted; past `max` attempts the code is void (guessing over forged mail stops there). */
+export async function failClaimCode(db: Executor, claim: PendingClaimCode, max: number): Promise<void> {
+  const attempts = claim.attempts + 1;
+  await db
+    .updateTable('ticket_claims')
+    .set(attempts >= max ? { verify_attempts: attempts, verify_code_hash: null, verify_expires_at: null } : { verify_attempts: attempts })
+    .where('id', '=', claim.id)
+    .execute();
+}
+
+export async function markClaimLinked(db: Executor, claimId: string, contactId: string, by: string, now: number): Promise<void> {
+  await db.updateTable('ticket_claims').set({ linked_contact_id: contactId, linked_at: now, linked_by: by.slice(0, 80), verify_code_hash: null, verify_expires_at: null }).where('id', '=', claimId).execute();
+}
