@@ -40,6 +40,7 @@ export function portalPage(rt: PortalRuntime, web: WebContext, p: PortalLocals, 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${o.title} · ${rt.site.name}</title>
+<link rel="icon" href="${web.href('/static/favicon.svg')}" type="image/svg+xml">
 <link rel="stylesheet" href="${web.href('/static/portal.css')}">
 <link rel="stylesheet" href="${web.href('/brand.css')}">
 <script type="module" src="${web.href('/static/portal.js')}"></script>

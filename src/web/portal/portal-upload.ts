@@ -54,5 +54,6 @@ export function isMultipart(req: Request): boolean {
 }
 
 export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
   return n >= 1024 * 1024 ? `${Math.round(n / (1024 * 1024))} MB` : `${Math.round(n / 1024)} KB`;
 }
