@@ -4,8 +4,7 @@
  * `ponte email parse <file.eml>`: the normalized message as JSON, the tool an admin uses to
  * see why a mail threaded or was classified as it was.
  */
-import { readFile } from 'node:fs/promises';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -15,7 +14,7 @@ import { createBlobStore } from '../../src/storage/blob-store.js';
 import { describeEmailConfig, emailChannelConfigSchema, type EmailChannelConfig } from './config.js';
 import { imapConnectorFor, smtpAuthFor, type EmailChannelDeps } from './index.js';
 import { createNodemailerTransport } from './nodemailer-transport.js';
-import * as parseModule from './parse/index.js';
+import { formatParseSummary, parseEmailFileForCli, type CliParseOutput } from './parse/parse-cli.js';
 import { classifySmtpError } from './smtp-errors.js';
 
 export interface EmailCliDeps {
@@ -138,34 +137,9 @@ export async function checkEmailChannel(config: EmailChannelConfig, ctx: Channel
   return { ok, lines };
 }
 
-/** The JSON `email parse` prints. */
+/** The JSON `email parse` prints (the tested parse-cli module). */
 export async function parseEmailFile(path: string, options: { supportAddresses?: string[] } = {}): Promise<object> {
-  const forCli = (parseModule as Record<string, unknown>).parseEmailFileForCli;
-  if (typeof forCli === 'function') {
-    return (forCli as (p: string, o: object) => Promise<object>)(path, { supportAddresses: options.supportAddresses ?? [] });
-  }
-  const raw = await readFile(path);
-  const dir = mkdtempSync(join(tmpdir(), 'ponte-email-parse-'));
-  try {
-    const parsed = await parseModule.parseEmail(raw, { blobs: createBlobStore(dir), maxAttachmentBytes: 50 * 1024 * 1024, supportAddresses: options.supportAddresses ?? [] });
-    const m = parsed.message;
-    return {
-      from: m.from,
-      to: m.to ?? [],
-      subject: m.subject,
-      replyText: m.replyText,
-      quotedText: m.quotedText,
-      attachments: (m.attachments ?? []).map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size, inline: a.inline ?? false })),
-      threadHints: m.threadHints,
-      classification: parsed.classification,
-      bounce: parsed.bounce ?? null,
-      loop: parsed.loop,
-      headers: parsed.headers,
-      parseError: m.parseError,
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return parseEmailFileForCli(path, { supportAddresses: options.supportAddresses ?? [] });
 }
 
 export function registerEmailCli(program: Command, deps: EmailCliDeps): void {
@@ -200,15 +174,16 @@ export function registerEmailCli(program: Command, deps: EmailCliDeps): void {
 
   email
     .command('parse <file>')
-    .description('print the normalized message of an .eml file as JSON (threading, classification, bounce)')
+    .description('print the normalized message of an .eml file as JSON (threading, classification and its reason, bounce, reply/quote split)')
     .option('--channel <id>', 'use this channel\'s support addresses for loop detection')
-    .action(async (file: string, opts: { channel?: string }) => {
+    .option('--text', 'print a readable summary (classification, reason, failed recipients, reply and quoted parts) instead of JSON')
+    .action(async (file: string, opts: { channel?: string; text?: boolean }) => {
       let supportAddresses: string[] = [];
       if (opts.channel) {
         const config = await channelConfig(opts.channel).catch(() => undefined);
         supportAddresses = config?.addresses ?? [];
       }
       const out = await parseEmailFile(file, { supportAddresses });
-      print(JSON.stringify(out, null, 2));
+      print(opts.text ? formatParseSummary(out as CliParseOutput) : JSON.stringify(out, null, 2));
     });
 }

@@ -10,7 +10,7 @@ import type { BlobStore } from '../../src/channel/contract.js';
 import { inboundMessageSchema } from '../../src/domain/envelope.js';
 import { createBlobStore } from '../../src/storage/blob-store.js';
 import { parseEmail, unparseableEmail, type ParseEmailOptions } from '../../channels/email/parse/index.js';
-import { parseEmailFileForCli } from '../../channels/email/parse/parse-cli.js';
+import { formatParseSummary, parseEmailFileForCli, type CliParseOutput } from '../../channels/email/parse/parse-cli.js';
 
 const crlf = (lines: string[]): Buffer => Buffer.from(lines.join('\r\n'), 'utf8');
 
@@ -340,5 +340,33 @@ describe('parseEmailFileForCli', () => {
     expect(out.bounce).toBeNull();
     expect((out.attachments as unknown[]).length).toBe(2);
     expect(JSON.parse(JSON.stringify(out))).toEqual(out);
+    expect(out.classificationReason).toMatch(/no automatic-mail evidence/u);
+  });
+
+  it('--text prints the classification, its reason, the failed recipients and the reply/quote split', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ponte-cli-'));
+    const file = join(dir, 'bounce.eml');
+    writeFileSync(
+      file,
+      crlf([
+        'From: MAILER-DAEMON <>',
+        'To: suporte@loja.example',
+        'Subject: failure notice',
+        'Message-ID: <qmail-1@mx.example.com>',
+        '',
+        'Hi. This is the qmail-send program at mx.example.com.',
+        "I'm afraid I wasn't able to deliver your message to the following addresses.",
+        '',
+        '<gone@example.net>:',
+        'Sorry, no mailbox here by that name. (#5.1.1)',
+        '',
+      ]),
+    );
+    const text = formatParseSummary((await parseEmailFileForCli(file)) as CliParseOutput);
+    expect(text).toMatch(/^classification: +bounce$/mu);
+    expect(text).toMatch(/^reason: +mail-system sender \(MAILER-DAEMON\)$/mu);
+    expect(text).toMatch(/^failed: +gone@example\.net 5\.1\.1 \(user_unknown\)/mu);
+    expect(text).toContain('--- reply (what the agent sees) ---\nHi. This is the qmail-send program');
+    expect(text).toContain('--- quoted / signature (hidden) ---');
   });
 });

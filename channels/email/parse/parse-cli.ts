@@ -21,6 +21,40 @@ export interface ParseCliOptions {
   full?: boolean;
 }
 
+/** The fields of the `email parse` output that the readable summary shows. */
+export interface CliParseOutput {
+  from?: { address?: string; displayName?: string };
+  subject?: string | null;
+  classification?: string;
+  classificationReason?: string | null;
+  bounce?: { originalMessageId?: string; delayed?: boolean; recipients: Array<{ address: string; status?: string; action?: string; reason?: string; diagnostic?: string }> } | null;
+  replyText?: string;
+  quotedText?: string;
+  attachments?: Array<{ filename: string; size: number }>;
+  parseError?: string | null;
+}
+
+/** `ponte email parse --text`: why the mail was classified as it was, and what the agent sees. */
+export function formatParseSummary(out: CliParseOutput): string {
+  const lines: string[] = [];
+  const from = out.from ? `${out.from.displayName ? `${out.from.displayName} ` : ''}<${out.from.address ?? ''}>` : '';
+  lines.push(`from:            ${from}`);
+  lines.push(`subject:         ${out.subject ?? ''}`);
+  lines.push(`classification:  ${out.classification ?? ''}`);
+  lines.push(`reason:          ${out.classificationReason ?? ''}`);
+  if (out.bounce) {
+    if (out.bounce.delayed) lines.push('bounce:          delay warning (the message has not failed)');
+    if (out.bounce.originalMessageId) lines.push(`about message:   ${out.bounce.originalMessageId}`);
+    for (const r of out.bounce.recipients) {
+      lines.push(`failed:          ${r.address}${r.status ? ` ${r.status}` : ''}${r.reason ? ` (${r.reason})` : ''}${r.diagnostic ? ` ${r.diagnostic.slice(0, 160)}` : ''}`);
+    }
+  }
+  if (out.parseError) lines.push(`parse error:     ${out.parseError}`);
+  for (const a of out.attachments ?? []) lines.push(`attachment:      ${a.filename} (${a.size} bytes)`);
+  lines.push('', '--- reply (what the agent sees) ---', out.replyText ?? '', '', '--- quoted / signature (hidden) ---', out.quotedText || '(none)');
+  return lines.join('\n');
+}
+
 export async function parseEmailFileForCli(path: string, options: ParseCliOptions = {}): Promise<object> {
   const raw = await readFile(path);
   let tempRoot: string | undefined;
@@ -45,7 +79,7 @@ export async function parseEmailFileForCli(path: string, options: ParseCliOption
       subject: m.subject ?? null,
       sentAt: m.sentAt !== undefined ? new Date(m.sentAt).toISOString() : null,
       classification: parsed.classification,
-      classificationReason: (m.metadata as Record<string, unknown> | undefined)?.classificationReason ?? null,
+      classificationReason: parsed.classificationReason,
       bounce: parsed.bounce ?? null,
       loop: parsed.loop,
       headers: parsed.headers,
