@@ -2,7 +2,8 @@
  * Web forms and webhooks: each configured form (kind `webform`) accepts submissions at
  * `POST /hooks/forms/<id>` and turns each into a ticket. Forms cannot send: agents' public
  * replies leave through the channel named by `replyVia` (email or WhatsApp), to the submitted
- * email or phone.
+ * email or phone named by `replyTo`. A form proves nothing about who typed it: never an agent,
+ * and the other typed identity is only a claim (submission-envelope.ts).
  */
 import { defineChannel, type ChannelDefinition } from '../../src/channel/contract.js';
 import { createWebformRouter, type WebformRouterOptions } from './router.js';

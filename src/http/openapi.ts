@@ -1,5 +1,6 @@
 /** OpenAPI 3.1 document generated from the same zod schemas the routes validate with. */
 import { z } from 'zod';
+import { portalOpenApiPaths, portalSecuritySchemes } from '../web/portal/portal-openapi.js';
 import { auditQuery, createAgentBody, errorResponse, evidenceBody, linkClaimBody, linkIdentityBody, listContactsQuery, listTicketsQuery, mergeBody, patchAgentBody, patchBody, patchContactBody, replyBody, rotateTokenBody } from './schemas.js';
 
 function queryParams(schema: z.ZodObject) {
@@ -24,7 +25,7 @@ export function buildOpenApi(): object {
   cached ??= {
     openapi: '3.1.0',
     info: { title: 'Ponte agent API', version: '0.1.0', description: 'Tickets, threads and replies across email, WhatsApp and web forms.' },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, ...portalSecuritySchemes } },
     security: [{ bearer: [] }],
     paths: {
       '/api/tickets': { get: { summary: 'List tickets (newest first) with filters and cursor pagination', parameters: queryParams(listTicketsQuery), responses: { '200': { description: '{ tickets, nextCursor }' }, ...errors } } },
@@ -92,6 +93,7 @@ export function buildOpenApi(): object {
           responses: { '201': { description: '{ claim, identity, created }' }, ...conflict('another contact owns the identity, or the claim is linked to another contact'), ...errors },
         },
       },
+      ...portalOpenApiPaths(),
       '/healthz': { get: { summary: 'Liveness and channel health', security: [], responses: { '200': { description: 'ok' }, '503': { description: 'database unreachable' } } } },
     },
   };
