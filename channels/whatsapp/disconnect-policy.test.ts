@@ -1,5 +1,5 @@
 import { loadFixture } from '../../test/whatsapp/fixtures.js';
-import { backoffDelay, closeStatusCode, decideOnClose, DEFAULT_BACKOFF, type BackoffOptions } from './disconnect-policy.js';
+import { backoffDelay, closeStatusCode, decideOnClose, DEFAULT_BACKOFF, PASSKEY_REQUIRED_EXPLANATION, type BackoffOptions } from './disconnect-policy.js';
 
 const fixed = (r: number): BackoffOptions => ({ ...DEFAULT_BACKOFF, random: () => r });
 
@@ -56,5 +56,25 @@ describe('disconnect policy (baileys-connection-close-reasons.json)', () => {
     const d = decideOnClose({ statusCode: closeStatusCode(new Error('ECONNREFUSED')), message: 'ECONNREFUSED', consecutiveFailures: 2 });
     expect(d).toMatchObject({ action: 'reconnect', health: 'backing_off' });
     expect(d.reason).toContain('ECONNREFUSED');
+  });
+
+  describe('the passkey gate: pairing ends after the phone had started linking', () => {
+    const qrEnded = { statusCode: 408, message: 'QR refs attempts ended' };
+    test.each([
+      ['QR refs ended, the phone never started linking (nobody scanned)', { ...qrEnded, linkingStarted: false }, 'needs_pairing', 'stop'],
+      ['QR refs ended after the phone started linking', { ...qrEnded, linkingStarted: true }, 'passkey_required', 'stop'],
+      ['401 while linking (WhatsApp refused the new device)', { statusCode: 401, message: 'Connection Failure', linkingStarted: true }, 'passkey_required', 'stop'],
+      ['401 of a paired device (removed on the phone)', { statusCode: 401, message: 'Connection Failure', linkingStarted: false }, 'needs_pairing', 'wipe_credentials'],
+      ['515 after linking (pairing succeeded)', { statusCode: 515, message: 'Stream Errored (restart required)', linkingStarted: true }, 'connecting', 'reconnect'],
+      ['a plain 408 timeout while linking', { statusCode: 408, message: 'Connection was lost', linkingStarted: true }, 'backing_off', 'reconnect'],
+    ] as const)('%s', (_what, close, health, action) => {
+      const d = decideOnClose({ ...close, consecutiveFailures: 0 }, fixed(0.5));
+      expect({ health: d.health, action: d.action }).toEqual({ health, action });
+      if (health === 'passkey_required') {
+        expect(d).toMatchObject({ alert: true, delayMs: 0, reason: PASSKEY_REQUIRED_EXPLANATION });
+        expect(d.reason).toContain('passkey');
+        expect(d.reason).toContain('Cloud API');
+      }
+    });
   });
 });

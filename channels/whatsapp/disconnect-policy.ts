@@ -9,6 +9,10 @@
  *   clients kick each other forever, so back off at least `replacedMinMs` and alert.
  * - 401 loggedOut (device removed on the phone): credentials are dead; wipe them, needs pairing.
  * - 403 forbidden (banned/blocked) and 411 multi-device mismatch: stop and alert; never loop.
+ * - Pairing that ends (QR refs ended, 401 while linking) after the phone had started linking
+ *   (Baileys' linking notices, our patch) is the passkey gate: since mid-2026 WhatsApp asks some
+ *   accounts to confirm a new linked device with a passkey, a step WhatsApp Web performs and
+ *   Baileys does not (Baileys issues #2684, #2694). Retrying cannot pass it: stop and say so.
  */
 import type { ChannelHealthState } from '../../src/channel/contract.js';
 
@@ -36,7 +40,17 @@ export interface CloseInfo {
   message?: string | undefined;
   /** Closes in a row before this one without reaching `open`. */
   consecutiveFailures: number;
+  /** While pairing, the phone had started linking this device (a linking notice arrived). */
+  linkingStarted?: boolean | undefined;
 }
+
+/** What an admin reads on /healthz and the pairing page when the passkey gate stops pairing. */
+export const PASSKEY_REQUIRED_EXPLANATION =
+  'WhatsApp did not finish linking this device after the phone started. Since mid-2026 WhatsApp asks some accounts ' +
+  'to confirm new linked devices with a passkey; the phone then says "your account needs a passkey to connect devices". ' +
+  'WhatsApp Web can do that step, Ponte\'s WhatsApp library (Baileys) cannot, and neither a new QR nor a pairing code gets ' +
+  'past it. If the phone asked for a passkey, connect this number through the WhatsApp Cloud API channel instead; ' +
+  'otherwise start pairing again.';
 
 export type DisconnectAction = 'reconnect' | 'wipe_credentials' | 'stop';
 
@@ -72,6 +86,10 @@ export function decideOnClose(close: CloseInfo, options: BackoffOptions = DEFAUL
     reason,
     alert,
   });
+  const qrRefsEnded = close.statusCode === 408 && !!close.message && /QR refs attempts ended/i.test(close.message);
+  if (close.linkingStarted && (qrRefsEnded || close.statusCode === 401)) {
+    return { action: 'stop', delayMs: 0, health: 'passkey_required', reason: PASSKEY_REQUIRED_EXPLANATION, alert: true };
+  }
   switch (close.statusCode) {
     case 515:
       return { action: 'reconnect', delayMs: 0, health: 'connecting', reason: 'restart required (normal after pairing)', alert: false };
@@ -84,7 +102,7 @@ export function decideOnClose(close: CloseInfo, options: BackoffOptions = DEFAUL
     case 440:
       return backoff('connection replaced: another client opened this session', true, options.replacedMinMs);
     case 408:
-      if (close.message && /QR refs attempts ended/i.test(close.message)) {
+      if (qrRefsEnded) {
         return { action: 'stop', delayMs: 0, health: 'needs_pairing', reason: 'QR expired unscanned: request a new one', alert: false };
       }
       return backoff('connection lost or timed out');

@@ -43,6 +43,8 @@ export interface WaConnectionUpdate {
   qr?: string | null;
   isNewLogin?: boolean;
   receivedPendingNotifications?: boolean;
+  /** The phone started linking this device but pairing has not completed (our Baileys patch). */
+  linkingNotice?: 'link_code_companion_reg' | 'companion_reg_refresh' | string;
 }
 
 export interface WaUpsert {

@@ -7,7 +7,8 @@
  * - Events of one socket are handled one at a time, in order (a decryption stub must be seen
  *   before the real message that replaces it).
  * - Health: needs_pairing, connecting, connected, backing_off (with next attempt), logged_out,
- *   stopped.
+ *   passkey_required (pairing-time gate), undecryptable (connected, but messages keep failing to
+ *   decrypt: decryption-health.ts), stopped.
  */
 import type {
   ChannelContext,
@@ -19,6 +20,7 @@ import type {
 import type { InboundMessageInput, IngestOutcome } from '../../src/domain/envelope.js';
 import { loadDbAuthState, serialize, wipeAuthState, type DbAuthState } from './auth-state.js';
 import { backoffDelay, closeStatusCode, decideOnClose, DEFAULT_BACKOFF, type BackoffOptions } from './disconnect-policy.js';
+import { decideDecryptionHealth } from './decryption-health.js';
 import { downloadToBlob } from './media-download.js';
 import {
   normalizeMessageUpdate,
@@ -92,6 +94,10 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
     if (set.size > 5000) set.delete(set.values().next().value!);
   };
   let me: { id?: string; lid?: string } = {};
+  /** While pairing: the phone started linking (a linking notice arrived); see disconnect-policy.ts. */
+  let linkingStarted = false;
+  /** Shown placeholders whose real message never came: id -> when the stub arrived. */
+  const unresolved = new Map<string, number>();
   let queue: Promise<void> = Promise.resolve();
   let credsQueue: Promise<void> = Promise.resolve();
 
@@ -104,6 +110,24 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
     };
     // A QR/pairing code stays visible while we still wait for the scan.
     if (!(state === 'needs_pairing' && pairing?.state === 'needs_pairing')) pairing = { state, updatedAt: ctx.clock.now() };
+  };
+
+  /** Connected, but are messages being lost to decryption failures? Recomputed as time passes. */
+  const refreshDecryptionHealth = (): void => {
+    if (health.state !== 'connected' && health.state !== 'undecryptable') return;
+    const d = decideDecryptionHealth([...unresolved.values()], ctx.clock.now());
+    const detail = {
+      ...(me.id ? { account: normalizeJid(me.id) } : {}),
+      ...(d.undecryptable ? { undecryptable: d.count, undecryptableSince: new Date(d.since!).toISOString() } : {}),
+    };
+    if (d.undecryptable) {
+      if (health.state !== 'undecryptable' || health.detail?.undecryptable !== d.count) {
+        log.error({ count: d.count }, 'whatsapp: messages keep failing to decrypt; pairing again gives this device new keys');
+        setHealth('undecryptable', { lastError: d.explanation, detail });
+      }
+    } else if (health.state === 'undecryptable') {
+      setHealth('connected', { lastError: undefined, detail: Object.keys(detail).length ? detail : undefined });
+    }
   };
 
   /** Serializes event handling for one socket; a failing handler is logged, never thrown. */
@@ -173,6 +197,8 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
       return;
     }
     await ctx.state.set(PENDING_PREFIX + id, { ...pending, placeholderIngested: true });
+    unresolved.set(id, pending.since);
+    refreshDecryptionHealth();
     log.warn({ externalId: id, outcome: outcome.status }, 'whatsapp: message still undecrypted; placeholder shown');
   };
 
@@ -192,6 +218,7 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
       if (!v.placeholderIngested) schedulePlaceholder(k.slice(PENDING_PREFIX.length), v.since);
       // A shown placeholder waits for its re-send a week at most; WhatsApp does not retry longer.
       else if (ctx.clock.now() - v.since > PENDING_KEEP_MS) await ctx.state.delete(k);
+      else unresolved.set(k.slice(PENDING_PREFIX.length), v.since);
     }
   };
 
@@ -322,6 +349,7 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
     if (!pending) return;
     clearTimer(pendingTimers.get(id));
     pendingTimers.delete(id);
+    if (unresolved.delete(id)) refreshDecryptionHealth();
     if (pending.placeholderIngested && status === 'duplicate') {
       await ctx.updateMessage({ externalId: id, replace: { text: message.text ?? '', attachments: message.attachments ?? [], at: message.sentAt ?? ctx.clock.now() } });
     }
@@ -368,6 +396,10 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
       }
     }
     if (update.isNewLogin) log.info('whatsapp: paired; WhatsApp will ask for a restart (515)');
+    if (update.linkingNotice) {
+      linkingStarted = true;
+      log.info({ notice: update.linkingNotice }, 'whatsapp: the phone started linking this device');
+    }
     if (update.connection === 'connecting' && health.state !== 'needs_pairing') setHealth('connecting');
     if (update.connection === 'open') {
       isOpen = true;
@@ -378,7 +410,9 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
         me = { id: creds.me.id, ...(creds.me.lid ? { lid: creds.me.lid } : {}) };
         await ctx.state.set(ME_KEY, me);
       }
+      linkingStarted = false;
       setHealth('connected', { lastError: undefined, detail: me.id ? { account: normalizeJid(me.id) } : undefined });
+      refreshDecryptionHealth();
       log.info({ account: me.id ? normalizeJid(me.id) : undefined }, 'whatsapp: connected');
     }
     if (update.connection === 'close') {
@@ -386,7 +420,7 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
       socket = undefined;
       const error = update.lastDisconnect?.error as { message?: string } | undefined;
       const statusCode = closeStatusCode(error);
-      const decision = decideOnClose({ statusCode, message: error?.message, consecutiveFailures: failures }, backoff);
+      const decision = decideOnClose({ statusCode, message: error?.message, consecutiveFailures: failures, linkingStarted }, backoff);
       const logLine = { statusCode, reason: decision.reason, action: decision.action, delayMs: decision.delayMs };
       if (decision.alert) log.error(logLine, `whatsapp: ${decision.reason}`);
       else log.info(logLine, 'whatsapp: connection closed');
@@ -430,6 +464,7 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
     dropSocket();
     await ctx.leases.release(leaseName).catch(() => undefined);
     pairing = undefined;
+    linkingStarted = false;
     setHealth(state, { lastError: reason });
   };
 
@@ -561,6 +596,8 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
       pairing = undefined;
       setHealth('connecting', { lastError: undefined });
       me = (await ctx.state.get<typeof me>(ME_KEY)) ?? {};
+      unresolved.clear();
+      linkingStarted = false;
       await loadMappings();
       await resumePending();
       await begin();
@@ -578,7 +615,10 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
       await ctx.leases.release(leaseName).catch(() => undefined);
       setHealth('stopped');
     },
-    health: () => ({ ...health, ...(health.detail ? { detail: { ...health.detail } } : {}) }),
+    health: () => {
+      refreshDecryptionHealth();
+      return { ...health, ...(health.detail ? { detail: { ...health.detail } } : {}) };
+    },
   };
 
   return {

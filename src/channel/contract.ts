@@ -120,11 +120,15 @@ export type ChannelHealthState =
   | 'logged_out'
   /** The server refused our credentials: retried only at long intervals (accounts get locked for less). */
   | 'auth_failed'
+  /** WhatsApp wants a passkey to link this device, which the Baileys channel cannot provide. */
+  | 'passkey_required'
+  /** Connected, but recent messages could not be decrypted (lost session keys, e.g. after the LID move). */
+  | 'undecryptable'
   | 'stopped'
   | 'error';
 
 /** Every state, for metrics (one series per state). */
-export const CHANNEL_HEALTH_STATES: readonly ChannelHealthState[] = ['starting', 'ok', 'degraded', 'needs_pairing', 'connecting', 'connected', 'backing_off', 'logged_out', 'auth_failed', 'stopped', 'error'];
+export const CHANNEL_HEALTH_STATES: readonly ChannelHealthState[] = ['starting', 'ok', 'degraded', 'needs_pairing', 'connecting', 'connected', 'backing_off', 'logged_out', 'auth_failed', 'passkey_required', 'undecryptable', 'stopped', 'error'];
 
 export interface ChannelHealth {
   state: ChannelHealthState;
@@ -184,6 +188,10 @@ export interface BaseChannelConfig {
   locale?: string | undefined;
   /** Hours after closing during which a customer message reopens the ticket instead of starting a follow-up. */
   reopenWindowHours?: number | undefined;
+  /** Chat channels: hours after a close during which any message reopens the ticket. */
+  resumeWindowHours?: number | undefined;
+  /** Unknown senders: `reply` with a template and no ticket, or `review` (a flagged ticket). */
+  knownContactsOnly?: 'reply' | 'review' | undefined;
 }
 
 export interface ChannelDefinition<C extends BaseChannelConfig = BaseChannelConfig> {

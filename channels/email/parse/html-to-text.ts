@@ -2,8 +2,14 @@
  * HTML email bodies to plain text, and the small linear tokenizer the html-aware reply
  * splitter shares. Contract: pure, never throws, one pass over the input (no backtracking
  * regexes over the whole document). Block elements become line breaks, `<br>` a newline,
- * entities are decoded, scripts/styles/head are dropped, images and link targets are not
- * shown (agents read what the customer saw as text).
+ * entities are decoded, scripts/styles/head are dropped, images are not shown, and a link's
+ * target follows its text in parentheses ("neste link (https://…)") unless the text already is
+ * the address: the customer's "click here" must still lead somewhere. Ordered lists are numbered.
+ *
+ * Why not the `html-to-text` package: measured on the 52 HTML bodies of the fixture corpora it
+ * was ~10x slower, and it overflows the stack on deep nesting (20,000 nested <div> or 5,000
+ * nested lists: a hostile mail would fail to parse); this one-pass converter keeps the link
+ * targets it was missing (see the comparison in the parse notes) without either problem.
  */
 
 export interface HtmlToken {
@@ -178,10 +184,32 @@ export function tokensToText(html: string, tokens: HtmlToken[]): string {
     started = true;
   };
   let lastWasSpace = true;
+  // Open links (href and where their text starts in `out`), and ordered-list counters.
+  const links: Array<{ href: string | undefined; at: number }> = [];
+  const lists: Array<number | undefined> = [];
   for (const t of tokens) {
     if (t.type === 'comment') continue;
     if (t.type === 'open' || t.type === 'close') {
       const name = t.name!;
+      if (name === 'a' && !skipDepth) {
+        if (t.type === 'open' && !t.selfClosing) {
+          if (links.length < 64) links.push({ href: linkTarget(t.attrs), at: out.length });
+        } else if (t.type === 'close') {
+          const link = links.pop();
+          if (link?.href) {
+            const shown = out.slice(link.at).join('').trim();
+            if (shown && !sameAddress(shown, link.href)) {
+              emit(` (${link.href})`);
+              lastWasSpace = false;
+            }
+          }
+        }
+        continue;
+      }
+      if ((name === 'ol' || name === 'ul') && !skipDepth) {
+        if (t.type === 'open' && lists.length < 64) lists.push(name === 'ol' ? 0 : undefined);
+        else if (t.type === 'close') lists.pop();
+      }
       if (SKIP.has(name)) {
         if (t.type === 'open' && !t.selfClosing) skipDepth++;
         else if (t.type === 'close' && skipDepth > 0) skipDepth--;
@@ -204,7 +232,12 @@ export function tokensToText(html: string, tokens: HtmlToken[]): string {
         requestBreak(PARAGRAPH.has(name) ? 2 : 1);
         lastWasSpace = true;
         if (name === 'li' && t.type === 'open') {
-          emit('- ');
+          const n = lists.length ? lists[lists.length - 1] : undefined;
+          if (n === undefined) emit('- ');
+          else {
+            lists[lists.length - 1] = n + 1;
+            emit(`${n + 1}. `);
+          }
         }
         continue;
       }
@@ -235,6 +268,27 @@ export function tokensToText(html: string, tokens: HtmlToken[]): string {
     .join('\n')
     .replace(/\n{3,}/gu, '\n\n')
     .trim();
+}
+
+const MAX_HREF = 2000;
+
+/** The shown target of a link: web and mail addresses only (no javascript:, no #anchors). */
+function linkTarget(attrs: string | undefined): string | undefined {
+  const raw = attrValue(attrs, 'href');
+  if (!raw) return undefined;
+  const href = decodeEntities(raw).trim();
+  if (href.length > MAX_HREF || /\s/u.test(href)) return undefined;
+  if (/^(?:https?|ftp):\/\//iu.test(href)) return href;
+  if (/^mailto:/iu.test(href)) return href.slice(7).split('?')[0] || undefined;
+  return undefined;
+}
+
+/** The link text already says where it goes ("https://x.com/a" vs "x.com/a", "a@b.c" vs mailto). */
+function sameAddress(text: string, href: string): boolean {
+  const norm = (s: string): string => s.toLowerCase().replace(/^(?:https?:\/\/|ftp:\/\/|mailto:)/u, '').replace(/^www\./u, '').replace(/\/+$/u, '');
+  const a = norm(text);
+  const b = norm(href);
+  return a === b || (a.length >= 8 && b.startsWith(a.replace(/(?:\.\.\.|…)$/u, '')));
 }
 
 export function htmlToText(html: string): string {
