@@ -91,7 +91,7 @@ describe('observing the gateway', () => {
     test_.outbox('mail').failures.push(new ChannelError('network', 'connect ECONNREFUSED 127.0.0.1:2525', true));
     expect((await t.api('POST', `/api/tickets/${number}/replies`, { body: 'resposta' })).status).toBe(202);
     await t.app.dispatcher.runOnce();
-    const body = await (await fetch(`${t.baseUrl}/healthz`)).json();
+    const body = (await (await fetch(`${t.baseUrl}/healthz`)).json()) as { reasons: string[] };
     expect(body.reasons).toEqual(expect.arrayContaining([expect.stringMatching(/^channel mail: sending fails since .* \(network: connect ECONNREFUSED 127\.0\.0\.1:2525; 1 attempt\(s\)\)$/)]));
     const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
     expect(metrics).toMatch(/^ponte_sends_total\{channel="mail",result="retry"\} 1$/m);
