@@ -48,13 +48,9 @@ describe.each(databaseKinds())('web forms prove nothing (%s)', (database) => {
   const mailFromMaria = () => t.context('mail').ingest({ message: { externalId: 'maria-1@customer.test', from: { kind: 'email', address: MARIA }, subject: 'Pedido atrasado', text: 'Meu pedido PED-1234 não chegou. Moro na Rua das Flores, 10.' } });
   const sentTo = (address: string) => [...mail.outbox('mail').sent, ...zap.outbox('zap').sent].filter((m) => m.recipient.address === address);
   const inbound = (ticket: { messages: Array<{ direction: string }> }) => ticket.messages.filter((m) => m.direction === 'in');
-  const claimsOf = async (n: number) => {
-    const contact = await t.api('GET', `/api/contacts/${(await t.getTicket(n)).requester.id}`);
-    expect(contact.status).toBe(200);
-    return (contact.body.claims as Array<{ kind: string; address: string; ticketNumber: number; linkedContactId: string | null }>)
-      .filter((c) => c.ticketNumber === n)
-      .map(({ kind, address, ticketNumber, linkedContactId }) => ({ kind, address, ticketNumber, linkedContactId }));
-  };
+  /** What agents see on the ticket: the identities typed but not proven. */
+  const claimsOf = async (n: number) =>
+    ((await t.getTicket(n)).claims as Array<{ kind: string; address: string; linkedContactId: string | null }>).map(({ kind, address, linkedContactId }) => ({ kind, address, ticketNumber: n, linkedContactId }));
   const identitiesOf = async (n: number) => (await t.getTicket(n)).requester.identities.map((i: { kind: string; address: string }) => `${i.kind}:${i.address}`).sort();
 
   it.each([
