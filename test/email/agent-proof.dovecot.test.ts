@@ -10,7 +10,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { dkimSign } from 'mailauth';
 import { createEmailChannelDefinition, emailSigner, type EmailChannelConfig } from '../../channels/email/index.js';
 import type { DnsResolver } from '../../channels/email/mail-auth.js';
-import type { ChannelDefinition } from '../../src/channel/contract.js';
+import type { ChannelDefinition, IngestOutcome } from '../../src/channel/contract.js';
 import type { InboundEnvelopeInput } from '../../src/domain/envelope.js';
 import { dovecotAvailable, startDovecot, type TestDovecot } from '../../scripts/test-services/dovecot.js';
 import { buildMail, uniqueId } from '../../scripts/test-services/mail-factory.js';
@@ -46,7 +46,7 @@ async function dkimSigned(raw: Buffer): Promise<Buffer> {
 }
 
 /** The email channel, with every envelope it hands the core recorded (what the adapter proved). */
-function recordingEmailChannel(envelopes: InboundEnvelopeInput[], configs: EmailChannelConfig[]): ChannelDefinition<EmailChannelConfig> {
+function recordingEmailChannel(envelopes: InboundEnvelopeInput[], outcomes: Map<string, IngestOutcome>, configs: EmailChannelConfig[]): ChannelDefinition<EmailChannelConfig> {
   const base = createEmailChannelDefinition({ reconnect: FAST_RECONNECT, dnsResolver: resolver });
   return {
     ...base,
@@ -54,9 +54,11 @@ function recordingEmailChannel(envelopes: InboundEnvelopeInput[], configs: Email
       configs.push(config);
       return base.create(config, {
         ...ctx,
-        ingest: (envelope) => {
+        ingest: async (envelope) => {
           envelopes.push(envelope);
-          return ctx.ingest(envelope);
+          const outcome = await ctx.ingest(envelope);
+          outcomes.set(envelope.message.externalId, outcome);
+          return outcome;
         },
       });
     },
@@ -70,6 +72,7 @@ d('agents by proof over email (Dovecot + SMTP)', () => {
   let ana: { id: string };
   const envelopes: InboundEnvelopeInput[] = [];
   const configs: EmailChannelConfig[] = [];
+  const outcomes = new Map<string, IngestOutcome>();
   let ticket = 0;
   let customerMessageId = '';
   let notification: CapturedMail;
@@ -78,7 +81,7 @@ d('agents by proof over email (Dovecot + SMTP)', () => {
     dovecot = await startDovecot();
     smtp = await startSmtpCapture();
     t = await startTestApp({
-      definitions: [recordingEmailChannel(envelopes, configs)],
+      definitions: [recordingEmailChannel(envelopes, outcomes, configs)],
       channels: [
         {
           id: 'support',
@@ -120,29 +123,61 @@ d('agents by proof over email (Dovecot + SMTP)', () => {
     expect(signer().verifyAgentPlusAddress(replyTo, ['support@help.test'])).toEqual({ agentId: ana.id.toLowerCase(), ticketNumber: ticket });
   });
 
-  it("the agent's DKIM-signed answer to it proves the agent (token) and the From domain (DKIM/DMARC checked before ingest)", async () => {
+  it("the agent's DKIM-signed answer to it proves the agent (token) and the From domain, and is relayed to the customer as hers", async () => {
     const id = uniqueId('loja.example');
     const nid = notification.header('message-id')!.slice(1, -1);
+    const before = smtp.messages.length;
     await dovecot.appendMessage(
       await dkimSigned(buildMail({ from: AGENT, fromName: 'Ana Lima', messageId: id, inReplyTo: nid, references: [nid], subject: `Re: Novo chamado [#${ticket}]`, text: 'Maria, o pedido sai hoje.\r\n\r\nAna' })),
     );
     const envelope = await envelopeOf(id);
+    // DKIM/DMARC were checked in the IMAP source, before ingest (stub DNS).
     expect(envelope.message.proof).toEqual({ level: 'authenticated', agentToken: { agentId: ana.id.toLowerCase(), ticketNumber: ticket } });
+    await waitUntil(async () => (await t.getTicket(ticket)).messages.some((m) => m.text.includes('o pedido sai hoje')), 10_000, 'reply on the ticket');
+    await t.drainOutbox();
+    const relayed = await waitUntil(() => smtp.messages.slice(before).find((m) => m.to.includes(CUSTOMER)), 10_000, 'relay to the customer');
+    expect(relayed.raw.toString()).toContain('o pedido sai hoje');
+    expect(relayed.header('from')).toMatch(/^"?Ana Lima via Help Desk"? <support@help\.test>$/);
+    const ticketNow = await t.getTicket(ticket);
+    expect(ticketNow.status).toBe('pending');
+    expect(ticketNow.messages.find((m) => m.text.includes('o pedido sai hoje'))).toMatchObject({ authorType: 'agent', authorAgentId: ana.id, visibility: 'public' });
   });
 
-  it('the same answer sent only to the Reply-To plus address (no thread headers) proves the agent too', async () => {
+  it('the same answer sent only to the Reply-To plus address (no thread headers) proves the agent too, and is relayed', async () => {
     const id = uniqueId('loja.example');
     const replyTo = /<([^>]+)>/.exec(notification.header('reply-to')!)![1]!;
-    await dovecot.appendMessage(await dkimSigned(buildMail({ from: AGENT, to: replyTo, messageId: id, subject: 'sobre o pedido', text: 'Maria, o pedido sai hoje.' })));
+    const before = smtp.messages.length;
+    await dovecot.appendMessage(await dkimSigned(buildMail({ from: AGENT, to: replyTo, messageId: id, subject: 'sobre o pedido', text: 'Maria, a nota fiscal segue amanhã.' })));
     expect((await envelopeOf(id)).message.proof).toMatchObject({ agentToken: { agentId: ana.id.toLowerCase(), ticketNumber: ticket } });
+    expect(await waitUntil(() => outcomes.get(id), 10_000, 'ingest outcome')).toMatchObject({ ticketNumber: ticket, asAgent: { agentId: ana.id, visibility: 'public' } });
+    await t.drainOutbox();
+    const relayed = await waitUntil(() => smtp.messages.slice(before).find((m) => m.to.includes(CUSTOMER)), 10_000, 'relay to the customer');
+    expect(relayed.raw.toString()).toContain('a nota fiscal segue');
   });
 
-  it('the same words under a forged From: agent, with [#N] but no token, prove nothing and report the DMARC failure', async () => {
+  it('a forged From: agent with [#N] and #solved (no token): no status change, nothing relayed, an unverified internal note agents see', async () => {
     const id = uniqueId('attacker.example');
-    await dovecot.appendMessage(buildMail({ from: AGENT, fromName: 'Ana Lima', messageId: id, inReplyTo: customerMessageId, subject: `Re: Pedido [#${ticket}]`, text: 'Maria, o pedido sai hoje.\r\n#solved' }));
+    const statusBefore = (await t.getTicket(ticket)).status;
+    const before = smtp.messages.length;
+    await dovecot.appendMessage(
+      buildMail({ from: AGENT, fromName: 'Ana Lima', messageId: id, inReplyTo: customerMessageId, subject: `Re: Pedido [#${ticket}]`, text: 'Maria, pague a taxa de reenvio em http://evil.example/pay\r\n#solved' }),
+    );
     const proof = (await envelopeOf(id)).message.proof;
     expect(proof).not.toHaveProperty('agentToken');
     expect(proof).toEqual({ level: 'none', authFailure: 'dmarc=fail header.from=loja.example (checked by Ponte)' });
+
+    const res = await waitUntil(async () => {
+      const r = await t.api('GET', `/api/tickets/${ticket}`);
+      return r.body.messages?.some((m: { text: string }) => m.text.includes('evil.example')) ? r : undefined;
+    }, 10_000, 'the forged mail on the ticket');
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe(statusBefore);
+    const note = res.body.messages.find((m: { text: string }) => m.text.includes('evil.example'));
+    expect(note).toMatchObject({ visibility: 'internal', metadata: expect.objectContaining({ unverified: true, claimedAgentId: ana.id }) });
+    expect(note.authorType).not.toBe('agent');
+    await t.drainOutbox();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(smtp.messages.slice(before).filter((m) => m.to.includes(CUSTOMER) || m.raw.toString().includes('evil.example'))).toEqual([]);
   });
 
   it('a token altered to name another ticket, and a forged "pass" under the trusted server\'s failure, prove nothing', async () => {
@@ -167,5 +202,8 @@ d('agents by proof over email (Dovecot + SMTP)', () => {
     expect(proof).not.toHaveProperty('agentToken');
     expect(proof.level).toBe('none');
     expect(proof.authFailure).toContain('dmarc=fail header.from=loja.example (reported by mx.help.test)');
+    const outcome = await waitUntil(() => outcomes.get(id), 10_000, 'ingest outcome');
+    expect(outcome).not.toHaveProperty('asAgent');
+    expect((await t.getTicket(ticket)).status).toBe('pending');
   });
 });

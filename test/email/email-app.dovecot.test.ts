@@ -129,24 +129,33 @@ d('email channel in the app (Dovecot + SMTP)', () => {
     expect((await tickets()).length).toBe(countBefore);
   });
 
-  it("an agent's mail to the support address is recorded as their reply and relayed; #note stays internal", async () => {
-    await t.createAgent({ name: 'Ana Lima', email: 'ana@help-team.test' });
+  it("an agent's answer to her notification is recorded as her reply and relayed; #note stays internal", async () => {
+    await t.createAgent({ name: 'Ana Lima', email: 'ana@help-team.test', notifyChannelId: 'support' });
+    // A customer message notifies her by mail; only an answer to that notification proves her (issue 9).
+    const notifiedFrom = smtp.messages.length;
+    const nudge = uniqueId();
+    await dovecot.appendMessage(buildMail({ messageId: nudge, subject: `Re: Pedido [#${ticket}]`, text: 'Alguma novidade?' }));
+    await waitUntil(async () => (await t.getTicket(ticket)).messages.some((m) => m.externalId === nudge), 10_000, 'customer message on the ticket');
+    await t.drainOutbox();
+    const notification = await waitUntil(() => smtp.messages.slice(notifiedFrom).find((m) => m.to.includes('ana@help-team.test')), 10_000, 'notification to Ana');
+    const notificationId = notification.header('message-id')!.slice(1, -1);
+
     const before = smtp.messages.length;
     const replyId = uniqueId('help-team.test');
     await dovecot.appendMessage(
-      buildMail({ from: 'ana@help-team.test', fromName: 'Ana Lima', subject: `Re: Pedido 4411 [#${ticket}]`, messageId: replyId, inReplyTo: firstCustomerId, text: 'Maria, o pedido sai hoje.\r\n\r\nAna' }),
+      buildMail({ from: 'ana@help-team.test', fromName: 'Ana Lima', subject: `Re: Pedido 4411 [#${ticket}]`, messageId: replyId, inReplyTo: notificationId, references: [notificationId], text: 'Maria, o pedido sai hoje.\r\n\r\nAna' }),
     );
     // The agent's mail becomes their reply on the ticket, queued to the customer's channel.
     const recorded = await waitUntil(async () => (await t.getTicket(ticket)).messages.find((m) => m.text.includes('o pedido sai hoje')), 10_000, 'agent mail on the ticket');
     expect(recorded).toMatchObject({ authorType: 'agent', visibility: 'public', direction: 'out' });
     await t.drainOutbox();
-    const relayed = (await smtp.waitFor(before + 1)).slice(before).find((m) => m.raw.toString().includes('o pedido sai hoje') || m.to.includes('maria@customer.test'));
-    expect(relayed?.to).toEqual(['maria@customer.test']);
-    expect(relayed?.header('from')).toMatch(/support@help\.test>$/);
+    const relayed = await waitUntil(() => smtp.messages.slice(before).find((m) => m.raw.toString().includes('Maria, o pedido sai hoje') || m.to.includes('maria@customer.test')), 10_000, 'relay to Maria');
+    expect(relayed.to).toEqual(['maria@customer.test']);
+    expect(relayed.header('from')).toMatch(/support@help\.test>$/);
 
     const noteId = uniqueId('help-team.test');
     const sentBefore = smtp.messages.length;
-    await dovecot.appendMessage(buildMail({ from: 'ana@help-team.test', subject: `Re: Pedido [#${ticket}]`, messageId: noteId, inReplyTo: firstCustomerId, text: '#note cliente ligou também' }));
+    await dovecot.appendMessage(buildMail({ from: 'ana@help-team.test', subject: `Re: Pedido [#${ticket}]`, messageId: noteId, inReplyTo: notificationId, text: '#note cliente ligou também' }));
     const note = await waitUntil(async () => (await t.getTicket(ticket)).messages.find((m) => m.text.includes('cliente ligou')), 10_000, 'note on the ticket');
     expect(note).toMatchObject({ authorType: 'agent', visibility: 'internal' });
     await t.drainOutbox();
