@@ -12,9 +12,11 @@ import { createEmailChannelDefinition } from '../../channels/email/index.js';
 import { freePort } from '../../scripts/test-services/dovecot.js';
 import { startSmtpCapture, type CapturedMail, type SmtpCapture } from '../../scripts/test-services/smtp-capture.js';
 import { createApp, type PonteApp } from '../../src/app.js';
+import type { ChannelDefinition } from '../../src/channel/contract.js';
 import { parseConfig } from '../../src/config/loader.js';
 import { createAgent } from '../../src/db/repositories/agent.repository.js';
 import { signLink } from '../../src/web/portal/merchant-link.js';
+import { scratchDatabase, type DbKind } from '../core/db-fixtures.js';
 
 export const MERCHANT_SECRET = 'merchant-secret-for-tests-0123456789abcdef';
 
@@ -23,6 +25,7 @@ export interface PortalTestApp {
   baseUrl: string;
   smtp: SmtpCapture;
   adminToken: string;
+  blobsDir: string;
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   customerMail(id: string, from: string, name: string, subject: string, text: string): Promise<number>;
   signedUrl(claims: { email?: string; phone?: string; org?: string; expInSeconds?: number }, secret?: string): string;
@@ -37,11 +40,18 @@ export function mailText(mail: CapturedMail): string {
     .replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
 
-export async function startPortalTestApp(portal: Record<string, unknown> = {}): Promise<PortalTestApp> {
+export interface ExtraChannels {
+  definitions: ReadonlyArray<ChannelDefinition<any>>;
+  channels: Array<Record<string, unknown>>;
+}
+
+export async function startPortalTestApp(portal: Record<string, unknown> = {}, kind: DbKind = 'sqlite', extra: ExtraChannels = { definitions: [], channels: [] }): Promise<PortalTestApp> {
   const smtp = await startSmtpCapture();
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'ponte-portal-'));
+  const scratch = await scratchDatabase(kind);
+  await scratch.database.destroy();
   const email = createEmailChannelDefinition({
     connectImap: async () => {
       throw new Error('no IMAP server in this test: mail enters through ingest');
@@ -50,7 +60,7 @@ export async function startPortalTestApp(portal: Record<string, unknown> = {}): 
   });
   const raw = {
     server: { host: '127.0.0.1', port, publicUrl: baseUrl },
-    database: { driver: 'sqlite', path: join(dataDir, 'ponte.db') },
+    database: scratch.config,
     storage: { blobsDir: join(dataDir, 'blobs') },
     security: { secret: 'test-secret-0123456789abcdef' },
     logging: { level: 'silent' },
@@ -64,10 +74,10 @@ export async function startPortalTestApp(portal: Record<string, unknown> = {}): 
       attachments: { maxCount: 3, maxBytes: 200_000, allowedTypes: ['image/*', 'application/pdf', 'text/plain'] },
       ...portal,
     },
-    channels: [{ id: 'support', kind: 'email', addresses: ['support@help.test'], displayName: 'Loja Exemplo', imap: { host: '127.0.0.1', port: 1, user: 'support@help.test', password: 'x' }, smtp: smtp.smtpConfig() }],
+    channels: [{ id: 'support', kind: 'email', addresses: ['support@help.test'], displayName: 'Loja Exemplo', imap: { host: '127.0.0.1', port: 1, user: 'support@help.test', password: 'x' }, smtp: smtp.smtpConfig() }, ...extra.channels],
   };
-  const loaded = parseConfig(raw, { env: { PONTE_PORTAL_SECRET: MERCHANT_SECRET }, definitions: [email] });
-  const app = createApp(loaded, { definitions: [email], logger: pino({ level: 'silent' }), loops: true });
+  const loaded = parseConfig(raw, { env: { PONTE_PORTAL_SECRET: MERCHANT_SECRET }, definitions: [email, ...extra.definitions] });
+  const app = createApp(loaded, { definitions: [email, ...extra.definitions], logger: pino({ level: 'silent' }), loops: true });
   await app.start({ host: '127.0.0.1', port });
   const admin = await createAgent(app.database.kysely, { name: 'Ana Souza', email: 'ana@loja.example', role: 'admin' }, Date.now());
   const context = () => app.running.find((c) => c.entry.id === 'support')!.context;
@@ -76,6 +86,7 @@ export async function startPortalTestApp(portal: Record<string, unknown> = {}): 
     baseUrl,
     smtp,
     adminToken: admin.token,
+    blobsDir: join(dataDir, 'blobs'),
     async api(method, path, body) {
       const res = await fetch(baseUrl + path, { method, headers: { authorization: `Bearer ${admin.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
       const text = await res.text();
@@ -98,6 +109,7 @@ export async function startPortalTestApp(portal: Record<string, unknown> = {}): 
     async stop() {
       await app.stop();
       await smtp.stop();
+      await scratch.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -7,6 +7,10 @@
  */
 import { startPortalTestApp, mailText, type PortalTestApp } from './portal-harness.js';
 import { customerWantsNotice } from '../../src/web/portal/portal.repository.js';
+import { databaseKinds } from '../core/db-fixtures.js';
+import { existsSync, readdirSync } from 'node:fs';
+
+const filesUnder = (dir: string): string[] => (existsSync(dir) ? (readdirSync(dir, { recursive: true }) as string[]).sort() : []);
 
 /** A tiny cookie jar over fetch (one browser). */
 function browser(base: string) {
@@ -26,10 +30,10 @@ function browser(base: string) {
   return { jar, go, csrf };
 }
 
-describe('customer portal over HTTP', () => {
+describe.each(databaseKinds())('customer portal over HTTP on %s', (kind) => {
   let t: PortalTestApp;
   beforeAll(async () => {
-    t = await startPortalTestApp();
+    t = await startPortalTestApp({}, kind);
     await t.customerMail('m1', 'maria@cliente.test', 'Maria Souza', 'Pedido 10482 atrasado', 'Meu pedido não chegou.');
     await t.customerMail('p1', 'pedro@outro.test', 'Pedro Lima', 'Troca de tamanho', 'Quero trocar.');
     const note = await t.api('POST', '/api/tickets/10001/replies', { body: 'NOTA INTERNA: cliente VIP, CPF 123', visibility: 'internal' });
@@ -43,7 +47,12 @@ describe('customer portal over HTTP', () => {
     const before = t.smtp.messages.length;
     const sent = await b.go('POST', '/portal/sign-in', `_csrf=${encodeURIComponent(b.csrf(page.text))}&address=${encodeURIComponent(address)}`);
     expect(sent.status).toBe(200);
-    const [mail] = (await t.smtp.waitFor(before + 1)).slice(before);
+    await t.smtp.waitFor(before + 1);
+    let mail = t.smtp.messages.slice(before).find((m) => mailText(m).includes('/portal/auth/'));
+    for (let i = 0; i < 100 && !mail; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      mail = t.smtp.messages.slice(before).find((m) => mailText(m).includes('/portal/auth/'));
+    }
     const code = /\b(\d{6})\b/.exec(mailText(mail!))![1]!;
     const ok = await b.go('POST', '/portal/sign-in/code', `_csrf=${encodeURIComponent(b.csrf(sent.text))}&address=${encodeURIComponent(address)}&code=${code}`);
     expect(ok.status).toBe(303);
@@ -157,6 +166,7 @@ describe('customer portal over HTTP', () => {
       fd.append('files', file, name);
       return b.go('POST', '/portal/requests/10002/reply', fd);
     };
+    const blobsBefore = filesUnder(t.blobsDir);
     const big = await send(new Blob([Buffer.alloc(300_000, 1)], { type: 'application/pdf' }), 'grande.pdf');
     expect(big.status).toBe(413);
     expect(big.text).toMatch(/grande demais|too large/);
@@ -165,6 +175,7 @@ describe('customer portal over HTTP', () => {
     expect(exe.text).toMatch(/não é aceito|not accepted/);
     const detail = await t.api('GET', '/api/tickets/10002');
     expect(detail.body.messages.some((m: { text: string }) => m.text === 'com anexo')).toBe(false);
+    expect(filesUnder(t.blobsDir)).toEqual(blobsBefore);
   });
 
   test('this is solved, then reopen; the notification choice is stored for the notices', async () => {
