@@ -26,7 +26,7 @@ import type { MailAuthenticator, MailAuthReport } from './mail-auth.js';
 import type { MessageIdSigner } from './message-id.js';
 import { parseEmail as inProcessParseEmail } from './parse/index.js';
 import { createParsePool, type ParsePool, type ParsePoolOptions } from './parse/parse-pool.js';
-import { DEFAULT_RECONNECT, nextAttempt, reconnectDelay, type ReconnectPolicyOptions } from './reconnect-policy.js';
+import { authFailureDelay, DEFAULT_RECONNECT, ImapAuthError, nextAttempt, reconnectDelay, type AuthBackoffOptions, type ReconnectPolicyOptions } from './reconnect-policy.js';
 import { emailSenderProof } from './sender-proof.js';
 
 /** What the source needs from the parse module (channels/email/parse). */
@@ -55,6 +55,8 @@ export interface ImapSourceOptions {
   /** Opens an authenticated session (password or a fresh XOAUTH2 token). */
   connect: () => Promise<ImapSession>;
   reconnect?: ReconnectPolicyOptions;
+  /** Waits after refused credentials (default: 5 min, growing to 6 h). */
+  authBackoff?: AuthBackoffOptions;
   /** Our own DKIM/DMARC check (config `verifyAuthentication`), run on the raw bytes before ingest. */
   authenticator?: MailAuthenticator | undefined;
   /** Fetch batches: count and bytes (a huge message goes alone). */
@@ -73,7 +75,7 @@ const LARGE_MESSAGE_BYTES = 4 * 1024 * 1024;
 const OVERSIZE_HEAD_BYTES = 256 * 1024;
 
 interface FolderHealth {
-  state: 'starting' | 'connecting' | 'ok' | 'backing_off' | 'stopped';
+  state: 'starting' | 'connecting' | 'ok' | 'backing_off' | 'auth_failed' | 'stopped';
   lastFetchAt?: number | undefined;
   lastError?: string | undefined;
   lastErrorAt?: number | undefined;
@@ -466,6 +468,7 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
   async function runFolder(folder: string): Promise<void> {
     const health = folders.get(folder)!;
     let attempt = 0;
+    let authFailures = 0;
     while (!stopped) {
       let session: ImapSession | undefined;
       let connectedAt: number | undefined;
@@ -485,6 +488,7 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
         });
         await session.open(folder);
         connectedAt = Date.now();
+        authFailures = 0;
         health.state = 'ok';
         health.nextAttemptAt = undefined;
         while (!stopped) {
@@ -499,7 +503,8 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
         if (stopped) break;
         health.lastError = errorText(err);
         health.lastErrorAt = ctx.clock.now();
-        log.warn({ folder, err: health.lastError }, 'imap folder worker failed; reconnecting');
+        if (err instanceof ImapAuthError) authFailures++;
+        else log.warn({ folder, err: health.lastError }, 'imap folder worker failed; reconnecting');
       } finally {
         if (session) {
           sessions.delete(session);
@@ -508,9 +513,12 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
       }
       if (stopped) break;
       attempt = nextAttempt(attempt, connectedAt === undefined ? undefined : Date.now() - connectedAt, policy);
-      const delay = reconnectDelay(attempt, policy);
-      health.state = 'backing_off';
+      // Refused credentials: long intervals (accounts get locked for less), state auth_failed.
+      const refused = authFailures > 0 && connectedAt === undefined;
+      const delay = refused ? authFailureDelay(authFailures, options.authBackoff) : reconnectDelay(attempt, policy);
+      health.state = refused ? 'auth_failed' : 'backing_off';
       health.nextAttemptAt = ctx.clock.now() + delay;
+      if (refused) log.error({ folder, err: health.lastError, failures: authFailures, nextAttemptAt: new Date(health.nextAttemptAt).toISOString() }, 'imap login refused; retrying at a long interval');
       await sleep(delay);
     }
     health.state = 'stopped';
@@ -542,6 +550,7 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
       const okCount = list.filter(([, h]) => h.state === 'ok').length;
       let state: ChannelHealth['state'];
       if (stopped) state = 'stopped';
+      else if (list.some(([, h]) => h.state === 'auth_failed')) state = 'auth_failed';
       else if (list.every(([, h]) => h.state === 'starting' || h.state === 'connecting')) state = list.some(([, h]) => h.lastError) ? 'backing_off' : 'starting';
       else if (okCount === list.length) state = 'ok';
       else if (okCount > 0) state = 'degraded';
