@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { ChannelError } from '../../../src/domain/errors.js';
 import { brazilAlternate, toE164 } from '../phone.js';
 import type { GraphClient } from './graph-client.js';
+import type { AutomaticTemplates } from './automatic-templates.js';
 import { planSend, resolveTarget } from './outbound-plan.js';
 import { waIdToJid } from './normalize.js';
 
@@ -19,6 +20,8 @@ export const stateKeys = {
   lastInbound: (id: string) => `last-inbound:${id}`,
   movedTo: (waId: string) => `moved-to:${waId}`,
   movedFrom: (waId: string) => `moved-from:${waId}`,
+  /** The BSUID Meta last sent with this wa_id (linked as one contact). */
+  bsuidOf: (waId: string) => `bsuid-of:${waId}`,
   sendProgress: (outboxId: string) => `send-progress:${outboxId}`,
   pending: (blobKey: string) => `webhook-pending:${blobKey}`,
   pendingPrefix: 'webhook-pending:',
@@ -40,6 +43,7 @@ export interface CloudSenderDeps {
   clock: Clock;
   logger: Logger;
   windowHours: number;
+  templates?: AutomaticTemplates | undefined;
 }
 
 interface Progress {
@@ -66,6 +70,7 @@ export function createCloudSender(deps: CloudSenderDeps): ChannelSender {
         windowHours: deps.windowHours,
         lastInboundAt: Number.isFinite(lastInboundAt) ? lastInboundAt : undefined,
         movedTo,
+        templates: deps.templates,
       });
 
       const progressKey = stateKeys.sendProgress(message.outboxId);
@@ -99,7 +104,8 @@ export function createCloudSender(deps: CloudSenderDeps): ChannelSender {
       if (plan.steps.length > 1) await state.delete(progressKey);
 
       const externalId = progress.ids[0]!;
-      const canonical = progress.waId;
+      // Only a phone wa_id is a WhatsApp address; for a BSUID recipient Meta may echo the BSUID.
+      const canonical = progress.waId && /^\d{6,20}$/.test(progress.waId) ? progress.waId : undefined;
       if ('waId' in plan.target && canonical && canonical !== plan.target.waId) {
         logger.info({ outboxId: message.outboxId, input: plan.target.waId, waId: canonical }, 'Meta resolved the recipient to a different wa_id');
       }

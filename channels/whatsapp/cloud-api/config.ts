@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { baseChannelConfigSchema } from '../../../src/domain/channel-config.js';
+import { automaticTemplatesSchema } from './automatic-templates.js';
 
 const secret = (what: string) => z.string().min(1, `${what} is required (use \${ENV_VAR} in ponte.yaml)`);
 
@@ -33,6 +34,12 @@ export const whatsappCloudConfigSchema = baseChannelConfigSchema.extend({
   webhookMaxBytes: z.number().int().positive().default(1024 * 1024),
   /** Timeout of one Graph API request (media lookups, sends). */
   requestTimeoutMs: z.number().int().positive().default(20_000),
+  /**
+   * Approved templates per automatic-message kind (auto_ack, out_of_hours, status_notice,
+   * reminder, notification, system): outside the service window such a message is sent as its
+   * template; a kind without one fails with whatsapp_window_closed.
+   */
+  templates: automaticTemplatesSchema,
 });
 
 export type WhatsappCloudConfig = z.infer<typeof whatsappCloudConfigSchema>;

@@ -59,6 +59,7 @@ export function createWhatsappCloudChannelDefinition(deps: WhatsappCloudDeps = {
           clock: ctx.clock,
           logger: ctx.logger,
           windowHours: config.serviceWindowHours,
+          templates: config.templates,
         }),
         http: { path: `/hooks/whatsapp-cloud/${config.id}`, router },
       };

@@ -6,13 +6,15 @@
  *   wa_id, which the sender reports back as the resolved recipient). A customer who moved to a
  *   new number (system webhook) is followed to it.
  * - The 24-hour customer-service window: free text (and media) only within `windowHours` of the
- *   customer's last message; outside it, only a template. A closed window is a non-retryable
- *   ChannelError `whatsapp_window_closed` whose message tells the agent a template is needed.
+ *   customer's last message; outside it, only a template. An automatic message (acknowledgement,
+ *   status notice, reminder …) goes out as the template configured for its kind; anything else
+ *   is a non-retryable ChannelError `whatsapp_window_closed` whose message says a template is needed.
  * - Long text is split at WhatsApp's 4096-character limit; attachments go one message each.
  */
 import type { OutboundMessage } from '../../../src/domain/outbound.js';
 import { ChannelError } from '../../../src/domain/errors.js';
 import { digits } from '../phone.js';
+import { templateFor, type AutomaticTemplates } from './automatic-templates.js';
 
 export const TEXT_LIMIT = 4096;
 const MB = 1024 * 1024;
@@ -41,6 +43,8 @@ export interface PlanInput {
   lastInboundAt?: number | undefined;
   /** The customer's new wa_id when they changed number. */
   movedTo?: string | undefined;
+  /** Approved templates per automatic-message kind, used outside the window. */
+  templates?: AutomaticTemplates | undefined;
 }
 
 export function resolveTarget(recipient: OutboundMessage['recipient'], movedTo?: string): Target {
@@ -118,8 +122,10 @@ export function planSend(input: PlanInput): SendPlan {
   const quote = message.threading.inReplyTo?.startsWith('wamid.') ? { message_id: message.threading.inReplyTo } : undefined;
   const address = 'to' in target ? { to: target.to } : { recipient: target.recipient };
 
-  if (message.template) {
-    const t = message.template;
+  const open = windowOpen(input.lastInboundAt, input.now, input.windowHours);
+  const automaticTemplate = open ? undefined : templateFor(message, input.templates);
+  if (message.template || automaticTemplate) {
+    const t = (message.template ?? automaticTemplate)!;
     const template: Record<string, unknown> = { name: t.name, language: { code: t.language.replace('-', '_') } };
     if (t.params.length > 0) {
       template.components = [{ type: 'body', parameters: t.params.map((text) => ({ type: 'text', text })) }];
@@ -127,8 +133,14 @@ export function planSend(input: PlanInput): SendPlan {
     return { target, steps: [{ kind: 'payload', payload: { ...address, type: 'template', template } }] };
   }
 
-  if (!windowOpen(input.lastInboundAt, input.now, input.windowHours)) {
-    throw windowClosedError(input.lastInboundAt, input.now, input.windowHours);
+  if (!open) {
+    const err = windowClosedError(input.lastInboundAt, input.now, input.windowHours);
+    if (!message.automatic) throw err;
+    throw new ChannelError(
+      'whatsapp_window_closed',
+      `${err.message}. No template is configured for automatic "${message.purpose}" messages (channel setting templates.${message.purpose})`,
+      false,
+    );
   }
 
   const steps: SendStep[] = [];

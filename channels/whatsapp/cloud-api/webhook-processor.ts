@@ -15,6 +15,7 @@ import type { WhatsappCloudConfig } from './config.js';
 import type { GraphClient } from './graph-client.js';
 import { normalizeWebhook, waIdToJid, type CloudAction } from './normalize.js';
 import { stateKeys } from './cloud-sender.js';
+import { toE164 } from '../phone.js';
 import { textsFor } from './texts.js';
 
 export interface ProcessSummary {
@@ -77,10 +78,17 @@ async function applyAction(
           ];
         }
       }
+      // Meta sent the phone and the BSUID together: proof they are one user. Someone who first
+      // wrote with a username only (a BSUID contact) and now with the phone becomes one contact.
+      if (action.waId && action.bsuid) await linkBsuid(ctx, action.waId, action.bsuid);
       const outcome = await ingestKeepingMessage(envelope, ctx);
       if (outcome === 'duplicate') summary.duplicates++;
       else summary.ingested++;
-      if (!envelope.ignore) await recordInbound(ctx, action.waId ? action.waId : `bsuid:${action.bsuid}`, action.at);
+      if (!envelope.ignore) {
+        // The window is the user's, whichever address a reply goes to.
+        if (action.waId) await recordInbound(ctx, action.waId, action.at);
+        if (action.bsuid) await recordInbound(ctx, `bsuid:${action.bsuid}`, action.at);
+      }
       return;
     }
     case 'reaction': {
@@ -196,6 +204,19 @@ async function ingestKeepingMessage(envelope: InboundEnvelopeInput, ctx: Channel
 }
 
 /** Our own record of the customer's last message (the window), kept at ingest: never moves backwards. */
+/** Links once per mapping (a BSUID is per phone number: Meta issues a new one when the number changes). */
+async function linkBsuid(ctx: ChannelContext, waId: string, bsuid: string): Promise<void> {
+  const key = stateKeys.bsuidOf(waId);
+  if ((await ctx.state.get<string>(key)) === bsuid) return;
+  const e164 = toE164(waId);
+  await ctx.linkIdentities([
+    { kind: 'whatsapp', address: waIdToJid(waId) },
+    ...(e164 ? [{ kind: 'phone' as const, address: e164 }] : []),
+    { kind: 'whatsapp_bsuid', address: bsuid },
+  ]);
+  await ctx.state.set(key, bsuid);
+}
+
 async function recordInbound(ctx: ChannelContext, id: string, at: number): Promise<void> {
   const key = stateKeys.lastInbound(id);
   const prev = await ctx.state.get<number>(key);
