@@ -28,6 +28,7 @@ import { newId } from '../domain/ids.js';
 import type { Address, MessagePurpose } from '../domain/model.js';
 import type { OutboundMessage } from '../domain/outbound.js';
 import { queueOutbound, resolveCustomerRoute } from '../replies/outbound.js';
+import { UNKNOWN_CONTACT_CATEGORY } from '../domain/model.js';
 import { CLAIM_CODE_TTL_MS, hashClaimCode, newClaimCode } from '../replies/claim-code.js';
 import { claimsOfTicket, setClaimCode } from '../db/repositories/trust.repository.js';
 import { changeStatus } from '../replies/ticket-changes.js';
@@ -94,7 +95,7 @@ const NOTIFICATION_TEXT_MAX = 4000;
 /** How to greet someone whose name we don't know. */
 const NAMELESS: Record<string, string> = { 'pt-BR': 'cliente', es: 'cliente', en: 'there' };
 
-type CustomerTemplate = 'ack' | 'out_of_hours' | 'pending_reminder' | 'pending_timeout' | 'solved_notice' | 'closed_notice';
+type CustomerTemplate = 'ack' | 'out_of_hours' | 'pending_reminder' | 'pending_timeout' | 'solved_notice' | 'closed_notice' | 'status_notice';
 
 /**
  * Builds the automations. Reads and checks the templates now: a missing template or an unknown
@@ -112,10 +113,23 @@ export function createAutomation(deps: AutomationDeps): Automation {
     return (await getTicketById(db, ticket.id)) ?? ticket;
   }
 
+  /** How long a message still reopens this ticket once closed: the rule of its customer channel. */
+  function reopenWindowHours(ticket: Ticket): number {
+    const channel = channels.get(ticket.lastCustomerChannelId);
+    const viaReply = channel && !channel.capabilities.canSend && channel.replyVia ? channels.get(channel.replyVia) : channel;
+    if (viaReply?.capabilities.threading === 'chat') return channel?.config.resumeWindowHours ?? config.tickets.resumeWindowHours;
+    return channel?.config.reopenWindowHours ?? config.tickets.reopenWindowHours;
+  }
+
+  function reopenHint(ticket: Ticket): string {
+    return templates.render('reopen_hint', ticket.locale, { ticket_number: String(ticket.number), window: formatWindow(reopenWindowHours(ticket), ticket.locale) });
+  }
+
   async function customerValues(db: Executor, ticket: Ticket): Promise<TemplateValues<'ack'>> {
     const contact = await getContact(db, ticket.requesterId);
     const labels = statusLabelsFor(config, ticket.locale);
     return {
+      reopen_window: formatWindow(reopenWindowHours(ticket), ticket.locale),
       ticket_number: String(ticket.number),
       requester_name: contact?.name?.trim() || NAMELESS[ticket.locale] || NAMELESS.en!,
       subject: ticket.subject,
@@ -242,6 +256,17 @@ export function createAutomation(deps: AutomationDeps): Automation {
     return sent;
   }
 
+  /** `statusNotices`, with the older solved/closed switches applied on top. */
+  function statusAnnounced(to: StatusChangeEvent['to'], channelId: string): boolean {
+    const perChannel = cfg.statusNotices.channels[channelId];
+    const statuses = new Set(perChannel ?? cfg.statusNotices.statuses);
+    if (cfg.notifyCustomerOnSolved === true) statuses.add('solved');
+    if (cfg.notifyCustomerOnSolved === false) statuses.delete('solved');
+    if (cfg.notifyCustomerOnClosed === true) statuses.add('closed');
+    if (cfg.notifyCustomerOnClosed === false) statuses.delete('closed');
+    return statuses.has(to);
+  }
+
   async function applyTimerPlan(db: Executor, ticket: Ticket, to: StatusChangeEvent['to'], now: number): Promise<void> {
     const plan = timersForStatus(cfg, to, now);
     await cancelTimers(db, ticket.id, plan.cancel);
@@ -258,9 +283,9 @@ export function createAutomation(deps: AutomationDeps): Automation {
         ticket = await fresh(db, ticket);
       }
 
-      const outOfHours = calendar.enabled && bh.outOfHoursReply && !calendar.isOpen(e.now);
+      const outOfHours = !e.quiet && calendar.enabled && bh.outOfHoursReply && !calendar.isOpen(e.now);
       // Hot path: with acknowledgements off and the team in, no greeting can result.
-      if (!(cfg.autoAcknowledge.enabled && e.created) && !outOfHours) {
+      if (!(cfg.autoAcknowledge.enabled && e.created && !e.quiet) && !outOfHours) {
         if (cfg.notifyAgents.enabled) await notifyAgents(db, ticket, e);
         return;
       }
@@ -318,15 +343,31 @@ export function createAutomation(deps: AutomationDeps): Automation {
       return { ok: true, channelId: route.channelId, to: route.recipient.address, expiresAt };
     },
 
+    async onUnknownContact(db, e) {
+      // Once a day at most per sender: the template explains; repeating it is noise.
+      const route = await resolveCustomerRoute(db, channels, e.ticket);
+      if (!route) return;
+      const key = route.recipient.address.toLowerCase();
+      if ((await countAutomaticSends(db, key, e.now - 24 * HOUR, 'unknown_contact')) > 0) return;
+      const text = templates.render('unknown_contact', e.ticket.locale, {});
+      await queueOutbound(db, { ticket: e.ticket, route, text, purpose: 'auto_ack', visibility: 'public', authorType: 'system', metadata: { automation: 'unknown_contact' } }, e.now);
+      await recordAutomaticSend(db, key, 'unknown_contact', e.now);
+    },
+
     async onStatusChange(db, e) {
       await applyTimerPlan(db, e.ticket, e.to, e.now);
       if (e.to === 'pending' || e.to === 'solved' || e.to === 'closed') await updateTicket(db, e.ticket.id, clearedDues);
-      // The pending timeout sends its own message; a closed ticket reopening needs no notice.
-      if (e.actor.id === PENDING_TIMEOUT_ACTOR || e.from === 'closed') return;
-      if (e.to === 'solved' && cfg.notifyCustomerOnSolved) {
-        await sendToCustomer(db, e.ticket, 'status_notice', 'solved_notice', { reopen_hint: templates.render('reopen_hint', e.ticket.locale, { ticket_number: String(e.ticket.number) }) }, e.now);
-      } else if (e.to === 'closed' && cfg.notifyCustomerOnClosed) {
-        await sendToCustomer(db, e.ticket, 'status_notice', 'closed_notice', {}, e.now);
+      // The pending timeout sends its own message; a closed ticket reopening needs no notice; the
+      // customer knows what they changed themselves; an agent's reply is itself the update.
+      if (e.actor.id === PENDING_TIMEOUT_ACTOR || e.from === 'closed' || e.actor.type === 'customer' || e.withReply) return;
+      if (e.ticket.category === UNKNOWN_CONTACT_CATEGORY) return;
+      if (!statusAnnounced(e.to, e.ticket.lastCustomerChannelId)) return;
+      if (e.to === 'solved') {
+        await sendToCustomer(db, e.ticket, 'status_notice', 'solved_notice', { reopen_hint: reopenHint(e.ticket) }, e.now);
+      } else if (e.to === 'closed') {
+        await sendToCustomer(db, e.ticket, 'status_notice', 'closed_notice', { reopen_hint: reopenHint(e.ticket) }, e.now);
+      } else {
+        await sendToCustomer(db, e.ticket, 'status_notice', 'status_notice', {}, e.now);
       }
     },
   };
@@ -346,7 +387,7 @@ export function createAutomation(deps: AutomationDeps): Automation {
         await sendToCustomer(trx, ticket, 'reminder', 'pending_reminder', { deadline }, now);
       } else if (kind === 'pending_timeout') {
         const updated = await changeStatus(trx, hooks, ticket, cfg.pendingTimeout.action, actor, now);
-        await sendToCustomer(trx, updated, 'status_notice', 'pending_timeout', { reopen_hint: templates.render('reopen_hint', ticket.locale, { ticket_number: String(ticket.number) }) }, now);
+        await sendToCustomer(trx, updated, 'status_notice', 'pending_timeout', { reopen_hint: reopenHint(updated) }, now);
       } else if (kind === 'solved_close') {
         await changeStatus(trx, hooks, ticket, 'closed', actor, now);
       }
@@ -407,4 +448,20 @@ export function createAutomation(deps: AutomationDeps): Automation {
       await running;
     },
   };
+}
+
+/** "48 horas", "7 dias", "2 days" … for the reopen/resume window in automatic texts. */
+export function formatWindow(hours: number, locale: string): string {
+  const words: Record<string, { hour: [string, string]; day: [string, string] }> = {
+    'pt-BR': { hour: ['hora', 'horas'], day: ['dia', 'dias'] },
+    es: { hour: ['hora', 'horas'], day: ['día', 'días'] },
+    en: { hour: ['hour', 'hours'], day: ['day', 'days'] },
+  };
+  const w = words[locale] ?? words.en!;
+  if (hours >= 24 && hours % 24 === 0) {
+    const d = hours / 24;
+    return `${d} ${w.day[d === 1 ? 0 : 1]}`;
+  }
+  const h = Math.round(hours * 10) / 10;
+  return `${h} ${w.hour[h === 1 ? 0 : 1]}`;
 }

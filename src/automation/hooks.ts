@@ -17,6 +17,14 @@ export interface CustomerMessageEvent {
   /** The text the agents should see (the reply part). */
   text: string;
   now: number;
+  /** No greeting (acknowledgement, out-of-hours) to the sender: a ticket flagged for review. */
+  quiet?: boolean | undefined;
+}
+
+export interface UnknownContactEvent {
+  ticket: Ticket;
+  channelId: string;
+  now: number;
 }
 
 export interface AgentMessageEvent {
@@ -35,6 +43,8 @@ export interface StatusChangeEvent {
   to: TicketStatus;
   actor: { type: 'customer' | 'agent' | 'system'; id?: string | null | undefined };
   now: number;
+  /** The change came with an agent's public reply: the reply is the customer's update. */
+  withReply?: boolean | undefined;
 }
 
 export type ClaimCodeResult =
@@ -45,6 +55,8 @@ export interface AutomationHooks {
   onCustomerMessage(db: Executor, event: CustomerMessageEvent): Promise<void>;
   onAgentMessage(db: Executor, event: AgentMessageEvent): Promise<void>;
   onStatusChange(db: Executor, event: StatusChangeEvent): Promise<void>;
+  /** A sender nobody knows wrote on a `knownContactsOnly: reply` channel: the polite template, capped. */
+  onUnknownContact(db: Executor, event: UnknownContactEvent): Promise<void>;
   /** Sends a one-time code to the identity a claim names; replying with it links the identity to the requester. */
   sendClaimCode(db: Executor, ticket: Ticket, claimId: string, now: number): Promise<ClaimCodeResult>;
 }
@@ -53,5 +65,6 @@ export const noAutomation: AutomationHooks = {
   onCustomerMessage: async () => {},
   onAgentMessage: async () => {},
   onStatusChange: async () => {},
+  onUnknownContact: async () => {},
   sendClaimCode: async () => ({ ok: false, reason: 'no_channel' }),
 };

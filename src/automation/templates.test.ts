@@ -31,6 +31,7 @@ describe('loadTemplates', () => {
       subject: 'Pedido atrasado',
       status_label: 'Em análise',
       business_hours: '',
+      reopen_window: '2 dias',
       label_new: 'Em análise',
       label_open: 'Em andamento',
       label_pending: 'Aguardando sua resposta',

@@ -12,7 +12,7 @@ export const TEMPLATE_LOCALES = ['pt-BR', 'es', 'en'] as const;
 export type TemplateLocale = (typeof TEMPLATE_LOCALES)[number];
 
 const LABELS = ['label_new', 'label_open', 'label_pending', 'label_solved', 'label_closed'] as const;
-const CUSTOMER = ['ticket_number', 'requester_name', 'subject', 'status_label', 'business_hours', ...LABELS] as const;
+const CUSTOMER = ['ticket_number', 'requester_name', 'subject', 'status_label', 'business_hours', 'reopen_window', ...LABELS] as const;
 
 /** Each template and the placeholders it may use. */
 export const TEMPLATE_PLACEHOLDERS = {
@@ -24,13 +24,17 @@ export const TEMPLATE_PLACEHOLDERS = {
   /** The pending ticket was solved/closed for lack of an answer. */
   pending_timeout: [...CUSTOMER, 'reopen_hint'],
   solved_notice: [...CUSTOMER, 'reopen_hint'],
-  closed_notice: [...CUSTOMER],
+  closed_notice: [...CUSTOMER, 'reopen_hint'],
+  /** Any other status change the desk announces (open, pending …). */
+  status_notice: [...CUSTOMER],
+  /** To a sender nobody knows on a `knownContactsOnly: reply` channel: no ticket data. */
+  unknown_contact: [],
   /** To an agent: a new ticket or customer message. */
   agent_notification: ['ticket_number', 'requester_name', 'requester_address', 'channel', 'subject', 'text', 'status_label', 'how_to_answer', 'event'],
   /** Fragments rendered into the templates above. */
   answer_hint_email: ['ticket_number'],
   answer_hint_chat: ['ticket_number'],
-  reopen_hint: ['ticket_number'],
+  reopen_hint: ['ticket_number', 'window'],
   event_new_ticket: ['ticket_number'],
   event_new_message: ['ticket_number'],
   event_digest: ['ticket_number', 'count'],

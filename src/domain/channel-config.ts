@@ -9,4 +9,13 @@ export const baseChannelConfigSchema = z.object({
   enabled: z.boolean().default(true),
   locale: z.enum(['pt-BR', 'es', 'en']).optional(),
   reopenWindowHours: z.number().nonnegative().optional(),
+  /** Chat channels: overrides `tickets.resumeWindowHours`. */
+  resumeWindowHours: z.number().nonnegative().optional(),
+  /**
+   * Only people we already know may open tickets here (a WhatsApp number linked to a known
+   * customer): `reply` answers an unknown sender with the `unknown_contact` template and stores
+   * nothing about them on a ticket; `review` keeps the message on a ticket flagged for review
+   * (category `review`) with no acknowledgement. Off by default.
+   */
+  knownContactsOnly: z.enum(['reply', 'review']).optional(),
 });

@@ -63,3 +63,8 @@ export type MatchedBy =
 /** What kind of mail/chat this is, as decided by the adapter's classifier. */
 export const CLASSIFICATIONS = ['customer', 'auto_reply', 'bounce', 'complaint', 'delivery_receipt'] as const;
 export type Classification = (typeof CLASSIFICATIONS)[number];
+
+/** Where `knownContactsOnly: reply` keeps an unknown sender's messages (one closed ticket each). */
+export const UNKNOWN_CONTACT_CATEGORY = 'unknown_contact';
+/** `knownContactsOnly: review`: the category of such tickets, so the team can filter them. */
+export const REVIEW_CATEGORY = 'review';

@@ -12,10 +12,12 @@
  *     participant, or an agent. Anyone else gets a new ticket that records the number it
  *     mentioned: nobody joins a stranger's ticket by typing a number;
  *  3. web forms: the requester's open ticket with the same category and reference;
- *  4. chat channels: the contact's most recent open ticket on that channel;
+ *  4. chat channels: the contact's most recent open ticket on that channel, else their most
+ *     recent closed one there (the resume rule: a customer who simply writes again);
  *  5. a new ticket.
- * A matched closed ticket reopens within the reopen window, otherwise a follow-up ticket is
- * created and linked. Solved tickets simply reopen.
+ * A matched closed ticket reopens within the window (chat: `resumeWindowHours`, one rule for all
+ * chat channels; email: `reopenWindowHours`), otherwise a follow-up ticket is created and
+ * linked. Solved tickets simply reopen.
  */
 import type { MatchedBy, TicketStatus } from '../domain/model.js';
 
@@ -43,8 +45,12 @@ export interface MatchFacts {
   unknownNumbers: number[];
   existingRequest?: TicketFact | undefined;
   openOnChannel?: TicketFact | undefined;
+  /** Chat: the contact's most recently closed ticket on this channel (when none is open). */
+  closedOnChannel?: TicketFact | undefined;
   now: number;
   reopenWindowHours: number;
+  /** Chat channels' window (defaults to `reopenWindowHours`). */
+  resumeWindowHours?: number | undefined;
 }
 
 export type MatchDecision =
@@ -53,7 +59,8 @@ export type MatchDecision =
 
 function land(ticket: TicketFact, matchedBy: MatchedBy, facts: MatchFacts): MatchDecision {
   if (ticket.status === 'closed') {
-    const windowMs = facts.reopenWindowHours * 3600_000;
+    const hours = facts.threading === 'chat' ? (facts.resumeWindowHours ?? facts.reopenWindowHours) : facts.reopenWindowHours;
+    const windowMs = hours * 3600_000;
     const closedAt = ticket.closedAt ?? 0;
     if (facts.now - closedAt <= windowMs) return { kind: 'append', ticket, matchedBy, reopen: true };
     return { kind: 'new', matchedBy: 'follow_up', followUpOf: ticket };
@@ -77,6 +84,7 @@ export function decideMatch(facts: MatchFacts): MatchDecision {
   }
 
   if (facts.threading === 'chat' && facts.openOnChannel) return land(facts.openOnChannel, 'open_ticket', facts);
+  if (facts.threading === 'chat' && facts.closedOnChannel && facts.closedOnChannel.status === 'closed') return land(facts.closedOnChannel, 'open_ticket', facts);
 
   const mentioned = facts.referenced[0]?.number ?? facts.signed[0]?.number ?? facts.numbered[0]?.number ?? facts.unknownNumbers[0];
   return mentioned !== undefined ? { kind: 'new', matchedBy: 'new_ticket', mentionedNumber: mentioned } : { kind: 'new', matchedBy: 'new_ticket' };

@@ -22,7 +22,9 @@ import {
   getTicketById,
   getTicketsByNumbers,
   insertTicket,
+  latestClosedTicketOnChannel,
   latestOpenTicketOnChannel,
+  latestTicketInCategory,
   nextTicketNumber,
   participantTicketIds,
   type Ticket,
@@ -33,7 +35,7 @@ import {
 import { inboundEnvelopeSchema, type InboundEnvelope, type InboundEnvelopeInput, type IngestOutcome } from '../domain/envelope.js';
 import { ValidationError, zodIssues } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import type { Address, TicketStatus } from '../domain/model.js';
+import { type Address, REVIEW_CATEGORY, type TicketStatus, UNKNOWN_CONTACT_CATEGORY } from '../domain/model.js';
 import { statusAfterCustomerMessage } from '../domain/ticket-status.js';
 import { parseAgentCommand } from '../replies/agent-commands.js';
 import { looksLikeAgentAutoReply, REPEAT_MIN_CHARS } from '../replies/agent-auto-reply.js';
@@ -114,6 +116,12 @@ export function createIngest(deps: IngestDeps): IngestFn {
       // claimed (and this channel proves): the sender holds both, so the identity joins the
       // requester (when nobody else owns it) and the message lands on that ticket.
       const provenClaim = proven && m.classification === 'customer' && !m.fromBusiness ? await proveClaimByCode(trx, [...identities, ...lookupAlso], m.replyText ?? m.text, now) : undefined;
+      // `knownContactsOnly`: a sender is known when their contact is a shop customer we know by
+      // more than this chat identity (an email linked to it). Decided before the contact is made.
+      const unknownPolicy =
+        channel.config.knownContactsOnly && m.classification === 'customer' && !m.fromBusiness && !provenClaim && !(await isKnownSender(trx, [...identities, ...lookupAlso]))
+          ? channel.config.knownContactsOnly
+          : undefined;
       const contactId = await resolveContact(trx, identities, lookupAlso, m.from.displayName, channel.config.locale, now);
 
       // An agent's out-of-office answering a notification is automatic mail, not their reply:
@@ -154,6 +162,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
       const fields = m.ticketFields;
       const existing = fields?.matchExistingRequest ? await findExistingRequest(trx, contactId, fields.category ?? null, fields.reference ?? null) : undefined;
       const openOnChannel = channel.capabilities.threading === 'chat' ? await latestOpenTicketOnChannel(trx, contactId, channelId) : undefined;
+      const closedOnChannel = channel.capabilities.threading === 'chat' && !openOnChannel ? await latestClosedTicketOnChannel(trx, contactId, channelId) : undefined;
       const decision = decideMatch({
         threading: channel.capabilities.threading,
         senderIsAgent: actsAsAgent,
@@ -164,10 +173,12 @@ export function createIngest(deps: IngestDeps): IngestFn {
         unknownNumbers: typedNumbers.filter((n) => !numberedTickets.some((t) => t.number === n)),
         existingRequest: existing && fact(existing),
         openOnChannel: openOnChannel && fact(openOnChannel),
+        closedOnChannel: closedOnChannel && fact(closedOnChannel),
+        resumeWindowHours: channel.config.resumeWindowHours ?? deps.config.tickets.resumeWindowHours,
         now,
         reopenWindowHours: channel.config.reopenWindowHours ?? deps.config.tickets.reopenWindowHours,
       });
-      const all = [...referencedTickets, ...signedTickets, ...numberedTickets, ...(existing ? [existing] : []), ...(openOnChannel ? [openOnChannel] : [])];
+      const all = [...referencedTickets, ...signedTickets, ...numberedTickets, ...(existing ? [existing] : []), ...(openOnChannel ? [openOnChannel] : []), ...(closedOnChannel ? [closedOnChannel] : [])];
       const matched = decision.kind === 'append' ? all.find((t) => t.id === decision.ticket.id)! : undefined;
 
       // Automatic mail never opens a customer ticket and never moves a status.
@@ -197,7 +208,16 @@ export function createIngest(deps: IngestDeps): IngestFn {
 
       let ticket: Ticket;
       let created = false;
-      if (decision.kind === 'append' && matched) {
+      const heldUnknown = unknownPolicy === 'reply' && !agent ? await latestTicketInCategory(trx, contactId, UNKNOWN_CONTACT_CATEGORY) : undefined;
+      if (unknownPolicy === 'reply' && !agent) {
+        // An unknown sender on a known-contacts-only channel: their messages are kept (never
+        // lost) on one closed ticket of their own; they get the polite template, nothing else.
+        if (heldUnknown) ticket = heldUnknown;
+        else {
+          created = true;
+          ticket = await createTicket(trx, { env, channelId, contactId, locale: channel.config.locale, mentioned: undefined, followUpOf: undefined, initialStatus: 'closed', category: UNKNOWN_CONTACT_CATEGORY, now });
+        }
+      } else if (decision.kind === 'append' && matched) {
         ticket = matched;
       } else {
         created = true;
@@ -209,6 +229,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
           mentioned: decision.kind === 'new' ? decision.mentionedNumber : undefined,
           followUpOf: decision.kind === 'new' ? decision.followUpOf?.id : undefined,
           initialStatus: m.fromBusiness ? 'pending' : 'new',
+          category: unknownPolicy === 'review' ? REVIEW_CATEGORY : undefined,
           now,
         });
       }
@@ -260,6 +281,9 @@ export function createIngest(deps: IngestDeps): IngestFn {
       if (m.fromBusiness) {
         await updateTicket(trx, ticket.id, { updated_at: now, last_agent_reply_at: now, ...(ticket.firstResponseAt ? {} : { first_response_at: now }) });
         await deps.hooks.onAgentMessage(trx, { ticket, messageId, agentId: null, visibility: 'public', fromBusinessDevice: true, now });
+      } else if (isCustomer && unknownPolicy === 'reply' && !agent) {
+        await updateTicket(trx, ticket.id, { updated_at: now, last_customer_message_at: now, last_customer_channel_id: channelId });
+        await deps.hooks.onUnknownContact(trx, { ticket, channelId, now });
       } else if (isCustomer) {
         if (!created) {
           const to: TicketStatus = statusAfterCustomerMessage(ticket.status);
@@ -268,7 +292,18 @@ export function createIngest(deps: IngestDeps): IngestFn {
         // A ticket created by this message already carries these values (createTicket).
         if (!created) await updateTicket(trx, ticket.id, { updated_at: now, last_customer_message_at: now, last_customer_channel_id: channelId });
         ticket = { ...ticket, lastCustomerChannelId: channelId, lastCustomerMessageAt: now };
-        await deps.hooks.onCustomerMessage(trx, { ticket, messageId, channelId, created, classification: m.classification, senderAddress: identities[0]!.address, text: m.replyText ?? m.text, now });
+        await deps.hooks.onCustomerMessage(trx, {
+          ticket,
+          messageId,
+          channelId,
+          created,
+          classification: m.classification,
+          senderAddress: identities[0]!.address,
+          text: m.replyText ?? m.text,
+          now,
+          // Flagged for review: the team sees it; the unknown sender gets no acknowledgement.
+          ...(unknownPolicy === 'review' ? { quiet: true } : {}),
+        });
       } else {
         await updateTicket(trx, ticket.id, { updated_at: now });
       }
@@ -318,6 +353,14 @@ export function createIngest(deps: IngestDeps): IngestFn {
     return undefined;
   }
 
+  /** A contact owns one of these identities and is known by an email as well (a shop customer). */
+  async function isKnownSender(trx: Executor, addresses: Address[]): Promise<boolean> {
+    const owners = [...new Set((await findContactIdsByIdentities(trx, addresses)).values())];
+    if (owners.length === 0) return false;
+    const r = await trx.selectFrom('contact_identities').select('id').where('contact_id', 'in', owners).where('kind', '=', 'email').limit(1).executeTakeFirst();
+    return r !== undefined;
+  }
+
   async function resolveContact(trx: Executor, identities: Address[], lookupAlso: Address[], name: string | undefined, locale: string | undefined, now: number): Promise<string> {
     const found = await findContactIdsByIdentities(trx, [...identities, ...lookupAlso]);
     let contactId: string | undefined;
@@ -335,7 +378,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
 
   async function createTicket(
     trx: Executor,
-    a: { env: InboundEnvelope; channelId: string; contactId: string; locale: string | undefined; mentioned: number | undefined; followUpOf: string | undefined; initialStatus: TicketStatus; now: number },
+    a: { env: InboundEnvelope; channelId: string; contactId: string; locale: string | undefined; mentioned: number | undefined; followUpOf: string | undefined; initialStatus: TicketStatus; category?: string | undefined; now: number },
   ): Promise<Ticket> {
     const m = a.env.message;
     const number = await nextTicketNumber(trx, deps.config.tickets.numberStart);
@@ -348,7 +391,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
       subject: subject.slice(0, 500),
       status: a.initialStatus,
       priority: f?.priority ?? 'normal',
-      category: f?.category ?? null,
+      category: a.category ?? f?.category ?? null,
       reference: f?.reference ?? null,
       origin: f?.origin ?? null,
       custom_fields: JSON.stringify(f?.customFields ?? {}),
@@ -363,7 +406,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
       updated_at: a.now,
       first_response_at: null,
       solved_at: null,
-      closed_at: null,
+      closed_at: a.initialStatus === 'closed' ? a.now : null,
       status_changed_at: a.now,
       last_customer_message_at: m.classification === 'customer' && !m.fromBusiness ? a.now : null,
       last_agent_reply_at: null,
@@ -465,12 +508,12 @@ export function createIngest(deps: IngestDeps): IngestFn {
         messageId = (await queueOutbound(trx, { ticket, route, text: command.body, purpose: 'reply', visibility: 'public', authorType: 'agent', authorAgentId: agent.id, attachments, metadata: meta }, now)).messageId;
         await updateTicket(trx, ticket.id, { updated_at: now, last_agent_reply_at: now, ...(ticket.firstResponseAt ? {} : { first_response_at: now }) });
         if (!command.status && (ticket.status === 'new' || ticket.status === 'open')) {
-          ticket = await changeStatus(trx, deps.hooks, ticket, 'pending', { type: 'agent', id: agent.id }, now);
+          ticket = await changeStatus(trx, deps.hooks, ticket, 'pending', { type: 'agent', id: agent.id }, now, { withReply: true });
         }
       }
     }
     if (command.status && command.status !== ticket.status) {
-      ticket = await changeStatus(trx, deps.hooks, ticket, command.status, { type: 'agent', id: agent.id }, now, { force: ticket.status !== 'closed' });
+      ticket = await changeStatus(trx, deps.hooks, ticket, command.status, { type: 'agent', id: agent.id }, now, { force: ticket.status !== 'closed', withReply: visibility === 'public' });
     }
     await deps.hooks.onAgentMessage(trx, { ticket, messageId, agentId: agent.id, visibility, fromBusinessDevice: false, now });
     await a.receipt('appended', ticket.id, messageId, 'agent_message');

@@ -62,7 +62,7 @@ export async function createAgentReply(deps: ReplyDeps, agent: Agent, input: Rep
     await updateTicket(trx, ticket.id, { updated_at: now, last_agent_reply_at: now, ...(ticket.firstResponseAt ? {} : { first_response_at: now }) });
     ticket = { ...ticket, lastAgentReplyAt: now, firstResponseAt: ticket.firstResponseAt ?? now };
     const target = input.status ?? statusAfterAgentReply(ticket.status);
-    if (target !== ticket.status) ticket = await changeStatus(trx, deps.hooks, ticket, target, actor, now);
+    if (target !== ticket.status) ticket = await changeStatus(trx, deps.hooks, ticket, target, actor, now, { withReply: true });
     await deps.hooks.onAgentMessage(trx, { ticket, messageId, agentId: agent.id, visibility: 'public', fromBusinessDevice: false, now });
     return { messageId, ticketNumber: ticket.number, deliveryStatus: 'queued', channelId: route.channelId, visibility: 'public' };
   });

@@ -7,7 +7,7 @@ import { ConflictError } from '../domain/errors.js';
 import type { Priority, TicketStatus } from '../domain/model.js';
 import { canChangeStatus, statusTimestamps } from '../domain/ticket-status.js';
 
-export async function changeStatus(db: Executor, hooks: AutomationHooks, ticket: Ticket, to: TicketStatus, actor: Actor, now: number, options: { force?: boolean } = {}): Promise<Ticket> {
+export async function changeStatus(db: Executor, hooks: AutomationHooks, ticket: Ticket, to: TicketStatus, actor: Actor, now: number, options: { force?: boolean; withReply?: boolean } = {}): Promise<Ticket> {
   if (ticket.status === to) return ticket;
   if (!options.force) {
     const check = canChangeStatus(ticket.status, to);
@@ -24,7 +24,7 @@ export async function changeStatus(db: Executor, hooks: AutomationHooks, ticket:
     ...(stamps.solved_at !== undefined ? { solvedAt: stamps.solved_at } : {}),
     ...(stamps.closed_at !== undefined ? { closedAt: stamps.closed_at } : {}),
   };
-  await hooks.onStatusChange(db, { ticket: updated, from: ticket.status, to, actor, now });
+  await hooks.onStatusChange(db, { ticket: updated, from: ticket.status, to, actor, now, ...(options.withReply ? { withReply: true } : {}) });
   return updated;
 }
 

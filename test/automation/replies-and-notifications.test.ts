@@ -276,31 +276,139 @@ describe.each(databaseKinds())('agent notifications and answering them (%s)', (k
   });
 });
 
-describe('customer notices on solved and closed', () => {
-  test('sent when configured, in the ticket language, with the reopen hint', async () => {
-    const t = await startAutomationApp({ automation: { notifyCustomerOnSolved: true, notifyCustomerOnClosed: true } });
+describe('customer notices on every status change', () => {
+  test('by default: one notice per change in the ticket language, each stating the rule that applies', async () => {
+    const t = await startAutomationApp({});
     try {
       await t.email(MARIA, 'm1@cliente');
+      await t.drainOutbox();
+      // "Em análise" -> "Em andamento": the customer hears about it (Octadesk's "email on every update").
+      await t.api('PATCH', '/api/tickets/10001', { status: 'open' });
+      await t.drainOutbox();
+      expect(t.sentTo(MARIA).map((m) => m.purpose)).toEqual(['status_notice']);
+      expect(t.sentTo(MARIA)[0]!.text).toContain('agora está "Em andamento"');
       await t.api('PATCH', '/api/tickets/10001', { status: 'solved' });
       await t.drainOutbox();
-      const [solved] = t.sentTo(MARIA);
-      expect(solved).toMatchObject({ purpose: 'status_notice', automatic: true });
-      expect(solved!.text).toContain('foi marcado como "Finalizado"');
-      expect(solved!.text).toContain('é só responder esta mensagem que o chamado #10001 será reaberto');
+      const solved = t.sentTo(MARIA)[1]!;
+      expect(solved.text).toContain('foi marcado como "Finalizado"');
+      // Email: the reopen window (7 days by default) is what the text promises.
+      expect(solved.text).toContain('responder em até 7 dias que o chamado #10001 será reaberto');
       await t.api('PATCH', '/api/tickets/10001', { status: 'closed' });
       await t.drainOutbox();
-      expect(t.sentTo(MARIA)[1]!.text).toContain('O chamado #10001 (Pedido 10482 atrasado) foi encerrado');
+      expect(t.sentTo(MARIA)[2]!.text).toContain('O chamado #10001 (Pedido 10482 atrasado) foi encerrado');
+      expect(t.sentTo(MARIA)[2]!.text).toContain('em até 7 dias');
+      expect(t.sentTo(MARIA)).toHaveLength(3);
     } finally {
       await t.stop();
     }
   });
 
-  test('not sent by default', async () => {
+  test('no notice for a change the customer made, nor for one that came with an agent reply', async () => {
     const t = await startAutomationApp({});
     try {
       await t.email(MARIA, 'm1@cliente');
+      const r = await t.api('POST', '/api/tickets/10001/replies', { body: 'Já enviamos.' });
+      expect(r.status).toBe(202);
+      await t.drainOutbox();
+      // new -> pending came with the reply: the reply is the update.
+      expect(t.sentTo(MARIA).map((m) => m.purpose)).toEqual(['reply']);
+      expect((await t.getTicket(10001)).status).toBe('pending');
+      // The customer answers: pending -> open, their own doing.
+      await t.email(MARIA, 'm2@cliente', { subject: 'Re: [#10001] Pedido', text: 'Obrigada' });
+      await t.drainOutbox();
+      expect((await t.getTicket(10001)).status).toBe('open');
+      expect(t.sentTo(MARIA).map((m) => m.purpose)).toEqual(['reply']);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  test('configurable per status and per channel; the older switches still work', async () => {
+    const t = await startAutomationApp({ automation: { statusNotices: { statuses: ['solved'], channels: { zap: [] } }, notifyCustomerOnClosed: true } });
+    try {
+      await t.email(MARIA, 'm1@cliente');
+      await t.whatsapp('+5511987654321', 'w1', 'Oi');
+      await t.api('PATCH', '/api/tickets/10001', { status: 'open' });
       await t.api('PATCH', '/api/tickets/10001', { status: 'solved' });
-      expect(await t.drainOutbox()).toEqual({ sent: 0, failed: 0, retried: 0 });
+      await t.api('PATCH', '/api/tickets/10001', { status: 'closed' });
+      await t.api('PATCH', '/api/tickets/10002', { status: 'solved' });
+      await t.drainOutbox();
+      expect(t.sentTo(MARIA).map((m) => m.text.split('\n')[2])).toEqual([expect.stringContaining('"Finalizado"'), expect.stringContaining('foi encerrado')]);
+      expect(t.chat.outbox('zap').sent).toEqual([]);
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
+describe('chat resume rule (fake clock)', () => {
+  const PHONE = '+5511987654321';
+  test('a plain message soon after a close reopens the ticket; after the window, a new ticket linked to the old', async () => {
+    const t = await startAutomationApp({}, Date.parse('2026-11-18T15:00:00Z'), 'sqlite', { resumeWindowHours: 48 });
+    try {
+      await t.whatsapp(PHONE, 'w1', 'Meu pedido não chegou');
+      await t.api('PATCH', '/api/tickets/10001', { status: 'closed' });
+      await t.drainOutbox();
+      // The closing notice states the chat rule (48 hours), not the email one.
+      const closing = t.chat.outbox('zap').sent.at(-1)!;
+      expect(closing.text).toContain('responder em até 2 dias que o chamado #10001 será reaberto');
+
+      t.advance(10 * 60_000);
+      expect(await t.whatsapp(PHONE, 'w2', 'Ainda não chegou')).toMatchObject({ status: 'appended', ticketNumber: 10001 });
+      expect((await t.getTicket(10001)).status).toBe('open');
+
+      await t.api('PATCH', '/api/tickets/10001', { status: 'closed' });
+      t.advance(49 * HOUR);
+      const later = await t.whatsapp(PHONE, 'w3', 'Outra dúvida');
+      expect(later).toMatchObject({ status: 'created', ticketNumber: 10002, matchedBy: 'follow_up' });
+      expect((await t.getTicket(10002)).followUpOf).toBe((await t.getTicket(10001)).id);
+      expect((await t.getTicket(10001)).status).toBe('closed');
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
+describe('knownContactsOnly on a chat channel', () => {
+  test('reply: an unknown number gets the polite template and no ticket data; a known customer goes through', async () => {
+    const t = await startAutomationApp({ automation: { autoAcknowledge: { enabled: true } } }, Date.parse('2026-11-18T15:00:00Z'), 'sqlite', { knownContactsOnly: 'reply' });
+    try {
+      const r = await t.whatsapp('+5511911112222', 'u1', 'Oi, quero saber do pedido 123');
+      await t.drainOutbox();
+      const toUnknown = t.chat.outbox('zap').sent;
+      expect(toUnknown).toHaveLength(1);
+      expect(toUnknown[0]!.text).toContain('cadastre este número na sua conta');
+      expect(toUnknown[0]!.text).not.toMatch(/#\d{5}/);
+      // Kept (never lost) on one closed ticket for the team, nobody notified, no status moves.
+      if (r.status !== 'created') throw new Error('expected the message to be kept');
+      expect(await t.getTicket(r.ticketNumber)).toMatchObject({ status: 'closed', category: 'unknown_contact' });
+      await t.whatsapp('+5511911112222', 'u2', 'Alô?');
+      await t.drainOutbox();
+      expect(t.chat.outbox('zap').sent).toHaveLength(1);
+      expect((await t.getTicket(r.ticketNumber)).messages.filter((m: any) => m.direction === 'in')).toHaveLength(2);
+
+      // A customer known by email whose phone is linked: a normal ticket and acknowledgement.
+      await t.email(MARIA, 'm1@cliente');
+      const contactId = (await t.getTicket(r.ticketNumber + 1)).requester.id;
+      expect((await t.api('POST', `/api/contacts/${contactId}/identities`, { kind: 'phone', address: '+5511933334444', evidence: 'customer account data' })).status).toBe(201);
+      const known = await t.whatsapp('+5511933334444', 'k1', 'Oi, sou a Maria');
+      expect(known).toMatchObject({ status: 'created' });
+      await t.drainOutbox();
+      expect(t.chat.outbox('zap').sent.at(-1)!.purpose).toBe('auto_ack');
+    } finally {
+      await t.stop();
+    }
+  });
+
+  test('review: the ticket is flagged for the team and the unknown sender gets no acknowledgement', async () => {
+    const t = await startAutomationApp({ automation: { autoAcknowledge: { enabled: true } } }, Date.parse('2026-11-18T15:00:00Z'), 'sqlite', { knownContactsOnly: 'review' });
+    try {
+      const r = await t.whatsapp('+5511955556666', 'v1', 'Oi');
+      if (r.status !== 'created') throw new Error('expected a ticket');
+      expect(await t.getTicket(r.ticketNumber)).toMatchObject({ status: 'new', category: 'review' });
+      await t.drainOutbox();
+      expect(t.chat.outbox('zap').sent).toEqual([]);
+      expect(t.sentTo('ana@loja.example')).toEqual([]);
     } finally {
       await t.stop();
     }

@@ -22,7 +22,13 @@ export interface AutomationTestApp extends TestApp {
 }
 
 /** `mail` (email threading) and `zap` (chat) test channels, pt-BR, the given automation config. */
-export async function startAutomationApp(config: Record<string, unknown>, start = Date.parse('2026-11-18T15:00:00Z'), database: 'sqlite' | 'postgres' = 'sqlite'): Promise<AutomationTestApp> {
+export async function startAutomationApp(
+  config: Record<string, unknown>,
+  start = Date.parse('2026-11-18T15:00:00Z'),
+  database: 'sqlite' | 'postgres' = 'sqlite',
+  /** Extra options of the `zap` channel (resumeWindowHours, knownContactsOnly …). */
+  zapOptions: Record<string, unknown> = {},
+): Promise<AutomationTestApp> {
   const mail = createTestChannelDefinition('test', 'email', ['email', 'phone']);
   const chat = createTestChannelDefinition('testchat', 'chat', ['whatsapp', 'phone']);
   let now = start;
@@ -30,7 +36,7 @@ export async function startAutomationApp(config: Record<string, unknown>, start 
     definitions: [mail.definition, chat.definition],
     channels: [
       { id: 'mail', kind: 'test', locale: 'pt-BR' },
-      { id: 'zap', kind: 'testchat', locale: 'pt-BR' },
+      { id: 'zap', kind: 'testchat', locale: 'pt-BR', ...zapOptions },
     ],
     config,
     database,

@@ -155,6 +155,26 @@ export async function latestOpenTicketOnChannel(db: Executor, contactId: string,
   return r && toTicket(r);
 }
 
+/** The contact's most recently closed ticket whose customer side is on this channel (the chat resume rule). */
+export async function latestClosedTicketOnChannel(db: Executor, contactId: string, channelId: string): Promise<Ticket | undefined> {
+  const r = await db
+    .selectFrom('tickets')
+    .selectAll()
+    .where('requester_id', '=', contactId)
+    .where('last_customer_channel_id', '=', channelId)
+    .where('status', '=', 'closed')
+    .orderBy('closed_at', 'desc')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  return r && toTicket(r);
+}
+
+/** A ticket of the contact in this category (any status), newest first. */
+export async function latestTicketInCategory(db: Executor, contactId: string, category: string): Promise<Ticket | undefined> {
+  const r = await db.selectFrom('tickets').selectAll().where('requester_id', '=', contactId).where('category', '=', category).orderBy('id', 'desc').executeTakeFirst();
+  return r && toTicket(r);
+}
+
 export async function findExistingRequest(db: Executor, contactId: string, category: string | null, reference: string | null): Promise<Ticket | undefined> {
   let q = db.selectFrom('tickets').selectAll().where('requester_id', '=', contactId).where('status', 'in', ['new', 'open', 'pending']);
   q = category === null ? q.where('category', 'is', null) : q.where('category', '=', category);
