@@ -116,6 +116,8 @@ maybe('customer portal in Chromium', () => {
     tampered.searchParams.set('email', 'maria@cliente.test');
     expect((await p.goto(tampered.toString()))!.status()).toBe(401);
     expect((await p.goto(`${t.baseUrl}/portal/`)) && p.url()).toContain('/portal/sign-in');
+    expect(await p.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+    await p.screenshot({ path: join(SHOTS, 'portal-sign-in-phone.png') });
 
     const good = t.signedUrl({ email: 'joana@cliente.test', org: 'cliente-sa' });
     await p.goto(good);

@@ -22,7 +22,8 @@ import { deliveryFor, sendSignIn } from './portal-signin-sender.js';
 
 export const PORTAL_COOKIE = 'ponte_portal';
 const SEND_POLICY: ThrottlePolicy = { maxFailures: 5, windowMs: 15 * 60_000, lockMs: 15 * 60_000 };
-const IP_POLICY: ThrottlePolicy = { maxFailures: 30, windowMs: 15 * 60_000, lockMs: 15 * 60_000 };
+// Every sign-in request counts for its IP (behind a proxy, set server.trustProxy so each customer has their own).
+const IP_POLICY: ThrottlePolicy = { maxFailures: 60, windowMs: 15 * 60_000, lockMs: 15 * 60_000 };
 
 export function registerPortalAuthRoutes(router: Router, rt: PortalRuntime): void {
   const db = rt.db;

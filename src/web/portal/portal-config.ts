@@ -23,11 +23,14 @@ const colors = z
   })
   .prefault({});
 
+/** A brand's colours: each one it leaves out is the portal's. */
+const brandColors = z.object({ primary: hex.optional(), primaryText: hex.optional(), background: hex.optional(), text: hex.optional() }).optional();
+
 const look = {
   name: z.string().min(1).max(100).optional(),
   /** https URL (or a path on this server); its origin is added to the page's img-src. */
   logoUrl: z.string().url().max(500).optional(),
-  colors: colors.optional(),
+  colors: brandColors,
   defaultLocale: z.enum(LOCALES).optional(),
 };
 
@@ -102,7 +105,9 @@ export const portalConfigSchema = z
   .superRefine((p, ctx) => {
     const paths = [p.path, ...p.brands.map((b) => b.path)];
     paths.forEach((x, i) => {
-      if (paths.indexOf(x) !== i) ctx.addIssue({ code: 'custom', path: ['brands', i - 1, 'path'], message: `path ${x} is used twice` });
+      const where = i === 0 ? ['path'] : ['brands', i - 1, 'path'];
+      if (paths.indexOf(x) !== i) ctx.addIssue({ code: 'custom', path: where, message: `path ${x} is used twice` });
+      if (/^\/(api|hooks|healthz|readyz|metrics)(\/|$)/.test(x)) ctx.addIssue({ code: 'custom', path: where, message: `${x} is taken by the gateway (choose e.g. /portal)` });
     });
   })
   .prefault({});
@@ -130,7 +135,7 @@ export function portalSites(p: PortalConfig): PortalSite[] {
       path: b.path,
       name: b.name ?? p.name,
       logoUrl: b.logoUrl ?? p.logoUrl,
-      colors: b.colors ?? p.colors,
+      colors: { ...p.colors, ...Object.fromEntries(Object.entries(b.colors ?? {}).filter(([, v]) => v !== undefined)) },
       defaultLocale: b.defaultLocale ?? p.defaultLocale,
       channels: b.channels,
       requestChannel: b.requestChannel ?? p.requestChannel,
