@@ -15,6 +15,8 @@
  *   "Enviado do meu iPhone") starts the signature.
  */
 
+import { DEVICE_START_RE, DEVICE_WORD_RE, FROM_KEYS, HEADER_TERMINATORS, OTHER_KEYS, POSSESSIVE_RE, SEPARATOR_PHRASES, SIGNOFF_RE } from './reply-vocabulary.js';
+
 export interface StripReplyOptions {
   /** The From header ("Jim Smith <jim@example.com>"), for sign-offs with the sender's name. */
   sender?: string;
@@ -28,45 +30,14 @@ export interface StripReplyResult {
 
 const MAX_HEADER_CHARS = 400;
 
-const HEADER_TERMINATORS = [
-  'wrote',
-  'writes',
-  'escreveu',
-  'escribió',
-  'escribio',
-  'a écrit',
-  'a ecrit',
-  'schrieb',
-  'geschrieben',
-  'ha scritto',
-  'scritto',
-  'scrisse',
-  'schreef',
-  'skrev',
-  'skrev følgende',
-  'kirjoitti',
-  'napisał',
-  'napisał\\(a\\)',
-  'napisała',
-  'написал',
-  'написала',
-  'написал\\(а\\)',
-  'пишет',
-  'írta',
-  'napsal',
-  'napsal\\(a\\)',
-  'yazdı',
-  'escrigué',
-  'va escriure',
-];
 
 /** The joined header ends with a verb of writing and a colon (the name may follow in nl/fi). */
-const TERMINATOR_END_RE = new RegExp(`(?:^|[\\s>)"'])(?:${HEADER_TERMINATORS.join('|')})\\s?:\\s*$`, 'iu');
+const TERMINATOR_END_RE = new RegExp(`(?:(?:^|[\\s>)"'])(?:${HEADER_TERMINATORS.join('|')})|写道|寫道|書きました|のメッセージ)\\s?:\\s*$`, 'iu');
 /** Dutch and some clients put the name after the verb: "Op … schreef Name <a@b>:". */
 const TERMINATOR_INSIDE_RE = new RegExp(`(?:^|\\s)(?:${HEADER_TERMINATORS.join('|')})\\s`, 'iu');
 /** Typical first words of a reply header. */
 const STARTER_RE =
-  /^(?:on|em|el|le|am|il|op|den|d\.|dne|på|w dniu|dnia|в|вс|пн|вт|ср|чт|пт|сб|la|tanggal|στις|el día|a|no dia|ngày|at|le jeu|den \d)\b/iu;
+  /^(?:on|em|el|le|am|il|op|den|d\.|dne|på|w dniu|dnia|в|вс|пн|вт|ср|чт|пт|сб|la|tanggal|στις|el día|pe|în|op|a|no dia|ngày|at|le jeu|den \d)\b/iu;
 /**
  * An address: it must start where a token starts (the lookbehind), the local part and each
  * domain label exclude "@" and ".", so no two quantifiers compete for a character: linear even
@@ -79,133 +50,33 @@ const DATE_START_RE = /^(?:\d|\p{L}{1,4}\.?,?\s+\d|\p{L}{1,4}\.?,\s|\p{L}{5,12},
 
 const QUOTE_RE = /^[ \t]*>/u;
 
-const FROM_KEYS = [
-  'from',
-  'de',
-  'von',
-  'van',
-  'fra',
-  'från',
-  'da',
-  'od',
-  'от',
-  'lähettäjä',
-  'feladó',
-  'kimden',
-  'mittente',
-  'remitente',
-  'afzender',
-  'avsändare',
-];
-const OTHER_KEYS = [
-  'sent',
-  'date',
-  'to',
-  'subject',
-  'cc',
-  'reply-to',
-  'enviado',
-  'enviada',
-  'enviado el',
-  'enviado em',
-  'enviada em',
-  'enviadas',
-  'cco',
-  'bcc',
-  'responder a',
-  'data',
-  'para',
-  'assunto',
-  'envoyé',
-  'envoyé le',
-  'date d\'envoi',
-  'à',
-  'a',
-  'objet',
-  'gesendet',
-  'datum',
-  'an',
-  'betreff',
-  'verzonden',
-  'aan',
-  'onderwerp',
-  'sendt',
-  'dato',
-  'til',
-  'emne',
-  'skickat',
-  'till',
-  'ämne',
-  'inviato',
-  'oggetto',
-  'wysłano',
-  'temat',
-  'do',
-  'отправлено',
-  'кому',
-  'тема',
-  'дата',
-  'lähetetty',
-  'vastaanottaja',
-  'aihe',
-  'päivämäärä',
-  'elküldve',
-  'címzett',
-  'tárgy',
-  'fecha',
-  'asunto',
-];
 const KEY_LINE = (keys: string[]): RegExp =>
-  new RegExp(`^[ \\t]*[*_]{0,2}(?:${keys.join('|')})[*_]{0,2}[ \\t]*:`, 'iu');
+  new RegExp(`^[ \\t]*[*_]{0,2}(?:${keys.join('|')})[*_]{0,2}[ \\t]*[:：]`, 'iu');
 const FROM_LINE_RE = KEY_LINE(FROM_KEYS);
 const OTHER_LINE_RE = KEY_LINE(OTHER_KEYS);
 
-const SEPARATOR_PHRASES = [
-  'original message',
-  'original',
-  'mensagem original',
-  'mensaje original',
-  'message d\'origine',
-  'message original',
-  'ursprüngliche nachricht',
-  'originalnachricht',
-  'oorspronkelijk bericht',
-  'origineel bericht',
-  'oprindelig besked',
-  'oprindelig meddelelse',
-  'opprinnelig melding',
-  'ursprungligt meddelande',
-  'messaggio originale',
-  'alkuperäinen viesti',
-  'wiadomość oryginalna',
-  'oryginalna wiadomość',
-  'исходное сообщение',
-  'пересылаемое сообщение',
-  'forwarded message',
-  'mensagem encaminhada',
-  'mensaje reenviado',
-  'message transféré',
-  'weitergeleitete nachricht',
-  'messaggio inoltrato',
-  'doorgestuurd bericht',
-  'videresendt meddelelse',
-  'videresendt melding',
-  'vidarebefordrat meddelande',
-  'reply message',
-];
-const SEPARATOR_RE = new RegExp(`^[ \\t]*-{2,}[ \\t]*(?:${SEPARATOR_PHRASES.join('|')})[ \\t]*-{2,}[ \\t]*$`, 'iu');
+const SEPARATOR_RE = new RegExp(`^[ \\t]*[*_]{0,2}[ \\t]*-{2,}[ \\t]*(?:${SEPARATOR_PHRASES.join('|')})[ \\t]*:?[ \\t]*-{2,}[ \\t]*[*_]{0,2}[ \\t]*$`, 'iu');
+/** "-----Ursprüngliche Nachricht----- Von: …": the separator and the header on one line. */
+const SEPARATOR_THEN_FROM_RE = new RegExp(
+  `^[ \\t]*[*_]{0,2}[ \\t]*-{2,}[ \\t]*(?:${SEPARATOR_PHRASES.join('|')})[ \\t]*:?[ \\t]*-{2,}[ \\t]*[*_]{0,2}[ \\t]*[*_]{0,2}(?:${FROM_KEYS.join('|')})[*_]{0,2}[ \\t]*[:：]`,
+  'iu',
+);
+/** Apple Mail and others introduce a forward without dashes. */
+const FORWARD_INTRO_RE =
+  /^[ \t]*(?:begin forwarded message|início da mensagem encaminhada|inicio del mensaje reenviado|comienzo del mensaje reenviado|début du message réexpédié|début du message transféré|anfang der weitergeleiteten nachricht|inizio messaggio inoltrato|begin doorgestuurd bericht):[ \t]*$/iu;
+/** Help-desk and forum markers: everything below "reply above this line" is the notification. */
+const REPLY_ABOVE_RE =
+  /(?:(?:reply|respond|write|type your (?:reply|response)) above this line|oberhalb dieser zeile|acima desta linha|encima de esta l[ií]nea|au-dessus de cette ligne|sopra questa riga|boven deze regel|powyżej tej linii|ovanför denna rad|над этой строкой)/iu;
+/** Old Gmail and Chinese/Japanese clients: "2016-03-03 17:21 GMT+01:00 Some One <a@b>" then the quote. */
+const DATE_FIRST_RE = /^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?[ ,]/u;
+const GMT_OFFSET_RE = /\b(?:GMT|UTC)[+-]\d{1,2}(?::\d{2})?\b/u;
 const GENERIC_SEPARATOR_RE = /^[ \t]*-{3,}[ \t]*[\p{L}' ]{4,40}[ \t]*-{3,}[ \t]*$/u;
 const UNDERSCORE_RE = /^[ \t]*_{2,}[ \t]*$/u;
 const SIG_DELIMITER_RE = /^[ \t]*--[ \t]*$/u;
 /** "-Abhishek Kona": a dash glued to a capitalised name, alone on a line. */
-const DASH_NAME_RE = /^-[\p{Lu}][\p{L}.]*(?: [\p{Lu}][\p{L}.]*){0,3}[ \t]*$/u;
+const DASH_NAME_RE = /^(?:-|–|—|--)[\p{Lu}][\p{L}.]*(?: [\p{Lu}][\p{L}.]*){0,3}[ \t]*$/u;
 
-const DEVICE_START_RE =
-  /^[ \t]*(?:sent from|sent with|sent via|sent using|get outlook for|obter o outlook para|baixe o outlook para|obtener outlook para|descargar outlook para|enviado via|enviado pelo|enviado pela|enviado com|enviado do|enviado desde|enviado de|enviada do|enviado a partir|envoyé de|envoyé depuis|envoyé à partir de|envoyé avec|gesendet von|gesendet mit|gesendet vom|inviato da|inviato dal|verzonden met|verzonden vanaf|verstuurd vanaf|sendt fra|skickat från|lähetetty|wysłane z|wysłano z|отправлено с|отправлено из)\s/iu;
 
-const DEVICE_WORD_RE =
-  /iphone|ipad|android|blackberry|samsung|galaxy|mobile|móvel|movil|móvil|celular|smartphone|outlook|yahoo|mail|ios\b|windows|tablet|huawei|xiaomi|motorola|phone|typeapp|sparrow|proton|spark|airmail|bluemail|aol|nokia|pixel|device|dispositivo|appareil|gerät|handy|telefon|telefoon|telefono|teléfono|телефон|\bapp\b/iu;
-const POSSESSIVE_RE = /\s(?:my|meu|minha|mi|mon|ma|mein|meinem|meiner|mijn|min|mitt|il mio|mio|mój|moim|моего|моём)\s/iu;
 
 type Kind = 'blank' | 'quote' | 'text';
 
@@ -247,9 +118,13 @@ function joinLines(lines: string[], i: number, count: number): string | undefine
     .replace(/<\s+/gu, '<')
     .replace(/\(\s+/gu, '(')
     .replace(/\s+>/gu, '>')
-    // Zoho: "---- On … wrote ----"
-    .replace(/^-{2,}\s*|\s*-{2,}$/gu, '');
-  return joined.length > MAX_HEADER_CHARS ? undefined : joined;
+    .replace(/：/gu, ':');
+  // Zoho: "---- On … wrote ----" (trailing dashes trimmed by hand: `\s*-+$` is quadratic on runs).
+  let out = joined.replace(/^-{2,}\s*/u, '');
+  let e = out.length;
+  while (e > 0 && out[e - 1] === '-') e--;
+  if (out.length - e >= 2) out = out.slice(0, e).trimEnd();
+  return out.length > MAX_HEADER_CHARS ? undefined : out;
 }
 
 function emailColonEnd(text: string): boolean {
@@ -281,9 +156,25 @@ function nextNonBlank(lines: string[], i: number): number {
   return k;
 }
 
+/** A line with no date, no address and no dangling "," or "<" is not the first line of a header. */
+function customerLine(line: string): boolean {
+  const t = line.slice(0, MAX_HEADER_CHARS).trim();
+  return !DIGIT_RE.test(t) && !EMAIL_RE.test(t) && !/[,<]$/u.test(t);
+}
+
+function startsLikeHeader(line: string): boolean {
+  const t = line.slice(0, MAX_HEADER_CHARS).trim();
+  return STARTER_RE.test(t) || DATE_START_RE.test(t);
+}
+
 /** Number of lines (1–3) of a reply header starting at line i, or 0. */
-function replyHeaderAt(lines: string[], i: number): number {
+function replyHeaderAt(lines: string[], i: number, nested = false): number {
   const first = lines[i]!.slice(0, MAX_HEADER_CHARS).trim().replace(/^-{2,}\s*/u, '');
+  if (first.length <= 200 && DATE_FIRST_RE.test(first) && !first.endsWith('.')) {
+    const after = nextNonBlank(lines, i + 1);
+    const quoted = after < lines.length && /^[ \t]*[>|]/u.test(lines[after]!);
+    if (GMT_OFFSET_RE.test(first) || (EMAIL_RE.test(first) && (quoted || first.endsWith('>') || first.endsWith(':')))) return 1;
+  }
   // A header spread over lines must start like one (so a paragraph above it is not swallowed).
   const maxLines = STARTER_RE.test(first) || DATE_START_RE.test(first) || EMAIL_RE.test(first) ? 3 : 1;
   for (let n = 1; n <= maxLines; n++) {
@@ -291,7 +182,12 @@ function replyHeaderAt(lines: string[], i: number): number {
     if (joined === undefined) return 0;
     const after = nextNonBlank(lines, i + n);
     const followedByQuote = after < lines.length && QUOTE_RE.test(lines[after]!) && !WRAPPED_ADDRESS_END_RE.test(lines[after]!) && after - (i + n) <= 1;
-    if (isReplyHeader(joined, followedByQuote)) return n;
+    if (isReplyHeader(joined, followedByQuote)) {
+      // The customer's last line is never swallowed: when the header also stands without
+      // line i ("Thanks.\nOn Mon … wrote:"), it starts on the next line.
+      if (n > 1 && !nested && customerLine(lines[i]!) && startsLikeHeader(lines[i + 1]!) && replyHeaderAt(lines, i + 1, true) > 0) return 0;
+      return n;
+    }
     if (n === 1 && joined.length > 240) return 0;
   }
   return 0;
@@ -329,8 +225,9 @@ const RULE_RE = /^[ \t]*(?:-{5,}|_{3,}|={3,}|\*{5,})[ \t]*$/u;
 
 function separatorAt(lines: string[], i: number): boolean {
   const l = lines[i]!;
+  if (l.length <= 1000 && SEPARATOR_THEN_FROM_RE.test(l)) return true;
   if (l.length > 120) return false;
-  if (SEPARATOR_RE.test(l)) return true;
+  if (SEPARATOR_RE.test(l) || FORWARD_INTRO_RE.test(l)) return true;
   if (GENERIC_SEPARATOR_RE.test(l) || RULE_RE.test(l)) {
     // A rule followed by a header block within a few lines.
     let seen = 0;
@@ -376,8 +273,6 @@ function senderTokens(sender: string | undefined): SenderTokens {
   return out;
 }
 
-const SIGNOFF_RE =
-  /^(?:thanks|thank you|many thanks|thanks again|regards|best regards|kind regards|warm regards|best|cheers|sincerely|yours|obrigad[oa]|muito obrigad[oa]|atenciosamente|att|abraços?|saludos|un saludo|gracias|cordialmente|cordialement|merci|bien à vous|mit freundlichen grüßen|viele grüße|grüße|lg|groeten|met vriendelijke groet|distinti saluti|cordiali saluti|grazie)[\s,.!]*$/iu;
 const RULE_ONLY_RE = /^[ \t]*(?:-{3,}|={3,}|—{2,}|\*{3,}|~{3,})[ \t]*$/u;
 
 /** A sign-off block: only short lines from `from` to `end`, a handful of them. */
@@ -434,7 +329,8 @@ function senderSignatureStart(lines: string[], start: number, end: number, token
 }
 
 export function stripReply(input: string, options: StripReplyOptions = {}): StripReplyResult {
-  const text = input.replace(/\r\n?/gu, '\n').replace(/\u00a0/gu, ' ');
+  // Bidi marks (Outlook in Arabic/Hebrew puts them before header keys) and BOMs carry no text.
+  const text = input.replace(/\r\n?/gu, '\n').replace(/\u00a0/gu, ' ').replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/gu, '');
   const lines = text.split('\n');
   const kinds = lines.map(kindOf);
   const n = lines.length;
@@ -451,8 +347,13 @@ export function stripReply(input: string, options: StripReplyOptions = {}): Stri
 
   // 1. Hard cut: the first reply header followed by unquoted text, a separator, a header
   //    block or a device line. Quote blocks (with the header right above them) are marked.
+  //    A quote block under a reply header is history even when text follows it (hidden); a
+  //    bare quote block between texts is an inline answer's question (kept). A header block
+  //    or device line above any new text is skipped, not a cut (it would leave nothing).
   const inQuoteBlock = new Array<boolean>(n).fill(false);
+  const hidden = new Array<boolean>(n).fill(false);
   let cut = n;
+  let contentSeen = false;
   for (let i = 0; i < n; i++) {
     const kind = kinds[i]!;
     if (kind === 'quote') {
@@ -461,7 +362,18 @@ export function stripReply(input: string, options: StripReplyOptions = {}): Stri
     }
     if (kind === 'blank') continue;
     const line = lines[i]!;
-    if (separatorAt(lines, i) || headerBlockAt(lines, i)) {
+    if (line.length <= 200 && REPLY_ABOVE_RE.test(line)) {
+      cut = i;
+      break;
+    }
+    const block = headerBlockAt(lines, i);
+    if (block && !contentSeen) {
+      let k = i;
+      while (k < n && kinds[k] !== 'blank') hidden[k++] = true;
+      i = k - 1;
+      continue;
+    }
+    if (separatorAt(lines, i) || block) {
       cut = i;
       break;
     }
@@ -469,7 +381,10 @@ export function stripReply(input: string, options: StripReplyOptions = {}): Stri
     if (headerLines > 0) {
       const after = nextNonBlank(lines, i + headerLines);
       if (after < n && kinds[after] === 'quote' && !WRAPPED_ADDRESS_END_RE.test(lines[after]!)) {
-        for (let k = i; k < after; k++) inQuoteBlock[k] = true;
+        let k = i;
+        for (; k < after; k++) inQuoteBlock[k] = true;
+        for (; k < n && kinds[k] !== 'text'; k++) hidden[k] = true;
+        for (let h = i; h < after; h++) hidden[h] = true;
         i = after - 1;
         continue;
       }
@@ -477,9 +392,14 @@ export function stripReply(input: string, options: StripReplyOptions = {}): Stri
       break;
     }
     if (isDeviceLine(line)) {
+      if (!contentSeen) {
+        hidden[i] = true;
+        continue;
+      }
       cut = i;
       break;
     }
+    contentSeen = true;
   }
 
   // 2. Signature delimiter ("-- ", a "____" footer) outside quotes, after some new text.
@@ -501,7 +421,7 @@ export function stripReply(input: string, options: StripReplyOptions = {}): Stri
   let firstContent = -1;
   let lastContent = -1;
   for (let i = 0; i < limit; i++) {
-    if (kinds[i] === 'text' && !inQuoteBlock[i]) {
+    if (kinds[i] === 'text' && !inQuoteBlock[i] && !hidden[i]) {
       if (firstContent < 0) firstContent = i;
       lastContent = i;
     }
@@ -530,9 +450,16 @@ export function stripReply(input: string, options: StripReplyOptions = {}): Stri
   }
   if (lastContent < 0) end = 0;
 
-  const reply = trimBlankLines(lines.slice(start, end));
+  const visible: string[] = [];
+  const hiddenInside: string[] = [];
+  for (let k = start; k < end; k++) {
+    if (!hidden[k]) {
+      if (!(lines[k]!.trim() === '' && visible.length > 0 && visible[visible.length - 1]!.trim() === '' && hidden[k - 1])) visible.push(lines[k]!);
+    } else hiddenInside.push(lines[k]!);
+  }
+  const reply = trimBlankLines(visible);
   const signature = sigStart >= 0 ? trimBlankLines(lines.slice(sigStart, sigEnd)) : undefined;
-  const quotedParts = [lines.slice(0, start), lines.slice(end, sigStart >= 0 && sigStart >= end ? sigStart : n), sigStart >= 0 ? lines.slice(sigEnd) : []]
+  const quotedParts = [lines.slice(0, start), hiddenInside, lines.slice(end, sigStart >= 0 && sigStart >= end ? sigStart : n), sigStart >= 0 ? lines.slice(sigEnd) : []]
     .map(trimBlankLines)
     .filter(Boolean);
   const result: StripReplyResult = { reply, quoted: quotedParts.join('\n\n') };
