@@ -125,8 +125,11 @@ export async function linkTicketClaim(database: Database, actor: AgentActor, tic
     const r = await attachIdentity(trx, contactId, identity, now);
     if (!claim.linked_contact_id) {
       await trx.updateTable('ticket_claims').set({ linked_contact_id: contactId, linked_at: now, linked_by: actor.id }).where('id', '=', claim.id).execute();
-      await audit(trx, actor, 'contact.identity_linked', contactId, { identityId: r.identity.id, kind: identity.kind, address: identity.address, evidence: input.evidence, claimId, ticketNumber }, now);
       await recordEvent(trx, ticket.id, 'claim_linked', null, `${identity.kind}:${identity.address}`, { type: 'agent', id: actor.id }, now);
+    }
+    // Audited whenever something changed: the claim got linked, or its identity (unlinked since) came back.
+    if (!claim.linked_contact_id || r.created) {
+      await audit(trx, actor, 'contact.identity_linked', contactId, { identityId: r.identity.id, kind: identity.kind, address: identity.address, evidence: input.evidence, claimId, ticketNumber }, now);
     }
     const linked = await trx.selectFrom('ticket_claims').selectAll().where('id', '=', claim.id).executeTakeFirstOrThrow();
     return { claim: toClaimView(linked), identity: r.identity, created: r.created };
