@@ -206,4 +206,34 @@ d('agents by proof over email (Dovecot + SMTP)', () => {
     expect(outcome).not.toHaveProperty('asAgent');
     expect((await t.getTicket(ticket)).status).toBe('pending');
   });
+  it("six customers in one hour: the agent is told about every one (no mailbox cap), and her naive out-of-office answering them reaches no customer", async () => {
+    const ticketsBefore = (await t.api('GET', '/api/tickets?limit=100')).body.tickets.length;
+    const before = smtp.messages.length;
+    const customerIds = Array.from({ length: 6 }, () => uniqueId());
+    for (const [i, id] of customerIds.entries()) await dovecot.appendMessage(buildMail({ messageId: id, from: `cliente${i}@customer.test`, subject: `Pedido 77${i}`, text: `Meu pedido 77${i} não chegou.` }));
+    await waitUntil(async () => (await t.api('GET', '/api/tickets?limit=100')).body.tickets.length === ticketsBefore + 6, 20_000, 'six tickets');
+    await t.drainOutbox();
+    const notifications = await waitUntil(() => {
+      const toAna = smtp.messages.slice(before).filter((m) => m.to.includes(AGENT) && customerIds.includes(m.header('in-reply-to')?.slice(1, -1) ?? ''));
+      return toAna.length >= 6 ? toAna : undefined;
+    }, 10_000, 'six notifications to the agent');
+    expect(notifications).toHaveLength(6);
+    const tokens = notifications.map((m) => signer().verifyAgent(m.header('message-id')!.slice(1, -1)));
+    expect(tokens.every((tk) => tk?.agentId === ana.id.toLowerCase())).toBe(true);
+    expect(new Set(tokens.map((tk) => tk!.ticketNumber)).size).toBe(6);
+
+    // Her out-of-office answers each one: a plain subject, no Auto-Submitted, the token present.
+    const sentBefore = smtp.messages.length;
+    const ids: string[] = [];
+    for (const n of notifications) {
+      const nid = n.header('message-id')!.slice(1, -1);
+      const id = uniqueId('loja.example');
+      ids.push(id);
+      await dovecot.appendMessage(await dkimSigned(buildMail({ from: AGENT, messageId: id, inReplyTo: nid, references: [nid], subject: `Re: ${n.subject()}`, text: 'Estou de férias até 10/01, com acesso limitado ao e-mail. Abraços, Ana' })));
+    }
+    for (const id of ids) await waitUntil(() => outcomes.get(id), 20_000, 'out-of-office ingested');
+    await t.drainOutbox();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(smtp.messages.slice(sentBefore).filter((m) => m.raw.toString().includes('acesso limitado') || /cliente\d@customer\.test/.test(m.to.join(' ')))).toEqual([]);
+  });
 });
