@@ -81,5 +81,5 @@ describe('ponte CLI', () => {
     const badPhone = await ponte(['-c', cfg, 'agents', 'add', '--name', 'X', '--phone', '11 9999']);
     expect(badPhone.code).toBe(2);
     expect(badPhone.stderr).toContain('--phone');
-  });
+  }, 180_000); // five real processes (tsx): slow on a loaded machine
 });
