@@ -1,5 +1,6 @@
 import type { OutboundMessage } from '../../../src/domain/outbound.js';
 import { ChannelError } from '../../../src/domain/errors.js';
+import { automaticTemplatesSchema } from './automatic-templates.js';
 import { mediaTypeFor, planSend, splitText, windowOpen } from './outbound-plan.js';
 import { outboundMessage } from '../../../test/support/outbound-message.js';
 
@@ -65,6 +66,28 @@ describe('the 24-hour customer-service window', () => {
         },
       },
     ]);
+  });
+
+  describe('automatic messages and the templates configured per kind', () => {
+    const templates = automaticTemplatesSchema.parse({ auto_ack: { name: 'ponte_ack', language: 'pt_BR', params: ['ticket.token'] } });
+    const ack = msg({ automatic: true, purpose: 'auto_ack', text: 'Recebemos!' });
+    test.each([
+      ['inside the window: plain text', NOW - H, ack, 'text'],
+      ['outside, kind configured: its template', NOW - 30 * H, ack, 'template'],
+      ['outside, kind not configured: window closed', NOW - 30 * H, msg({ automatic: true, purpose: 'reminder' }), 'whatsapp_window_closed'],
+      ['outside, a human reply: window closed (never a template by itself)', NOW - 30 * H, msg({ automatic: false, purpose: 'reply' }), 'whatsapp_window_closed'],
+    ] as const)('%s', (_what, lastInboundAt, message, outcome) => {
+      const run = () => planSend({ message, now: NOW, windowHours: 24, lastInboundAt, templates });
+      if (outcome === 'whatsapp_window_closed') {
+        expect(thrown(run)).toMatchObject({ code: outcome, retryable: false });
+        return;
+      }
+      const payload = (run().steps[0] as { payload: Record<string, unknown> }).payload;
+      expect(payload.type).toBe(outcome);
+      if (outcome === 'template') {
+        expect(payload.template).toEqual({ name: 'ponte_ack', language: { code: 'pt_BR' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '[#48213]' }] }] });
+      }
+    });
   });
 });
 
