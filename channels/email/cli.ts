@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import type { ChannelContext, ChannelState } from '../../src/channel/contract.js';
 import { createBlobStore } from '../../src/storage/blob-store.js';
-import { describeEmailConfig, emailChannelConfigSchema, type EmailChannelConfig } from './config.js';
+import { describeEmailConfig, emailChannelConfigSchema, senderProofSummary, type EmailChannelConfig } from './config.js';
 import { imapConnectorFor, smtpAuthFor, type EmailChannelDeps } from './index.js';
 import { createNodemailerTransport } from './nodemailer-transport.js';
 import { formatParseSummary, parseEmailFileForCli, type CliParseOutput } from './parse/parse-cli.js';
@@ -133,6 +133,9 @@ export async function checkEmailChannel(config: EmailChannelConfig, ctx: Channel
   } finally {
     transport.close();
   }
+  const proof = senderProofSummary(config);
+  if (proof.warn) lines.push(`  WARN  ${proof.text}`);
+  else good(proof.text);
   lines.push(ok ? 'all checks passed' : 'some checks failed');
   return { ok, lines };
 }

@@ -144,3 +144,19 @@ export function describeEmailConfig(config: EmailChannelConfig): Record<string, 
     addresses: config.addresses,
   };
 }
+
+/**
+ * How agents' mail is proven on this mailbox, for `email check`: the notification token always;
+ * the From domain only when an Authentication-Results source is trusted or our own check is on.
+ */
+export function senderProofSummary(config: Pick<EmailChannelConfig, 'trustedAuthservIds' | 'verifyAuthentication'>): { warn: boolean; text: string } {
+  const checks = [
+    ...(config.trustedAuthservIds.length ? [`Authentication-Results of ${config.trustedAuthservIds.join(', ')}`] : []),
+    ...(config.verifyAuthentication ? ['our own DKIM/DMARC check'] : []),
+  ];
+  if (checks.length) return { warn: false, text: `agents' mail: the notification token proves the agent; a DMARC/DKIM/SPF failure reported by ${checks.join(' or ')} refuses it` };
+  return {
+    warn: true,
+    text: "agents' mail: only the notification token proves the agent; no From-domain check (set trustedAuthservIds to your receiving server, or verifyAuthentication: true)",
+  };
+}

@@ -47,6 +47,7 @@ d('ponte email check', () => {
     expect(text).toMatch(/IMAP IDLE supported/);
     expect(text).toMatch(/folder INBOX: 1 messages/);
     expect(text).toMatch(/ok {4}SMTP login 127\.0\.0\.1/);
+    expect(text).toMatch(/WARN {2}agents' mail: only the notification token proves the agent; no From-domain check/);
     expect(text).toMatch(/all checks passed/);
     expect(exitCode).toBeUndefined();
   });

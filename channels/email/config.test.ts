@@ -1,0 +1,31 @@
+import { emailChannelConfigSchema, senderProofSummary } from './config.js';
+
+const base = { id: 'support', kind: 'email', addresses: ['Support@Help.test'], imap: { host: 'imap.help.test', user: 'u', password: 'p' }, smtp: { host: 'smtp.help.test' } };
+
+describe('email channel config: sender proof options', () => {
+  it('defaults trust nothing and check nothing; the old mailbox cap is gone', () => {
+    const c = emailChannelConfigSchema.parse(base);
+    expect(c.trustedAuthservIds).toEqual([]);
+    expect(c.verifyAuthentication).toBe(false);
+    expect(c).not.toHaveProperty('automaticMailCapPerHour');
+  });
+
+  it('takes host names, "*." wildcards and (none), lower-cased', () => {
+    expect(emailChannelConfigSchema.parse({ ...base, trustedAuthservIds: ['MX.Google.com', '*.messagingengine.com', '(none)'] }).trustedAuthservIds).toEqual(['mx.google.com', '*.messagingengine.com', '(none)']);
+  });
+
+  it.each([['mx google com'], ['*'], [''], ['mx.google.com;'], ['evil.example; dmarc=pass']])('refuses %j with the path of the entry', (bad) => {
+    const r = emailChannelConfigSchema.safeParse({ ...base, trustedAuthservIds: [bad] });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.path).toEqual(['trustedAuthservIds', 0]);
+  });
+
+  it('email check says how agents are proven, and warns when the From domain is never checked', () => {
+    expect(senderProofSummary({ trustedAuthservIds: [], verifyAuthentication: false })).toMatchObject({ warn: true });
+    expect(senderProofSummary({ trustedAuthservIds: ['mx.google.com'], verifyAuthentication: false })).toEqual({
+      warn: false,
+      text: "agents' mail: the notification token proves the agent; a DMARC/DKIM/SPF failure reported by Authentication-Results of mx.google.com refuses it",
+    });
+    expect(senderProofSummary({ trustedAuthservIds: [], verifyAuthentication: true }).text).toContain('our own DKIM/DMARC check');
+  });
+});
