@@ -6,13 +6,13 @@ import { TICKET_STATUSES } from '../domain/model.js';
 import { portalConfigSchema } from '../web/portal/portal-config.js';
 
 const LOCALES = ['pt-BR', 'es', 'en'] as const;
-export type Locale = (typeof LOCALES)[number];
 
 /** The package's own folder (`src/config` in a checkout, `dist/src/config` once built). */
 export function packageRoot(): string {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
   return basename(root) === 'dist' ? dirname(root) : root;
 }
+export type Locale = (typeof LOCALES)[number];
 
 const statusLabels = z.object(Object.fromEntries(TICKET_STATUSES.map((s) => [s, z.string().min(1).max(80)])) as Record<
   (typeof TICKET_STATUSES)[number],
@@ -39,8 +39,22 @@ export const automationSchema = z
       .prefault({}),
     /** Agents with a notification channel hear about new tickets and customer messages. */
     notifyAgents: z.object({ enabled: z.boolean().default(true) }).prefault({}),
-    notifyCustomerOnSolved: z.boolean().default(false),
-    notifyCustomerOnClosed: z.boolean().default(false),
+    /**
+     * The customer hears about each status change (one notice per change), in the ticket's
+     * language: for these statuses, on every channel unless `channels` says otherwise for one.
+     * Never for a change the customer made, nor for one that came with an agent's reply (the
+     * reply is the update), nor when a closed ticket reopens.
+     */
+    statusNotices: z
+      .object({
+        statuses: z.array(z.enum(['new', 'open', 'pending', 'solved', 'closed'])).default(['open', 'pending', 'solved', 'closed']),
+        /** Per channel id: the statuses announced on that channel (`[]` keeps it quiet). */
+        channels: z.record(z.string(), z.array(z.enum(['new', 'open', 'pending', 'solved', 'closed']))).default({}),
+      })
+      .prefault({}),
+    /** Older switches: `false` removes solved/closed from `statusNotices.statuses`, `true` adds it. */
+    notifyCustomerOnSolved: z.boolean().optional(),
+    notifyCustomerOnClosed: z.boolean().optional(),
     pendingTimeout: z
       .object({
         enabled: z.boolean().default(true),
@@ -146,10 +160,27 @@ export const configSchema = z
           .refine((s) => s.includes('{number}'), 'must contain {number}')
           .default('[#{number}]'),
         defaultLocale: z.enum(LOCALES).default('pt-BR'),
+        /** Email: a reply to a closed ticket within this many hours reopens it; later, a linked follow-up. */
         reopenWindowHours: z.number().nonnegative().default(168),
+        /**
+         * Chat channels (WhatsApp …): any message from the same contact on the channel within this
+         * many hours of a close reopens the closed ticket; later, a new ticket linked to the old.
+         */
+        resumeWindowHours: z.number().nonnegative().default(48),
       })
       .prefault({}),
     statusLabels: z.record(z.string(), statusLabels.partial()).default({}),
+    /**
+     * When the customer's channel refuses a message for good (WhatsApp window closed, unreachable
+     * number, a permanent failure), send it through their next channel that can reach them.
+     */
+    delivery: z
+      .object({
+        fallback: z.boolean().default(true),
+        /** Channel ids in the order to try; default: the order of `channels:`. */
+        fallbackOrder: z.array(z.string()).optional(),
+      })
+      .prefault({}),
     outbox: z
       .object({
         pollIntervalMs: z.number().int().positive().default(500),

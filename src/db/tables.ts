@@ -1,5 +1,5 @@
 /** Row types as stored. Timestamps are epoch ms (bigint in PostgreSQL, read back as numbers); JSON is text. */
-import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 type Ms = ColumnType<number, number, number>;
 
@@ -191,6 +191,9 @@ export interface TicketClaimsTable {
   linked_contact_id: string | null;
   linked_at: Ms | null;
   linked_by: string | null;
+  verify_code_hash: string | null;
+  verify_expires_at: Ms | null;
+  verify_attempts: Generated<number>;
 }
 export interface TicketRecipientsTable {
   ticket_id: string;

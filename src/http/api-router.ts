@@ -18,6 +18,7 @@ import { ticketDetail, ticketSummary } from '../replies/ticket-view.js';
 import { buildOpenApi } from './openapi.js';
 import { registerAgentRoutes } from './agents-routes.js';
 import { registerDownloadRoute, registerUploadRoute } from './attachments-routes.js';
+import { registerClaimCodeRoutes } from './claim-code-routes.js';
 import { registerContactRoutes } from './contacts-routes.js';
 import { type AuthedRequest, agentOf, identityLookups, parse } from './route-kit.js';
 import { listTicketsQuery, patchBody, replyBody, ticketNumberParam } from './schemas.js';
@@ -187,6 +188,7 @@ export function createApiRouter(deps: ApiDeps): Router {
 
   registerAgentRoutes(router, deps, admin);
   registerContactRoutes(router, deps);
+  registerClaimCodeRoutes(router, deps);
 
   return router;
 }

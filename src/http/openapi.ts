@@ -93,6 +93,13 @@ export function buildOpenApi(): object {
           responses: { '201': { description: '{ claim, identity, created }' }, ...conflict('another contact owns the identity, or the claim is linked to another contact'), ...errors },
         },
       },
+      '/api/tickets/{number}/claims/{claimId}/verify': {
+        post: {
+          summary: 'Ask the person behind a claimed identity to prove it: a one-time code goes to that identity; their reply with the code links it to the requester',
+          parameters: [numberParam, idIn('claimId', 'claim id')],
+          responses: { '202': { description: '{ sent, channel, to, expiresAt }' }, ...conflict('the claim is already linked (`claim_already_linked`) or no configured channel can deliver to it (`no_channel_for_claim`)'), ...errors },
+        },
+      },
       ...portalOpenApiPaths(),
       '/healthz': { get: { summary: 'Liveness and channel health', security: [], responses: { '200': { description: 'ok' }, '503': { description: 'database unreachable' } } } },
     },

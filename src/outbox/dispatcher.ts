@@ -18,6 +18,7 @@ import { addIdentities } from '../db/repositories/contact.repository.js';
 import { ChannelError, PolicyError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Address, IdentityKind, MessagePurpose } from '../domain/model.js';
+import { rerouteFailed } from './fallback.js';
 import type { OutboundMessage } from '../domain/outbound.js';
 import { subjectTokenFor } from '../ingest/ticket-tokens.js';
 import type { OutboxRow } from '../db/tables.js';
@@ -103,10 +104,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   async function fail(row: OutboxRow, code: string, message: string): Promise<void> {
     const now = deps.clock.now();
-    await db.transaction().execute(async (trx) => {
+    const rerouted = await db.transaction().execute(async (trx) => {
       await markFailed(trx, row.id, worker, code, message, now);
-      await trx.updateTable('messages').set({ delivery_status: 'failed', error_code: code, error_message: message.slice(0, 2000) }).where('id', '=', row.message_id).execute();
+      const msg = await getMessage(trx, row.message_id);
+      const plan = msg ? await rerouteFailed(trx, deps, msg, { channelId: row.channel_id, code, message }, now) : undefined;
+      if (!plan) await trx.updateTable('messages').set({ delivery_status: 'failed', error_code: code, error_message: message.slice(0, 2000) }).where('id', '=', row.message_id).execute();
+      return plan;
     });
+    if (rerouted) deps.logger.info({ outboxId: row.id, from: row.channel_id, to: rerouted.channelId, code }, 'message failed on its channel; sent again through the fallback channel');
   }
 
   async function processRow(row: OutboxRow, result: DispatchResult): Promise<void> {

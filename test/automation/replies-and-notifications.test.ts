@@ -414,3 +414,40 @@ describe('knownContactsOnly on a chat channel', () => {
     }
   });
 });
+
+describe('delivery fallback', () => {
+  test("an agent reply the chat channel refuses for good (window closed) goes by the customer's email, and the message says so", async () => {
+    const t = await startAutomationApp({});
+    try {
+      const first = await t.whatsapp('+5511987654321', 'w1', 'Oi, meu pedido?');
+      if (first.status !== 'created') throw new Error('expected a ticket');
+      const contactId = (await t.getTicket(10001)).requester.id;
+      await t.api('POST', `/api/contacts/${contactId}/identities`, { kind: 'email', address: MARIA, evidence: 'e-mail do pedido' });
+      t.chat.outbox('zap').failures.push(new t.chat.ChannelError('whatsapp_window_closed', 'outside the 24-hour window', false));
+      expect((await t.api('POST', '/api/tickets/10001/replies', { body: 'Seu pedido saiu hoje.' })).status).toBe(202);
+      await t.drainOutbox();
+      expect(t.chat.outbox('zap').sent).toEqual([]);
+      expect(t.sentTo(MARIA)).toEqual([expect.objectContaining({ channelId: 'mail', text: 'Seu pedido saiu hoje.', purpose: 'reply' })]);
+      const reply = (await t.getTicket(10001)).messages.find((m: any) => m.purpose === 'reply');
+      expect(reply).toMatchObject({ channel: 'mail', to: MARIA, deliveryStatus: 'sent' });
+      expect(reply.metadata.fallbacks).toEqual([expect.objectContaining({ from: 'zap', code: 'whatsapp_window_closed' })]);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  test('without another allowed way to reach the customer the message stays failed with the reason', async () => {
+    // Only the chat channel is in the fallback order (the test mail channel could carry a phone).
+    const t = await startAutomationApp({ delivery: { fallbackOrder: ['zap'] } });
+    try {
+      await t.whatsapp('+5511987654321', 'w1', 'Oi');
+      t.chat.outbox('zap').failures.push(new t.chat.ChannelError('whatsapp_131026', 'undeliverable', false));
+      await t.api('POST', '/api/tickets/10001/replies', { body: 'Olá' });
+      await t.drainOutbox();
+      const reply = (await t.getTicket(10001)).messages.find((m: any) => m.purpose === 'reply');
+      expect(reply).toMatchObject({ channel: 'zap', deliveryStatus: 'failed', errorCode: 'whatsapp_131026' });
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -61,17 +61,17 @@ export async function getAttachment(db: Executor, id: string): Promise<Attachmen
   return db.selectFrom('attachments').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** The latest inbound customer message of a ticket on a channel (who to answer, what to thread on). */
-export async function latestInboundOnChannel(db: Executor, ticketId: string, channelId: string): Promise<MessageRow | undefined> {
-  return db
+/** The newest customer message of the ticket on that channel; only the requester's with `authorContactId`. */
+export async function latestInboundOnChannel(db: Executor, ticketId: string, channelId: string, authorContactId?: string): Promise<MessageRow | undefined> {
+  let q = db
     .selectFrom('messages')
     .selectAll()
     .where('ticket_id', '=', ticketId)
     .where('channel_id', '=', channelId)
     .where('direction', '=', 'in')
-    .where('author_type', '=', 'customer')
-    .orderBy('id', 'desc')
-    .executeTakeFirst();
+    .where('author_type', '=', 'customer');
+  if (authorContactId) q = q.where('author_contact_id', '=', authorContactId);
+  return q.orderBy('id', 'desc').executeTakeFirst();
 }
 
 /** External ids of the ticket's messages on a channel, newest first (References header). */
