@@ -6,7 +6,8 @@
  * - login_attempts: failed sign-ins per account and per IP in a window, with a lock-out time.
  * - web_tokens: one-time links (invitation / password reset), sha256 of the token as the key.
  * - ticket_reads: when an agent last opened a ticket (the inbox's unread marker).
- * - indexes for the console's inbox order (last activity) and its live "changes since" queries.
+ * - indexes for the console's inbox orders (last activity, SLA due) and its live "changes since"
+ *   queries.
  */
 import type { Kysely } from 'kysely';
 
@@ -58,9 +59,13 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema.createIndex('tickets_updated_idx').on('tickets').columns(['updated_at', 'id']).execute();
   await db.schema.createIndex('outbox_updated_idx').on('outbox').column('updated_at').execute();
+  await db.schema.createIndex('tickets_first_due_idx').on('tickets').columns(['first_response_due_at', 'id']).execute();
+  await db.schema.createIndex('tickets_next_due_idx').on('tickets').columns(['next_response_due_at', 'id']).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropIndex('tickets_next_due_idx').execute();
+  await db.schema.dropIndex('tickets_first_due_idx').execute();
   await db.schema.dropIndex('outbox_updated_idx').execute();
   await db.schema.dropIndex('tickets_updated_idx').execute();
   await db.schema.dropTable('ticket_reads').execute();

@@ -116,7 +116,7 @@ ${a.email && a.active ? html`<form method="post" action="${web.href(`/admin/agen
         body: html`<h1>${tr('channels_title')}</h1>
 <table class="list"><thead><tr><th scope="col">${tr('channel')}</th><th scope="col">${tr('health')}</th><th scope="col">${tr('last_activity')}</th><th scope="col">${tr('last_error')}</th><th scope="col"><span class="sr">${tr('pairing')}</span></th></tr></thead><tbody>
 ${rows.map(
-  ({ c, h, pairing }) => html`<tr><td>${c.entry.id} <span class="kind">${c.entry.kind}</span></td><td><span class="badge h-${h.state}">${healthLabel(web, h.state)}</span></td><td>${h.lastActivityAt ? dateTime(web.locale, h.lastActivityAt) : '—'}</td><td class="err">${h.lastError ?? ''}</td>
+  ({ c, h, pairing }) => html`<tr><td>${c.entry.id} <span class="kind">${c.entry.kind}</span></td><td><span class="badge h-${h.state}">${healthLabel(web, h.state)}</span></td><td>${h.lastActivityAt ? dateTime(web.locale, h.lastActivityAt, rt.deps.config.businessHours.timezone) : '—'}</td><td class="err">${h.lastError ?? ''}</td>
 <td>${pairing ? html`<a href="${web.href(`/admin/channels/${c.entry.id}/pairing`)}">${tr('pairing')}</a>` : ''}</td></tr>`,
 )}
 </tbody></table>`,

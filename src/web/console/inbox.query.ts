@@ -75,9 +75,6 @@ function likeEscape(v: string): string {
   return v.replace(/[\\%_]/g, (c) => '\\' + c);
 }
 
-/** The SLA time that matters now: the earlier of the first/next response dues that are set. */
-export const dueExpr = sql<number | null>`CASE WHEN tickets.first_response_due_at IS NULL THEN tickets.next_response_due_at WHEN tickets.next_response_due_at IS NULL THEN tickets.first_response_due_at WHEN tickets.first_response_due_at < tickets.next_response_due_at THEN tickets.first_response_due_at ELSE tickets.next_response_due_at END`;
-
 /** What a search box entry means: a number, an identity (email/phone), or words. */
 export function classifySearch(q: string): { number: number } | { identities: Address[] } | { text: string } {
   const n = /^#?(\d{1,12})$/.exec(q);
@@ -88,54 +85,75 @@ export function classifySearch(q: string): { number: number } | { identities: Ad
   return { text: q.toLowerCase() };
 }
 
-export async function queryInbox(db: Executor, q: InboxQuery, me: string): Promise<{ tickets: Ticket[]; nextCursor: string | null }> {
-  let b = db.selectFrom('tickets').selectAll('tickets');
+/**
+ * Plans, measured at 100k tickets (bench/console.bench.ts): SQLite's planner prefers the status
+ * index and then sorts every open ticket (~25k rows, hundreds of ms) over walking the order's
+ * index and stopping at 50 matches (<10 ms). `plain(col)` (`col || ''`, the same value in SQLite
+ * and PostgreSQL) keeps a column's index out of the plan so the order's index is walked. Filters
+ * that find few rows (number, reference, an identity) keep their index; a custom-field match
+ * (no index, usually one ticket) scans the table in storage order instead of by index.
+ */
+const plain = (column: string) => sql<string>`(${sql.ref(column)} || '')`;
+
+type Builder = ReturnType<typeof base>;
+function base(db: Executor) {
+  return db.selectFrom('tickets').selectAll('tickets');
+}
+
+async function filtered(db: Executor, q: InboxQuery, me: string): Promise<{ b: Builder; selective: boolean; scan: boolean } | undefined> {
+  let b = base(db);
+  const statuses = (list: TicketStatus[]) => (b = b.where(plain('tickets.status'), 'in', list));
   switch (q.view) {
     case 'mine':
-      b = b.where('tickets.assignee_id', '=', me).where('tickets.status', 'in', ['new', 'open', 'pending']);
+      b = b.where(plain('tickets.assignee_id'), '=', me);
+      statuses(['new', 'open', 'pending']);
       break;
     case 'unassigned':
-      b = b.where('tickets.assignee_id', 'is', null).where('tickets.status', 'in', OPEN);
+      b = b.where(plain('tickets.assignee_id'), 'is', null);
+      statuses(OPEN);
       break;
     case 'open':
-      b = b.where('tickets.status', 'in', OPEN);
+      statuses(OPEN);
       break;
     case 'pending':
-      b = b.where('tickets.status', '=', 'pending');
+      statuses(['pending']);
       break;
     case 'solved':
-      b = b.where('tickets.status', '=', 'solved');
+      statuses(['solved']);
       break;
     case 'all':
       break;
   }
-  if (q.status) b = b.where('tickets.status', '=', q.status);
-  if (q.channel) b = b.where('tickets.last_customer_channel_id', '=', q.channel);
-  if (q.priority) b = b.where('tickets.priority', '=', q.priority);
-  if (q.assignee === 'none') b = b.where('tickets.assignee_id', 'is', null);
-  else if (q.assignee) b = b.where('tickets.assignee_id', '=', q.assignee === 'me' ? me : q.assignee);
-  if (q.category) b = b.where('tickets.category', '=', q.category);
-  if (q.origin) b = b.where('tickets.origin', '=', q.origin);
-  if (q.reference) b = b.where('tickets.reference', '=', q.reference);
+  let selective = false;
+  let scan = false;
+  if (q.status) b = b.where(plain('tickets.status'), '=', q.status);
+  if (q.channel) b = b.where(plain('tickets.last_customer_channel_id'), '=', q.channel);
+  if (q.priority) b = b.where(plain('tickets.priority'), '=', q.priority);
+  if (q.assignee === 'none') b = b.where(plain('tickets.assignee_id'), 'is', null);
+  else if (q.assignee) b = b.where(plain('tickets.assignee_id'), '=', q.assignee === 'me' ? me : q.assignee);
+  if (q.category) b = b.where(plain('tickets.category'), '=', q.category);
+  if (q.origin) b = b.where(plain('tickets.origin'), '=', q.origin);
+  if (q.reference) {
+    b = b.where('tickets.reference', '=', q.reference);
+    selective = true;
+  }
   if (q.from !== undefined) b = b.where('tickets.created_at', '>=', q.from);
   if (q.to !== undefined) b = b.where('tickets.created_at', '<=', q.to);
   if (q.field && q.field.key) {
     const needle = `%${likeEscape(JSON.stringify(q.field.key) + ':' + JSON.stringify(q.field.value))}%`;
     b = b.where(sql<boolean>`tickets.custom_fields LIKE ${needle} ESCAPE '\\'`);
+    scan = true;
   }
   if (q.q) {
     const search = classifySearch(q.q);
-    if ('number' in search) b = b.where('tickets.number', '=', search.number);
-    else if ('identities' in search) {
-      const contactIds = [...new Set((await findContactIdsByIdentities(db, search.identities)).values())];
-      const claimed = await db
-        .selectFrom('ticket_claims')
-        .select('ticket_id')
-        .where((eb) => eb.or(search.identities.map((i) => eb.and([eb('kind', '=', i.kind === 'whatsapp' ? 'phone' : i.kind), eb('address', '=', i.kind === 'whatsapp' ? `+${i.address.split('@')[0]}` : i.address)]))))
-        .limit(500)
-        .execute();
-      const ticketIds = claimed.map((r) => r.ticket_id);
-      b = b.where((eb) => eb.or([...(contactIds.length ? [eb('tickets.requester_id', 'in', contactIds)] : []), ...(ticketIds.length ? [eb('tickets.id', 'in', ticketIds)] : []), sql<boolean>`1 = 0`]));
+    if ('number' in search) {
+      b = b.where('tickets.number', '=', search.number);
+      selective = true;
+    } else if ('identities' in search) {
+      const ids = await ticketsOfIdentities(db, search.identities);
+      if (ids.length === 0) return undefined;
+      b = b.where('tickets.id', 'in', ids);
+      selective = true;
     } else {
       const needle = `%${likeEscape(search.text)}%`;
       // Bounded: the most recently active tickets (index tickets_updated_idx), unless a period narrows it.
@@ -150,28 +168,72 @@ export async function queryInbox(db: Executor, q: InboxQuery, me: string): Promi
       );
     }
   }
+  return { b, selective, scan };
+}
+
+/** Tickets whose requester proved this identity, or where it was claimed (at most 500). */
+async function ticketsOfIdentities(db: Executor, identities: Address[]): Promise<string[]> {
+  const contactIds = [...new Set((await findContactIdsByIdentities(db, identities)).values())];
+  const claimKeys = identities.map((i) => (i.kind === 'whatsapp' ? { kind: 'phone', address: `+${i.address.split('@')[0]}` } : { kind: i.kind, address: i.address }));
+  const [own, claimed] = await Promise.all([
+    contactIds.length ? db.selectFrom('tickets').select('id').where('requester_id', 'in', contactIds).orderBy('id', 'desc').limit(500).execute() : Promise.resolve([]),
+    db
+      .selectFrom('ticket_claims')
+      .select('ticket_id as id')
+      .where((eb) => eb.or(claimKeys.map((k) => eb.and([eb('kind', '=', k.kind), eb('address', '=', k.address)]))))
+      .limit(500)
+      .execute(),
+  ]);
+  return [...new Set([...own, ...claimed].map((r) => r.id))].slice(0, 500);
+}
+
+export async function queryInbox(db: Executor, q: InboxQuery, me: string): Promise<{ tickets: Ticket[]; nextCursor: string | null }> {
+  const f = await filtered(db, q, me);
+  if (!f) return { tickets: [], nextCursor: null };
+  let { b } = f;
   // Keyset pagination: the cursor is the sort key and id of the last row shown.
   const [ck, cid] = (q.cursor ?? '').split('~');
   const hasCursor = q.cursor !== undefined && cid !== undefined && /^[0-9A-Z]{26}$/.test(cid);
-  if (q.sort === 'created') {
-    if (hasCursor) b = b.where('tickets.id', '<', cid!);
-    b = b.orderBy('tickets.id', 'desc');
-  } else if (q.sort === 'activity') {
-    const k = Number(ck);
-    if (hasCursor && Number.isFinite(k)) b = b.where((eb) => eb.or([eb('tickets.updated_at', '<', k), eb.and([eb('tickets.updated_at', '=', k), eb('tickets.id', '<', cid!)])]));
-    b = b.orderBy('tickets.updated_at', 'desc').orderBy('tickets.id', 'desc');
+  const k = Number(ck);
+  const order = (column: 'tickets.updated_at' | 'tickets.id') => (f.scan && !f.selective ? sql`${sql.ref(column)} + 0` : sql.ref(column));
+  let rows: Awaited<ReturnType<Builder['execute']>>;
+  if (q.sort === 'due') {
+    rows = await dueRows(b, hasCursor && Number.isFinite(k) ? { due: k, id: cid! } : undefined);
   } else {
-    // Tickets with a due time first (earliest first), then the rest by id.
-    b = b.where(sql<boolean>`${dueExpr} IS NOT NULL`).where('tickets.status', 'in', OPEN);
-    const k = Number(ck);
-    if (hasCursor && Number.isFinite(k)) b = b.where(sql<boolean>`(${dueExpr} > ${k} OR (${dueExpr} = ${k} AND tickets.id > ${cid!}))`);
-    b = b.orderBy(dueExpr, 'asc').orderBy('tickets.id', 'asc');
+    if (q.sort === 'created') {
+      if (hasCursor) b = b.where('tickets.id', '<', cid!);
+      b = b.orderBy(order('tickets.id'), 'desc');
+    } else {
+      if (hasCursor && Number.isFinite(k)) b = b.where((eb) => eb.or([eb('tickets.updated_at', '<', k), eb.and([eb('tickets.updated_at', '=', k), eb('tickets.id', '<', cid!)])]));
+      b = b.orderBy(order('tickets.updated_at'), 'desc').orderBy(order('tickets.id'), 'desc');
+    }
+    rows = await b.limit(PAGE_SIZE + 1).execute();
   }
-  const rows = await b.limit(PAGE_SIZE + 1).execute();
   const tickets = rows.slice(0, PAGE_SIZE).map(toTicket);
   const last = tickets[tickets.length - 1];
   const key = (t: Ticket) => (q.sort === 'activity' ? t.updatedAt : q.sort === 'due' ? dueOf(t) : 0);
   return { tickets, nextCursor: rows.length > PAGE_SIZE && last ? `${key(last)}~${last.id}` : null };
+}
+
+/**
+ * SLA order: open tickets by the due time that matters, earliest first. Two index walks (first
+ * and next response dues, each indexed with the id), merged here; a ticket owes one or the other.
+ */
+async function dueRows(b: Builder, after: { due: number; id: string } | undefined) {
+  const walk = (column: 'tickets.first_response_due_at' | 'tickets.next_response_due_at') => {
+    let w = b.where(plain('tickets.status'), 'in', OPEN).where(column, 'is not', null);
+    if (after) w = w.where((eb) => eb.or([eb(column, '>', after.due), eb.and([eb(column, '=', after.due), eb('tickets.id', '>', after.id)])]));
+    return w.orderBy(column, 'asc').orderBy('tickets.id', 'asc').limit(PAGE_SIZE + 1).execute();
+  };
+  const [first, next] = await Promise.all([walk('tickets.first_response_due_at'), walk('tickets.next_response_due_at')]);
+  const seen = new Set<string>();
+  return [...first, ...next]
+    .filter((r) => !seen.has(r.id) && seen.add(r.id))
+    .map((r) => ({ r, due: dueOf({ firstResponseDueAt: r.first_response_due_at, nextResponseDueAt: r.next_response_due_at })! }))
+    .filter(({ r, due }) => !after || due > after.due || (due === after.due && r.id > after.id))
+    .sort((x, y) => x.due - y.due || (x.r.id < y.r.id ? -1 : 1))
+    .slice(0, PAGE_SIZE + 1)
+    .map(({ r }) => r);
 }
 
 export function dueOf(t: Pick<Ticket, 'firstResponseDueAt' | 'nextResponseDueAt'>): number | null {

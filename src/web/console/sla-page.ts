@@ -1,4 +1,5 @@
 /** Business hours and SLA, read-only from config, with the count of open and overdue tickets. */
+import { sql } from 'kysely';
 import { html, type SafeHtml } from '../shared/html.js';
 import type { WebContext } from '../shared/web-context.js';
 import type { ConsoleRuntime } from './console-deps.js';
@@ -10,15 +11,20 @@ export async function renderSla(web: WebContext, rt: ConsoleRuntime): Promise<Sa
   const bh = rt.deps.config.businessHours;
   const now = rt.deps.clock.now();
   const db = rt.deps.database.kysely;
-  const [open, overdue] = await Promise.all([
+  // Overdue = owes a first or a next response past its due time; each count walks one due index.
+  const openStatus = sql<string>`(tickets.status || '')`;
+  const [open, overFirst, overNext] = await Promise.all([
     db.selectFrom('tickets').select((eb) => eb.fn.countAll<string>().as('n')).where('status', 'in', ['new', 'open']).executeTakeFirstOrThrow(),
+    db.selectFrom('tickets').select((eb) => eb.fn.countAll<string>().as('n')).where('first_response_due_at', '<', now).where(openStatus, 'in', ['new', 'open']).executeTakeFirstOrThrow(),
     db
       .selectFrom('tickets')
       .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('status', 'in', ['new', 'open'])
-      .where((eb) => eb.or([eb('first_response_due_at', '<', now), eb('next_response_due_at', '<', now)]))
+      .where('next_response_due_at', '<', now)
+      .where(openStatus, 'in', ['new', 'open'])
+      .where((eb) => eb.or([eb('first_response_due_at', 'is', null), eb('first_response_due_at', '>=', now)]))
       .executeTakeFirstOrThrow(),
   ]);
+  const overdue = { n: Number(overFirst.n) + Number(overNext.n) };
   const dayName = (i: number) => new Intl.DateTimeFormat(web.locale, { weekday: 'long', timeZone: 'UTC' }).format(Date.UTC(2024, 0, 1 + i));
   return html`<h1>${tr('sla_title')}</h1>
 ${bh.enabled ? '' : html`<p class="hint">${tr('bh_disabled')}</p>`}

@@ -35,6 +35,8 @@ function errorText(err: unknown): string | undefined {
 
 export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
   const db = () => rt.deps.database.kysely;
+  // Times read in the desk's own timezone (the business hours'), whatever the server's is.
+  const tz = rt.deps.config.businessHours.timezone;
   let templates: TemplateSet | undefined | null;
   const cannedFor = (d: Detail, labels: Record<string, string>, requester: string): CannedReply[] => {
     if (templates === undefined) {
@@ -78,14 +80,14 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
 <div class="ticket-grid">
   <div class="ticket-main">
     <section aria-labelledby="thread-h"><h2 id="thread-h" class="sr">${web.tr('thread')}</h2>
-      <div class="thread" id="thread" aria-live="polite" data-src="${web.href(`/tickets/${d.number}?fragment=thread`)}">${renderThread(web, d, p.byId)}</div>
+      <div class="thread" id="thread" aria-live="polite" data-src="${web.href(`/tickets/${d.number}?fragment=thread`)}">${renderThread(web, d, p.byId, tz)}</div>
     </section>
     ${renderReplyBox(web, d, labels, cannedFor(d, statusLabelsFor(rt.deps.config, d.locale), requester), error)}
   </div>
   <aside class="ticket-side">
     ${renderProps(web, d, p.agents, labels)}
     ${renderRequester(web, d, p.claims, p.others, labels)}
-    <section class="panel" aria-labelledby="audit-h"><h2 id="audit-h">${web.tr('audit')}</h2><div id="audit">${renderAudit(web, d, p.byId)}</div></section>
+    <section class="panel" aria-labelledby="audit-h"><h2 id="audit-h">${web.tr('audit')}</h2><div id="audit">${renderAudit(web, d, p.byId, labels, tz)}</div></section>
   </aside>
 </div>
 <p class="hint">${web.tr('shortcuts')}</p>
@@ -101,7 +103,7 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
       const p = await loadPage(web, number);
       if (!p) return res.status(404).type('text/plain').send('not found');
       await markTicketRead(db(), web.agent!.id, p.t.id, rt.deps.clock.now());
-      res.type('html').send(html`${renderThread(web, p.d, p.byId)}<template id="audit-next">${renderAudit(web, p.d, p.byId)}</template><template id="status-next">${p.labels[p.d.status] ?? p.d.status}</template>`.value);
+      res.type('html').send(html`${renderThread(web, p.d, p.byId, tz)}<template id="audit-next">${renderAudit(web, p.d, p.byId, p.labels, tz)}</template><template id="status-next">${p.labels[p.d.status] ?? p.d.status}</template>`.value);
       return;
     }
     const m = String(req.query.m ?? '');

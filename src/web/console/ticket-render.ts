@@ -26,7 +26,7 @@ function author(web: WebContext, m: Msg, agents: Map<string, Agent>, requester: 
   return m.from ? `${requester} <${m.from}>` : requester;
 }
 
-export function renderThread(web: WebContext, d: Detail, agents: Map<string, Agent>): SafeHtml {
+export function renderThread(web: WebContext, d: Detail, agents: Map<string, Agent>, timeZone?: string): SafeHtml {
   const { tr } = web;
   const requester = d.requester.name ?? d.requester.identities[0]?.address ?? '—';
   return html`${d.messages.map((m) => {
@@ -36,7 +36,7 @@ export function renderThread(web: WebContext, d: Detail, agents: Map<string, Age
 <header>
   <strong>${author(web, m, agents, requester)}</strong>
   ${internal ? html`<span class="badge note">${tr('internal_note')}</span>` : m.channel ? html`<span class="via">${tr('via', { channel: m.channel })}</span>` : ''}
-  <time datetime="${new Date(m.createdAt).toISOString()}">${dateTime(web.locale, m.createdAt)}</time>
+  <time datetime="${new Date(m.createdAt).toISOString()}">${dateTime(web.locale, m.createdAt, timeZone)}</time>
   ${deliveryBadge(web, m)}
 </header>
 ${m.subject && m.direction === 'in' ? html`<p class="msg-subject">${m.subject}</p>` : ''}
@@ -53,15 +53,15 @@ ${m.attachments.length
   })}`;
 }
 
-export function renderAudit(web: WebContext, d: Detail, agents: Map<string, Agent>): SafeHtml {
-  const who = (e: Detail['events'][number]) => (e.actorType === 'agent' ? (e.actorId && agents.get(e.actorId)?.name) || '?' : e.actorType);
+export function renderAudit(web: WebContext, d: Detail, agents: Map<string, Agent>, labels: Record<string, string>, timeZone?: string): SafeHtml {
+  const who = (e: Detail['events'][number]) => (e.actorType === 'agent' ? (e.actorId && agents.get(e.actorId)?.name) || '?' : web.tr(e.actorType === 'customer' ? 'actor_customer' : 'actor_system'));
   return html`<ol class="audit">${d.events
     .slice()
     .reverse()
     .slice(0, 50)
     .map((e) => {
-      const val = (v: string | null) => (v === null ? '—' : e.type === 'assignee' ? agents.get(v)?.name ?? v : v.length > 60 ? `${v.slice(0, 60)}…` : v);
-      return html`<li><time datetime="${new Date(e.at).toISOString()}">${dateTime(web.locale, e.at)}</time> ${web.tr('event_generic', { type: e.type, from: val(e.from), to: val(e.to) })} <span class="who">${web.tr('by', { who: who(e) })}</span></li>`;
+      const val = (v: string | null) => (v === null ? '—' : e.type === 'assignee' ? agents.get(v)?.name ?? v : e.type === 'status' || e.type === 'created' ? labels[v] ?? v : v.length > 60 ? `${v.slice(0, 60)}…` : v);
+      return html`<li><time datetime="${new Date(e.at).toISOString()}">${dateTime(web.locale, e.at, timeZone)}</time> ${web.tr('event_generic', { type: e.type, from: val(e.from), to: val(e.to) })} <span class="who">${web.tr('by', { who: who(e) })}</span></li>`;
     })}</ol>`;
 }
 

@@ -1,4 +1,6 @@
-import { MESSAGES_EN, MESSAGES_ES, MESSAGES_PT } from './i18n-messages.js';
+import { MESSAGES_EN } from './i18n-en.js';
+import { MESSAGES_ES } from './i18n-es.js';
+import { MESSAGES_PT } from './i18n-pt.js';
 import { pickLocale, t } from './i18n.js';
 
 describe('console words', () => {

@@ -3,7 +3,9 @@
  * missing in one locale falls back to English, and the test beside this file keeps the three
  * dictionaries complete. Status labels are not here: they come from the configuration.
  */
-import { MESSAGES_EN, MESSAGES_ES, MESSAGES_PT } from './i18n-messages.js';
+import { MESSAGES_EN } from './i18n-en.js';
+import { MESSAGES_ES } from './i18n-es.js';
+import { MESSAGES_PT } from './i18n-pt.js';
 
 export const WEB_LOCALES = ['pt-BR', 'es', 'en'] as const;
 export type WebLocale = (typeof WEB_LOCALES)[number];
