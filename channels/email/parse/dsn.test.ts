@@ -1,4 +1,4 @@
-import { parseDeliveryReport, parseDeliveryStatus, parseNonStandardBounce } from './dsn.js';
+import { parseDeliveryReport, parseDeliveryStatus, parseNonStandardBounce, readMessageStructure, recipientsFromBounceText } from './dsn.js';
 
 const TWO_RECIPIENT_DSN = [
   'From: Mail Delivery System <MAILER-DAEMON@mx.example.com>',
@@ -136,5 +136,65 @@ describe('parseNonStandardBounce', () => {
 
   it('ignores ordinary text', () => {
     expect(parseNonStandardBounce('Hello, my order did not arrive.')).toBeUndefined();
+  });
+});
+
+describe('recipientsFromBounceText', () => {
+  it('names the failed addresses of the report text, with their status, and stops at the returned message', () => {
+    const text = [
+      'This is an advisory-only email.',
+      'Delivery to the following recipients failed:',
+      '',
+      '   <Maria@Example.com>: 550 5.1.1 user unknown',
+      '   joao@example.org',
+      'Reporting-MTA: dns; mx.example.net',
+      '',
+      '------ This is a copy of the message, including all the headers. ------',
+      'From: suporte@loja.example',
+      'To: other@example.net',
+    ].join('\n');
+    expect(recipientsFromBounceText(text, new Set(['suporte@loja.example']))).toEqual([
+      expect.objectContaining({ address: 'maria@example.com', status: '5.1.1', action: 'failed' }),
+      expect.objectContaining({ address: 'joao@example.org', action: 'failed' }),
+    ]);
+  });
+
+  it('leaves out the mail system, header lines and excluded addresses', () => {
+    const text = 'From: MAILER-DAEMON@mx.example\nPlease contact postmaster@mx.example.\nYour mail to us@loja.example failed.';
+    expect(recipientsFromBounceText(text, new Set(['us@loja.example']))).toEqual([]);
+  });
+
+  it('is linear on runs of @ and dots', () => {
+    const t0 = performance.now();
+    recipientsFromBounceText(`${'@'.repeat(300)}\n${'a.'.repeat(150)}\n`.repeat(300), new Set());
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+});
+
+describe('readMessageStructure', () => {
+  it('finds a delivery-status part and ARF fields outside multipart/report', () => {
+    const raw = [
+      'Content-Type: multipart/mixed; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: text/plain',
+      '',
+      'This is an email abuse report.',
+      '',
+      'Feedback-Type: abuse',
+      'User-Agent: SomeGenerator/1.0',
+      'Version: 1',
+      '--b--',
+      '',
+    ].join('\r\n');
+    const s = readMessageStructure(raw);
+    expect(s.contentType).toBe('multipart/mixed');
+    expect(s.feedback?.get('feedback-type')).toEqual(['abuse']);
+    expect(s.hasDeliveryStatus).toBe(false);
+  });
+
+  it('prefers the final recipient unless it lacks a real domain', () => {
+    const body = 'Reporting-MTA: dns; x\n\nAction: failed\nOriginal-Recipient: rfc822;Jim@go.example\nFinal-Recipient: rfc822;Jim@sims-ms-daemon\nStatus: 5.1.1\n';
+    expect(parseDeliveryStatus(body)[0]?.address).toBe('jim@go.example');
   });
 });

@@ -147,7 +147,12 @@ export function parseDeliveryStatus(body: string): DsnRecipient[] {
   const recipients: DsnRecipient[] = [];
   for (const group of groups) {
     const { headers } = parseHeaderBlock(`${group.trim()}\n\n`);
-    const rcpt = headers.get('final-recipient')?.[0] ?? headers.get('original-recipient')?.[0];
+    // The final recipient, unless it is an internal rewrite without a real domain
+    // ("JimmyMcEgypt@sims-ms-daemon"): then the original one, the address the sender used.
+    const original = headers.get('original-recipient')?.[0];
+    const final = headers.get('final-recipient')?.[0];
+    const dotted = (v: string | undefined): boolean => v !== undefined && /@[^@\s>]+\.[^@\s>]+/u.test(v);
+    const rcpt = final && (dotted(final) || !dotted(original)) ? final : original;
     if (!rcpt) continue;
     const address = rcpt.replace(/^[^;]*;/u, '').trim().replace(/^<|>$/gu, '').toLowerCase();
     if (!address) continue;
@@ -300,6 +305,44 @@ export function readMessageStructure(raw: Buffer | string): MessageStructure {
   });
   const id = findMessageId(root);
   if (id) out.originalMessageId = id;
+  return out;
+}
+
+const RETURNED_MARKER_RE =
+  /^(?:-{2,}.{0,80}(?:original message|returned mail|copy of the message|below this line|header of the source|original message follows|message headers follow|headers of the original|undelivered message)|original message headers:|[- ]*this is a copy of|received: from )/iu;
+const HEADERISH_RE = /^[ \t]*(?:from|to|cc|reply-to|sender|return-path|message-id|in-reply-to|references|received|delivered-to|x-[\w-]{1,40}|reporting-mta|received-from-mta)[ \t]*:/iu;
+const ADDRESS_RE = /(?<![^\s<>()"',;:[\]@])[^\s<>()"',;:[\]@]+@[^\s<>()"',;:[\]@.]+(?:\.[^\s<>()"',;:[\]@.]+)+/gu;
+const STATUS_RE = /\b([245]\.\d{1,3}\.\d{1,3})\b/u;
+
+/**
+ * Failed recipients named in a bounce's human-readable part (MTAs without DSN fields, DSNs with
+ * empty per-recipient groups): addresses in the report text above the returned message, minus
+ * header lines, the mail system's own addresses and `exclude` (sender, our addresses). The DSN
+ * status on the same or the next lines is kept when present.
+ */
+export function recipientsFromBounceText(text: string, exclude: Set<string>): DsnRecipient[] {
+  const lines = text.replace(/\r\n?/gu, '\n').slice(0, 100_000).split('\n');
+  const out: DsnRecipient[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < lines.length && out.length < 20; i++) {
+    const line = lines[i]!;
+    if (line.length > 400) continue;
+    if (RETURNED_MARKER_RE.test(line.trim())) break;
+    if (HEADERISH_RE.test(line)) continue;
+    for (const m of line.matchAll(ADDRESS_RE)) {
+      const address = m[0].replace(/[.>)\]]+$/u, '').toLowerCase();
+      const local = address.split('@')[0]!;
+      if (seen.has(address) || exclude.has(address) || /^(?:mailer-daemon|postmaster|mail-daemon|abuse|noreply|no-reply)$/u.test(local)) continue;
+      seen.add(address);
+      const r: DsnRecipient = { address, action: 'failed' };
+      const around = lines.slice(i, i + 4).join(' ').slice(0, 1200);
+      const status = STATUS_RE.exec(around)?.[1];
+      if (status) r.status = status;
+      const diagnostic = lines.slice(i, i + 3).map((l) => l.trim()).filter(Boolean).join(' ').slice(0, 500);
+      if (diagnostic) r.diagnostic = diagnostic;
+      out.push(r);
+    }
+  }
   return out;
 }
 

@@ -18,7 +18,7 @@ import type { AttachmentRef, InboundMessageInput } from '../../../src/domain/env
 import type { Classification } from '../../../src/domain/model.js';
 import { bounceReason, type BounceReason } from './bounce-reason.js';
 import { classifyEmail } from './classify.js';
-import { parseHeaderBlock, parseNonStandardBounce, readMessageStructure, type DsnRecipient } from './dsn.js';
+import { parseHeaderBlock, parseNonStandardBounce, readMessageStructure, recipientsFromBounceText, type DsnRecipient } from './dsn.js';
 import { splitHtmlReply } from './html-reply.js';
 import { htmlToText } from './html-to-text.js';
 import { createMailparserMimeParser, type MimeAddress, type MimeMessage, type MimeParser } from './mailparser-adapter.js';
@@ -235,7 +235,9 @@ export async function parseEmail(input: Buffer, options: ParseEmailOptions): Pro
     const found: DsnRecipient[] = structure.hasDeliveryStatus
       ? structure.dsnRecipients.filter((r) => !r.action || !['delivered', 'relayed', 'expanded'].includes(r.action))
       : (classified.sesRecipients ?? nonStandard?.recipients ?? []);
-    bounce = { recipients: found.map((r) => ({ ...r, reason: bounceReason(r.status, r.diagnostic, r.action) })) };
+    // No per-recipient fields (or an MTA without DSN): the addresses named in the report text.
+    const named = found.length > 0 ? found : recipientsFromBounceText(text, new Set([from.address, ...options.supportAddresses.map((x) => x.toLowerCase())]));
+    bounce = { recipients: named.map((r) => ({ ...r, reason: bounceReason(r.status, r.diagnostic, r.action) })) };
     if (classified.delayed) bounce.delayed = true;
     const original = classified.sesMessageId ?? structure.originalMessageId ?? nonStandard?.originalMessageId;
     if (original) bounce.originalMessageId = original;
