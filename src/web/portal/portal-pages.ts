@@ -58,7 +58,7 @@ export async function renderTicketPage(rt: PortalRuntime, res: Response, number:
   ${error ? html`<p class="p-error" role="alert" id="reply-error">${error}</p>` : ''}
   <form method="post" action="${web.href(`/requests/${t.number}/reply`)}" enctype="multipart/form-data" id="reply-form">
     ${csrf}<input type="hidden" name="key" value="${formKey()}">
-    <label for="body">${tp('reply_label')}</label>
+    <label for="body" class="sr">${tp('reply_label')}</label>
     <textarea id="body" name="body" rows="5" required maxlength="20000"></textarea>
     ${attachField(rt, web, p)}
     <button type="submit" class="p-primary" id="send-reply">${closed ? tp('follow_up_button') : tp('send_reply')}</button>
