@@ -97,7 +97,7 @@ d('agents by proof over email (Dovecot + SMTP)', () => {
       ],
     });
     ana = await t.createAgent({ name: 'Ana Lima', email: AGENT, notifyChannelId: 'support' });
-    await waitUntil(() => t.context('support').state.get('cursor:INBOX'), 10_000, 'IMAP cursor');
+    await waitUntil(() => t.context('support').state.get('cursor:INBOX'), 30_000, 'IMAP cursor');
   });
   afterAll(async () => {
     await t?.stop();
@@ -107,7 +107,7 @@ d('agents by proof over email (Dovecot + SMTP)', () => {
 
   const signer = () => emailSigner(configs[0]!, t.context('support'));
   async function envelopeOf(messageId: string): Promise<InboundEnvelopeInput> {
-    return waitUntil(() => envelopes.find((e) => e.message.externalId === messageId), 10_000, `envelope ${messageId}`);
+    return waitUntil(() => envelopes.find((e) => e.message.externalId === messageId), 20_000, `envelope ${messageId}`);
   }
 
   it('a notification mailed to an agent carries a per-agent token proving that agent and ticket', async () => {

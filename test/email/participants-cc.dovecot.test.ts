@@ -34,7 +34,7 @@ d('email participants: Cc, never instead of the requester (Dovecot + SMTP)', () 
       definitions: [createEmailChannelDefinition({ reconnect: FAST_RECONNECT })],
       channels: [{ id: 'support', kind: 'email', addresses: ['support@help.test'], displayName: 'Help Desk', imap: dovecot.imapConfig({ pollIntervalSeconds: 5 }), smtp: smtp.smtpConfig() }],
     });
-    await waitUntil(() => t.context('support').state.get('cursor:INBOX'), 10_000, 'IMAP cursor');
+    await waitUntil(() => t.context('support').state.get('cursor:INBOX'), 30_000, 'IMAP cursor');
   });
   afterAll(async () => {
     await t?.stop();
