@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { translate } from './search-fold.js';
 import pg from 'pg';
 import type { DB } from './tables.js';
 
@@ -57,6 +58,8 @@ export function createDatabase(config: DatabaseConfig): Database {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
+    // PostgreSQL's translate(), so one search query folds accents on both databases (search-fold.ts).
+    sqlite.function('translate', { deterministic: true }, (s: unknown, from: unknown, to: unknown) => translate(s === null ? null : String(s), String(from), String(to)));
     const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     return { kysely, dialect: 'sqlite', destroy: () => kysely.destroy() };
   }

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { digitsOf, folded, foldText } from '../search-fold.js';
 import { newId } from '../../domain/ids.js';
 import type { Priority, TicketStatus } from '../../domain/model.js';
 import type { Executor } from '../database.js';
@@ -223,8 +224,11 @@ export async function listTickets(db: Executor, f: TicketFilter): Promise<Ticket
   if (f.createdTo !== undefined) q = q.where('tickets.created_at', '<=', f.createdTo);
   if (f.customField) {
     // JSON is stored as text; match the exact `"key":"value"` pair as serialized by JSON.stringify.
-    const needle = `%${likeEscape(JSON.stringify(f.customField.key) + ':' + JSON.stringify(f.customField.value))}%`;
-    q = q.where(sql<boolean>`tickets.custom_fields LIKE ${needle} ESCAPE '\\'`);
+    // A document or phone typed with punctuation also matches its digits ("529.982.247-25").
+    const key = f.customField.key;
+    const values = [...new Set([f.customField.value, digitsOf(f.customField.value)].filter((v): v is string => v !== undefined))];
+    const needles = values.map((v) => `%${likeEscape(JSON.stringify(key) + ':' + JSON.stringify(v))}%`);
+    q = q.where((eb) => eb.or(needles.map((n) => sql<boolean>`tickets.custom_fields LIKE ${n} ESCAPE '\\'`)));
   }
   if (f.overdue) {
     q = q
@@ -232,16 +236,20 @@ export async function listTickets(db: Executor, f: TicketFilter): Promise<Ticket
       .where((eb) => eb.or([eb('tickets.first_response_due_at', '<', f.now), eb('tickets.next_response_due_at', '<', f.now)]));
   }
   if (f.text) {
-    const needle = `%${likeEscape(f.text.toLowerCase())}%`;
+    // Case and accents never matter ("nao" finds "não"); a phone or document typed with
+    // punctuation also finds its digits in requester identities and claims.
+    const needle = `%${likeEscape(foldText(f.text))}%`;
+    const digits = digitsOf(f.text);
+    const digitNeedle = digits ? `%${likeEscape(digits)}%` : undefined;
     q = q.where((eb) =>
       eb.or([
-        eb(sql`lower(tickets.subject)`, 'like', sql`${needle} ESCAPE '\\'`),
+        eb(folded('tickets.subject'), 'like', sql<string>`${needle} ESCAPE '\\'`),
         eb.exists(
           eb
             .selectFrom('messages')
             .select('messages.id')
             .whereRef('messages.ticket_id', '=', 'tickets.id')
-            .where(sql<boolean>`lower(messages.text) LIKE ${needle} ESCAPE '\\'`),
+            .where(sql<boolean>`${folded('messages.text')} LIKE ${needle} ESCAPE '\\'`),
         ),
         // What senders typed and nobody proved (a form's phone) is searchable on its ticket.
         eb.exists(
@@ -249,8 +257,17 @@ export async function listTickets(db: Executor, f: TicketFilter): Promise<Ticket
             .selectFrom('ticket_claims')
             .select('ticket_claims.id')
             .whereRef('ticket_claims.ticket_id', '=', 'tickets.id')
-            .where(sql<boolean>`lower(ticket_claims.address) LIKE ${needle} ESCAPE '\\'`),
+            .where(sql<boolean>`lower(ticket_claims.address) LIKE ${digitNeedle ?? needle} ESCAPE '\\'`),
         ),
+        // The requester's own addresses (email, phone).
+        eb.exists(
+          eb
+            .selectFrom('contact_identities')
+            .select('contact_identities.id')
+            .whereRef('contact_identities.contact_id', '=', 'tickets.requester_id')
+            .where(sql<boolean>`lower(contact_identities.address) LIKE ${digitNeedle ?? needle} ESCAPE '\\'`),
+        ),
+        ...(digitNeedle ? [eb(sql`tickets.custom_fields`, 'like', sql<string>`${digitNeedle} ESCAPE '\\'`)] : []),
       ]),
     );
   }
