@@ -26,7 +26,7 @@ const FLOORS: Record<string, number> = {
   crisp_reply_parser: 80 / 80,
   discourse_mail: 16 / 18,
   email_reply_parser: 53 / 53,
-  email_reply_trimmer: 56 / 64,
+  email_reply_trimmer: 59 / 64,
   mail_parser_reply: 19 / 19,
   quotequail: 5 / 5,
   reply_parser_ports: 45 / 46,

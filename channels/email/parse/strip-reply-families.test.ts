@@ -97,6 +97,15 @@ describe('the quote under a header is history, the customer text is never cut', 
     expect(stripReply('Hi,\n> Can you send the invoice?\nSent it this morning.').reply).toBe('Hi,\n> Can you send the invoice?\nSent it this morning.');
   });
 
+  it('a reply header above the answer (Android Gmail) is hidden, not a cut that leaves nothing', () => {
+    expect(stripReply('On 15 May 2017 19:32, "Support" <support@shop.example> wrote:\n\nThe refund arrived, thanks.').reply).toBe('The refund arrived, thanks.');
+  });
+
+  it('a forward at the very top keeps what was forwarded (the customer sent it on purpose)', () => {
+    const r = stripReply('---------- Forwarded message ----------\nFrom: Bank <no-reply@bank.example>\nDate: Thu, Jan 28, 2016 at 4:00 PM\nSubject: Error\nTo: ana@x.example\n\nPayment 42 was refused.');
+    expect(r.reply).toBe('Payment 42 was refused.');
+  });
+
   it('an empty result falls back to the whole text', () => {
     expect(stripReply('> only a quote').reply).toBe('');
   });

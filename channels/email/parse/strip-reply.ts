@@ -367,13 +367,23 @@ export function stripReply(input: string, options: StripReplyOptions = {}): Stri
       break;
     }
     const block = headerBlockAt(lines, i);
-    if (block && !contentSeen) {
+    const separator = !block && separatorAt(lines, i);
+    if ((block || separator) && !contentSeen) {
+      // A pasted or forwarded header above everything: hide it (and a forward's header block).
       let k = i;
+      if (separator) {
+        hidden[k++] = true;
+        while (k < n && kinds[k] === 'blank') k++;
+        if (k >= n || !headerBlockAt(lines, k)) {
+          i = k - 1;
+          continue;
+        }
+      }
       while (k < n && kinds[k] !== 'blank') hidden[k++] = true;
       i = k - 1;
       continue;
     }
-    if (separatorAt(lines, i) || block) {
+    if (separator || block) {
       cut = i;
       break;
     }
@@ -386,6 +396,12 @@ export function stripReply(input: string, options: StripReplyOptions = {}): Stri
         for (; k < n && kinds[k] !== 'text'; k++) hidden[k] = true;
         for (let h = i; h < after; h++) hidden[h] = true;
         i = after - 1;
+        continue;
+      }
+      if (!contentSeen) {
+        // Android Gmail puts the header above the answer: nothing new above it, so not a cut.
+        for (let h = i; h < i + headerLines; h++) hidden[h] = true;
+        i += headerLines - 1;
         continue;
       }
       cut = i;
