@@ -7,7 +7,7 @@
  */
 import { startPortalTestApp, mailText, type PortalTestApp } from './portal-harness.js';
 import { customerWantsNotice } from '../../src/web/portal/portal.repository.js';
-import { databaseKinds } from '../core/db-fixtures.js';
+import { describeEachDatabase } from '../core/db-fixtures.js';
 import { existsSync, readdirSync } from 'node:fs';
 
 const filesUnder = (dir: string): string[] => (existsSync(dir) ? (readdirSync(dir, { recursive: true }) as string[]).sort() : []);
@@ -30,7 +30,7 @@ function browser(base: string) {
   return { jar, go, csrf };
 }
 
-describe.each(databaseKinds())('customer portal over HTTP on %s', (kind) => {
+describeEachDatabase('customer portal over HTTP on %s', (kind) => {
   let t: PortalTestApp;
   beforeAll(async () => {
     t = await startPortalTestApp({}, kind);
@@ -79,6 +79,29 @@ describe.each(databaseKinds())('customer portal over HTTP on %s', (kind) => {
     expect(t.smtp.messages.slice(before).map((m) => m.to)).toEqual([['maria@cliente.test']]);
     expect(mailText(mails[0]!)).toMatch(new RegExp(`${t.baseUrl}/portal/auth/[\\w-]{43}`));
     expect(mails[0]!.header('auto-submitted')).toBe('auto-replied');
+  });
+
+  test('the language follows Accept-Language until the customer picks one', async () => {
+    const es = await fetch(`${t.baseUrl}/portal/sign-in`, { headers: { 'accept-language': 'es-AR,es;q=0.9' } });
+    expect(await es.text()).toContain('Ingresa para ver tus solicitudes');
+    const en = await fetch(`${t.baseUrl}/portal/sign-in`, { headers: { 'accept-language': 'en-US', cookie: 'ponte_lang=pt-BR' } });
+    expect(await en.text()).toContain('Entre para ver suas solicitações');
+  });
+
+  test("a signed link's organization groups contacts the config does not know", async () => {
+    await t.customerMail('l1', 'lia@terceiro.test', 'Lia Ramos', 'Boleto vencido', 'Preciso de outro boleto.');
+    const lia = browser(t.baseUrl);
+    expect((await lia.go('GET', t.signedUrl({ email: 'lia@terceiro.test', org: 'parceiro-x' }).slice(t.baseUrl.length))).status).toBe(303);
+    const pedro = browser(t.baseUrl);
+    expect((await pedro.go('GET', t.signedUrl({ email: 'pedro@outro.test', org: 'parceiro-x' }).slice(t.baseUrl.length))).status).toBe(303);
+    const org = JSON.parse((await pedro.go('GET', '/portal/api/requests?scope=org')).text);
+    expect(org.requests.map((r: { number: number; mine: boolean }) => [r.number, r.mine]).sort()).toEqual([[10002, true], [10003, false]]);
+    // Read-only for a colleague: a reply is refused and nothing is stored.
+    const session = JSON.parse((await pedro.go('GET', '/portal/api/session')).text);
+    expect(session.organization).toEqual({ id: 'parceiro-x', name: 'parceiro-x' });
+    const r = await pedro.go('POST', '/portal/api/requests/10003/replies', JSON.stringify({ body: 'intruso' }), { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken });
+    expect(r.status).toBe(409);
+    expect((await t.api('GET', '/api/tickets/10003')).body.messages.some((m: { text: string }) => m.text === 'intruso')).toBe(false);
   });
 
   test('sign-in requests are rate-limited per address (429), and a wrong code is refused', async () => {
