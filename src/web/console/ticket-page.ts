@@ -22,6 +22,7 @@ import { requireAgent } from '../shared/session-auth.js';
 import { markTicketRead } from '../shared/web-auth.repository.js';
 import { ctx, type WebContext } from '../shared/web-context.js';
 import type { ConsoleRuntime } from './console-deps.js';
+import { registerRequesterRoutes } from './requester-routes.js';
 import { type CannedReply, type Detail, renderAudit, renderProps, renderReplyBox, renderRequester, renderThread } from './ticket-render.js';
 
 const CANNED = ['ack', 'pending_reminder', 'solved_notice', 'closed_notice'] as const;
@@ -66,6 +67,9 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
   }
 
   async function renderTicket(web: WebContext, number: number, error?: string): Promise<{ status: number; body: string }> {
+    // A refused claim link names the contact that owns the identity: offer the merge.
+    const [message, mergeFrom] = error?.includes('|merge:') ? (error.split('|merge:') as [string, string]) : [error, undefined];
+    error = message;
     const p = await loadPage(web, number);
     if (!p) return { status: 404, body: page(web, { title: `#${number}`, page: 'error', nav: 'inbox', body: html`<p class="error">${web.tr('ticket_not_found', { number })}</p><p><a href="${web.href('/')}">${web.tr('back_to_inbox')}</a></p>` }) };
     const { d, labels } = p;
@@ -86,7 +90,7 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
   </div>
   <aside class="ticket-side">
     ${renderProps(web, d, p.agents, labels)}
-    ${renderRequester(web, d, p.claims, p.others, labels)}
+    ${renderRequester(web, d, p.claims, p.others, labels, mergeFrom)}
     <section class="panel" aria-labelledby="audit-h"><h2 id="audit-h">${web.tr('audit')}</h2><div id="audit">${renderAudit(web, d, p.byId, labels, tz)}</div></section>
   </aside>
 </div>
@@ -169,6 +173,11 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
       const r = await renderTicket(web, number, message);
       res.status(r.status === 200 ? 409 : r.status).type('html').send(r.body);
     }
+  });
+
+  registerRequesterRoutes(router, rt, async (res, number, error, status) => {
+    const r = await renderTicket(ctx(res), number, error);
+    res.status(r.status === 200 ? status : r.status).type('html').send(r.body);
   });
 
   // Message HTML (already sanitized at ingest; sanitized again here) in its own sandboxed document.

@@ -65,16 +65,24 @@ export function renderAudit(web: WebContext, d: Detail, agents: Map<string, Agen
     })}</ol>`;
 }
 
-export function renderRequester(web: WebContext, d: Detail, claims: TicketClaim[], others: Ticket[], labels: Record<string, string>): SafeHtml {
+export function renderRequester(web: WebContext, d: Detail, claims: TicketClaim[], others: Ticket[], labels: Record<string, string>, mergeFrom?: string): SafeHtml {
   const { tr } = web;
   const unlinked = claims.filter((c) => !c.linkedContactId);
+  const csrf = html`<input type="hidden" name="_csrf" value="${web.csrf}">`;
+  const evidence = (id: string) => html`<label class="evidence" for="${id}">${tr('evidence')}</label><input id="${id}" name="evidence" required maxlength="500">`;
   return html`<section class="panel requester" aria-labelledby="req-h">
 <h2 id="req-h">${tr('requester')}</h2>
 <p class="req-name">${d.requester.name ?? '—'}</p>
 <h3>${tr('proven_identities')}</h3>
 <ul class="identities">${d.requester.identities.map((i) => html`<li><span class="kind">${i.kind}</span> ${i.address}</li>`)}</ul>
 ${unlinked.length
-  ? html`<h3>${tr('claims')}</h3><ul class="claims" title="${tr('claim_hint')}">${unlinked.map((c) => html`<li><span class="kind">${c.kind}</span> ${c.address} <span class="claim">${tr('claim_hint')}</span></li>`)}</ul>`
+  ? html`<h3>${tr('claims')}</h3><ul class="claims">${unlinked.map(
+      (c) => html`<li><span class="kind">${c.kind}</span> ${c.address} <span class="claim">${tr('claim_hint')}</span>
+<details class="link-claim"><summary>${tr('link_claim')}</summary><form method="post" action="${web.href(`/tickets/${d.number}/claims/${c.id}/link`)}">${csrf}${evidence(`ev-${c.id}`)}<button type="submit">${tr('link_claim')}</button></form></details></li>`,
+    )}</ul>`
+  : ''}
+${mergeFrom
+  ? html`<form method="post" action="${web.href(`/tickets/${d.number}/merge`)}" class="merge">${csrf}<input type="hidden" name="from" value="${mergeFrom}">${evidence('ev-merge')}<button type="submit">${tr('merge_contact')}</button></form>`
   : ''}
 ${others.length
   ? html`<h3>${tr('other_tickets')}</h3><ul class="others">${others.map((o) => html`<li><a href="${web.href(`/tickets/${o.number}`)}">#${o.number}</a> ${o.subject} <span class="badge s-${o.status}">${labels[o.status] ?? o.status}</span></li>`)}</ul>`

@@ -1,5 +1,9 @@
 /** English words of the console: the reference dictionary (its keys type the others). */
 export const MESSAGES_EN = {
+  link_claim: 'Link to the requester',
+  evidence: 'Evidence (how you know)',
+  evidence_needed: 'Say how you know (evidence) before linking or merging.',
+  merge_contact: 'Merge that contact into this requester',
   actor_customer: 'customer',
   actor_system: 'system',
   app_name: 'Ponte',

@@ -2,6 +2,10 @@
 import type { Dict } from './i18n-en.js';
 
 export const MESSAGES_ES: Dict = {
+  link_claim: 'Vincular al solicitante',
+  evidence: 'Evidencia (cómo lo sabes)',
+  evidence_needed: 'Di cómo lo sabes (evidencia) antes de vincular o fusionar.',
+  merge_contact: 'Fusionar ese contacto con este solicitante',
   actor_customer: 'cliente',
   actor_system: 'sistema',
   skip_to_content: 'Saltar al contenido',

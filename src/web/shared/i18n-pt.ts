@@ -2,6 +2,10 @@
 import type { Dict } from './i18n-en.js';
 
 export const MESSAGES_PT: Dict = {
+  link_claim: 'Vincular ao solicitante',
+  evidence: 'Evidência (como você sabe)',
+  evidence_needed: 'Diga como você sabe (evidência) antes de vincular ou mesclar.',
+  merge_contact: 'Mesclar aquele contato neste solicitante',
   actor_customer: 'cliente',
   actor_system: 'sistema',
   skip_to_content: 'Pular para o conteúdo',
