@@ -26,6 +26,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('ip', 'varchar(64)')
     .execute();
   await db.schema.createIndex('portal_sessions_identity_idx').on('portal_sessions').columns(['identity_kind', 'identity_address']).execute();
+  await db.schema.createIndex('portal_sessions_expires_idx').on('portal_sessions').column('expires_at').execute();
 
   await db.schema
     .createTable('portal_sign_in_tokens')

@@ -26,6 +26,8 @@ export async function createPortalSession(
 ): Promise<{ token: string; id: string }> {
   const token = secretToken();
   const id = sha256(token);
+  // Expired rows go as new ones come (no separate sweeper).
+  await db.deleteFrom('portal_sessions').where('expires_at', '<', s.now).execute();
   await db
     .insertInto('portal_sessions')
     .values({ id, brand: s.brand, identity_kind: s.identity.kind, identity_address: s.identity.address, organization: s.organization, via: s.via, created_at: s.now, last_seen_at: s.now, expires_at: s.now + s.ttlMs, user_agent: s.userAgent?.slice(0, 300) ?? null, ip: s.ip?.slice(0, 64) ?? null })
@@ -52,6 +54,7 @@ export async function createSignInToken(db: Executor, s: { brand: string; identi
   const token = secretToken();
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   const id = sha256(token);
+  await db.deleteFrom('portal_sign_in_tokens').where('expires_at', '<', s.now - 86_400_000).execute();
   await db
     .insertInto('portal_sign_in_tokens')
     .values({ id, brand: s.brand, identity_kind: s.identity.kind, identity_address: s.identity.address, code_hash: sha256(`${id}:${code}`), attempts: 0, created_at: s.now, expires_at: s.now + s.ttlMs, used_at: null })
