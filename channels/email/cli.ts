@@ -16,6 +16,7 @@ import { imapConnectorFor, smtpAuthFor, type EmailChannelDeps } from './index.js
 import { createNodemailerTransport } from './nodemailer-transport.js';
 import { formatParseSummary, parseEmailFileForCli, type CliParseOutput } from './parse/parse-cli.js';
 import { classifySmtpError } from './smtp-errors.js';
+import { authorizeChannel } from './oauth-device.js';
 
 export interface EmailCliDeps {
   loadConfig(path: string): Promise<{ channels: unknown[] }>;
@@ -24,6 +25,8 @@ export interface EmailCliDeps {
   channelDeps?: EmailChannelDeps;
   /** Where lines go (tests capture them). */
   print?(line: string): void;
+  /** Waits between device-code polls (tests shorten them). */
+  oauthSleep?(ms: number): Promise<void>;
 }
 
 function memoryState(): ChannelState {
@@ -157,6 +160,27 @@ export function registerEmailCli(program: Command, deps: EmailCliDeps): void {
     if (!entry) return undefined;
     return emailChannelConfigSchema.parse(entry);
   }
+
+  email
+    .command('oauth <channel>')
+    .description('authorize OAuth2 (Microsoft 365 device code): prints a URL and a code, stores the refresh token in the database')
+    .action(async (channelId: string) => {
+      const config = await channelConfig(channelId);
+      if (!config) {
+        print(`no email channel "${channelId}" in ${configPath()}`);
+        process.exitCode = 2;
+        return;
+      }
+      if (!deps.createContext) throw new Error('email oauth needs the gateway database');
+      const ctx = await deps.createContext(channelId);
+      const ok = await authorizeChannel(config, ctx.state, {
+        print,
+        ...(deps.channelDeps?.fetch ? { fetch: deps.channelDeps.fetch } : {}),
+        ...(deps.oauthSleep ? { sleep: deps.oauthSleep } : {}),
+        onPrompt: (p) => print(`Open ${p.verificationUriComplete ?? p.verificationUri} and enter the code ${p.userCode} (valid ${Math.round(p.expiresInSeconds / 60)} min). Waiting…`),
+      });
+      if (!ok) process.exitCode = 2;
+    });
 
   email
     .command('check <channel>')

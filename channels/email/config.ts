@@ -7,10 +7,16 @@ import { baseChannelConfigSchema } from '../../src/domain/channel-config.js';
 
 const oauth2Schema = z.object({
   clientId: z.string().min(1),
-  clientSecret: z.string().min(1),
-  /** The first refresh token; a rotated one is saved to the channel state and wins afterwards. */
-  refreshToken: z.string().min(1),
+  /** Confidential clients (Google); public clients (a Microsoft 365 device-code app) have none. */
+  clientSecret: z.string().min(1).optional(),
+  /**
+   * Optional: `ponte email oauth <channel>` stores one in the database instead. A rotated or
+   * stored token in the channel state wins over this one.
+   */
+  refreshToken: z.string().min(1).optional(),
   tokenUrl: z.url(),
+  /** Device authorization endpoint for `ponte email oauth` (RFC 8628). */
+  deviceCodeUrl: z.url().optional(),
   scope: z.string().optional(),
 });
 export type OAuth2Config = z.infer<typeof oauth2Schema>;

@@ -35,11 +35,12 @@ export function createAccessTokenProvider(options: {
   async function refresh(): Promise<{ accessToken: string; expiresAt: number }> {
     const saved = await options.state.get<string>(options.stateKey);
     const refreshToken = saved ?? options.config.refreshToken;
+    if (!refreshToken) throw new ChannelError('oauth2_not_authorized', 'no OAuth2 refresh token yet: run `ponte email oauth <channel>`', true, 60_000);
     const body = new URLSearchParams({
       grant_type: 'refresh_token',
       refresh_token: refreshToken,
       client_id: options.config.clientId,
-      client_secret: options.config.clientSecret,
+      ...(options.config.clientSecret ? { client_secret: options.config.clientSecret } : {}),
       ...(options.config.scope ? { scope: options.config.scope } : {}),
     });
     let res: Awaited<ReturnType<FetchLike>>;
