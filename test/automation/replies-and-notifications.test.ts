@@ -2,7 +2,7 @@
  * Acknowledgements, caps, agent notifications answered from email/WhatsApp, customer notices:
  * the whole app with recording test channels (`mail` with email threading, `zap` chat).
  */
-import { databaseKinds } from '../core/db-fixtures.js';
+import { describeEachDatabase } from '../core/db-fixtures.js';
 import { type AutomationTestApp, HOUR, startAutomationApp } from './support.js';
 
 const MARIA = 'maria@example.com';
@@ -66,7 +66,7 @@ describe('auto-acknowledgement', () => {
   });
 });
 
-describe.each(databaseKinds())('two automatic responders mailing each other through Ponte (%s)', (kind) => {
+describeEachDatabase('two automatic responders mailing each other through Ponte (%s)', (kind) => {
   /**
    * The other side answers every message it gets, without auto-reply headers (so we classify it
    * as a customer), and with a fresh subject and no references: each of its answers opens a new
@@ -126,7 +126,7 @@ describe.each(databaseKinds())('two automatic responders mailing each other thro
   });
 });
 
-describe.each(databaseKinds())('agent notifications and answering them (%s)', (kind) => {
+describeEachDatabase('agent notifications and answering them (%s)', (kind) => {
   let t: AutomationTestApp;
   let ana: { id: string };
   let bia: { id: string };
@@ -430,7 +430,7 @@ describe('delivery fallback', () => {
       expect(t.sentTo(MARIA)).toEqual([expect.objectContaining({ channelId: 'mail', text: 'Seu pedido saiu hoje.', purpose: 'reply' })]);
       const reply = (await t.getTicket(10001)).messages.find((m: any) => m.purpose === 'reply');
       expect(reply).toMatchObject({ channel: 'mail', to: MARIA, deliveryStatus: 'sent' });
-      expect(reply.metadata.fallbacks).toEqual([expect.objectContaining({ from: 'zap', code: 'whatsapp_window_closed' })]);
+      expect(reply!.metadata.fallbacks).toEqual([expect.objectContaining({ from: 'zap', code: 'whatsapp_window_closed' })]);
     } finally {
       await t.stop();
     }

@@ -6,7 +6,7 @@ import { createAutomation } from '../../src/automation/automation.js';
 import { parseConfig } from '../../src/config/loader.js';
 import { ConfigError } from '../../src/domain/errors.js';
 import { startTestApp } from '../support/app.js';
-import { databaseKinds, scratchDatabase } from '../core/db-fixtures.js';
+import { describeEachDatabase, scratchDatabase } from '../core/db-fixtures.js';
 import { type AutomationTestApp, HOUR, startAutomationApp } from './support.js';
 
 const MARIA = 'maria@example.com';
@@ -21,7 +21,7 @@ async function pendingTicket(t: AutomationTestApp): Promise<void> {
 
 const automaticTo = (t: AutomationTestApp) => t.sentTo(MARIA).filter((m) => m.automatic);
 
-describe.each(databaseKinds())('timers on %s', (kind) => {
+describeEachDatabase('timers on %s', (kind) => {
   let t: AutomationTestApp;
   beforeEach(async () => {
     t = await startAutomationApp({ automation: timers }, undefined, kind);

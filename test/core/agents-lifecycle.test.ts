@@ -6,12 +6,12 @@
  */
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';
-import { databaseKinds } from './db-fixtures.js';
+import { describeEachDatabase } from './db-fixtures.js';
 
 const DAY = 24 * 3600_000;
 const chat = createTestChannelDefinition('testchat', 'chat', ['whatsapp', 'phone']);
 
-describe.each(databaseKinds())('agent lifecycle on %s', (kind) => {
+describeEachDatabase('agent lifecycle on %s', (kind) => {
   let t: TestApp;
   let now = Date.UTC(2026, 10, 2, 12);
   const clock = { now: () => now };

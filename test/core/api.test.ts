@@ -8,7 +8,7 @@ import { noAutomation } from '../../src/automation/hooks.js';
 import { parseConfig } from '../../src/config/loader.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';
-import { databaseKinds } from './db-fixtures.js';
+import { describeEachDatabase } from './db-fixtures.js';
 
 const DAY = 24 * 3600_000;
 const DAY1 = Date.UTC(2026, 9, 1, 12);
@@ -17,7 +17,7 @@ const chat = createTestChannelDefinition('testchat', 'chat', ['whatsapp', 'phone
 const FILLERS = 25;
 const PDF = Buffer.from('%PDF-1.4\n% nota fiscal 10482\n%%EOF\n', 'utf8');
 
-describe.each(databaseKinds())('agent API on %s', (kind) => {
+describeEachDatabase('agent API on %s', (kind) => {
   let t: TestApp;
   let now = DAY1;
   const clock = { now: () => now };

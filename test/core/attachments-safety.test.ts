@@ -7,14 +7,14 @@
 import { sql } from 'kysely';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';
-import { databaseKinds } from './db-fixtures.js';
+import { describeEachDatabase } from './db-fixtures.js';
 
 const mail = createTestChannelDefinition('test', 'email');
 const EVIL_NAME = '../../etc/passwd\u202Egnp.exe';
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
 const HTML = Buffer.from('<!doctype html><script>fetch("/api/agents")</script>');
 
-describe.each(databaseKinds())('attachment safety on %s', (kind) => {
+describeEachDatabase('attachment safety on %s', (kind) => {
   let t: TestApp;
   let seq = 0;
   let ana: { id: string; token: string };

@@ -4,12 +4,12 @@
  */
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';
-import { databaseKinds } from './db-fixtures.js';
+import { describeEachDatabase } from './db-fixtures.js';
 
 const mail = createTestChannelDefinition('test', 'email');
 const chat = createTestChannelDefinition('testchat', 'chat', ['whatsapp', 'phone']);
 
-describe.each(databaseKinds())('claims and one-time codes on %s', (kind) => {
+describeEachDatabase('claims and one-time codes on %s', (kind) => {
   let t: TestApp;
   let now = Date.UTC(2026, 10, 30, 12, 0, 0);
   let seq = 0;

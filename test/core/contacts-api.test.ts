@@ -6,12 +6,12 @@
  */
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';
-import { databaseKinds } from './db-fixtures.js';
+import { describeEachDatabase } from './db-fixtures.js';
 
 const mail = createTestChannelDefinition('test', 'email');
 const chat = createTestChannelDefinition('testchat', 'chat', ['whatsapp', 'phone']);
 
-describe.each(databaseKinds())('contacts API on %s', (kind) => {
+describeEachDatabase('contacts API on %s', (kind) => {
   let t: TestApp;
   let seq = 0;
   let ana: { id: string; token: string };

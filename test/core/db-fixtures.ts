@@ -16,6 +16,18 @@ export function databaseKinds(): DbKind[] {
   return serviceAvailable('postgresql', !!postgresUrl(), 'PONTE_TEST_POSTGRES_URL not set') ? ['sqlite', 'postgres'] : ['sqlite'];
 }
 
+/**
+ * `describe.each` over both databases, where a PostgreSQL variant that cannot run is registered
+ * as skipped (counted as skipped in the summary, with the reason listed), never as passed.
+ * With PONTE_TEST_REQUIRE_SERVICES=1 a missing PostgreSQL fails instead.
+ */
+export function describeEachDatabase(title: string, fn: (kind: DbKind) => void): void {
+  const available = databaseKinds();
+  for (const kind of ['sqlite', 'postgres'] as const) {
+    (available.includes(kind) ? describe : describe.skip)(title.replace('%s', kind), () => fn(kind));
+  }
+}
+
 let counter = 0;
 
 export interface ScratchDatabase {

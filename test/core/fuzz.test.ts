@@ -7,7 +7,7 @@
 import { sql } from 'kysely';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';
-import { databaseKinds } from './db-fixtures.js';
+import { describeEachDatabase } from './db-fixtures.js';
 import { createPrng } from '../support/prng.js';
 
 const MAX_REQUESTS = 3000;
@@ -32,7 +32,7 @@ interface Req {
   body?: string;
 }
 
-describe.each(databaseKinds())('API fuzz on %s', (kind) => {
+describeEachDatabase('API fuzz on %s', (kind) => {
   const mail = createTestChannelDefinition('test', 'email');
   let t: TestApp;
   let agentToken = '';

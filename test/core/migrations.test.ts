@@ -1,6 +1,6 @@
 /** Migrations go up, down and up again on every supported database, leaving a working schema. */
 import { createMigrator, migrateDown, migrateToLatest, migrationStatus } from '../../src/db/migrator.js';
-import { databaseKinds, scratchDatabase, type ScratchDatabase } from './db-fixtures.js';
+import { describeEachDatabase, scratchDatabase, type ScratchDatabase } from './db-fixtures.js';
 
 /**
  * better-sqlite3 throws the SqliteError class of the first test file that loaded it, so across
@@ -32,7 +32,7 @@ async function userTables(s: ScratchDatabase): Promise<string[]> {
   return tables.map((t) => t.name).filter((n) => !n.startsWith('ponte_migrations')).sort();
 }
 
-describe.each(databaseKinds())('migrations on %s', (kind) => {
+describeEachDatabase('migrations on %s', (kind) => {
   let s: ScratchDatabase;
   beforeEach(async () => {
     s = await scratchDatabase(kind);

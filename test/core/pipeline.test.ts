@@ -13,7 +13,7 @@ import { createIngest } from '../../src/ingest/pipeline.js';
 import { sanitizeEmailHtml } from '../../src/ingest/sanitize-html.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';
-import { databaseKinds, scratchDatabase } from './db-fixtures.js';
+import { describeEachDatabase, scratchDatabase } from './db-fixtures.js';
 
 /**
  * better-sqlite3 throws the SqliteError class of the first test file that loaded it, so across
@@ -43,7 +43,7 @@ const CHANNELS = [
   { id: 'zap', kind: 'testchat' },
 ];
 
-describe.each(databaseKinds())('ingest pipeline on %s', (kind) => {
+describeEachDatabase('ingest pipeline on %s', (kind) => {
   let t: TestApp;
   let now = Date.UTC(2026, 10, 2, 12, 0, 0);
   const clock = { now: () => now };
@@ -394,7 +394,7 @@ describe.each(databaseKinds())('ingest pipeline on %s', (kind) => {
   });
 });
 
-describe.each(databaseKinds())('ticket numbers under concurrent writers on %s', (kind) => {
+describeEachDatabase('ticket numbers under concurrent writers on %s', (kind) => {
   test('50 concurrent ingests get 50 distinct consecutive numbers (PostgreSQL: two app instances on one database)', async () => {
     const scratch = await scratchDatabase(kind);
     await scratch.database.destroy();

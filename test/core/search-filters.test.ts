@@ -4,12 +4,12 @@
  */
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';
-import { databaseKinds } from './db-fixtures.js';
+import { describeEachDatabase } from './db-fixtures.js';
 
 const mail = createTestChannelDefinition('test', 'email');
 const chat = createTestChannelDefinition('testchat', 'chat', ['whatsapp', 'phone']);
 
-describe.each(databaseKinds())('ticket filters on %s', (kind) => {
+describeEachDatabase('ticket filters on %s', (kind) => {
   let t: TestApp;
   const numbers = (r: { body: any }) => r.body.tickets.map((x: any) => x.number);
   let withAccent = 0;

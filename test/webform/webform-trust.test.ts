@@ -5,7 +5,7 @@
  * no status change, nothing mailed to the stranger, no existing ticket number in the answer.
  */
 import { webformChannel } from '../../channels/webform/index.js';
-import { databaseKinds } from '../core/db-fixtures.js';
+import { describeEachDatabase } from '../core/db-fixtures.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';
 import { post, SECRET, signedHeaders } from './form-server.js';
@@ -18,7 +18,7 @@ const STRANGER_PHONE = '+5511955550000';
 const ANA = { name: 'Ana', email: 'ana@loja.example', phone: '+5511900000002', notifyChannelId: 'mail' };
 const fields = { nome: 'name', email: 'email', telefone: 'phone', motivo: 'category', pedido: 'reference', mensagem: 'message' };
 
-describe.each(databaseKinds())('web forms prove nothing (%s)', (database) => {
+describeEachDatabase('web forms prove nothing (%s)', (database) => {
   let t: TestApp;
   const mail = createTestChannelDefinition('test', 'email', ['email']);
   const zap = createTestChannelDefinition('testchat', 'chat', ['whatsapp', 'phone']);
