@@ -47,7 +47,8 @@ export async function runPairing(runtime: ChannelRuntime, channelId: string, opt
     const status = health?.state === 'backing_off' ? `Cannot reach WhatsApp (${health.lastError ?? 'unknown'}); retrying at ${String(health.detail?.nextAttemptAt ?? '?')}` : health?.state === 'connecting' ? 'Connecting to WhatsApp…' : '';
     if (status && status !== lastStatus) options.out.write(`${status}\n`);
     lastStatus = status;
-    if (info?.state === 'connected' || health?.state === 'connected') {
+    // `undecryptable` is a connected number whose older sessions are broken: linked all the same.
+    if (info?.state === 'connected' || health?.state === 'connected' || health?.state === 'undecryptable') {
       const account = health?.detail?.account;
       options.out.write(`\nLinked${account ? ` as ${String(account)}` : ''}. The gateway will use these credentials.\n`);
       return 0;
@@ -64,6 +65,11 @@ export async function runPairing(runtime: ChannelRuntime, channelId: string, opt
       options.out.write(`\nOr tap "Link with phone number instead" and enter: ${info.pairingCode}\n`);
     }
     const state = health?.state;
+    if (state === 'passkey_required') {
+      // Another QR or code ends at the same gate: say why instead of "run again".
+      options.out.write(`\nPairing stopped: ${health?.lastError ?? state}\n`);
+      return 1;
+    }
     if (state === 'stopped' || state === 'logged_out' || (state === 'needs_pairing' && !info?.qr && !info?.pairingCode && seenActivity)) {
       options.out.write(`\nPairing stopped: ${health?.lastError ?? state}. Run the command again for a new code.\n`);
       return 1;

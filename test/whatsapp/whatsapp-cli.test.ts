@@ -60,4 +60,19 @@ describe('ponte whatsapp pair', () => {
     expect(r.output).toContain('Pairing stopped: QR expired unscanned');
     expect(r.code).toBe(1);
   });
+
+  test('the phone started linking but WhatsApp wants a passkey: the explanation, exit 1, no "run again"', async () => {
+    const r = await pair({}, async (factory) => {
+      await waitFor(() => factory.sockets.length === 1, 2000, 'socket');
+      factory.latest().emit('connection.update', { qr: QR });
+      await new Promise((res) => setTimeout(res, 50));
+      factory.latest().emit('connection.update', { linkingNotice: 'companion_reg_refresh' });
+      factory.latest().emit('connection.update', { connection: 'close', lastDisconnect: { error: { message: 'QR refs attempts ended', output: { statusCode: 408 } } } });
+    });
+    expect(r.output).toContain('Pairing stopped: WhatsApp did not finish linking this device after the phone started.');
+    expect(r.output).toContain('connect this number through the WhatsApp Cloud API channel');
+    expect(r.output).not.toContain('Run the command again');
+    expect(r.code).toBe(1);
+    expect(r.factory.sockets).toHaveLength(1);
+  });
 });
