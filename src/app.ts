@@ -27,6 +27,7 @@ import { createSendHealth } from './observability/health-summary.js';
 import { createMetrics, type PonteMetrics } from './observability/metrics.js';
 import { withEventLog } from './observability/event-log.js';
 import type { BlobStore } from './channel/contract.js';
+import { createIntegrations, type Integrations } from './webhooks/integrations.js';
 
 export interface AppOptions {
   definitions: ReadonlyArray<ChannelDefinition<any>>;
@@ -79,6 +80,7 @@ export interface PonteApp {
   ingest: IngestFn;
   logger: Logger;
   metrics: PonteMetrics;
+  integrations: Integrations;
   /** Migrates, starts channel sources, the outbox and the HTTP server. */
   start(listen?: { host?: string; port?: number }): Promise<{ url: string; report: StartReport }>;
   stop(): Promise<void>;
@@ -97,7 +99,8 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
   const channels = createChannelDirectory(loaded.channels, options.definitions);
   const automation = createAutomation({ database, channels, config, clock, logger: logger.child({ part: 'automation' }) });
   const events = logger.child({ part: 'events' });
-  const hooks: AutomationHooks = withEventLog(automation.hooks, events);
+  const integrations = createIntegrations({ database, config, clock, logger: logger.child({ part: 'webhooks' }), blobs });
+  const hooks: AutomationHooks = withEventLog(integrations.wrapHooks(automation.hooks), events);
   const ingest = createIngest({ database, clock, config, channels, hooks, logger: logger.child({ part: 'ingest' }), sanitizeHtml: sanitizeEmailHtml });
   let running: RunningChannel[] = [];
   const metrics = createMetrics({ database, running: () => running, clock, processMetrics: options.processMetrics ?? false });
@@ -135,7 +138,10 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
       metrics.send(channelId, final ? 'failed' : 'retry');
     },
   };
-  const dispatcher = createDispatcher({ database, channels, senders, clock, logger: logger.child({ part: 'outbox' }), config, onSent: (row, message) => automation.onSent(row, message), observe });
+  const dispatcher = createDispatcher({ database, channels, senders, clock, logger: logger.child({ part: 'outbox' }), config, onSent: async (row, message) => {
+      await automation.onSent(row, message);
+      await integrations.onReplySent(row.message_id);
+    }, onFailed: (row) => integrations.onReplyFailed(row.message_id), observe });
   const http = createHttpApp({ database, config, channels, running: () => running, hooks, blobs, clock, wakeOutbox: () => dispatcher.wake(), uploadKey: createHmac('sha256', secret).update('ponte:uploads').digest(), webKey: createHmac('sha256', secret).update('ponte:web').digest(), logger, trustProxy: config.server.trustProxy, metrics, sendHealth, ingest: observedIngest });
   let server: Server | undefined;
   let stopWatching: (() => void) | undefined;
@@ -150,10 +156,12 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
     ingest: observedIngest,
     logger,
     metrics,
+    integrations,
     async start(listen) {
       const migrated = await migrateToLatest(database);
       if (migrated.error) throw migrated.error;
       tightenPermissions(config);
+      await integrations.prepare();
       // The port first: a busy port stops start-up before any channel logs in or sends.
       const port = listen?.port ?? config.server.port;
       const bindHost = listen?.host ?? config.server.host;
@@ -167,6 +175,7 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
       if (options.loops !== false) {
         dispatcher.start();
         automation.start();
+        integrations.start();
       }
       const addr = server.address() as AddressInfo;
       const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
@@ -178,6 +187,7 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
       stopWatching?.();
       await dispatcher.stop();
       await automation.stop();
+      await integrations.stop();
       if (server) {
         server.closeAllConnections?.();
         await new Promise<void>((resolve) => server!.close(() => resolve()));

@@ -47,6 +47,15 @@ export interface StatusChangeEvent {
   withReply?: boolean | undefined;
 }
 
+/** The ticket's assignee changed (API patch, console): integrations hear `ticket.assigned`. */
+export interface AssigneeChangeEvent {
+  ticket: Ticket;
+  from: string | null;
+  to: string | null;
+  actor: { type: 'customer' | 'agent' | 'system'; id?: string | null | undefined };
+  now: number;
+}
+
 export type ClaimCodeResult =
   | { ok: true; channelId: string; to: string; expiresAt: number }
   | { ok: false; reason: 'unknown_claim' | 'already_linked' | 'no_channel' };
@@ -57,6 +66,8 @@ export interface AutomationHooks {
   onStatusChange(db: Executor, event: StatusChangeEvent): Promise<void>;
   /** A sender nobody knows wrote on a `knownContactsOnly: reply` channel: the polite template, capped. */
   onUnknownContact(db: Executor, event: UnknownContactEvent): Promise<void>;
+  /** Optional: implemented by the webhook events (src/webhooks/webhook-hooks.ts). */
+  onAssigneeChange?(db: Executor, event: AssigneeChangeEvent): Promise<void>;
   /** Sends a one-time code to the identity a claim names; replying with it links the identity to the requester. */
   sendClaimCode(db: Executor, ticket: Ticket, claimId: string, now: number): Promise<ClaimCodeResult>;
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { validateBusinessHours } from '../automation/business-hours.js';
 import { TICKET_STATUSES } from '../domain/model.js';
 import { portalConfigSchema } from '../web/portal/portal-config.js';
+import { retentionConfigSchema, webhooksConfigSchema } from '../webhooks/webhook-config.js';
 
 const LOCALES = ['pt-BR', 'es', 'en'] as const;
 
@@ -208,6 +209,9 @@ export const configSchema = z
       .prefault({}),
     /** The customers' portal ("my requests"), served by the gateway: src/web/portal. */
     portal: portalConfigSchema,
+    /** Outbound webhooks and data retention (issue 17): src/webhooks/webhook-config.ts. */
+    webhooks: webhooksConfigSchema,
+    retention: retentionConfigSchema,
     logging: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .prefault({}),

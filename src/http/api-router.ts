@@ -20,6 +20,8 @@ import { registerAgentRoutes } from './agents-routes.js';
 import { registerDownloadRoute, registerUploadRoute } from './attachments-routes.js';
 import { registerClaimCodeRoutes } from './claim-code-routes.js';
 import { registerContactRoutes } from './contacts-routes.js';
+import { registerWebhookRoutes } from './webhooks-routes.js';
+import { registerErasureRoutes } from './erasure-routes.js';
 import { type AuthedRequest, agentOf, identityLookups, parse } from './route-kit.js';
 import { listTicketsQuery, patchBody, replyBody, ticketNumberParam } from './schemas.js';
 
@@ -187,7 +189,9 @@ export function createApiRouter(deps: ApiDeps): Router {
   });
 
   registerAgentRoutes(router, deps, admin);
+  registerErasureRoutes(router, deps, admin);
   registerContactRoutes(router, deps);
+  registerWebhookRoutes(router, deps, admin);
   registerClaimCodeRoutes(router, deps);
 
   return router;

@@ -15,6 +15,7 @@ import { putState } from '../db/repositories/channel-state.repository.js';
 import { mergeContactsRecorded } from '../db/repositories/contact-merge.repository.js';
 import { type Agent, findAgentByAddresses } from '../db/repositories/agent.repository.js';
 import { recordEvent } from '../db/repositories/event.repository.js';
+import { isTombstoned } from '../erasure/tombstone.repository.js';
 import { findMessageByExternalId, insertAttachments, insertMessage } from '../db/repositories/message.repository.js';
 import {
   addParticipant,
@@ -86,6 +87,12 @@ export function createIngest(deps: IngestDeps): IngestFn {
         if (env.checkpoint) await putState(trx, channelId, env.checkpoint.key, env.checkpoint.value, now);
         const t = prior.ticket_id ? await getTicketById(trx, prior.ticket_id) : undefined;
         return { status: 'duplicate', ...(t ? { ticketId: t.id, ticketNumber: t.number, ticketStatus: t.status } : {}), ...(prior.message_id ? { messageId: prior.message_id } : {}) };
+      }
+      // LGPD erasure (src/erasure, issue 17): an erased person's message is never imported
+      // again (a mailbox re-sync, a history sync). The tombstone is a hash; no receipt is written.
+      if (await isTombstoned(trx, channelId, m.externalId)) {
+        if (env.checkpoint) await putState(trx, channelId, env.checkpoint.key, env.checkpoint.value, now);
+        return { status: 'ignored', reason: 'erased' };
       }
       const receipt = async (outcome: string, ticketId: string | null, messageId: string | null, reason: string | null) => {
         for (const key of dedupeKeys) {

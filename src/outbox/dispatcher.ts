@@ -47,6 +47,8 @@ export interface DispatcherDeps {
   logger: Logger;
   config: PonteConfig;
   onSent?: (row: OutboxRow, message: OutboundMessage) => Promise<void>;
+  /** After a final failure was recorded (the message may have gone on through a fallback channel). */
+  onFailed?: (row: OutboxRow) => Promise<void>;
   /** Metrics and channel send health: told of every attempt's result. */
   observe?: SendObserver | undefined;
 }
@@ -112,6 +114,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       return plan;
     });
     if (rerouted) deps.logger.info({ outboxId: row.id, from: row.channel_id, to: rerouted.channelId, code }, 'message failed on its channel; sent again through the fallback channel');
+    else await deps.onFailed?.(row);
   }
 
   async function processRow(row: OutboxRow, result: DispatchResult): Promise<void> {

@@ -70,5 +70,6 @@ export async function applyPatch(db: Executor, hooks: AutomationHooks, ticket: T
     set.updated_at = now;
     await updateTicket(db, t.id, set);
   }
+  if (changed.assigneeId !== undefined) await hooks.onAssigneeChange?.(db, { ticket: { ...t, ...changed, customFields }, from: t.assigneeId, to: changed.assigneeId, actor, now });
   return { ...t, ...changed, customFields };
 }

@@ -1,3 +1,4 @@
+import { recordReplyOutcome } from '../../webhooks/webhook-hooks.js';
 import { safeDisplayName } from '../../domain/attachment-name.js';
 import { normalizeContentType } from '../../domain/content-type.js';
 import { newId } from '../../domain/ids.js';
@@ -113,5 +114,7 @@ export async function advanceDelivery(
     })
     .where('id', '=', row.id)
     .execute();
+  // Integrations hear about a reply the channel confirmed or refused (issue 17).
+  if (status === 'delivered' || status === 'failed') await recordReplyOutcome(db, status === 'delivered' ? 'reply.delivered' : 'reply.failed', row.id, at, status === 'failed' ? { error: { code: error?.code ?? 'failed' } } : {});
   return true;
 }
