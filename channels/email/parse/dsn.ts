@@ -223,6 +223,7 @@ export function parseNonStandardBounce(text: string): { kind: string; recipients
     const line = lines[i]!;
     if (line.length > 330) continue;
     // qmail: "<user@example.com>:" ; exim: "  user@example.com" (indented, alone on the line)
+    // Anchored and on lines of at most 330 characters: bounded even where the domain classes overlap.
     const m = /^[ \t]*<?([^\s<>@"]+@[^\s<>@"]+\.[A-Za-z0-9-]+)>?:?[ \t]*$/u.exec(line);
     if (!m) continue;
     const address = m[1]!.toLowerCase();
