@@ -48,7 +48,8 @@ export async function eraseContact(database: Database, blobsDir: string, input: 
       removed.tickets = tickets.length;
     }
     // What they wrote anywhere else, and replies addressed to them.
-    const own = (await trx.selectFrom('messages').select('id').where('author_contact_id', '=', input.contactId).execute()).map((m) => m.id);
+    const erasedTickets = new Set(input.scope === 'tickets' ? tickets : []);
+    const own = (await trx.selectFrom('messages').select(['id', 'ticket_id']).where('author_contact_id', '=', input.contactId).execute()).filter((m) => !erasedTickets.has(m.ticket_id)).map((m) => m.id);
     const toThem = addresses.length ? (await trx.selectFrom('messages').select('id').where('recipient_address', 'in', addresses).execute()).map((m) => m.id) : [];
     if (own.length) {
       const r = await scrubMessages(trx, own, 'erase', now);
