@@ -21,7 +21,7 @@ import type { ChannelDirectory } from '../channel/directory.js';
 import { type PonteConfig, statusLabelsFor } from '../config/schema.js';
 import type { Database, Executor } from '../db/database.js';
 import { listAgents } from '../db/repositories/agent.repository.js';
-import { getContact } from '../db/repositories/contact.repository.js';
+import { customerWantsUpdate, getContact } from '../db/repositories/contact.repository.js';
 import { getTicketById, type Ticket, updateTicket } from '../db/repositories/ticket.repository.js';
 import type { OutboxRow } from '../db/tables.js';
 import { newId } from '../domain/ids.js';
@@ -362,6 +362,8 @@ export function createAutomation(deps: AutomationDeps): Automation {
       if (e.actor.id === PENDING_TIMEOUT_ACTOR || e.from === 'closed' || e.actor.type === 'customer' || e.withReply) return;
       if (e.ticket.category === UNKNOWN_CONTACT_CATEGORY) return;
       if (!statusAnnounced(e.to, e.ticket.lastCustomerChannelId)) return;
+      // The customer's portal choice: every update, or only when their answer is needed.
+      if (!(await customerWantsUpdate(db, e.ticket.requesterId, e.to === 'pending'))) return;
       if (e.to === 'solved') {
         await sendToCustomer(db, e.ticket, 'status_notice', 'solved_notice', { reopen_hint: reopenHint(e.ticket) }, e.now);
       } else if (e.to === 'closed') {

@@ -341,6 +341,24 @@ describe('customer notices on every status change', () => {
   });
 });
 
+describe('the customer\'s choice of notices (portal setting)', () => {
+  test('"only when my answer is needed": no notice for open or solved, one when the ticket waits for them', async () => {
+    const t = await startAutomationApp({});
+    try {
+      await t.email(MARIA, 'm1@cliente');
+      const contactId = (await t.getTicket(10001)).requester.id;
+      await t.app.database.kysely.insertInto('portal_contact_settings').values({ contact_id: contactId, notify: 'needs_reply', organization: null, updated_at: t.now() }).execute();
+      await t.api('PATCH', '/api/tickets/10001', { status: 'open' });
+      await t.api('PATCH', '/api/tickets/10001', { status: 'pending' });
+      await t.api('PATCH', '/api/tickets/10001', { status: 'solved' });
+      await t.drainOutbox();
+      expect(t.sentTo(MARIA).map((m) => m.text.split('\n')[2])).toEqual([expect.stringContaining('"Aguardando sua resposta"')]);
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
 describe('chat resume rule (fake clock)', () => {
   const PHONE = '+5511987654321';
   test('a plain message soon after a close reopens the ticket; after the window, a new ticket linked to the old', async () => {

@@ -185,3 +185,13 @@ export async function updateContact(db: Executor, id: string, changes: { name?: 
     .where('id', '=', id)
     .execute();
 }
+
+/**
+ * Does the customer want this update? They choose in the portal: every update (the default) or
+ * only when their answer is needed (`needsAnswer`: the ticket now waits for them).
+ */
+export async function customerWantsUpdate(db: Executor, contactId: string, needsAnswer: boolean): Promise<boolean> {
+  if (needsAnswer) return true;
+  const r = await db.selectFrom('portal_contact_settings').select('notify').where('contact_id', '=', contactId).executeTakeFirst();
+  return r?.notify !== 'needs_reply';
+}
