@@ -28,7 +28,7 @@ export interface HealthSummary {
 }
 
 /** States in which a channel does not do its job (receive or send). */
-const UNHEALTHY: ReadonlySet<ChannelHealthState> = new Set(['degraded', 'needs_pairing', 'backing_off', 'logged_out', 'auth_failed', 'error']);
+const UNHEALTHY: ReadonlySet<ChannelHealthState> = new Set(['degraded', 'needs_pairing', 'backing_off', 'logged_out', 'auth_failed', 'passkey_required', 'undecryptable', 'error']);
 
 export function summarizeHealth(facts: HealthFacts): HealthSummary {
   const reasons: string[] = [];
