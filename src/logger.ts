@@ -8,7 +8,7 @@
  */
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
-import pinoPretty from 'pino-pretty';
+import { prettyFactory } from 'pino-pretty';
 
 export function createRedactingStream(secrets: readonly string[], out: { write(chunk: string): unknown }): Writable {
   const list = [...new Set(secrets.filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
@@ -26,6 +26,9 @@ export function createRedactingStream(secrets: readonly string[], out: { write(c
   });
 }
 
+/** Fields whose values are secrets wherever they are logged (top level or one object down). */
+const SECRET_FIELDS = ['password', 'pass', 'secret', 'token', 'accessToken', 'refreshToken', 'clientSecret', 'appSecret', 'verifyToken', 'credentials'];
+
 export interface LoggerOptions {
   level: string;
   secrets: readonly string[];
@@ -37,14 +40,14 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions): Logger {
   const destination = options.destination ?? process.stdout;
   const pretty = options.pretty === 'auto' ? destination.isTTY === true : options.pretty === true;
-  const out = pretty
-    ? pinoPretty({ destination: destination as NodeJS.WritableStream, colorize: destination.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true })
-    : destination;
+  // Formatted line by line after masking (the masking sees the JSON, escapes included).
+  const format = pretty ? prettyFactory({ colorize: destination.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) : undefined;
+  const out = format ? { write: (line: string) => destination.write(format(line)) } : destination;
   return pino(
     {
       level: options.level,
       redact: {
-        paths: ['*.password', '*.pass', '*.secret', '*.token', '*.accessToken', '*.refreshToken', '*.clientSecret', '*.appSecret', '*.verifyToken', '*.credentials', 'headers.authorization', 'req.headers.authorization'],
+        paths: [...SECRET_FIELDS, ...SECRET_FIELDS.map((f) => `*.${f}`), 'headers.authorization', 'req.headers.authorization'],
         censor: '[REDACTED]',
       },
       base: undefined,

@@ -88,9 +88,10 @@ describe('observing the gateway', () => {
   test('a send that fails shows in health until a send succeeds', async () => {
     const created = await t.context('mail').ingest({ message: { externalId: '<ops-3@example.com>', from: { kind: 'email', address: 'bia@example.com' }, subject: 'Oi', text: 'oi' } });
     const number = (created as { ticketNumber: number }).ticketNumber;
+    await t.drainOutbox(); // earlier notices: only the reply below is queued
     test_.outbox('mail').failures.push(new ChannelError('network', 'connect ECONNREFUSED 127.0.0.1:2525', true));
     expect((await t.api('POST', `/api/tickets/${number}/replies`, { body: 'resposta' })).status).toBe(202);
-    await t.app.dispatcher.runOnce();
+    expect(await t.app.dispatcher.runOnce()).toEqual({ sent: 0, failed: 0, retried: 1 });
     const body = (await (await fetch(`${t.baseUrl}/healthz`)).json()) as { reasons: string[] };
     expect(body.reasons).toEqual(expect.arrayContaining([expect.stringMatching(/^channel mail: sending fails since .* \(network: connect ECONNREFUSED 127\.0\.0\.1:2525; 1 attempt\(s\)\)$/)]));
     const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
@@ -122,5 +123,17 @@ describe('observing the gateway', () => {
     expect(out.join('')).toContain('"ip":"10.0.0.7"');
     expect(out.join('')).toContain('"detail":"information"');
     expect(out.join('')).toContain('login failed for [REDACTED]');
+  });
+
+  test('a terminal gets pretty lines, still masked; anything else gets JSON', () => {
+    const tty: string[] = [];
+    const logger = createLogger({ level: 'info', secrets: ['S3nha-Do-Imap'], pretty: 'auto', destination: { isTTY: true, write: (s: string) => void tty.push(s) } });
+    logger.info({ ticket: 10001, password: 'S3nha-Do-Imap' }, 'ticket created');
+    expect(tty.join('')).toMatch(/^\[\d{2}:\d{2}:\d{2}\.\d{3}\] .*INFO.*ticket created/);
+    expect(tty.join('')).not.toContain('S3nha-Do-Imap');
+    expect(() => JSON.parse(tty.join(''))).toThrow();
+    const pipe: string[] = [];
+    createLogger({ level: 'info', secrets: [], pretty: 'auto', destination: { isTTY: false, write: (s: string) => void pipe.push(s) } }).info({ ticket: 10001 }, 'ticket created');
+    expect(JSON.parse(pipe.join(''))).toMatchObject({ level: 30, ticket: 10001, msg: 'ticket created' });
   });
 });
