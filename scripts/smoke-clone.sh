@@ -29,10 +29,13 @@ test -f "$work/ponte/dist/src/main.js"
 # Another working folder, with a .env and a config that uses its variables.
 mkdir -p "$work/site/etc"
 cat > "$work/site/etc/ponte.yaml" <<YAML
-server: { host: 127.0.0.1, port: \${SMOKE_PORT} }
+server:
+  host: 127.0.0.1
+  port: \${SMOKE_PORT}
 database: { driver: sqlite, path: ../var/ponte.db }
 storage: { blobsDir: ../var/blobs }
-security: { secret: "\${PONTE_SECRET}" }
+security:
+  secret: "\${PONTE_SECRET}"
 YAML
 cat > "$work/site/.env" <<ENV
 PONTE_CONFIG=etc/ponte.yaml
