@@ -102,6 +102,16 @@ describe('console sign-in and sessions', () => {
     expect((await again.get(path)).status).toBe(410);
   });
 
+  test('paths that are not the console stay the gateway JSON 404 (no cookie, no CSRF refusal)', async () => {
+    for (const method of ['GET', 'POST']) {
+      const r = await fetch(`${t.baseUrl}/no-such-page`, { method });
+      expect(r.status).toBe(404);
+      expect(await r.json()).toMatchObject({ error: 'not_found' });
+      expect(r.headers.getSetCookie()).toEqual([]);
+    }
+    expect((await fetch(`${t.baseUrl}/healthz`)).status).toBe(200);
+  });
+
   test('pages carry a strict CSP; customer text is escaped everywhere', async () => {
     await t.context('mail').ingest({ message: { externalId: 'x1', from: { kind: 'email', address: 'evil@example.com', displayName: '<img src=x onerror=alert(1)>' }, subject: '"><script>alert(1)</script>', text: '<b>hi</b>' } });
     const c = await signedIn();

@@ -18,6 +18,8 @@ import { registerInboxRoutes } from './inbox-page.js';
 import { registerLiveRoutes } from './live-routes.js';
 import { registerTicketRoutes } from './ticket-page.js';
 
+const OWN = /^\/(?:$|login$|logout$|logout-everywhere$|lang$|events$|welcome\/|tickets\/|messages\/|attachments\/|admin\/|static\/)/;
+
 export function createConsoleRouter(deps: ConsoleDeps): Router {
   const cfg = deps.config.console;
   const base = cfg.path === '/' ? '' : cfg.path.replace(/\/$/, '');
@@ -26,6 +28,9 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   const feed = createLiveFeed({ db: () => (deps.database as Database).kysely, now: () => Date.now(), pollMs: cfg.livePollMs, onError: (err) => deps.logger.warn({ err }, 'console live feed poll failed') });
 
   const router = Router();
+  // Only the console's own paths enter it: anything else (a typo under /, another mount) falls
+  // through to the gateway's JSON 404 without cookies, CSP or a CSRF refusal.
+  router.use((req, _res, next) => (OWN.test(req.path) ? next() : next('router')));
   router.use('/static', staticFiles());
   router.use(securityHeaders);
   router.use((_req, res, next) => {
