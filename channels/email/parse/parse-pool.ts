@@ -158,8 +158,9 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
     });
   }
 
-  // Start the workers now: loading one takes seconds, the first mail should not wait for it.
-  while (slots.length < size) slots.push(spawn());
+  // Start one worker now (loading one takes seconds, the first mail should not wait for it);
+  // the others start when mail queues up, so an idle mailbox costs one thread.
+  slots.push(spawn());
 
   return {
     async parseEmail(raw, opts) {
