@@ -22,6 +22,7 @@ import { registerClaimCodeRoutes } from './claim-code-routes.js';
 import { registerContactRoutes } from './contacts-routes.js';
 import { registerWebhookRoutes } from './webhooks-routes.js';
 import { registerErasureRoutes } from './erasure-routes.js';
+import { registerProactiveRoutes } from './proactive-routes.js';
 import { type AuthedRequest, agentOf, identityLookups, parse } from './route-kit.js';
 import { listTicketsQuery, patchBody, replyBody, ticketNumberParam } from './schemas.js';
 
@@ -192,6 +193,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   registerErasureRoutes(router, deps, admin);
   registerContactRoutes(router, deps);
   registerWebhookRoutes(router, deps, admin);
+  registerProactiveRoutes(router, deps);
   registerClaimCodeRoutes(router, deps);
 
   return router;
