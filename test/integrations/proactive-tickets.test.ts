@@ -25,7 +25,7 @@ describe('proactive tickets', () => {
     await t.drainOutbox();
     const sent = mail.outbox('mail').sent.at(-1)!;
     expect(sent).toMatchObject({ recipient: { kind: 'email', address: 'nina@example.com' }, text: 'Olá Nina, seu pedido 555 precisa de um dado.', ticket: { number } });
-    const answer = await t.context('mail').ingest({ message: { externalId: '<nina-1@example.com>', from: { kind: 'email', address: 'nina@example.com' }, subject: `Re: Seu pedido 555 [#${number}]`, text: 'Segue o dado', threadHints: { inReplyTo: sent.externalId, references: [sent.externalId!], signedTicketNumbers: [] } } });
+    const answer = await t.context('mail').ingest({ message: { externalId: '<nina-1@example.com>', from: { kind: 'email', address: 'nina@example.com' }, subject: `Re: Seu pedido 555 [#${number}]`, text: 'Segue o dado', threadHints: { references: [sent.externalId!], signedTicketNumbers: [] } } });
     expect(answer).toMatchObject({ status: 'appended', ticketNumber: number });
     const audit = await t.api('GET', `/api/audit?action=ticket.started`);
     expect(audit.body.entries[0]).toMatchObject({ action: 'ticket.started', actor: { id: ana.id }, detail: { number, channel: 'mail', contactCreated: true } });
