@@ -22,7 +22,7 @@ import { createIngest, type IngestFn } from './ingest/pipeline.js';
 import { sanitizeEmailHtml } from './ingest/sanitize-html.js';
 import { createLogger } from './logger.js';
 import { resolveServerSecret } from './config/secret.js';
-import { createBlobStore } from './storage/blob-store.js';
+import { createConfiguredBlobStore } from './storage/create-blob-store.js';
 import { createSendHealth } from './observability/health-summary.js';
 import { createMetrics, type PonteMetrics } from './observability/metrics.js';
 import { withEventLog } from './observability/event-log.js';
@@ -95,7 +95,8 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
   const database = createDatabase(
     config.database.driver === 'postgres' ? { ...config.database, onIdleError: (err) => logger.warn({ err }, 'idle database connection lost') } : config.database,
   );
-  const blobs = createBlobStore(config.storage.blobsDir, config.storage.maxAttachmentBytes);
+  const blobStore = createConfiguredBlobStore(config.storage, database);
+  const blobs = blobStore.blobs;
   const channels = createChannelDirectory(loaded.channels, options.definitions);
   const automation = createAutomation({ database, channels, config, clock, logger: logger.child({ part: 'automation' }) });
   const events = logger.child({ part: 'events' });
@@ -192,6 +193,7 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
         server.closeAllConnections?.();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
+      blobStore.close();
       await database.destroy();
     },
   };

@@ -43,6 +43,8 @@ export interface BlobStore {
   read(key: string): Promise<Buffer>;
   exists(key: string): Promise<boolean>;
   size(key: string): Promise<number>;
+  /** Removes the blob (no error when absent). Only for erasure: keys are content-addressed and may be shared, so callers check references first. */
+  delete(key: string): Promise<void>;
 }
 
 /** Cross-process exclusive lease (one WhatsApp socket per number). */

@@ -25,7 +25,7 @@ export interface LoadedConfig {
  * log level is not a secret; masking every `${VAR}` value turned "information" into
  * "[REDACTED]rmation").
  */
-const SECRET_KEY = /(password|passwd|pass|secret|token|apikey|api_key|privatekey|private_key|credentials?|^key)$/i;
+const SECRET_KEY = /(password|passwd|pass|secret|token|apikey|api_key|privatekey|private_key|credentials?|secretaccesskey|^key)$/i;
 const NOT_SECRET_KEY = /^(subjectToken)$/;
 export const isSecretKey = (key: string): boolean => SECRET_KEY.test(key) && !NOT_SECRET_KEY.test(key);
 const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}/g;

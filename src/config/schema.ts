@@ -139,10 +139,26 @@ export const configSchema = z
       .default({ driver: 'sqlite', path: './data/ponte.db' }),
     storage: z
       .object({
+        /** Where attachments and raw payloads live: a local folder (one machine), PostgreSQL or S3-compatible storage (several machines). */
+        driver: z.enum(['local', 'postgres', 's3']).default('local'),
         blobsDir: z.string().default('./data/blobs'),
         rawDir: z.string().optional(),
         maxAttachmentBytes: z.number().int().positive().default(25 * 1024 * 1024),
+        s3: z
+          .object({
+            bucket: z.string().min(1),
+            region: z.string().min(1).default('us-east-1'),
+            endpoint: z.string().url().optional(),
+            forcePathStyle: z.boolean().default(false),
+            prefix: z.string().default('blobs/'),
+            /** From the environment (`${S3_ACCESS_KEY_ID}`); both or neither (then the SDK's default chain: instance role, shared files). */
+            accessKeyId: z.string().min(1).optional(),
+            secretAccessKey: z.string().min(1).optional(),
+          })
+          .refine((s) => !s.accessKeyId === !s.secretAccessKey, { message: 'set both accessKeyId and secretAccessKey, or neither', path: ['secretAccessKey'] })
+          .optional(),
       })
+      .refine((s) => s.driver !== 's3' || s.s3, { message: 'required when driver is s3', path: ['s3'] })
       .prefault({}),
     security: z
       .object({

@@ -20,7 +20,7 @@ export class BlobTooLargeError extends PonteError {
   }
 }
 
-const KEY_RE = /^[0-9a-f]{64}$/;
+export const KEY_RE = /^[0-9a-f]{64}$/;
 
 export function createBlobStore(root: string, defaultMaxBytes = 25 * 1024 * 1024): BlobStore {
   mkdirSync(join(root, 'tmp'), { recursive: true });
@@ -84,6 +84,9 @@ export function createBlobStore(root: string, defaultMaxBytes = 25 * 1024 * 1024
     async size(key) {
       return (await stat(pathOf(key))).size;
     },
+    async delete(key) {
+      await rm(pathOf(key), { force: true });
+    },
   };
 }
 
@@ -96,7 +99,7 @@ async function fileExists(path: string): Promise<boolean> {
   }
 }
 
-class PonteErrorInvalidKey extends PonteError {
+export class PonteErrorInvalidKey extends PonteError {
   readonly code = 'blob_key_invalid' as const;
   constructor(key: string) {
     super(`not a blob key: ${key.slice(0, 80)}`);

@@ -64,6 +64,9 @@ export function createMemoryBlobs(): BlobStore & { entries(): Array<{ key: strin
     async size(key) {
       return store.get(key)?.length ?? 0;
     },
+    async delete(key) {
+      store.delete(key);
+    },
     entries() {
       return [...store.entries()].map(([key, bytes]) => ({ key, bytes }));
     },
