@@ -42,7 +42,9 @@ function mail(from: string): string {
 
 async function signed(from: string): Promise<string> {
   const body = mail(from);
-  const result = await dkimSign(body, { signatureData: [{ signingDomain: 'loja.example', selector: 's1', privateKey: privatePem, canonicalization: 'relaxed/relaxed' }] } as Parameters<typeof dkimSign>[1]);
+  // A fixed signTime: without one mailauth's signer reads the clock twice (hashed header vs
+  // written header) and a second boundary between the reads makes a bad signature.
+  const result = await dkimSign(body, { signTime: new Date(), signatureData: [{ signingDomain: 'loja.example', selector: 's1', privateKey: privatePem, canonicalization: 'relaxed/relaxed' }] } as Parameters<typeof dkimSign>[1]);
   expect(result.errors).toEqual([]);
   return result.signatures + body;
 }

@@ -9,8 +9,14 @@
  * the same pure rule as a trusted header (parse/auth-results.ts). Never throws: a timeout, a
  * DNS failure or a bug proves nothing and fails nothing.
  */
-import * as mailauth from 'mailauth';
 import type { AuthMethodResult } from './parse/auth-results.js';
+
+/**
+ * Loaded on the first check only: mailauth pulls in joi, undici, tldts … (seconds on a busy
+ * machine), which every `ponte` command would otherwise pay even with the check off.
+ */
+let library: Promise<typeof import('mailauth')> | undefined;
+const loadMailauth = (): Promise<typeof import('mailauth')> => (library ??= import('mailauth'));
 
 /** `dns.promises.resolve`-shaped: TXT answers as arrays of string chunks. Injected in tests (no real DNS). */
 export type DnsResolver = (name: string, rrtype: string) => Promise<unknown>;
@@ -40,6 +46,7 @@ export function createMailAuthenticator(options: MailAuthenticatorOptions = {}):
   const resolver = options.resolver as Resolver | undefined;
 
   async function run(raw: Buffer): Promise<AuthMethodResult[]> {
+    const mailauth = await loadMailauth();
     const dkim = await mailauth.dkimVerify(raw, {
       ...(resolver ? { resolver } : {}),
       ...(options.now ? { curTime: new Date(options.now()) } : {}),
