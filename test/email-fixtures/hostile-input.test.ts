@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseEmail } from '../../channels/email/parse/index.js';
 import { createBlobStore } from '../../src/storage/blob-store.js';
 
-const BOUND_MS = 1500;
+const BOUND_MS = 5000;
 
 function mail(body: string, contentType = 'text/plain; charset=utf-8'): Buffer {
   return Buffer.from(

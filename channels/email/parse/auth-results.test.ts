@@ -74,7 +74,7 @@ describe('parseAuthenticationResults', () => {
     const hostile = ['('.repeat(15_000), '"'.repeat(15_000), '='.repeat(15_000), ' ;'.repeat(7_000), 'a=b '.repeat(3_500)];
     const start = performance.now();
     for (const h of hostile) parseAuthenticationResults(`mx.example; ${h}`);
-    expect(performance.now() - start).toBeLessThan(500);
+    expect(performance.now() - start).toBeLessThan(2000);
   });
 });
 

@@ -167,7 +167,7 @@ describe('recipientsFromBounceText', () => {
   it('is linear on runs of @ and dots', () => {
     const t0 = performance.now();
     recipientsFromBounceText(`${'@'.repeat(300)}\n${'a.'.repeat(150)}\n`.repeat(300), new Set());
-    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(performance.now() - t0).toBeLessThan(4000);
   });
 });
 
