@@ -20,6 +20,7 @@ import { ConfigError } from './domain/errors.js';
 import { TICKET_STATUSES, type TicketStatus } from './domain/model.js';
 import { ticketDetail, ticketSummary } from './replies/ticket-view.js';
 import { registerChannelCommands } from './cli-channels.js';
+import { registerIntegrationCommands } from './cli-integrations.js';
 import { registerPasswordCommands } from './web/console/cli-passwords.js';
 import { loadTemplates } from './automation/templates.js';
 
@@ -280,6 +281,7 @@ export function buildProgram(): Command {
 
   registerPasswordCommands(agents, { withDatabase: (fn) => withDatabase(program.opts().config, (loaded, db) => fn(loaded.config, db)), findAgent });
   registerChannelCommands(program, { loadConfig: (path) => loadConfig(path ?? program.opts().config) });
+  registerIntegrationCommands(program, { withDatabase: (fn) => withDatabase(program.opts().config, fn), printTable });
   return program;
 }
 
