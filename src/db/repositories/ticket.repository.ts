@@ -1,9 +1,10 @@
-import { sql } from 'kysely';
+import { type ExpressionBuilder, PostgresAdapter, sql } from 'kysely';
+import { fts5Phrase, pgSearchVector, searchWords, tsPhrase } from '../full-text.js';
 import { digitsOf, folded, foldText } from '../search-fold.js';
 import { newId } from '../../domain/ids.js';
 import type { Priority, TicketStatus } from '../../domain/model.js';
 import type { Executor } from '../database.js';
-import type { NewTicket, TicketRow, TicketUpdate } from '../tables.js';
+import type { DB, NewTicket, TicketRow, TicketUpdate } from '../tables.js';
 
 export interface Ticket {
   id: string;
@@ -237,36 +238,42 @@ export async function listTickets(db: Executor, f: TicketFilter): Promise<Ticket
   }
   if (f.text) {
     // Case and accents never matter ("nao" finds "não"); a phone or document typed with
-    // punctuation also finds its digits in requester identities and claims.
+    // punctuation also finds its digits in requester identities and claims. Subjects and message
+    // texts go through the full-text index (src/db/full-text.ts): the matching ticket ids are
+    // resolved first, so a rare word never walks every ticket.
     const needle = `%${likeEscape(foldText(f.text))}%`;
     const digits = digitsOf(f.text);
     const digitNeedle = digits ? `%${likeEscape(digits)}%` : undefined;
+    const words = searchWords(f.text);
+    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    const textTickets = (eb: ExpressionBuilder<DB, 'tickets'>) => {
+      if (!words.length) {
+        // Nothing word-like was typed (only punctuation): the substring search of before.
+        return [
+          eb(folded('tickets.subject'), 'like', sql<string>`${needle} ESCAPE '\\'`),
+          eb.exists(eb.selectFrom('messages').select('messages.id').whereRef('messages.ticket_id', '=', 'tickets.id').where(sql<boolean>`${folded('messages.text')} LIKE ${needle} ESCAPE '\\'`)),
+        ];
+      }
+      if (postgres) {
+        const query = sql`to_tsquery('simple', ${tsPhrase(words)})`;
+        return [
+          sql<boolean>`${pgSearchVector('tickets', 'subject')} @@ ${query}`,
+          eb('tickets.id', 'in', eb.selectFrom('messages').select('messages.ticket_id').where(sql<boolean>`${pgSearchVector('messages', 'text')} @@ ${query}`)),
+        ];
+      }
+      const match = fts5Phrase(words);
+      return [
+        sql<boolean>`tickets.rowid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ${match})`,
+        sql<boolean>`tickets.id IN (SELECT ticket_id FROM message_fts WHERE message_fts MATCH ${match})`,
+      ];
+    };
     q = q.where((eb) =>
       eb.or([
-        eb(folded('tickets.subject'), 'like', sql<string>`${needle} ESCAPE '\\'`),
-        eb.exists(
-          eb
-            .selectFrom('messages')
-            .select('messages.id')
-            .whereRef('messages.ticket_id', '=', 'tickets.id')
-            .where(sql<boolean>`${folded('messages.text')} LIKE ${needle} ESCAPE '\\'`),
-        ),
+        ...textTickets(eb),
         // What senders typed and nobody proved (a form's phone) is searchable on its ticket.
-        eb.exists(
-          eb
-            .selectFrom('ticket_claims')
-            .select('ticket_claims.id')
-            .whereRef('ticket_claims.ticket_id', '=', 'tickets.id')
-            .where(sql<boolean>`lower(ticket_claims.address) LIKE ${digitNeedle ?? needle} ESCAPE '\\'`),
-        ),
+        eb('tickets.id', 'in', eb.selectFrom('ticket_claims').select('ticket_claims.ticket_id').where(sql<boolean>`lower(ticket_claims.address) LIKE ${digitNeedle ?? needle} ESCAPE '\\'`)),
         // The requester's own addresses (email, phone).
-        eb.exists(
-          eb
-            .selectFrom('contact_identities')
-            .select('contact_identities.id')
-            .whereRef('contact_identities.contact_id', '=', 'tickets.requester_id')
-            .where(sql<boolean>`lower(contact_identities.address) LIKE ${digitNeedle ?? needle} ESCAPE '\\'`),
-        ),
+        eb('tickets.requester_id', 'in', eb.selectFrom('contact_identities').select('contact_identities.contact_id').where(sql<boolean>`lower(contact_identities.address) LIKE ${digitNeedle ?? needle} ESCAPE '\\'`)),
         ...(digitNeedle ? [eb(sql`tickets.custom_fields`, 'like', sql<string>`${digitNeedle} ESCAPE '\\'`)] : []),
       ]),
     );
