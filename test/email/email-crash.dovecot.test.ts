@@ -77,5 +77,5 @@ d('email channel: gateway killed during ingest', () => {
     });
     expect(await second.exited).toBe(0);
     expect(summary).toEqual({ messages: COUNT, distinctExternalIds: COUNT, tickets: COUNT });
-  });
+  }, 180_000);
 });
