@@ -1,6 +1,7 @@
 /** OpenAPI 3.1 document generated from the same zod schemas the routes validate with. */
 import { z } from 'zod';
 import { portalOpenApiPaths, portalSecuritySchemes } from '../web/portal/portal-openapi.js';
+import { withIntegrationPaths } from './integrations-openapi.js';
 import { auditQuery, createAgentBody, errorResponse, evidenceBody, linkClaimBody, linkIdentityBody, listContactsQuery, listTicketsQuery, mergeBody, patchAgentBody, patchBody, patchContactBody, replyBody, rotateTokenBody } from './schemas.js';
 
 function queryParams(schema: z.ZodObject) {
@@ -22,7 +23,7 @@ const numberParam = { name: 'number', in: 'path', required: true, schema: { type
 let cached: object | undefined;
 
 export function buildOpenApi(): object {
-  cached ??= {
+  cached ??= withIntegrationPaths({
     openapi: '3.1.0',
     info: { title: 'Ponte agent API', version: '0.1.0', description: 'Tickets, threads and replies across email, WhatsApp and web forms.' },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, ...portalSecuritySchemes } },
@@ -103,6 +104,6 @@ export function buildOpenApi(): object {
       ...portalOpenApiPaths(),
       '/healthz': { get: { summary: 'Liveness and channel health', security: [], responses: { '200': { description: 'ok' }, '503': { description: 'database unreachable' } } } },
     },
-  };
+  });
   return cached;
 }
