@@ -34,9 +34,10 @@ export function tsPhrase(words: string[]): string {
   return words.map((w, i) => (i === words.length - 1 ? `${w}:*` : w)).join(' <-> ');
 }
 
-/** The indexed PostgreSQL expression for `table.column` (literally the one migration 20261130T1310 indexed). */
-export function pgSearchVector(table: 'messages' | 'tickets', column: 'text' | 'subject'): RawBuilder<unknown> {
-  return sql.raw(pgSearchVectorSql(`${table}.${column}`));
+/** The indexed PostgreSQL expression for `alias.column` (literally the one migration 20261130T1310 indexed). */
+export function pgSearchVector(alias: string, column: 'text' | 'subject'): RawBuilder<unknown> {
+  if (!/^[a-z_]+$/.test(alias)) throw new Error(`not a table alias: ${alias}`);
+  return sql.raw(pgSearchVectorSql(`${alias}.${column}`));
 }
 
 export function pgSearchVectorSql(column: string): string {

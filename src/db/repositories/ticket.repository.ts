@@ -1,10 +1,10 @@
-import { type ExpressionBuilder, PostgresAdapter, sql } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
 import { fts5Phrase, pgSearchVector, searchWords, tsPhrase } from '../full-text.js';
 import { digitsOf, folded, foldText } from '../search-fold.js';
 import { newId } from '../../domain/ids.js';
 import type { Priority, TicketStatus } from '../../domain/model.js';
 import type { Executor } from '../database.js';
-import type { DB, NewTicket, TicketRow, TicketUpdate } from '../tables.js';
+import type { NewTicket, TicketRow, TicketUpdate } from '../tables.js';
 
 export interface Ticket {
   id: string;
@@ -245,38 +245,32 @@ export async function listTickets(db: Executor, f: TicketFilter): Promise<Ticket
     const digits = digitsOf(f.text);
     const digitNeedle = digits ? `%${likeEscape(digits)}%` : undefined;
     const words = searchWords(f.text);
-    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-    const textTickets = (eb: ExpressionBuilder<DB, 'tickets'>) => {
-      if (!words.length) {
-        // Nothing word-like was typed (only punctuation): the substring search of before.
-        return [
+    const identityNeedle = digitNeedle ?? needle;
+    if (!words.length) {
+      // Nothing word-like was typed (only punctuation): the substring search of before.
+      q = q.where((eb) =>
+        eb.or([
           eb(folded('tickets.subject'), 'like', sql<string>`${needle} ESCAPE '\\'`),
           eb.exists(eb.selectFrom('messages').select('messages.id').whereRef('messages.ticket_id', '=', 'tickets.id').where(sql<boolean>`${folded('messages.text')} LIKE ${needle} ESCAPE '\\'`)),
-        ];
-      }
-      if (postgres) {
-        const query = sql`to_tsquery('simple', ${tsPhrase(words)})`;
-        return [
-          sql<boolean>`${pgSearchVector('tickets', 'subject')} @@ ${query}`,
-          eb('tickets.id', 'in', eb.selectFrom('messages').select('messages.ticket_id').where(sql<boolean>`${pgSearchVector('messages', 'text')} @@ ${query}`)),
-        ];
-      }
-      const match = fts5Phrase(words);
-      return [
-        sql<boolean>`tickets.rowid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ${match})`,
-        sql<boolean>`tickets.id IN (SELECT ticket_id FROM message_fts WHERE message_fts MATCH ${match})`,
-      ];
-    };
-    q = q.where((eb) =>
-      eb.or([
-        ...textTickets(eb),
-        // What senders typed and nobody proved (a form's phone) is searchable on its ticket.
-        eb('tickets.id', 'in', eb.selectFrom('ticket_claims').select('ticket_claims.ticket_id').where(sql<boolean>`lower(ticket_claims.address) LIKE ${digitNeedle ?? needle} ESCAPE '\\'`)),
-        // The requester's own addresses (email, phone).
-        eb('tickets.requester_id', 'in', eb.selectFrom('contact_identities').select('contact_identities.contact_id').where(sql<boolean>`lower(contact_identities.address) LIKE ${digitNeedle ?? needle} ESCAPE '\\'`)),
-        ...(digitNeedle ? [eb(sql`tickets.custom_fields`, 'like', sql<string>`${digitNeedle} ESCAPE '\\'`)] : []),
-      ]),
-    );
+          eb.exists(eb.selectFrom('ticket_claims').select('ticket_claims.id').whereRef('ticket_claims.ticket_id', '=', 'tickets.id').where(sql<boolean>`lower(ticket_claims.address) LIKE ${identityNeedle} ESCAPE '\\'`)),
+          eb.exists(eb.selectFrom('contact_identities').select('contact_identities.id').whereRef('contact_identities.contact_id', '=', 'tickets.requester_id').where(sql<boolean>`lower(contact_identities.address) LIKE ${identityNeedle} ESCAPE '\\'`)),
+        ]),
+      );
+    } else {
+      // One set of candidate ticket ids (each part uses its own index or a small scan), so the
+      // planner walks the matches instead of testing every ticket against every part.
+      const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+      const textParts = postgres
+        ? sql`SELECT m.ticket_id FROM messages m WHERE ${pgSearchVector('m', 'text')} @@ to_tsquery('simple', ${tsPhrase(words)})
+            UNION SELECT s.id FROM tickets s WHERE ${pgSearchVector('s', 'subject')} @@ to_tsquery('simple', ${tsPhrase(words)})`
+        : sql`SELECT ticket_id FROM message_fts WHERE message_fts MATCH ${fts5Phrase(words)}
+            UNION SELECT s.id FROM tickets s WHERE s.rowid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ${fts5Phrase(words)})`;
+      const candidates = sql`${textParts}
+        UNION SELECT c.ticket_id FROM ticket_claims c WHERE lower(c.address) LIKE ${identityNeedle} ESCAPE '\\'
+        UNION SELECT r.id FROM tickets r WHERE r.requester_id IN (SELECT i.contact_id FROM contact_identities i WHERE lower(i.address) LIKE ${identityNeedle} ESCAPE '\\')
+        ${digitNeedle ? sql`UNION SELECT d.id FROM tickets d WHERE d.custom_fields LIKE ${digitNeedle} ESCAPE '\\'` : sql``}`;
+      q = q.where(sql<boolean>`tickets.id IN (${candidates})`);
+    }
   }
   if (f.before) q = q.where('tickets.id', '<', f.before);
   const rows = await q.orderBy('tickets.id', 'desc').limit(f.limit).execute();
