@@ -1,3 +1,4 @@
+import * as imapCursor from './imap-cursor.js';
 import { advanceCursor, batchBySize, cursorAfterSearch, newUids, planSync, uidSet, type BackfillConfig, type FolderCursor, type FolderStatus } from './imap-cursor.js';
 
 const NOW = Date.UTC(2026, 4, 18, 12, 0, 0);
@@ -62,5 +63,17 @@ describe('uidSet', () => {
     [[], ''],
   ])('%j -> %s', (uids, expected) => {
     expect(uidSet(uids as number[])).toBe(expected);
+  });
+});
+
+describe('unflagged UIDs (after-ingest actions survive a crash)', () => {
+  test('remembered as the cursor advances, forgotten once flagged', () => {
+    const { advanceCursor, withoutUnflagged } = imapCursor;
+    let c = advanceCursor({ uidValidity: '1', lastUid: 0 }, 5, undefined, true);
+    c = advanceCursor(c, 6, undefined, true);
+    expect(c.unflagged).toEqual([5, 6]);
+    expect(withoutUnflagged(c, [5])).toMatchObject({ lastUid: 6, unflagged: [6] });
+    expect(withoutUnflagged(c, [5, 6])).toEqual({ uidValidity: '1', lastUid: 6 });
+    expect(advanceCursor({ uidValidity: '1', lastUid: 0 }, 5)).not.toHaveProperty('unflagged');
   });
 });

@@ -12,6 +12,24 @@ export interface FolderCursor {
   lastUid: number;
   /** INTERNALDATE (epoch ms) of the last ingested message: bounds the refetch after a UIDVALIDITY change. */
   lastDate?: number | undefined;
+  /**
+   * UIDs ingested whose after-ingest action (\Seen or move) is not confirmed yet. Saved in the
+   * ingest transaction, cleared once the server took the flag: after a crash between the two,
+   * the restart finishes the job (such mail once stayed unread in the mailbox for ever).
+   */
+  unflagged?: number[] | undefined;
+}
+
+/** Unflagged UIDs kept at most (a long outage of the flagging only; the oldest are dropped). */
+export const MAX_UNFLAGGED = 5000;
+
+/** The cursor once these UIDs were flagged/moved. */
+export function withoutUnflagged(cursor: FolderCursor, done: readonly number[]): FolderCursor {
+  if (!cursor.unflagged?.length) return cursor;
+  const doneSet = new Set(done);
+  const rest = cursor.unflagged.filter((u) => !doneSet.has(u));
+  const { unflagged: _drop, ...base } = cursor;
+  return rest.length ? { ...base, unflagged: rest } : base;
 }
 
 export interface FolderStatus {
@@ -64,10 +82,11 @@ export function cursorAfterSearch(status: FolderStatus, uids: readonly number[],
 }
 
 /** Moves the cursor forward only (a late or repeated UID never moves it back). */
-export function advanceCursor(cursor: FolderCursor, uid: number, internalDate?: number): FolderCursor {
+export function advanceCursor(cursor: FolderCursor, uid: number, internalDate?: number, rememberUnflagged = false): FolderCursor {
   if (uid <= cursor.lastUid) return cursor;
   const lastDate = internalDate !== undefined ? Math.max(internalDate, cursor.lastDate ?? 0) : cursor.lastDate;
-  return { uidValidity: cursor.uidValidity, lastUid: uid, ...(lastDate !== undefined ? { lastDate } : {}) };
+  const unflagged = rememberUnflagged ? [...(cursor.unflagged ?? []), uid].slice(-MAX_UNFLAGGED) : cursor.unflagged;
+  return { uidValidity: cursor.uidValidity, lastUid: uid, ...(lastDate !== undefined ? { lastDate } : {}), ...(unflagged?.length ? { unflagged } : {}) };
 }
 
 /**

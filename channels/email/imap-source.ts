@@ -19,6 +19,7 @@ import {
   planSync,
   type FolderCursor,
   type FolderStatus,
+  withoutUnflagged,
 } from './imap-cursor.js';
 import { envelopeRecipients } from './parse/agent-token.js';
 import type { ImapFetchedMessage, ImapMessageInfo, ImapSession } from './imapflow-client.js';
@@ -248,7 +249,7 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
   /** Bounce bookkeeping and ingest with the cursor as checkpoint; strictly in UID order. Returns the cursor after it. */
   async function commitMessage(folder: string, cursor: FolderCursor, prepared: PreparedMessage): Promise<FolderCursor> {
     const { msg, rawKey, parsed } = prepared;
-    const next = advanceCursor(cursor, msg.uid, msg.internalDate);
+    const next = advanceCursor(cursor, msg.uid, msg.internalDate, config.imap.afterIngest !== 'none');
     const checkpoint = { key: cursorKey(folder), value: next };
     const meta = { folder, uid: msg.uid, uidValidity: cursor.uidValidity, size: msg.size };
 
@@ -290,21 +291,44 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
     return next;
   }
 
-  async function afterIngest(session: ImapSession, folder: string, uids: number[]): Promise<void> {
-    if (!uids.length || config.imap.afterIngest === 'none') return;
+  /** Flags or moves ingested mail; true when the server took it (the cursor then forgets the UIDs). */
+  async function afterIngest(session: ImapSession, folder: string, uids: number[]): Promise<boolean> {
+    if (!uids.length || config.imap.afterIngest === 'none') return false;
     try {
       if (config.imap.afterIngest === 'seen') await session.markSeen(uids);
       else if (config.imap.afterIngest === 'move' && config.imap.moveTo) await session.move(uids, config.imap.moveTo);
+      return true;
     } catch (err) {
-      // Flags are a courtesy to humans; the cursor already protects against refetching.
+      // Flags are a courtesy to humans; the cursor already protects against refetching, and the
+      // UIDs stay listed in it, so the next start tries again.
       log.warn({ folder, count: uids.length, err: errorText(err) }, 'could not flag/move ingested messages');
+      return false;
     }
+  }
+
+  /** After-ingest actions, then the cursor without those UIDs. */
+  async function flagIngested(session: ImapSession, folder: string, cursor: FolderCursor, uids: number[]): Promise<FolderCursor> {
+    if (!(await afterIngest(session, folder, uids))) return cursor;
+    const next = withoutUnflagged(cursor, uids);
+    if (next !== cursor) await ctx.saveCheckpoint(cursorKey(folder), next);
+    return next;
   }
 
   /** Returns true when it should run again at once (a fetch ended short). */
   async function syncFolder(session: ImapSession, folder: string, health: FolderHealth): Promise<boolean> {
     const status: FolderStatus = await session.status();
     let cursor = await ctx.state.get<FolderCursor>(cursorKey(folder));
+    // A crash between an ingest and its \Seen/move: finish the job for those UIDs now.
+    if (cursor?.unflagged?.length) {
+      if (cursor.uidValidity === status.uidValidity) {
+        const pending = cursor.unflagged;
+        cursor = await flagIngested(session, folder, cursor, pending);
+        if (!cursor.unflagged?.length) log.info({ folder, count: pending.length }, 'after a restart: flagged/moved mail ingested before it');
+      } else {
+        cursor = withoutUnflagged(cursor, cursor.unflagged);
+        await ctx.saveCheckpoint(cursorKey(folder), cursor);
+      }
+    }
     const plan = planSync(status, cursor, config.imap.backfill, ctx.clock.now());
     let fromUid: number;
     let backfill = false;
@@ -438,11 +462,11 @@ export function createImapSource(options: ImapSourceOptions): InboundSource {
           current = await commitMessage(folder, current, await unfetchablePlaceholder(stuck, current.uidValidity));
           missedTries.delete(stuck);
         }
-        await afterIngest(session, folder, handled);
+        current = await flagIngested(session, folder, current, handled);
         return true;
       }
       health.lastFetchAt = ctx.clock.now();
-      await afterIngest(session, folder, handled);
+      current = await flagIngested(session, folder, current, handled);
     }
     return false;
   }

@@ -81,6 +81,35 @@ describe('IMAP source failure paths (scripted session)', () => {
     expect(ctx.ingested.map((e) => e.message.subject ?? e.message.parseError)).toEqual(['m1', 'the IMAP server did not return message UID 2 after 3 attempts', 'm3']);
   });
 
+  it('mail ingested but not flagged before a crash gets its \\Seen after the restart', async () => {
+    const box: FakeMailbox = { messages: [1, 2].map((uid) => ({ uid, source: mail(`m${uid}`) })), dropOnce: new Set(), expungeOnFetch: new Set(), connects: 0 };
+    const ctx = createFakeContext('support');
+    ctx.stateMap.set('cursor:INBOX', { uidValidity: '42', lastUid: 0 });
+    const config = emailConfig(noServer, undefined, { imap: { afterIngest: 'seen' } });
+    // First run: both ingested, then the flagging never reaches the server (the process dies there).
+    const dying = fakeSession(box);
+    dying.markSeen = async () => {
+      throw new Error('connection reset');
+    };
+    const first = createEmailChannelDefinition({ connectImap: async () => dying }).create(config, ctx);
+    await first.source!.start();
+    await waitUntil(() => ctx.ingested.length === 2, 5_000, 'two ingests');
+    await first.source!.stop();
+    expect(ctx.stateMap.get('cursor:INBOX')).toMatchObject({ lastUid: 2, unflagged: [1, 2] });
+
+    // The restart flags them first; nothing is ingested twice.
+    const flagged: number[][] = [];
+    const healthy = fakeSession(box);
+    healthy.markSeen = async (uids) => void flagged.push([...uids]);
+    const second = createEmailChannelDefinition({ connectImap: async () => healthy }).create(config, ctx);
+    await second.source!.start();
+    await waitUntil(() => flagged.length > 0, 5_000, 'the flagging after the restart');
+    await second.source!.stop();
+    expect(flagged[0]).toEqual([1, 2]);
+    expect(ctx.ingested).toHaveLength(2);
+    expect(ctx.stateMap.get('cursor:INBOX')).not.toHaveProperty('unflagged');
+  });
+
   it('a reply to our plus address proves its ticket even without any thread header', async () => {
     const ctx = createFakeContext('support');
     ctx.stateMap.set('cursor:INBOX', { uidValidity: '42', lastUid: 0 });
