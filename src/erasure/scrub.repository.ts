@@ -40,6 +40,13 @@ export async function scrubMessages(db: Executor, messageIds: string[], level: S
     for (const a of atts) blobKeys.add(a.blob_key);
     counts.attachments += Number((await db.deleteFrom('attachments').where('message_id', 'in', ids).executeTakeFirst()).numDeletedRows);
     counts.outbox += Number((await db.deleteFrom('outbox').where('message_id', 'in', ids).executeTakeFirst()).numDeletedRows);
+    // Webhook events that carried these messages (message.received holds the text and sender).
+    for (const id of ids) {
+      const events = (await db.selectFrom('webhook_events').select('id').where('payload', 'like', `%"id":"${id}"%`).execute()).map((e) => e.id);
+      if (events.length === 0) continue;
+      counts.webhookDeliveries += Number((await db.deleteFrom('webhook_deliveries').where('event_id', 'in', events).executeTakeFirst()).numDeletedRows);
+      counts.webhookEvents += Number((await db.deleteFrom('webhook_events').where('id', 'in', events).executeTakeFirst()).numDeletedRows);
+    }
     const identifying = { sender_address: null, recipient_address: null, metadata: JSON.stringify({ erased: level }), raw_key: null, parse_error: null, error_message: null, external_id: null, reactions: '[]' };
     const content = level === 'erase' ? { text: '', html: null, reply_text: null, quoted_text: null, subject: null } : {};
     await db
