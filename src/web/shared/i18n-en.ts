@@ -158,6 +158,8 @@ export const MESSAGES_EN = {
   health_connected: 'Connected',
   health_backing_off: 'Retrying soon',
   health_logged_out: 'Logged out (pair again)',
+  health_passkey_required: 'Passkey needed to link (use the Cloud API channel)',
+  health_undecryptable: 'Messages cannot be decrypted (pair again)',
   health_stopped: 'Stopped',
   health_error: 'Error',
   sla_title: 'Business hours and SLA',

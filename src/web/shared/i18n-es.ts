@@ -159,6 +159,8 @@ export const MESSAGES_ES: Dict = {
   health_connected: 'Conectado',
   health_backing_off: 'Reintentando pronto',
   health_logged_out: 'Sesión cerrada (vincula de nuevo)',
+  health_passkey_required: 'Se necesita una passkey para vincular (use el canal Cloud API)',
+  health_undecryptable: 'Mensajes que no se pueden descifrar (vincule de nuevo)',
   health_stopped: 'Detenido',
   health_error: 'Error',
   sla_title: 'Horario de atención y SLA',

@@ -159,6 +159,8 @@ export const MESSAGES_PT: Dict = {
   health_connected: 'Conectado',
   health_backing_off: 'Tentando de novo em breve',
   health_logged_out: 'Desconectado (pareie de novo)',
+  health_passkey_required: 'Exige passkey para parear (use o canal Cloud API)',
+  health_undecryptable: 'Mensagens que não podem ser decifradas (pareie de novo)',
   health_stopped: 'Parado',
   health_error: 'Erro',
   sla_title: 'Horário de atendimento e SLA',
