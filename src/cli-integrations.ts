@@ -12,7 +12,7 @@ import { eraseContact, type ErasureScope } from './erasure/erasure.usecase.js';
 import { identityLookups } from './http/route-kit.js';
 import { createEmailReparser } from './replay/email-reparser.js';
 import { replayChannel } from './replay/replay.usecase.js';
-import { createBlobStore } from './storage/blob-store.js';
+import { createConfiguredBlobStore } from './storage/create-blob-store.js';
 import { newWebhookSecret } from './webhooks/webhook-signing.js';
 import { listDeliveries, listSubscriptions, redeliver } from './webhooks/webhook.repository.js';
 
@@ -43,8 +43,13 @@ export function registerIntegrationCommands(program: Command, { withDatabase, pr
           contactId = ids[0];
         }
         if (!contactId) throw invalid('contact', `no contact "${who}"`);
-        const receipt = await eraseContact(db, loaded.config.storage.blobsDir, { contactId, scope: (opts.scope ?? loaded.config.retention.erasureScope) as ErasureScope, actor: { type: 'cli', id: null } }, Date.now());
-        console.log(JSON.stringify(receipt, null, 2));
+        const store = createConfiguredBlobStore(loaded.config.storage, db);
+        try {
+          const receipt = await eraseContact(db, store.blobs, { contactId, scope: (opts.scope ?? loaded.config.retention.erasureScope) as ErasureScope, actor: { type: 'cli', id: null } }, Date.now());
+          console.log(JSON.stringify(receipt, null, 2));
+        } finally {
+          store.close();
+        }
       });
     });
 
@@ -64,10 +69,11 @@ export function registerIntegrationCommands(program: Command, { withDatabase, pr
         const entry = loaded.channels.find((c) => c.id === opts.channel);
         if (!entry) throw invalid('--channel', `no channel "${opts.channel}" in ${loaded.source}`);
         if (entry.kind !== 'email') throw invalid('--channel', `replay re-parses stored mail; channel ${entry.id} is ${entry.kind}`);
-        const blobs = createBlobStore(loaded.config.storage.blobsDir, loaded.config.storage.maxAttachmentBytes);
+        const store = createConfiguredBlobStore(loaded.config.storage, db);
+        const blobs = store.blobs;
         const addresses = (entry as unknown as { addresses?: string[] }).addresses ?? [];
         const reparse = createEmailReparser(blobs, { supportAddresses: addresses, maxAttachmentBytes: loaded.config.storage.maxAttachmentBytes });
-        const r = await replayChannel(db, blobs, reparse, { channelId: entry.id, since, ticketNumber: ticket, apply: !opts.dryRun, actor: { type: 'cli', id: null } }, Date.now());
+        const r = await replayChannel(db, blobs, reparse, { channelId: entry.id, since, ticketNumber: ticket, apply: !opts.dryRun, actor: { type: 'cli', id: null } }, Date.now()).finally(() => store.close());
         for (const c of r.changed) {
           console.log(`#${c.ticketNumber} message ${c.messageId}`);
           if (c.replyText) console.log(`  reply text:\n    - ${JSON.stringify(c.replyText.from)}\n    + ${JSON.stringify(c.replyText.to)}`);

@@ -9,6 +9,7 @@
  * (secure_delete) and the WAL truncated, so no byte of the person stays in the file.
  */
 import { sql } from 'kysely';
+import type { BlobStore } from '../channel/contract.js';
 import type { Database, Executor } from '../db/database.js';
 import { type AuditActor, recordAudit } from '../db/repositories/audit.repository.js';
 import { NotFoundError } from '../domain/errors.js';
@@ -27,7 +28,7 @@ export interface ErasureReceipt {
   removed: ScrubCounts & { tickets: number; identities: number; claims: number; portalSessions: number; blobs: number; auditEntriesRedacted: number; merges: number };
 }
 
-export async function eraseContact(database: Database, blobsDir: string, input: { contactId: string; scope: ErasureScope; actor: AuditActor }, now: number): Promise<ErasureReceipt> {
+export async function eraseContact(database: Database, blobs: BlobStore, input: { contactId: string; scope: ErasureScope; actor: AuditActor }, now: number): Promise<ErasureReceipt> {
   if (database.dialect === 'sqlite') await sql`PRAGMA secure_delete = ON`.execute(database.kysely);
   const { receipt, blobKeys } = await database.kysely.transaction().execute(async (trx) => {
     const contact = await trx.selectFrom('contacts').select('id').where('id', '=', input.contactId).executeTakeFirst();
@@ -94,7 +95,7 @@ export async function eraseContact(database: Database, blobsDir: string, input: 
     return { receipt, blobKeys };
   });
   // After the commit: files nobody references, and no old page left in the SQLite files.
-  receipt.removed.blobs = await removeUnreferencedBlobs(database.kysely, blobsDir, blobKeys);
+  receipt.removed.blobs = await removeUnreferencedBlobs(database.kysely, blobs, blobKeys);
   if (receipt.removed.blobs) await database.kysely.updateTable('erasure_receipts').set({ removed: JSON.stringify(receipt.removed) }).where('id', '=', receipt.id).execute();
   if (database.dialect === 'sqlite') {
     await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(database.kysely);

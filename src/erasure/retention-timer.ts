@@ -24,7 +24,7 @@ export interface RetentionTimer {
 
 const DAY = 24 * 60 * 60 * 1000;
 
-export function createRetentionTimer(deps: { database: Database; config: PonteConfig; clock: Clock; logger: Logger; blobs?: BlobStore }): RetentionTimer {
+export function createRetentionTimer(deps: { database: Database; config: PonteConfig; clock: Clock; logger: Logger; blobs: BlobStore }): RetentionTimer {
   const holder = `${hostname()}:${process.pid}:ret:${newId().slice(-6)}`;
   const cfg = deps.config.retention;
   const db = deps.database.kysely;
@@ -63,7 +63,7 @@ export function createRetentionTimer(deps: { database: Database; config: PonteCo
       done += batch.length;
     }
     if (done) {
-      await removeUnreferencedBlobs(db, deps.config.storage.blobsDir, blobKeys);
+      await removeUnreferencedBlobs(db, deps.blobs, blobKeys);
       if (deps.database.dialect === 'sqlite') await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
       deps.logger.info({ tickets: done, action: cfg.action, days: cfg.closedTicketDays }, 'retention applied to closed tickets');
     }

@@ -16,7 +16,7 @@ export function registerErasureRoutes(router: Router, deps: ApiDeps, admin: Requ
   router.delete('/contacts/:id', admin, async (req, res) => {
     const { id } = parse(contactParam, req.params, 'params');
     const q = parse(eraseQuery, req.query, 'query');
-    const receipt = await eraseContact(deps.database, deps.config.storage.blobsDir, { contactId: id, scope: q.scope ?? deps.config.retention.erasureScope, actor: { type: 'agent', id: agentOf(req).id } }, deps.clock.now());
+    const receipt = await eraseContact(deps.database, deps.blobs, { contactId: id, scope: q.scope ?? deps.config.retention.erasureScope, actor: { type: 'agent', id: agentOf(req).id } }, deps.clock.now());
     res.json({ receipt });
   });
 

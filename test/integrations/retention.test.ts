@@ -29,7 +29,7 @@ describe('retention of closed tickets', () => {
     now += 31 * DAY;
 
     const cfg = t.app.integrations.retention;
-    const other = createRetentionTimer({ database: t.app.database, config: { ...(await import('../../src/config/loader.js')).parseConfig({ database: { driver: 'sqlite', path: ':memory:' }, retention: { closedTicketDays: 30 }, storage: { blobsDir: `${t.dataDir}/blobs` } }, { env: {}, definitions: [] }).config }, clock, logger: pino({ level: 'silent' }) });
+    const other = createRetentionTimer({ database: t.app.database, config: { ...(await import('../../src/config/loader.js')).parseConfig({ database: { driver: 'sqlite', path: ':memory:' }, retention: { closedTicketDays: 30 }, storage: { blobsDir: `${t.dataDir}/blobs` } }, { env: {}, definitions: [] }).config }, clock, logger: pino({ level: 'silent' }), blobs: t.app.blobs });
     const [a, b] = await Promise.all([cfg.runOnce(), other.runOnce()]);
     expect(a + b).toBe(1);
     expect(Math.min(a, b)).toBe(0);
