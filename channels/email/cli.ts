@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import type { ChannelContext, ChannelState } from '../../src/channel/contract.js';
 import { createBlobStore } from '../../src/storage/blob-store.js';
-import { describeEmailConfig, emailChannelConfigSchema, senderProofSummary, type EmailChannelConfig } from './config.js';
+import { describeEmailConfig, emailChannelConfigSchema, hasImap, senderProofSummary, type EmailChannelConfig } from './config.js';
 import { imapConnectorFor, smtpAuthFor, type EmailChannelDeps } from './index.js';
 import { createNodemailerTransport } from './nodemailer-transport.js';
 import { formatParseSummary, parseEmailFileForCli, type CliParseOutput } from './parse/parse-cli.js';
@@ -90,7 +90,8 @@ export async function checkEmailChannel(config: EmailChannelConfig, ctx: Channel
   };
   const info = describeEmailConfig(config);
   lines.push(`email channel ${config.id}`);
-  try {
+  if (!hasImap(config)) lines.push('  ok    no IMAP section: a send-only channel (replies, notifications); nothing is fetched');
+  else try {
     const session = await imapConnectorFor(config, ctx, deps)();
     // What really happened on the wire, not what the configuration asked for.
     const security = session.security?.();
@@ -193,7 +194,7 @@ export function registerEmailCli(program: Command, deps: EmailCliDeps): void {
         return;
       }
       const ctx = deps.createContext ? await deps.createContext(channelId) : standaloneContext(channelId);
-      if (!deps.createContext && (config.imap.oauth2 || config.smtp.oauth2)) print('  note  running without the gateway state: a rotated OAuth2 refresh token would not be kept');
+      if (!deps.createContext && (config.imap?.oauth2 || config.smtp.oauth2)) print('  note  running without the gateway state: a rotated OAuth2 refresh token would not be kept');
       const result = await checkEmailChannel(config, ctx, deps.channelDeps);
       for (const line of result.lines) print(line);
       if (!result.ok) process.exitCode = 1;

@@ -29,3 +29,17 @@ describe('email channel config: sender proof options', () => {
     expect(senderProofSummary({ trustedAuthservIds: [], verifyAuthentication: true }).text).toContain('our own DKIM/DMARC check');
   });
 });
+
+describe('a send-only email channel (SMTP, no IMAP)', () => {
+  it('needs no IMAP section: it sends and fetches nothing', async () => {
+    const { imap: _none, ...sendOnly } = base;
+    const c = emailChannelConfigSchema.parse(sendOnly);
+    expect(c.imap).toBeUndefined();
+    const { emailChannel } = await import('./index.js');
+    const { createFakeContext } = await import('../../test/support/fake-context.js');
+    expect(emailChannel.capabilities(c)).toMatchObject({ inbound: 'none', canSend: true, deliversTo: ['email'] });
+    const rt = emailChannel.create(c, createFakeContext('support'));
+    expect(rt.source).toBeUndefined();
+    expect(rt.sender).toBeDefined();
+  });
+});

@@ -84,7 +84,8 @@ const emailAddress = z
 
 export const emailChannelConfigSchema = baseChannelConfigSchema.extend({
   kind: z.literal('email'),
-  imap: imapSchema,
+  /** Leave out for a send-only channel (form replies, notifications): SMTP only, nothing fetched. */
+  imap: imapSchema.optional(),
   smtp: smtpSchema,
   /** Support addresses of this mailbox; the first is the From of every reply. Mail from any of them is ignored (loops). */
   addresses: z.array(emailAddress).min(1),
@@ -144,8 +145,10 @@ export function messageIdDomainOf(config: Pick<EmailChannelConfig, 'addresses' |
 export function describeEmailConfig(config: EmailChannelConfig): Record<string, unknown> {
   return {
     id: config.id,
-    imap: `${config.imap.user}@${config.imap.host}:${config.imap.port} (${config.imap.secure ? 'implicit TLS' : config.imap.requireTls ? 'STARTTLS required' : config.imap.starttls ? 'STARTTLS if offered' : 'plain text'}, ${config.imap.oauth2 ? 'oauth2' : 'password'})`,
-    folders: config.imap.folders,
+    imap: config.imap
+      ? `${config.imap.user}@${config.imap.host}:${config.imap.port} (${config.imap.secure ? 'implicit TLS' : config.imap.requireTls ? 'STARTTLS required' : config.imap.starttls ? 'STARTTLS if offered' : 'plain text'}, ${config.imap.oauth2 ? 'oauth2' : 'password'})`
+      : 'none (send-only channel)',
+    folders: config.imap?.folders ?? [],
     smtp: `${config.smtp.host}:${config.smtp.port} (${config.smtp.secure ? 'implicit TLS' : config.smtp.requireTls ? 'STARTTLS required' : 'STARTTLS if offered'}, ${config.smtp.oauth2 ? 'oauth2' : config.smtp.password ? 'password' : 'no auth'})`,
     addresses: config.addresses,
   };
@@ -165,4 +168,11 @@ export function senderProofSummary(config: Pick<EmailChannelConfig, 'trustedAuth
     warn: true,
     text: "agents' mail: only the notification token proves the agent; no From-domain check (set trustedAuthservIds to your receiving server, or verifyAuthentication: true)",
   };
+}
+
+/** A channel that fetches mail: its IMAP section is there. */
+export type ImapEmailConfig = EmailChannelConfig & { imap: NonNullable<EmailChannelConfig['imap']> };
+
+export function hasImap(config: EmailChannelConfig): config is ImapEmailConfig {
+  return config.imap !== undefined;
 }

@@ -10,7 +10,7 @@
  */
 import type { ChannelContext, ChannelHealth, InboundSource } from '../../src/channel/contract.js';
 import type { InboundMessageInput } from '../../src/domain/envelope.js';
-import type { EmailChannelConfig } from './config.js';
+import type { ImapEmailConfig } from './config.js';
 import {
   advanceCursor,
   batchBySize,
@@ -49,7 +49,7 @@ export interface EmailParser {
 }
 
 export interface ImapSourceOptions {
-  config: EmailChannelConfig;
+  config: ImapEmailConfig;
   ctx: ChannelContext;
   signer: MessageIdSigner;
   parser: EmailParser;

@@ -5,7 +5,7 @@
  */
 import type { ChannelContext, ChannelDefinition } from '../../src/channel/contract.js';
 import { defineChannel } from '../../src/channel/contract.js';
-import { emailChannelConfigSchema, messageIdDomainOf, type EmailChannelConfig } from './config.js';
+import { emailChannelConfigSchema, hasImap, messageIdDomainOf, type EmailChannelConfig, type ImapEmailConfig } from './config.js';
 import { connectImapflow, type ImapConnector, type ImapSession } from './imapflow-client.js';
 import { createImapSource, type EmailParser, type ImapSourceOptions } from './imap-source.js';
 import { createMailAuthenticator, type DnsResolver } from './mail-auth.js';
@@ -36,7 +36,7 @@ export function emailSigner(config: EmailChannelConfig, ctx: Pick<ChannelContext
 }
 
 /** Logs in to IMAP with the configured password or a fresh XOAUTH2 token. */
-export function imapConnectorFor(config: EmailChannelConfig, ctx: ChannelContext, deps: EmailChannelDeps = {}): () => Promise<ImapSession> {
+export function imapConnectorFor(config: ImapEmailConfig, ctx: ChannelContext, deps: EmailChannelDeps = {}): () => Promise<ImapSession> {
   const connect = deps.connectImap ?? connectImapflow;
   const imap = config.imap;
   const tokens = imap.oauth2
@@ -69,12 +69,13 @@ export function createEmailChannelDefinition(deps: EmailChannelDeps = {}): Chann
   return defineChannel<EmailChannelConfig>({
     kind: 'email',
     configSchema: emailChannelConfigSchema,
-    capabilities: (config) => ({ inbound: 'pull', canSend: true, threading: 'email', deliversTo: ['email'], maxAttachmentBytes: config.maxAttachmentBytes }),
+    capabilities: (config) => ({ inbound: config.imap ? 'pull' : 'none', canSend: true, threading: 'email', deliversTo: ['email'], maxAttachmentBytes: config.maxAttachmentBytes }),
     create(config, ctx) {
       const signer = emailSigner(config, ctx);
       const makeTransport = deps.createTransport ?? createNodemailerTransport;
       return {
-        source: createImapSource({
+        // Without an IMAP section the channel only sends (form replies, notifications).
+        ...(hasImap(config) ? { source: createImapSource({
           config,
           ctx,
           signer,
@@ -82,7 +83,7 @@ export function createEmailChannelDefinition(deps: EmailChannelDeps = {}): Chann
           connect: imapConnectorFor(config, ctx, deps),
           ...(config.verifyAuthentication ? { authenticator: createMailAuthenticator({ resolver: deps.dnsResolver, now: () => ctx.clock.now() }) } : {}),
           ...(deps.reconnect ? { reconnect: deps.reconnect } : {}),
-        }),
+        }) } : {}),
         sender: createSmtpSender({ config, ctx, signer, transport: () => makeTransport(config.smtp, smtpAuthFor(config, ctx, deps)) }),
       };
     },

@@ -88,18 +88,18 @@ export async function saveRefreshToken(state: ChannelState, logins: Array<keyof 
 
 /** `ponte email oauth <channel>`: registered by the email CLI; `ctx` is the gateway's real channel state. */
 export async function authorizeChannel(
-  config: { id: string; imap: { oauth2?: OAuth2Config | undefined }; smtp: { oauth2?: OAuth2Config | undefined } },
+  config: { id: string; imap?: { oauth2?: OAuth2Config | undefined } | undefined; smtp: { oauth2?: OAuth2Config | undefined } },
   state: ChannelState,
   deps: DeviceFlowDeps & { print(line: string): void },
 ): Promise<boolean> {
-  const primary = config.imap.oauth2 ?? config.smtp.oauth2;
+  const primary = config.imap?.oauth2 ?? config.smtp.oauth2;
   if (!primary) {
     deps.print(`channel ${config.id} has no oauth2 block under imap or smtp: nothing to authorize`);
     return false;
   }
   // One consent covers every login of the channel that uses the same OAuth2 client.
   const same = (o: OAuth2Config | undefined) => !!o && o.clientId === primary.clientId && o.tokenUrl === primary.tokenUrl;
-  const logins = (['imap', 'smtp'] as const).filter((l) => same(config[l].oauth2));
+  const logins = (['imap', 'smtp'] as const).filter((l) => same(config[l]?.oauth2));
   const { refreshToken, scope } = await runDeviceFlow(primary, deps);
   await saveRefreshToken(state, logins, refreshToken);
   deps.print(`authorized: refresh token stored in the database for ${logins.join(' and ')} of ${config.id}${scope ? ` (scope: ${scope})` : ''}`);
