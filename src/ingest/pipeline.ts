@@ -241,7 +241,10 @@ export function createIngest(deps: IngestDeps): IngestFn {
         });
       }
       // The requester is a participant by definition (match.ts reads requesterId first).
-      if (ticket.requesterId !== contactId) await addParticipant(trx, ticket.id, contactId, now);
+      // Only a person's own message makes them a participant: automatic mail may land by thread
+      // reference (shown, never acted on), but must not open the thread to its sender or its Cc.
+      const joins = m.classification === 'customer' && !m.fromBusiness;
+      if (joins && ticket.requesterId !== contactId) await addParticipant(trx, ticket.id, contactId, now);
 
       const messageId = newId(now);
       const isCustomer = m.classification === 'customer';
@@ -283,7 +286,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
       });
       if (m.attachments.length) await insertAttachments(trx, messageId, m.attachments, now);
       if (claims.length) await insertClaims(trx, ticket.id, claims, now);
-      if (m.to.length || m.cc.length) await recordRecipients(trx, ticket.id, [...m.to, ...m.cc], now);
+      if (joins && (m.to.length || m.cc.length)) await recordRecipients(trx, ticket.id, [...m.to, ...m.cc], now);
 
       if (m.fromBusiness) {
         await updateTicket(trx, ticket.id, { updated_at: now, last_agent_reply_at: now, ...(ticket.firstResponseAt ? {} : { first_response_at: now }) });

@@ -290,6 +290,25 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
     expect((await t.getTicket(n)).status).toBe('new');
   });
 
+  test('a forged auto-reply quoting a customer thread is shown but opens the thread to nobody (sender or Cc)', async () => {
+    const victim = `${uniq('vit')}@example.com`;
+    const created = await ingest('mail', email(uniq('<v'), victim));
+    if (created.status !== 'created') throw new Error('expected a ticket');
+    const n = created.ticketNumber;
+    const ref = (await t.getTicket(n)).messages[0]!.externalId;
+    const attacker = `${uniq('att')}@evil.example`;
+    const helper = `${uniq('cc')}@evil.example`;
+    // Auto-Submitted mail holding the victim's Message-ID, with an accomplice in Cc.
+    const bot = await ingest('mail', email(uniq('<a'), attacker, { classification: 'auto_reply', threadHints: { references: [ref] }, cc: [{ kind: 'email', address: helper }] }));
+    expect(bot).toMatchObject({ status: 'appended', ticketNumber: n });
+    // Neither can now join the thread by number or reference as a person.
+    for (const who of [attacker, helper]) {
+      const probe = await ingest('mail', email(uniq('<p'), who, { subject: `Re: [#${n}] Pedido atrasado`, text: 'qual o endereço?', threadHints: { references: [ref] } }));
+      expect(probe.status === 'appended' && probe.ticketNumber === n).toBe(false);
+    }
+    expect(await db().selectFrom('ticket_participants').select('contact_id').where('ticket_id', '=', created.ticketId).execute()).toEqual([]);
+  });
+
   test('an agent\'s out-of-office answering notifications is kept internal, never relayed', async () => {
     const agentEmail = `${uniq('agente')}@loja.example`;
     const agent = await t.createAgent({ name: 'Agente', email: agentEmail });
