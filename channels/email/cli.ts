@@ -162,16 +162,22 @@ export function registerEmailCli(program: Command, deps: EmailCliDeps): void {
     return emailChannelConfigSchema.parse(entry);
   }
 
+  /** The channel's config, or an error line and exit code 2 when it is not an email channel. */
+  async function requireChannelConfig(channelId: string): Promise<EmailChannelConfig | undefined> {
+    const config = await channelConfig(channelId);
+    if (!config) {
+      print(`no email channel "${channelId}" in ${configPath()}`);
+      process.exitCode = 2;
+    }
+    return config;
+  }
+
   email
     .command('oauth <channel>')
     .description('authorize OAuth2 (Microsoft 365 device code): prints a URL and a code, stores the refresh token in the database')
     .action(async (channelId: string) => {
-      const config = await channelConfig(channelId);
-      if (!config) {
-        print(`no email channel "${channelId}" in ${configPath()}`);
-        process.exitCode = 2;
-        return;
-      }
+      const config = await requireChannelConfig(channelId);
+      if (!config) return;
       if (!deps.createContext) throw new Error('email oauth needs the gateway database');
       const ctx = await deps.createContext(channelId);
       const ok = await authorizeChannel(config, ctx.state, {
@@ -187,12 +193,8 @@ export function registerEmailCli(program: Command, deps: EmailCliDeps): void {
     .command('check <channel>')
     .description('log in to IMAP and SMTP with the configured credentials and report what works')
     .action(async (channelId: string) => {
-      const config = await channelConfig(channelId);
-      if (!config) {
-        print(`no email channel "${channelId}" in ${configPath()}`);
-        process.exitCode = 2;
-        return;
-      }
+      const config = await requireChannelConfig(channelId);
+      if (!config) return;
       const ctx = deps.createContext ? await deps.createContext(channelId) : standaloneContext(channelId);
       if (!deps.createContext && (config.imap?.oauth2 || config.smtp.oauth2)) print('  note  running without the gateway state: a rotated OAuth2 refresh token would not be kept');
       const result = await checkEmailChannel(config, ctx, deps.channelDeps);

@@ -338,12 +338,14 @@ export function createIngest(deps: IngestDeps): IngestFn {
    * many void the code.
    */
   async function proveClaimByCode(trx: Executor, identities: Address[], text: string, now: number): Promise<{ ticketId: string } | undefined> {
+    // Most messages carry no code: no query for them (this runs for every proven message).
+    const candidates = codesIn(text);
+    if (candidates.length === 0) return undefined;
     const pending = await pendingClaimCodes(trx, identities, now);
     if (pending.length === 0) return undefined;
-    const candidates = codesIn(text);
     for (const claim of pending) {
       if (!codeMatches(claim.id, claim.codeHash, candidates)) {
-        if (candidates.length) await failClaimCode(trx, claim, CLAIM_CODE_MAX_ATTEMPTS);
+        await failClaimCode(trx, claim, CLAIM_CODE_MAX_ATTEMPTS);
         continue;
       }
       const ticket = await getTicketById(trx, claim.ticketId);
