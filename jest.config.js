@@ -1,4 +1,13 @@
-/** Unit tests sit beside pure modules (src, channels); integration and e2e under test/. */
+/**
+ * Three tiers (select one with `--selectProjects`):
+ * - unit: pure modules, tests beside them in src/ and channels/ (no database, no network);
+ * - integration: in-process tests under test/ (a real SQLite file, the whole app on loopback,
+ *   and PostgreSQL when PONTE_TEST_POSTGRES_URL is set: each PostgreSQL variant that cannot run
+ *   is reported as skipped with its reason);
+ * - services: tests that start or need an outside service: Dovecot (`*.dovecot.test.ts`),
+ *   Debian's Chromium (`*.browser.test.ts`), an S3-compatible server (test/storage) and several
+ *   gateways on one PostgreSQL (test/cluster).
+ */
 const transform = {
   '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }],
 };
@@ -8,12 +17,24 @@ const common = {
   transform,
   testEnvironment: 'node',
 };
+const services = [
+  '<rootDir>/test/**/*.dovecot.test.ts',
+  '<rootDir>/test/**/*.browser.test.ts',
+  '<rootDir>/test/storage/**/*.test.ts',
+  '<rootDir>/test/cluster/**/*.test.ts',
+];
 export default {
   testTimeout: 60000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
   globalSetup: '<rootDir>/test/support/global-setup.cjs',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/channels/**/*.test.ts'] },
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '\\.dovecot\\.test\\.ts$', '\\.browser\\.test\\.ts$', '/test/storage/', '/test/cluster/'],
+    },
+    { ...common, displayName: 'services', testMatch: services },
   ],
 };
