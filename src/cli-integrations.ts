@@ -10,7 +10,7 @@ import { recordAudit } from './db/repositories/audit.repository.js';
 import { ConfigError } from './domain/errors.js';
 import { eraseContact, type ErasureScope } from './erasure/erasure.usecase.js';
 import { identityLookups } from './http/route-kit.js';
-import { createEmailReparser } from './replay/email-reparser.js';
+import { createEmailReparser } from '../channels/email/email-reparser.js';
 import { replayChannel } from './replay/replay.usecase.js';
 import { createConfiguredBlobStore } from './storage/create-blob-store.js';
 import { newWebhookSecret } from './webhooks/webhook-signing.js';

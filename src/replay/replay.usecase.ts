@@ -10,17 +10,9 @@ import type { BlobStore } from '../channel/contract.js';
 import type { Database } from '../db/database.js';
 import { type AuditActor, recordAudit } from '../db/repositories/audit.repository.js';
 import { insertAttachments } from '../db/repositories/message.repository.js';
+import type { ReparsedMessage, Reparser } from '../domain/reparse.js';
 
-export interface ReparsedMessage {
-  text: string;
-  replyText: string;
-  quotedText: string | null;
-  classification: string;
-  attachments: Array<{ blobKey: string; filename: string; contentType: string; size: number; contentId?: string | undefined; inline?: boolean | undefined }>;
-}
-
-/** The channel's current parser over one raw payload (see email-reparser.ts). */
-export type Reparser = (raw: Buffer) => Promise<ReparsedMessage>;
+export type { ReparsedMessage, Reparser } from '../domain/reparse.js';
 
 export interface ReplayChange {
   messageId: string;

@@ -4,7 +4,7 @@
  * difference and changes nothing; applying updates the message in place (audited) without a
  * second message, a second attachment on a repeat, or any send.
  */
-import { createEmailReparser } from '../../src/replay/email-reparser.js';
+import { createEmailReparser } from '../../channels/email/email-reparser.js';
 import { replayChannel } from '../../src/replay/replay.usecase.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';

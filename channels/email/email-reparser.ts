@@ -1,11 +1,11 @@
 /**
  * The email channel's current parser as a Reparser: the exported `defaultEmailParser`
- * (channels/email) over a stored .eml. Attachments are streamed to the blob store again
+ * over a stored .eml (used by `ponte replay`). Attachments are streamed to the blob store again
  * (content-addressed: the same bytes keep the same key, nothing is duplicated).
  */
-import { defaultEmailParser } from '../../channels/email/index.js';
-import type { BlobStore } from '../channel/contract.js';
-import type { Reparser } from './replay.usecase.js';
+import type { BlobStore } from '../../src/channel/contract.js';
+import type { Reparser } from '../../src/domain/reparse.js';
+import { defaultEmailParser } from './index.js';
 
 export function createEmailReparser(blobs: BlobStore, options: { supportAddresses: string[]; maxAttachmentBytes: number }): Reparser {
   return async (raw) => {
