@@ -22,16 +22,17 @@ import { type PonteConfig, statusLabelsFor } from '../config/schema.js';
 import type { Database, Executor } from '../db/database.js';
 import { listAgents } from '../db/repositories/agent.repository.js';
 import { customerWantsUpdate, getContact } from '../db/repositories/contact.repository.js';
-import { getTicketById, type Ticket, updateTicket } from '../db/repositories/ticket.repository.js';
+import { getTicketById, updateTicket } from '../db/repositories/ticket.repository.js';
+import type { Ticket } from '../domain/ticket.js';
 import type { OutboxRow } from '../db/tables.js';
 import { newId } from '../domain/ids.js';
 import type { Address, MessagePurpose } from '../domain/model.js';
 import type { OutboundMessage } from '../domain/outbound.js';
-import { queueOutbound, resolveCustomerRoute } from '../replies/outbound.js';
+import { queueOutbound, resolveCustomerRoute } from '../tickets/outbound-queue.js';
 import { UNKNOWN_CONTACT_CATEGORY } from '../domain/model.js';
-import { CLAIM_CODE_TTL_MS, hashClaimCode, newClaimCode } from '../replies/claim-code.js';
+import { CLAIM_CODE_TTL_MS, hashClaimCode, newClaimCode } from '../trust/claim-code.js';
 import { claimsOfTicket, setClaimCode } from '../db/repositories/trust.repository.js';
-import { changeStatus } from '../replies/ticket-changes.js';
+import { changeStatus } from '../tickets/ticket-changes.js';
 import {
   agentRecipient,
   clearedDues,

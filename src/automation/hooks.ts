@@ -4,7 +4,7 @@
  * executor and never do network I/O. The core calls every hook; a no-op set is the default.
  */
 import type { Executor } from '../db/database.js';
-import type { Ticket } from '../db/repositories/ticket.repository.js';
+import type { Ticket } from '../domain/ticket.js';
 import type { Classification, TicketStatus } from '../domain/model.js';
 
 export interface CustomerMessageEvent {

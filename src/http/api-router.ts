@@ -12,9 +12,9 @@ import { authenticateToken, getAgent } from '../db/repositories/agent.repository
 import { findContactIdsByIdentities } from '../db/repositories/contact.repository.js';
 import { getTicketByNumber, listTickets } from '../db/repositories/ticket.repository.js';
 import { AuthError, NotFoundError, ValidationError } from '../domain/errors.js';
-import { createAgentReply } from '../replies/reply.usecase.js';
-import { applyPatch } from '../replies/ticket-changes.js';
-import { ticketDetail, ticketSummary } from '../replies/ticket-view.js';
+import { createAgentReply } from '../tickets/agent-reply.usecase.js';
+import { applyPatch } from '../tickets/ticket-changes.js';
+import { ticketDetail, ticketSummary } from '../tickets/ticket-view.js';
 import { buildOpenApi } from './openapi.js';
 import { registerAgentRoutes } from './agents-routes.js';
 import { registerDownloadRoute, registerUploadRoute } from './attachments-routes.js';

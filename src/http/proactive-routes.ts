@@ -16,8 +16,8 @@ import { insertTicket, nextTicketNumber, toTicket } from '../db/repositories/tic
 import { ConflictError, ValidationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Address } from '../domain/model.js';
-import { queueOutbound } from '../replies/outbound.js';
-import { ticketSummary } from '../replies/ticket-view.js';
+import { queueOutbound } from '../tickets/outbound-queue.js';
+import { ticketSummary } from '../tickets/ticket-view.js';
 import { recordWebhookEvent } from '../webhooks/webhook.repository.js';
 import { ticketPayload } from '../webhooks/webhook-hooks.js';
 import type { ApiDeps } from './api-router.js';

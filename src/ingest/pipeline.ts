@@ -28,22 +28,22 @@ import {
   latestTicketInCategory,
   nextTicketNumber,
   participantTicketIds,
-  type Ticket,
   ticketsByExternalIds,
   toTicket,
   updateTicket,
 } from '../db/repositories/ticket.repository.js';
+import type { Ticket } from '../domain/ticket.js';
 import { inboundEnvelopeSchema, type InboundEnvelope, type InboundEnvelopeInput, type IngestOutcome } from '../domain/envelope.js';
 import { ValidationError, zodIssues } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { type Address, REVIEW_CATEGORY, type TicketStatus, UNKNOWN_CONTACT_CATEGORY } from '../domain/model.js';
 import { statusAfterCustomerMessage } from '../domain/ticket-status.js';
-import { parseAgentCommand } from '../replies/agent-commands.js';
-import { looksLikeAgentAutoReply, REPEAT_MIN_CHARS } from '../replies/agent-auto-reply.js';
+import { parseAgentCommand } from '../tickets/agent-commands.js';
+import { looksLikeAgentAutoReply, REPEAT_MIN_CHARS } from '../tickets/agent-auto-reply.js';
 import { agentSentSameTextSince, failClaimCode, insertClaims, markClaimLinked, pendingClaimCodes, recipientTicketIds, recordRecipients } from '../db/repositories/trust.repository.js';
-import { CLAIM_CODE_MAX_ATTEMPTS, codeMatches, codesIn } from '../replies/claim-code.js';
-import { queueOutbound, resolveCustomerRoute, storeInternal } from '../replies/outbound.js';
-import { changeStatus } from '../replies/ticket-changes.js';
+import { CLAIM_CODE_MAX_ATTEMPTS, codeMatches, codesIn } from '../trust/claim-code.js';
+import { queueOutbound, resolveCustomerRoute, storeInternal } from '../tickets/outbound-queue.js';
+import { changeStatus } from '../tickets/ticket-changes.js';
 import { decideMatch, type TicketFact } from './match.js';
 import { cleanSubject, compileSubjectToken, numbersInSubject, numbersInText } from './ticket-tokens.js';
 

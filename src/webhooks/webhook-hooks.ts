@@ -5,7 +5,7 @@
  */
 import type { AutomationHooks } from '../automation/hooks.js';
 import type { Executor } from '../db/database.js';
-import type { Ticket } from '../db/repositories/ticket.repository.js';
+import type { Ticket } from '../domain/ticket.js';
 import { recordWebhookEvent } from './webhook.repository.js';
 
 export function ticketPayload(t: Ticket) {

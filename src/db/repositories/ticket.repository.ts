@@ -3,37 +3,10 @@ import { fts5Phrase, pgSearchVector, searchWords, tsPhrase } from '../full-text.
 import { digitsOf, folded, foldText } from '../search-fold.js';
 import { newId } from '../../domain/ids.js';
 import type { Priority, TicketStatus } from '../../domain/model.js';
+import type { Ticket } from '../../domain/ticket.js';
 import type { Executor } from '../database.js';
 import type { NewTicket, TicketRow, TicketUpdate } from '../tables.js';
 
-export interface Ticket {
-  id: string;
-  number: number;
-  subject: string;
-  status: TicketStatus;
-  priority: Priority;
-  category: string | null;
-  reference: string | null;
-  origin: string | null;
-  customFields: Record<string, string>;
-  requesterId: string;
-  assigneeId: string | null;
-  originChannelId: string;
-  lastCustomerChannelId: string;
-  locale: string;
-  mentionedTicketNumber: number | null;
-  followUpOf: string | null;
-  createdAt: number;
-  updatedAt: number;
-  firstResponseAt: number | null;
-  solvedAt: number | null;
-  closedAt: number | null;
-  statusChangedAt: number;
-  lastCustomerMessageAt: number | null;
-  lastAgentReplyAt: number | null;
-  firstResponseDueAt: number | null;
-  nextResponseDueAt: number | null;
-}
 
 export function toTicket(r: TicketRow): Ticket {
   return {

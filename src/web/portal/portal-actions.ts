@@ -4,7 +4,7 @@
  * customer's mistake; a ticket the viewer may not act on is `not_found` (never "forbidden").
  */
 import type { AttachmentRef, IngestOutcome } from '../../domain/envelope.js';
-import { changeStatus } from '../../replies/ticket-changes.js';
+import { changeStatus } from '../../tickets/ticket-changes.js';
 import { getTicketById } from '../../db/repositories/ticket.repository.js';
 import { findVisibleTicket, type Viewer } from './portal-access.js';
 import { localized } from './portal-config.js';

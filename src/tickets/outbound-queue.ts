@@ -8,7 +8,7 @@ import { identitiesOf } from '../db/repositories/contact.repository.js';
 import { insertAttachments, insertMessage, latestInboundOnChannel } from '../db/repositories/message.repository.js';
 import { enqueue } from '../db/repositories/outbox.repository.js';
 import { recordRecipients } from '../db/repositories/trust.repository.js';
-import type { Ticket } from '../db/repositories/ticket.repository.js';
+import type { Ticket } from '../domain/ticket.js';
 import type { NewMessage } from '../db/tables.js';
 import { newId } from '../domain/ids.js';
 import type { Address, IdentityKind, MessagePurpose } from '../domain/model.js';

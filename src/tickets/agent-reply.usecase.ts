@@ -8,7 +8,7 @@ import { getAttachment } from '../db/repositories/message.repository.js';
 import { getTicketByNumber, updateTicket } from '../db/repositories/ticket.repository.js';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { statusAfterAgentReply } from '../domain/ticket-status.js';
-import { queueOutbound, resolveCustomerRoute, storeInternal } from './outbound.js';
+import { queueOutbound, resolveCustomerRoute, storeInternal } from './outbound-queue.js';
 import { changeStatus } from './ticket-changes.js';
 import { redeemUploadToken } from './upload-redeem.js';
 

@@ -2,7 +2,8 @@
 import type { AutomationHooks } from '../automation/hooks.js';
 import type { Executor } from '../db/database.js';
 import { type Actor, recordEvent } from '../db/repositories/event.repository.js';
-import { type Ticket, updateTicket } from '../db/repositories/ticket.repository.js';
+import { updateTicket } from '../db/repositories/ticket.repository.js';
+import type { Ticket } from '../domain/ticket.js';
 import { ConflictError } from '../domain/errors.js';
 import type { Priority, TicketStatus } from '../domain/model.js';
 import { canChangeStatus, statusTimestamps } from '../domain/ticket-status.js';
