@@ -2,7 +2,6 @@
 import express, { type RequestHandler, Router } from 'express';
 import QRCode from 'qrcode';
 import { z } from 'zod';
-import type { AutomationHooks } from '../automation/hooks.js';
 import type { BlobStore, Clock } from '../channel/contract.js';
 import type { ChannelDirectory } from '../channel/directory.js';
 import { channelHealth, type RunningChannel } from '../channel/runtime.js';
@@ -13,6 +12,8 @@ import { findContactIdsByIdentities } from '../db/repositories/contact.repositor
 import { getTicketByNumber, listTickets } from '../db/repositories/ticket.repository.js';
 import { AuthError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { createAgentReply } from '../tickets/agent-reply.usecase.js';
+import type { TicketEvents } from '../tickets/ticket-events.js';
+import type { ClaimCodeSender } from '../trust/claim-code.js';
 import { applyPatch } from '../tickets/ticket-changes.js';
 import { ticketDetail, ticketSummary } from '../tickets/ticket-view.js';
 import { buildOpenApi } from './openapi.js';
@@ -31,7 +32,8 @@ export interface ApiDeps {
   config: PonteConfig;
   channels: ChannelDirectory;
   running: () => RunningChannel[];
-  hooks: AutomationHooks;
+  events: TicketEvents;
+  sendClaimCode: ClaimCodeSender;
   blobs: BlobStore;
   clock: Clock;
   wakeOutbox: () => void;
@@ -129,7 +131,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   router.post('/tickets/:number/replies', async (req, res) => {
     const { number } = parse(ticketNumberParam, req.params, 'params');
     const body = parse(replyBody, req.body ?? {}, 'body');
-    const result = await createAgentReply({ database: deps.database, channels: deps.channels, hooks: deps.hooks, clock: deps.clock, uploadKey: deps.uploadKey }, agentOf(req), {
+    const result = await createAgentReply({ database: deps.database, channels: deps.channels, events: deps.events, clock: deps.clock, uploadKey: deps.uploadKey }, agentOf(req), {
       ticketNumber: number,
       body: body.body,
       visibility: body.visibility,
@@ -154,7 +156,7 @@ export function createApiRouter(deps: ApiDeps): Router {
         if (!assignee) throw new ValidationError('invalid body', [{ path: 'body.assignee', message: 'no agent with this id (GET /api/agents lists them)' }]);
         if (!assignee.active) throw new ValidationError('invalid body', [{ path: 'body.assignee', message: 'this agent is disabled' }]);
       }
-      return applyPatch(trx, deps.hooks, t, { status: body.status, priority: body.priority, assigneeId: body.assignee, category: body.category, reference: body.reference, fields: body.fields }, { type: 'agent', id: agent.id }, now);
+      return applyPatch(trx, deps.events, t, { status: body.status, priority: body.priority, assigneeId: body.assignee, category: body.category, reference: body.reference, fields: body.fields }, { type: 'agent', id: agent.id }, now);
     });
     deps.wakeOutbox();
     res.json(ticketSummary(updated, labels(updated.locale)));

@@ -40,7 +40,7 @@ export async function setRequestStatus(rt: PortalRuntime, v: Viewer, number: num
     .execute(async (trx) => {
       const fresh = await getTicketById(trx, found.ticket.id);
       if (!fresh || fresh.status === 'closed') return undefined;
-      const t = await changeStatus(trx, rt.deps.hooks, fresh, to, { type: 'customer', id: contactId }, now);
+      const t = await changeStatus(trx, rt.deps.events, fresh, to, { type: 'customer', id: contactId }, now);
       return t.status;
     });
   if (!status) return { ok: false, error: 'not_allowed' };
