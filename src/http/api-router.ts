@@ -7,14 +7,14 @@ import type { ChannelDirectory } from '../channel/directory.js';
 import { channelHealth, type RunningChannel } from '../channel/runtime.js';
 import { type PonteConfig, statusLabelsFor } from '../config/schema.js';
 import type { Database } from '../db/database.js';
-import { authenticateToken, getAgent } from '../db/repositories/agent.repository.js';
+import { authenticateToken } from '../db/repositories/agent.repository.js';
 import { findContactIdsByIdentities } from '../db/repositories/contact.repository.js';
 import { getTicketByNumber, listTickets } from '../db/repositories/ticket.repository.js';
 import { AuthError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { createAgentReply } from '../tickets/agent-reply.usecase.js';
 import type { TicketEvents } from '../tickets/ticket-events.js';
 import type { ClaimCodeSender } from '../trust/claim-code.js';
-import { applyPatch } from '../tickets/ticket-changes.js';
+import { patchTicket } from '../tickets/ticket-patch.usecase.js';
 import { ticketDetail, ticketSummary } from '../tickets/ticket-view.js';
 import { buildOpenApi } from './openapi.js';
 import { registerAgentRoutes } from './agents-routes.js';
@@ -147,17 +147,8 @@ export function createApiRouter(deps: ApiDeps): Router {
     const { number } = parse(ticketNumberParam, req.params, 'params');
     const body = parse(patchBody, req.body ?? {}, 'body');
     const agent = agentOf(req);
-    const now = deps.clock.now();
-    const updated = await db.transaction().execute(async (trx) => {
-      const t = await getTicketByNumber(trx, number);
-      if (!t) throw new NotFoundError('ticket', `#${number}`);
-      if (body.assignee) {
-        const assignee = await getAgent(trx, body.assignee);
-        if (!assignee) throw new ValidationError('invalid body', [{ path: 'body.assignee', message: 'no agent with this id (GET /api/agents lists them)' }]);
-        if (!assignee.active) throw new ValidationError('invalid body', [{ path: 'body.assignee', message: 'this agent is disabled' }]);
-      }
-      return applyPatch(trx, deps.events, t, { status: body.status, priority: body.priority, assigneeId: body.assignee, category: body.category, reference: body.reference, fields: body.fields }, { type: 'agent', id: agent.id }, now);
-    });
+    const patch = { status: body.status, priority: body.priority, assigneeId: body.assignee, category: body.category, reference: body.reference, fields: body.fields };
+    const updated = await patchTicket(deps, number, patch, { type: 'agent', id: agent.id });
     deps.wakeOutbox();
     res.json(ticketSummary(updated, labels(updated.locale)));
   });
