@@ -1,12 +1,16 @@
 /**
- * `npm run bench:ingest [-- --count 20000] [--preload 1000000] [--seed 42]`
+ * `npm run bench:ingest [-- --count 20000] [--concurrency 64] [--preload 1000000] [--seed 42]`
  *
  * N normalized messages (half new tickets, half replies matched by reference to an earlier
  * message) through the real pipeline (createApp + a test channel, loops off) on SQLite in a temp
- * dir, one at a time as an adapter would. Prints messages/s, p50/p99 per message, max RSS, and the
- * ceiling: the same logical work in a bare better-sqlite3 loop. With --preload N the database
- * first holds N existing tickets, and the rate is compared with a run without preload.
- * The last line is one JSON object: {rate, ceiling, ratio, p50, p99, maxRssMB, preload, ...}.
+ * dir, submitted with `--concurrency` ingests in flight (as concurrent webhook posts or an IMAP
+ * batch arrive; 1 is one at a time), so the group commit gathers them into shared transactions.
+ * Prints messages/s, p50/p95/p99 per message (submit to answer), max RSS, and two ceilings: the
+ * same logical work in a bare better-sqlite3 loop with one transaction per message (the ratio is
+ * against this one), and with one transaction per `--concurrency` messages (the batched ceiling).
+ * With --preload N the database first holds N existing tickets, and the rate is compared with a
+ * run without preload.
+ * The last line is one JSON object: {rate, ceiling, ratio, p50, p95, p99, maxRssMB, batchedCeiling, preload, ...}.
  */
 import { createBenchApp } from './support/bench-app.js';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -30,6 +34,7 @@ function arg(name: string, fallback: number): number {
 }
 
 const count = arg('count', 20_000);
+const concurrency = Math.max(1, arg('concurrency', 64));
 const preloadCount = arg('preload', 0);
 const seed = arg('seed', 42);
 const log = (s: string) => console.log(s);
@@ -53,6 +58,7 @@ async function prepareDatabase(path: string, preloadN: number): Promise<void> {
 interface RunResult {
   rate: number;
   p50: number;
+  p95: number;
   p99: number;
   maxRssMB: number;
   seconds: number;
@@ -74,7 +80,7 @@ interface Runner {
 
 function result(r: Runner): RunResult {
   const sorted = r.latencies.slice().sort();
-  return { rate: r.latencies.length / r.seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), maxRssMB: r.maxRss / (1024 * 1024), seconds: r.seconds };
+  return { rate: r.latencies.length / r.seconds, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), maxRssMB: r.maxRss / (1024 * 1024), seconds: r.seconds };
 }
 
 async function pipelineRunner(name: string, path: string, work: BenchMessage[], expectFirstNumber: number): Promise<Runner> {
@@ -98,7 +104,10 @@ async function pipelineRunner(name: string, path: string, work: BenchMessage[], 
     maxRss: process.memoryUsage.rss(),
     async run(from, to) {
       const started = process.hrtime.bigint();
-      for (let i = from; i < to; i++) {
+      // `concurrency` submitters take the messages in order: message i is submitted before i+1,
+      // so a reply is never stored before the message it references.
+      let next = from;
+      const one = async (i: number) => {
         const m = work[i]!;
         const t0 = process.hrtime.bigint();
         const outcome = await ctx.ingest({
@@ -115,7 +124,11 @@ async function pipelineRunner(name: string, path: string, work: BenchMessage[], 
         if (outcome.status !== wanted) throw new Error(`${name}: message ${i}: expected ${wanted}, got ${JSON.stringify(outcome)}`);
         if (i === 0 && outcome.status === 'created' && outcome.ticketNumber !== expectFirstNumber) throw new Error(`${name}: first ticket number ${outcome.ticketNumber}, expected ${expectFirstNumber}`);
         if ((i & 127) === 0) r.maxRss = Math.max(r.maxRss, process.memoryUsage.rss());
-      }
+      };
+      const submitter = async () => {
+        while (next < to) await one(next++);
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, to - from) }, submitter));
       r.seconds += Number(process.hrtime.bigint() - started) / 1e9;
       r.maxRss = Math.max(r.maxRss, process.memoryUsage.rss());
     },
@@ -124,7 +137,8 @@ async function pipelineRunner(name: string, path: string, work: BenchMessage[], 
   return r;
 }
 
-function ceilingRunner(path: string, work: BenchMessage[]): Runner {
+/** The bare loop: one transaction per message, or per `batch` messages (the batched ceiling). */
+function ceilingRunner(name: string, path: string, work: BenchMessage[], batch = 1): Runner {
   const db = new SQLite(path);
   // The same pragmas as the app's database handle.
   db.pragma('journal_mode = WAL');
@@ -132,16 +146,19 @@ function ceilingRunner(path: string, work: BenchMessage[]): Runner {
   db.pragma('foreign_keys = ON');
   const ingest = createBareIngest(db);
   const r: Runner = {
-    name: 'ceiling',
+    name,
     latencies: new Float64Array(work.length),
     seconds: 0,
     maxRss: 0,
     async run(from, to) {
       const started = process.hrtime.bigint();
-      for (let i = from; i < to; i++) {
+      for (let i = from; i < to; i += batch) {
         const t0 = process.hrtime.bigint();
-        ingest(work[i]!);
-        r.latencies[i] = Number(process.hrtime.bigint() - t0) / 1e6;
+        const end = Math.min(to, i + batch);
+        if (batch === 1) ingest(work[i]!);
+        else ingest(work.slice(i, end));
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        for (let k = i; k < end; k++) r.latencies[k] = ms;
       }
       r.seconds += Number(process.hrtime.bigint() - started) / 1e9;
     },
@@ -159,20 +176,22 @@ async function interleave(runners: Runner[], total: number, chunk = 500): Promis
   for (const r of runners) await r.close();
 }
 
-const fmt = (r: RunResult) => `${r.rate.toFixed(0)} msg/s, p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms, ${r.seconds.toFixed(1)} s`;
+const fmt = (r: RunResult) => `${r.rate.toFixed(0)} msg/s, p50 ${r.p50.toFixed(3)} ms, p95 ${r.p95.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms, ${r.seconds.toFixed(1)} s`;
 
 async function main(): Promise<void> {
-  log(`ponte ingest bench: ${count} messages (half new tickets, half replies by reference), preload ${preloadCount}, seed ${seed}, dir ${dir}`);
+  log(`ponte ingest bench: ${count} messages (half new tickets, half replies by reference), concurrency ${concurrency}, preload ${preloadCount}, seed ${seed}, dir ${dir}`);
   const work = buildWorkload(count, seed, 'm');
 
   const pipelinePath = join(dir, 'pipeline.db');
   const ceilingPath = join(dir, 'ceiling.db');
+  const batchedPath = join(dir, 'batched.db');
   const t0 = Date.now();
   await prepareDatabase(pipelinePath, preloadCount);
   copyFileSync(pipelinePath, ceilingPath);
+  copyFileSync(pipelinePath, batchedPath);
   if (preloadCount > 0) log(`preloaded ${preloadCount} tickets in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-  const runners = [await pipelineRunner('pipeline', pipelinePath, work, NUMBER_START + preloadCount), ceilingRunner(ceilingPath, work)];
+  const runners = [await pipelineRunner('pipeline', pipelinePath, work, NUMBER_START + preloadCount), ceilingRunner('ceiling', ceilingPath, work), ceilingRunner('batched', batchedPath, work, concurrency)];
   if (preloadCount > 0) {
     const freshPath = join(dir, 'fresh.db');
     await prepareDatabase(freshPath, 0);
@@ -181,13 +200,15 @@ async function main(): Promise<void> {
   await interleave(runners, work.length);
   const pipeline = result(runners[0]!);
   const ceiling = result(runners[1]!);
+  const batched = result(runners[2]!);
   log(`pipeline: ${fmt(pipeline)}, max RSS ${pipeline.maxRssMB.toFixed(0)} MB`);
-  log(`ceiling (bare better-sqlite3): ${fmt(ceiling)}`);
+  log(`ceiling (bare better-sqlite3, one transaction per message): ${fmt(ceiling)}`);
+  log(`batched ceiling (bare better-sqlite3, one transaction per ${concurrency} messages): ${fmt(batched)}; pipeline at ${((pipeline.rate / batched.rate) * 100).toFixed(1)}% of it`);
   const ratio = pipeline.rate / ceiling.rate;
   log(`ratio: ${(ratio * 100).toFixed(1)}% of the ceiling`);
   let rateWithoutPreload: number | undefined;
   if (preloadCount > 0) {
-    const fresh = result(runners[2]!);
+    const fresh = result(runners[3]!);
     rateWithoutPreload = fresh.rate;
     log(`pipeline without preload: ${fmt(fresh)}; with ${preloadCount} preloaded tickets the rate is ${((pipeline.rate / fresh.rate) * 100).toFixed(1)}% of it (cost ${((1 - pipeline.rate / fresh.rate) * 100).toFixed(1)}%)`);
   }
@@ -199,8 +220,11 @@ async function main(): Promise<void> {
       ceiling: round(ceiling.rate, 1),
       ratio: round(ratio),
       p50: round(pipeline.p50),
+      p95: round(pipeline.p95),
       p99: round(pipeline.p99),
       maxRssMB: round(pipeline.maxRssMB, 1),
+      batchedCeiling: round(batched.rate, 1),
+      concurrency,
       preload: preloadCount,
       ...(rateWithoutPreload !== undefined ? { rateWithoutPreload: round(rateWithoutPreload, 1), preloadRatio: round(pipeline.rate / rateWithoutPreload) } : {}),
       count,

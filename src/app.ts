@@ -7,7 +7,6 @@ import { chmodSync, existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { AutomationHooks } from './automation/hooks.js';
 import type { ChannelDefinition, Clock } from './channel/contract.js';
 import { createChannelDirectory, type ChannelDirectory } from './channel/directory.js';
 import { buildChannels, type RunningChannel, startChannels, type StartReport, stopChannels, watchChannelStates } from './channel/runtime.js';
@@ -25,7 +24,8 @@ import { resolveServerSecret } from './config/secret.js';
 import { createConfiguredBlobStore } from './storage/create-blob-store.js';
 import { createSendHealth } from './observability/health-summary.js';
 import { createMetrics, type PonteMetrics } from './observability/metrics.js';
-import { withEventLog } from './observability/event-log.js';
+import { listenForEventLog } from './observability/event-log.js';
+import { createTicketEvents } from './tickets/ticket-events.js';
 import type { BlobStore } from './channel/contract.js';
 import { createIntegrations, type Integrations } from './webhooks/integrations.js';
 
@@ -98,11 +98,14 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
   const blobStore = createConfiguredBlobStore(config.storage, database);
   const blobs = blobStore.blobs;
   const channels = createChannelDirectory(loaded.channels, options.definitions);
-  const automation = createAutomation({ database, channels, config, clock, logger: logger.child({ part: 'automation' }) });
+  // Typed ticket events: the automations listen first, then webhook events, then the event log.
+  const ticketEvents = createTicketEvents();
+  const automation = createAutomation({ database, channels, config, clock, logger: logger.child({ part: 'automation' }), events: ticketEvents });
   const events = logger.child({ part: 'events' });
   const integrations = createIntegrations({ database, config, clock, logger: logger.child({ part: 'webhooks' }), blobs });
-  const hooks: AutomationHooks = withEventLog(integrations.wrapHooks(automation.hooks), events);
-  const ingest = createIngest({ database, clock, config, channels, hooks, logger: logger.child({ part: 'ingest' }), sanitizeHtml: sanitizeEmailHtml });
+  integrations.listen(ticketEvents);
+  listenForEventLog(ticketEvents, events);
+  const ingest = createIngest({ database, clock, config, channels, events: ticketEvents, logger: logger.child({ part: 'ingest' }), sanitizeHtml: sanitizeEmailHtml });
   let running: RunningChannel[] = [];
   const metrics = createMetrics({ database, running: () => running, clock, processMetrics: options.processMetrics ?? false });
   const sendHealth = createSendHealth();
@@ -139,11 +142,10 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
       metrics.send(channelId, final ? 'failed' : 'retry');
     },
   };
-  const dispatcher = createDispatcher({ database, channels, senders, clock, logger: logger.child({ part: 'outbox' }), config, onSent: async (row, message) => {
-      await automation.onSent(row, message);
+  const dispatcher = createDispatcher({ database, channels, senders, clock, logger: logger.child({ part: 'outbox' }), config, onSent: async (row) => {
       await integrations.onReplySent(row.message_id);
     }, onFailed: (row) => integrations.onReplyFailed(row.message_id), observe });
-  const http = createHttpApp({ database, config, channels, running: () => running, hooks, blobs, clock, wakeOutbox: () => dispatcher.wake(), uploadKey: createHmac('sha256', secret).update('ponte:uploads').digest(), webKey: createHmac('sha256', secret).update('ponte:web').digest(), logger, trustProxy: config.server.trustProxy, metrics, sendHealth, ingest: observedIngest });
+  const http = createHttpApp({ database, config, channels, running: () => running, events: ticketEvents, sendClaimCode: automation.sendClaimCode, blobs, clock, wakeOutbox: () => dispatcher.wake(), uploadKey: createHmac('sha256', secret).update('ponte:uploads').digest(), webKey: createHmac('sha256', secret).update('ponte:web').digest(), logger, trustProxy: config.server.trustProxy, metrics, sendHealth, ingest: observedIngest });
   let server: Server | undefined;
   let stopWatching: (() => void) | undefined;
 

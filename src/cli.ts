@@ -18,7 +18,7 @@ import { registerAgentCommands } from './cli-agents.js';
 import { getTicketByNumber, listTickets } from './db/repositories/ticket.repository.js';
 import { ConfigError } from './domain/errors.js';
 import { TICKET_STATUSES, type TicketStatus } from './domain/model.js';
-import { ticketDetail, ticketSummary } from './replies/ticket-view.js';
+import { ticketDetail, ticketSummary } from './tickets/ticket-view.js';
 import { registerChannelCommands } from './cli-channels.js';
 import { registerIntegrationCommands } from './cli-integrations.js';
 import { registerPasswordCommands } from './web/console/cli-passwords.js';

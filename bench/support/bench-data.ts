@@ -92,7 +92,8 @@ export function preload(db: SQLite.Database, count: number, log: (s: string) => 
  * statements, one transaction per message: de-duplicate, find or create the contact, find the
  * ticket by reference or create one (counter), store the message, touch the ticket, receipt.
  */
-export function createBareIngest(db: SQLite.Database): (m: BenchMessage) => void {
+/** One transaction per call: a message, or a batch of messages (the batched ceiling). */
+export function createBareIngest(db: SQLite.Database): (m: BenchMessage | BenchMessage[]) => void {
   const dedupe = db.prepare('SELECT 1 FROM inbound_receipts WHERE channel_id = ? AND external_id = ?');
   const findContact = db.prepare('SELECT contact_id FROM contact_identities WHERE kind = ? AND address = ?');
   const insContact = db.prepare('INSERT INTO contacts (id, name, locale, created_at, updated_at) VALUES (?, NULL, NULL, ?, ?)');
@@ -140,10 +141,11 @@ export function createBareIngest(db: SQLite.Database): (m: BenchMessage) => void
     insReceipt.run(CHANNEL_ID, m.externalId, matchedBy === 'new_ticket' ? 'created' : 'appended', ticketId, messageId, now);
   };
   // Explicit BEGIN/COMMIT statements, as the app's driver issues them.
-  return (m: BenchMessage) => {
+  return (m: BenchMessage | BenchMessage[]) => {
     begin.run();
     try {
-      work(m);
+      if (Array.isArray(m)) for (const x of m) work(x);
+      else work(m);
       commit.run();
     } catch (err) {
       rollback.run();

@@ -2,8 +2,9 @@
  * Support automations: acknowledgements and out-of-hours replies, agent notifications,
  * customer status notices, SLA due times and timers (pending → solved/closed, solved → closed).
  *
- * The hooks run inside the core's transactions and only write rows (outbox messages, timers,
- * due times, send counts); the outbox sends later. Timers run in `runTimers()`, each in its own
+ * The automations listen to the typed ticket events (src/tickets/ticket-events.ts), inside the
+ * transactions that emit them, and only write rows (outbox messages, timers, due times, send
+ * counts); the outbox sends later. Timers run in `runTimers()`, each in its own
  * transaction that also completes the claimed timer, so a timer fires once across gateways.
  *
  * One automatic-message cap, durable and shared by every gateway: `automaticMailCapPerHour` per
@@ -22,16 +23,17 @@ import { type PonteConfig, statusLabelsFor } from '../config/schema.js';
 import type { Database, Executor } from '../db/database.js';
 import { listAgents } from '../db/repositories/agent.repository.js';
 import { customerWantsUpdate, getContact } from '../db/repositories/contact.repository.js';
-import { getTicketById, type Ticket, updateTicket } from '../db/repositories/ticket.repository.js';
-import type { OutboxRow } from '../db/tables.js';
+import { getTicketById, updateTicket } from '../db/repositories/ticket.repository.js';
+import type { Ticket } from '../domain/ticket.js';
 import { newId } from '../domain/ids.js';
 import type { Address, MessagePurpose } from '../domain/model.js';
-import type { OutboundMessage } from '../domain/outbound.js';
-import { queueOutbound, resolveCustomerRoute } from '../replies/outbound.js';
+import { queueOutbound } from '../tickets/outbound-queue.js';
+import { resolveCustomerRoute } from '../tickets/reply-route.js';
+import type { AgentMessageEvent, CustomerMessageEvent, StatusChangeEvent, TicketEvents, UnknownContactEvent } from '../tickets/ticket-events.js';
 import { UNKNOWN_CONTACT_CATEGORY } from '../domain/model.js';
-import { CLAIM_CODE_TTL_MS, hashClaimCode, newClaimCode } from '../replies/claim-code.js';
+import { CLAIM_CODE_TTL_MS, type ClaimCodeSender, hashClaimCode, newClaimCode } from '../trust/claim-code.js';
 import { claimsOfTicket, setClaimCode } from '../db/repositories/trust.repository.js';
-import { changeStatus } from '../replies/ticket-changes.js';
+import { changeStatus } from '../tickets/ticket-changes.js';
 import {
   agentRecipient,
   clearedDues,
@@ -45,7 +47,6 @@ import {
   underAutomaticCap,
 } from './automation-rules.js';
 import { createBusinessCalendar, describeSchedule, formatLocalTime } from './business-hours.js';
-import type { AutomationHooks, CustomerMessageEvent, StatusChangeEvent } from './hooks.js';
 import { loadTemplates, type TemplateName, type TemplateValues } from './templates.js';
 import {
   addToDigest,
@@ -67,8 +68,8 @@ import {
 } from './timer.repository.js';
 
 export interface Automation {
-  hooks: AutomationHooks;
-  onSent(row: OutboxRow, message: OutboundMessage): Promise<void>;
+  /** Sends a one-time code to the identity a claim names; replying with it links the identity to the requester. */
+  sendClaimCode: ClaimCodeSender;
   /** Runs due timers once; returns how many fired. */
   runTimers(): Promise<number>;
   start(): void;
@@ -81,6 +82,8 @@ export interface AutomationDeps {
   config: PonteConfig;
   clock: Clock;
   logger: Logger;
+  /** The automations subscribe here (createAutomation), and emit status changes made by timers. */
+  events: TicketEvents;
 }
 
 const HOUR = 3_600_000;
@@ -273,8 +276,8 @@ export function createAutomation(deps: AutomationDeps): Automation {
     for (const t of plan.schedule) await scheduleTimer(db, ticket.id, t.kind, t.dueAt, now);
   }
 
-  const hooks: AutomationHooks = {
-    async onCustomerMessage(db, e) {
+  const listeners = {
+    async onCustomerMessage(db: Executor, e: CustomerMessageEvent): Promise<void> {
       if (e.classification !== 'customer') return;
       let ticket = e.ticket;
       const dues = duesAfterCustomerMessage(bh.sla, ticket, e.created, e.now, calendar.addBusinessTime);
@@ -316,7 +319,7 @@ export function createAutomation(deps: AutomationDeps): Automation {
       }
     },
 
-    async onAgentMessage(db, e) {
+    async onAgentMessage(db: Executor, e: AgentMessageEvent): Promise<void> {
       if (e.visibility !== 'public') return;
       // A public answer (from the API, an agent's mail or WhatsApp, or the merchant's own phone)
       // meets the deadline the team owed.
@@ -326,24 +329,7 @@ export function createAutomation(deps: AutomationDeps): Automation {
       if (ticket.status === 'pending') await applyTimerPlan(db, ticket, 'pending', e.now);
     },
 
-    async sendClaimCode(db, ticket, claimId, now) {
-      const claim = (await claimsOfTicket(db, ticket.id)).find((c) => c.id === claimId);
-      if (!claim) return { ok: false, reason: 'unknown_claim' };
-      if (claim.linkedAt !== null) return { ok: false, reason: 'already_linked' };
-      // The code goes to the requester where we already answer them, and must come back from the
-      // claimed identity: whoever returns it holds both. (Sent the other way, a stranger who typed
-      // a customer's email beside their own phone could prove "their" phone onto that customer.)
-      const route = await resolveCustomerRoute(db, channels, ticket);
-      if (!route) return { ok: false, reason: 'no_channel' };
-      const code = newClaimCode();
-      const expiresAt = now + CLAIM_CODE_TTL_MS;
-      await setClaimCode(db, claim.id, hashClaimCode(claim.id, code), expiresAt);
-      const text = templates.render('claim_code', ticket.locale, { ticket_number: String(ticket.number), code, identity: displayAddress(claim.address) });
-      await queueOutbound(db, { ticket, route: { channelId: route.channelId, recipient: route.recipient }, text, purpose: 'system', visibility: 'internal', authorType: 'system', metadata: { automation: 'claim_code', claimId: claim.id } }, now);
-      return { ok: true, channelId: route.channelId, to: route.recipient.address, expiresAt };
-    },
-
-    async onUnknownContact(db, e) {
+    async onUnknownContact(db: Executor, e: UnknownContactEvent): Promise<void> {
       // Once a day at most per sender: the template explains; repeating it is noise.
       const route = await resolveCustomerRoute(db, channels, e.ticket);
       if (!route) return;
@@ -354,7 +340,7 @@ export function createAutomation(deps: AutomationDeps): Automation {
       await recordAutomaticSend(db, key, 'unknown_contact', e.now);
     },
 
-    async onStatusChange(db, e) {
+    async onStatusChange(db: Executor, e: StatusChangeEvent): Promise<void> {
       await applyTimerPlan(db, e.ticket, e.to, e.now);
       if (e.to === 'pending' || e.to === 'solved' || e.to === 'closed') await updateTicket(db, e.ticket.id, clearedDues);
       // The pending timeout sends its own message; a closed ticket reopening needs no notice; the
@@ -374,6 +360,30 @@ export function createAutomation(deps: AutomationDeps): Automation {
     },
   };
 
+  const sendClaimCode: ClaimCodeSender = async (db, ticket, claimId, now) => {
+    const claim = (await claimsOfTicket(db, ticket.id)).find((c) => c.id === claimId);
+    if (!claim) return { ok: false, reason: 'unknown_claim' };
+    if (claim.linkedAt !== null) return { ok: false, reason: 'already_linked' };
+    // The code goes to the requester where we already answer them, and must come back from the
+    // claimed identity: whoever returns it holds both. (Sent the other way, a stranger who typed
+    // a customer's email beside their own phone could prove "their" phone onto that customer.)
+    const route = await resolveCustomerRoute(db, channels, ticket);
+    if (!route) return { ok: false, reason: 'no_channel' };
+    const code = newClaimCode();
+    const expiresAt = now + CLAIM_CODE_TTL_MS;
+    await setClaimCode(db, claim.id, hashClaimCode(claim.id, code), expiresAt);
+    const text = templates.render('claim_code', ticket.locale, { ticket_number: String(ticket.number), code, identity: displayAddress(claim.address) });
+    await queueOutbound(db, { ticket, route: { channelId: route.channelId, recipient: route.recipient }, text, purpose: 'system', visibility: 'internal', authorType: 'system', metadata: { automation: 'claim_code', claimId: claim.id } }, now);
+    return { ok: true, channelId: route.channelId, to: route.recipient.address, expiresAt };
+    };
+
+  // Subscribed first (createApp adds webhook events and the event log after): the automations'
+  // rows are written before anything reports the change.
+  deps.events.on('message.received', listeners.onCustomerMessage);
+  deps.events.on('reply.queued', listeners.onAgentMessage);
+  deps.events.on('status.changed', listeners.onStatusChange);
+  deps.events.on('contact.unknown', listeners.onUnknownContact);
+
   /** Acts on one claimed timer in one transaction; false when it no longer applied or another worker ran it. */
   async function fire(timer: TimerRow): Promise<boolean> {
     const now = clock.now();
@@ -388,10 +398,10 @@ export function createAutomation(deps: AutomationDeps): Automation {
         const deadline = timeout ? formatLocalTime(Number(timeout.due_at), bh.timezone, ticket.locale) : '';
         await sendToCustomer(trx, ticket, 'reminder', 'pending_reminder', { deadline }, now);
       } else if (kind === 'pending_timeout') {
-        const updated = await changeStatus(trx, hooks, ticket, cfg.pendingTimeout.action, actor, now);
+        const updated = await changeStatus(trx, deps.events, ticket, cfg.pendingTimeout.action, actor, now);
         await sendToCustomer(trx, updated, 'status_notice', 'pending_timeout', { reopen_hint: reopenHint(updated) }, now);
       } else if (kind === 'solved_close') {
-        await changeStatus(trx, hooks, ticket, 'closed', actor, now);
+        await changeStatus(trx, deps.events, ticket, 'closed', actor, now);
       }
       return true;
     });
@@ -434,10 +444,7 @@ export function createAutomation(deps: AutomationDeps): Automation {
   }
 
   return {
-    hooks,
-    // Nothing to do after a send: caps count at queue time so a burst queued before the first
-    // send is capped too.
-    onSent: async () => {},
+    sendClaimCode,
     runTimers,
     start() {
       if (!stopped) return;

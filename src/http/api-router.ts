@@ -2,19 +2,20 @@
 import express, { type RequestHandler, Router } from 'express';
 import QRCode from 'qrcode';
 import { z } from 'zod';
-import type { AutomationHooks } from '../automation/hooks.js';
 import type { BlobStore, Clock } from '../channel/contract.js';
 import type { ChannelDirectory } from '../channel/directory.js';
 import { channelHealth, type RunningChannel } from '../channel/runtime.js';
 import { type PonteConfig, statusLabelsFor } from '../config/schema.js';
 import type { Database } from '../db/database.js';
-import { authenticateToken, getAgent } from '../db/repositories/agent.repository.js';
+import { authenticateToken } from '../db/repositories/agent.repository.js';
 import { findContactIdsByIdentities } from '../db/repositories/contact.repository.js';
 import { getTicketByNumber, listTickets } from '../db/repositories/ticket.repository.js';
 import { AuthError, NotFoundError, ValidationError } from '../domain/errors.js';
-import { createAgentReply } from '../replies/reply.usecase.js';
-import { applyPatch } from '../replies/ticket-changes.js';
-import { ticketDetail, ticketSummary } from '../replies/ticket-view.js';
+import { createAgentReply } from '../tickets/agent-reply.usecase.js';
+import type { TicketEvents } from '../tickets/ticket-events.js';
+import type { ClaimCodeSender } from '../trust/claim-code.js';
+import { patchTicket } from '../tickets/ticket-patch.usecase.js';
+import { ticketDetail, ticketSummary } from '../tickets/ticket-view.js';
 import { buildOpenApi } from './openapi.js';
 import { registerAgentRoutes } from './agents-routes.js';
 import { registerDownloadRoute, registerUploadRoute } from './attachments-routes.js';
@@ -31,7 +32,8 @@ export interface ApiDeps {
   config: PonteConfig;
   channels: ChannelDirectory;
   running: () => RunningChannel[];
-  hooks: AutomationHooks;
+  events: TicketEvents;
+  sendClaimCode: ClaimCodeSender;
   blobs: BlobStore;
   clock: Clock;
   wakeOutbox: () => void;
@@ -129,7 +131,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   router.post('/tickets/:number/replies', async (req, res) => {
     const { number } = parse(ticketNumberParam, req.params, 'params');
     const body = parse(replyBody, req.body ?? {}, 'body');
-    const result = await createAgentReply({ database: deps.database, channels: deps.channels, hooks: deps.hooks, clock: deps.clock, uploadKey: deps.uploadKey }, agentOf(req), {
+    const result = await createAgentReply({ database: deps.database, channels: deps.channels, events: deps.events, clock: deps.clock, uploadKey: deps.uploadKey }, agentOf(req), {
       ticketNumber: number,
       body: body.body,
       visibility: body.visibility,
@@ -145,17 +147,8 @@ export function createApiRouter(deps: ApiDeps): Router {
     const { number } = parse(ticketNumberParam, req.params, 'params');
     const body = parse(patchBody, req.body ?? {}, 'body');
     const agent = agentOf(req);
-    const now = deps.clock.now();
-    const updated = await db.transaction().execute(async (trx) => {
-      const t = await getTicketByNumber(trx, number);
-      if (!t) throw new NotFoundError('ticket', `#${number}`);
-      if (body.assignee) {
-        const assignee = await getAgent(trx, body.assignee);
-        if (!assignee) throw new ValidationError('invalid body', [{ path: 'body.assignee', message: 'no agent with this id (GET /api/agents lists them)' }]);
-        if (!assignee.active) throw new ValidationError('invalid body', [{ path: 'body.assignee', message: 'this agent is disabled' }]);
-      }
-      return applyPatch(trx, deps.hooks, t, { status: body.status, priority: body.priority, assigneeId: body.assignee, category: body.category, reference: body.reference, fields: body.fields }, { type: 'agent', id: agent.id }, now);
-    });
+    const patch = { status: body.status, priority: body.priority, assigneeId: body.assignee, category: body.category, reference: body.reference, fields: body.fields };
+    const updated = await patchTicket(deps, number, patch, { type: 'agent', id: agent.id });
     deps.wakeOutbox();
     res.json(ticketSummary(updated, labels(updated.locale)));
   });

@@ -13,7 +13,7 @@ import { getAttachment } from '../db/repositories/message.repository.js';
 import { contentDisposition, safeDisplayName } from '../domain/attachment-name.js';
 import { essenceOf, normalizeContentType } from '../domain/content-type.js';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
-import { createUploadToken } from '../replies/upload-token.js';
+import { createUploadToken } from '../tickets/upload-token.js';
 import { BlobTooLargeError } from '../storage/blob-store.js';
 import { checkDeclaredImage, SNIFF_BYTES } from '../storage/image-sniff.js';
 import type { ApiDeps } from './api-router.js';

@@ -1,7 +1,7 @@
 /**
  * `POST /api/tickets/:number/claims/:claimId/verify`: an agent asks the person behind an
  * identity someone typed (a form's phone) to prove it. A one-time code goes to that identity;
- * their reply with the code links it to the requester (see src/ingest/pipeline.ts).
+ * their reply with the code links it to the requester (see src/trust/claim-proof.ts).
  */
 import type { Router } from 'express';
 import { getTicketByNumber } from '../db/repositories/ticket.repository.js';
@@ -19,7 +19,7 @@ export function registerClaimCodeRoutes(router: Router, deps: ApiDeps): void {
     const result = await deps.database.kysely.transaction().execute(async (trx) => {
       const ticket = await getTicketByNumber(trx, number);
       if (!ticket) throw new NotFoundError('ticket', String(number));
-      const r = await deps.hooks.sendClaimCode(trx, ticket, claimId, now);
+      const r = await deps.sendClaimCode(trx, ticket, claimId, now);
       if (!r.ok) {
         if (r.reason === 'unknown_claim') throw new NotFoundError('claim', claimId);
         if (r.reason === 'already_linked') throw new ConflictError('this claim is already linked', 'claim_already_linked');

@@ -12,7 +12,7 @@ import { listTickets } from '../db/repositories/ticket.repository.js';
 import { linkIdentity, linkTicketClaim, mergeContacts, patchContact, toClaimView, undoContactMerge, unlinkIdentity } from '../contacts/contact-admin.usecase.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { Address } from '../domain/model.js';
-import { ticketSummary } from '../replies/ticket-view.js';
+import { ticketSummary } from '../tickets/ticket-view.js';
 import type { ApiDeps } from './api-router.js';
 import { agentOf, identityLookups, parse } from './route-kit.js';
 import { claimParams, contactIdParam, evidenceBody, identityParams, linkClaimBody, linkIdentityBody, listContactsQuery, mergeBody, mergeIdParam, patchContactBody } from './schemas.js';

@@ -16,8 +16,8 @@ import { insertTicket, nextTicketNumber, toTicket } from '../db/repositories/tic
 import { ConflictError, ValidationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Address } from '../domain/model.js';
-import { queueOutbound } from '../replies/outbound.js';
-import { ticketSummary } from '../replies/ticket-view.js';
+import { queueOutbound } from '../tickets/outbound-queue.js';
+import { ticketSummary } from '../tickets/ticket-view.js';
 import { recordWebhookEvent } from '../webhooks/webhook.repository.js';
 import { ticketPayload } from '../webhooks/webhook-hooks.js';
 import type { ApiDeps } from './api-router.js';
@@ -85,7 +85,7 @@ export function registerProactiveRoutes(router: Router, deps: ApiDeps): void {
       const { messageId } = await queueOutbound(trx, { ticket, route: { channelId: entry.id, recipient }, text: body.body, subject: body.subject, purpose: 'reply', visibility: 'public', authorType: 'agent', authorAgentId: agent.id, ...(body.template ? { metadata: { template: body.template } } : {}) }, now);
       await recordAudit(trx, { type: 'agent', id: agent.id }, 'ticket.started', { type: 'ticket', id }, { number, channel: entry.id, recipientKind: recipient.kind, contactId, contactCreated }, now);
       await recordWebhookEvent(trx, 'ticket.created', id, { ticket: ticketPayload(ticket), startedBy: { type: 'agent', id: agent.id } }, now);
-      await deps.hooks.onAgentMessage(trx, { ticket, messageId, agentId: agent.id, visibility: 'public', fromBusinessDevice: false, now });
+      await deps.events.emit(trx, 'reply.queued', { ticket, messageId, agentId: agent.id, visibility: 'public', fromBusinessDevice: false, now });
       return { ticket, messageId, contactId, contactCreated, recipient };
     });
     deps.wakeOutbox();

@@ -1,7 +1,7 @@
 /** Request schemas of the agent API; the OpenAPI document is generated from these same objects. */
 import { z } from 'zod';
 import { PRIORITIES, TICKET_STATUSES } from '../domain/model.js';
-import { UPLOAD_TOKEN_RE } from '../replies/upload-token.js';
+import { UPLOAD_TOKEN_RE } from '../tickets/upload-token.js';
 
 const csv = <T extends string>(values: readonly [T, ...T[]]) =>
   z

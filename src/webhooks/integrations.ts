@@ -1,21 +1,22 @@
 /**
- * The integrations part of the app: webhook events from the core's hooks and the outbox, the
+ * The integrations part of the app: webhook events from the ticket events and the outbox, the
  * webhook delivery loop, and the retention timer. Built by src/app.ts; no I/O before `prepare()`.
  */
 import type { Logger } from 'pino';
-import type { AutomationHooks } from '../automation/hooks.js';
 import type { BlobStore, Clock } from '../channel/contract.js';
 import type { PonteConfig } from '../config/schema.js';
 import type { Database } from '../db/database.js';
 import { createRetentionTimer, type RetentionTimer } from '../erasure/retention-timer.js';
 import { createWebhookDispatcher, type WebhookDispatcher } from './webhook-dispatcher.js';
-import { recordReplyOutcome, withWebhookEvents } from './webhook-hooks.js';
+import type { TicketEvents } from '../tickets/ticket-events.js';
+import { listenForWebhookEvents, recordReplyOutcome } from './webhook-hooks.js';
 import { syncConfigSubscriptions } from './webhook.repository.js';
 
 export interface Integrations {
   webhooks: WebhookDispatcher;
   retention: RetentionTimer;
-  wrapHooks(inner: AutomationHooks): AutomationHooks;
+  /** Records webhook events for the ticket events (subscribe after the automations). */
+  listen(events: TicketEvents): void;
   /** Syncs the config subscriptions (after migrations). */
   prepare(): Promise<void>;
   onReplySent(messageId: string): Promise<void>;
@@ -31,7 +32,7 @@ export function createIntegrations(deps: { database: Database; config: PonteConf
   return {
     webhooks,
     retention,
-    wrapHooks: withWebhookEvents,
+    listen: listenForWebhookEvents,
     prepare: () => db.transaction().execute((trx) => syncConfigSubscriptions(trx, deps.config.webhooks, deps.clock.now())),
     async onReplySent(messageId) {
       await recordReplyOutcome(db, 'reply.sent', messageId, deps.clock.now());

@@ -1,42 +1,38 @@
 /**
- * Turns the core's hooks into webhook events, written with the hook's executor (inside the
- * transaction of the change). Composed around the automation hooks in src/app.ts. Payloads carry
+ * Turns the ticket events into webhook events, written with the event's executor (inside the
+ * transaction of the change). Subscribed in src/app.ts after the automations. Payloads carry
  * the ticket and message the event is about, nothing about other people.
  */
-import type { AutomationHooks } from '../automation/hooks.js';
 import type { Executor } from '../db/database.js';
-import type { Ticket } from '../db/repositories/ticket.repository.js';
+import type { TicketEvents } from '../tickets/ticket-events.js';
+import type { Ticket } from '../domain/ticket.js';
 import { recordWebhookEvent } from './webhook.repository.js';
 
 export function ticketPayload(t: Ticket) {
   return { id: t.id, number: t.number, subject: t.subject, status: t.status, priority: t.priority, requesterId: t.requesterId, assigneeId: t.assigneeId, channelId: t.lastCustomerChannelId, createdAt: new Date(t.createdAt).toISOString() };
 }
 
-export function withWebhookEvents(inner: AutomationHooks): AutomationHooks {
-  return {
-    ...inner,
-    async onCustomerMessage(db, event) {
-      await inner.onCustomerMessage(db, event);
-      if (event.created) await recordWebhookEvent(db, 'ticket.created', event.ticket.id, { ticket: ticketPayload(event.ticket) }, event.now);
-      await recordWebhookEvent(
+export function listenForWebhookEvents(events: TicketEvents): void {
+  events.on('ticket.created', async (db, event) => {
+    await recordWebhookEvent(db, 'ticket.created', event.ticket.id, { ticket: ticketPayload(event.ticket) }, event.now);
+  });
+  events.on('message.received', async (db, event) => {
+    await recordWebhookEvent(
         db,
         'message.received',
         event.ticket.id,
         { ticket: ticketPayload(event.ticket), message: { id: event.messageId, channelId: event.channelId, from: event.senderAddress, text: event.text, classification: event.classification } },
-        event.now,
-      );
-    },
-    async onStatusChange(db, event) {
-      await inner.onStatusChange(db, event);
-      if (event.from !== event.to) {
-        await recordWebhookEvent(db, 'ticket.status_changed', event.ticket.id, { ticket: ticketPayload(event.ticket), from: event.from, to: event.to, actor: { type: event.actor.type, id: event.actor.id ?? null } }, event.now);
-      }
-    },
-    async onAssigneeChange(db, event) {
-      await inner.onAssigneeChange?.(db, event);
-      await recordWebhookEvent(db, 'ticket.assigned', event.ticket.id, { ticket: ticketPayload(event.ticket), from: event.from, to: event.to, actor: { type: event.actor.type, id: event.actor.id ?? null } }, event.now);
-    },
-  };
+      event.now,
+    );
+  });
+  events.on('status.changed', async (db, event) => {
+    if (event.from !== event.to) {
+      await recordWebhookEvent(db, 'ticket.status_changed', event.ticket.id, { ticket: ticketPayload(event.ticket), from: event.from, to: event.to, actor: { type: event.actor.type, id: event.actor.id ?? null } }, event.now);
+    }
+  });
+  events.on('assignee.changed', async (db, event) => {
+    await recordWebhookEvent(db, 'ticket.assigned', event.ticket.id, { ticket: ticketPayload(event.ticket), from: event.from, to: event.to, actor: { type: event.actor.type, id: event.actor.id ?? null } }, event.now);
+  });
 }
 
 /** After the outbox recorded a send (or a final failure): reply.sent / reply.failed for agents' public replies. */

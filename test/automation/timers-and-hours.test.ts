@@ -5,6 +5,7 @@ import pino from 'pino';
 import { createAutomation } from '../../src/automation/automation.js';
 import { parseConfig } from '../../src/config/loader.js';
 import { ConfigError } from '../../src/domain/errors.js';
+import { createTicketEvents } from '../../src/tickets/ticket-events.js';
 import { startTestApp } from '../support/app.js';
 import { describeEachDatabase, scratchDatabase } from '../core/db-fixtures.js';
 import { type AutomationTestApp, HOUR, startAutomationApp } from './support.js';
@@ -112,7 +113,7 @@ describeEachDatabase('timers on %s', (kind) => {
     t.setNow(start + 48 * HOUR);
     const loaded = parseConfig({ security: { secret: 'test-secret-0123456789abcdef' }, automation: timers }, { env: {}, definitions: [] });
     // A second gateway process: its own automation over the same database.
-    const other = createAutomation({ database: t.app.database, channels: t.app.channels, config: loaded.config, clock: { now: () => t.now() }, logger: pino({ level: 'silent' }) });
+    const other = createAutomation({ database: t.app.database, channels: t.app.channels, config: loaded.config, clock: { now: () => t.now() }, logger: pino({ level: 'silent' }), events: createTicketEvents() });
     const fired = await Promise.all([t.app.automation.runTimers(), other.runTimers(), t.app.automation.runTimers(), other.runTimers()]);
     // The reminder (24 h) and the timeout (48 h) were both due: each fired exactly once.
     expect(fired.reduce((a, b) => a + b, 0)).toBe(2);

@@ -4,7 +4,7 @@
  * field paths, 401, 403, 404, 409), the OpenAPI document and /healthz.
  */
 import { createApiRouter } from '../../src/http/api-router.js';
-import { noAutomation } from '../../src/automation/hooks.js';
+import { createTicketEvents } from '../../src/tickets/ticket-events.js';
 import { parseConfig } from '../../src/config/loader.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';
@@ -261,7 +261,7 @@ describeEachDatabase('agent API on %s', (kind) => {
     const doc = (await r.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
     expect(doc.openapi).toMatch(/^3\./);
     const loaded = parseConfig({ security: { secret: 'test-secret-0123456789abcdef' } }, { env: {}, definitions: [] });
-    const router = createApiRouter({ database: t.app.database, config: loaded.config, channels: t.app.channels, running: () => [], hooks: noAutomation, blobs: t.app.blobs, clock, wakeOutbox: () => {}, uploadKey: Buffer.alloc(32) });
+    const router = createApiRouter({ database: t.app.database, config: loaded.config, channels: t.app.channels, running: () => [], events: createTicketEvents(), sendClaimCode: async () => ({ ok: false, reason: 'no_channel' }), blobs: t.app.blobs, clock, wakeOutbox: () => {}, uploadKey: Buffer.alloc(32) });
     const routes = (router as unknown as { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> }).stack
       .filter((l) => l.route)
       .flatMap((l) => Object.keys(l.route!.methods).map((m) => [m, `/api${l.route!.path.replace(/:(\w+)/g, '{$1}')}`] as const))

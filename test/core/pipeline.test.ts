@@ -5,7 +5,7 @@
  * under concurrent writers, and all-or-nothing transactions.
  */
 import pino from 'pino';
-import { noAutomation } from '../../src/automation/hooks.js';
+import { createTicketEvents } from '../../src/tickets/ticket-events.js';
 import { parseConfig } from '../../src/config/loader.js';
 import type { Executor } from '../../src/db/database.js';
 import type { InboundEnvelopeInput } from '../../src/domain/envelope.js';
@@ -357,20 +357,19 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
       { database: { driver: 'sqlite', path: ':memory:' }, security: { secret: 'test-secret-0123456789abcdef' }, tickets: { reopenWindowHours: 24 }, channels: CHANNELS },
       { env: {}, definitions: [mail.definition, chat.definition] },
     );
-    // The same pipeline over the same database, with a follow-up hook that fails once, after the
+    // The same pipeline over the same database, with a follow-up listener that fails once, after the
     // ticket, message, participant, receipt and events are written.
+    const events = createTicketEvents();
+    events.on('message.received', () => {
+      calls++;
+      throw new Error('injected failure');
+    });
     const failing = createIngest({
       database: t.app.database,
       clock,
       config: loaded.config,
       channels: t.app.channels,
-      hooks: {
-        ...noAutomation,
-        async onCustomerMessage() {
-          calls++;
-          throw new Error('injected failure');
-        },
-      },
+      events,
       logger: pino({ level: 'silent' }),
       sanitizeHtml: sanitizeEmailHtml,
     });

@@ -13,7 +13,7 @@ import type { ChannelContext, ChannelDefinition, Clock } from '../../src/channel
 import { parseConfig } from '../../src/config/loader.js';
 import { createAgent } from '../../src/db/repositories/agent.repository.js';
 import { getTicketByNumber } from '../../src/db/repositories/ticket.repository.js';
-import { ticketDetail } from '../../src/replies/ticket-view.js';
+import { ticketDetail } from '../../src/tickets/ticket-view.js';
 import { statusLabelsFor } from '../../src/config/schema.js';
 import type { DispatchResult } from '../../src/outbox/dispatcher.js';
 

@@ -195,3 +195,10 @@ export async function customerWantsUpdate(db: Executor, contactId: string, needs
   const r = await db.selectFrom('portal_contact_settings').select('notify').where('contact_id', '=', contactId).executeTakeFirst();
   return r?.notify !== 'needs_reply';
 }
+
+/** Whether any of these contacts is known by an email address. */
+export async function anyHasEmailIdentity(db: Executor, contactIds: string[]): Promise<boolean> {
+  if (contactIds.length === 0) return false;
+  const r = await db.selectFrom('contact_identities').select('id').where('contact_id', 'in', contactIds).where('kind', '=', 'email').limit(1).executeTakeFirst();
+  return r !== undefined;
+}

@@ -2,7 +2,7 @@ import { recordReplyOutcome } from '../../webhooks/webhook-hooks.js';
 import { safeDisplayName } from '../../domain/attachment-name.js';
 import { normalizeContentType } from '../../domain/content-type.js';
 import { newId } from '../../domain/ids.js';
-import { DELIVERY_RANK, type DeliveryStatus } from '../../domain/model.js';
+import { type Address, DELIVERY_RANK, type DeliveryStatus, type MatchedBy } from '../../domain/model.js';
 import type { Executor } from '../database.js';
 import type { AttachmentRow, MessageRow, NewMessage } from '../tables.js';
 
@@ -117,4 +117,68 @@ export async function advanceDelivery(
   // Integrations hear about a reply the channel confirmed or refused (issue 17).
   if (status === 'delivered' || status === 'failed') await recordReplyOutcome(db, status === 'delivered' ? 'reply.delivered' : 'reply.failed', row.id, at, status === 'failed' ? { error: { code: error?.code ?? 'failed' } } : {});
   return true;
+}
+
+/** A message as it arrived from a channel (the customer's, or typed on the business's own device). */
+export interface InboundMessageInput {
+  id: string;
+  ticketId: string;
+  channelId: string;
+  externalId: string;
+  /** Typed on the business's own device (WhatsApp Business app): stored as our sent reply. */
+  fromBusiness: boolean;
+  authorContactId: string;
+  sender: Address;
+  recipientAddress: string | null;
+  subject: string | null;
+  text: string;
+  html: string | null;
+  replyText: string | null;
+  quotedText: string | null;
+  classification: string;
+  matchedBy: MatchedBy;
+  metadata: Record<string, unknown>;
+  rawKey: string | null;
+  parseError: string | null;
+  /** When the sender wrote it (the channel's time), else when it arrived. */
+  sentAt: number;
+}
+
+export async function insertInboundMessage(db: Executor, m: InboundMessageInput): Promise<void> {
+  await insertMessage(db, {
+    id: m.id,
+    ticket_id: m.ticketId,
+    direction: m.fromBusiness ? 'out' : 'in',
+    visibility: 'public',
+    author_type: m.fromBusiness ? 'agent' : 'customer',
+    author_contact_id: m.fromBusiness ? null : m.authorContactId,
+    author_agent_id: null,
+    purpose: m.fromBusiness ? 'reply' : 'message',
+    channel_id: m.channelId,
+    external_id: m.externalId,
+    sender_address: m.sender.address,
+    sender_kind: m.sender.kind,
+    recipient_kind: null,
+    recipient_address: m.recipientAddress,
+    subject: m.subject,
+    text: m.text,
+    html: m.html,
+    reply_text: m.replyText,
+    quoted_text: m.quotedText,
+    classification: m.classification,
+    delivery_status: m.fromBusiness ? 'sent' : null,
+    error_code: null,
+    error_message: null,
+    matched_by: m.matchedBy,
+    metadata: JSON.stringify(m.metadata),
+    raw_key: m.rawKey,
+    parse_error: m.parseError,
+    reactions: '[]',
+    edited_at: null,
+    revoked_at: null,
+    created_at: m.sentAt,
+    sent_at: m.fromBusiness ? m.sentAt : null,
+    delivered_at: null,
+    read_at: null,
+  });
 }

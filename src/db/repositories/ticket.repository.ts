@@ -3,37 +3,10 @@ import { fts5Phrase, pgSearchVector, searchWords, tsPhrase } from '../full-text.
 import { digitsOf, folded, foldText } from '../search-fold.js';
 import { newId } from '../../domain/ids.js';
 import type { Priority, TicketStatus } from '../../domain/model.js';
+import type { Ticket } from '../../domain/ticket.js';
 import type { Executor } from '../database.js';
 import type { NewTicket, TicketRow, TicketUpdate } from '../tables.js';
 
-export interface Ticket {
-  id: string;
-  number: number;
-  subject: string;
-  status: TicketStatus;
-  priority: Priority;
-  category: string | null;
-  reference: string | null;
-  origin: string | null;
-  customFields: Record<string, string>;
-  requesterId: string;
-  assigneeId: string | null;
-  originChannelId: string;
-  lastCustomerChannelId: string;
-  locale: string;
-  mentionedTicketNumber: number | null;
-  followUpOf: string | null;
-  createdAt: number;
-  updatedAt: number;
-  firstResponseAt: number | null;
-  solvedAt: number | null;
-  closedAt: number | null;
-  statusChangedAt: number;
-  lastCustomerMessageAt: number | null;
-  lastAgentReplyAt: number | null;
-  firstResponseDueAt: number | null;
-  nextResponseDueAt: number | null;
-}
 
 export function toTicket(r: TicketRow): Ticket {
   return {
@@ -275,4 +248,74 @@ export async function listTickets(db: Executor, f: TicketFilter): Promise<Ticket
   if (f.before) q = q.where('tickets.id', '<', f.before);
   const rows = await q.orderBy('tickets.id', 'desc').limit(f.limit).execute();
   return rows.map(toTicket);
+}
+
+/** Email addresses of the ticket's participants other than `exceptContactId`, oldest first. */
+export async function participantEmailAddresses(db: Executor, ticketId: string, exceptContactId: string, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('ticket_participants')
+    .innerJoin('contact_identities', 'contact_identities.contact_id', 'ticket_participants.contact_id')
+    .select(['contact_identities.address'])
+    .where('ticket_participants.ticket_id', '=', ticketId)
+    .where('ticket_participants.contact_id', '!=', exceptContactId)
+    .where('contact_identities.kind', '=', 'email')
+    .orderBy('ticket_participants.created_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.address);
+}
+
+export interface NewTicketInput {
+  id: string;
+  number: number;
+  subject: string;
+  status: TicketStatus;
+  priority: Priority;
+  category: string | null;
+  reference: string | null;
+  origin: string | null;
+  customFields: Record<string, string>;
+  requesterId: string;
+  /** The channel the first message came on: origin and last customer channel. */
+  channelId: string;
+  locale: string;
+  mentionedTicketNumber: number | null;
+  followUpOf: string | null;
+  /** Set when the first message is the customer's own. */
+  lastCustomerMessageAt: number | null;
+  now: number;
+}
+
+/** Inserts a ticket opened by an inbound message; a ticket created closed is closed now. */
+export async function insertNewTicket(db: Executor, t: NewTicketInput): Promise<Ticket> {
+  const row = {
+    id: t.id,
+    number: t.number,
+    subject: t.subject,
+    status: t.status,
+    priority: t.priority,
+    category: t.category,
+    reference: t.reference,
+    origin: t.origin,
+    custom_fields: JSON.stringify(t.customFields),
+    requester_id: t.requesterId,
+    assignee_id: null,
+    origin_channel_id: t.channelId,
+    last_customer_channel_id: t.channelId,
+    locale: t.locale,
+    mentioned_ticket_number: t.mentionedTicketNumber,
+    follow_up_of: t.followUpOf,
+    created_at: t.now,
+    updated_at: t.now,
+    first_response_at: null,
+    solved_at: null,
+    closed_at: t.status === 'closed' ? t.now : null,
+    status_changed_at: t.now,
+    last_customer_message_at: t.lastCustomerMessageAt,
+    last_agent_reply_at: null,
+    first_response_due_at: null,
+    next_response_due_at: null,
+  };
+  await insertTicket(db, row);
+  return toTicket(row);
 }

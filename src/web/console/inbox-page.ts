@@ -2,7 +2,7 @@
 import type { Router } from 'express';
 import { statusLabelsFor } from '../../config/schema.js';
 import { listAgents } from '../../db/repositories/agent.repository.js';
-import type { Ticket } from '../../db/repositories/ticket.repository.js';
+import type { Ticket } from '../../domain/ticket.js';
 import { PRIORITIES, TICKET_STATUSES } from '../../domain/model.js';
 import { html, type SafeHtml } from '../shared/html.js';
 import { type MessageKey, relativeTime } from '../shared/i18n.js';

@@ -9,7 +9,8 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { findContactIdsByIdentities } from '../../db/repositories/contact.repository.js';
-import { type Ticket, toTicket } from '../../db/repositories/ticket.repository.js';
+import { toTicket } from '../../db/repositories/ticket.repository.js';
+import type { Ticket } from '../../domain/ticket.js';
 import type { Address } from '../../domain/model.js';
 import { PRIORITIES, TICKET_STATUSES, type Priority, type TicketStatus } from '../../domain/model.js';
 

@@ -13,9 +13,9 @@ import { claimsOfTicket } from '../../db/repositories/trust.repository.js';
 import { NotFoundError, PonteError, ValidationError } from '../../domain/errors.js';
 import { PRIORITIES, TICKET_STATUSES, type Priority, type TicketStatus } from '../../domain/model.js';
 import { sanitizeEmailHtml } from '../../ingest/sanitize-html.js';
-import { createAgentReply } from '../../replies/reply.usecase.js';
-import { applyPatch, type TicketPatch } from '../../replies/ticket-changes.js';
-import { ticketDetail } from '../../replies/ticket-view.js';
+import { createAgentReply } from '../../tickets/agent-reply.usecase.js';
+import { applyPatch, type TicketPatch } from '../../tickets/ticket-changes.js';
+import { ticketDetail } from '../../tickets/ticket-view.js';
 import { html } from '../shared/html.js';
 import { page } from '../shared/layout.js';
 import { requireAgent } from '../shared/session-auth.js';
@@ -128,7 +128,7 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
       return res.status(r.status === 200 ? 400 : r.status).type('html').send(r.body);
     }
     try {
-      const result = await createAgentReply({ database: rt.deps.database, channels: rt.deps.channels, hooks: rt.deps.hooks, clock: rt.deps.clock, uploadKey: rt.deps.uploadKey }, web.agent!, { ticketNumber: number, body: text, visibility, status });
+      const result = await createAgentReply({ database: rt.deps.database, channels: rt.deps.channels, events: rt.deps.events, clock: rt.deps.clock, uploadKey: rt.deps.uploadKey }, web.agent!, { ticketNumber: number, body: text, visibility, status });
       if (result.visibility === 'public') rt.deps.wakeOutbox();
       res.redirect(303, `${web.href(`/tickets/${number}`)}?m=${result.visibility === 'public' ? 'sent' : 'note'}${result.channelId ? `&c=${encodeURIComponent(result.channelId)}` : ''}`);
     } catch (err) {
@@ -163,7 +163,7 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
             reference: b.reference === undefined ? undefined : str(b.reference, 200) || null,
             fields: Object.keys(fields).some((k) => fields[k] !== (t.customFields[k] ?? null)) ? fields : undefined,
           };
-          return applyPatch(trx, rt.deps.hooks, t, patch, { type: 'agent', id: web.agent!.id }, now);
+          return applyPatch(trx, rt.deps.events, t, patch, { type: 'agent', id: web.agent!.id }, now);
         });
       rt.deps.wakeOutbox();
       res.redirect(303, `${web.href(`/tickets/${number}`)}?m=saved`);

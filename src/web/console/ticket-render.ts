@@ -1,9 +1,9 @@
 /** Rendering of the ticket page parts: thread, requester panel, properties and the reply box. */
 import type { Agent } from '../../db/repositories/agent.repository.js';
 import type { TicketClaim } from '../../db/repositories/trust.repository.js';
-import type { Ticket } from '../../db/repositories/ticket.repository.js';
+import type { Ticket } from '../../domain/ticket.js';
 import { PRIORITIES } from '../../domain/model.js';
-import type { ticketDetail } from '../../replies/ticket-view.js';
+import type { ticketDetail } from '../../tickets/ticket-view.js';
 import { html, type SafeHtml } from '../shared/html.js';
 import { dateTime, type MessageKey } from '../shared/i18n.js';
 import type { WebContext } from '../shared/web-context.js';

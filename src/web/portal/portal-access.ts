@@ -7,7 +7,8 @@
  */
 import { sql } from 'kysely';
 import type { Executor } from '../../db/database.js';
-import { type Ticket, toTicket } from '../../db/repositories/ticket.repository.js';
+import { toTicket } from '../../db/repositories/ticket.repository.js';
+import type { Ticket } from '../../domain/ticket.js';
 import type { TicketStatus } from '../../domain/model.js';
 import type { PortalConfig, PortalSite } from './portal-config.js';
 import { getContactSettings, type PortalIdentity, type PortalSession } from './portal.repository.js';

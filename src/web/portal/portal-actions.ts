@@ -4,7 +4,7 @@
  * customer's mistake; a ticket the viewer may not act on is `not_found` (never "forbidden").
  */
 import type { AttachmentRef, IngestOutcome } from '../../domain/envelope.js';
-import { changeStatus } from '../../replies/ticket-changes.js';
+import { changeStatus } from '../../tickets/ticket-changes.js';
 import { getTicketById } from '../../db/repositories/ticket.repository.js';
 import { findVisibleTicket, type Viewer } from './portal-access.js';
 import { localized } from './portal-config.js';
@@ -40,7 +40,7 @@ export async function setRequestStatus(rt: PortalRuntime, v: Viewer, number: num
     .execute(async (trx) => {
       const fresh = await getTicketById(trx, found.ticket.id);
       if (!fresh || fresh.status === 'closed') return undefined;
-      const t = await changeStatus(trx, rt.deps.hooks, fresh, to, { type: 'customer', id: contactId }, now);
+      const t = await changeStatus(trx, rt.deps.events, fresh, to, { type: 'customer', id: contactId }, now);
       return t.status;
     });
   if (!status) return { ok: false, error: 'not_allowed' };

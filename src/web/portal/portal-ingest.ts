@@ -8,7 +8,7 @@
  */
 import type { Address } from '../../domain/model.js';
 import type { AttachmentRef, InboundEnvelopeInput, IngestOutcome } from '../../domain/envelope.js';
-import type { Ticket } from '../../db/repositories/ticket.repository.js';
+import type { Ticket } from '../../domain/ticket.js';
 import { newId } from '../../domain/ids.js';
 import { lookupIdentities, type Viewer } from './portal-access.js';
 import type { PortalRuntime } from './portal-deps.js';

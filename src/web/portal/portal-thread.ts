@@ -4,7 +4,7 @@
  * bounces or auto-replies, and of other people only a display name (no address, no phone).
  */
 import type { Executor } from '../../db/database.js';
-import type { Ticket } from '../../db/repositories/ticket.repository.js';
+import type { Ticket } from '../../domain/ticket.js';
 
 const CUSTOMER_FACING = ['message', 'reply', 'auto_ack', 'out_of_hours', 'reminder', 'status_notice'];
 

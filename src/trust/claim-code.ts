@@ -5,6 +5,13 @@
  * both. Pure.
  */
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
+import type { Executor } from '../db/database.js';
+import type { Ticket } from '../domain/ticket.js';
+
+export type ClaimCodeResult = { ok: true; channelId: string; to: string; expiresAt: number } | { ok: false; reason: 'unknown_claim' | 'already_linked' | 'no_channel' };
+
+/** Queues the code for a claim of the ticket (automation renders it; src/automation/automation.ts). */
+export type ClaimCodeSender = (db: Executor, ticket: Ticket, claimId: string, now: number) => Promise<ClaimCodeResult>;
 
 export const CLAIM_CODE_TTL_MS = 24 * 3600_000;
 /** Wrong codes before a code is void (six digits, five guesses: 1 in 200,000). */

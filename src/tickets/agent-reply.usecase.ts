@@ -1,5 +1,4 @@
 /** Agent replies and notes from the API. One transaction: message (+ outbox row when public), status, times. */
-import type { AutomationHooks } from '../automation/hooks.js';
 import type { Clock } from '../channel/contract.js';
 import type { ChannelDirectory } from '../channel/directory.js';
 import type { Database } from '../db/database.js';
@@ -8,8 +7,10 @@ import { getAttachment } from '../db/repositories/message.repository.js';
 import { getTicketByNumber, updateTicket } from '../db/repositories/ticket.repository.js';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { statusAfterAgentReply } from '../domain/ticket-status.js';
-import { queueOutbound, resolveCustomerRoute, storeInternal } from './outbound.js';
+import { queueOutbound, storeInternal } from './outbound-queue.js';
+import { resolveCustomerRoute } from './reply-route.js';
 import { changeStatus } from './ticket-changes.js';
+import type { TicketEvents } from './ticket-events.js';
 import { redeemUploadToken } from './upload-redeem.js';
 
 export interface ReplyInput {
@@ -26,7 +27,7 @@ export interface ReplyInput {
 export interface ReplyDeps {
   database: Database;
   channels: ChannelDirectory;
-  hooks: AutomationHooks;
+  events: TicketEvents;
   clock: Clock;
   /** Verifies upload tokens (see upload-token.ts). */
   uploadKey: Buffer;
@@ -51,8 +52,8 @@ export async function createAgentReply(deps: ReplyDeps, agent: Agent, input: Rep
     const actor = { type: 'agent' as const, id: agent.id };
     if (input.visibility === 'internal') {
       const messageId = await storeInternal(trx, { ticket, text: input.body, authorType: 'agent', authorAgentId: agent.id, purpose: 'note', attachments }, now);
-      await deps.hooks.onAgentMessage(trx, { ticket, messageId, agentId: agent.id, visibility: 'internal', fromBusinessDevice: false, now });
-      if (input.status) await changeStatus(trx, deps.hooks, ticket, input.status, actor, now);
+      await deps.events.emit(trx, 'note.added', { ticket, messageId, agentId: agent.id, visibility: 'internal', fromBusinessDevice: false, now });
+      if (input.status) await changeStatus(trx, deps.events, ticket, input.status, actor, now);
       return { messageId, ticketNumber: ticket.number, deliveryStatus: null, channelId: null, visibility: 'internal' };
     }
     if (ticket.status === 'closed') throw new ConflictError(`ticket #${ticket.number} is closed; the customer's next message opens a follow-up`, 'ticket_closed');
@@ -62,8 +63,8 @@ export async function createAgentReply(deps: ReplyDeps, agent: Agent, input: Rep
     await updateTicket(trx, ticket.id, { updated_at: now, last_agent_reply_at: now, ...(ticket.firstResponseAt ? {} : { first_response_at: now }) });
     ticket = { ...ticket, lastAgentReplyAt: now, firstResponseAt: ticket.firstResponseAt ?? now };
     const target = input.status ?? statusAfterAgentReply(ticket.status);
-    if (target !== ticket.status) ticket = await changeStatus(trx, deps.hooks, ticket, target, actor, now, { withReply: true });
-    await deps.hooks.onAgentMessage(trx, { ticket, messageId, agentId: agent.id, visibility: 'public', fromBusinessDevice: false, now });
+    if (target !== ticket.status) ticket = await changeStatus(trx, deps.events, ticket, target, actor, now, { withReply: true });
+    await deps.events.emit(trx, 'reply.queued', { ticket, messageId, agentId: agent.id, visibility: 'public', fromBusinessDevice: false, now });
     return { messageId, ticketNumber: ticket.number, deliveryStatus: 'queued', channelId: route.channelId, visibility: 'public' };
   });
 }

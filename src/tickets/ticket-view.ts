@@ -3,7 +3,7 @@ import type { Executor } from '../db/database.js';
 import { getContact, identitiesOf } from '../db/repositories/contact.repository.js';
 import { eventsOf } from '../db/repositories/event.repository.js';
 import { attachmentsOfMessages, messagesOfTicket } from '../db/repositories/message.repository.js';
-import type { Ticket } from '../db/repositories/ticket.repository.js';
+import type { Ticket } from '../domain/ticket.js';
 import { claimsOfTicket } from '../db/repositories/trust.repository.js';
 import { scheduledTimers } from '../automation/timer.repository.js';
 

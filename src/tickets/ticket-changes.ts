@@ -1,13 +1,18 @@
-/** Changing a ticket's fields with an audit event for each change. Runs in the caller's transaction. */
-import type { AutomationHooks } from '../automation/hooks.js';
-import type { Executor } from '../db/database.js';
+/**
+ * Changing a ticket's fields with an audit event for each change. Both run inside the caller's
+ * transaction (they take a `Transaction`) and emit `status.changed` / `assignee.changed`.
+ */
+import type { Transaction } from 'kysely';
+import type { DB } from '../db/tables.js';
 import { type Actor, recordEvent } from '../db/repositories/event.repository.js';
-import { type Ticket, updateTicket } from '../db/repositories/ticket.repository.js';
+import { updateTicket } from '../db/repositories/ticket.repository.js';
+import type { Ticket } from '../domain/ticket.js';
 import { ConflictError } from '../domain/errors.js';
 import type { Priority, TicketStatus } from '../domain/model.js';
 import { canChangeStatus, statusTimestamps } from '../domain/ticket-status.js';
+import type { TicketEvents } from './ticket-events.js';
 
-export async function changeStatus(db: Executor, hooks: AutomationHooks, ticket: Ticket, to: TicketStatus, actor: Actor, now: number, options: { force?: boolean; withReply?: boolean } = {}): Promise<Ticket> {
+export async function changeStatus(db: Transaction<DB>, events: TicketEvents, ticket: Ticket, to: TicketStatus, actor: Actor, now: number, options: { force?: boolean; withReply?: boolean } = {}): Promise<Ticket> {
   if (ticket.status === to) return ticket;
   if (!options.force) {
     const check = canChangeStatus(ticket.status, to);
@@ -24,7 +29,7 @@ export async function changeStatus(db: Executor, hooks: AutomationHooks, ticket:
     ...(stamps.solved_at !== undefined ? { solvedAt: stamps.solved_at } : {}),
     ...(stamps.closed_at !== undefined ? { closedAt: stamps.closed_at } : {}),
   };
-  await hooks.onStatusChange(db, { ticket: updated, from: ticket.status, to, actor, now, ...(options.withReply ? { withReply: true } : {}) });
+  await events.emit(db, 'status.changed', { ticket: updated, from: ticket.status, to, actor, now, ...(options.withReply ? { withReply: true } : {}) });
   return updated;
 }
 
@@ -37,9 +42,9 @@ export interface TicketPatch {
   fields?: Record<string, string | null> | undefined;
 }
 
-export async function applyPatch(db: Executor, hooks: AutomationHooks, ticket: Ticket, patch: TicketPatch, actor: Actor, now: number): Promise<Ticket> {
+export async function applyPatch(db: Transaction<DB>, events: TicketEvents, ticket: Ticket, patch: TicketPatch, actor: Actor, now: number): Promise<Ticket> {
   let t = ticket;
-  if (patch.status !== undefined) t = await changeStatus(db, hooks, t, patch.status, actor, now);
+  if (patch.status !== undefined) t = await changeStatus(db, events, t, patch.status, actor, now);
   const set: Parameters<typeof updateTicket>[2] = {};
   const changed: Partial<Ticket> = {};
   // Plain fields: [event type, ticket key, column]. Each change is audited with from/to.
@@ -70,6 +75,6 @@ export async function applyPatch(db: Executor, hooks: AutomationHooks, ticket: T
     set.updated_at = now;
     await updateTicket(db, t.id, set);
   }
-  if (changed.assigneeId !== undefined) await hooks.onAssigneeChange?.(db, { ticket: { ...t, ...changed, customFields }, from: t.assigneeId, to: changed.assigneeId, actor, now });
+  if (changed.assigneeId !== undefined) await events.emit(db, 'assignee.changed', { ticket: { ...t, ...changed, customFields }, from: t.assigneeId, to: changed.assigneeId, actor, now });
   return { ...t, ...changed, customFields };
 }

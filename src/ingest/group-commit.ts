@@ -1,0 +1,107 @@
+/**
+ * Group commit (issue 15): work items that arrive together (an IMAP batch, concurrent webhook
+ * or form posts) run in ONE database transaction, each inside its own savepoint, so one that
+ * fails is rolled back alone and never fails its neighbours. Every caller is answered after the
+ * commit, with its own result or its own error: what a caller sees is exactly what it would
+ * see from a transaction of its own.
+ *
+ * A lone item runs in a plain transaction (no savepoint). If the shared transaction itself
+ * fails (the commit, a savepoint command, a lost connection), nothing of the batch is written
+ * and each item is run again alone, in its own transaction.
+ *
+ * One batch is in flight at a time: arrivals wait for it and form the next batch (SQLite has one
+ * connection anyway; on PostgreSQL this keeps one connection per gateway on the ingest path).
+ */
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { DB } from '../db/tables.js';
+
+export interface GroupCommit<I, O> {
+  submit(item: I): Promise<O>;
+}
+
+export interface GroupCommitOptions {
+  /** Most items in one transaction: bounds how long one commit holds the database. */
+  maxBatch?: number;
+}
+
+type Pending<I, O> = { item: I; resolve: (o: O) => void; reject: (err: unknown) => void };
+type Settled<O> = { ok: true; value: O } | { ok: false; error: unknown };
+
+export function createGroupCommit<I, O>(database: Database, run: (trx: Transaction<DB>, item: I) => Promise<O>, options: GroupCommitOptions = {}): GroupCommit<I, O> {
+  const maxBatch = Math.max(1, options.maxBatch ?? 100);
+  const queue: Array<Pending<I, O>> = [];
+  let draining = false;
+
+  async function alone(p: Pending<I, O>): Promise<void> {
+    try {
+      p.resolve(await database.kysely.transaction().execute((trx) => run(trx, p.item)));
+    } catch (err) {
+      p.reject(err);
+    }
+  }
+
+  async function together(batch: Array<Pending<I, O>>): Promise<void> {
+    let settled: Array<Settled<O>>;
+    try {
+      settled = await inOneTransaction(batch);
+    } catch {
+      // The shared transaction failed as a whole: nothing was written; each item gets its own.
+      for (const p of batch) await alone(p);
+      return;
+    }
+    batch.forEach((p, i) => {
+      const s = settled[i]!;
+      if (s.ok) p.resolve(s.value);
+      else p.reject(s.error);
+    });
+  }
+
+  async function inOneTransaction(batch: Array<Pending<I, O>>): Promise<Array<Settled<O>>> {
+    const trx = await database.kysely.startTransaction().execute();
+    try {
+      const settled: Array<Settled<O>> = [];
+      for (const p of batch) {
+        const sp = await trx.savepoint('envelope').execute();
+        try {
+          const value = await run(sp, p.item);
+          await sp.releaseSavepoint('envelope').execute();
+          settled.push({ ok: true, value });
+        } catch (error) {
+          await sp.rollbackToSavepoint('envelope').execute();
+          await sp.releaseSavepoint('envelope').execute();
+          settled.push({ ok: false, error });
+        }
+      }
+      await trx.commit().execute();
+      return settled;
+    } catch (err) {
+      if (!trx.isCommitted && !trx.isRolledBack) await trx.rollback().execute().catch(() => {});
+      throw err;
+    }
+  }
+
+  async function drain(): Promise<void> {
+    try {
+      while (queue.length > 0) {
+        const batch = queue.splice(0, maxBatch);
+        if (batch.length === 1) await alone(batch[0]!);
+        else await together(batch);
+      }
+    } finally {
+      draining = false;
+    }
+  }
+
+  return {
+    submit(item) {
+      return new Promise<O>((resolve, reject) => {
+        queue.push({ item, resolve, reject });
+        if (draining) return;
+        draining = true;
+        // Let the arrivals of this turn of the event loop join the first batch.
+        setImmediate(() => void drain());
+      });
+    },
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * What every ingest step reads: the validated envelope with its channel, the time, the keys it
+ * is de-duplicated by, and the services of the core. Built before the transaction (CPU only).
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../../channel/contract.js';
+import type { ChannelDirectory, ChannelEntry } from '../../channel/directory.js';
+import type { PonteConfig } from '../../config/schema.js';
+import type { Database } from '../../db/database.js';
+import type { InboundEnvelope } from '../../domain/envelope.js';
+import type { TicketEvents } from '../../tickets/ticket-events.js';
+
+export interface IngestDeps {
+  database: Database;
+  clock: Clock;
+  config: PonteConfig;
+  channels: ChannelDirectory;
+  events: TicketEvents;
+  logger: Logger;
+  sanitizeHtml(html: string): string;
+}
+
+/** One envelope on its way in. */
+export interface Arrival {
+  channelId: string;
+  channel: ChannelEntry;
+  env: InboundEnvelope;
+  message: InboundEnvelope['message'];
+  /** Sanitized before the transaction: it holds the only SQLite connection. */
+  html: string | null;
+  now: number;
+  /** The external id, and the adapter's idempotency key when it gave one. */
+  dedupeKeys: string[];
+}
