@@ -9,7 +9,7 @@
 import type { DeliveryUpdate, MessageUpdate } from '../../src/channel/contract.js';
 import type { InboundMessageInput } from '../../src/domain/envelope.js';
 import type { Address, DeliveryStatus } from '../../src/domain/model.js';
-import { brazilAlternate, jidKind, normalizeJid, phoneToJid, toE164 } from './phone.js';
+import { brazilAlternate, jidKind, normalizeJid, phoneToJid, toE164 } from '../whatsapp-shared/phone.js';
 import type { WaKey, WaMessage, WaMessageUpdate, WaReceiptUpdate } from './socket-port.js';
 
 export type Locale = 'pt-BR' | 'es' | 'en';

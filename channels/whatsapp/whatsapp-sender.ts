@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { ChannelContext, ChannelSender, OutboundMessage, SendReceipt } from '../../src/channel/contract.js';
 import { ChannelError } from '../../src/domain/errors.js';
-import { digits, jidKind, normalizeJid, toE164 } from './phone.js';
+import { digits, jidKind, normalizeJid, toE164 } from '../whatsapp-shared/phone.js';
 import type { WaOutgoingContent, WaSocketPort } from './socket-port.js';
 
 const JID_CACHE_PREFIX = 'jid:';

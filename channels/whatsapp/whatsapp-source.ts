@@ -32,7 +32,7 @@ import {
   type UpdateDecision,
   type UpsertDecision,
 } from './normalize.js';
-import { digits, jidKind, normalizeJid, toE164 } from './phone.js';
+import { digits, jidKind, normalizeJid, toE164 } from '../whatsapp-shared/phone.js';
 import type { MakeSocket, WaAuthToolkit, WaConnectionUpdate, WaMessage, WaSocketPort } from './socket-port.js';
 import type { WhatsappConfig } from './whatsapp-config.js';
 

@@ -14,10 +14,10 @@
  *   is `{kind:'whatsapp_bsuid'}`; no number is ever invented.
  * - Meta's pricing/conversation blocks and BSUID fields are optional everywhere.
  */
-import type { DeliveryUpdate, InboundEnvelopeInput, MessageUpdate } from '../../../src/channel/contract.js';
-import type { DeliveryStatus } from '../../../src/domain/model.js';
-import type { InboundMessageInput } from '../../../src/domain/envelope.js';
-import { brazilAlternate, toE164 } from '../phone.js';
+import type { DeliveryUpdate, InboundEnvelopeInput, MessageUpdate } from '../../src/channel/contract.js';
+import type { DeliveryStatus } from '../../src/domain/model.js';
+import type { InboundMessageInput } from '../../src/domain/envelope.js';
+import { brazilAlternate, toE164 } from '../whatsapp-shared/phone.js';
 import { describeCloudErrorCode } from './graph-errors.js';
 import { textsFor } from './texts.js';
 

@@ -9,13 +9,13 @@
  * the inbox retries it, except on the last attempt, where the note is used instead: a message is
  * never lost because its picture could not be fetched.
  */
-import type { ChannelContext, InboundEnvelopeInput } from '../../../src/channel/contract.js';
-import { ChannelError, PonteError } from '../../../src/domain/errors.js';
+import type { ChannelContext, InboundEnvelopeInput } from '../../src/channel/contract.js';
+import { ChannelError, PonteError } from '../../src/domain/errors.js';
 import type { WhatsappCloudConfig } from './config.js';
 import type { GraphClient } from './graph-client.js';
 import { normalizeWebhook, waIdToJid, type CloudAction } from './normalize.js';
 import { stateKeys } from './cloud-sender.js';
-import { toE164 } from '../phone.js';
+import { toE164 } from '../whatsapp-shared/phone.js';
 import { textsFor } from './texts.js';
 
 export interface ProcessSummary {

@@ -7,10 +7,10 @@
  * retry after a partial failure skips the steps already accepted. A timeout after Meta accepted
  * a message can still duplicate it; that is the API's limit, not ours.
  */
-import type { BlobStore, ChannelSender, ChannelState, Clock, OutboundMessage, SendReceipt } from '../../../src/channel/contract.js';
+import type { BlobStore, ChannelSender, ChannelState, Clock, OutboundMessage, SendReceipt } from '../../src/channel/contract.js';
 import type { Logger } from 'pino';
-import { ChannelError } from '../../../src/domain/errors.js';
-import { brazilAlternate, toE164 } from '../phone.js';
+import { ChannelError } from '../../src/domain/errors.js';
+import { brazilAlternate, toE164 } from '../whatsapp-shared/phone.js';
 import type { GraphClient } from './graph-client.js';
 import type { AutomaticTemplates } from './automatic-templates.js';
 import { planSend, resolveTarget } from './outbound-plan.js';
