@@ -14,7 +14,7 @@ import { brazilAlternate, toE164 } from '../whatsapp-shared/phone.js';
 import type { GraphClient } from './graph-client.js';
 import type { AutomaticTemplates } from './automatic-templates.js';
 import { planSend, resolveTarget } from './outbound-plan.js';
-import { waIdToJid } from './normalize.js';
+import { waIdToJid } from './cloud-identity.js';
 
 export const stateKeys = {
   lastInbound: (id: string) => `last-inbound:${id}`,
@@ -109,10 +109,8 @@ export function createCloudSender(deps: CloudSenderDeps): ChannelSender {
       if ('waId' in plan.target && canonical && canonical !== plan.target.waId) {
         logger.info({ outboxId: message.outboxId, input: plan.target.waId, waId: canonical }, 'Meta resolved the recipient to a different wa_id');
       }
-      return {
-        externalId,
-        resolvedRecipient: canonical ? waIdToJid(canonical) : 'waId' in plan.target ? waIdToJid(plan.target.waId) : undefined,
-      };
+      const delivered = canonical ?? ('waId' in plan.target ? plan.target.waId : undefined);
+      return { externalId, ...(delivered ? { resolvedIdentity: { kind: 'whatsapp', address: waIdToJid(delivered) } } : {}) };
     },
   };
 }
