@@ -47,9 +47,11 @@ function quietLogger(logger: Logger): Logger {
 }
 
 function socketError(err: unknown): WaSocketError {
-  const e = err as { message?: string; output?: { statusCode?: number }; status?: number };
+  const e = err as { message?: string; output?: { statusCode?: number }; status?: number; data?: unknown };
   const status = e?.output?.statusCode ?? (typeof e?.status === 'number' ? e.status : undefined);
-  return new WaSocketError(e?.message ?? String(err), status);
+  // An error stanza from the server becomes a Boom whose `data` is the stanza's numeric code.
+  const serverCode = typeof e?.data === 'number' && Number.isInteger(e.data) ? e.data : undefined;
+  return new WaSocketError(e?.message ?? String(err), status, serverCode);
 }
 
 /** Wraps `makeWASocket`. Connecting starts at once (Baileys opens the WebSocket in the constructor). */

@@ -6,7 +6,8 @@
  */
 import type { BlobStore } from '../../src/channel/contract.js';
 import type { AttachmentRef } from '../../src/domain/envelope.js';
-import { placeholderText, type Locale, type MediaPlan } from './normalize.js';
+import { whatsappTexts, type WhatsappLocale } from '../whatsapp-shared/placeholder-texts.js';
+import type { MediaPlan } from './normalize-content.js';
 import type { WaMessage, WaSocketPort } from './socket-port.js';
 
 export interface MediaResult {
@@ -26,10 +27,10 @@ export async function downloadToBlob(
   plan: MediaPlan,
   blobs: BlobStore,
   maxBytes: number,
-  locale: Locale,
+  locale: WhatsappLocale,
 ): Promise<MediaResult> {
   const tooLarge = (): MediaResult => ({
-    note: placeholderText(locale, 'mediaTooLarge', { name: plan.filename, max: maxBytes }),
+    note: whatsappTexts(locale).mediaTooLarge(maxBytes, plan.filename),
     errorCode: 'media_too_large',
   });
   if (plan.declaredSize !== undefined && plan.declaredSize > maxBytes) return tooLarge();
@@ -58,7 +59,7 @@ export async function downloadToBlob(
   } catch (err) {
     if (isCode(err, 'blob_too_large')) return tooLarge();
     return {
-      note: placeholderText(locale, 'mediaFailed', { name: plan.filename }),
+      note: whatsappTexts(locale).mediaFailed(plan.filename),
       errorCode: expired || isCode(err, 'media_expired') ? 'media_expired' : 'media_download_failed',
     };
   }

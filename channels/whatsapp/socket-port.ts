@@ -127,12 +127,16 @@ export class MediaExpiredError extends Error {
   }
 }
 
-/** A socket call failed; `statusCode` is Baileys' Boom status when there is one. */
+/**
+ * A socket call failed; `statusCode` is Baileys' Boom status when there is one, `serverCode` the
+ * code of an error stanza from WhatsApp's server (e.g. 429 rate-overlimit), when that was the cause.
+ */
 export class WaSocketError extends Error {
   readonly code = 'whatsapp_socket' as const;
   constructor(
     message: string,
     readonly statusCode: number | undefined,
+    readonly serverCode?: number | undefined,
   ) {
     super(message);
     this.name = 'WaSocketError';

@@ -10,8 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { ChannelContext, ChannelSender, OutboundMessage, SendReceipt } from '../../src/channel/contract.js';
-import { ChannelError } from '../../src/domain/errors.js';
-import { digits, jidKind, normalizeJid, toE164 } from './phone.js';
+import { digits, jidKind, normalizeJid, toE164 } from '../whatsapp-shared/phone.js';
+import { classifyWhatsappSendError, sendErrors } from './send-errors.js';
 import type { WaOutgoingContent, WaSocketPort } from './socket-port.js';
 
 const JID_CACHE_PREFIX = 'jid:';
@@ -47,7 +47,7 @@ export function buildParts(message: OutboundMessage, externalId: string, files: 
     return { document: f.blob, mimetype: f.contentType, fileName: f.filename, ...withCaption };
   };
   if (files.length === 0) {
-    if (!text) throw new ChannelError('whatsapp_empty_message', 'nothing to send: no text and no attachment', false);
+    if (!text) throw sendErrors.emptyMessage();
     return [{ messageId: externalId, content: { text } }];
   }
   const first = files[0]!;
@@ -62,16 +62,6 @@ export function buildParts(message: OutboundMessage, externalId: string, files: 
   return parts;
 }
 
-function classify(err: unknown): ChannelError {
-  if (err instanceof ChannelError) return err;
-  const e = err as { statusCode?: unknown; message?: unknown };
-  const status = typeof e?.statusCode === 'number' ? e.statusCode : undefined;
-  const message = typeof e?.message === 'string' ? e.message : 'WhatsApp send failed';
-  if (status === 400 || status === 404) return new ChannelError(`whatsapp_${status}`, message, false);
-  if (status === 401 || status === 403) return new ChannelError(`whatsapp_${status}`, message, true, 10 * 60_000);
-  return new ChannelError(status ? `whatsapp_${status}` : 'network', message, true);
-}
-
 export interface WhatsappSenderDeps {
   ctx: ChannelContext;
   /** The open socket, or undefined while disconnected. */
@@ -84,28 +74,28 @@ export function createWhatsappSender({ ctx, socket }: WhatsappSenderDeps): Chann
     if (kind === 'whatsapp' || kind === 'whatsapp_lid') {
       const jid = normalizeJid(address);
       const ok = kind === 'whatsapp' ? jidKind(jid) === 'user' : jidKind(jid) === 'lid';
-      if (!ok) throw new ChannelError('whatsapp_bad_recipient', `not a ${kind} address: ${address}`, false);
+      if (!ok) throw sendErrors.badRecipient(`not a ${kind} address: ${address}`);
       return jid;
     }
     if (kind === 'phone') {
       const e164 = toE164(address);
-      if (!e164) throw new ChannelError('whatsapp_bad_recipient', `not a phone number: ${address}`, false);
+      if (!e164) throw sendErrors.badRecipient(`not a phone number: ${address}`);
       const cached = await ctx.state.get<string>(JID_CACHE_PREFIX + e164);
       if (cached) return cached;
       const found = await port.onWhatsApp(digits(e164));
-      if (!found?.exists) throw new ChannelError('whatsapp_not_on_whatsapp', `${e164} has no WhatsApp account`, false);
+      if (!found?.exists) throw sendErrors.notOnWhatsapp(e164);
       const jid = normalizeJid(found.jid);
       await ctx.state.set(JID_CACHE_PREFIX + e164, jid);
       return jid;
     }
-    throw new ChannelError('whatsapp_bad_recipient', `WhatsApp cannot deliver to a ${kind} address`, false);
+    throw sendErrors.badRecipient(`WhatsApp cannot deliver to a ${kind} address`);
   };
 
   return {
     assignExternalId: (message) => outboundMessageId(message.outboxId),
     async send(message): Promise<SendReceipt> {
       const port = socket();
-      if (!port) throw new ChannelError('whatsapp_not_connected', 'the WhatsApp number is not connected', true, 30_000);
+      if (!port) throw sendErrors.notConnected();
       const externalId = message.externalId ?? outboundMessageId(message.outboxId);
       try {
         const jid = await resolveRecipient(port, message);
@@ -114,9 +104,11 @@ export function createWhatsappSender({ ctx, socket }: WhatsappSenderDeps): Chann
         );
         const parts = buildParts(message, externalId, files);
         for (const part of parts) await port.sendMessage(jid, part.content, { messageId: part.messageId });
-        return { externalId, resolvedRecipient: jid };
+        // The JID WhatsApp delivered to (onWhatsApp's answer for a typed phone) joins the requester.
+        const delivered = jidKind(jid);
+        return { externalId, ...(delivered === 'user' || delivered === 'lid' ? { resolvedIdentity: { kind: delivered === 'lid' ? 'whatsapp_lid' : 'whatsapp', address: jid } } : {}) };
       } catch (err) {
-        throw classify(err);
+        throw classifyWhatsappSendError(err);
       }
     },
   };

@@ -44,6 +44,13 @@ export interface OutboundMessage {
 export interface SendReceipt {
   /** The id the channel knows the message by (our Message-ID, the WhatsApp message id). */
   externalId: string;
-  /** The recipient as the channel resolved it (a WhatsApp JID for a typed phone number). */
+  /** The recipient as the channel resolved it, for logs (the SMTP envelope address). */
   resolvedRecipient?: string | undefined;
+  /**
+   * The identity the channel actually delivered to, when it differs from the one asked for (a
+   * WhatsApp JID for a typed phone number). The core records it as one of the requester's
+   * identities, so their messages from it land on their tickets. The channel names its kind:
+   * the core never guesses a kind from an address.
+   */
+  resolvedIdentity?: Address | undefined;
 }

@@ -145,13 +145,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           .where('id', '=', message.messageId)
           .execute();
         await trx.updateTable('messages').set({ delivery_status: 'sent' }).where('id', '=', message.messageId).where('delivery_status', '=', 'queued').execute();
-        // The channel told us who the recipient really is (a WhatsApp JID for a typed number):
+        // The channel told us who the recipient really is (see SendReceipt.resolvedIdentity):
         // remember it as the requester's alias so their messages from it land on their tickets.
-        const resolved = receipt.resolvedRecipient;
-        const kind = resolved?.endsWith('@s.whatsapp.net') ? 'whatsapp' : resolved?.endsWith('@lid') ? 'whatsapp_lid' : undefined;
-        if (resolved && kind && resolved !== message.recipient.address) {
+        const resolved = receipt.resolvedIdentity;
+        if (resolved && (resolved.kind !== message.recipient.kind || resolved.address !== message.recipient.address)) {
           const ticket = await getTicketById(trx, message.ticket.id);
-          if (ticket) await addIdentities(trx, ticket.requesterId, [{ kind, address: resolved }], now);
+          if (ticket) await addIdentities(trx, ticket.requesterId, [{ kind: resolved.kind, address: resolved.address }], now);
         }
       });
       result.sent++;

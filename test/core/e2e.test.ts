@@ -107,7 +107,7 @@ describe('end to end (SQLite)', () => {
 
   test('a template reply reaches the sender; a resolved WhatsApp JID becomes the requester\'s alias', async () => {
     await t.context('zap').ingest({ message: { externalId: 'w1', from: { kind: 'phone', address: '+558187654321' }, text: 'Oi' } });
-    chat.outbox('zap').resolveTo = '5581987654321@s.whatsapp.net';
+    chat.outbox('zap').resolveTo = { kind: 'whatsapp', address: '5581987654321@s.whatsapp.net' };
     const bad = await t.api('POST', '/api/tickets/10001/replies', { body: 'x', visibility: 'internal', template: { name: 'retomar', language: 'pt_BR' } });
     expect(bad.status).toBe(400);
     expect(bad.body.issues[0].path).toBe('body.template');

@@ -6,13 +6,14 @@ import { z } from 'zod';
 import { defineChannel, type OutboundMessage } from '../../src/channel/contract.js';
 import { baseChannelConfigSchema } from '../../src/domain/channel-config.js';
 import { ChannelError } from '../../src/domain/errors.js';
+import type { Address } from '../../src/domain/model.js';
 
 export interface TestOutbox {
   sent: OutboundMessage[];
   /** Errors to throw on the next sends, in order. */
   failures: ChannelError[];
-  /** Answer sends with this resolved recipient (a channel that looks the real address up). */
-  resolveTo?: string;
+  /** Answer sends with this resolved identity (a channel that looks the real address up). */
+  resolveTo?: Address;
 }
 
 export function createTestChannelDefinition(kind = 'test', threading: 'email' | 'chat' = 'email', deliversTo: Array<'email' | 'phone' | 'whatsapp'> = ['email', 'phone']) {
@@ -32,7 +33,7 @@ export function createTestChannelDefinition(kind = 'test', threading: 'email' | 
             const failure = box.failures.shift();
             if (failure) throw failure;
             box.sent.push(m);
-            return { externalId: m.externalId ?? `<${m.outboxId}@test.invalid>`, ...(box.resolveTo ? { resolvedRecipient: box.resolveTo } : {}) };
+            return { externalId: m.externalId ?? `<${m.outboxId}@test.invalid>`, ...(box.resolveTo ? { resolvedIdentity: box.resolveTo } : {}) };
           },
         },
       };

@@ -28,7 +28,7 @@ describe('media', () => {
     await h.play(image());
     const m = ctx.ingested[0]!.message;
     expect(m.attachments).toEqual([]);
-    expect(m.text).toBe('Chegou assim, caixa toda amassada\n[Anexo não pôde ser baixado: image-3AD8B8A12D625476026B.jpg.]');
+    expect(m.text).toBe('Chegou assim, caixa toda amassada\n[Anexo não pôde ser baixado: image-3AD8B8A12D625476026B.jpg]');
     expect(m.metadata.mediaError).toBe('media_download_failed');
     await h.runtime.source.stop();
   });
@@ -39,7 +39,7 @@ describe('media', () => {
     await h.play(image()); // announces 183421 bytes
     await h.play(loadFixture('baileys-upsert-view-once-wrapper')); // announces 90211: downloaded
     expect(ctx.ingested[0]!.message.metadata.mediaError).toBe('media_too_large');
-    expect(ctx.ingested[0]!.message.text).toContain('passa do limite de 100000 bytes');
+    expect(ctx.ingested[0]!.message.text).toContain('[Anexo não baixado: maior que o limite de 98 KB (image-3AD8B8A12D625476026B.jpg)]');
     expect(ctx.ingested[1]!.message.attachments).toHaveLength(1);
     // A sender that lies about the size is stopped by the blob store's limit.
     const lying = loadFixture('baileys-upsert-document');
@@ -183,7 +183,7 @@ describe('sender', () => {
     const id = h.runtime.sender.assignExternalId!(m);
     const r1 = await h.runtime.sender.send({ ...m, externalId: id });
     const r2 = await h.runtime.sender.send({ ...m, externalId: id });
-    expect(r1).toEqual({ externalId: id, resolvedRecipient: '558187654321@s.whatsapp.net' });
+    expect(r1).toEqual({ externalId: id, resolvedIdentity: { kind: 'whatsapp', address: '558187654321@s.whatsapp.net' } });
     expect(r2).toEqual(r1);
     expect(h.sock().onWhatsAppCalls).toEqual(['5581987654321']);
     expect(h.sock().sent.map((s) => [s.jid, s.messageId])).toEqual([

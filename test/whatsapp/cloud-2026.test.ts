@@ -6,9 +6,9 @@
  * - outside the 24-hour window, automatic messages go out as the template configured for their
  *   kind, and a kind without one fails with whatsapp_window_closed (nothing sent).
  */
-import { createWhatsappCloudChannelDefinition } from '../../channels/whatsapp/cloud-api/index.js';
-import { signBody } from '../../channels/whatsapp/cloud-api/signature.js';
-import type { WebhookInbox } from '../../channels/whatsapp/cloud-api/webhook-inbox.js';
+import { createWhatsappCloudChannelDefinition } from '../../channels/whatsapp-cloud/index.js';
+import { signBody } from '../../channels/whatsapp-cloud/signature.js';
+import type { WebhookInbox } from '../../channels/whatsapp-cloud/webhook-inbox.js';
 import { ChannelError } from '../../src/domain/errors.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { outboundMessage } from '../support/outbound-message.js';

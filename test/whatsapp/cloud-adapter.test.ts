@@ -9,10 +9,10 @@ import type { Server } from 'node:http';
 import express from 'express';
 import type { ChannelRuntime, OutboundMessage } from '../../src/channel/contract.js';
 import { ChannelError } from '../../src/domain/errors.js';
-import { createWhatsappCloudChannelDefinition } from '../../channels/whatsapp/cloud-api/index.js';
-import { signBody } from '../../channels/whatsapp/cloud-api/signature.js';
-import type { WebhookInbox } from '../../channels/whatsapp/cloud-api/webhook-inbox.js';
-import { createGraphClient } from '../../channels/whatsapp/cloud-api/graph-client.js';
+import { createWhatsappCloudChannelDefinition } from '../../channels/whatsapp-cloud/index.js';
+import { signBody } from '../../channels/whatsapp-cloud/signature.js';
+import type { WebhookInbox } from '../../channels/whatsapp-cloud/webhook-inbox.js';
+import { createGraphClient } from '../../channels/whatsapp-cloud/graph-client.js';
 import { createFakeContext, type FakeContext } from '../support/fake-context.js';
 import { APP_SECRET, cloudFixtureNames, loadCloudFixture, PHONE_NUMBER_ID, type WebhookFixture } from './cloud-fixtures.js';
 import { startGraphStub, STUB_TOKEN, type GraphStub } from './cloud-graph-stub.js';
@@ -277,7 +277,7 @@ const fixtureTests: Record<string, () => Promise<void>> = {
     stub.requests.length = 0;
     const receipt = await h.runtime.sender!.send(outbound({ recipient: m.from }));
     expect(stub.sends()[0]).toMatchObject({ to: '558187654321' });
-    expect(receipt.resolvedRecipient).toBe('558187654321@s.whatsapp.net');
+    expect(receipt.resolvedIdentity).toEqual({ kind: 'whatsapp', address: '558187654321@s.whatsapp.net' });
   },
   'cloud-bsuid-username-no-phone': async () => {
     const h = await boot({ now: 1779129731000 + H });
@@ -367,7 +367,7 @@ const fixtureTests: Record<string, () => Promise<void>> = {
     expect(sent.authorization).toBe(`Bearer ${STUB_TOKEN}`);
     expect(sent.contentType).toMatch(/^application\/json/);
     expect(sent.json).toEqual(f.request.body);
-    expect(receipt).toEqual({ externalId: f.expect.storeExternalId, resolvedRecipient: '5511987654321@s.whatsapp.net' });
+    expect(receipt).toEqual({ externalId: f.expect.storeExternalId, resolvedIdentity: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' } });
   },
   'cloud-send-brazil-input-vs-wa-id': async () => {
     const f = loadCloudFixture('cloud-send-brazil-input-vs-wa-id');
@@ -378,7 +378,7 @@ const fixtureTests: Record<string, () => Promise<void>> = {
       outbound({ recipient: { kind: 'phone', address: '+5581987654321' }, template: { name: 'retomada_atendimento', language: 'pt_BR', params: ['Roberto', '#48220'] } }),
     );
     expect(stub.requests[0]!.json).toEqual(f.request.body); // sent as typed: the 9 is not removed
-    expect(receipt).toEqual({ externalId: f.response.body.messages[0].id, resolvedRecipient: `${f.expect.canonicalWaId}@s.whatsapp.net` });
+    expect(receipt).toEqual({ externalId: f.response.body.messages[0].id, resolvedIdentity: { kind: 'whatsapp', address: `${f.expect.canonicalWaId}@s.whatsapp.net` } });
   },
   'cloud-send-template-outside-window': async () => {
     const f = loadCloudFixture('cloud-send-template-outside-window');

@@ -3,9 +3,9 @@
  * 127.0.0.1): signed webhook POSTs to the running app, agent replies through the REST API and
  * the outbox, sends and media against the local Graph stub.
  */
-import { createWhatsappCloudChannelDefinition } from '../../channels/whatsapp/cloud-api/index.js';
-import { signBody } from '../../channels/whatsapp/cloud-api/signature.js';
-import type { WebhookInbox } from '../../channels/whatsapp/cloud-api/webhook-inbox.js';
+import { createWhatsappCloudChannelDefinition } from '../../channels/whatsapp-cloud/index.js';
+import { signBody } from '../../channels/whatsapp-cloud/signature.js';
+import type { WebhookInbox } from '../../channels/whatsapp-cloud/webhook-inbox.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { postgresUrl, serviceAvailable } from '../support/services.js';
 import { APP_SECRET, loadCloudFixture, PHONE_NUMBER_ID, type WebhookFixture } from './cloud-fixtures.js';

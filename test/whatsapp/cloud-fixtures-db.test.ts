@@ -5,8 +5,8 @@
  * that message first: Mariana writes, an agent answers, and the Graph stub gives the answer the
  * wamid the fixture refers to.
  */
-import { createWhatsappCloudChannelDefinition } from '../../channels/whatsapp/cloud-api/index.js';
-import type { WebhookInbox } from '../../channels/whatsapp/cloud-api/webhook-inbox.js';
+import { createWhatsappCloudChannelDefinition } from '../../channels/whatsapp-cloud/index.js';
+import type { WebhookInbox } from '../../channels/whatsapp-cloud/webhook-inbox.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { APP_SECRET, loadCloudFixture, PHONE_NUMBER_ID, webhookFixtureNames, type WebhookFixture } from './cloud-fixtures.js';
 import { startGraphStub, STUB_TOKEN, type GraphStub } from './cloud-graph-stub.js';
@@ -227,7 +227,7 @@ describe('every Cloud webhook fixture into a real database, replayed twice', () 
         },
       ],
     });
-    const { signBody } = await import('../../channels/whatsapp/cloud-api/signature.js');
+    const { signBody } = await import('../../channels/whatsapp-cloud/signature.js');
     expect(await post(raw, signBody(raw, APP_SECRET))).toBe(200);
     now = 1779126131000 + 60_000;
     expect(await postFixture('cloud-brazil-wa-id-without-9')).toBe(200);

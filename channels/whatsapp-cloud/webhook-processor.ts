@@ -9,14 +9,15 @@
  * the inbox retries it, except on the last attempt, where the note is used instead: a message is
  * never lost because its picture could not be fetched.
  */
-import type { ChannelContext, InboundEnvelopeInput } from '../../../src/channel/contract.js';
-import { ChannelError, PonteError } from '../../../src/domain/errors.js';
+import type { ChannelContext, InboundEnvelopeInput } from '../../src/channel/contract.js';
+import { ChannelError, PonteError } from '../../src/domain/errors.js';
 import type { WhatsappCloudConfig } from './config.js';
 import type { GraphClient } from './graph-client.js';
-import { normalizeWebhook, waIdToJid, type CloudAction } from './normalize.js';
+import { waIdToJid } from './cloud-identity.js';
+import { normalizeWebhook, type CloudAction } from './normalize.js';
 import { stateKeys } from './cloud-sender.js';
-import { toE164 } from '../phone.js';
-import { textsFor } from './texts.js';
+import { toE164 } from '../whatsapp-shared/phone.js';
+import { whatsappTexts } from '../whatsapp-shared/placeholder-texts.js';
 
 export interface ProcessSummary {
   ingested: number;
@@ -145,7 +146,7 @@ async function withMedia(
   const envelope: InboundEnvelopeInput = { ...action.envelope, message: { ...action.envelope.message } };
   const media = action.media;
   if (!media) return envelope;
-  const texts = textsFor(config.locale);
+  const texts = whatsappTexts(config.locale);
   try {
     const got = await graph.downloadMedia(media.mediaId, ctx.blobs, config.mediaMaxBytes);
     if (got.sha256Matches === false) ctx.logger.warn({ mediaId: media.mediaId }, 'media sha256 differs from what Meta reported');
@@ -165,7 +166,7 @@ async function withMedia(
     const note =
       err instanceof ChannelError && err.code === 'whatsapp_media_too_large'
         ? texts.mediaTooLarge(config.mediaMaxBytes)
-        : texts.mediaUnavailable(err instanceof ChannelError ? err.code : 'error');
+        : texts.mediaFailed(err instanceof ChannelError ? err.code : 'error');
     ctx.logger.warn({ mediaId: media.mediaId, err: err instanceof Error ? err.message : String(err) }, 'media not downloaded; message kept with a note');
     envelope.message.text = [envelope.message.text, note].filter(Boolean).join('\n');
     envelope.message.metadata = {

@@ -4,7 +4,7 @@
  * (zod issues carry paths and rules, not values).
  */
 import { z } from 'zod';
-import { baseChannelConfigSchema } from '../../../src/domain/channel-config.js';
+import { baseChannelConfigSchema } from '../../src/domain/channel-config.js';
 import { automaticTemplatesSchema } from './automatic-templates.js';
 
 const secret = (what: string) => z.string().min(1, `${what} is required (use \${ENV_VAR} in ponte.yaml)`);

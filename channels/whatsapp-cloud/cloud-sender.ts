@@ -7,14 +7,14 @@
  * retry after a partial failure skips the steps already accepted. A timeout after Meta accepted
  * a message can still duplicate it; that is the API's limit, not ours.
  */
-import type { BlobStore, ChannelSender, ChannelState, Clock, OutboundMessage, SendReceipt } from '../../../src/channel/contract.js';
+import type { BlobStore, ChannelSender, ChannelState, Clock, OutboundMessage, SendReceipt } from '../../src/channel/contract.js';
 import type { Logger } from 'pino';
-import { ChannelError } from '../../../src/domain/errors.js';
-import { brazilAlternate, toE164 } from '../phone.js';
+import { ChannelError } from '../../src/domain/errors.js';
+import { brazilAlternate, toE164 } from '../whatsapp-shared/phone.js';
 import type { GraphClient } from './graph-client.js';
 import type { AutomaticTemplates } from './automatic-templates.js';
 import { planSend, resolveTarget } from './outbound-plan.js';
-import { waIdToJid } from './normalize.js';
+import { waIdToJid } from './cloud-identity.js';
 
 export const stateKeys = {
   lastInbound: (id: string) => `last-inbound:${id}`,
@@ -109,10 +109,8 @@ export function createCloudSender(deps: CloudSenderDeps): ChannelSender {
       if ('waId' in plan.target && canonical && canonical !== plan.target.waId) {
         logger.info({ outboxId: message.outboxId, input: plan.target.waId, waId: canonical }, 'Meta resolved the recipient to a different wa_id');
       }
-      return {
-        externalId,
-        resolvedRecipient: canonical ? waIdToJid(canonical) : 'waId' in plan.target ? waIdToJid(plan.target.waId) : undefined,
-      };
+      const delivered = canonical ?? ('waId' in plan.target ? plan.target.waId : undefined);
+      return { externalId, ...(delivered ? { resolvedIdentity: { kind: 'whatsapp', address: waIdToJid(delivered) } } : {}) };
     },
   };
 }

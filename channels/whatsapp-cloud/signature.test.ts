@@ -1,4 +1,4 @@
-import { APP_SECRET, loadCloudFixture, webhookFixtureNames, type WebhookFixture } from '../../../test/whatsapp/cloud-fixtures.js';
+import { APP_SECRET, loadCloudFixture, webhookFixtureNames, type WebhookFixture } from '../../test/whatsapp/cloud-fixtures.js';
 import { secretEquals, signBody, verifyHandshake, verifySignature } from './signature.js';
 
 describe('X-Hub-Signature-256 over the raw bytes', () => {

@@ -11,9 +11,9 @@
  *   is a non-retryable ChannelError `whatsapp_window_closed` whose message says a template is needed.
  * - Long text is split at WhatsApp's 4096-character limit; attachments go one message each.
  */
-import type { OutboundMessage } from '../../../src/domain/outbound.js';
-import { ChannelError } from '../../../src/domain/errors.js';
-import { digits } from '../phone.js';
+import type { OutboundMessage } from '../../src/domain/outbound.js';
+import { ChannelError } from '../../src/domain/errors.js';
+import { digits } from '../whatsapp-shared/phone.js';
 import { templateFor, type AutomaticTemplates } from './automatic-templates.js';
 
 export const TEXT_LIMIT = 4096;

@@ -4,7 +4,7 @@
  * lets tests inject a fetch or shorter retry delays. Nothing here does I/O before `start()` or
  * the first request.
  */
-import { defineChannel, type ChannelDefinition, type ChannelRuntime } from '../../../src/channel/contract.js';
+import { defineChannel, type ChannelDefinition, type ChannelRuntime } from '../../src/channel/contract.js';
 import { createCloudSender } from './cloud-sender.js';
 import { whatsappCloudConfigSchema, type WhatsappCloudConfig } from './config.js';
 import { createGraphClient, type FetchLike } from './graph-client.js';

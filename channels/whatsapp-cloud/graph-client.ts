@@ -9,8 +9,8 @@
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { BlobStore } from '../../../src/channel/contract.js';
-import { ChannelError, PonteError } from '../../../src/domain/errors.js';
+import type { BlobStore } from '../../src/channel/contract.js';
+import { ChannelError, PonteError } from '../../src/domain/errors.js';
 import { mapGraphError, networkError, parseRetryAfter } from './graph-errors.js';
 
 export type FetchLike = typeof fetch;

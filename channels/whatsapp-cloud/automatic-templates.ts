@@ -6,7 +6,7 @@
  * `whatsapp_window_closed` (the core may then use another channel). Pure.
  */
 import { z } from 'zod';
-import type { OutboundMessage } from '../../../src/domain/outbound.js';
+import type { OutboundMessage } from '../../src/domain/outbound.js';
 
 /** The automatic kinds a template can stand in for. */
 export const TEMPLATE_PURPOSES = ['auto_ack', 'out_of_hours', 'status_notice', 'reminder', 'notification', 'system'] as const;

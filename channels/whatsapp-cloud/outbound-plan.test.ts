@@ -1,8 +1,8 @@
-import type { OutboundMessage } from '../../../src/domain/outbound.js';
-import { ChannelError } from '../../../src/domain/errors.js';
+import type { OutboundMessage } from '../../src/domain/outbound.js';
+import { ChannelError } from '../../src/domain/errors.js';
 import { automaticTemplatesSchema } from './automatic-templates.js';
 import { mediaTypeFor, planSend, splitText, windowOpen } from './outbound-plan.js';
-import { outboundMessage } from '../../../test/support/outbound-message.js';
+import { outboundMessage } from '../../test/support/outbound-message.js';
 
 const NOW = Date.UTC(2026, 4, 19, 20, 0, 0);
 const H = 3600_000;

@@ -1,4 +1,4 @@
-import { outboundMessage } from '../../../test/support/outbound-message.js';
+import { outboundMessage } from '../../test/support/outbound-message.js';
 import { automaticTemplatesSchema, templateFor, templateParamText } from './automatic-templates.js';
 
 const templates = automaticTemplatesSchema.parse({

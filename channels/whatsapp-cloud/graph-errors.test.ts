@@ -1,4 +1,4 @@
-import { ChannelError } from '../../../src/domain/errors.js';
+import { ChannelError } from '../../src/domain/errors.js';
 import { mapGraphError, networkError, parseRetryAfter } from './graph-errors.js';
 
 const graph = (code: number, message = 'x', details?: string) => ({

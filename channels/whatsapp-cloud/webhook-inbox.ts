@@ -9,7 +9,7 @@
  * resumes whatever a crash or shutdown left pending. Meta's own retries stay a second line of
  * defence only for the few milliseconds before the 200.
  */
-import type { ChannelContext, ChannelHealth } from '../../../src/channel/contract.js';
+import type { ChannelContext, ChannelHealth } from '../../src/channel/contract.js';
 import type { WhatsappCloudConfig } from './config.js';
 import type { GraphClient } from './graph-client.js';
 import { stateKeys } from './cloud-sender.js';

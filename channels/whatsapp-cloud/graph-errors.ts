@@ -8,7 +8,7 @@
  * customer, the template or the account must fix first (131047 window closed, 131026
  * undeliverable, 190 token, 132xxx template) is not.
  */
-import { ChannelError } from '../../../src/domain/errors.js';
+import { ChannelError } from '../../src/domain/errors.js';
 
 interface CodeInfo {
   retryable: boolean;

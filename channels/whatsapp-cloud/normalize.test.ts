@@ -1,4 +1,4 @@
-import { loadCloudFixture, PHONE_NUMBER_ID, webhookFixtureNames, type WebhookFixture } from '../../../test/whatsapp/cloud-fixtures.js';
+import { loadCloudFixture, PHONE_NUMBER_ID, webhookFixtureNames, type WebhookFixture } from '../../test/whatsapp/cloud-fixtures.js';
 import { normalizeWebhook, type CloudAction } from './normalize.js';
 
 const NOW = Date.UTC(2026, 4, 18, 17, 2, 11);
