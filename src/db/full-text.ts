@@ -34,8 +34,8 @@ export function tsPhrase(words: string[]): string {
   return words.map((w, i) => (i === words.length - 1 ? `${w}:*` : w)).join(' <-> ');
 }
 
-/** The indexed PostgreSQL expression for `alias.column` (literally the one migration 20261130T1310 indexed). */
-export function pgSearchVector(alias: string, column: 'text' | 'subject'): RawBuilder<unknown> {
+/** The indexed PostgreSQL expression for `alias.column` (literally the one migrations 20261130T1310 and T1420 indexed). */
+export function pgSearchVector(alias: string, column: 'text' | 'subject' | 'custom_fields'): RawBuilder<unknown> {
   if (!/^[a-z_]+$/.test(alias)) throw new Error(`not a table alias: ${alias}`);
   return sql.raw(pgSearchVectorSql(`${alias}.${column}`));
 }

@@ -8,6 +8,7 @@ import * as portal from './migrations/20261130T1230-portal.js';
 import * as integrations from './migrations/20261130T1300-integrations.js';
 import * as searchStorage from './migrations/20261130T1310-search-storage.js';
 import * as senderKindBackfill from './migrations/20261130T1400-sender-kind-backfill.js';
+import * as searchLookups from './migrations/20261130T1420-search-lookups.js';
 
 /** Static list: migrations ship inside the build, no directory scanning at run time. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261130T1300-integrations': integrations,
   '20261130T1310-search-storage': searchStorage,
   '20261130T1400-sender-kind-backfill': senderKindBackfill,
+  '20261130T1420-search-lookups': searchLookups,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -1,6 +1,6 @@
-import { PostgresAdapter, sql } from 'kysely';
-import { fts5Phrase, pgSearchVector, searchWords, tsPhrase } from '../full-text.js';
-import { digitsOf, folded, foldText } from '../search-fold.js';
+import { sql } from 'kysely';
+import { digitsOf } from '../search-fold.js';
+import { ticketTextCondition } from './ticket-search.repository.js';
 import { newId } from '../../domain/ids.js';
 import type { Priority, TicketStatus } from '../../domain/model.js';
 import type { Ticket } from '../../domain/ticket.js';
@@ -209,42 +209,8 @@ export async function listTickets(db: Executor, f: TicketFilter): Promise<Ticket
       .where('tickets.status', 'in', ['new', 'open'])
       .where((eb) => eb.or([eb('tickets.first_response_due_at', '<', f.now), eb('tickets.next_response_due_at', '<', f.now)]));
   }
-  if (f.text) {
-    // Case and accents never matter ("nao" finds "não"); a phone or document typed with
-    // punctuation also finds its digits in requester identities and claims. Subjects and message
-    // texts go through the full-text index (src/db/full-text.ts): the matching ticket ids are
-    // resolved first, so a rare word never walks every ticket.
-    const needle = `%${likeEscape(foldText(f.text))}%`;
-    const digits = digitsOf(f.text);
-    const digitNeedle = digits ? `%${likeEscape(digits)}%` : undefined;
-    const words = searchWords(f.text);
-    const identityNeedle = digitNeedle ?? needle;
-    if (!words.length) {
-      // Nothing word-like was typed (only punctuation): the substring search of before.
-      q = q.where((eb) =>
-        eb.or([
-          eb(folded('tickets.subject'), 'like', sql<string>`${needle} ESCAPE '\\'`),
-          eb.exists(eb.selectFrom('messages').select('messages.id').whereRef('messages.ticket_id', '=', 'tickets.id').where(sql<boolean>`${folded('messages.text')} LIKE ${needle} ESCAPE '\\'`)),
-          eb.exists(eb.selectFrom('ticket_claims').select('ticket_claims.id').whereRef('ticket_claims.ticket_id', '=', 'tickets.id').where(sql<boolean>`lower(ticket_claims.address) LIKE ${identityNeedle} ESCAPE '\\'`)),
-          eb.exists(eb.selectFrom('contact_identities').select('contact_identities.id').whereRef('contact_identities.contact_id', '=', 'tickets.requester_id').where(sql<boolean>`lower(contact_identities.address) LIKE ${identityNeedle} ESCAPE '\\'`)),
-        ]),
-      );
-    } else {
-      // One set of candidate ticket ids (each part uses its own index or a small scan), so the
-      // planner walks the matches instead of testing every ticket against every part.
-      const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-      const textParts = postgres
-        ? sql`SELECT m.ticket_id FROM messages m WHERE ${pgSearchVector('m', 'text')} @@ to_tsquery('simple', ${tsPhrase(words)})
-            UNION SELECT s.id FROM tickets s WHERE ${pgSearchVector('s', 'subject')} @@ to_tsquery('simple', ${tsPhrase(words)})`
-        : sql`SELECT ticket_id FROM message_fts WHERE message_fts MATCH ${fts5Phrase(words)}
-            UNION SELECT s.id FROM tickets s WHERE s.rowid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ${fts5Phrase(words)})`;
-      const candidates = sql`${textParts}
-        UNION SELECT c.ticket_id FROM ticket_claims c WHERE lower(c.address) LIKE ${identityNeedle} ESCAPE '\\'
-        UNION SELECT r.id FROM tickets r WHERE r.requester_id IN (SELECT i.contact_id FROM contact_identities i WHERE lower(i.address) LIKE ${identityNeedle} ESCAPE '\\')
-        ${digitNeedle ? sql`UNION SELECT d.id FROM tickets d WHERE d.custom_fields LIKE ${digitNeedle} ESCAPE '\\'` : sql``}`;
-      q = q.where(sql<boolean>`tickets.id IN (${candidates})`);
-    }
-  }
+  // Subjects, messages, identities and typed digits (ticket-search.repository.ts picks the plan).
+  if (f.text) q = q.where((await ticketTextCondition(db, f.text)).where);
   if (f.before) q = q.where('tickets.id', '<', f.before);
   const rows = await q.orderBy('tickets.id', 'desc').limit(f.limit).execute();
   return rows.map(toTicket);

@@ -1,0 +1,121 @@
+/**
+ * What a search box entry matches, as one condition on `tickets` (the API's listTickets and the
+ * console inbox add it to their filters, orders and LIMIT). Meaning (issue 15):
+ * - words of subjects and message texts, accents and case folded, in order, the last one a
+ *   prefix (src/db/full-text.ts: SQLite FTS5, PostgreSQL tsvector GIN indexes);
+ * - requester identities and claimed addresses by their start, case-insensitive ("otavio@exa");
+ * - a phone or document typed with punctuation: its digits as the start or the end of an
+ *   address ("(21) 98888-7777" finds +5521988887777) and as a custom-field value.
+ * Every part is an index lookup (migration 20261130T1420; the LIKE scans over every identity
+ * and every ticket's custom fields cost more than a second at 1M messages).
+ *
+ * Two plans, chosen per search by counting matches up to a cap (bench/search.bench.ts):
+ * - `collect` (rare words: a product name, an order number, an address): the matching ticket ids
+ *   come from the indexes and are sorted; cost grows with the matches.
+ * - `walk` (common words: "reembolso" is in a quarter of all messages): the caller's order is
+ *   walked and each ticket is probed in the indexes by rowid until the page is full; cost grows
+ *   with the page, not with the matches (collecting 250k matches to keep 50 took ~1 s).
+ */
+import { PostgresAdapter, type RawBuilder, sql } from 'kysely';
+import { fts5Phrase, pgSearchVector, searchWords, tsPhrase } from '../full-text.js';
+import { digitsOf, folded, foldText } from '../search-fold.js';
+import type { Executor } from '../database.js';
+
+/** Matches counted before choosing the plan; above it the matches are walked, not collected. */
+export const COLLECT_CAP = 3000;
+
+export type SearchPlan = 'collect' | 'walk' | 'substring';
+
+export interface TicketTextCondition {
+  plan: SearchPlan;
+  /** A boolean SQL condition on the `tickets` table (unaliased). */
+  where: RawBuilder<boolean>;
+}
+
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => '\\' + c);
+}
+
+// The expressions migration 20261130T1420 indexed, repeated literally (the planner matches text).
+const SQLITE_DIGITS = (a: string) => `replace(substr(${a}.address, 1, instr(${a}.address || '@', '@') - 1), '+', '')`;
+const PG_DIGITS = (a: string) => `replace(split_part(${a}.address, '@', 1), '+', '')`;
+
+/** Addresses (alias `a` of contact_identities or ticket_claims) that start with a prefix or end with the typed digits. */
+function addressMatch(postgres: boolean, a: string, prefixes: string[], digits: string | undefined): RawBuilder<boolean> {
+  const parts: RawBuilder<unknown>[] = prefixes.map((p) =>
+    postgres ? sql`lower(${sql.raw(a)}.address) LIKE ${likeEscape(p) + '%'}` : sql`(lower(${sql.raw(a)}.address) >= ${p} AND lower(${sql.raw(a)}.address) < ${p + '\uffff'})`,
+  );
+  if (digits) {
+    const tail = digits.slice(-6);
+    parts.push(
+      postgres
+        ? sql`(right(${sql.raw(PG_DIGITS(a))}, 6) = ${tail} AND right(${sql.raw(PG_DIGITS(a))}, ${digits.length}) = ${digits})`
+        : sql`(substr(${sql.raw(SQLITE_DIGITS(a))}, -6) = ${tail} AND substr(${sql.raw(SQLITE_DIGITS(a))}, ${-digits.length}) = ${digits})`,
+    );
+  }
+  return sql<boolean>`(${sql.join(parts, sql` OR `)})`;
+}
+
+/** The start of an address as typed: lowercased, and folded when accents were typed. */
+function addressPrefixes(typed: string, digits: string | undefined): string[] {
+  const t = typed.trim().toLowerCase();
+  const out = new Set([t, foldText(t)]);
+  if (digits) {
+    out.add(`+${digits}`);
+    out.add(digits);
+  }
+  return [...out].filter((p) => p.length > 0);
+}
+
+export async function ticketTextCondition(db: Executor, typed: string): Promise<TicketTextCondition> {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  const digits = digitsOf(typed);
+  const words = searchWords(typed);
+  const prefixes = addressPrefixes(typed, digits);
+  const identities = sql`SELECT r.id FROM tickets r WHERE r.requester_id IN (SELECT i.contact_id FROM contact_identities i WHERE ${addressMatch(postgres, 'i', prefixes, digits)})
+    UNION SELECT c.ticket_id FROM ticket_claims c WHERE ${addressMatch(postgres, 'c', prefixes, digits)}`;
+  const fields = digits
+    ? postgres
+      ? sql`UNION SELECT f.id FROM tickets f WHERE ${pgSearchVector('f', 'custom_fields')} @@ to_tsquery('simple', ${tsPhrase([digits])})`
+      : sql`UNION SELECT f.id FROM tickets f WHERE f.rowid IN (SELECT rowid FROM ticket_fields_fts WHERE ticket_fields_fts MATCH ${fts5Phrase([digits])})`
+    : sql``;
+  const exact = sql`${identities} ${fields}`;
+
+  if (!words.length) {
+    // Nothing word-like was typed (only punctuation): the substring search of before, plus addresses.
+    const needle = `%${likeEscape(foldText(typed))}%`;
+    return {
+      plan: 'substring',
+      where: sql<boolean>`(${folded('tickets.subject')} LIKE ${needle} ESCAPE '\\'
+        OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = tickets.id AND ${folded('m.text')} LIKE ${needle} ESCAPE '\\')
+        OR tickets.id IN (${exact}))`,
+    };
+  }
+
+  const query = postgres ? tsPhrase(words) : fts5Phrase(words);
+  const messageIds = postgres
+    ? sql`SELECT m.ticket_id FROM messages m WHERE ${pgSearchVector('m', 'text')} @@ to_tsquery('simple', ${query})`
+    : sql`SELECT ticket_id FROM message_fts WHERE message_fts MATCH ${query}`;
+  const subjectRows = postgres
+    ? sql`SELECT s.id FROM tickets s WHERE ${pgSearchVector('s', 'subject')} @@ to_tsquery('simple', ${query})`
+    : sql`SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ${query}`;
+
+  if ((await countUpTo(db, messageIds, COLLECT_CAP)) + (await countUpTo(db, subjectRows, COLLECT_CAP)) < COLLECT_CAP) {
+    const subjectIds = postgres ? subjectRows : sql`SELECT s.id FROM tickets s WHERE s.rowid IN (${subjectRows})`;
+    return { plan: 'collect', where: sql<boolean>`tickets.id IN (${messageIds} UNION ${subjectIds} UNION ${exact})` };
+  }
+  // Common words: probe each ticket of the caller's order, newest first, until the page is full.
+  const messageProbe = postgres
+    ? sql`EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = tickets.id AND ${pgSearchVector('m', 'text')} @@ to_tsquery('simple', ${query}))`
+    : sql`EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = tickets.id AND EXISTS (SELECT 1 FROM message_fts WHERE message_fts MATCH ${query} AND message_fts.rowid = m.rowid))`;
+  const subjectProbe = postgres
+    ? sql`${pgSearchVector('tickets', 'subject')} @@ to_tsquery('simple', ${query})`
+    : sql`EXISTS (SELECT 1 FROM ticket_fts WHERE ticket_fts MATCH ${query} AND ticket_fts.rowid = tickets.rowid)`;
+  return { plan: 'walk', where: sql<boolean>`(${messageProbe} OR ${subjectProbe} OR tickets.id IN (${exact}))` };
+}
+
+/** How many rows a query yields, counting no further than `cap`. */
+async function countUpTo(db: Executor, rows: RawBuilder<unknown>, cap: number): Promise<number> {
+  const r = await sql<{ n: number | string }>`SELECT count(*) AS n FROM (${rows} LIMIT ${cap}) capped`.execute(db);
+  return Number(r.rows[0]?.n ?? 0);
+}
