@@ -55,7 +55,7 @@ export interface InProcessGateway {
 
 export async function startGateway(o: { url: string; definitions: ReadonlyArray<ChannelDefinition<any>>; channels: Array<Record<string, unknown>>; config?: Record<string, unknown> }): Promise<InProcessGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ponte-cluster-'));
-  const loaded = parseConfig(
+  const load = () => parseConfig(
     {
       server: { host: '127.0.0.1', port: 0 },
       database: { driver: 'postgres', url: o.url, poolSize: 4 },
@@ -67,6 +67,12 @@ export async function startGateway(o: { url: string; definitions: ReadonlyArray<
     },
     { env: {}, definitions: o.definitions },
   );
+  let loaded: ReturnType<typeof parseConfig>;
+  try {
+    loaded = load();
+  } catch (err) {
+    throw new Error(`${(err as Error).message}: ${JSON.stringify((err as { issues?: unknown }).issues)}`, { cause: err });
+  }
   const app = createApp(loaded, { definitions: o.definitions, logger: pino({ level: 'silent' }), loops: false });
   const { url } = await app.start({ host: '127.0.0.1', port: 0 });
   return {
