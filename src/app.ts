@@ -130,7 +130,7 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
     }
   };
   const abort = new AbortController();
-  running = buildChannels({ database, directory: channels, blobs, clock, logger, secret, ingest: observedIngest, signal: abort.signal });
+  running = buildChannels({ database, directory: channels, blobs, clock, logger, secret, ingest: observedIngest, signal: abort.signal, leaseMs: config.cluster.leaseMs });
   const senders = new Map(running.filter((c) => c.runtime.sender).map((c) => [c.entry.id, c.runtime.sender!]));
   const observe = {
     sent: (channelId: string) => {

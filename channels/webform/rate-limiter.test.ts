@@ -1,4 +1,5 @@
-import { createRateLimiter } from './rate-limiter.js';
+import { createFormLimits, createRateLimiter } from './rate-limiter.js';
+import type { SharedRateLimits } from '../../src/channel/contract.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -53,5 +54,35 @@ describe('createRateLimiter', () => {
     const rl = createRateLimiter({ perMinute: 1 });
     rl.take('ip', T0);
     expect(rl.take('ip', T0 - 60_000).allowed).toBe(false);
+  });
+});
+
+describe('form limits', () => {
+  const T = Date.parse('2026-11-30T12:00:00Z');
+  test('in one process: the address limit first, then the form limit', async () => {
+    const limits = createFormLimits('contato', { perIpPerMinute: 2, perFormPerMinute: 3 }, undefined);
+    expect((await limits.take('10.0.0.1', T)).allowed).toBe(true);
+    expect((await limits.take('10.0.0.1', T)).allowed).toBe(true);
+    expect(await limits.take('10.0.0.1', T)).toEqual({ allowed: false, retryAfterSeconds: 30 });
+    expect((await limits.take('10.0.0.2', T)).allowed).toBe(true);
+    expect((await limits.take('10.0.0.3', T)).allowed).toBe(false); // the form's 3 are spent
+  });
+
+  test('with a shared store: buckets named per form and address, the form bucket only after the address passed', async () => {
+    const asked: Array<[string, number]> = [];
+    const shared: SharedRateLimits = {
+      async take(key, perMinute) {
+        asked.push([key, perMinute]);
+        return key.endsWith(':ip:10.0.0.9') ? { allowed: false, retryAfterSeconds: 7 } : { allowed: true, remaining: 1 };
+      },
+    };
+    const limits = createFormLimits('contato', { perIpPerMinute: 2, perFormPerMinute: 300 }, shared);
+    expect(await limits.take('10.0.0.1', T)).toEqual({ allowed: true, remaining: 1 });
+    expect(await limits.take('10.0.0.9', T)).toEqual({ allowed: false, retryAfterSeconds: 7 });
+    expect(asked).toEqual([
+      ['webform:contato:ip:10.0.0.1', 2],
+      ['webform:contato:form', 300],
+      ['webform:contato:ip:10.0.0.9', 2],
+    ]);
   });
 });

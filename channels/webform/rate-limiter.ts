@@ -7,12 +7,14 @@
  * bucket forgets that key's debt, so an attacker rotating through more than `maxKeys` addresses
  * can reset buckets; the per-form bucket still caps the whole form.
  */
+import type { RateDecision, SharedRateLimits } from '../../src/channel/contract.js';
+
+export type { RateDecision } from '../../src/channel/contract.js';
+
 export interface RateLimiterOptions {
   perMinute: number;
   maxKeys?: number;
 }
-
-export type RateDecision = { allowed: true; remaining: number } | { allowed: false; retryAfterSeconds: number };
 
 export interface RateLimiter {
   take(key: string, nowMs: number): RateDecision;
@@ -55,5 +57,33 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       return decision;
     },
     size: () => buckets.size,
+  };
+}
+
+/** The two limits of one form: per client address, then for the whole form. */
+export interface FormLimits {
+  take(ip: string, nowMs: number): Promise<RateDecision>;
+}
+
+/**
+ * In memory for one process; through `shared` (the database) when several gateway processes
+ * serve the same form, so the limit holds across all of them instead of per process.
+ */
+export function createFormLimits(formId: string, limits: { perIpPerMinute: number; perFormPerMinute: number }, shared: SharedRateLimits | undefined, maxKeys = 10_000): FormLimits {
+  if (shared) {
+    return {
+      async take(ip, nowMs) {
+        const byIp = await shared.take(`webform:${formId}:ip:${ip}`, limits.perIpPerMinute, nowMs);
+        return byIp.allowed ? shared.take(`webform:${formId}:form`, limits.perFormPerMinute, nowMs) : byIp;
+      },
+    };
+  }
+  const perIp = createRateLimiter({ perMinute: limits.perIpPerMinute, maxKeys });
+  const perForm = createRateLimiter({ perMinute: limits.perFormPerMinute, maxKeys: 1 });
+  return {
+    async take(ip, nowMs) {
+      const byIp = perIp.take(ip, nowMs);
+      return byIp.allowed ? perForm.take('form', nowMs) : byIp;
+    },
   };
 }

@@ -25,7 +25,7 @@ import { answerFor, HONEYPOT_ANSWER, pickLocale, prefersHtml, withQuery, type Fo
 import { mapSubmission, type MappingRules } from './field-mapping.js';
 import { FormRejection } from './form-rejection.js';
 import { readMultipart, type MultipartLimits } from './multipart-reader.js';
-import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
+import { createFormLimits } from './rate-limiter.js';
 import { checkSignatureHeaders, checkTimestamp, createSignatureVerifier } from './signature.js';
 import { spoolBody, type SpooledBody } from './signed-body.js';
 import { buildEnvelope, submissionIdentity } from './submission-envelope.js';
@@ -55,12 +55,7 @@ export interface WebformRouterOptions {
 
 export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, options: WebformRouterOptions = {}): { router: Router; stats: WebformStats } {
   const stats: WebformStats = { accepted: 0, rejected: 0, honeypot: 0 };
-  const limits = config.rateLimit
-    ? {
-        perIp: createRateLimiter({ perMinute: config.rateLimit.perIpPerMinute, maxKeys: options.maxRateLimitKeys ?? 10_000 }),
-        perForm: createRateLimiter({ perMinute: config.rateLimit.perFormPerMinute, maxKeys: 1 }),
-      }
-    : undefined;
+  const limits = config.rateLimit ? createFormLimits(config.id, config.rateLimit, ctx.rateLimits, options.maxRateLimitKeys ?? 10_000) : undefined;
   const rules: MappingRules = {
     fields: config.fields,
     required: config.required,
@@ -132,8 +127,7 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
     }
     if (limits) {
       const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-      const byIp = limits.perIp.take(ip, now);
-      const byForm = byIp.allowed ? limits.perForm.take('form', now) : byIp;
+      const byForm = await limits.take(ip, now);
       if (!byForm.allowed) {
         throw new FormRejection(429, 'rate_limited', `too many submissions; try again in ${byForm.retryAfterSeconds} s`, undefined, {
           'Retry-After': String(byForm.retryAfterSeconds),

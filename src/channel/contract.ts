@@ -54,6 +54,13 @@ export interface LeaseManager {
   release(name: string): Promise<void>;
 }
 
+export type RateDecision = { allowed: true; remaining: number } | { allowed: false; retryAfterSeconds: number };
+
+/** Token buckets shared by every gateway process (in the database): `perMinute` tokens, refilled continuously. */
+export interface SharedRateLimits {
+  take(key: string, perMinute: number, nowMs: number): Promise<RateDecision>;
+}
+
 export interface MessageUpdate {
   /** The external id of the message being changed. */
   externalId: string;
@@ -90,6 +97,8 @@ export interface ChannelContext {
   readonly state: ChannelState;
   readonly blobs: BlobStore;
   readonly leases: LeaseManager;
+  /** Present when several gateway processes may share the database (PostgreSQL); absent: count in memory. */
+  readonly rateLimits?: SharedRateLimits;
   /** Server secret for signing (HMAC keys are derived from it per purpose). */
   deriveKey(purpose: string): Buffer;
   /** The only way data enters the core. Safe to call again with the same message: answers `duplicate`. */
@@ -127,10 +136,12 @@ export type ChannelHealthState =
   /** Connected, but recent messages could not be decrypted (lost session keys, e.g. after the LID move). */
   | 'undecryptable'
   | 'stopped'
+  /** Another gateway process holds this channel's source lease and fetches for it (several gateways on one database). */
+  | 'standby'
   | 'error';
 
 /** Every state, for metrics (one series per state). */
-export const CHANNEL_HEALTH_STATES: readonly ChannelHealthState[] = ['starting', 'ok', 'degraded', 'needs_pairing', 'connecting', 'connected', 'backing_off', 'logged_out', 'auth_failed', 'passkey_required', 'undecryptable', 'stopped', 'error'];
+export const CHANNEL_HEALTH_STATES: readonly ChannelHealthState[] = ['starting', 'ok', 'degraded', 'needs_pairing', 'connecting', 'connected', 'backing_off', 'logged_out', 'auth_failed', 'passkey_required', 'undecryptable', 'stopped', 'standby', 'error'];
 
 export interface ChannelHealth {
   state: ChannelHealthState;

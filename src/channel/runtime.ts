@@ -12,6 +12,8 @@ import { advanceDelivery, findMessageByExternalId, insertAttachments } from '../
 import { getTicketById } from '../db/repositories/ticket.repository.js';
 import { newId } from '../domain/ids.js';
 import type { IngestFn } from '../ingest/pipeline.js';
+import { createSharedRateLimits } from '../cluster/shared-rate-limits.js';
+import { withSourceLease } from '../cluster/source-lease.js';
 import type { BlobStore, ChannelContext, ChannelHealth, ChannelRuntime, Clock, MessageUpdate } from './contract.js';
 import type { ChannelDirectory, ChannelEntry } from './directory.js';
 
@@ -31,6 +33,8 @@ export interface ChannelRuntimeDeps {
   secret: string;
   ingest: IngestFn;
   signal: AbortSignal;
+  /** Lease period for pull sources shared by several gateways (cluster.leaseMs). */
+  leaseMs?: number;
 }
 
 export function createChannelContext(entry: ChannelEntry, deps: ChannelRuntimeDeps, holder: string): ChannelContext {
@@ -59,6 +63,7 @@ export function createChannelContext(entry: ChannelEntry, deps: ChannelRuntimeDe
       acquire: (name, ttlMs) => acquireLease(db, name, holder, deps.clock.now(), ttlMs),
       release: (name) => releaseLease(db, name, holder),
     },
+    ...(deps.database.dialect === 'postgres' ? { rateLimits: createSharedRateLimits(() => db) } : {}),
     ingest: (envelope) => deps.ingest(channelId, envelope),
     updateMessage: (update) => applyMessageUpdate(deps.database, channelId, update),
     updateDelivery: (u) =>
@@ -117,7 +122,8 @@ export function buildChannels(deps: ChannelRuntimeDeps): RunningChannel[] {
     if (!entry.config.enabled) continue;
     const context = createChannelContext(entry, deps, holder);
     try {
-      out.push({ entry, context, runtime: entry.definition.create(entry.config, context) });
+      const leased = { database: deps.database, logger: deps.logger, leaseMs: deps.leaseMs ?? 15_000, holder };
+      out.push({ entry, context, runtime: withSourceLease(entry, context, leased, (ctx) => entry.definition.create(entry.config, ctx)) });
     } catch (err) {
       deps.logger.error({ channel: entry.id, err }, 'channel could not be built');
       out.push({ entry, context, runtime: {}, startError: (err as Error).message });

@@ -208,6 +208,12 @@ export const configSchema = z
         claimTtlMs: z.number().int().positive().default(120000),
       })
       .prefault({}),
+    /**
+     * Several gateway processes on one PostgreSQL database: each pulled mailbox is fetched by
+     * one of them, the holder of a lease renewed three times per `leaseMs`; when it dies
+     * another takes over within two periods (src/cluster/source-lease.ts).
+     */
+    cluster: z.object({ leaseMs: z.number().int().min(300).max(600_000).default(15_000) }).prefault({}),
     automation: automationSchema,
     businessHours: businessHoursSchema,
     /** The agent console (web inbox) served by the gateway itself. */

@@ -16,6 +16,15 @@ export interface Database {
   kysely: Kysely<DB>;
   dialect: 'sqlite' | 'postgres';
   destroy(): Promise<void>;
+  /**
+   * PostgreSQL only: LISTEN on `channel` over a dedicated connection outside the pool. `onEnd`
+   * is called once when that connection breaks (not after `close()`); listen again to resume.
+   */
+  listen?(channel: string, onNotify: (payload: string) => void, onEnd: (err?: Error) => void): Promise<NotificationListener>;
+}
+
+export interface NotificationListener {
+  close(): Promise<void>;
 }
 
 export type DatabaseConfig = { driver: 'sqlite'; path: string } | { driver: 'postgres'; url: string; poolSize?: number; onIdleError?: (err: Error) => void };
@@ -70,5 +79,34 @@ export function createDatabase(config: DatabaseConfig): Database {
     config.onIdleError?.(err);
   });
   const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return { kysely, dialect: 'postgres', destroy: () => kysely.destroy() };
+  const listen = async (channel: string, onNotify: (payload: string) => void, onEnd: (err?: Error) => void): Promise<NotificationListener> => {
+    const client = new pg.Client({ connectionString: config.url });
+    let over = false;
+    const end = (err?: Error) => {
+      if (over) return;
+      over = true;
+      void client.end().catch(() => undefined);
+      onEnd(err);
+    };
+    client.on('notification', (n) => {
+      if (n.channel === channel) onNotify(n.payload ?? '');
+    });
+    client.on('error', (err) => end(err));
+    client.on('end', () => end());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${client.escapeIdentifier(channel)}`);
+    } catch (err) {
+      over = true;
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    return {
+      close: async () => {
+        over = true;
+        await client.end().catch(() => undefined);
+      },
+    };
+  };
+  return { kysely, dialect: 'postgres', destroy: () => kysely.destroy(), listen };
 }

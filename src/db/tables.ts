@@ -163,6 +163,14 @@ export interface LeasesTable {
   name: string;
   holder: string;
   expires_at: Ms;
+  /** Fencing number: +1 each time the lease passes to a new holder. */
+  epoch: Generated<number>;
+}
+export interface RateBucketsTable {
+  key: string;
+  tokens: number;
+  at: Ms;
+  allowed: Generated<number>;
 }
 export interface TimersTable {
   id: string;
@@ -381,6 +389,7 @@ export interface DB {
   outbox: OutboxTable;
   ticket_events: TicketEventsTable;
   leases: LeasesTable;
+  rate_buckets: RateBucketsTable;
   timers: TimersTable;
   automatic_sends: AutomaticSendsTable;
   audit_log: AuditLogTable;

@@ -25,7 +25,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   const base = cfg.path === '/' ? '' : cfg.path.replace(/\/$/, '');
   const sessions = { db: () => deps.database.kysely, key: deps.webKey, now: () => deps.clock.now(), ttlMs: cfg.sessionDays * 86_400_000 };
   const rt: ConsoleRuntime = { deps, sessions, base };
-  const feed = createLiveFeed({ db: () => (deps.database as Database).kysely, now: () => Date.now(), pollMs: cfg.livePollMs, onError: (err) => deps.logger.warn({ err }, 'console live feed poll failed') });
+  const feed = createLiveFeed({ db: () => (deps.database as Database).kysely, now: () => Date.now(), pollMs: cfg.livePollMs, listen: (deps.database as Database).listen, onError: (err) => deps.logger.warn({ err }, 'console live feed poll failed') });
 
   const router = Router();
   // Only the console's own paths enter it: anything else (a typo under /, another mount) falls

@@ -1,4 +1,4 @@
-import { idFloor } from './live-feed.js';
+import { idFloor, listenRetryDelayMs } from './live-feed.js';
 import { newId } from '../../domain/ids.js';
 
 describe('live feed id floor', () => {
@@ -8,5 +8,13 @@ describe('live feed id floor', () => {
     expect(newId(t + 1) > idFloor(t)).toBe(true);
     expect(idFloor(t - 1) < idFloor(t)).toBe(true);
     expect(idFloor(t)).toHaveLength(26);
+  });
+});
+
+describe('live feed LISTEN reconnection', () => {
+  test('waits longer after each failed attempt, from a quarter second up to thirty seconds', () => {
+    expect([0, 1, 2, 3].map(listenRetryDelayMs)).toEqual([250, 500, 1000, 2000]);
+    expect(listenRetryDelayMs(7)).toBe(30_000);
+    expect(listenRetryDelayMs(1000)).toBe(30_000);
   });
 });

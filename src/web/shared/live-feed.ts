@@ -4,8 +4,24 @@
  * time-ordered ids, outbox rows whose delivery moved) since its cursor, and tells every
  * listener the ticket numbers. Writes from any gateway process show up; the cursor looks back
  * `overlapMs` so a transaction that committed late is still seen (duplicates are filtered).
+ *
+ * On PostgreSQL, writes to tickets, messages and outbox send `NOTIFY ponte_changes` (triggers,
+ * migration 20261130T1600); while someone listens, the feed LISTENs on one dedicated
+ * connection and polls at once on each notification, so a change made by another gateway
+ * shows within a round trip instead of a poll period. The timed poll stays as the fallback for
+ * notifications missed while that connection was down; it is re-opened with backoff, and a
+ * poll follows each reconnect.
  */
-import type { Executor } from '../../db/database.js';
+import type { Executor, NotificationListener } from '../../db/database.js';
+
+export const CHANGES_CHANNEL = 'ponte_changes';
+
+type Listen = (channel: string, onNotify: (payload: string) => void, onEnd: (err?: Error) => void) => Promise<NotificationListener>;
+
+/** Delay before the n-th (0-based) attempt to re-open the LISTEN connection: 250 ms doubling, at most 30 s. */
+export function listenRetryDelayMs(attempt: number): number {
+  return Math.min(30_000, 250 * 2 ** Math.min(attempt, 10));
+}
 
 export interface TicketChange {
   number: number;
@@ -34,7 +50,7 @@ export function idFloor(time: number): string {
   return out + '0'.repeat(16);
 }
 
-export function createLiveFeed(o: { db: () => Executor; now: () => number; pollMs: number; overlapMs?: number; onError?: (err: unknown) => void }): LiveFeed {
+export function createLiveFeed(o: { db: () => Executor; now: () => number; pollMs: number; overlapMs?: number; onError?: (err: unknown) => void; listen?: Listen | undefined }): LiveFeed {
   const overlap = o.overlapMs ?? 5000;
   const listeners = new Set<ChangeListener>();
   const seen = new Map<string, number>(); // `${kind}:${key}` -> at
@@ -65,12 +81,20 @@ export function createLiveFeed(o: { db: () => Executor; now: () => number; pollM
     return [...changed].map(([number, at]) => ({ number, at }));
   }
 
+  let again = false;
   async function tick() {
-    if (polling) return;
+    if (polling) {
+      // A notification during a poll may name a commit that poll did not see: poll once more after it.
+      again = true;
+      return;
+    }
     polling = true;
     try {
-      const changes = await pollOnce();
-      if (changes.length) for (const l of listeners) l(changes);
+      do {
+        again = false;
+        const changes = await pollOnce();
+        if (changes.length) for (const l of listeners) l(changes);
+      } while (again && listeners.size > 0);
     } catch (err) {
       o.onError?.(err);
     } finally {
@@ -78,9 +102,50 @@ export function createLiveFeed(o: { db: () => Executor; now: () => number; pollM
     }
   }
 
+  let listener: NotificationListener | undefined;
+  let listening = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let failures = 0;
+  function startListening(): void {
+    if (!o.listen || listening) return;
+    listening = true;
+    const open = () => {
+      retryTimer = undefined;
+      o.listen!(CHANGES_CHANNEL, () => void tick(), (err) => {
+        listener = undefined;
+        if (!listening) return;
+        if (err) o.onError?.(err);
+        reopen();
+      }).then(
+        (l) => {
+          if (!listening) return void l.close();
+          listener = l;
+          if (failures > 0) void tick(); // what changed while we were deaf
+          failures = 0;
+        },
+        (err) => {
+          o.onError?.(err);
+          reopen();
+        },
+      );
+    };
+    const reopen = () => {
+      if (!listening) return;
+      retryTimer = setTimeout(open, listenRetryDelayMs(failures++));
+      retryTimer.unref?.();
+    };
+    open();
+  }
+
   function stop() {
     if (timer) clearInterval(timer);
     timer = undefined;
+    listening = false;
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = undefined;
+    const l = listener;
+    listener = undefined;
+    void l?.close();
   }
 
   return {
@@ -91,6 +156,7 @@ export function createLiveFeed(o: { db: () => Executor; now: () => number; pollM
         seen.clear();
         timer = setInterval(() => void tick(), o.pollMs);
         timer.unref?.();
+        startListening();
       }
       listeners.add(listener);
       return () => {

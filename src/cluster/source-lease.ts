@@ -1,0 +1,171 @@
+/**
+ * One owner per pulled mailbox: with several gateway processes on one PostgreSQL database, a
+ * pull source (IMAP) runs in one process at a time, the holder of the lease `source:<channel>`.
+ * Providers cap connections per account, and N processes fetching the same mailbox cost N
+ * times the load for the same messages.
+ *
+ * - The owner renews three times per period; a process without the lease keeps the source
+ *   stopped (health `standby`) and asks again at the same pace, so a dead owner is replaced
+ *   within two periods.
+ * - The lease's epoch fences the owner's writes: `saveCheckpoint` writes only while the lease
+ *   row still names this process at its epoch (share-locked in the same transaction, so a
+ *   takeover waits for it); `ingest` refuses once the local validity has run out. A process
+ *   that loses the lease, or cannot renew before its validity ends, stops its source.
+ * - An IMAP source cannot start twice: every new ownership builds a fresh runtime from the
+ *   channel definition (no I/O at build) and keeps only its source.
+ *
+ * On SQLite one process owns the database file, so its sources are never leased.
+ */
+import type { Logger } from 'pino';
+import type { ChannelContext, ChannelHealth, ChannelRuntime, InboundSource } from '../channel/contract.js';
+import type { ChannelEntry } from '../channel/directory.js';
+import type { Database } from '../db/database.js';
+import { putState } from '../db/repositories/channel-state.repository.js';
+import { holdsLeaseForUpdate, POSTGRES_NOW, releaseLease, takeLease } from '../db/repositories/lease.repository.js';
+import { nextLeaseStep, renewEveryMs, type LeaseAttempt, type LeaseView } from './lease-policy.js';
+
+export class LeaseLostError extends Error {
+  readonly code = 'lease_lost' as const;
+  constructor(readonly lease: string) {
+    super(`this process no longer holds ${lease}; another gateway fetches this channel`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+export interface SourceLeaseDeps {
+  database: Database;
+  logger: Logger;
+  /** Lease period (cluster.leaseMs). */
+  leaseMs: number;
+  /** This process's name in the leases table. */
+  holder: string;
+}
+
+export const sourceLeaseName = (channelId: string): string => `source:${channelId}`;
+
+/** Builds the channel's runtime; for a pull channel on PostgreSQL its source is run under the lease. */
+export function withSourceLease(entry: ChannelEntry, context: ChannelContext, deps: SourceLeaseDeps, build: (ctx: ChannelContext) => ChannelRuntime): ChannelRuntime {
+  if (deps.database.dialect !== 'postgres' || entry.capabilities.inbound !== 'pull') return build(context);
+  const name = sourceLeaseName(entry.id);
+  const db = deps.database.kysely;
+  const log = deps.logger.child({ channel: entry.id, lease: name });
+  let view: LeaseView = { role: 'standby' };
+  const ownsNow = () => view.role === 'owner' && performance.now() < view.validUntil;
+
+  const fenced: ChannelContext = {
+    ...context,
+    ingest: async (envelope) => {
+      if (!ownsNow()) throw new LeaseLostError(name);
+      return context.ingest(envelope);
+    },
+    saveCheckpoint: async (key, value) => {
+      const epoch = view.role === 'owner' ? view.epoch : -1;
+      await db.transaction().execute(async (trx) => {
+        if (!(await holdsLeaseForUpdate(trx, name, deps.holder, epoch))) throw new LeaseLostError(name);
+        await putState(trx, entry.id, key, value, context.clock.now());
+      });
+    },
+  };
+
+  const first = build(fenced);
+  if (!first.source) return first;
+  let unused: InboundSource | undefined = first.source;
+  const freshSource = (): InboundSource => {
+    if (unused) {
+      const s = unused;
+      unused = undefined;
+      return s;
+    }
+    const again = build(fenced);
+    void again.sender?.close?.().catch(() => undefined);
+    if (!again.source) throw new Error(`channel ${entry.id} built no source`);
+    return again.source;
+  };
+
+  let current: InboundSource | undefined;
+  let started = false;
+  let stopping = false;
+  let lastError: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> | undefined;
+  const every = renewEveryMs(deps.leaseMs);
+
+  async function attempt(): Promise<void> {
+    const sentAt = performance.now();
+    let a: LeaseAttempt;
+    try {
+      // A database that does not answer must not hold the decision past the lease's validity.
+      const s = await Promise.race([
+        takeLease(db, name, deps.holder, POSTGRES_NOW, deps.leaseMs),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('lease renewal timed out')), every).unref?.()),
+      ]);
+      a = { ok: true, held: s.held, epoch: s.epoch, holder: s.holder, sentAt, at: performance.now() };
+    } catch (err) {
+      a = { ok: false, error: (err as Error).message, sentAt, at: performance.now() };
+    }
+    if (stopping) return;
+    const wasOwner = view.role === 'owner';
+    const step = nextLeaseStep(view, a, deps.leaseMs);
+    view = step.view;
+    if (step.action === 'start_source') {
+      log.info({ epoch: view.role === 'owner' ? view.epoch : undefined }, 'source lease acquired: this process fetches the channel');
+      current = freshSource();
+      try {
+        await current.start();
+        lastError = undefined;
+      } catch (err) {
+        lastError = (err as Error).message;
+        log.error({ err }, 'channel source failed to start under its lease');
+      }
+    } else if (step.action === 'stop_source') {
+      log.warn({ reason: step.reason }, 'source lease lost: stopping the channel source');
+      const c = current;
+      current = undefined;
+      await c?.stop().catch((err) => log.warn({ err }, 'channel source stop failed'));
+    } else if (!wasOwner && !a.ok) {
+      lastError = a.error;
+    }
+  }
+
+  function schedule(): void {
+    if (stopping) return;
+    timer = setTimeout(() => {
+      inFlight = attempt().finally(() => {
+        inFlight = undefined;
+        schedule();
+      });
+    }, every);
+    timer.unref?.();
+  }
+
+  const source: InboundSource = {
+    async start() {
+      if (started) return;
+      started = true;
+      // The first attempt inside start(): a lone process fetches as soon as start() returns.
+      inFlight = attempt().finally(() => (inFlight = undefined));
+      await inFlight;
+      schedule();
+    },
+    async stop() {
+      stopping = true;
+      if (timer) clearTimeout(timer);
+      await inFlight?.catch(() => undefined);
+      const c = current;
+      current = undefined;
+      await c?.stop();
+      if (view.role === 'owner') await releaseLease(db, name, deps.holder).catch((err) => log.warn({ err }, 'source lease release failed'));
+      view = { role: 'standby' };
+    },
+    health(): ChannelHealth {
+      if (!started || stopping) return { state: 'stopped' };
+      if (view.role === 'owner' && current) {
+        const h = current.health();
+        return { ...h, detail: { ...h.detail, lease: { epoch: view.epoch } } };
+      }
+      if (view.role === 'owner') return { state: 'starting', ...(lastError ? { lastError } : {}) };
+      return { state: 'standby', detail: { lease: { ownedElsewhere: !!view.holder, periodMs: deps.leaseMs } }, ...(lastError ? { lastError } : {}) };
+    },
+  };
+  return { ...first, source };
+}
