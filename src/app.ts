@@ -1,6 +1,9 @@
 /**
  * Composition root: `createApp(loaded)` builds everything (database, blob store, ingest, outbox,
- * channels, HTTP) with no side effects until `start()`. Tests boot and stop the whole app.
+ * channels, HTTP) with no side effects until `start()`: no file or folder is created, no
+ * database is opened, no socket or timer exists before it (it may read the secret file).
+ * `start()` writes a generated secret, opens and migrates the database, listens, starts the
+ * channels and the loops. Tests boot and stop the whole app (test/core/app-lifecycle.test.ts).
  */
 import { createHmac } from 'node:crypto';
 import { chmodSync, existsSync } from 'node:fs';
@@ -20,8 +23,8 @@ import { createLimitedServer } from './http/server-limits.js';
 import { createIngest, type IngestFn } from './ingest/pipeline.js';
 import { sanitizeEmailHtml } from './ingest/sanitize-html.js';
 import { createLogger } from './logger.js';
-import { resolveServerSecret } from './config/secret.js';
-import { createConfiguredBlobStore } from './storage/create-blob-store.js';
+import { loadServerSecret } from './config/secret.js';
+import { createConfiguredBlobStore, type ConfiguredBlobStore } from './storage/create-blob-store.js';
 import { createSendHealth } from './observability/health-summary.js';
 import { createMetrics, type PonteMetrics } from './observability/metrics.js';
 import { listenForEventLog } from './observability/event-log.js';
@@ -70,6 +73,23 @@ function tightenPermissions(config: LoadedConfig['config']): void {
   }
 }
 
+/** A BlobStore whose backend exists from start() on; used before that, it says so. */
+function forwardBlobs(current: () => BlobStore | undefined): BlobStore {
+  const store = (): BlobStore => {
+    const s = current();
+    if (!s) throw new Error('the blob store is opened by start(): the app is not started');
+    return s;
+  };
+  return {
+    put: async (source, options) => store().put(source, options),
+    get: (key) => store().get(key),
+    read: async (key) => store().read(key),
+    exists: async (key) => store().exists(key),
+    size: async (key) => store().size(key),
+    delete: async (key) => store().delete(key),
+  };
+}
+
 export interface PonteApp {
   database: Database;
   blobs: BlobStore;
@@ -89,14 +109,16 @@ export interface PonteApp {
 export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
   const config = loaded.config;
   const clock = options.clock ?? { now: () => Date.now() };
-  // Created (mode 0600) before the logger so that the logger can mask it.
-  const secret = resolveServerSecret(config);
+  // Known before the logger so that the logger can mask it; a generated one is written in start().
+  const serverSecret = loadServerSecret(config);
+  const secret = serverSecret.value;
   const logger = options.logger ?? createLogger({ level: config.logging.level, secrets: [...loaded.secrets, secret], pretty: 'auto' });
   const database = createDatabase(
     config.database.driver === 'postgres' ? { ...config.database, onIdleError: (err) => logger.warn({ err }, 'idle database connection lost') } : config.database,
   );
-  const blobStore = createConfiguredBlobStore(config.storage, database);
-  const blobs = blobStore.blobs;
+  // The local store creates its folder when built: built in start(), held behind a forwarder until then.
+  let blobStore: ConfiguredBlobStore | undefined;
+  const blobs = forwardBlobs(() => blobStore?.blobs);
   const channels = createChannelDirectory(loaded.channels, options.definitions);
   // Typed ticket events: the automations listen first, then webhook events, then the event log.
   const ticketEvents = createTicketEvents();
@@ -161,6 +183,8 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
     metrics,
     integrations,
     async start(listen) {
+      serverSecret.persist();
+      blobStore ??= createConfiguredBlobStore(config.storage, database);
       const migrated = await migrateToLatest(database);
       if (migrated.error) throw migrated.error;
       tightenPermissions(config);
@@ -195,7 +219,7 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
         server.closeAllConnections?.();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
-      blobStore.close();
+      blobStore?.close();
       await database.destroy();
     },
   };

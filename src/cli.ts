@@ -24,7 +24,8 @@ import { registerIntegrationCommands } from './cli-integrations.js';
 import { registerPasswordCommands } from './web/console/cli-passwords.js';
 import { loadTemplates } from './automation/templates.js';
 
-const DEFAULT_CONFIG = process.env.PONTE_CONFIG ?? 'config/ponte.yaml';
+/** Where the configuration is read from when neither -c nor PONTE_CONFIG names a file. */
+const DEFAULT_CONFIG_PATH = 'config/ponte.yaml';
 
 export async function loadConfig(path: string): Promise<LoadedConfig> {
   return loadConfigFile(path, { env: process.env, definitions: channelDefinitions });
@@ -62,11 +63,13 @@ export function ponteVersion(): string {
   }
 }
 
+/** Reads PONTE_CONFIG when the program is built for a command line (not at import: main.ts loads .env first). */
 export function buildProgram(): Command {
+  const defaultConfig = process.env.PONTE_CONFIG ?? DEFAULT_CONFIG_PATH;
   const program = new Command('ponte')
     .description('Ponte omnichannel support gateway')
     .version(ponteVersion(), '-V, --version', 'print the version')
-    .option('-c, --config <file>', 'configuration file (or PONTE_CONFIG); relative paths inside it are relative to its folder', DEFAULT_CONFIG)
+    .option('-c, --config <file>', 'configuration file (or PONTE_CONFIG); relative paths inside it are relative to its folder', defaultConfig)
     .showHelpAfterError()
     .exitOverride();
 

@@ -1,5 +1,11 @@
 #!/usr/bin/env node
-/** Process entry for the `ponte` command. `serve` keeps running until SIGINT/SIGTERM. */
+/**
+ * Process entry for the `ponte` command, and the one module whose import acts (it is the
+ * program): sets the umask, loads `.env`, runs the command line. `serve` keeps running until
+ * SIGINT/SIGTERM. Nothing else acts at import time (the environment is read when a command
+ * runs); cli.js is still imported after the umask and `.env`, so a module that broke that rule
+ * could not create a world-readable file or miss a variable from `.env`.
+ */
 import { loadDotEnv } from './config/dotenv.js';
 
 // Everything Ponte creates (data folder, database, WAL, blobs, secret, backups) is private to

@@ -8,7 +8,7 @@
  * customer, the template or the account must fix first (131047 window closed, 131026
  * undeliverable, 190 token, 132xxx template) is not.
  */
-import { ChannelError } from '../../src/domain/errors.js';
+import { ChannelError, type ChannelErrorCode } from '../../src/domain/errors.js';
 
 interface CodeInfo {
   retryable: boolean;
@@ -119,7 +119,7 @@ export function mapGraphError(status: number, body: unknown, retryAfterMs?: numb
   } else {
     retryable = false;
   }
-  const literal = code !== undefined ? `whatsapp_${code}` : `whatsapp_http_${status}`;
+  const literal: ChannelErrorCode = code !== undefined ? `whatsapp_${code}` : `whatsapp_http_${status}`;
   return new ChannelError(literal, text, retryable, retryable ? wait : undefined);
 }
 

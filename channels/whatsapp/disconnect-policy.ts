@@ -86,6 +86,9 @@ export function decideOnClose(close: CloseInfo, options: BackoffOptions = DEFAUL
     reason,
     alert,
   });
+  // The message is the only signal: Baileys (lib/Socket/socket.js) ends an unscanned pairing with
+  // `new Boom('QR refs attempts ended', { statusCode: DisconnectReason.timedOut })`, the same 408
+  // as an ordinary connection timeout, and sets no other field that tells them apart.
   const qrRefsEnded = close.statusCode === 408 && !!close.message && /QR refs attempts ended/i.test(close.message);
   if (close.linkingStarted && (qrRefsEnded || close.statusCode === 401)) {
     return { action: 'stop', delayMs: 0, health: 'passkey_required', reason: PASSKEY_REQUIRED_EXPLANATION, alert: true };

@@ -160,7 +160,10 @@ export interface InboundSource {
 export interface ChannelSender {
   /** Called once before the first attempt; the id is stored with the message and reused on retries. */
   assignExternalId?(message: OutboundMessage): string;
-  /** Returns a receipt or throws ChannelError (code + retryable). Safe for concurrent calls. */
+  /**
+   * Returns a receipt or throws ChannelError (a literal code + retryable); nothing else. Safe
+   * for concurrent calls.
+   */
   send(message: OutboundMessage): Promise<SendReceipt>;
   close?(): Promise<void>;
 }
@@ -177,7 +180,13 @@ export interface PairingInfo {
 export interface ChannelRuntime {
   source?: InboundSource;
   sender?: ChannelSender;
-  /** Push channels: mounted by the core at `http.path` before any body parser (raw bytes available). */
+  /**
+   * Push channels: mounted by the core at `http.path` before any body parser (raw bytes
+   * available). The router owns its wire protocol: it answers in the provider's terms (Meta's
+   * verification challenge and 200-or-retry semantics, a web form's answer page or redirect),
+   * never with the core's JSON error body, and it maps its own failures to statuses; the core's
+   * error-to-status mapping (src/http/errors.ts) is for the core's API only.
+   */
   http?: { path: string; router: Router };
   pairing?(): PairingInfo | undefined;
 }

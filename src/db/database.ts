@@ -1,6 +1,10 @@
 /**
  * The database handle: kysely over better-sqlite3 (embedded default) or pg. Callers use
  * `db.kysely`; `dialect` is only for the few queries that must differ (row locking).
+ *
+ * Creating a handle does no I/O: the SQLite file (and its folder) is opened on the first query,
+ * the pg pool connects on the first query. `createApp` relies on this to keep its promise of no
+ * side effects before `start()`.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -29,8 +33,14 @@ export interface NotificationListener {
 
 export type DatabaseConfig = { driver: 'sqlite'; path: string } | { driver: 'postgres'; url: string; poolSize?: number; onIdleError?: (err: Error) => void };
 
-// PostgreSQL returns bigint (int8) as strings; our bigints are epoch ms and counters, safely numbers.
-pg.types.setTypeParser(20, (v) => Number(v));
+/**
+ * PostgreSQL returns bigint (int8) as strings; our bigints are epoch ms and counters, safely
+ * numbers. pg keeps type parsers in one process-wide table, so this is set when the first
+ * PostgreSQL handle is created (not at import) and setting it again changes nothing.
+ */
+function parseBigintsAsNumbers(): void {
+  pg.types.setTypeParser(20, (v) => Number(v));
+}
 
 /**
  * Kysely's SQLite driver prepares every query anew; preparing cost more than running the query on
@@ -61,17 +71,23 @@ function withStatementCache(db: SQLite.Database, max = 1000): { prepare(sql: str
 
 export function createDatabase(config: DatabaseConfig): Database {
   if (config.driver === 'sqlite') {
-    if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
-    const sqlite = new SQLite(config.path);
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 5000');
-    // PostgreSQL's translate(), so one search query folds accents on both databases (search-fold.ts).
-    sqlite.function('translate', { deterministic: true }, (s: unknown, from: unknown, to: unknown) => translate(s === null ? null : String(s), String(from), String(to)));
-    const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    const path = config.path;
+    // Kysely calls this once, on the first query.
+    const open = async () => {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      const sqlite = new SQLite(path);
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = NORMAL');
+      sqlite.pragma('foreign_keys = ON');
+      sqlite.pragma('busy_timeout = 5000');
+      // PostgreSQL's translate(), so one search query folds accents on both databases (search-fold.ts).
+      sqlite.function('translate', { deterministic: true }, (s: unknown, from: unknown, to: unknown) => translate(s === null ? null : String(s), String(from), String(to)));
+      return withStatementCache(sqlite);
+    };
+    const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: open }) });
     return { kysely, dialect: 'sqlite', destroy: () => kysely.destroy() };
   }
+  parseBigintsAsNumbers();
   const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize ?? 10 });
   // An idle client whose server connection ends (restart, admin termination) emits 'error' on the
   // pool; unhandled, that would kill the process. The next query simply gets a new connection.

@@ -1,19 +1,48 @@
-/** The one place that maps error codes to HTTP statuses. Unknown errors are 500 and logged, never echoed. */
+/**
+ * The one place that maps error codes to HTTP statuses (the JSON API; the console and portal
+ * pages reuse it through their own error pages). Unknown errors are 500 and logged, never echoed.
+ * Push channels' routers answer their provider's protocol themselves (src/channel/contract.ts).
+ */
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { AuthError, ChannelError, ConfigError, ConflictError, NotFoundError, PolicyError, PonteError, ValidationError } from '../domain/errors.js';
+import { ChannelError, type ChannelErrorCode, ConflictError, PonteError, type PonteErrorCode, ValidationError } from '../domain/errors.js';
+
+/** Every code but a channel's: a new code does not compile until it has a status here. */
+function statusOfCode(code: Exclude<PonteErrorCode, ChannelErrorCode>): number {
+  switch (code) {
+    case 'validation_failed':
+      return 400;
+    case 'unauthenticated':
+    case 'agent_disabled':
+    case 'token_expired':
+      return 401;
+    case 'forbidden':
+    // Another agent's upload token: the request is understood and refused for this agent.
+    case 'upload_not_yours':
+      return 403;
+    case 'not_found':
+      return 404;
+    case 'conflict':
+    case 'upload_already_used':
+      return 409;
+    case 'blob_too_large':
+      return 413;
+    case 'config_invalid':
+    case 'blob_key_invalid':
+      return 500;
+    default: {
+      const unmapped: never = code;
+      void unmapped;
+      return 500;
+    }
+  }
+}
 
 export function statusFor(err: unknown): number {
-  if (err instanceof ValidationError) return 400;
-  if (err instanceof AuthError) return err.code === 'forbidden' ? 403 : 401;
-  if (err instanceof NotFoundError) return 404;
-  // Another agent's upload token: the request is understood and refused for this agent.
-  if (err instanceof PolicyError && err.code === 'upload_not_yours') return 403;
-  if (err instanceof ConflictError || err instanceof PolicyError) return 409;
+  if (!(err instanceof PonteError)) return 500;
+  // The channel (SMTP server, WhatsApp) refused or could not be reached: a bad gateway.
   if (err instanceof ChannelError) return 502;
-  if (err instanceof ConfigError) return 500;
-  if (err instanceof PonteError && err.code === 'blob_too_large') return 413;
-  return 500;
+  return statusOfCode(err.code as Exclude<PonteErrorCode, ChannelErrorCode>);
 }
 
 /** express/body-parser errors carry `type` and `status` (malformed JSON, too large, bad charset). */
