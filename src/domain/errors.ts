@@ -33,6 +33,7 @@ export type ChannelErrorCode =
   | 'whatsapp_bad_recipient'
   | 'whatsapp_not_on_whatsapp'
   | 'whatsapp_not_connected'
+  | 'whatsapp_rate_limited'
   | 'whatsapp_recipient_invalid'
   | 'whatsapp_recipient_unsupported'
   | 'whatsapp_window_closed'
