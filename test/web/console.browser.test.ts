@@ -101,6 +101,9 @@ maybe('agent console in Chromium', () => {
     // Keyboard only: j focuses the first row, Enter opens it, s = "send and set solved", type, Ctrl+Enter.
     await p.keyboard.press('j');
     await Promise.all([p.waitForURL(/\/tickets\/10001/), p.keyboard.press('Enter')]);
+    // A file chosen in the reply box travels with the reply (the page script lists it first).
+    await p.setInputFiles('#reply-files', { name: 'rastreio-10482.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 rastreio') });
+    await p.locator('#chosen-files li').filter({ hasText: 'rastreio-10482.pdf' }).waitFor();
     await p.keyboard.press('s');
     await p.keyboard.type('Olá Maria, o pedido 10482 sai hoje.');
     await Promise.all([p.waitForURL(/m=sent/), p.keyboard.press('Control+Enter')]);
@@ -110,6 +113,9 @@ maybe('agent console in Chromium', () => {
     expect(mail!.to).toEqual(['maria@cliente.test']);
     expect(mail!.raw.toString('utf8')).toContain('sai hoje');
     expect(mail!.subject()).toContain('#10001');
+    expect(mail!.raw.toString('utf8')).toMatch(/Content-Disposition: attachment;\s+filename=rastreio-10482\.pdf/);
+    expect(mail!.raw.toString('utf8')).toContain(Buffer.from('%PDF-1.4 rastreio').toString('base64'));
+    await p.locator('#thread .msg.out .attachments').filter({ hasText: 'rastreio-10482.pdf' }).waitFor();
 
     // The other agent sees the reply appear, and the status change, without reloading.
     await bia.page.locator('#thread .msg.out').filter({ hasText: 'sai hoje' }).waitFor({ timeout: 10_000 });
