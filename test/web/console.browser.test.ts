@@ -137,6 +137,26 @@ maybe('agent console in Chromium', () => {
     bia.assertClean();
   });
 
+  test('new conversation: the agent writes first by email, the SMTP sink receives it, the ticket page opens', async () => {
+    const p = ana.page;
+    await p.goto(`${t.baseUrl}/`);
+    await Promise.all([p.waitForURL(/\/new$/), p.click('#new-conversation')]);
+    await p.selectOption('#nc-channel', 'support');
+    await p.fill('#nc-to', 'joana@cliente.test');
+    await p.fill('#nc-name', 'Joana Lima');
+    await p.fill('#nc-subject', 'Seu reembolso do pedido 7781');
+    await p.fill('#nc-body', 'Olá Joana, o reembolso foi aprovado hoje.');
+    const before = smtp.messages.length;
+    await Promise.all([p.waitForURL(/m=started/), p.click('#nc-start')]);
+    await p.locator('.flash').filter({ hasText: 'Conversa iniciada por support' }).waitFor();
+    const mails = await smtp.waitFor(before + 1, 15_000);
+    const mail = mails[before]!;
+    expect(mail.to).toEqual(['joana@cliente.test']);
+    expect(mail.subject()).toContain('Seu reembolso do pedido 7781');
+    expect(mail.raw.toString('utf8')).toContain('reembolso foi aprovado hoje');
+    ana.assertClean();
+  });
+
   test('a form post without the CSRF token is refused and changes nothing', async () => {
     const cookies = await ana.context.cookies();
     const header = cookies.map((c) => `${c.name}=${c.value}`).join('; ');

@@ -16,11 +16,12 @@ import { registerAuthRoutes } from './auth-routes.js';
 import type { ConsoleDeps, ConsoleRuntime } from './console-deps.js';
 import { registerInboxRoutes } from './inbox-page.js';
 import { registerLiveRoutes } from './live-routes.js';
+import { registerNewConversationRoutes } from './new-conversation-page.js';
 import { isMultipart } from './reply-upload.js';
 import { registerTicketRoutes } from './ticket-page.js';
 
 const MULTIPART_POSTS = /^\/tickets\/\d+\/reply$/;
-const OWN = /^\/(?:$|login$|logout$|logout-everywhere$|lang$|events$|welcome\/|tickets\/|messages\/|attachments\/|admin\/|static\/)/;
+const OWN = /^\/(?:$|login$|new$|logout$|logout-everywhere$|lang$|events$|welcome\/|tickets\/|messages\/|attachments\/|admin\/|static\/)/;
 
 export function createConsoleRouter(deps: ConsoleDeps): Router {
   const cfg = deps.config.console;
@@ -49,6 +50,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   registerAuthRoutes(router, rt);
   registerInboxRoutes(router, rt);
   registerTicketRoutes(router, rt);
+  registerNewConversationRoutes(router, rt);
   registerAdminRoutes(router, rt);
   registerLiveRoutes(router, feed);
   const onError: ErrorRequestHandler = (err, _req, res, next) => {

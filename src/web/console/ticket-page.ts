@@ -112,7 +112,9 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
       return;
     }
     const m = String(req.query.m ?? '');
-    if (m === 'sent' || m === 'note' || m === 'saved') web.flash = m === 'sent' ? web.tr('sent_ok', { channel: String(req.query.c ?? '').slice(0, 63) }) : web.tr(m === 'note' ? 'note_ok' : 'saved');
+    const channel = String(req.query.c ?? '').slice(0, 63);
+    if (m === 'sent' || m === 'note' || m === 'saved') web.flash = m === 'sent' ? web.tr('sent_ok', { channel }) : web.tr(m === 'note' ? 'note_ok' : 'saved');
+    if (m === 'started') web.flash = web.tr('nc_started', { channel });
     const r = await renderTicket(web, number);
     res.status(r.status).type('html').send(r.body);
   });

@@ -73,7 +73,7 @@ export function renderRequester(web: WebContext, d: Detail, claims: TicketClaim[
   const evidence = (id: string) => html`<label class="evidence" for="${id}">${tr('evidence')}</label><input id="${id}" name="evidence" required maxlength="500">`;
   return html`<section class="panel requester" aria-labelledby="req-h">
 <h2 id="req-h">${tr('requester')}</h2>
-<p class="req-name">${d.requester.name ?? '—'}</p>
+<p class="req-name">${d.requester.name ?? '—'} <a href="${web.href(`/new?contact=${d.requester.id}`)}" class="new-to">${tr('new_conversation')}</a></p>
 <h3>${tr('proven_identities')}</h3>
 <ul class="identities">${d.requester.identities.map((i) => html`<li><span class="kind">${i.kind}</span> ${i.address}</li>`)}</ul>
 ${unlinked.length
