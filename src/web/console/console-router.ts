@@ -21,7 +21,7 @@ import { isMultipart } from './reply-upload.js';
 import { registerTicketRoutes } from './ticket-page.js';
 
 const MULTIPART_POSTS = /^\/tickets\/\d+\/reply$/;
-const OWN = /^\/(?:$|login$|new$|logout$|logout-everywhere$|lang$|events$|welcome\/|tickets\/|messages\/|attachments\/|admin\/|static\/)/;
+const OWN = /^\/(?:$|login(?:\/link(?:\/[\w-]{1,100})?)?$|new$|logout$|logout-everywhere$|lang$|events$|welcome\/|tickets\/|messages\/|attachments\/|admin\/|static\/)/;
 
 export function createConsoleRouter(deps: ConsoleDeps): Router {
   const cfg = deps.config.console;
