@@ -227,6 +227,14 @@ export const configSchema = z
         /** How often each process looks for changes to push to open browsers. */
         livePollMs: z.number().int().min(100).max(60000).default(1000),
         sessionDays: z.number().positive().max(90).default(14),
+        /** Files an agent attaches from the reply box (also capped by storage.maxAttachmentBytes). */
+        attachments: z
+          .object({
+            maxCount: z.number().int().min(0).max(20).default(5),
+            maxBytes: z.number().int().positive().default(10 * 1024 * 1024),
+            allowedTypes: z.array(z.string().regex(/^[a-z0-9.+-]+\/([a-z0-9.+-]+|\*)$/i)).default(['image/*', 'application/pdf', 'text/plain', 'text/csv', 'application/zip', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/msword', 'application/vnd.ms-excel']),
+          })
+          .prefault({}),
       })
       .prefault({}),
     /** The customers' portal ("my requests"), served by the gateway: src/web/portal. */

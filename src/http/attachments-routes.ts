@@ -35,7 +35,7 @@ async function readHead(blobs: BlobStore, key: string, n: number): Promise<Buffe
 }
 
 /** The type to store for bytes declared as `declared`: grammar first, then the bytes for images. */
-async function decideType(blobs: BlobStore, key: string, declared: string | undefined): Promise<{ contentType: string; declared: string | null }> {
+export async function decideType(blobs: BlobStore, key: string, declared: string | undefined): Promise<{ contentType: string; declared: string | null }> {
   const base = normalizeContentType(declared ?? 'application/octet-stream');
   if (!essenceOf(base.contentType).startsWith('image/')) return base;
   const checked = await checkDeclaredImage(base.contentType, await readHead(blobs, key, SNIFF_BYTES));

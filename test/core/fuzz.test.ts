@@ -210,7 +210,7 @@ describeEachDatabase('API fuzz on %s', (kind) => {
         case 8:
           return { method: pick(['GET', 'POST']), path: '/api/agents', headers: { ...headers, 'content-type': contentType() }, body: body('agent') };
         case 9:
-          return { method: pick(['GET', 'POST', 'PATCH', 'OPTIONS', 'HEAD', 'DELETE']), path: pick(['/api/tickets', '/api/tickets/10001/replies/1', '/api/../healthz', '/api/tickets//10001', `/api/${strings().slice(0, 20)}`]), headers, ...(chance(0.5) ? { body: body('patch') } : {}) };
+          return { method: pick(['GET', 'POST', 'PATCH', 'OPTIONS', 'HEAD', 'DELETE']), path: pick(['/api/tickets', '/api/tickets/10001/tickets/1', '/api/../healthz', '/api/tickets//10001', `/api/${strings().slice(0, 20)}`]), headers, ...(chance(0.5) ? { body: body('patch') } : {}) };
         case 11:
           return { method: 'GET', path: pick([`/api/contacts${query()}`, `/api/contacts/${contactParam()}`, `/api/audit${query()}`, '/api/me', '/api/agents']), headers };
         case 12:

@@ -4,6 +4,8 @@ export interface ConsoleClient {
   get(path: string): Promise<{ status: number; text: string; headers: Headers }>;
   /** Posts a form; `_csrf` is taken from the last page fetched unless given. */
   post(path: string, form: Record<string, string>, options?: { csrf?: string | null }): Promise<{ status: number; text: string; headers: Headers }>;
+  /** Posts a multipart form (what the reply box sends); `_csrf` as for `post`. */
+  postMultipart(path: string, form: Record<string, string>, files: Array<{ field: string; name: string; type: string; data: Buffer | string }>, options?: { csrf?: string | null }): Promise<{ status: number; text: string; headers: Headers }>;
   csrf(): string;
 }
 
@@ -37,6 +39,13 @@ export function consoleClient(baseUrl: string): ConsoleClient {
       const body = new URLSearchParams(form);
       if (options.csrf !== null) body.set('_csrf', options.csrf ?? lastCsrf);
       return read(await fetch(baseUrl + path, { method: 'POST', redirect: 'manual', headers: { cookie: header(), 'content-type': 'application/x-www-form-urlencoded' }, body }));
+    },
+    async postMultipart(path, form, files, options = {}) {
+      const body = new FormData();
+      if (options.csrf !== null) body.set('_csrf', options.csrf ?? lastCsrf);
+      for (const [k, v] of Object.entries(form)) body.set(k, v);
+      for (const f of files) body.append(f.field, new Blob([f.data], { type: f.type }), f.name);
+      return read(await fetch(baseUrl + path, { method: 'POST', redirect: 'manual', headers: { cookie: header() }, body }));
     },
     csrf: () => lastCsrf,
   };

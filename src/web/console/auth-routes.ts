@@ -10,11 +10,12 @@ import { serializeCookie } from '../shared/cookies.js';
 import { ctx, LANG_COOKIE, type WebContext } from '../shared/web-context.js';
 import { agentForSignIn, clearAttempts, consumeWebToken, deleteAgentSessions, deleteSession, getAttempts, peekWebToken, putAttempts, setPasswordHash } from '../shared/web-auth.repository.js';
 import type { ConsoleRuntime } from './console-deps.js';
+import { magicLinkEnabled, magicLinkForm, registerMagicLinkRoutes } from './magic-link-routes.js';
 
 // A hash to verify against when the account does not exist, so both answers take as long.
 const DUMMY_HASH = hashPassword('not a real password, only for timing');
 
-function signInPage(web: WebContext, o: { error?: string; email?: string; next?: string }): string {
+function signInPage(web: WebContext, o: { error?: string; email?: string; next?: string; magic?: boolean }): string {
   const { tr } = web;
   return page(web, {
     title: tr('sign_in'),
@@ -31,6 +32,7 @@ ${o.error ? html`<p class="error" role="alert" id="login-error">${o.error}</p>` 
   <input id="password" name="password" type="password" autocomplete="current-password" required>
   <button type="submit" class="primary">${tr('sign_in')}</button>
 </form>
+${o.magic ? magicLinkForm(web, o.next ?? '') : ''}
 </section>`,
   });
 }
@@ -43,7 +45,7 @@ export function registerAuthRoutes(router: Router, rt: ConsoleRuntime): void {
     const web = ctx(res);
     const next = safeNext(req.query.next, rt.base);
     if (web.agent) return res.redirect(303, next ?? web.href('/'));
-    res.type('html').send(signInPage(web, { next: next ?? '' }));
+    res.type('html').send(signInPage(web, { magic: magicLinkEnabled(rt), next: next ?? '' }));
   });
 
   router.post('/login', async (req, res) => {
@@ -59,7 +61,7 @@ export function registerAuthRoutes(router: Router, rt: ConsoleRuntime): void {
     const wait = Math.max(retryAfterMs(ipRec, t), retryAfterMs(accRec, t));
     if (wait > 0) {
       res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
-      res.status(429).type('html').send(signInPage(web, { error: web.tr('too_many_attempts', { minutes: Math.ceil(wait / 60_000) }), email, next: next ?? '' }));
+      res.status(429).type('html').send(signInPage(web, { magic: magicLinkEnabled(rt), error: web.tr('too_many_attempts', { minutes: Math.ceil(wait / 60_000) }), email, next: next ?? '' }));
       return;
     }
     const found = email ? await agentForSignIn(db(), email) : undefined;
@@ -67,13 +69,15 @@ export function registerAuthRoutes(router: Router, rt: ConsoleRuntime): void {
     if (!ok || !found) {
       await putAttempts(db(), ipKey, afterFailure(ipRec, IP_POLICY, t));
       if (email) await putAttempts(db(), accountKey, afterFailure(accRec, ACCOUNT_POLICY, t));
-      res.status(401).type('html').send(signInPage(web, { error: web.tr('bad_credentials'), email, next: next ?? '' }));
+      res.status(401).type('html').send(signInPage(web, { magic: magicLinkEnabled(rt), error: web.tr('bad_credentials'), email, next: next ?? '' }));
       return;
     }
     await clearAttempts(db(), accountKey);
     await startSession(rt.sessions, req, res, found.agent.id);
     res.redirect(303, next ?? web.href('/'));
   });
+
+  registerMagicLinkRoutes(router, rt);
 
   router.post('/logout', async (_req, res) => {
     const web = ctx(res);

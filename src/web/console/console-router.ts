@@ -16,9 +16,12 @@ import { registerAuthRoutes } from './auth-routes.js';
 import type { ConsoleDeps, ConsoleRuntime } from './console-deps.js';
 import { registerInboxRoutes } from './inbox-page.js';
 import { registerLiveRoutes } from './live-routes.js';
+import { registerNewConversationRoutes } from './new-conversation-page.js';
+import { isMultipart } from './reply-upload.js';
 import { registerTicketRoutes } from './ticket-page.js';
 
-const OWN = /^\/(?:$|login$|logout$|logout-everywhere$|lang$|events$|welcome\/|tickets\/|messages\/|attachments\/|admin\/|static\/)/;
+const MULTIPART_POSTS = /^\/tickets\/\d+\/reply$/;
+const OWN = /^\/(?:$|login(?:\/link(?:\/[\w-]{1,100})?)?$|new$|logout$|logout-everywhere$|lang$|events$|welcome\/|tickets\/|messages\/|attachments\/|admin\/|static\/)/;
 
 export function createConsoleRouter(deps: ConsoleDeps): Router {
   const cfg = deps.config.console;
@@ -40,10 +43,14 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   router.use(webContext({ base, key: deps.webKey, secureCookies: cfg.secureCookies, defaultLocale: deps.config.tickets.defaultLocale }));
   router.use(loadSession(sessions));
   router.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 200 }));
-  router.use(checkCsrf(deps.webKey));
+  // Multipart posts (reply with files, new conversation) check their CSRF field once the route
+  // has read the form; every other state-changing request is checked here.
+  const csrf = checkCsrf(deps.webKey);
+  router.use((req, res, next) => (MULTIPART_POSTS.test(req.path) && isMultipart(req) ? next() : csrf(req, res, next)));
   registerAuthRoutes(router, rt);
   registerInboxRoutes(router, rt);
   registerTicketRoutes(router, rt);
+  registerNewConversationRoutes(router, rt);
   registerAdminRoutes(router, rt);
   registerLiveRoutes(router, feed);
   const onError: ErrorRequestHandler = (err, _req, res, next) => {

@@ -81,6 +81,7 @@ export function registerInboxRoutes(router: Router, rt: ConsoleRuntime): void {
     const m = typeof raw.m === 'string' && raw.m === 'password_set' ? tr('password_set') : undefined;
     if (m) web.flash = m;
     const body = html`<div class="inbox">
+<p class="inbox-actions"><a class="button" href="${web.href('/new')}" id="new-conversation">${tr('new_conversation')}</a></p>
 <nav class="views" aria-label="${tr('inbox')}">
 ${VIEWS.map((v) => html`<a href="${web.href('/')}${queryString({ view: v, sort: keep.sort })}"${q.view === v ? html` aria-current="page"` : ''}>${tr(VIEW_KEYS[v])}</a>`)}
 </nav>

@@ -20,10 +20,11 @@ import { html } from '../shared/html.js';
 import { page } from '../shared/layout.js';
 import { requireAgent } from '../shared/session-auth.js';
 import { markTicketRead } from '../shared/web-auth.repository.js';
-import { ctx, type WebContext } from '../shared/web-context.js';
+import { csrfOk, ctx, type WebContext } from '../shared/web-context.js';
 import type { ConsoleRuntime } from './console-deps.js';
+import { type ConsoleForm, ConsoleUploadError, isMultipart, readConsoleForm, uploadLimits, uploadProblemText } from './reply-upload.js';
 import { registerRequesterRoutes } from './requester-routes.js';
-import { type CannedReply, type Detail, renderAudit, renderProps, renderReplyBox, renderRequester, renderThread } from './ticket-render.js';
+import { type CannedReply, type Detail, type ReplyDraft, renderAudit, renderProps, renderReplyBox, renderRequester, renderThread } from './ticket-render.js';
 
 const CANNED = ['ack', 'pending_reminder', 'solved_notice', 'closed_notice'] as const;
 const INLINE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
@@ -66,7 +67,7 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
     return { t, d, claims, others: others.filter((o) => o.id !== t.id).slice(0, 10), agents, byId: new Map<string, Agent>(agents.map((a) => [a.id, a])), labels: statusLabelsFor(rt.deps.config, web.locale) };
   }
 
-  async function renderTicket(web: WebContext, number: number, error?: string): Promise<{ status: number; body: string }> {
+  async function renderTicket(web: WebContext, number: number, error?: string, draft?: ReplyDraft): Promise<{ status: number; body: string }> {
     // A refused claim link names the contact that owns the identity: offer the merge.
     const [message, mergeFrom] = error?.includes('|merge:') ? (error.split('|merge:') as [string, string]) : [error, undefined];
     error = message;
@@ -86,7 +87,7 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
     <section aria-labelledby="thread-h"><h2 id="thread-h" class="sr">${web.tr('thread')}</h2>
       <div class="thread" id="thread" aria-live="polite" data-src="${web.href(`/tickets/${d.number}?fragment=thread`)}">${renderThread(web, d, p.byId, tz)}</div>
     </section>
-    ${renderReplyBox(web, d, labels, cannedFor(d, statusLabelsFor(rt.deps.config, d.locale), requester), error)}
+    ${renderReplyBox(web, d, labels, cannedFor(d, statusLabelsFor(rt.deps.config, d.locale), requester), uploadLimits(rt), error, draft)}
   </div>
   <aside class="ticket-side">
     ${renderProps(web, d, p.agents, labels)}
@@ -111,7 +112,9 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
       return;
     }
     const m = String(req.query.m ?? '');
-    if (m === 'sent' || m === 'note' || m === 'saved') web.flash = m === 'sent' ? web.tr('sent_ok', { channel: String(req.query.c ?? '').slice(0, 63) }) : web.tr(m === 'note' ? 'note_ok' : 'saved');
+    const channel = String(req.query.c ?? '').slice(0, 63);
+    if (m === 'sent' || m === 'note' || m === 'saved') web.flash = m === 'sent' ? web.tr('sent_ok', { channel }) : web.tr(m === 'note' ? 'note_ok' : 'saved');
+    if (m === 'started') web.flash = web.tr('nc_started', { channel });
     const r = await renderTicket(web, number);
     res.status(r.status).type('html').send(r.body);
   });
@@ -119,23 +122,45 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
   router.post('/tickets/:number/reply', requireAgent, async (req, res) => {
     const web = ctx(res);
     const number = Number(req.params.number);
-    const b = req.body as Record<string, unknown>;
-    const text = typeof b.body === 'string' ? b.body.replace(/\r\n?/g, '\n') : '';
-    const visibility = b.visibility === 'internal' ? 'internal' : 'public';
-    const status = ['open', 'pending', 'solved', 'closed'].includes(String(b.status)) ? (b.status as 'open' | 'pending' | 'solved' | 'closed') : undefined;
-    if (!Number.isSafeInteger(number) || text.trim() === '') {
-      const r = await renderTicket(web, number, web.tr('message'));
-      return res.status(r.status === 200 ? 400 : r.status).type('html').send(r.body);
+    // A multipart form (files) is read here: the router-wide CSRF check cannot see its fields.
+    let form: ConsoleForm | undefined;
+    if (isMultipart(req)) {
+      try {
+        form = await readConsoleForm(req, rt);
+      } catch (err) {
+        if (!(err instanceof ConsoleUploadError)) throw err;
+        const r = await renderTicket(web, number, uploadProblemText(web, rt, err.problem));
+        return res.status(r.status === 200 ? err.status : r.status).type('html').send(r.body);
+      }
+      req.body = form.fields;
+      if (!csrfOk(req, rt.deps.webKey, web)) {
+        await form.dispose();
+        return res.status(403).type('text/plain').send(web.tr('csrf_failed'));
+      }
     }
     try {
-      const result = await createAgentReply({ database: rt.deps.database, channels: rt.deps.channels, events: rt.deps.events, clock: rt.deps.clock, uploadKey: rt.deps.uploadKey }, web.agent!, { ticketNumber: number, body: text, visibility, status });
-      if (result.visibility === 'public') rt.deps.wakeOutbox();
-      res.redirect(303, `${web.href(`/tickets/${number}`)}?m=${result.visibility === 'public' ? 'sent' : 'note'}${result.channelId ? `&c=${encodeURIComponent(result.channelId)}` : ''}`);
-    } catch (err) {
-      const message = errorText(err);
-      if (!message) throw err;
-      const r = await renderTicket(web, number, message);
-      res.status(r.status === 200 ? 409 : r.status).type('html').send(r.body);
+      const b = (req.body ?? {}) as Record<string, unknown>;
+      const text = typeof b.body === 'string' ? b.body.replace(/\r\n?/g, '\n') : '';
+      const visibility = b.visibility === 'internal' ? 'internal' : 'public';
+      const status = ['open', 'pending', 'solved', 'closed'].includes(String(b.status)) ? (b.status as 'open' | 'pending' | 'solved' | 'closed') : undefined;
+      const draft = { body: text, visibility } as const;
+      if (!Number.isSafeInteger(number) || (text.trim() === '' && !form?.fileCount)) {
+        const r = await renderTicket(web, number, web.tr('reply_empty'), draft);
+        return res.status(r.status === 200 ? 400 : r.status).type('html').send(r.body);
+      }
+      try {
+        const attachmentIds = form ? await form.commit(web.agent!.id) : [];
+        const result = await createAgentReply({ database: rt.deps.database, channels: rt.deps.channels, events: rt.deps.events, clock: rt.deps.clock, uploadKey: rt.deps.uploadKey }, web.agent!, { ticketNumber: number, body: text, visibility, status, attachmentIds });
+        if (result.visibility === 'public') rt.deps.wakeOutbox();
+        res.redirect(303, `${web.href(`/tickets/${number}`)}?m=${result.visibility === 'public' ? 'sent' : 'note'}${result.channelId ? `&c=${encodeURIComponent(result.channelId)}` : ''}`);
+      } catch (err) {
+        const message = errorText(err);
+        if (!message) throw err;
+        const r = await renderTicket(web, number, message, draft);
+        res.status(r.status === 200 ? 409 : r.status).type('html').send(r.body);
+      }
+    } finally {
+      await form?.dispose();
     }
   });
 

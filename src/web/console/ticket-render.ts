@@ -7,6 +7,7 @@ import type { ticketDetail } from '../../tickets/ticket-view.js';
 import { html, type SafeHtml } from '../shared/html.js';
 import { dateTime, type MessageKey } from '../shared/i18n.js';
 import type { WebContext } from '../shared/web-context.js';
+import { formatBytes } from './reply-upload.js';
 
 export type Detail = Awaited<ReturnType<typeof ticketDetail>>;
 type Msg = Detail['messages'][number];
@@ -72,7 +73,7 @@ export function renderRequester(web: WebContext, d: Detail, claims: TicketClaim[
   const evidence = (id: string) => html`<label class="evidence" for="${id}">${tr('evidence')}</label><input id="${id}" name="evidence" required maxlength="500">`;
   return html`<section class="panel requester" aria-labelledby="req-h">
 <h2 id="req-h">${tr('requester')}</h2>
-<p class="req-name">${d.requester.name ?? '—'}</p>
+<p class="req-name">${d.requester.name ?? '—'} <a href="${web.href(`/new?contact=${d.requester.id}`)}" class="new-to">${tr('new_conversation')}</a></p>
 <h3>${tr('proven_identities')}</h3>
 <ul class="identities">${d.requester.identities.map((i) => html`<li><span class="kind">${i.kind}</span> ${i.address}</li>`)}</ul>
 ${unlinked.length
@@ -114,24 +115,48 @@ export interface CannedReply {
   text: string;
 }
 
-export function renderReplyBox(web: WebContext, d: Detail, labels: Record<string, string>, canned: CannedReply[], error?: string): SafeHtml {
+export interface ReplyDraft {
+  body: string;
+  visibility: 'public' | 'internal';
+}
+
+export interface UploadLimits {
+  maxCount: number;
+  maxBytes: number;
+  allowedTypes: readonly string[];
+}
+
+/** Accept attribute for the file input: the configured types (the server checks again). */
+const acceptOf = (types: readonly string[]) => types.join(',');
+
+export function renderReplyBox(web: WebContext, d: Detail, labels: Record<string, string>, canned: CannedReply[], limits: UploadLimits, error?: string, draft?: ReplyDraft): SafeHtml {
   const { tr } = web;
+  const internal = draft?.visibility === 'internal';
+  const size = formatBytes(limits.maxBytes);
   return html`<section class="reply" aria-labelledby="reply-h">
 <h2 id="reply-h" class="sr">${tr('reply')}</h2>
-${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-<form method="post" action="${web.href(`/tickets/${d.number}/reply`)}" id="reply-form">
+${error ? html`<p class="error" role="alert" id="reply-error">${error}</p>` : ''}
+<form method="post" action="${web.href(`/tickets/${d.number}/reply`)}" id="reply-form" enctype="multipart/form-data">
   <input type="hidden" name="_csrf" value="${web.csrf}">
   <fieldset class="mode">
     <legend class="sr">${tr('reply')}</legend>
-    <label><input type="radio" name="visibility" value="public" id="mode-public" checked> ${tr('reply_to_customer')}</label>
-    <label><input type="radio" name="visibility" value="internal" id="mode-internal"> ${tr('note_for_team')}</label>
+    <label><input type="radio" name="visibility" value="public" id="mode-public"${internal ? '' : html` checked`}> ${tr('reply_to_customer')}</label>
+    <label><input type="radio" name="visibility" value="internal" id="mode-internal"${internal ? html` checked` : ''}> ${tr('note_for_team')}</label>
   </fieldset>
   ${canned.length
     ? html`<label class="canned">${tr('canned')} <select id="canned"><option value="">${tr('canned_none')}</option>${canned.map((c, i) => html`<option value="${i}">${c.name}</option>`)}</select></label>
   <div hidden id="canned-texts">${canned.map((c, i) => html`<textarea data-i="${i}" tabindex="-1" aria-hidden="true">${c.text}</textarea>`)}</div>`
     : ''}
   <label for="reply-body" class="sr">${tr('message')}</label>
-  <textarea id="reply-body" name="body" rows="5" required maxlength="100000" placeholder="${tr('message')}"></textarea>
+  <textarea id="reply-body" name="body" rows="5" maxlength="100000" placeholder="${tr('message')}">${draft?.body ?? ''}</textarea>
+  ${limits.maxCount > 0
+    ? html`<div class="files">
+    <label for="reply-files">${tr('attach_files')}</label>
+    <input type="file" id="reply-files" name="files" multiple accept="${acceptOf(limits.allowedTypes)}" aria-describedby="files-hint" data-max-bytes="${limits.maxBytes}" data-max-count="${limits.maxCount}" data-too-large="${tr('upload_too_large_named', { size })}" data-too-many="${tr('upload_too_many', { count: limits.maxCount })}">
+    <p class="hint" id="files-hint">${tr('attach_hint', { count: limits.maxCount, size })}</p>
+    <ul class="chosen" id="chosen-files" aria-live="polite"></ul>
+  </div>`
+    : ''}
   <div class="reply-actions">
     <label>${tr('send_and_set')} <select name="status" id="reply-status"><option value="">${tr('keep_status')}</option>${['open', 'pending', 'solved', 'closed'].map((s) => html`<option value="${s}">${labels[s] ?? s}</option>`)}</select></label>
     <button type="submit" class="primary" id="reply-send">${tr('send')}</button>

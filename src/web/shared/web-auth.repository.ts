@@ -95,19 +95,24 @@ export async function clearAttempts(db: Executor, key: string): Promise<void> {
 }
 
 /** A one-time link token (invitation or password reset); returns the token to put in the link. */
-export async function createWebToken(db: Executor, agentId: string, purpose: 'invite' | 'reset', now: number, ttlMs: number): Promise<string> {
+export type WebTokenPurpose = 'invite' | 'reset' | 'magic';
+/** Tokens that lead to "choose your password" (a sign-in link never does). */
+export const PASSWORD_PURPOSES: readonly WebTokenPurpose[] = ['invite', 'reset'];
+
+export async function createWebToken(db: Executor, agentId: string, purpose: WebTokenPurpose, now: number, ttlMs: number): Promise<string> {
   const token = newSecretToken();
   await db.insertInto('web_tokens').values({ id: sha256(token), agent_id: agentId, purpose, created_at: now, expires_at: now + ttlMs, used_at: null }).execute();
   return token;
 }
 
 /** The agent a still-valid token belongs to (does not use it up). */
-export async function peekWebToken(db: Executor, token: string, now: number): Promise<Agent | undefined> {
+export async function peekWebToken(db: Executor, token: string, now: number, purposes: readonly WebTokenPurpose[] = PASSWORD_PURPOSES): Promise<Agent | undefined> {
   const r = await db
     .selectFrom('web_tokens')
     .innerJoin('agents', 'agents.id', 'web_tokens.agent_id')
     .selectAll('agents')
     .where('web_tokens.id', '=', sha256(token))
+    .where('web_tokens.purpose', 'in', [...purposes])
     .where('web_tokens.used_at', 'is', null)
     .where('web_tokens.expires_at', '>', now)
     .where('agents.active', '=', 1)
@@ -116,8 +121,8 @@ export async function peekWebToken(db: Executor, token: string, now: number): Pr
 }
 
 /** Uses the token up; true only for the one caller that did (a second use, or a race, gets false). */
-export async function consumeWebToken(db: Executor, token: string, now: number): Promise<boolean> {
-  const r = await db.updateTable('web_tokens').set({ used_at: now }).where('id', '=', sha256(token)).where('used_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
+export async function consumeWebToken(db: Executor, token: string, now: number, purposes: readonly WebTokenPurpose[] = PASSWORD_PURPOSES): Promise<boolean> {
+  const r = await db.updateTable('web_tokens').set({ used_at: now }).where('id', '=', sha256(token)).where('purpose', 'in', [...purposes]).where('used_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 

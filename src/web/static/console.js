@@ -124,6 +124,37 @@ if (canned && replyBody) {
   });
 }
 
+// Files for the reply: list what was chosen, and refuse too many or too large ones before the
+// upload starts (the server checks again, with the same words, when the script is off).
+const files = document.getElementById('reply-files');
+if (files) {
+  const list = document.getElementById('chosen-files');
+  const check = () => {
+    const max = Number(files.dataset.maxBytes);
+    const chosen = [...files.files];
+    let problem = '';
+    if (chosen.length > Number(files.dataset.maxCount)) problem = files.dataset.tooMany;
+    const big = chosen.find((f) => f.size > max);
+    if (!problem && big) problem = files.dataset.tooLarge.replace('{name}', big.name);
+    files.setCustomValidity(problem);
+    list.replaceChildren(...chosen.map((f) => {
+      const li = document.createElement('li');
+      li.textContent = `${f.name} (${Math.max(1, Math.ceil(f.size / 1024))} KB)`;
+      if (f.size > max) li.className = 'too-large';
+      return li;
+    }));
+    if (problem) {
+      const li = document.createElement('li');
+      li.className = 'error';
+      li.setAttribute('role', 'alert');
+      li.id = 'files-error';
+      li.textContent = problem;
+      list.append(li);
+    }
+  };
+  files.addEventListener('change', check);
+}
+
 // The pairing QR is short-lived: refresh the panel every few seconds.
 if (page === 'pairing' && body.dataset.pairing) {
   const panel = document.getElementById('pairing');

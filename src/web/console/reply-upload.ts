@@ -1,0 +1,95 @@
+/**
+ * Files an agent attaches from the reply box (multipart form, with or without the page script).
+ * The form is read by the web forms' multipart reader within `console.attachments` limits; files
+ * wait in a staging folder until the CSRF field and the text are accepted, so a refused form
+ * leaves nothing in the blob store. Accepted files become upload tokens bound to the agent, the
+ * same single-use tokens `POST /api/uploads` hands out, and the reply use case redeems them: one
+ * path for files from the API and from the console (type checked against the bytes for images).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Request } from 'express';
+import { FormRejection } from '../../../channels/webform/form-rejection.js';
+import { readMultipart } from '../../../channels/webform/multipart-reader.js';
+import { createUploadStaging } from '../../../channels/webform/upload-staging.js';
+import { decideType } from '../../http/attachments-routes.js';
+import { createUploadToken } from '../../tickets/upload-token.js';
+import type { WebContext } from '../shared/web-context.js';
+import type { ConsoleRuntime } from './console-deps.js';
+
+const UPLOAD_TTL_MS = 3600_000;
+
+export type UploadProblem = 'too_large' | 'type' | 'too_many' | 'failed';
+
+export class ConsoleUploadError extends Error {
+  constructor(
+    readonly problem: UploadProblem,
+    readonly status: number,
+  ) {
+    super(problem);
+  }
+}
+
+export interface ConsoleForm {
+  fields: Record<string, unknown>;
+  /** How many files wait in staging. */
+  fileCount: number;
+  /** Stores the staged files and returns upload tokens for `agentId` (call once the form is accepted). */
+  commit(agentId: string): Promise<string[]>;
+  dispose(): Promise<void>;
+}
+
+export function isMultipart(req: Request): boolean {
+  return (req.get('content-type') ?? '').toLowerCase().startsWith('multipart/form-data');
+}
+
+export function uploadLimits(rt: ConsoleRuntime) {
+  const a = rt.deps.config.console.attachments;
+  return { maxCount: a.maxCount, maxBytes: Math.min(a.maxBytes, rt.deps.config.storage.maxAttachmentBytes), allowedTypes: a.allowedTypes };
+}
+
+function problemOf(r: FormRejection): UploadProblem {
+  if (r.error === 'attachment_too_large') return 'too_large';
+  if (r.error === 'attachment_type_refused') return 'type';
+  if (r.error === 'too_many_attachments') return 'too_many';
+  return 'failed';
+}
+
+export async function readConsoleForm(req: Request, rt: ConsoleRuntime): Promise<ConsoleForm> {
+  const limits = uploadLimits(rt);
+  const staging = createUploadStaging();
+  try {
+    const r = await readMultipart(req, req.headers, { maxFiles: limits.maxCount, maxFileBytes: limits.maxBytes, allowedTypes: limits.allowedTypes, maxFields: 40, maxFieldBytes: 200_000 }, staging);
+    return {
+      fields: r.fields as Record<string, unknown>,
+      fileCount: r.files.length,
+      async commit(agentId) {
+        const stored = await staging.commit(r.files, rt.deps.blobs);
+        const tokens: string[] = [];
+        for (const f of stored) {
+          const type = await decideType(rt.deps.blobs, f.blobKey, f.contentType);
+          tokens.push(createUploadToken(rt.deps.uploadKey, { id: randomBytes(16).toString('base64url'), agentId, blobKey: f.blobKey, filename: f.filename, contentType: type.contentType, declaredContentType: type.declared, size: f.size, expiresAt: rt.deps.clock.now() + UPLOAD_TTL_MS }));
+        }
+        return tokens;
+      },
+      dispose: () => staging.dispose(),
+    };
+  } catch (err) {
+    await staging.dispose();
+    if (err instanceof FormRejection) throw new ConsoleUploadError(problemOf(err), err.status);
+    throw new ConsoleUploadError('failed', 400);
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  return n >= 1024 * 1024 ? `${Math.round(n / (1024 * 1024))} MB` : `${Math.round(n / 1024)} KB`;
+}
+
+/** The refusal in the agent's language, naming the limit that was passed. */
+export function uploadProblemText(web: WebContext, rt: ConsoleRuntime, problem: UploadProblem): string {
+  const l = uploadLimits(rt);
+  if (problem === 'too_large') return web.tr('upload_too_large', { size: formatBytes(l.maxBytes) });
+  if (problem === 'type') return web.tr('upload_type', { types: l.allowedTypes.join(', ') });
+  if (problem === 'too_many') return web.tr('upload_too_many', { count: l.maxCount });
+  return web.tr('upload_failed');
+}
