@@ -50,6 +50,7 @@ export const numberParam = pathParam('number', 'ticket number, e.g. 10001', { ty
 export const apiErrors: Responses = {
   '400': err('invalid input (`validation_failed`); `issues` lists every bad field with its path (`query.limit`, `body.status`, `params.number`)'),
   '401': err('missing or unknown bearer token (`unauthenticated`), a disabled agent (`agent_disabled`) or an expired token (`token_expired`)'),
+  '500': err('an unexpected failure (`internal_error`), logged on the server; the message says nothing more'),
 };
 /** Routes that read a JSON body: malformed JSON is 400 (`invalid_json`); over 1 MB 413; an unknown charset 415; a body trickled too slowly 408. */
 export const bodyErrors: Responses = {
