@@ -8,6 +8,7 @@
 import { createHmac } from 'node:crypto';
 import { chmodSync, existsSync } from 'node:fs';
 import type { Server } from 'node:http';
+import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { ChannelDefinition, Clock } from './channel/contract.js';
@@ -101,6 +102,8 @@ export interface PonteApp {
   logger: Logger;
   metrics: PonteMetrics;
   integrations: Integrations;
+  /** The express app the server runs (tests walk its routes against the OpenAPI document). */
+  http: Express;
   /** Migrates, starts channel sources, the outbox and the HTTP server. */
   start(listen?: { host?: string; port?: number }): Promise<{ url: string; report: StartReport }>;
   stop(): Promise<void>;
@@ -182,6 +185,7 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
     logger,
     metrics,
     integrations,
+    http,
     async start(listen) {
       serverSecret.persist();
       blobStore ??= createConfiguredBlobStore(config.storage, database);

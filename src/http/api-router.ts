@@ -59,7 +59,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   const labels = (locale: string) => statusLabelsFor(deps.config, locale);
 
   router.get('/openapi.json', (_req, res) => {
-    res.json(buildOpenApi());
+    res.json(buildOpenApi(deps.config));
   });
 
   const auth: RequestHandler = async (req, _res, next) => {

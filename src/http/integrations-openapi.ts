@@ -8,17 +8,11 @@ import { z } from 'zod';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/webhook-config.js';
 import { eraseQuery, erasuresQuery } from './erasure-routes.js';
 import { newTicketBody } from './proactive-routes.js';
+import { apiErrors, body, bodyErrors, err, errorBodySchema, html, ok, pathParam, queryParams, text } from './openapi/openapi-kit.js';
+import { ticketSummarySchema } from './openapi/response-schemas.js';
 import { createWebhookBody, deliveriesQuery, patchWebhookBody } from './webhooks-routes.js';
 
-const json = (schema: z.ZodType, io: 'input' | 'output' = 'output') => z.toJSONSchema(schema, { io, unrepresentable: 'any' });
 
-export const errorBodySchema = z.object({
-  error: z.string(),
-  message: z.string(),
-  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  reason: z.string().optional(),
-  details: z.record(z.string(), z.unknown()).optional(),
-});
 const subscriptionSchema = z.object({ id: z.string(), url: z.string(), events: z.array(z.string()), description: z.string().nullable(), source: z.enum(['config', 'api']), active: z.boolean(), createdAt: z.number() });
 const deliverySchema = z.object({
   id: z.string(), eventId: z.string(), eventType: z.string(), subscriptionId: z.string(), status: z.enum(['pending', 'sending', 'delivered', 'failed']), attempts: z.number().int(),
@@ -29,22 +23,20 @@ const receiptSchema = z.object({
   id: z.string(), contactId: z.string(), scope: z.enum(['tickets', 'messages']), actor: z.object({ type: z.enum(['agent', 'system', 'cli']), id: z.string().nullable() }), createdAt: z.number(),
   removed: z.object({ tickets: count, messages: count, attachments: count, tombstones: count, outbox: count, webhookEvents: count, webhookDeliveries: count, inboundReceipts: count, identities: count, claims: count, portalSessions: count, blobs: count, auditEntriesRedacted: count, merges: count }),
 });
-const ticketSummarySchema = z.looseObject({ id: z.string(), number: z.number().int(), subject: z.string(), status: z.string(), requesterId: z.string() });
-const formAnswerSchema = z.looseObject({ created: z.boolean().optional(), status: z.string().optional(), outcome: z.string().optional() });
+/** What a form post answers (channels/webform/form-answer.ts): a ticket is named only to the submission that created it, or when the form discloses more. */
+const formCreated = z.object({ ticketNumber: z.number().int(), status: z.string(), outcome: z.literal('created'), created: z.literal(true) });
+const formReceived = z.union([
+  z.object({ ticketNumber: z.number().int(), status: z.string(), outcome: z.enum(['appended', 'duplicate']), created: z.literal(false), matchedBy: z.string().optional() }),
+  z.object({ outcome: z.literal('received'), created: z.literal(false), message: z.string() }),
+  z.object({ status: z.literal('received'), created: z.literal(true) }).describe('the answer a bot filling the honeypot gets (nothing stored)'),
+]);
+const formIgnored = z.object({ status: z.literal('ignored'), created: z.literal(false) });
 
 export const integrationSchemas = { errorBodySchema, subscriptionSchema, deliverySchema, receiptSchema };
 
-const ok = (description: string, schema: z.ZodType) => ({ description, content: { 'application/json': { schema: json(schema) } } });
-const err = (description: string) => ({ description, content: { 'application/json': { schema: json(errorBodySchema) } } });
-const text = (description: string) => ({ description, content: { 'text/plain': { schema: { type: 'string' } } } });
-const auth = { '401': err('missing, unknown, disabled or expired token'), '403': err('admin only (`forbidden`)') };
-const bad = { '400': err('invalid input; `issues` lists every bad field with its path') };
-const body = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: json(schema, 'input') } } });
-function queryParams(schema: z.ZodObject) {
-  const j = json(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
-  return Object.entries(j.properties ?? {}).map(([name, s]) => ({ name, in: 'query', required: j.required?.includes(name) ?? false, schema: s }));
-}
-const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
+/** Admin routes: a token that is missing or refused (401), not an admin (403). */
+const auth = { ...apiErrors, '403': err('admin only (`forbidden`)') };
+const bad = bodyErrors;
 
 export function integrationOpenApiPaths(): Record<string, object> {
   return {
@@ -70,37 +62,37 @@ export function integrationOpenApiPaths(): Record<string, object> {
       get: { summary: 'Erasure receipts: what was removed, when, by whom (counts only) (admin)', parameters: queryParams(erasuresQuery), responses: { '200': ok('receipts', z.object({ receipts: z.array(receiptSchema) })), ...bad, ...auth } },
     },
     '/hooks/forms/{formId}': {
+      description: 'Any other method answers 405 (`method_not_allowed`, Allow: POST[, OPTIONS]).',
       post: {
         summary: 'A web form submission (public, or signed by the merchant server); JSON or multipart. Browsers asking for HTML get a page (or the configured redirect) instead of JSON.',
         security: [],
         parameters: [pathParam('formId', 'the webform channel id')],
         requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } }, 'multipart/form-data': { schema: { type: 'object' } }, 'application/x-www-form-urlencoded': { schema: { type: 'object' } } } },
         responses: {
-          '200': ok('received (no ticket number is disclosed to an unproven submitter)', formAnswerSchema),
-          '201': ok('a ticket was created', formAnswerSchema),
-          '202': ok('accepted and ignored (e.g. a duplicate or an ignored submission)', formAnswerSchema),
-          '303': { description: 'redirect to the configured success or error page (HTML forms)' },
-          '400': err('invalid fields; `issues` names each'),
-          '401': err('signed form: missing or invalid signature or timestamp'),
-          '403': err('origin not allowed'),
-          '405': err('method not allowed'),
-          '409': err('replayed signed request'),
-          '413': err('body or file too large'),
-          '415': err('unsupported content type'),
-          '429': err('too many submissions from this address'),
-          '503': err('could not store the submission; retry later (Retry-After)'),
+          '200': { ...ok('received: added to an existing ticket, a duplicate, or nothing disclosed to an unproven submitter', formReceived), content: { ...ok('', formReceived).content, ...html('a plain HTML form (Accept: text/html): a localized thank-you page').content } },
+          '201': { ...ok('a ticket was created', formCreated), content: { ...ok('', formCreated).content, ...html('').content } },
+          '202': ok('accepted and ignored (the core ignores the message)', formIgnored),
+          '303': { description: 'a plain HTML form with `redirect` configured: to the success URL (`?ticket=N` when one was created) or the error URL (`?error=code`)' },
+          '400': { ...err('malformed body, invalid content type or idempotency key, or invalid fields (`validation_failed`, `issues` names each)'), content: { ...err('').content, ...html('a plain HTML form: a localized error page').content } },
+          '401': err('signed form: missing or malformed signature headers, a timestamp outside the window, or a wrong signature'),
+          '403': err('public form: origin not allowed (`origin_not_allowed`)'),
+          '408': err('the body arrived too slowly (`request_timeout`)'),
+          '413': err('body, a field, a file or the number of fields or files over the limits'),
+          '415': err('unsupported media type, charset, content encoding or attachment type'),
+          '429': err('too many submissions from this address or to this form (`rate_limited`, Retry-After)'),
+          '503': err('could not store the submission; retry later (`unavailable`, Retry-After)'),
         },
       },
-      options: { summary: 'CORS preflight of a public form', security: [], parameters: [pathParam('formId', 'the webform channel id')], responses: { '204': { description: 'origin allowed' }, '403': err('origin not allowed') } },
+      options: { summary: 'CORS preflight of a public form', security: [], parameters: [pathParam('formId', 'the webform channel id')], responses: { '204': { description: 'origin allowed (CORS headers)' }, '403': err('origin not allowed (`origin_not_allowed`)'), '405': err('a signed form: posted server to server, no preflight (`method_not_allowed`)') } },
     },
     '/hooks/whatsapp-cloud/{channelId}': {
-      get: { summary: "Meta's webhook verification handshake (hub.mode, hub.verify_token, hub.challenge)", security: [], parameters: [pathParam('channelId', 'the whatsapp-cloud channel id')], responses: { '200': text('the challenge'), '403': text('verification refused') } },
+      get: { summary: "Meta's webhook verification handshake (hub.mode, hub.verify_token, hub.challenge)", security: [], parameters: [pathParam('channelId', 'the whatsapp-cloud channel id')], responses: { '200': text('the challenge'), '400': text('hub.challenge has unexpected characters'), '403': text('verification refused (mode or verify token)') } },
       post: {
         summary: 'WhatsApp Cloud API webhook events, checked against X-Hub-Signature-256 before anything is stored',
         security: [],
         parameters: [pathParam('channelId', 'the whatsapp-cloud channel id')],
         requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
-        responses: { '200': ok('stored', z.object({ received: z.literal(true) })), '400': err('body is not valid JSON'), '401': err('invalid signature'), '413': err('body too large'), '500': err('raw body unavailable'), '503': err('could not store; Meta retries') },
+        responses: { '200': ok('stored', z.object({ received: z.literal(true) })), '400': err('body is not valid JSON'), '401': err('invalid signature'), '408': err('the body arrived too slowly'), '413': err('body too large (`payload_too_large`)'), '500': err('raw body unavailable'), '503': err('could not store; Meta retries') },
       },
     },
   };

@@ -73,12 +73,6 @@ export const patchBody = z
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'nothing to change');
 
-export const errorResponse = z.object({
-  error: z.string(),
-  message: z.string(),
-  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-});
-
 export const uploadQuery = z
   .object({
     filename: z

@@ -1,4 +1,4 @@
-/** A small JSON-schema check (the subset zod's toJSONSchema emits): type, properties, required, additionalProperties, items, enum, const, anyOf/oneOf, minimum. Returns the paths that do not match. */
+/** A small JSON-schema check (the subset zod's toJSONSchema emits): type, properties, required, additionalProperties, items, enum, const, anyOf/oneOf/allOf, minimum/maximum, pattern. Returns the paths that do not match. */
 type Schema = Record<string, any>;
 
 function typeOf(v: unknown): string {
@@ -24,6 +24,9 @@ export function checkSchema(schema: Schema, value: unknown, path = '$'): string[
     if (!types.includes(t) && !(t === 'integer' && types.includes('number'))) return [...errs, `${path}: expected ${types.join('|')}, got ${t}`];
   }
   if (typeof value === 'number' && typeof schema.minimum === 'number' && value < schema.minimum) errs.push(`${path}: below ${schema.minimum}`);
+  if (typeof value === 'number' && typeof schema.maximum === 'number' && value > schema.maximum) errs.push(`${path}: above ${schema.maximum}`);
+  if (typeof value === 'string' && typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value)) errs.push(`${path}: does not match ${schema.pattern}`);
+  if (schema.allOf) for (const part of schema.allOf as Schema[]) errs.push(...checkSchema(part, value, path));
   if (typeOf(value) === 'object') {
     const obj = value as Record<string, unknown>;
     for (const r of (schema.required as string[] | undefined) ?? []) if (!(r in obj)) errs.push(`${path}.${r}: required`);
