@@ -21,7 +21,7 @@ import { ticketSummary } from '../replies/ticket-view.js';
 import { recordWebhookEvent } from '../webhooks/webhook.repository.js';
 import { ticketPayload } from '../webhooks/webhook-hooks.js';
 import type { ApiDeps } from './api-router.js';
-import { agentOf, identityLookups, parse } from './route-kit.js';
+import { agentOf, identityLookups, parse, phoneAliasesOf } from './route-kit.js';
 
 export const newTicketBody = z.strictObject({
   channel: z.string().min(1).max(64),
@@ -58,8 +58,10 @@ export function registerProactiveRoutes(router: Router, deps: ApiDeps): void {
         }
         if (!recipient) throw new ConflictError(`the contact has no identity channel ${entry.id} can reach (${entry.capabilities.deliversTo.join(', ')})`, 'no_route');
       } else {
-        const lookups = identityLookups(body.to.address).filter((a) => entry.capabilities.deliversTo.includes(a.kind));
-        if (lookups.length === 0 || (lookups[0]!.kind === 'email' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(lookups[0]!.address)) || (lookups[0]!.kind !== 'email' && !/^\+?\d{8,15}(@s\.whatsapp\.net)?$/.test(lookups[0]!.address))) {
+        const all = identityLookups(body.to.address, phoneAliasesOf(deps.channels));
+        const typedOk = all[0]!.kind === 'email' ? /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(all[0]!.address) : /^\+\d{8,15}$/.test(all[0]!.address);
+        const lookups = all.filter((a) => entry.capabilities.deliversTo.includes(a.kind));
+        if (lookups.length === 0 || !typedOk) {
           throw new ValidationError('invalid body', [{ path: 'body.to.address', message: `an address channel ${entry.id} can deliver to (${entry.capabilities.deliversTo.join(', ')})` }]);
         }
         const owners = await findContactIdsByIdentities(trx, lookups);
