@@ -9,6 +9,7 @@ import { findContactIdsByIdentities } from './db/repositories/contact.repository
 import { recordAudit } from './db/repositories/audit.repository.js';
 import { ConfigError } from './domain/errors.js';
 import { eraseContact, type ErasureScope } from './erasure/erasure.usecase.js';
+import { channelDefinitions } from '../channels/index.js';
 import { identityLookups } from './http/route-kit.js';
 import { createEmailReparser } from '../channels/email/email-reparser.js';
 import { replayChannel } from './replay/replay.usecase.js';
@@ -38,7 +39,7 @@ export function registerIntegrationCommands(program: Command, { withDatabase, pr
       await withDatabase(async (loaded, db) => {
         let contactId = /^[0-9A-HJKMNP-TV-Z]{26}$/.test(who) ? who : undefined;
         if (!contactId) {
-          const ids = [...new Set((await findContactIdsByIdentities(db.kysely, identityLookups(who))).values())];
+          const ids = [...new Set((await findContactIdsByIdentities(db.kysely, identityLookups(who, (e164) => channelDefinitions.flatMap((d) => d.phoneAliases?.(e164) ?? [])))).values())];
           if (ids.length > 1) throw invalid('contact', `"${who}" names ${ids.length} contacts; pass a contact id`);
           contactId = ids[0];
         }

@@ -5,6 +5,7 @@
  * the first request.
  */
 import { defineChannel, type ChannelDefinition, type ChannelRuntime } from '../../src/channel/contract.js';
+import { phoneToJid } from '../whatsapp-shared/phone.js';
 import { createCloudSender } from './cloud-sender.js';
 import { whatsappCloudConfigSchema, type WhatsappCloudConfig } from './config.js';
 import { createGraphClient, type FetchLike } from './graph-client.js';
@@ -31,6 +32,7 @@ export function createWhatsappCloudChannelDefinition(deps: WhatsappCloudDeps = {
       deliversTo: ['whatsapp', 'phone', 'whatsapp_bsuid'],
       maxAttachmentBytes: 100 * 1024 * 1024,
     }),
+    phoneAliases: (e164) => [{ kind: 'whatsapp', address: phoneToJid(e164) }],
     create(config, ctx): ChannelRuntime {
       const graph = createGraphClient({
         baseUrl: config.graphBaseUrl,

@@ -114,7 +114,8 @@ export function createPendingStubs({ ctx, timeoutMs, enqueue, onUnresolvedChange
       timers.delete(id);
       if (unresolved.delete(id)) onUnresolvedChange();
       if (pending.placeholderIngested && status === 'duplicate') {
-        await ctx.updateMessage({ externalId: id, replace: { text: message.text ?? '', attachments: message.attachments ?? [], at: message.sentAt ?? ctx.clock.now() } });
+        const replace = { text: message.text ?? '', attachments: message.attachments ?? [], at: message.sentAt ?? ctx.clock.now() };
+        await ctx.updateMessage({ externalId: id, replace });
       }
       await ctx.state.delete(key);
     },

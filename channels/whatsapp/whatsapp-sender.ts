@@ -106,7 +106,8 @@ export function createWhatsappSender({ ctx, socket }: WhatsappSenderDeps): Chann
         for (const part of parts) await port.sendMessage(jid, part.content, { messageId: part.messageId });
         // The JID WhatsApp delivered to (onWhatsApp's answer for a typed phone) joins the requester.
         const delivered = jidKind(jid);
-        return { externalId, ...(delivered === 'user' || delivered === 'lid' ? { resolvedIdentity: { kind: delivered === 'lid' ? 'whatsapp_lid' : 'whatsapp', address: jid } } : {}) };
+        if (delivered !== 'user' && delivered !== 'lid') return { externalId };
+        return { externalId, resolvedIdentity: { kind: delivered === 'lid' ? 'whatsapp_lid' : 'whatsapp', address: jid } };
       } catch (err) {
         throw classifyWhatsappSendError(err);
       }

@@ -88,7 +88,9 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
     const decision = decideDecryptionHealth(pending.unresolvedSince(), ctx.clock.now());
     const change = decryptionTransition(status.health(), decision, me.id ? normalizeJid(me.id) : undefined);
     if (!change) return;
-    if (change.state === 'undecryptable') log.error({ count: decision.count }, 'whatsapp: messages keep failing to decrypt; pairing again gives this device new keys');
+    if (change.state === 'undecryptable') {
+      log.error({ count: decision.count }, 'whatsapp: messages keep failing to decrypt; pairing again gives this device new keys');
+    }
     setHealth(change.state, change.extra);
   };
 

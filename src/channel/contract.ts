@@ -225,6 +225,11 @@ export interface ChannelDefinition<C extends BaseChannelConfig = BaseChannelConf
   replyVia?(config: C): string | undefined;
   /** No I/O here: only build. I/O starts in `source.start()` or on the first send. */
   create(config: C, context: ChannelContext): ChannelRuntime;
+  /**
+   * Other identities under which this kind may know whoever holds a phone number (WhatsApp: the
+   * phone's JID). A phone an agent types is also looked up under these; nothing is created.
+   */
+  phoneAliases?(e164: string): Address[];
 }
 
 export function defineChannel<C extends BaseChannelConfig>(definition: ChannelDefinition<C>): ChannelDefinition<C> {

@@ -24,7 +24,7 @@ import { registerContactRoutes } from './contacts-routes.js';
 import { registerWebhookRoutes } from './webhooks-routes.js';
 import { registerErasureRoutes } from './erasure-routes.js';
 import { registerProactiveRoutes } from './proactive-routes.js';
-import { type AuthedRequest, agentOf, identityLookups, parse } from './route-kit.js';
+import { type AuthedRequest, agentOf, identityLookups, parse, phoneAliasesOf } from './route-kit.js';
 import { listTicketsQuery, patchBody, replyBody, ticketNumberParam } from './schemas.js';
 
 export interface ApiDeps {
@@ -95,7 +95,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     const q = parse(listTicketsQuery, req.query, 'query');
     let requesterContactIds: string[] | undefined;
     if (q.requester) {
-      requesterContactIds = [...new Set((await findContactIdsByIdentities(db, identityLookups(q.requester))).values())];
+      requesterContactIds = [...new Set((await findContactIdsByIdentities(db, identityLookups(q.requester, phoneAliasesOf(deps.channels)))).values())];
     }
     const field = q.field ? { key: q.field.slice(0, q.field.indexOf(':')), value: q.field.slice(q.field.indexOf(':') + 1) } : undefined;
     const tickets = await listTickets(db, {

@@ -14,7 +14,7 @@ import { NotFoundError } from '../domain/errors.js';
 import type { Address } from '../domain/model.js';
 import { ticketSummary } from '../tickets/ticket-view.js';
 import type { ApiDeps } from './api-router.js';
-import { agentOf, identityLookups, parse } from './route-kit.js';
+import { agentOf, identityLookups, parse, phoneAliasesOf } from './route-kit.js';
 import { claimParams, contactIdParam, evidenceBody, identityParams, linkClaimBody, linkIdentityBody, listContactsQuery, mergeBody, mergeIdParam, patchContactBody } from './schemas.js';
 
 const identityView = (i: ContactIdentityRow) => ({ id: i.id, kind: i.kind, address: i.address, createdAt: i.createdAt });
@@ -30,7 +30,7 @@ export function registerContactRoutes(router: Router, deps: ApiDeps): void {
 
   router.get('/contacts', async (req, res) => {
     const q = parse(listContactsQuery, req.query, 'query');
-    const contactIds = q.identity ? [...new Set((await findContactIdsByIdentities(db, identityLookups(q.identity))).values())] : undefined;
+    const contactIds = q.identity ? [...new Set((await findContactIdsByIdentities(db, identityLookups(q.identity, phoneAliasesOf(deps.channels)))).values())] : undefined;
     const contacts = await listContacts(db, { text: q.q, contactIds, before: q.cursor, limit: q.limit + 1 });
     const page = contacts.slice(0, q.limit);
     res.json({ contacts: await withIdentities(db, page), nextCursor: contacts.length > q.limit ? page[page.length - 1]!.id : null });

@@ -21,7 +21,7 @@ import type { Ticket } from '../domain/ticket.js';
 import { ConflictError, ValidationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Address } from '../domain/model.js';
-import { identityLookups } from '../http/route-kit.js';
+import { identityLookups, phoneAliasesOf } from '../http/route-kit.js';
 import { recordWebhookEvent } from '../webhooks/webhook.repository.js';
 import { ticketPayload } from '../webhooks/webhook-hooks.js';
 import { queueOutbound } from './outbound-queue.js';
@@ -76,8 +76,10 @@ export async function startConversation(deps: StartConversationDeps, agent: { id
       }
       if (!recipient) throw new ConflictError(`the contact has no identity channel ${entry.id} can reach (${entry.capabilities.deliversTo.join(', ')})`, 'no_route');
     } else {
-      const lookups = identityLookups(body.to.address).filter((a) => entry.capabilities.deliversTo.includes(a.kind));
-      if (lookups.length === 0 || (lookups[0]!.kind === 'email' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(lookups[0]!.address)) || (lookups[0]!.kind !== 'email' && !/^\+?\d{8,15}(@s\.whatsapp\.net)?$/.test(lookups[0]!.address))) {
+      const all = identityLookups(body.to.address, phoneAliasesOf(deps.channels));
+      const typedOk = all[0]!.kind === 'email' ? /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(all[0]!.address) : /^\+\d{8,15}$/.test(all[0]!.address);
+      const lookups = all.filter((a) => entry.capabilities.deliversTo.includes(a.kind));
+      if (lookups.length === 0 || !typedOk) {
         throw new ValidationError('invalid body', [{ path: 'body.to.address', message: `an address channel ${entry.id} can deliver to (${entry.capabilities.deliversTo.join(', ')})` }]);
       }
       const owners = await findContactIdsByIdentities(trx, lookups);

@@ -7,8 +7,8 @@
  * The integration routes (webhooks, erasure, proactive tickets) are driven in openapi-integrations.ts.
  */
 import { webformChannel } from '../../channels/webform/index.js';
-import { createWhatsappCloudChannelDefinition } from '../../channels/whatsapp/cloud-api/index.js';
-import { signBody } from '../../channels/whatsapp/cloud-api/signature.js';
+import { createWhatsappCloudChannelDefinition } from '../../channels/whatsapp-cloud/index.js';
+import { signBody } from '../../channels/whatsapp-cloud/signature.js';
 import { signLink } from '../../src/web/portal/merchant-link.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';

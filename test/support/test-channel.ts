@@ -23,6 +23,8 @@ export function createTestChannelDefinition(kind = 'test', threading: 'email' | 
     kind,
     configSchema: schema,
     capabilities: () => ({ inbound: 'push', canSend: true, threading, deliversTo }),
+    // A chat kind that delivers to WhatsApp JIDs stands in for a WhatsApp channel: it knows a phone by its JID too.
+    ...(deliversTo.includes('whatsapp') ? { phoneAliases: (e164: string) => [{ kind: 'whatsapp' as const, address: `${e164.replace(/\D/g, '')}@s.whatsapp.net` }] } : {}),
     create(config) {
       const box: TestOutbox = { sent: [], failures: [] };
       outboxes.set(config.id, box);

@@ -96,6 +96,18 @@ describe.each(['sqlite', 'postgres'] as const)('WhatsApp (Baileys) end to end wi
     expect(h.sock().onWhatsAppCalls).toEqual([]);
   });
 
+  test('an agent typing a phone finds a customer WhatsApp knows only by its JID (the WhatsApp kind names the alias)', async () => {
+    if (!databaseReady(database)) return;
+    h = await startCore({}, { database });
+    // An identity met only as a phone JID, with no phone alias beside it (an older import, a merge).
+    await h.t.context('wa').ingest({ message: { externalId: 'only-jid', from: { kind: 'whatsapp', address: '5511955554444@s.whatsapp.net' }, text: 'oi' } });
+    const [n] = await h.ticketNumbers();
+    const byRequester = await h.t.api('GET', '/api/tickets?requester=%2B55%2011%2095555-4444');
+    expect(byRequester.body.tickets.map((x: { number: number }) => x.number)).toEqual([n]);
+    const byIdentity = await h.t.api('GET', '/api/contacts?identity=5511955554444');
+    expect(byIdentity.body.contacts).toHaveLength(1);
+  });
+
   test('a send while disconnected is retried later with the same message id', async () => {
     if (!databaseReady(database)) return;
     h = await startCore({}, { database });

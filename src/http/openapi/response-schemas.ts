@@ -1,6 +1,6 @@
 /**
  * The bodies the agent API answers with, as zod schemas for the OpenAPI document. They mirror
- * the views in src/replies/ticket-view.ts, src/http/*-routes.ts and the repositories' records;
+ * the views in src/tickets/ticket-view.ts, src/http/*-routes.ts and the repositories' records;
  * objects are closed (`additionalProperties: false`), so a field added to a view without its
  * description here fails test/integrations/openapi-conformance.test.ts.
  */
