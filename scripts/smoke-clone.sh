@@ -2,7 +2,8 @@
 # The "new admin" smoke test, as issue 16 asks: clone this repository into a temporary folder,
 # `npm ci` from the local npm cache (--prefer-offline), start the gateway from ANOTHER working
 # folder with a .env there, and read /healthz, /readyz and /metrics. Prints how long each step
-# took. Not part of `npm test`: building better-sqlite3 and dist/ takes minutes on a busy machine.
+# took. Not part of `npm test`: building better-sqlite3 and dist/ takes minutes on a busy machine
+# (`npm test` has test/ops/quick-start-clone.test.ts: the same clone with node_modules linked).
 #
 #   bash scripts/smoke-clone.sh            # clones HEAD of this checkout
 set -euo pipefail
