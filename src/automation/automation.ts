@@ -21,12 +21,11 @@ import type { Clock } from '../channel/contract.js';
 import type { ChannelDirectory } from '../channel/directory.js';
 import { type PonteConfig, statusLabelsFor } from '../config/schema.js';
 import type { Database, Executor } from '../db/database.js';
-import { listAgents } from '../db/repositories/agent.repository.js';
 import { customerWantsUpdate, getContact } from '../db/repositories/contact.repository.js';
 import { getTicketById, updateTicket } from '../db/repositories/ticket.repository.js';
 import type { Ticket } from '../domain/ticket.js';
 import { newId } from '../domain/ids.js';
-import type { Address, MessagePurpose } from '../domain/model.js';
+import type { MessagePurpose } from '../domain/model.js';
 import { queueOutbound } from '../tickets/outbound-queue.js';
 import { resolveCustomerRoute } from '../tickets/reply-route.js';
 import type { AgentMessageEvent, CustomerMessageEvent, StatusChangeEvent, TicketEvents, UnknownContactEvent } from '../tickets/ticket-events.js';
@@ -35,24 +34,19 @@ import { CLAIM_CODE_TTL_MS, type ClaimCodeSender, hashClaimCode, newClaimCode } 
 import { claimsOfTicket, setClaimCode } from '../db/repositories/trust.repository.js';
 import { changeStatus } from '../tickets/ticket-changes.js';
 import {
-  agentRecipient,
   clearedDues,
   displayAddress,
   decideGreeting,
   duesAfterCustomerMessage,
-  notificationTargets,
   type TimerKind,
   timerApplies,
   timersForStatus,
   underAutomaticCap,
 } from './automation-rules.js';
+import { createAgentNotifications } from './agent-notifications.js';
 import { createBusinessCalendar, describeSchedule, formatLocalTime } from './business-hours.js';
 import { loadTemplates, type TemplateName, type TemplateValues } from './templates.js';
 import {
-  addToDigest,
-  type DigestRow,
-  dueDigestIds,
-  takeDigest,
   cancelTimers,
   claimDueTimers,
   completeTimer,
@@ -92,8 +86,6 @@ const TIMER_CLAIM_TTL_MS = 120_000;
 /** Batches per `runTimers()` call: a backlog drains over a few passes, never in one unbounded loop. */
 const TIMER_MAX_BATCHES = 20;
 const PENDING_TIMEOUT_ACTOR = 'timer:pending_timeout';
-/** Customer text quoted in a notification (a chat message has its own limits). */
-const NOTIFICATION_TEXT_MAX = 4000;
 
 /** How to greet someone whose name we don't know. */
 const NAMELESS: Record<string, string> = { 'pt-BR': 'cliente', es: 'cliente', en: 'there' };
@@ -111,6 +103,7 @@ export function createAutomation(deps: AutomationDeps): Automation {
   const templates = loadTemplates(cfg.templatesDir, { fallbackLocale: config.tickets.defaultLocale });
   const calendar = createBusinessCalendar(bh);
   const worker = `${hostname()}:${process.pid}:${newId().slice(-6)}`;
+  const notifications = createAgentNotifications({ database: deps.database, config, channels, clock, logger, templates });
 
   async function fresh(db: Executor, ticket: Ticket): Promise<Ticket> {
     return (await getTicketById(db, ticket.id)) ?? ticket;
@@ -176,89 +169,6 @@ export function createAutomation(deps: AutomationDeps): Automation {
     return true;
   }
 
-  async function notifyAgents(db: Executor, ticket: Ticket, e: CustomerMessageEvent): Promise<void> {
-    const agents = notificationTargets(await listAgents(db), ticket.assigneeId);
-    if (agents.length === 0) return;
-    const contact = await getContact(db, ticket.requesterId);
-    for (const agent of agents) {
-      const channel = agent.notifyChannelId ? channels.get(agent.notifyChannelId) : undefined;
-      const recipient = agentRecipient(agent, channel && { canSend: channel.capabilities.canSend, deliversTo: channel.capabilities.deliversTo });
-      if (!channel || !recipient) continue;
-      const key = `${recipient.address.toLowerCase()}#${ticket.id}`;
-      const last = { text: e.text, senderAddress: e.senderAddress, channelId: e.channelId, aboutMessageId: e.messageId };
-      if (!underAutomaticCap(await countAutomaticSends(db, key, e.now - HOUR), cfg.automaticMailCapPerHour)) {
-        await addToDigest(db, { agentId: agent.id, ticketId: ticket.id, channelId: channel.id, recipient, last, dueAt: e.now + HOUR }, e.now);
-        logger.info({ ticket: ticket.number, agentId: agent.id }, 'agent notification batched into the hourly digest (cap for this ticket and agent reached)');
-        continue;
-      }
-      await queueAgentNotification(db, { ticket, agentId: agent.id, channelId: channel.id, recipient, contactName: contact?.name, last, event: e.created ? 'new_ticket' : 'new_message', key }, e.now);
-    }
-  }
-
-  async function queueAgentNotification(
-    db: Executor,
-    a: { ticket: Ticket; agentId: string; channelId: string; recipient: Address; contactName: string | null | undefined; last: DigestRow['last']; event: 'new_ticket' | 'new_message' | { digest: number }; key: string },
-    now: number,
-  ): Promise<void> {
-    const { ticket, last } = a;
-    const locale = config.tickets.defaultLocale;
-    const labels = statusLabelsFor(config, locale);
-    const source = channels.get(last.channelId);
-    const channel = channels.get(a.channelId);
-    const n = { ticket_number: String(ticket.number) };
-    const event =
-      a.event === 'new_ticket'
-        ? templates.render('event_new_ticket', locale, n)
-        : a.event === 'new_message'
-          ? templates.render('event_new_message', locale, n)
-          : templates.render('event_digest', locale, { ...n, count: String(a.event.digest) });
-    const text = templates.render('agent_notification', locale, {
-      event,
-      ticket_number: n.ticket_number,
-      requester_name: a.contactName?.trim() || displayAddress(last.senderAddress),
-      requester_address: displayAddress(last.senderAddress),
-      channel: source ? `${source.id} (${source.kind})` : last.channelId,
-      subject: ticket.subject,
-      text: last.text.length > NOTIFICATION_TEXT_MAX ? `${last.text.slice(0, NOTIFICATION_TEXT_MAX)} […]` : last.text,
-      status_label: labels[ticket.status],
-      how_to_answer: templates.render(channel?.capabilities.threading === 'chat' ? 'answer_hint_chat' : 'answer_hint_email', locale, n),
-    });
-    await queueOutbound(
-      db,
-      {
-        ticket,
-        route: { channelId: a.channelId, recipient: a.recipient },
-        text,
-        purpose: 'notification',
-        visibility: 'internal',
-        authorType: 'system',
-        metadata: { automation: typeof a.event === 'object' ? 'agent_digest' : 'agent_notification', agentId: a.agentId, aboutMessageId: last.aboutMessageId },
-      },
-      now,
-    );
-    await recordAutomaticSend(db, a.key, 'notification', now);
-  }
-
-  /** Sends the digests whose hour is over, each once across gateways. */
-  async function flushDigests(): Promise<number> {
-    let sent = 0;
-    for (const id of await dueDigestIds(deps.database.kysely, clock.now(), TIMER_BATCH)) {
-      const now = clock.now();
-      const done = await deps.database.kysely.transaction().execute(async (trx) => {
-        const d = await takeDigest(trx, id);
-        if (!d) return false;
-        const ticket = await getTicketById(trx, d.ticketId);
-        if (!ticket) return false;
-        const contact = await getContact(trx, ticket.requesterId);
-        const key = `${d.recipient.address.toLowerCase()}#${ticket.id}`;
-        await queueAgentNotification(trx, { ticket, agentId: d.agentId, channelId: d.channelId, recipient: d.recipient as Address, contactName: contact?.name, last: d.last, event: { digest: d.count }, key }, now);
-        return true;
-      });
-      if (done) sent++;
-    }
-    return sent;
-  }
-
   /** `statusNotices`, with the older solved/closed switches applied on top. */
   function statusAnnounced(to: StatusChangeEvent['to'], channelId: string): boolean {
     const perChannel = cfg.statusNotices.channels[channelId];
@@ -289,7 +199,7 @@ export function createAutomation(deps: AutomationDeps): Automation {
       const outOfHours = !e.quiet && calendar.enabled && bh.outOfHoursReply && !calendar.isOpen(e.now);
       // Hot path: with acknowledgements off and the team in, no greeting can result.
       if (!(cfg.autoAcknowledge.enabled && e.created && !e.quiet) && !outOfHours) {
-        if (cfg.notifyAgents.enabled) await notifyAgents(db, ticket, e);
+        if (cfg.notifyAgents.enabled) await notifications.notifyAgents(db, ticket, e);
         return;
       }
       const greetings = await greetingsOfTicket(db, ticket.id);
@@ -315,7 +225,7 @@ export function createAutomation(deps: AutomationDeps): Automation {
 
       if (cfg.notifyAgents.enabled) {
         ticket = await fresh(db, ticket);
-        await notifyAgents(db, ticket, e);
+        await notifications.notifyAgents(db, ticket, e);
       }
     },
 
@@ -421,7 +331,7 @@ export function createAutomation(deps: AutomationDeps): Automation {
       }
       if (claimed.length < TIMER_BATCH) break;
     }
-    fired += await flushDigests();
+    fired += await notifications.flushDigests(TIMER_BATCH);
     // Send counts older than the longest window any cap looks at are noise.
     await pruneAutomaticSends(deps.database.kysely, clock.now() - 24 * HOUR);
     return fired;

@@ -28,7 +28,11 @@ export interface GroupCommitOptions {
 type Pending<I, O> = { item: I; resolve: (o: O) => void; reject: (err: unknown) => void };
 type Settled<O> = { ok: true; value: O } | { ok: false; error: unknown };
 
-export function createGroupCommit<I, O>(database: Database, run: (trx: Transaction<DB>, item: I) => Promise<O>, options: GroupCommitOptions = {}): GroupCommit<I, O> {
+export function createGroupCommit<I, O>(
+  database: Database,
+  run: (trx: Transaction<DB>, item: I) => Promise<O>,
+  options: GroupCommitOptions = {},
+): GroupCommit<I, O> {
   const maxBatch = Math.max(1, options.maxBatch ?? 100);
   const queue: Array<Pending<I, O>> = [];
   let draining = false;

@@ -22,7 +22,14 @@ import type { DB } from '../db/tables.js';
 import { inboundEnvelopeSchema, type InboundEnvelopeInput, type IngestOutcome } from '../domain/envelope.js';
 import { ValidationError, zodIssues } from '../domain/errors.js';
 import type { AgentCommand } from '../tickets/agent-commands.js';
-import { type AgentInbound, agentAutoReply, type RelayResult, recordAgentAutoReply, recordAgentMessage, recordUnverifiedAgentMessage } from '../tickets/agent-relay.js';
+import {
+  type AgentInbound,
+  agentAutoReply,
+  type RelayResult,
+  recordAgentAutoReply,
+  recordAgentMessage,
+  recordUnverifiedAgentMessage,
+} from '../tickets/agent-relay.js';
 import { createGroupCommit } from './group-commit.js';
 import { withoutNul } from './without-nul.js';
 import type { Arrival, IngestDeps } from './steps/arrival.js';
@@ -102,7 +109,13 @@ export function createIngest(deps: IngestDeps): IngestFn {
   }
 
   /** A message from an agent's address on a ticket: an unverified note, their out-of-office, or their reply. */
-  async function relayAgentMessage(trx: Transaction<DB>, a: Arrival, sender: Sender, match: Match, command: AgentCommand | undefined): Promise<RelayResult | undefined> {
+  async function relayAgentMessage(
+    trx: Transaction<DB>,
+    a: Arrival,
+    sender: Sender,
+    match: Match,
+    command: AgentCommand | undefined,
+  ): Promise<RelayResult | undefined> {
     const { matched: ticket, agent, unverified } = match;
     if (!ticket) return undefined;
     const m = a.message;

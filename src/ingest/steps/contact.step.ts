@@ -5,7 +5,13 @@
  * creates the contact.
  */
 import type { Executor } from '../../db/database.js';
-import { addIdentities, anyHasEmailIdentity, createContact, findContactIdsByIdentities, setContactNameIfMissing } from '../../db/repositories/contact.repository.js';
+import {
+  addIdentities,
+  anyHasEmailIdentity,
+  createContact,
+  findContactIdsByIdentities,
+  setContactNameIfMissing,
+} from '../../db/repositories/contact.repository.js';
 import type { Address } from '../../domain/model.js';
 import { proveClaimByCode } from '../../trust/claim-proof.js';
 import type { Arrival } from './arrival.js';
@@ -30,7 +36,8 @@ export async function resolveSender(trx: Executor, a: Arrival): Promise<Sender> 
   const m = a.message;
   const proven = m.proof.level !== 'none';
   const identities: Address[] = dedupeAddresses([m.from, ...(proven ? m.fromAliases : [])]);
-  const claims = dedupeAddresses([...m.claims, ...(proven ? [] : m.fromAliases)]).filter((c) => !identities.some((i) => i.kind === c.kind && i.address === c.address));
+  const own = (c: Address) => identities.some((i) => i.kind === c.kind && i.address === c.address);
+  const claims = dedupeAddresses([...m.claims, ...(proven ? [] : m.fromAliases)]).filter((c) => !own(c));
   const lookupAlso = dedupeAddresses(m.lookupAlso);
   const customer = m.classification === 'customer' && !m.fromBusiness;
   // The one-time code we sent to a ticket's requester, coming back from the identity they
@@ -51,7 +58,14 @@ async function isKnownSender(trx: Executor, addresses: Address[]): Promise<boole
   return anyHasEmailIdentity(trx, owners);
 }
 
-async function findOrCreateContact(trx: Executor, identities: Address[], lookupAlso: Address[], name: string | undefined, locale: string | undefined, now: number): Promise<string> {
+async function findOrCreateContact(
+  trx: Executor,
+  identities: Address[],
+  lookupAlso: Address[],
+  name: string | undefined,
+  locale: string | undefined,
+  now: number,
+): Promise<string> {
   const found = await findContactIdsByIdentities(trx, [...identities, ...lookupAlso]);
   let contactId: string | undefined;
   for (const i of [...identities, ...lookupAlso]) {

@@ -82,7 +82,9 @@ export async function ticketFacts(trx: Executor, a: Arrival, sender: Sender, age
   const participantOf = await participantTicketIds(trx, sender.contactId, candidateIds);
   const recipientOf = await recipientTicketIds(trx, sender.identities, candidateIds);
   const fields = m.ticketFields;
-  const existing = fields?.matchExistingRequest ? await findExistingRequest(trx, sender.contactId, fields.category ?? null, fields.reference ?? null) : undefined;
+  const existing = fields?.matchExistingRequest
+    ? await findExistingRequest(trx, sender.contactId, fields.category ?? null, fields.reference ?? null)
+    : undefined;
   const openOnChannel = chat ? await latestOpenTicketOnChannel(trx, sender.contactId, a.channelId) : undefined;
   const closedOnChannel = chat && !openOnChannel ? await latestClosedTicketOnChannel(trx, sender.contactId, a.channelId) : undefined;
   return {

@@ -65,7 +65,14 @@ export async function storeMessage(trx: Executor, a: Arrival, config: PonteConfi
   return { ticket, created, messageId };
 }
 
-async function ticketFor(trx: Executor, a: Arrival, config: PonteConfig, subjectRe: RegExp, sender: Sender, match: Match): Promise<{ ticket: Ticket; created: boolean }> {
+async function ticketFor(
+  trx: Executor,
+  a: Arrival,
+  config: PonteConfig,
+  subjectRe: RegExp,
+  sender: Sender,
+  match: Match,
+): Promise<{ ticket: Ticket; created: boolean }> {
   const { decision, matched, agent } = match;
   const open = (o: { initialStatus: TicketStatus; category?: string | undefined; mentioned?: number | undefined; followUpOf?: string | undefined }) =>
     createTicket(trx, a, config, subjectRe, sender.contactId, o).then((ticket) => ({ ticket, created: true }));
