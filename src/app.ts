@@ -32,6 +32,7 @@ import { listenForEventLog } from './observability/event-log.js';
 import { createTicketEvents } from './tickets/ticket-events.js';
 import type { BlobStore } from './channel/contract.js';
 import { createIntegrations, type Integrations } from './webhooks/integrations.js';
+import { readUploadForm } from '../channels/webform/upload-form.js';
 
 export interface AppOptions {
   definitions: ReadonlyArray<ChannelDefinition<any>>;
@@ -170,7 +171,7 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
   const dispatcher = createDispatcher({ database, channels, senders, clock, logger: logger.child({ part: 'outbox' }), config, onSent: async (row) => {
       await integrations.onReplySent(row.message_id);
     }, onFailed: (row) => integrations.onReplyFailed(row.message_id), observe });
-  const http = createHttpApp({ database, config, channels, running: () => running, events: ticketEvents, sendClaimCode: automation.sendClaimCode, blobs, clock, wakeOutbox: () => dispatcher.wake(), uploadKey: createHmac('sha256', secret).update('ponte:uploads').digest(), webKey: createHmac('sha256', secret).update('ponte:web').digest(), logger, trustProxy: config.server.trustProxy, metrics, sendHealth, ingest: observedIngest });
+  const http = createHttpApp({ database, config, channels, running: () => running, events: ticketEvents, sendClaimCode: automation.sendClaimCode, blobs, clock, wakeOutbox: () => dispatcher.wake(), uploadKey: createHmac('sha256', secret).update('ponte:uploads').digest(), webKey: createHmac('sha256', secret).update('ponte:web').digest(), logger, trustProxy: config.server.trustProxy, metrics, sendHealth, ingest: observedIngest, readUploadForm });
   let server: Server | undefined;
   let stopWatching: (() => void) | undefined;
 

@@ -10,6 +10,7 @@ import { errorHandler } from './errors.js';
 import { slowBodyGuard } from './server-limits.js';
 import { createConsoleRouter } from '../web/console/console-router.js';
 import { createPortalRouters } from '../web/portal/portal-router.js';
+import type { UploadFormReader } from '../web/shared/upload-form.js';
 import type { IngestFn } from '../ingest/pipeline.js';
 
 export interface ObservabilityDeps {
@@ -17,7 +18,7 @@ export interface ObservabilityDeps {
   sendHealth?: SendHealth | undefined;
 }
 
-export function createHttpApp(deps: ApiDeps & ObservabilityDeps & { logger: Logger; database: Database; running: () => RunningChannel[]; trustProxy: boolean; webKey?: Buffer | undefined; ingest?: IngestFn | undefined }): Express {
+export function createHttpApp(deps: ApiDeps & ObservabilityDeps & { logger: Logger; database: Database; running: () => RunningChannel[]; trustProxy: boolean; webKey?: Buffer | undefined; ingest?: IngestFn | undefined; readUploadForm: UploadFormReader }): Express {
   const app = express();
   app.disable('x-powered-by');
   if (deps.trustProxy) app.set('trust proxy', true);

@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import type { Logger } from 'pino';
 import type { ApiDeps } from '../../http/api-router.js';
 import type { IngestFn } from '../../ingest/pipeline.js';
+import type { UploadFormReader } from '../shared/upload-form.js';
 import type { WebContext } from '../shared/web-context.js';
 import { ctx } from '../shared/web-context.js';
 import type { Viewer } from './portal-access.js';
@@ -15,6 +16,8 @@ export interface PortalDeps extends ApiDeps {
   webKey: Buffer;
   /** The core's ingest (the app's observed one): portal messages enter like any customer message. */
   ingest: IngestFn;
+  /** The multipart reader (the web form channel's, handed over by the composition root). */
+  readUploadForm: UploadFormReader;
 }
 
 export interface PortalRuntime {

@@ -24,7 +24,7 @@ export function registerPortalRequestRoutes(router: Router, rt: PortalRuntime): 
     const { web, p } = pctx(res);
     let form: PortalForm;
     try {
-      form = await readPortalForm(req, rt.portal.attachments, rt.deps.blobs, rt.deps.config.storage.maxAttachmentBytes);
+      form = await readPortalForm(rt.deps.readUploadForm, req, rt.portal.attachments, rt.deps.blobs, rt.deps.config.storage.maxAttachmentBytes);
     } catch (err) {
       if (!(err instanceof PortalUploadError)) throw err;
       await onUploadError(uploadMessage(rt, p.tp, err), err.status);
