@@ -320,7 +320,7 @@ export function createAutomation(deps: AutomationDeps): Automation {
   async function runTimers(): Promise<number> {
     let fired = 0;
     for (let batch = 0; batch < TIMER_MAX_BATCHES; batch++) {
-      const claimed = await claimDueTimers(deps.database, worker, clock.now(), TIMER_BATCH, TIMER_CLAIM_TTL_MS);
+      const claimed = await deps.database.kysely.transaction().execute((trx) => claimDueTimers(trx, deps.database.dialect, worker, clock.now(), TIMER_BATCH, TIMER_CLAIM_TTL_MS));
       for (const timer of claimed) {
         try {
           if (await fire(timer)) fired++;

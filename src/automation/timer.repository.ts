@@ -4,8 +4,9 @@
  * acts on it, conditioned on still holding the claim: it fires once even with several gateways.
  */
 import type { Database, Executor } from '../db/database.js';
-import type { Selectable } from 'kysely';
-import type { TimersTable } from '../db/tables.js';
+import type { Selectable, Transaction } from 'kysely';
+import { claimDueRows } from '../db/repositories/claim.repository.js';
+import type { DB, TimersTable } from '../db/tables.js';
 import { newId } from '../domain/ids.js';
 import type { TimerKind } from './automation-rules.js';
 
@@ -24,21 +25,15 @@ export async function scheduledTimers(db: Executor, ticketId: string): Promise<T
   return db.selectFrom('timers').selectAll().where('ticket_id', '=', ticketId).where('status', '=', 'scheduled').orderBy('due_at').execute();
 }
 
-/** Claims due timers (and those whose claim expired: a worker died mid-run). */
-export async function claimDueTimers(database: Database, worker: string, now: number, limit: number, claimTtlMs: number): Promise<TimerRow[]> {
-  return database.kysely.transaction().execute(async (trx) => {
-    let select = trx
-      .selectFrom('timers')
-      .select('id')
-      .where('status', '=', 'scheduled')
-      .where('due_at', '<=', now)
-      .where((eb) => eb.or([eb('claimed_by', 'is', null), eb('claim_expires_at', '<', now)]))
-      .orderBy('due_at')
-      .limit(limit);
-    if (database.dialect === 'postgres') select = select.forUpdate().skipLocked();
-    const ids = (await select.execute()).map((r) => r.id);
-    if (ids.length === 0) return [];
-    return trx.updateTable('timers').set({ claimed_by: worker, claim_expires_at: now + claimTtlMs }).where('id', 'in', ids).returningAll().execute();
+/** Claims due timers (and those whose claim expired: a worker died mid-run) in the caller's transaction. */
+export async function claimDueTimers(trx: Transaction<DB>, dialect: Database['dialect'], worker: string, now: number, limit: number, claimTtlMs: number): Promise<TimerRow[]> {
+  return claimDueRows(trx, dialect, 'timers', {
+    worker,
+    now,
+    limit,
+    ttlMs: claimTtlMs,
+    due: (eb) => eb.and([eb('status', '=', 'scheduled'), eb('due_at', '<=', now), eb.or([eb('claimed_by', 'is', null), eb('claim_expires_at', '<', now)])]),
+    orderBy: 'due_at',
   });
 }
 

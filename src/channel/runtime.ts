@@ -8,7 +8,8 @@ import type { Database } from '../db/database.js';
 import { linkIdentities } from '../db/repositories/contact.repository.js';
 import { deleteStatePrefix, getState, putState, stateKeys } from '../db/repositories/channel-state.repository.js';
 import { acquireLease, releaseLease } from '../db/repositories/lease.repository.js';
-import { advanceDelivery, findMessageByExternalId, insertAttachments } from '../db/repositories/message.repository.js';
+import { advanceDelivery, findMessageByExternalId } from '../db/repositories/message.repository.js';
+import { updateMessageContent } from '../db/repositories/message-update.repository.js';
 import { getTicketById } from '../db/repositories/ticket.repository.js';
 import { newId } from '../domain/ids.js';
 import type { IngestFn } from '../ingest/pipeline.js';
@@ -81,38 +82,7 @@ export function createChannelContext(entry: ChannelEntry, deps: ChannelRuntimeDe
 
 /** Edits, revokes and reactions change the message they target; they never create or reopen a ticket. */
 export async function applyMessageUpdate(database: Database, channelId: string, update: MessageUpdate): Promise<boolean> {
-  return database.kysely.transaction().execute(async (trx) => {
-    const m = await findMessageByExternalId(trx, channelId, update.externalId);
-    if (!m) return false;
-    const meta = JSON.parse(m.metadata) as Record<string, unknown>;
-    if (update.edit) {
-      const history = Array.isArray(meta.editHistory) ? meta.editHistory : [];
-      history.push({ text: m.text, replacedAt: update.edit.at });
-      await trx
-        .updateTable('messages')
-        .set({ text: update.edit.text, reply_text: update.edit.text, edited_at: update.edit.at, metadata: JSON.stringify({ ...meta, editHistory: history }) })
-        .where('id', '=', m.id)
-        .execute();
-    }
-    if (update.replace) {
-      const { placeholderOf: _dropped, ...rest } = meta as { placeholderOf?: unknown };
-      await trx
-        .updateTable('messages')
-        .set({ text: update.replace.text, reply_text: update.replace.text, parse_error: null, metadata: JSON.stringify({ ...rest, replacedAt: update.replace.at }) })
-        .where('id', '=', m.id)
-        .execute();
-      if (update.replace.attachments.length) await insertAttachments(trx, m.id, update.replace.attachments, update.replace.at);
-    }
-    if (update.revoked) {
-      await trx.updateTable('messages').set({ revoked_at: update.revoked.at }).where('id', '=', m.id).execute();
-    }
-    if (update.reaction) {
-      const reactions = (JSON.parse(m.reactions) as Array<{ emoji: string; by: string; at: number }>).filter((r) => r.by !== update.reaction!.by);
-      if (update.reaction.emoji) reactions.push(update.reaction);
-      await trx.updateTable('messages').set({ reactions: JSON.stringify(reactions) }).where('id', '=', m.id).execute();
-    }
-    return true;
-  });
+  return database.kysely.transaction().execute((trx) => updateMessageContent(trx, channelId, update));
 }
 
 export function buildChannels(deps: ChannelRuntimeDeps): RunningChannel[] {

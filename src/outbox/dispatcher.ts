@@ -11,7 +11,8 @@ import type { ChannelDirectory } from '../channel/directory.js';
 import type { PonteConfig } from '../config/schema.js';
 import type { Database } from '../db/database.js';
 import { attachmentsOfMessages, getMessage, latestInboundOnChannel, threadExternalIds } from '../db/repositories/message.repository.js';
-import { claimDue, markFailed, markRetry, markSent, nextDueAt } from '../db/repositories/outbox.repository.js';
+import { recordOutboundError, recordOutboundFailed, recordOutboundSent, setOutboundExternalId } from '../db/repositories/message-delivery.repository.js';
+import { claimDueOutbox, markFailed, markRetry, markSent, nextDueAt } from '../db/repositories/outbox.repository.js';
 import { getTicketById } from '../db/repositories/ticket.repository.js';
 import { getAgent } from '../db/repositories/agent.repository.js';
 import { addIdentities } from '../db/repositories/contact.repository.js';
@@ -23,6 +24,7 @@ import type { OutboundMessage } from '../domain/outbound.js';
 import { subjectTokenFor } from '../ingest/ticket-tokens.js';
 import type { OutboxRow } from '../db/tables.js';
 import { decideRetry } from './retry-policy.js';
+import { createPollingLoop } from './polling-loop.js';
 
 export interface DispatchResult {
   sent: number;
@@ -64,9 +66,6 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const worker = `${hostname()}:${process.pid}:${newId().slice(-6)}`;
   const db = deps.database.kysely;
   const cfg = deps.config.outbox;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = true;
 
   async function build(row: OutboxRow): Promise<OutboundMessage | undefined> {
     const msg = await getMessage(db, row.message_id);
@@ -110,7 +109,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       await markFailed(trx, row.id, worker, code, message, now);
       const msg = await getMessage(trx, row.message_id);
       const plan = msg ? await rerouteFailed(trx, deps, msg, { channelId: row.channel_id, code, message }, now) : undefined;
-      if (!plan) await trx.updateTable('messages').set({ delivery_status: 'failed', error_code: code, error_message: message.slice(0, 2000) }).where('id', '=', row.message_id).execute();
+      if (!plan) await recordOutboundFailed(trx, row.message_id, code, message);
       return plan;
     });
     if (rerouted) deps.logger.info({ outboxId: row.id, from: row.channel_id, to: rerouted.channelId, code }, 'message failed on its channel; sent again through the fallback channel');
@@ -132,19 +131,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
     if (!message.externalId && sender.assignExternalId) {
       message.externalId = sender.assignExternalId(message);
-      await db.updateTable('messages').set({ external_id: message.externalId }).where('id', '=', message.messageId).execute();
+      await setOutboundExternalId(db, message.messageId, message.externalId);
     }
     try {
       const receipt = await sender.send(message);
       const now = deps.clock.now();
       await db.transaction().execute(async (trx) => {
         await markSent(trx, row.id, worker, now);
-        await trx
-          .updateTable('messages')
-          .set({ external_id: receipt.externalId, sent_at: now, error_code: null, error_message: null })
-          .where('id', '=', message.messageId)
-          .execute();
-        await trx.updateTable('messages').set({ delivery_status: 'sent' }).where('id', '=', message.messageId).where('delivery_status', '=', 'queued').execute();
+        await recordOutboundSent(trx, message.messageId, receipt.externalId, now);
         // The channel told us who the recipient really is (see SendReceipt.resolvedIdentity):
         // remember it as the requester's alias so their messages from it land on their tickets.
         const resolved = receipt.resolvedIdentity;
@@ -167,7 +161,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       if (decision.retry) {
         const now = deps.clock.now();
         await markRetry(db, row.id, worker, now + decision.delayMs, code, text.slice(0, 2000), now);
-        await db.updateTable('messages').set({ error_code: code, error_message: text.slice(0, 2000) }).where('id', '=', row.message_id).execute();
+        await recordOutboundError(db, row.message_id, code, text);
         result.retried++;
       } else {
         await fail(row, code, text);
@@ -178,7 +172,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   async function runOnce(): Promise<DispatchResult> {
     const result: DispatchResult = { sent: 0, failed: 0, retried: 0 };
-    const rows = await claimDue(deps.database, worker, deps.clock.now(), cfg.batchSize, cfg.claimTtlMs);
+    const rows = await db.transaction().execute((trx) => claimDueOutbox(trx, deps.database.dialect, worker, deps.clock.now(), cfg.batchSize, cfg.claimTtlMs));
     // Different channels in parallel, one channel's rows in order (a thread stays in order).
     const byChannel = new Map<string, OutboxRow[]>();
     for (const r of rows) byChannel.set(r.channel_id, [...(byChannel.get(r.channel_id) ?? []), r]);
@@ -196,57 +190,17 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     return result;
   }
 
-  async function drain(maxRounds = 100): Promise<DispatchResult> {
-    const total: DispatchResult = { sent: 0, failed: 0, retried: 0 };
-    for (let i = 0; i < maxRounds; i++) {
-      const r = await runOnce();
-      total.sent += r.sent;
-      total.failed += r.failed;
-      total.retried += r.retried;
-      if (r.sent + r.failed + r.retried === 0) break;
-    }
-    return total;
-  }
-
-  function schedule(delay: number): void {
-    if (stopped) return;
-    clearTimeout(timer);
-    timer = setTimeout(tick, delay);
-    timer.unref?.();
-  }
-
-  function tick(): void {
-    if (stopped || running) return;
-    running = runOnce()
-      .then(async (r) => {
-        if (r.sent + r.failed + r.retried > 0) return 0;
-        const due = await nextDueAt(db);
-        return due === undefined ? cfg.pollIntervalMs : Math.min(cfg.pollIntervalMs, Math.max(0, due - deps.clock.now()));
-      })
-      .catch((err) => {
-        deps.logger.error({ err }, 'outbox loop error');
-        return cfg.pollIntervalMs;
-      })
-      .then((delay) => {
-        running = undefined;
-        schedule(delay);
-      });
-  }
-
-  return {
+  const loop = createPollingLoop<DispatchResult>({
     runOnce,
-    drain,
-    start() {
-      stopped = false;
-      schedule(0);
+    empty: () => ({ sent: 0, failed: 0, retried: 0 }),
+    // Idle: sleep until the next retry is due, at most one poll interval (another gateway may queue).
+    idleDelayMs: async () => {
+      const due = await nextDueAt(db);
+      return due === undefined ? cfg.pollIntervalMs : Math.min(cfg.pollIntervalMs, Math.max(0, due - deps.clock.now()));
     },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-    wake() {
-      if (!stopped && !running) schedule(0);
-    },
-  };
+    onError: (err) => deps.logger.error({ err }, 'outbox loop error'),
+    errorDelayMs: cfg.pollIntervalMs,
+  });
+
+  return loop;
 }

@@ -9,6 +9,7 @@ import type { ChannelDirectory } from '../channel/directory.js';
 import type { PonteConfig } from '../config/schema.js';
 import type { Executor } from '../db/database.js';
 import { identitiesOf } from '../db/repositories/contact.repository.js';
+import { rerouteOutbound } from '../db/repositories/message-delivery.repository.js';
 import { enqueue } from '../db/repositories/outbox.repository.js';
 import { getTicketById } from '../db/repositories/ticket.repository.js';
 import type { MessageRow } from '../db/tables.js';
@@ -65,20 +66,12 @@ export async function rerouteFailed(
   );
   if (!plan) return undefined;
   const fallbacks = [...(meta.fallbacks ?? []), { from: failure.channelId, code: failure.code, at: now }];
-  await trx
-    .updateTable('messages')
-    .set({
-      channel_id: plan.channelId,
-      recipient_kind: plan.recipient.kind,
-      recipient_address: plan.recipient.address,
-      external_id: null,
-      delivery_status: 'queued',
-      error_code: failure.code,
-      error_message: `${failure.channelId}: ${failure.message}`.slice(0, 2000),
-      metadata: JSON.stringify({ ...meta, fallbacks, cc: undefined }),
-    })
-    .where('id', '=', msg.id)
-    .execute();
+  await rerouteOutbound(
+    trx,
+    msg.id,
+    { channelId: plan.channelId, recipient: plan.recipient, metadata: JSON.stringify({ ...meta, fallbacks, cc: undefined }) },
+    { code: failure.code, message: `${failure.channelId}: ${failure.message}` },
+  );
   await enqueue(trx, { messageId: msg.id, channelId: plan.channelId, dueAt: now }, now);
   return plan;
 }

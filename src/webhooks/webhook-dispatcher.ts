@@ -10,10 +10,11 @@ import type { Logger } from 'pino';
 import type { Clock } from '../channel/contract.js';
 import type { Database } from '../db/database.js';
 import { newId } from '../domain/ids.js';
+import { createPollingLoop } from '../outbox/polling-loop.js';
 import { decideRetry } from '../outbox/retry-policy.js';
 import type { WebhooksConfig } from './webhook-config.js';
 import { webhookHeaders } from './webhook-signing.js';
-import { claimDeliveries, type DeliveryRow, finishDelivery } from './webhook.repository.js';
+import { claimDeliveries, type DeliveryRow, deliveryTarget, finishDelivery } from './webhook.repository.js';
 
 export interface WebhookRunResult {
   delivered: number;
@@ -34,22 +35,17 @@ export function createWebhookDispatcher(deps: { database: Database; config: Webh
   const worker = `${hostname()}:${process.pid}:wh:${newId().slice(-6)}`;
   const db = deps.database.kysely;
   const cfg = deps.config;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = true;
 
-  async function post(row: DeliveryRow): Promise<{ ok: boolean; status: number | null; error: string | null }> {
-    const [sub, event] = await Promise.all([
-      db.selectFrom('webhook_subscriptions').select(['url', 'secret', 'active']).where('id', '=', row.subscription_id).executeTakeFirst(),
-      db.selectFrom('webhook_events').select(['id', 'payload', 'created_at']).where('id', '=', row.event_id).executeTakeFirst(),
-    ]);
-    if (!sub || !event) return { ok: false, status: null, error: 'subscription or event no longer exists' };
+  /** `gone`: the subscription or the event was deleted; no later attempt can succeed. */
+  async function post(row: DeliveryRow): Promise<{ ok: boolean; gone?: true; status: number | null; error: string | null }> {
+    const target = await deliveryTarget(db, row);
+    if (!target) return { ok: false, gone: true, status: null, error: 'subscription or event no longer exists' };
     const ts = Math.floor(deps.clock.now() / 1000);
     try {
-      const res = await fetch(sub.url, {
+      const res = await fetch(target.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'Ponte-Webhooks/1', ...webhookHeaders(sub.secret, event.id, ts, event.payload) },
-        body: event.payload,
+        headers: { 'content-type': 'application/json', 'user-agent': 'Ponte-Webhooks/1', ...webhookHeaders(target.secret, target.eventId, ts, target.payload) },
+        body: target.payload,
         redirect: 'manual',
         signal: AbortSignal.timeout(cfg.timeoutMs),
       });
@@ -71,7 +67,7 @@ export function createWebhookDispatcher(deps: { database: Database; config: Webh
     }
     // 4xx other than 408/429 mean the receiver refuses this event: still retried (receivers
     // deploy bugs), but a vanished subscription is final.
-    const decision = decideRetry(cfg, Number(row.attempts), r.error !== 'subscription or event no longer exists', deps.random ?? Math.random);
+    const decision = decideRetry(cfg, Number(row.attempts), !r.gone, deps.random ?? Math.random);
     if (decision.retry) {
       await finishDelivery(db, row.id, worker, { status: 'pending', nextAt: now + decision.delayMs, httpStatus: r.status, error: r.error }, now);
       result.retried++;
@@ -96,53 +92,11 @@ export function createWebhookDispatcher(deps: { database: Database; config: Webh
     return result;
   }
 
-  async function drain(maxRounds = 100): Promise<WebhookRunResult> {
-    const total: WebhookRunResult = { delivered: 0, retried: 0, failed: 0 };
-    for (let i = 0; i < maxRounds; i++) {
-      const r = await runOnce();
-      total.delivered += r.delivered;
-      total.retried += r.retried;
-      total.failed += r.failed;
-      if (r.delivered + r.retried + r.failed === 0) break;
-    }
-    return total;
-  }
-
-  function schedule(delay: number): void {
-    if (stopped) return;
-    clearTimeout(timer);
-    timer = setTimeout(tick, delay);
-    timer.unref?.();
-  }
-
-  function tick(): void {
-    if (stopped || running) return;
-    running = runOnce()
-      .then((r) => (r.delivered + r.retried + r.failed > 0 ? 0 : cfg.pollIntervalMs))
-      .catch((err) => {
-        deps.logger.error({ err }, 'webhook loop error');
-        return cfg.pollIntervalMs;
-      })
-      .then((delay) => {
-        running = undefined;
-        schedule(delay);
-      });
-  }
-
-  return {
+  return createPollingLoop<WebhookRunResult>({
     runOnce,
-    drain,
-    start() {
-      stopped = false;
-      schedule(0);
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-    wake() {
-      if (!stopped && !running) schedule(0);
-    },
-  };
+    empty: () => ({ delivered: 0, retried: 0, failed: 0 }),
+    idleDelayMs: () => cfg.pollIntervalMs,
+    onError: (err) => deps.logger.error({ err }, 'webhook loop error'),
+    errorDelayMs: cfg.pollIntervalMs,
+  });
 }

@@ -167,3 +167,12 @@ export async function redeliver(db: Executor, deliveryId: string, now: number): 
     .execute();
   return id;
 }
+
+/** What a delivery POSTs and where; undefined when the subscription or the event is gone. */
+export async function deliveryTarget(db: Executor, row: Pick<DeliveryRow, 'subscription_id' | 'event_id'>): Promise<{ url: string; secret: string; eventId: string; payload: string } | undefined> {
+  const [sub, event] = await Promise.all([
+    db.selectFrom('webhook_subscriptions').select(['url', 'secret']).where('id', '=', row.subscription_id).executeTakeFirst(),
+    db.selectFrom('webhook_events').select(['id', 'payload']).where('id', '=', row.event_id).executeTakeFirst(),
+  ]);
+  return sub && event ? { url: sub.url, secret: sub.secret, eventId: event.id, payload: event.payload } : undefined;
+}

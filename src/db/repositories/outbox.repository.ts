@@ -1,7 +1,8 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { newId } from '../../domain/ids.js';
 import type { Database, Executor } from '../database.js';
-import type { OutboxRow } from '../tables.js';
+import type { DB, OutboxRow } from '../tables.js';
+import { claimDueRows } from './claim.repository.js';
 
 export async function enqueue(db: Executor, input: { messageId: string; channelId: string; dueAt: number }, now: number): Promise<string> {
   const id = newId(now);
@@ -13,31 +14,23 @@ export async function enqueue(db: Executor, input: { messageId: string; channelI
 }
 
 /**
- * Claims due rows for this worker: pending rows whose time has come, and rows whose previous
- * claim expired (a worker died mid-send). PostgreSQL skips rows other workers hold.
+ * Claims due rows for this worker in the caller's transaction: pending rows whose time has
+ * come, and rows whose previous claim expired (a worker died mid-send). Each claim counts as an
+ * attempt.
  */
-export async function claimDue(database: Database, worker: string, now: number, limit: number, claimTtlMs: number): Promise<OutboxRow[]> {
-  return database.kysely.transaction().execute(async (trx) => {
-    let select = trx
-      .selectFrom('outbox')
-      .select('id')
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]),
-          eb.and([eb('status', '=', 'sending'), eb('claim_expires_at', '<', now)]),
-        ]),
-      )
-      .orderBy('next_attempt_at')
-      .limit(limit);
-    if (database.dialect === 'postgres') select = select.forUpdate().skipLocked();
-    const ids = (await select.execute()).map((r) => r.id);
-    if (ids.length === 0) return [];
-    return trx
-      .updateTable('outbox')
-      .set({ status: 'sending', claimed_by: worker, claim_expires_at: now + claimTtlMs, attempts: sql`attempts + 1`, updated_at: now })
-      .where('id', 'in', ids)
-      .returningAll()
-      .execute();
+export async function claimDueOutbox(trx: Transaction<DB>, dialect: Database['dialect'], worker: string, now: number, limit: number, claimTtlMs: number): Promise<OutboxRow[]> {
+  return claimDueRows(trx, dialect, 'outbox', {
+    worker,
+    now,
+    limit,
+    ttlMs: claimTtlMs,
+    due: (eb) =>
+      eb.or([
+        eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]),
+        eb.and([eb('status', '=', 'sending'), eb('claim_expires_at', '<', now)]),
+      ]),
+    orderBy: 'next_attempt_at',
+    set: { status: 'sending', attempts: sql`attempts + 1`, updated_at: now },
   });
 }
 
