@@ -17,6 +17,8 @@ import { createNodemailerTransport } from './nodemailer-transport.js';
 import { formatParseSummary, parseEmailFileForCli, type CliParseOutput } from './parse/parse-cli.js';
 import { classifySmtpError } from './smtp-errors.js';
 import { authorizeChannel } from './oauth-device.js';
+import { syncEmailChannel } from './email-sync.js';
+import type { EmailSyncProgress } from './imap-source.js';
 
 export interface EmailCliDeps {
   loadConfig(path: string): Promise<{ channels: unknown[] }>;
@@ -27,6 +29,16 @@ export interface EmailCliDeps {
   print?(line: string): void;
   /** Waits between device-code polls (tests shorten them). */
   oauthSleep?(ms: number): Promise<void>;
+  /** The real context of a channel and how to close the gateway state behind it (`email sync`). */
+  openContext?(channelId: string): Promise<{ context: ChannelContext; close(): Promise<void> }>;
+  /** Renders `email sync` (the CLI draws bars); default: the final line only, through `print`. */
+  syncView?: EmailSyncView;
+}
+
+export interface EmailSyncView {
+  progress(progress: EmailSyncProgress): void;
+  /** The last line: up to date, or why it gave up. */
+  done(line: string): void;
 }
 
 function memoryState(): ChannelState {
@@ -200,6 +212,39 @@ export function registerEmailCli(program: Command, deps: EmailCliDeps): void {
       const result = await checkEmailChannel(config, ctx, deps.channelDeps);
       for (const line of result.lines) print(line);
       if (!result.ok) process.exitCode = 1;
+    });
+
+  email
+    .command('sync <channel>')
+    .description('fetch the waiting mail (and the first-run backfill) now, with a progress bar, then exit')
+    .option('--timeout <seconds>', 'give up after this long', '3600')
+    .action(async (channelId: string, opts: { timeout: string }) => {
+      const config = await requireChannelConfig(channelId);
+      if (!config) return;
+      if (!hasImap(config)) {
+        print(`${channelId} is a send-only channel (no imap section): nothing to fetch`);
+        process.exitCode = 2;
+        return;
+      }
+      if (!deps.openContext) throw new Error('email sync needs the gateway database');
+      const seconds = Math.max(1, Number(opts.timeout) || 3600);
+      const view = deps.syncView;
+      const done = view ? (line: string) => view.done(line) : print;
+      const { context, close } = await deps.openContext(channelId);
+      try {
+        const result = await syncEmailChannel(config, context, {
+          timeoutMs: seconds * 1000,
+          ...(view ? { onProgress: (p: EmailSyncProgress) => view.progress(p) } : {}),
+          ...(deps.channelDeps ? { deps: deps.channelDeps } : {}),
+        });
+        if (result.ok) done(`${channelId}: up to date, ${result.fetched} message(s) fetched`);
+        else {
+          done(`${channelId}: gave up after ${seconds}s (${result.state}${result.lastError ? `: ${result.lastError}` : ''})`);
+          process.exitCode = 1;
+        }
+      } finally {
+        await close();
+      }
     });
 
   email

@@ -36,7 +36,8 @@ export interface DeviceFlowDeps {
   onPrompt(prompt: DevicePrompt): void;
 }
 
-async function post(doFetch: FetchLike, url: string, form: Record<string, string>): Promise<{ status: number; ok: boolean; json: Record<string, unknown> }> {
+/** A form POST to an OAuth2 endpoint; the answer's JSON (empty when there is none). Never puts the form in an error. */
+export async function postForm(doFetch: FetchLike, url: string, form: Record<string, string>): Promise<{ status: number; ok: boolean; json: Record<string, unknown> }> {
   let res: Awaited<ReturnType<FetchLike>>;
   try {
     res = await doFetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: new URLSearchParams(form).toString(), signal: AbortSignal.timeout(20_000) });
@@ -53,7 +54,7 @@ export async function runDeviceFlow(config: OAuth2Config, deps: DeviceFlowDeps):
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = deps.now ?? Date.now;
   const client = { client_id: config.clientId, ...(config.clientSecret ? { client_secret: config.clientSecret } : {}) };
-  const start = await post(doFetch, config.deviceCodeUrl, { ...client, ...(config.scope ? { scope: config.scope } : {}) });
+  const start = await postForm(doFetch, config.deviceCodeUrl, { ...client, ...(config.scope ? { scope: config.scope } : {}) });
   const j = start.json;
   if (!start.ok || typeof j.device_code !== 'string' || typeof j.user_code !== 'string') {
     throw new DeviceFlowError('oauth2_device_refused', `device code request refused: ${typeof j.error === 'string' ? j.error.slice(0, 80) : `http ${start.status}`}`);
@@ -65,7 +66,7 @@ export async function runDeviceFlow(config: OAuth2Config, deps: DeviceFlowDeps):
   const deadline = now() + expiresIn * 1000;
   while (now() < deadline) {
     await sleep(interval);
-    const r = await post(doFetch, config.tokenUrl, { ...client, grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: j.device_code });
+    const r = await postForm(doFetch, config.tokenUrl, { ...client, grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: j.device_code });
     if (r.ok && typeof r.json.refresh_token === 'string') return { refreshToken: r.json.refresh_token, scope: typeof r.json.scope === 'string' ? r.json.scope : undefined };
     if (r.ok) throw new DeviceFlowError('oauth2_device_refused', 'the token endpoint gave no refresh token (add offline_access to oauth2.scope)');
     const error = typeof r.json.error === 'string' ? r.json.error : `http ${r.status}`;
