@@ -4,6 +4,7 @@
  * and keeps the refresh token in the channel state (the database), where the XOAUTH2 path
  * (oauth2-token.ts) reads it. Nothing is pasted into YAML. Endpoints come from the config, so
  * Microsoft 365, any tenant, or a test stub work alike. Tokens never appear in output or errors.
+ * Google has no device flow for mail scopes: `--provider google` runs oauth-loopback.ts instead.
  */
 import type { ChannelState } from '../../src/channel/contract.js';
 import type { OAuth2Config } from './config.js';
@@ -87,11 +88,14 @@ export async function saveRefreshToken(state: ChannelState, logins: Array<keyof 
   await state.setMany(logins.map((l) => [REFRESH_TOKEN_KEYS[l], refreshToken]));
 }
 
-/** `ponte email oauth <channel>`: registered by the email CLI; `ctx` is the gateway's real channel state. */
+/** A flow that ends with the admin's consent: the device code (here) or the loopback redirect (oauth-loopback.ts). */
+export type ConsentFlow = (config: OAuth2Config) => Promise<{ refreshToken: string; scope?: string | undefined }>;
+
+/** `ponte email oauth <channel>`: registered by the email CLI; `state` is the gateway's real channel state. */
 export async function authorizeChannel(
   config: { id: string; imap?: { oauth2?: OAuth2Config | undefined } | undefined; smtp: { oauth2?: OAuth2Config | undefined } },
   state: ChannelState,
-  deps: DeviceFlowDeps & { print(line: string): void },
+  deps: { print(line: string): void; flow: ConsentFlow },
 ): Promise<boolean> {
   const primary = config.imap?.oauth2 ?? config.smtp.oauth2;
   if (!primary) {
@@ -101,7 +105,7 @@ export async function authorizeChannel(
   // One consent covers every login of the channel that uses the same OAuth2 client.
   const same = (o: OAuth2Config | undefined) => !!o && o.clientId === primary.clientId && o.tokenUrl === primary.tokenUrl;
   const logins = (['imap', 'smtp'] as const).filter((l) => same(config[l]?.oauth2));
-  const { refreshToken, scope } = await runDeviceFlow(primary, deps);
+  const { refreshToken, scope } = await deps.flow(primary);
   await saveRefreshToken(state, logins, refreshToken);
   deps.print(`authorized: refresh token stored in the database for ${logins.join(' and ')} of ${config.id}${scope ? ` (scope: ${scope})` : ''}`);
   return true;
