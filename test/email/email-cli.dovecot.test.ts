@@ -95,5 +95,5 @@ describe('ponte email parse', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^classification: {2}auto_reply$/m);
     expect(text.stdout).toMatch(/^reason: {10}Auto-Submitted: auto-replied$/m);
-    }, 180_000); // two real process starts (tsx) on a busy machine
+  }, 180_000); // two real process starts (tsx) on a busy machine
 });
