@@ -16,7 +16,10 @@ import { imapConnectorFor, smtpAuthFor, type EmailChannelDeps } from './index.js
 import { createNodemailerTransport } from './nodemailer-transport.js';
 import { formatParseSummary, parseEmailFileForCli, type CliParseOutput } from './parse/parse-cli.js';
 import { classifySmtpError } from './smtp-errors.js';
-import { authorizeChannel } from './oauth-device.js';
+import { authorizeChannel, DeviceFlowError, runDeviceFlow, type ConsentFlow } from './oauth-device.js';
+import { LoopbackFlowError, runLoopbackFlow } from './oauth-loopback.js';
+import { syncEmailChannel } from './email-sync.js';
+import type { EmailSyncProgress } from './imap-source.js';
 
 export interface EmailCliDeps {
   loadConfig(path: string): Promise<{ channels: unknown[] }>;
@@ -27,6 +30,18 @@ export interface EmailCliDeps {
   print?(line: string): void;
   /** Waits between device-code polls (tests shorten them). */
   oauthSleep?(ms: number): Promise<void>;
+  /** Google's consent URL once the loopback listener is up (a test plays the browser with it). */
+  onConsentUrl?(url: string): void;
+  /** The real context of a channel and how to close the gateway state behind it (`email sync`). */
+  openContext?(channelId: string): Promise<{ context: ChannelContext; close(): Promise<void> }>;
+  /** Renders `email sync` (the CLI draws bars); default: the final line only, through `print`. */
+  syncView?: EmailSyncView;
+}
+
+export interface EmailSyncView {
+  progress(progress: EmailSyncProgress): void;
+  /** The last line: up to date, or why it gave up. */
+  done(line: string): void;
 }
 
 function memoryState(): ChannelState {
@@ -174,19 +189,43 @@ export function registerEmailCli(program: Command, deps: EmailCliDeps): void {
 
   email
     .command('oauth <channel>')
-    .description('authorize OAuth2 (Microsoft 365 device code): prints a URL and a code, stores the refresh token in the database')
-    .action(async (channelId: string) => {
+    .description('authorize OAuth2 and store the refresh token in the database: Microsoft 365 (device code: a URL and a code) or Google (--provider google: a consent URL answered on 127.0.0.1)')
+    .option('--provider <name>', 'microsoft (device code) or google (loopback redirect)', 'microsoft')
+    .option('--timeout <seconds>', 'google: how long to wait for the browser', '300')
+    .action(async (channelId: string, opts: { provider: string; timeout: string }) => {
+      if (opts.provider !== 'microsoft' && opts.provider !== 'google') {
+        print(`unknown provider "${opts.provider}": use microsoft or google`);
+        process.exitCode = 2;
+        return;
+      }
       const config = await requireChannelConfig(channelId);
       if (!config) return;
       if (!deps.createContext) throw new Error('email oauth needs the gateway database');
       const ctx = await deps.createContext(channelId);
-      const ok = await authorizeChannel(config, ctx.state, {
-        print,
-        ...(deps.channelDeps?.fetch ? { fetch: deps.channelDeps.fetch } : {}),
-        ...(deps.oauthSleep ? { sleep: deps.oauthSleep } : {}),
-        onPrompt: (p) => print(`Open ${p.verificationUriComplete ?? p.verificationUri} and enter the code ${p.userCode} (valid ${Math.round(p.expiresInSeconds / 60)} min). Waiting…`),
-      });
-      if (!ok) process.exitCode = 2;
+      const fetchDep = deps.channelDeps?.fetch ? { fetch: deps.channelDeps.fetch } : {};
+      const flow: ConsentFlow = opts.provider === 'google'
+        ? (oauth2) => runLoopbackFlow(oauth2, {
+          ...fetchDep,
+          timeoutMs: Math.max(1, Number(opts.timeout) || 300) * 1000,
+          loginHint: config.imap?.user ?? config.smtp.user,
+          onPrompt: (p) => {
+            print(`Open this address in a browser on this machine and allow access (waiting ${p.timeoutSeconds} s for the answer on ${p.redirectUri}):`);
+            print(p.url);
+            deps.onConsentUrl?.(p.url);
+          },
+        })
+        : (oauth2) => runDeviceFlow(oauth2, {
+          ...fetchDep,
+          ...(deps.oauthSleep ? { sleep: deps.oauthSleep } : {}),
+          onPrompt: (p) => print(`Open ${p.verificationUriComplete ?? p.verificationUri} and enter the code ${p.userCode} (valid ${Math.round(p.expiresInSeconds / 60)} min). Waiting…`),
+        });
+      try {
+        if (!(await authorizeChannel(config, ctx.state, { print, flow }))) process.exitCode = 2;
+      } catch (err) {
+        if (!(err instanceof LoopbackFlowError || err instanceof DeviceFlowError)) throw err;
+        print(`not authorized (${err.code}): ${err.message}`);
+        process.exitCode = 2;
+      }
     });
 
   email
@@ -200,6 +239,39 @@ export function registerEmailCli(program: Command, deps: EmailCliDeps): void {
       const result = await checkEmailChannel(config, ctx, deps.channelDeps);
       for (const line of result.lines) print(line);
       if (!result.ok) process.exitCode = 1;
+    });
+
+  email
+    .command('sync <channel>')
+    .description('fetch the waiting mail (and the first-run backfill) now, with a progress bar, then exit')
+    .option('--timeout <seconds>', 'give up after this long', '3600')
+    .action(async (channelId: string, opts: { timeout: string }) => {
+      const config = await requireChannelConfig(channelId);
+      if (!config) return;
+      if (!hasImap(config)) {
+        print(`${channelId} is a send-only channel (no imap section): nothing to fetch`);
+        process.exitCode = 2;
+        return;
+      }
+      if (!deps.openContext) throw new Error('email sync needs the gateway database');
+      const seconds = Math.max(1, Number(opts.timeout) || 3600);
+      const view = deps.syncView;
+      const done = view ? (line: string) => view.done(line) : print;
+      const { context, close } = await deps.openContext(channelId);
+      try {
+        const result = await syncEmailChannel(config, context, {
+          timeoutMs: seconds * 1000,
+          ...(view ? { onProgress: (p: EmailSyncProgress) => view.progress(p) } : {}),
+          ...(deps.channelDeps ? { deps: deps.channelDeps } : {}),
+        });
+        if (result.ok) done(`${channelId}: up to date, ${result.fetched} message(s) fetched`);
+        else {
+          done(`${channelId}: gave up after ${seconds}s (${result.state}${result.lastError ? `: ${result.lastError}` : ''})`);
+          process.exitCode = 1;
+        }
+      } finally {
+        await close();
+      }
     });
 
   email

@@ -43,3 +43,31 @@ describe('a send-only email channel (SMTP, no IMAP)', () => {
     expect(rt.sender).toBeDefined();
   });
 });
+
+describe('email channel config: parse pool settings', () => {
+  it('defaults to a 10 s budget, the pool picks its own thread count, no heap limit', async () => {
+    const c = emailChannelConfigSchema.parse(base);
+    expect(c.parse).toEqual({ timeBudgetMs: 10_000 });
+    const { parsePoolOptionsFor } = await import('./index.js');
+    expect(parsePoolOptionsFor(c)).toEqual({ budgetMs: 10_000 });
+  });
+
+  it('passes workers, budget and heap limit to the pool', async () => {
+    const c = emailChannelConfigSchema.parse({ ...base, parse: { workers: 3, timeBudgetMs: 2_000, workerHeapMB: 256 } });
+    const { parsePoolOptionsFor } = await import('./index.js');
+    expect(parsePoolOptionsFor(c)).toEqual({ size: 3, budgetMs: 2_000, workerHeapMB: 256 });
+  });
+
+  it.each([
+    [{ workers: 0 }, ['parse', 'workers'], 'parse.workers must be at least 1'],
+    [{ workers: 1.5 }, ['parse', 'workers'], undefined],
+    [{ workers: 'two' }, ['parse', 'workers'], 'parse.workers must be a whole number of threads (1-16)'],
+    [{ timeBudgetMs: 10 }, ['parse', 'timeBudgetMs'], 'parse.timeBudgetMs must be at least 500 (ms)'],
+    [{ workerHeapMB: 16 }, ['parse', 'workerHeapMB'], 'parse.workerHeapMB must be at least 64'],
+  ])('refuses %j with its path and a clear message', (parse, path, message) => {
+    const r = emailChannelConfigSchema.safeParse({ ...base, parse });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.path).toEqual(path);
+    if (message) expect(r.error?.issues[0]?.message).toBe(message);
+  });
+});

@@ -17,6 +17,11 @@ const oauth2Schema = z.object({
   tokenUrl: z.url(),
   /** Device authorization endpoint for `ponte email oauth` (RFC 8628). */
   deviceCodeUrl: z.url().optional(),
+  /**
+   * Authorization endpoint of `ponte email oauth --provider google` (the browser consent page);
+   * default https://accounts.google.com/o/oauth2/v2/auth.
+   */
+  authorizationUrl: z.url().optional(),
   scope: z.string().optional(),
 });
 export type OAuth2Config = z.infer<typeof oauth2Schema>;
@@ -78,6 +83,23 @@ const smtpSchema = z
     if ((v.password || v.oauth2) && !v.user) ctx.addIssue({ code: 'custom', path: ['user'], message: 'user is required with password or oauth2' });
   });
 
+/**
+ * Mail parsing runs in worker threads with a time budget (issue 9: one hostile mail froze the
+ * API); these bound it. Defaults suit a small machine.
+ */
+const parseSchema = z.object({
+  /** Worker threads that parse mail (default: 2, or 1 on a one-CPU machine). */
+  workers: z.number({ error: 'parse.workers must be a whole number of threads (1-16)' }).int().min(1, 'parse.workers must be at least 1').max(16, 'parse.workers must be at most 16').optional(),
+  /** Wall-clock budget of one parse; a mail over it is kept as a visible placeholder with the reason. */
+  timeBudgetMs: z.number().int().min(500, 'parse.timeBudgetMs must be at least 500 (ms)').max(600_000, 'parse.timeBudgetMs must be at most 600000 (10 min)').default(10_000),
+  /**
+   * Heap limit of each parse worker in MB (V8 old generation). A mail that needs more stops its
+   * worker and is kept as a visible placeholder; the worker is replaced. Default: Node's own limit.
+   */
+  workerHeapMB: z.number().int().min(64, 'parse.workerHeapMB must be at least 64').max(8192, 'parse.workerHeapMB must be at most 8192').optional(),
+});
+export type EmailParseConfig = z.infer<typeof parseSchema>;
+
 const emailAddress = z
   .email()
   .transform((s) => s.toLowerCase());
@@ -129,6 +151,8 @@ export const emailChannelConfigSchema = baseChannelConfigSchema.extend({
    * adds a few lookups per message. A DMARC/DKIM failure for the From domain refuses an agent.
    */
   verifyAuthentication: z.boolean().default(false),
+  /** Parsing off the main thread: worker threads, time budget and memory of each parse. */
+  parse: parseSchema.default({ timeBudgetMs: 10_000 }),
   /** Domain of our Message-IDs; defaults to the domain of the first address. */
   messageIdDomain: z.string().min(1).max(255).optional(),
 });

@@ -7,12 +7,13 @@ import type { ChannelContext, ChannelDefinition } from '../../src/channel/contra
 import { defineChannel } from '../../src/channel/contract.js';
 import { emailChannelConfigSchema, hasImap, messageIdDomainOf, type EmailChannelConfig, type ImapEmailConfig } from './config.js';
 import { connectImapflow, type ImapConnector, type ImapSession } from './imapflow-client.js';
-import { createImapSource, type EmailParser, type ImapSourceOptions } from './imap-source.js';
+import { createImapSource, type EmailParser, type ImapSource, type ImapSourceOptions } from './imap-source.js';
 import { createMailAuthenticator, type DnsResolver } from './mail-auth.js';
 import { createMessageIdSigner, type MessageIdSigner } from './message-id.js';
 import { createNodemailerTransport, type MailTransport, type SmtpAuth } from './nodemailer-transport.js';
 import { createAccessTokenProvider, type FetchLike } from './oauth2-token.js';
 import { parseEmail, unparseableEmail } from './parse/index.js';
+import type { ParsePoolOptions } from './parse/parse-pool.js';
 import { createSmtpSender } from './smtp-sender.js';
 
 export type { EmailChannelConfig } from './config.js';
@@ -65,6 +66,35 @@ export function smtpAuthFor(config: EmailChannelConfig, ctx: ChannelContext, dep
   return { kind: 'none' };
 }
 
+/** The parse pool settings of a channel's `parse` section. */
+export function parsePoolOptionsFor(config: EmailChannelConfig): ParsePoolOptions {
+  return {
+    budgetMs: config.parse.timeBudgetMs,
+    ...(config.parse.workers ? { size: config.parse.workers } : {}),
+    ...(config.parse.workerHeapMB ? { workerHeapMB: config.parse.workerHeapMB } : {}),
+  };
+}
+
+/** The IMAP source of a channel that fetches mail (also used alone by `ponte email sync`). */
+export function createEmailSource(
+  config: ImapEmailConfig,
+  ctx: ChannelContext,
+  deps: EmailChannelDeps = {},
+  extra: Pick<ImapSourceOptions, 'onProgress'> = {},
+): ImapSource {
+  return createImapSource({
+    config,
+    ctx,
+    signer: emailSigner(config, ctx),
+    parser: deps.parser ?? defaultEmailParser,
+    connect: imapConnectorFor(config, ctx, deps),
+    parsePool: parsePoolOptionsFor(config),
+    ...(config.verifyAuthentication ? { authenticator: createMailAuthenticator({ resolver: deps.dnsResolver, now: () => ctx.clock.now() }) } : {}),
+    ...(deps.reconnect ? { reconnect: deps.reconnect } : {}),
+    ...extra,
+  });
+}
+
 export function createEmailChannelDefinition(deps: EmailChannelDeps = {}): ChannelDefinition<EmailChannelConfig> {
   return defineChannel<EmailChannelConfig>({
     kind: 'email',
@@ -75,15 +105,7 @@ export function createEmailChannelDefinition(deps: EmailChannelDeps = {}): Chann
       const makeTransport = deps.createTransport ?? createNodemailerTransport;
       return {
         // Without an IMAP section the channel only sends (form replies, notifications).
-        ...(hasImap(config) ? { source: createImapSource({
-          config,
-          ctx,
-          signer,
-          parser: deps.parser ?? defaultEmailParser,
-          connect: imapConnectorFor(config, ctx, deps),
-          ...(config.verifyAuthentication ? { authenticator: createMailAuthenticator({ resolver: deps.dnsResolver, now: () => ctx.clock.now() }) } : {}),
-          ...(deps.reconnect ? { reconnect: deps.reconnect } : {}),
-        }) } : {}),
+        ...(hasImap(config) ? { source: createEmailSource(config, ctx, deps) } : {}),
         sender: createSmtpSender({ config, ctx, signer, transport: () => makeTransport(config.smtp, smtpAuthFor(config, ctx, deps)) }),
       };
     },

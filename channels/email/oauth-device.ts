@@ -4,6 +4,7 @@
  * and keeps the refresh token in the channel state (the database), where the XOAUTH2 path
  * (oauth2-token.ts) reads it. Nothing is pasted into YAML. Endpoints come from the config, so
  * Microsoft 365, any tenant, or a test stub work alike. Tokens never appear in output or errors.
+ * Google has no device flow for mail scopes: `--provider google` runs oauth-loopback.ts instead.
  */
 import type { ChannelState } from '../../src/channel/contract.js';
 import type { OAuth2Config } from './config.js';
@@ -36,7 +37,8 @@ export interface DeviceFlowDeps {
   onPrompt(prompt: DevicePrompt): void;
 }
 
-async function post(doFetch: FetchLike, url: string, form: Record<string, string>): Promise<{ status: number; ok: boolean; json: Record<string, unknown> }> {
+/** A form POST to an OAuth2 endpoint; the answer's JSON (empty when there is none). Never puts the form in an error. */
+export async function postForm(doFetch: FetchLike, url: string, form: Record<string, string>): Promise<{ status: number; ok: boolean; json: Record<string, unknown> }> {
   let res: Awaited<ReturnType<FetchLike>>;
   try {
     res = await doFetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: new URLSearchParams(form).toString(), signal: AbortSignal.timeout(20_000) });
@@ -53,7 +55,7 @@ export async function runDeviceFlow(config: OAuth2Config, deps: DeviceFlowDeps):
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = deps.now ?? Date.now;
   const client = { client_id: config.clientId, ...(config.clientSecret ? { client_secret: config.clientSecret } : {}) };
-  const start = await post(doFetch, config.deviceCodeUrl, { ...client, ...(config.scope ? { scope: config.scope } : {}) });
+  const start = await postForm(doFetch, config.deviceCodeUrl, { ...client, ...(config.scope ? { scope: config.scope } : {}) });
   const j = start.json;
   if (!start.ok || typeof j.device_code !== 'string' || typeof j.user_code !== 'string') {
     throw new DeviceFlowError('oauth2_device_refused', `device code request refused: ${typeof j.error === 'string' ? j.error.slice(0, 80) : `http ${start.status}`}`);
@@ -65,7 +67,7 @@ export async function runDeviceFlow(config: OAuth2Config, deps: DeviceFlowDeps):
   const deadline = now() + expiresIn * 1000;
   while (now() < deadline) {
     await sleep(interval);
-    const r = await post(doFetch, config.tokenUrl, { ...client, grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: j.device_code });
+    const r = await postForm(doFetch, config.tokenUrl, { ...client, grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: j.device_code });
     if (r.ok && typeof r.json.refresh_token === 'string') return { refreshToken: r.json.refresh_token, scope: typeof r.json.scope === 'string' ? r.json.scope : undefined };
     if (r.ok) throw new DeviceFlowError('oauth2_device_refused', 'the token endpoint gave no refresh token (add offline_access to oauth2.scope)');
     const error = typeof r.json.error === 'string' ? r.json.error : `http ${r.status}`;
@@ -86,11 +88,14 @@ export async function saveRefreshToken(state: ChannelState, logins: Array<keyof 
   await state.setMany(logins.map((l) => [REFRESH_TOKEN_KEYS[l], refreshToken]));
 }
 
-/** `ponte email oauth <channel>`: registered by the email CLI; `ctx` is the gateway's real channel state. */
+/** A flow that ends with the admin's consent: the device code (here) or the loopback redirect (oauth-loopback.ts). */
+export type ConsentFlow = (config: OAuth2Config) => Promise<{ refreshToken: string; scope?: string | undefined }>;
+
+/** `ponte email oauth <channel>`: registered by the email CLI; `state` is the gateway's real channel state. */
 export async function authorizeChannel(
   config: { id: string; imap?: { oauth2?: OAuth2Config | undefined } | undefined; smtp: { oauth2?: OAuth2Config | undefined } },
   state: ChannelState,
-  deps: DeviceFlowDeps & { print(line: string): void },
+  deps: { print(line: string): void; flow: ConsentFlow },
 ): Promise<boolean> {
   const primary = config.imap?.oauth2 ?? config.smtp.oauth2;
   if (!primary) {
@@ -100,7 +105,7 @@ export async function authorizeChannel(
   // One consent covers every login of the channel that uses the same OAuth2 client.
   const same = (o: OAuth2Config | undefined) => !!o && o.clientId === primary.clientId && o.tokenUrl === primary.tokenUrl;
   const logins = (['imap', 'smtp'] as const).filter((l) => same(config[l]?.oauth2));
-  const { refreshToken, scope } = await runDeviceFlow(primary, deps);
+  const { refreshToken, scope } = await deps.flow(primary);
   await saveRefreshToken(state, logins, refreshToken);
   deps.print(`authorized: refresh token stored in the database for ${logins.join(' and ')} of ${config.id}${scope ? ` (scope: ${scope})` : ''}`);
   return true;

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { registerEmailCli } from '../../channels/email/cli.js';
 import { dovecotAvailable, startDovecot, type TestDovecot } from '../../scripts/test-services/dovecot.js';
-import { buildMail, dsnBounce } from '../../scripts/test-services/mail-factory.js';
+import { autoReply, buildMail, dsnBounce } from '../../scripts/test-services/mail-factory.js';
 import { startSmtpCapture, type SmtpCapture } from '../../scripts/test-services/smtp-capture.js';
+import { ponte } from '../ops/cli-helpers.js';
 import { serviceAvailable } from '../support/services.js';
 
 const dv = dovecotAvailable();
@@ -80,4 +81,19 @@ describe('ponte email parse', () => {
     expect(JSON.stringify(json.bounce)).toContain('gone@customer.test');
     expect(JSON.stringify(json.bounce)).toContain('5.1.1');
   });
+
+  it('the shipped command (src/main.ts) prints why a mail was classified, as JSON and as text', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ponte-eml-'));
+    const file = join(dir, 'ooo.eml');
+    writeFileSync(file, autoReply({ from: 'maria@customer.test', inReplyTo: 'ponte.10001.abc.0123456789abcdef0123@help.test' }));
+    const json = await ponte(['email', 'parse', file]);
+    expect(json.code).toBe(0);
+    const out = JSON.parse(json.stdout);
+    expect(out.classification).toBe('auto_reply');
+    expect(out.classificationReason).toBe('Auto-Submitted: auto-replied');
+    const text = await ponte(['email', 'parse', '--text', file]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^classification: {2}auto_reply$/m);
+    expect(text.stdout).toMatch(/^reason: {10}Auto-Submitted: auto-replied$/m);
+  }, 180_000); // two real process starts (tsx) on a busy machine
 });

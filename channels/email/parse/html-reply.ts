@@ -10,7 +10,7 @@
  * found; the caller then uses the text path.
  */
 import { attrValue, tokenizeHtml, tokensToText, type HtmlToken } from './html-to-text.js';
-import { endsWithReplyHeader, startsWithHeaderKey } from './strip-reply.js';
+import { endsWithReplyHeader, startsWithHeaderKey } from './reply-headers.js';
 
 export interface HtmlSplit {
   /** Text of the html above the quote marker. */

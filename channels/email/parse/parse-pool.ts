@@ -30,6 +30,11 @@ export interface ParsePoolOptions {
    * (default 64 KB; 0 always waits). Every parse regex is linear, so a small mail is fast.
    */
   warmupInProcessBytes?: number;
+  /**
+   * Heap limit of each worker in MB (V8 old generation; default: Node's). A parse that needs
+   * more stops its worker (replaced at once) and the message becomes a visible placeholder.
+   */
+  workerHeapMB?: number | undefined;
 }
 
 export interface ParsePool {
@@ -40,9 +45,12 @@ export interface ParsePool {
 
 export const DEFAULT_PARSE_BUDGET_MS = 10_000;
 
+/** A worker's answer, or why there is none: over budget, parse here instead, or the worker died with it. */
+type JobOutcome = Extract<ParseReply, { id: number }> | 'timeout' | 'in_process' | { crashed: string };
+
 interface Job {
   job: ParseJob;
-  resolve: (r: Extract<ParseReply, { id: number }> | 'timeout' | 'in_process') => void;
+  resolve: (r: JobOutcome) => void;
   reject: (err: Error) => void;
 }
 
@@ -77,7 +85,11 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
 
   function spawn(): Slot {
     const { source, eval: isEval } = workerSource();
-    const worker = new Worker(source, { eval: isEval, workerData: { role: PARSE_WORKER_MARKER } });
+    const worker = new Worker(source, {
+      eval: isEval,
+      workerData: { role: PARSE_WORKER_MARKER },
+      ...(options.workerHeapMB ? { resourceLimits: { maxOldGenerationSizeMb: options.workerHeapMB } } : {}),
+    });
     const slot: Slot = { worker, ready: false };
     worker.unref();
     worker.on('message', (msg: ParseReply) => {
@@ -102,7 +114,10 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
       delete slot.current;
       if (cur) {
         clearTimeout(cur.timer);
-        cur.job.reject(err);
+        // The mail killed its worker (out of memory, a crash): it becomes a placeholder, never a
+        // retry loop over the same message.
+        const code = (err as { code?: unknown }).code;
+        cur.job.resolve({ crashed: code === 'ERR_WORKER_OUT_OF_MEMORY' ? `the parse ran out of its ${options.workerHeapMB ?? 'default'} MB of memory` : 'the parse worker stopped' });
       }
       replace(slot);
     };
@@ -143,7 +158,7 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
     }
   }
 
-  function run(job: ParseJob): Promise<Extract<ParseReply, { id: number }> | 'timeout' | 'in_process'> {
+  function run(job: ParseJob): Promise<JobOutcome> {
     return new Promise((resolve, reject) => {
       if (closed) {
         reject(new Error('parse pool closed'));
@@ -168,8 +183,9 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
       copy.set(raw);
       const reply = await run({ id: nextId++, raw: copy, maxAttachmentBytes: opts.maxAttachmentBytes, supportAddresses: opts.supportAddresses });
       if (reply === 'in_process') return parseInProcess(raw, opts);
-      if (reply === 'timeout') {
-        const parsed = placeholderResult(raw, `parsing took longer than its budget of ${budgetMs} ms and was stopped`, opts);
+      if (reply === 'timeout' || 'crashed' in reply) {
+        const reason = reply === 'timeout' ? `parsing took longer than its budget of ${budgetMs} ms and was stopped` : `${reply.crashed} and was stopped`;
+        const parsed = placeholderResult(raw, reason, opts);
         if (opts.verifyMessageId) applyMessageIdProof(parsed, opts.verifyMessageId);
         return parsed;
       }
