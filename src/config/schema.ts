@@ -144,6 +144,8 @@ export const configSchema = z
         blobsDir: z.string().default('./data/blobs'),
         rawDir: z.string().optional(),
         maxAttachmentBytes: z.number().int().positive().default(25 * 1024 * 1024),
+        /** Content stored in memory-sized pieces up to this many bytes (raw webhook bodies, most raw mails) lives in the database, not the backend; 0 turns it off. */
+        inlineMaxBytes: z.number().int().nonnegative().default(16 * 1024),
         s3: z
           .object({
             bucket: z.string().min(1),

@@ -1,9 +1,10 @@
-/** Picks the blob backend named by `storage.driver` (local folder by default). */
+/** Picks the blob backend named by `storage.driver` (local folder by default); small in-memory content stays in the database (inline-blob-store.ts). */
 import type { BlobStore } from '../channel/contract.js';
 import type { Database } from '../db/database.js';
 import { ConfigError } from '../domain/errors.js';
 import type { PonteConfig } from '../config/schema.js';
 import { createBlobStore } from './blob-store.js';
+import { withInlineBlobs } from './inline-blob-store.js';
 import { createPostgresBlobStore } from './pg-blob-store.js';
 import { createS3BlobStore } from './s3-blob-store.js';
 
@@ -24,9 +25,9 @@ export function createConfiguredBlobStore(storage: PonteConfig['storage'], datab
     case 's3': {
       if (!storage.s3) throw new ConfigError('invalid configuration', [{ path: 'storage.s3', message: 'required when storage.driver is s3' }]);
       const store = createS3BlobStore(storage.s3, max);
-      return { blobs: store, close: () => store.close() };
+      return { blobs: withInlineBlobs(store, database, storage.inlineMaxBytes, max), close: () => store.close() };
     }
     default:
-      return { blobs: createBlobStore(storage.blobsDir, max), close: () => undefined };
+      return { blobs: withInlineBlobs(createBlobStore(storage.blobsDir, max), database, storage.inlineMaxBytes, max), close: () => undefined };
   }
 }

@@ -2,13 +2,15 @@
  * The inbox's ticket query: the API's filters (see ticket.repository listTickets) plus the
  * console's views and orders (last activity, SLA due, newest) with keyset cursors, so every
  * page is one indexed query with a LIMIT. listTickets orders by id only; the console needs the
- * other orders, hence this query. Text search is bounded to the most recently active tickets
- * (a LIKE over every message of 100k tickets is not a 100 ms page); exact searches (#number,
- * an email or phone, proven or claimed) use indexes and see every ticket.
+ * other orders, hence this query. Text search means what it means in the API (full-text index,
+ * accents and case folded: ticket-search.repository.ts) and is still bounded to the most
+ * recently active tickets (the page's hint says so); exact searches (#number, an email or phone,
+ * proven or claimed) use indexes and see every ticket.
  */
 import { sql } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { findContactIdsByIdentities } from '../../db/repositories/contact.repository.js';
+import { ticketTextCondition } from '../../db/repositories/ticket-search.repository.js';
 import { toTicket } from '../../db/repositories/ticket.repository.js';
 import type { Ticket } from '../../domain/ticket.js';
 import type { Address } from '../../domain/model.js';
@@ -156,17 +158,12 @@ async function filtered(db: Executor, q: InboxQuery, me: string): Promise<{ b: B
       b = b.where('tickets.id', 'in', ids);
       selective = true;
     } else {
-      const needle = `%${likeEscape(search.text)}%`;
       // Bounded: the most recently active tickets (index tickets_updated_idx), unless a period narrows it.
       if (q.from === undefined && q.to === undefined) {
         b = b.where('tickets.id', 'in', db.selectFrom('tickets as recent').select('recent.id').orderBy('recent.updated_at', 'desc').limit(TEXT_SEARCH_WINDOW));
       }
-      b = b.where((eb) =>
-        eb.or([
-          eb(sql`lower(tickets.subject)`, 'like', sql`${needle} ESCAPE '\\'`),
-          eb.exists(eb.selectFrom('messages').select('messages.id').whereRef('messages.ticket_id', '=', 'tickets.id').where(sql<boolean>`lower(messages.text) LIKE ${needle} ESCAPE '\\'`)),
-        ]),
-      );
+      // The API's meaning (accents and case folded, words through the full-text index).
+      b = b.where((await ticketTextCondition(db, q.q)).where);
     }
   }
   return { b, selective, scan };

@@ -1,0 +1,67 @@
+/**
+ * Small blobs kept in the database (issue 15, "fast path for small payloads"): content handed to
+ * `put` in memory (raw webhook bodies, raw mails, small media) of at most
+ * `storage.inlineMaxBytes` is one row of `blob_objects` instead of a file or an object. A form
+ * intake then costs one short insert instead of mkdir, access, open, write, rename and close
+ * through the thread pool; several machines sharing the database read it without the blob
+ * backend. Larger content and streams go to the backend as before.
+ *
+ * Readers see one store: every read, exists, size and get looks in the database first, then in
+ * the backend (a key is content-addressed, so the same key is the same bytes wherever it lives;
+ * a threshold changed later leaves older blobs readable). `delete` removes both, so erasure
+ * removes inline raw payloads with the files (on SQLite under secure_delete, see src/erasure).
+ */
+import { Readable } from 'node:stream';
+import { sql } from 'kysely';
+import type { BlobPutResult, BlobStore } from '../channel/contract.js';
+import type { Database } from '../db/database.js';
+import { checkKey, takeBlob } from './blob-intake.js';
+
+export function withInlineBlobs(backend: BlobStore, database: Database, inlineMaxBytes: number, defaultMaxBytes = 25 * 1024 * 1024): BlobStore {
+  if (inlineMaxBytes <= 0) return backend;
+  const db = database.kysely;
+  const inline = async (key: string): Promise<Buffer | undefined> => {
+    const res = await sql<{ data: Uint8Array }>`select data from blob_objects where key = ${checkKey(key)}`.execute(db);
+    const row = res.rows[0];
+    return row ? Buffer.from(row.data) : undefined;
+  };
+  return {
+    async put(source, options): Promise<BlobPutResult> {
+      const small = (typeof source === 'string' ? Buffer.byteLength(source) : source instanceof Uint8Array ? source.byteLength : Infinity) <= inlineMaxBytes;
+      if (!small) return backend.put(source, options);
+      const { key, bytes } = await takeBlob(source, options?.maxBytes ?? defaultMaxBytes);
+      await sql`insert into blob_objects (key, size, data, created_at) values (${key}, ${bytes.length}, ${bytes}, ${Date.now()}) on conflict (key) do nothing`.execute(db);
+      return { key, size: bytes.length };
+    },
+    get(key) {
+      checkKey(key);
+      // Lazy: the lookup runs when the consumer starts reading, as the backends' streams do.
+      return Readable.from(
+        (async function* () {
+          const bytes = await inline(key);
+          if (bytes) {
+            yield bytes;
+            return;
+          }
+          yield* backend.get(key);
+        })(),
+      );
+    },
+    async read(key) {
+      return (await inline(key)) ?? backend.read(key);
+    },
+    async exists(key) {
+      const res = await sql`select 1 as one from blob_objects where key = ${checkKey(key)}`.execute(db);
+      return res.rows.length > 0 || backend.exists(key);
+    },
+    async size(key) {
+      const res = await sql<{ size: number | string }>`select size from blob_objects where key = ${checkKey(key)}`.execute(db);
+      const row = res.rows[0];
+      return row ? Number(row.size) : backend.size(key);
+    },
+    async delete(key) {
+      await sql`delete from blob_objects where key = ${checkKey(key)}`.execute(db);
+      await backend.delete(key);
+    },
+  };
+}
