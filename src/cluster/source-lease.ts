@@ -103,7 +103,11 @@ export function withSourceLease(entry: ChannelEntry, context: ChannelContext, de
     } catch (err) {
       a = { ok: false, error: (err as Error).message, sentAt, at: performance.now() };
     }
-    if (stopping) return;
+    if (stopping) {
+      // Stopped while asking: a lease just won is given back, or the others would wait a period.
+      if (a.ok && a.held && view.role === 'standby') await releaseLease(db, name, deps.holder).catch(() => undefined);
+      return;
+    }
     const wasOwner = view.role === 'owner';
     const step = nextLeaseStep(view, a, deps.leaseMs);
     view = step.view;

@@ -25,8 +25,8 @@ export interface SharedPostgres {
 
 let counter = 0;
 
-export async function createSharedPostgres(): Promise<SharedPostgres> {
-  const base = postgresUrl();
+export async function createSharedPostgres(baseUrl?: string): Promise<SharedPostgres> {
+  const base = baseUrl ?? postgresUrl();
   if (!base) throw new Error('PONTE_TEST_POSTGRES_URL is not set');
   const name = `ponte_cluster_${process.pid}_${Date.now()}_${counter++}`;
   const admin = createDatabase({ driver: 'postgres', url: base });

@@ -17,7 +17,8 @@ export const POSTGRES_NOW: RawBuilder<number> = sql<number>`(extract(epoch from 
  * when the holder changes and stays on a renewal. `now` is a time in ms, or POSTGRES_NOW.
  */
 export async function takeLease(db: Executor, name: string, holder: string, now: number | RawBuilder<number>, ttlMs: number): Promise<LeaseState> {
-  const expires = sql<number>`${now} + ${ttlMs}`;
+  // A plain number is added here: PostgreSQL cannot type `$1 + $2` from two bare parameters.
+  const expires = typeof now === 'number' ? now + ttlMs : sql<number>`${now} + ${ttlMs}::bigint`;
   const taken = await db
     .insertInto('leases')
     .values({ name, holder, expires_at: expires, epoch: 1 })
