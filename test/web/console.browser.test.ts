@@ -118,6 +118,16 @@ maybe('agent console in Chromium', () => {
     expect(mail!.raw.toString('utf8')).toContain(Buffer.from('%PDF-1.4 rastreio').toString('base64'));
     await p.locator('#thread .msg.out .attachments').filter({ hasText: 'rastreio-10482.pdf' }).waitFor();
 
+    // Delivery receipts through the channel's receipt path: the open page shows each step live.
+    await markDocument(p);
+    await p.locator('#thread .msg.out .delivery.d-sent').filter({ hasText: 'Enviada' }).waitFor({ timeout: 10_000 });
+    const out = await t.app.database.kysely.selectFrom('messages').select(['external_id']).where('direction', '=', 'out').where('visibility', '=', 'public').executeTakeFirstOrThrow();
+    await t.context('support').updateDelivery({ externalId: out.external_id!, status: 'delivered', at: Date.now() });
+    await p.locator('#thread .msg.out .delivery.d-delivered').filter({ hasText: 'Entregue' }).waitFor({ timeout: 10_000 });
+    await t.context('support').updateDelivery({ externalId: out.external_id!, status: 'read', at: Date.now() });
+    await p.locator('#thread .msg.out .delivery.d-read').filter({ hasText: 'Lida' }).waitFor({ timeout: 10_000 });
+    expect(await sameDocument(p)).toBe(true);
+
     // The other agent sees the reply appear, and the status change, without reloading.
     await bia.page.locator('#thread .msg.out').filter({ hasText: 'sai hoje' }).waitFor({ timeout: 10_000 });
     await bia.page.locator('#ticket-status').filter({ hasText: 'Finalizado' }).waitFor({ timeout: 10_000 });
