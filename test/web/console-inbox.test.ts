@@ -1,4 +1,5 @@
 /** The inbox and ticket pages over HTTP: views, order, paging, searches (proven and claimed), claim linking. */
+import { describeEachDatabase } from '../core/db-fixtures.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';
 import { givePassword } from './browser-harness.js';
@@ -6,14 +7,14 @@ import { consoleClient, type ConsoleClient } from './console-http.js';
 
 const numbers = (page: string) => [...page.matchAll(/<tr class="ticket-row[^"]*" data-number="(\d+)"/g)].map((m) => Number(m[1]));
 
-describe('console inbox and ticket page', () => {
+describeEachDatabase('console inbox and ticket page (%s)', (kind) => {
   const mail = createTestChannelDefinition('test', 'email');
   let t: TestApp;
   let c: ConsoleClient;
   let now = Date.parse('2026-11-30T12:00:00Z');
   beforeEach(async () => {
     now = Date.parse('2026-11-30T12:00:00Z');
-    t = await startTestApp({ definitions: [mail.definition], channels: [{ id: 'mail', kind: 'test' }], clock: { now: () => now }, config: { businessHours: { sla: { firstResponseHours: 2 } } } });
+    t = await startTestApp({ database: kind, definitions: [mail.definition], channels: [{ id: 'mail', kind: 'test' }], clock: { now: () => now }, config: { businessHours: { sla: { firstResponseHours: 2 } } } });
     await givePassword(t.app.database.kysely, t.adminId, 'admin-password-1');
     c = consoleClient(t.baseUrl);
     await c.get('/login');
