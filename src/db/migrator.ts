@@ -7,6 +7,7 @@ import * as webSessions from './migrations/20261130T1220-web-sessions.js';
 import * as portal from './migrations/20261130T1230-portal.js';
 import * as integrations from './migrations/20261130T1300-integrations.js';
 import * as searchStorage from './migrations/20261130T1310-search-storage.js';
+import * as consoleSlaIndexes from './migrations/20261130T1710-console-sla-indexes.js';
 
 /** Static list: migrations ship inside the build, no directory scanning at run time. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261130T1230-portal': portal,
   '20261130T1300-integrations': integrations,
   '20261130T1310-search-storage': searchStorage,
+  '20261130T1710-console-sla-indexes': consoleSlaIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
