@@ -106,6 +106,7 @@ async function main() {
     ['ticket page', `/tickets/${mid}`],
     ['ticket thread fragment (live)', `/tickets/${mid}?fragment=thread`],
     ['admin: SLA overview', '/admin/sla'],
+    ['new conversation', '/new'],
   ];
   const bare = new SQLite(dbPath, { readonly: true });
   const ceilingQueries: Record<string, () => unknown> = {

@@ -68,7 +68,7 @@ export function createChannelContext(entry: ChannelEntry, deps: ChannelRuntimeDe
     ingest: (envelope) => deps.ingest(channelId, envelope),
     updateMessage: (update) => applyMessageUpdate(deps.database, channelId, update),
     updateDelivery: (u) =>
-      advanceDelivery(db, channelId, u.externalId, u.status, u.at, { code: u.errorCode, message: u.errorMessage }),
+      advanceDelivery(db, channelId, u.externalId, u.status, u.at, { code: u.errorCode, message: u.errorMessage }, deps.clock.now()),
     findOutbound: async (externalId) => {
       const m = await findMessageByExternalId(db, channelId, externalId);
       if (!m || m.direction !== 'out') return undefined;

@@ -10,6 +10,7 @@ import * as searchStorage from './migrations/20261130T1310-search-storage.js';
 import * as senderKindBackfill from './migrations/20261130T1400-sender-kind-backfill.js';
 import * as searchLookups from './migrations/20261130T1420-search-lookups.js';
 import * as cluster from './migrations/20261130T1600-cluster.js';
+import * as consoleSlaIndexes from './migrations/20261130T1710-console-sla-indexes.js';
 
 /** Static list: migrations ship inside the build, no directory scanning at run time. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261130T1400-sender-kind-backfill': senderKindBackfill,
   '20261130T1420-search-lookups': searchLookups,
   '20261130T1600-cluster': cluster,
+  '20261130T1710-console-sla-indexes': consoleSlaIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -1,14 +1,15 @@
 /** Sign-in, sessions, CSRF and page safety of the console, over HTTP against the whole app. */
+import { describeEachDatabase } from '../core/db-fixtures.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';
 import { givePassword } from './browser-harness.js';
 import { consoleClient } from './console-http.js';
 
-describe('console sign-in and sessions', () => {
+describeEachDatabase('console sign-in and sessions (%s)', (kind) => {
   const mail = createTestChannelDefinition('test', 'email');
   let t: TestApp;
   beforeEach(async () => {
-    t = await startTestApp({ definitions: [mail.definition], channels: [{ id: 'mail', kind: 'test' }] });
+    t = await startTestApp({ database: kind, definitions: [mail.definition], channels: [{ id: 'mail', kind: 'test' }] });
     await givePassword(t.app.database.kysely, t.adminId, 'admin-password-1');
   });
   afterEach(() => t.stop());

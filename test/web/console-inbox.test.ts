@@ -1,4 +1,5 @@
 /** The inbox and ticket pages over HTTP: views, order, paging, searches (proven and claimed), claim linking. */
+import { describeEachDatabase } from '../core/db-fixtures.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';
 import { givePassword } from './browser-harness.js';
@@ -6,14 +7,14 @@ import { consoleClient, type ConsoleClient } from './console-http.js';
 
 const numbers = (page: string) => [...page.matchAll(/<tr class="ticket-row[^"]*" data-number="(\d+)"/g)].map((m) => Number(m[1]));
 
-describe('console inbox and ticket page', () => {
+describeEachDatabase('console inbox and ticket page (%s)', (kind) => {
   const mail = createTestChannelDefinition('test', 'email');
   let t: TestApp;
   let c: ConsoleClient;
   let now = Date.parse('2026-11-30T12:00:00Z');
   beforeEach(async () => {
     now = Date.parse('2026-11-30T12:00:00Z');
-    t = await startTestApp({ definitions: [mail.definition], channels: [{ id: 'mail', kind: 'test' }], clock: { now: () => now }, config: { businessHours: { sla: { firstResponseHours: 2 } } } });
+    t = await startTestApp({ database: kind, definitions: [mail.definition], channels: [{ id: 'mail', kind: 'test' }], clock: { now: () => now }, config: { businessHours: { sla: { firstResponseHours: 2 } } } });
     await givePassword(t.app.database.kysely, t.adminId, 'admin-password-1');
     c = consoleClient(t.baseUrl);
     await c.get('/login');
@@ -49,6 +50,10 @@ describe('console inbox and ticket page', () => {
     const first = await c.get('/?view=open&sort=due');
     expect(numbers(first.text).slice(0, 3)).toEqual([10001, 10002, 10003]);
     expect(first.text).toContain('class="overdue"');
+    // The SLA overview counts the same tickets (both due indexes, on each database).
+    const sla = await c.get('/admin/sla');
+    expect(sla.text).toMatch(/<dd>55<\/dd>/);
+    expect(sla.text).toContain('<a class="overdue" href="/?view=open&amp;sort=due">55</a>');
     const next = /href="\/\?([^"]*cursor=[^"]+)"/.exec(first.text)![1]!.replace(/&amp;/g, '&');
     const second = await c.get(`/?${next}`);
     expect(numbers(second.text)).toEqual([10051, 10052, 10053, 10054, 10055]);
@@ -82,6 +87,39 @@ describe('console inbox and ticket page', () => {
     const proven = after.text.slice(after.text.indexOf('class="identities"'), after.text.indexOf('</ul>', after.text.indexOf('class="identities"')));
     expect(proven).toContain('+5511987654321');
     expect(after.text).not.toContain('class="claims"');
+  });
+
+  test('requester panel: a merge into the requester is undone, and a wrong identity is unlinked, each audited', async () => {
+    await customer(1);
+    await customer(2, { claims: [{ kind: 'email', address: 'c1@example.com' }] });
+    const page = await c.get('/tickets/10002');
+    const action = /action="(\/tickets\/10002\/claims\/[0-9A-Z]+\/link)"/.exec(page.text)![1]!;
+    const conflict = await c.post(action, { evidence: 'same person, confirmed by phone' });
+    expect(conflict.status).toBe(409);
+    const from = /name="from" value="([0-9A-Z]{26})"/.exec(conflict.text)![1]!;
+    expect((await c.post('/tickets/10002/merge', { from, evidence: 'same person, confirmed by phone' })).status).toBe(303);
+    const merged = await c.get('/tickets/10002');
+    expect(merged.text).toContain('Mesclados neste contato');
+    const undo = /action="(\/tickets\/10002\/merges\/[0-9A-Z]{26}\/undo)"/.exec(merged.text)![1]!;
+    const undone = await c.post(undo, {});
+    expect(undone.status).toBe(303);
+    expect(undone.headers.get('location')).toBe('/tickets/10002?m=undone');
+    const after = await c.get('/tickets/10002?m=undone');
+    expect(after.text).toContain('Mesclagem desfeita.');
+    const proven = (text: string) => text.slice(text.indexOf('class="identities"'), text.indexOf('</ul>', text.indexOf('class="identities"')));
+    expect(proven(after.text)).not.toContain('c1@example.com');
+    expect(after.text).not.toContain('Mesclados neste contato');
+    expect(proven((await c.get('/tickets/10001')).text)).toContain('c1@example.com');
+    // A second undo of the same merge is refused.
+    expect((await c.post(undo, {})).status).toBe(409);
+
+    expect((await c.post('/tickets/10001/identities/unlink', { kind: 'email', address: 'c1@example.com', evidence: '' })).status).toBe(400);
+    expect((await c.post('/tickets/10002/identities/unlink', { kind: 'email', address: 'c1@example.com', evidence: 'not theirs' })).status).toBe(404);
+    const unlinked = await c.post('/tickets/10001/identities/unlink', { kind: 'email', address: 'c1@example.com', evidence: 'typo by the agent' });
+    expect(unlinked.status).toBe(303);
+    expect(proven((await c.get('/tickets/10001')).text)).not.toContain('c1@example.com');
+    const audit = await t.app.database.kysely.selectFrom('audit_log').select('action').orderBy('id').execute();
+    expect(audit.map((a) => a.action).filter((a) => a.startsWith('contact.'))).toEqual(['contact.merged', 'contact.merge_undone', 'contact.identity_unlinked']);
   });
 
   test('the properties form changes assignee, priority, category and reference, each in the history; an unknown assignee is refused', async () => {

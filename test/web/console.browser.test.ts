@@ -34,7 +34,7 @@ maybe('agent console in Chromium', () => {
       definitions: [email],
       channels: [{ id: 'support', kind: 'email', addresses: ['support@help.test'], displayName: 'Help Desk', imap: { host: '127.0.0.1', port: 1, user: 'support@help.test', password: 'x' }, smtp: smtp.smtpConfig() }],
       // Mailed sign-in links name this origin; the test follows their path on the test server.
-      config: { console: { livePollMs: 200 }, server: { host: '127.0.0.1', port: 0, publicUrl: 'http://console.loja.example' } },
+      config: { console: { livePollMs: 200, attachments: { maxBytes: 200_000 } }, server: { host: '127.0.0.1', port: 0, publicUrl: 'http://console.loja.example' } },
       loops: true,
     });
     await givePassword(t.app.database.kysely, t.adminId, 'ana-password-123');
@@ -102,6 +102,10 @@ maybe('agent console in Chromium', () => {
     // Keyboard only: j focuses the first row, Enter opens it, s = "send and set solved", type, Ctrl+Enter.
     await p.keyboard.press('j');
     await Promise.all([p.waitForURL(/\/tickets\/10001/), p.keyboard.press('Enter')]);
+    // A file over the limit is refused before any upload, in the agent's language.
+    await p.setInputFiles('#reply-files', { name: 'video-caixa.png', mimeType: 'image/png', buffer: Buffer.alloc(300_000, 1) });
+    await p.locator('#files-error').filter({ hasText: '"video-caixa.png" passa de 195 KB, o limite para anexos.' }).waitFor();
+    expect(await p.evaluate("document.getElementById('reply-form').checkValidity()")).toBe(false);
     // A file chosen in the reply box travels with the reply (the page script lists it first).
     await p.setInputFiles('#reply-files', { name: 'rastreio-10482.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 rastreio') });
     await p.locator('#chosen-files li').filter({ hasText: 'rastreio-10482.pdf' }).waitFor();
@@ -117,6 +121,16 @@ maybe('agent console in Chromium', () => {
     expect(mail!.raw.toString('utf8')).toMatch(/Content-Disposition: attachment;\s+filename=rastreio-10482\.pdf/);
     expect(mail!.raw.toString('utf8')).toContain(Buffer.from('%PDF-1.4 rastreio').toString('base64'));
     await p.locator('#thread .msg.out .attachments').filter({ hasText: 'rastreio-10482.pdf' }).waitFor();
+
+    // Delivery receipts through the channel's receipt path: the open page shows each step live.
+    await markDocument(p);
+    await p.locator('#thread .msg.out .delivery.d-sent').filter({ hasText: 'Enviada' }).waitFor({ timeout: 10_000 });
+    const out = await t.app.database.kysely.selectFrom('messages').select(['external_id']).where('direction', '=', 'out').where('visibility', '=', 'public').executeTakeFirstOrThrow();
+    await t.context('support').updateDelivery({ externalId: out.external_id!, status: 'delivered', at: Date.now() });
+    await p.locator('#thread .msg.out .delivery.d-delivered').filter({ hasText: 'Entregue' }).waitFor({ timeout: 10_000 });
+    await t.context('support').updateDelivery({ externalId: out.external_id!, status: 'read', at: Date.now() });
+    await p.locator('#thread .msg.out .delivery.d-read').filter({ hasText: 'Lida' }).waitFor({ timeout: 10_000 });
+    expect(await sameDocument(p)).toBe(true);
 
     // The other agent sees the reply appear, and the status change, without reloading.
     await bia.page.locator('#thread .msg.out').filter({ hasText: 'sai hoje' }).waitFor({ timeout: 10_000 });

@@ -78,6 +78,12 @@ async function main() {
         await b.page.goto(`${t.baseUrl}/tickets/10001`);
         await b.page.waitForTimeout(400);
         await b.page.screenshot({ path: join(OUT, `ticket-${label}.png`), fullPage: true });
+        await b.page.goto(`${t.baseUrl}/new`);
+        await b.page.fill('#nc-to', 'joana@cliente.test');
+        await b.page.fill('#nc-name', 'Joana Lima');
+        await b.page.fill('#nc-subject', 'Reembolso do pedido 7781');
+        await b.page.fill('#nc-body', 'Olá Joana, o reembolso do pedido 7781 foi aprovado hoje e aparece na sua fatura em até 2 ciclos.');
+        await b.page.screenshot({ path: join(OUT, `new-conversation-${label}.png`), fullPage: label === 'phone' });
         await b.page.goto(`${t.baseUrl}/admin/channels/zap-loja/pairing`);
         await b.page.waitForTimeout(600);
         await b.page.screenshot({ path: join(OUT, `pairing-${label}.png`), fullPage: label === 'phone' });

@@ -98,6 +98,8 @@ export async function advanceDelivery(
   status: DeliveryStatus,
   at: number,
   error?: { code?: string | undefined; message?: string | undefined },
+  /** When this process learnt of it (the receipt's own time may lie in the past). */
+  noticedAt: number = at,
 ): Promise<boolean> {
   const row = await findMessageByExternalId(db, channelId, externalId);
   if (!row || row.direction !== 'out') return false;
@@ -114,6 +116,8 @@ export async function advanceDelivery(
     })
     .where('id', '=', row.id)
     .execute();
+  // Open ticket pages learn of the change through the live feed, which watches outbox rows.
+  await db.updateTable('outbox').set({ updated_at: noticedAt }).where('message_id', '=', row.id).execute();
   // Integrations hear about a reply the channel confirmed or refused (issue 17).
   if (status === 'delivered' || status === 'failed') await recordReplyOutcome(db, status === 'delivered' ? 'reply.delivered' : 'reply.failed', row.id, at, status === 'failed' ? { error: { code: error?.code ?? 'failed' } } : {});
   return true;

@@ -7,6 +7,7 @@ import type { Router } from 'express';
 import { loadTemplates, type TemplateSet } from '../../automation/templates.js';
 import { statusLabelsFor } from '../../config/schema.js';
 import { type Agent, getAgent, listAgents } from '../../db/repositories/agent.repository.js';
+import { mergesInto } from '../../db/repositories/contact-merge.repository.js';
 import { getAttachment } from '../../db/repositories/message.repository.js';
 import { getTicketByNumber, listTickets } from '../../db/repositories/ticket.repository.js';
 import { claimsOfTicket } from '../../db/repositories/trust.repository.js';
@@ -58,13 +59,14 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
     const t = await getTicketByNumber(db(), number);
     if (!t) return undefined;
     const customerLabels = statusLabelsFor(rt.deps.config, t.locale);
-    const [d, claims, others, agents] = await Promise.all([
+    const [d, claims, others, agents, merges] = await Promise.all([
       ticketDetail(db(), t, customerLabels),
       claimsOfTicket(db(), t.id),
       listTickets(db(), { requesterContactIds: [t.requesterId], now: rt.deps.clock.now(), limit: 11 }),
       listAgents(db()),
+      mergesInto(db(), t.requesterId),
     ]);
-    return { t, d, claims, others: others.filter((o) => o.id !== t.id).slice(0, 10), agents, byId: new Map<string, Agent>(agents.map((a) => [a.id, a])), labels: statusLabelsFor(rt.deps.config, web.locale) };
+    return { t, d, claims, merges: merges.filter((m) => m.undoneAt === null), others: others.filter((o) => o.id !== t.id).slice(0, 10), agents, byId: new Map<string, Agent>(agents.map((a) => [a.id, a])), labels: statusLabelsFor(rt.deps.config, web.locale) };
   }
 
   async function renderTicket(web: WebContext, number: number, error?: string, draft?: ReplyDraft): Promise<{ status: number; body: string }> {
@@ -91,7 +93,7 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
   </div>
   <aside class="ticket-side">
     ${renderProps(web, d, p.agents, labels)}
-    ${renderRequester(web, d, p.claims, p.others, labels, mergeFrom)}
+    ${renderRequester(web, d, p.claims, p.others, labels, mergeFrom, p.merges, tz)}
     <section class="panel" aria-labelledby="audit-h"><h2 id="audit-h">${web.tr('audit')}</h2><div id="audit">${renderAudit(web, d, p.byId, labels, tz)}</div></section>
   </aside>
 </div>
@@ -115,6 +117,7 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
     const channel = String(req.query.c ?? '').slice(0, 63);
     if (m === 'sent' || m === 'note' || m === 'saved') web.flash = m === 'sent' ? web.tr('sent_ok', { channel }) : web.tr(m === 'note' ? 'note_ok' : 'saved');
     if (m === 'started') web.flash = web.tr('nc_started', { channel });
+    if (m === 'unlinked' || m === 'undone') web.flash = web.tr(m === 'unlinked' ? 'identity_unlinked' : 'merge_undone');
     const r = await renderTicket(web, number);
     res.status(r.status).type('html').send(r.body);
   });

@@ -1,5 +1,6 @@
 /** Rendering of the ticket page parts: thread, requester panel, properties and the reply box. */
 import type { Agent } from '../../db/repositories/agent.repository.js';
+import type { ContactMerge } from '../../db/repositories/contact-merge.repository.js';
 import type { TicketClaim } from '../../db/repositories/trust.repository.js';
 import type { Ticket } from '../../domain/ticket.js';
 import { PRIORITIES } from '../../domain/model.js';
@@ -66,7 +67,7 @@ export function renderAudit(web: WebContext, d: Detail, agents: Map<string, Agen
     })}</ol>`;
 }
 
-export function renderRequester(web: WebContext, d: Detail, claims: TicketClaim[], others: Ticket[], labels: Record<string, string>, mergeFrom?: string): SafeHtml {
+export function renderRequester(web: WebContext, d: Detail, claims: TicketClaim[], others: Ticket[], labels: Record<string, string>, mergeFrom?: string, merges: ContactMerge[] = [], timeZone?: string): SafeHtml {
   const { tr } = web;
   const unlinked = claims.filter((c) => !c.linkedContactId);
   const csrf = html`<input type="hidden" name="_csrf" value="${web.csrf}">`;
@@ -75,7 +76,15 @@ export function renderRequester(web: WebContext, d: Detail, claims: TicketClaim[
 <h2 id="req-h">${tr('requester')}</h2>
 <p class="req-name">${d.requester.name ?? '—'} <a href="${web.href(`/new?contact=${d.requester.id}`)}" class="new-to">${tr('new_conversation')}</a></p>
 <h3>${tr('proven_identities')}</h3>
-<ul class="identities">${d.requester.identities.map((i) => html`<li><span class="kind">${i.kind}</span> ${i.address}</li>`)}</ul>
+<ul class="identities">${d.requester.identities.map(
+  (i, n) => html`<li><span class="kind">${i.kind}</span> ${i.address}
+<details class="link-claim unlink"><summary>${tr('unlink')}<span class="sr"> ${i.address}</span></summary><form method="post" action="${web.href(`/tickets/${d.number}/identities/unlink`)}" aria-label="${tr('unlink_label', { address: i.address })}">${csrf}<input type="hidden" name="kind" value="${i.kind}"><input type="hidden" name="address" value="${i.address}">${evidence(`ev-unlink-${n}`)}<button type="submit">${tr('unlink_label', { address: i.address })}</button></form></details></li>`,
+)}</ul>
+${merges.length
+  ? html`<h3>${tr('merges')}</h3><ul class="merges">${merges.map(
+      (m) => html`<li>${tr('merge_line', { when: dateTime(web.locale, m.createdAt, timeZone), identities: m.moved.identities, tickets: m.moved.tickets })} <form method="post" action="${web.href(`/tickets/${d.number}/merges/${m.id}/undo`)}">${csrf}<button type="submit" class="linkish">${tr('undo_merge')}</button></form></li>`,
+    )}</ul>`
+  : ''}
 ${unlinked.length
   ? html`<h3>${tr('claims')}</h3><ul class="claims">${unlinked.map(
       (c) => html`<li><span class="kind">${c.kind}</span> ${c.address} <span class="claim">${tr('claim_hint')}</span>

@@ -210,6 +210,7 @@ export const MESSAGES_EN = {
   undo_merge: 'Undo merge',
   merge_undone: 'Merge undone.',
   identity_unlinked: 'Identity removed from the contact.',
+  not_this_requester: "That identity or merge does not belong to this ticket's requester.",
 } as const;
 
 export type Dict = Partial<Record<keyof typeof MESSAGES_EN, string>>;

@@ -211,4 +211,5 @@ export const MESSAGES_ES: Dict = {
   undo_merge: 'Deshacer fusión',
   merge_undone: 'Fusión deshecha.',
   identity_unlinked: 'Identidad quitada del contacto.',
+  not_this_requester: 'Esa identidad o fusión no es del solicitante de este ticket.',
 };

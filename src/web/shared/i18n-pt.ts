@@ -211,4 +211,5 @@ export const MESSAGES_PT: Dict = {
   undo_merge: 'Desfazer mesclagem',
   merge_undone: 'Mesclagem desfeita.',
   identity_unlinked: 'Identidade removida do contato.',
+  not_this_requester: 'Essa identidade ou mesclagem não é do solicitante deste ticket.',
 };
