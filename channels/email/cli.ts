@@ -66,14 +66,15 @@ function memoryState(): ChannelState {
 /** A context good enough to log in; without the real one a rotated OAuth2 refresh token is not kept. */
 function standaloneContext(channelId: string): ChannelContext {
   const dir = mkdtempSync(join(tmpdir(), 'ponte-email-cli-'));
+  const state = memoryState();
   return {
     channelId,
     logger: pino({ level: 'silent' }),
     clock: { now: () => Date.now() },
     signal: new AbortController().signal,
-    state: memoryState(),
+    state,
     blobs: createBlobStore(dir),
-    leases: { acquire: async () => true, release: async () => undefined },
+    leases: { acquire: async () => true, take: async () => ({ held: true, epoch: 1 }), fence: () => ({ state, saveCheckpoint: async () => undefined, ingest: async () => ({ status: 'ignored', reason: 'cli' }) }), release: async () => undefined },
     linkIdentities: async () => undefined,
     deriveKey: () => Buffer.alloc(32, 1),
     ingest: async () => ({ status: 'ignored', reason: 'cli' }),

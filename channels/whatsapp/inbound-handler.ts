@@ -98,6 +98,8 @@ export function createInboundHandler(deps: InboundHandlerDeps): InboundHandler {
             rawKey,
           });
         }
+        // Another gateway holds the number now: it receives the message again (no receipt from us).
+        if ((err as { code?: unknown }).code === 'lease_lost') throw err;
         if (attempt >= INGEST_RETRY_DELAYS_MS.length || !deps.isRunning()) {
           log.error({ err: errInfo(err), externalId: message.externalId, rawKey }, 'whatsapp: could not store a message; its raw payload is kept under rawKey');
           throw err;

@@ -3,7 +3,9 @@
  * its own room with its decisions beside it:
  *
  * - number-lease.ts: a database lease (`whatsapp:<channelId>`) keeps a second gateway process
- *   from connecting the same number (two clients on one session kick each other out, 440).
+ *   from connecting the same number (two clients on one session kick each other out, 440); its
+ *   fencing epoch guards every write of the session (`fctx`): a process that lost the number
+ *   cannot overwrite the new holder's keys, and a refused write drops its socket.
  * - disconnect-policy.ts: what to do when the socket closes (reconnect, wipe, stop).
  * - inbound-handler.ts: what each event means (normalize*.ts) and doing it; lid-map.ts keeps the
  *   LID <-> phone table; pending-stubs.ts the messages awaiting their decryption retry.
@@ -23,7 +25,7 @@ import { decideDecryptionHealth } from './decryption-health.js';
 import { backoffDelay, closeStatusCode, decideOnClose, DEFAULT_BACKOFF, type BackoffOptions } from './disconnect-policy.js';
 import { createInboundHandler, errInfo } from './inbound-handler.js';
 import { createLidMap } from './lid-map.js';
-import { createNumberLease } from './number-lease.js';
+import { createNumberLease, isLeaseLost } from './number-lease.js';
 import { createPendingStubs } from './pending-stubs.js';
 import type { MakeSocket, WaAuthToolkit, WaConnectionUpdate, WaMessage, WaSocketPort } from './socket-port.js';
 import type { WhatsappConfig } from './whatsapp-config.js';
@@ -94,10 +96,14 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
     setHealth(change.state, change.extra);
   };
 
-  const lidMap = createLidMap(ctx);
-  const pending = createPendingStubs({ ctx, timeoutMs: config.pendingStubTimeoutMs, enqueue, onUnresolvedChange: () => refreshDecryptionHealth() });
+  const lease = createNumberLease({ leases: ctx.leases, channelId: ctx.channelId, ttlMs: config.leaseTtlMs, onLost: () => loseLease() });
+  /** The context for everything the session writes: fenced by the number's lease epoch. */
+  const fctx = lease.fenced(ctx);
+
+  const lidMap = createLidMap(fctx);
+  const pending = createPendingStubs({ ctx: fctx, timeoutMs: config.pendingStubTimeoutMs, enqueue, onUnresolvedChange: () => refreshDecryptionHealth() });
   const inbound = createInboundHandler({
-    ctx,
+    ctx: fctx,
     ignoreGroups: config.ignoreGroups,
     mediaMaxBytes: config.mediaMaxBytes,
     locale,
@@ -192,7 +198,7 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
       const creds = auth?.creds as { me?: { id?: string; lid?: string } } | undefined;
       if (creds?.me?.id) {
         me = { id: creds.me.id, ...(creds.me.lid ? { lid: creds.me.lid } : {}) };
-        await ctx.state.set(ME_KEY, me);
+        await fctx.state.set(ME_KEY, me);
       }
       linkingStarted = false;
       setHealth('connected', { lastError: undefined, detail: me.id ? { account: normalizeJid(me.id) } : undefined });
@@ -211,11 +217,8 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
       if (!running) return;
       if (decision.action === 'reconnect' && statusCode === 440) {
         // Replaced by another client: make sure this process still owns the number before retrying.
-        const held = await lease.acquire();
-        if (!held) {
-          await loseLease();
-          return;
-        }
+        // Lost (or held by someone in between, epoch moved): `renew` has stepped back already.
+        if (!(await lease.renew())) return;
       }
       if (decision.action === 'reconnect') {
         failures = statusCode === 515 ? 0 : failures + 1;
@@ -229,7 +232,7 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
       }
       if (decision.action === 'wipe_credentials') {
         await credsQueue;
-        const removed = await wipeAuthState(ctx.state);
+        const removed = await wipeAuthState(fctx.state);
         auth = undefined;
         log.error({ removed }, 'whatsapp: logged out; credentials wiped, pair again with `ponte whatsapp pair`');
         await halt('needs_pairing', decision.reason);
@@ -257,7 +260,7 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
       // Within one process the loaded state is reused (its key cache too); pending credential
       // writes land first, so a 515 right after pairing never reconnects with stale creds.
       await credsQueue;
-      auth = auth ?? (await loadDbAuthState(ctx.state, deps.authToolkit, log));
+      auth = auth ?? (await loadDbAuthState(fctx.state, deps.authToolkit, log));
       if (!running) return;
       const current = deps.makeSocket({
         auth: { creds: auth.creds, keys: auth.keys },
@@ -281,7 +284,9 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
       current.on('creds.update', (update) => {
         Object.assign(credsAuth.creds, update ?? {});
         credsQueue = credsQueue.then(() => credsAuth.saveCreds()).catch((err: unknown) => {
-          log.error({ err: errInfo(err) }, 'whatsapp: could not save credentials');
+          // A refused write (lease lost) has already dropped the socket; its creds are not ours to keep.
+          if (isLeaseLost(err)) log.warn('whatsapp: credentials not saved: another gateway process holds this number');
+          else log.error({ err: errInfo(err) }, 'whatsapp: could not save credentials');
         });
       });
       current.on('connection.update', (u) => enqueue('connection.update', () => onConnectionUpdate(current, u)));
@@ -307,8 +312,11 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
 
   const loseLease = async (): Promise<void> => {
     // Another process took the number (our lease expired while we were stalled): step back.
-    log.error('whatsapp: lost the lease for this number; disconnecting');
+    // What this process holds in memory (keys, pending stubs) may be stale now: reloaded on return.
+    log.error({ epoch: lease.epoch() }, 'whatsapp: lost the lease for this number; disconnecting');
     dropSocket();
+    auth = undefined;
+    pending.cancelTimers();
     lease.stopRenewing();
     setHealth('backing_off', {
       lastError: 'another gateway process holds this number',
@@ -316,8 +324,6 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
     });
     scheduleLeaseRetry();
   };
-
-  const lease = createNumberLease({ leases: ctx.leases, channelId: ctx.channelId, ttlMs: config.leaseTtlMs, onLost: loseLease });
 
   const scheduleLeaseRetry = (): void => {
     reconnectTimer = clearTimer(reconnectTimer);
@@ -336,7 +342,11 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
       scheduleLeaseRetry();
       return;
     }
+    log.info({ epoch: lease.epoch() }, 'whatsapp: this process holds the number');
     lease.keepRenewing(() => running);
+    // Loaded under the lease: the previous holder may have changed them.
+    await lidMap.load();
+    await pending.resume();
     await connect();
   };
 
@@ -350,8 +360,6 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
       setHealth('connecting', { lastError: undefined });
       me = (await ctx.state.get<typeof me>(ME_KEY)) ?? {};
       linkingStarted = false;
-      await lidMap.load();
-      await pending.resume();
       await begin();
     },
     async stop() {

@@ -51,7 +51,37 @@ export interface BlobStore {
 export interface LeaseManager {
   /** True when this process now holds `name` until now+ttlMs (acquired or renewed). */
   acquire(name: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Acquire or renew, with the lease's fencing epoch: it grows by one each time the lease passes
+   * to a new holder and stays on a renewal, so a holder that sees its epoch move lost the lease
+   * in between (another process held it, and may have written).
+   */
+  take(name: string, ttlMs: number): Promise<LeaseGrant>;
+  /**
+   * Writes that land only while this process still holds `name` at `epoch`, checked inside the
+   * writing transaction (a stale holder cannot overwrite the new holder's keys or checkpoints).
+   * A refused write throws LeaseLostError (code `lease_lost`) and changes nothing.
+   */
+  fence(name: string, epoch: number): FencedWrites;
   release(name: string): Promise<void>;
+}
+
+export interface LeaseGrant {
+  held: boolean;
+  /** The lease's fencing epoch (the current holder's, when not held). */
+  epoch: number;
+}
+
+export interface FencedWrites {
+  /** Reads as the channel state; every write is fenced. */
+  readonly state: ChannelState;
+  saveCheckpoint(key: string, value: unknown): Promise<void>;
+  /**
+   * `ingest`, refused once the fence no longer holds. Messages are safe to redeliver; an
+   * envelope's checkpoint is saved fenced right after its message committed (a crash in between
+   * redelivers the message, answered as a duplicate).
+   */
+  ingest(envelope: InboundEnvelopeInput): Promise<IngestOutcome>;
 }
 
 export type RateDecision = { allowed: true; remaining: number } | { allowed: false; retryAfterSeconds: number };

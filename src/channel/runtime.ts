@@ -7,7 +7,6 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import { linkIdentities } from '../db/repositories/contact.repository.js';
 import { deleteStatePrefix, getState, putState, stateKeys } from '../db/repositories/channel-state.repository.js';
-import { acquireLease, releaseLease } from '../db/repositories/lease.repository.js';
 import { advanceDelivery, findMessageByExternalId } from '../db/repositories/message.repository.js';
 import { updateMessageContent } from '../db/repositories/message-update.repository.js';
 import { getTicketById } from '../db/repositories/ticket.repository.js';
@@ -15,6 +14,7 @@ import { newId } from '../domain/ids.js';
 import type { IngestFn } from '../ingest/pipeline.js';
 import { createSharedRateLimits } from '../cluster/shared-rate-limits.js';
 import { withSourceLease } from '../cluster/source-lease.js';
+import { createChannelLeases } from './channel-leases.js';
 import type { BlobStore, ChannelContext, ChannelHealth, ChannelRuntime, Clock, MessageUpdate } from './contract.js';
 import type { ChannelDirectory, ChannelEntry } from './directory.js';
 
@@ -60,10 +60,7 @@ export function createChannelContext(entry: ChannelEntry, deps: ChannelRuntimeDe
       keys: (prefix) => stateKeys(db, channelId, prefix),
       deletePrefix: (prefix) => deleteStatePrefix(db, channelId, prefix),
     },
-    leases: {
-      acquire: (name, ttlMs) => acquireLease(db, name, holder, deps.clock.now(), ttlMs),
-      release: (name) => releaseLease(db, name, holder),
-    },
+    leases: createChannelLeases(channelId, holder, deps),
     ...(deps.database.dialect === 'postgres' ? { rateLimits: createSharedRateLimits(() => db) } : {}),
     ingest: (envelope) => deps.ingest(channelId, envelope),
     updateMessage: (update) => applyMessageUpdate(deps.database, channelId, update),

@@ -37,6 +37,7 @@ export function createFakeContext(channelId = 'test', options: { now?: number } 
   const seen = new Set<string>();
   const ingested: InboundEnvelope[] = [];
   const leases = new Set<string>();
+  const epochs = new Map<string, number>();
   const ctx: FakeContext = {
     channelId,
     logger: pino({ level: 'silent' }),
@@ -77,6 +78,23 @@ export function createFakeContext(channelId = 'test', options: { now?: number } 
       acquire: async (name) => {
         leases.add(name);
         return true;
+      },
+      take: async (name) => {
+        if (!leases.has(name)) epochs.set(name, (epochs.get(name) ?? 0) + 1);
+        leases.add(name);
+        return { held: true, epoch: epochs.get(name)! };
+      },
+      // One process: the fence holds until the lease passes to a new epoch (tests may answer `take` themselves).
+      fence: (name, epoch) => {
+        const check = () => {
+          if (epochs.has(name) && epochs.get(name) !== epoch) throw Object.assign(new Error(`lease ${name} lost`), { code: 'lease_lost' });
+        };
+        const write = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => (check(), f(...a));
+        return {
+          state: { ...ctx.state, set: write(ctx.state.set), setMany: write(ctx.state.setMany), delete: write(ctx.state.delete), deletePrefix: write(ctx.state.deletePrefix) },
+          saveCheckpoint: write(ctx.saveCheckpoint),
+          ingest: write((env) => ctx.ingest(env)),
+        };
       },
       release: async (name) => void leases.delete(name),
     },

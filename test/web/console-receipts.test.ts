@@ -56,6 +56,6 @@ describe('console: live delivery receipts', () => {
     const [state, label] = (await badge())!;
     expect(state).toBe('failed');
     expect(label).toContain('Falhou: ');
-    expect(label).toContain('mailbox_full');
+    expect(label).toContain('smtp_552');
   });
 });

@@ -118,7 +118,7 @@ describe('ingest failures lose nothing', () => {
 describe('lease and callbacks', () => {
   test('a number held by another process is not connected; health says why', async () => {
     const ctx = createFakeContext('wa');
-    ctx.leases.acquire = async () => false;
+    ctx.leases.take = async () => ({ held: false, epoch: 1 });
     const h = await startHarness(ctx, { leaseTtlMs: 60_000 }, { open: false });
     expect(h.factory.sockets).toHaveLength(0);
     expect(h.runtime.source.health()).toMatchObject({ state: 'backing_off', lastError: 'another gateway process holds this number' });
@@ -129,7 +129,7 @@ describe('lease and callbacks', () => {
   test('losing the lease while connected drops the socket', async () => {
     const ctx = createFakeContext('wa');
     let held = true;
-    ctx.leases.acquire = async () => held;
+    ctx.leases.take = async () => ({ held, epoch: 1 });
     const h = await startHarness(ctx, { leaseTtlMs: 1500 });
     expect(h.runtime.source.health().state).toBe('connected');
     held = false;
@@ -142,7 +142,7 @@ describe('lease and callbacks', () => {
   test('440 (replaced elsewhere) checks the lease before retrying: when another process has it, step back', async () => {
     const ctx = createFakeContext('wa');
     let held = true;
-    ctx.leases.acquire = async () => held;
+    ctx.leases.take = async () => ({ held, epoch: 1 });
     const h = await startHarness(ctx, { leaseTtlMs: 60_000 });
     held = false;
     h.sock().emit('connection.update', { connection: 'close', lastDisconnect: { error: { message: 'Stream Errored (conflict)', output: { statusCode: 440 } } } });

@@ -57,3 +57,9 @@ export async function holdsLeaseForUpdate(trx: Executor, name: string, holder: s
   const row = await trx.selectFrom('leases').select('epoch').where('name', '=', name).where('holder', '=', holder).where('epoch', '=', epoch).forShare().executeTakeFirst();
   return !!row;
 }
+
+/** The same fence on SQLite: one connection, so the writing transaction already keeps a takeover out (no row lock there). */
+export async function holdsLease(trx: Executor, name: string, holder: string, epoch: number): Promise<boolean> {
+  const row = await trx.selectFrom('leases').select('epoch').where('name', '=', name).where('holder', '=', holder).where('epoch', '=', epoch).executeTakeFirst();
+  return !!row;
+}
