@@ -234,7 +234,7 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
     let rawKey: string | undefined;
     if (config.keepRaw) {
       const payload = raw && kind !== 'multipart' ? raw : Buffer.from(JSON.stringify({ fields: values, files }));
-      rawKey = (await ctx.blobs.put(payload)).key;
+      rawKey = (await ctx.blobs.put(payload, { raw: true })).key;
     }
     const envelope = envelopeWith(files, rawKey);
     const outcome = await ctx.ingest(envelope);

@@ -38,7 +38,8 @@ export interface BlobPutResult {
 
 /** Content-addressed store (sha256). `put` streams; over `maxBytes` it throws BlobTooLargeError and keeps nothing. */
 export interface BlobStore {
-  put(source: Readable | Uint8Array | string, options?: { maxBytes?: number }): Promise<BlobPutResult>;
+  /** `raw`: the raw payload kept for replay (a small one may be stored in the database, storage.inlineMaxBytes). */
+  put(source: Readable | Uint8Array | string, options?: { maxBytes?: number; raw?: boolean }): Promise<BlobPutResult>;
   get(key: string): Readable;
   read(key: string): Promise<Buffer>;
   exists(key: string): Promise<boolean>;

@@ -1,10 +1,10 @@
 /**
- * Small blobs kept in the database (issue 15, "fast path for small payloads"): content handed to
- * `put` in memory (raw webhook bodies, raw mails, small media) of at most
+ * Small raw payloads kept in the database (issue 15, "fast path for small payloads"): a raw body
+ * put in memory with `{ raw: true }` (the web form's raw submission) of at most
  * `storage.inlineMaxBytes` is one row of `blob_objects` instead of a file or an object. A form
  * intake then costs one short insert instead of mkdir, access, open, write, rename and close
  * through the thread pool; several machines sharing the database read it without the blob
- * backend. Larger content and streams go to the backend as before.
+ * backend. Attachments, larger content and streams go to the backend as before.
  *
  * Readers see one store: every read, exists, size and get looks in the database first, then in
  * the backend (a key is content-addressed, so the same key is the same bytes wherever it lives;
@@ -27,7 +27,7 @@ export function withInlineBlobs(backend: BlobStore, database: Database, inlineMa
   };
   return {
     async put(source, options): Promise<BlobPutResult> {
-      const small = (typeof source === 'string' ? Buffer.byteLength(source) : source instanceof Uint8Array ? source.byteLength : Infinity) <= inlineMaxBytes;
+      const small = options?.raw === true && (typeof source === 'string' ? Buffer.byteLength(source) : source instanceof Uint8Array ? source.byteLength : Infinity) <= inlineMaxBytes;
       if (!small) return backend.put(source, options);
       const { key, bytes } = await takeBlob(source, options?.maxBytes ?? defaultMaxBytes);
       await sql`insert into blob_objects (key, size, data, created_at) values (${key}, ${bytes.length}, ${bytes}, ${Date.now()}) on conflict (key) do nothing`.execute(db);

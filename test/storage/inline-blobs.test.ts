@@ -1,7 +1,7 @@
 /**
- * Small payloads live in the database (storage.inlineMaxBytes): no file is written for a raw
+ * Small raw payloads live in the database (storage.inlineMaxBytes): no file is written for a raw
  * webhook body, every reader finds it through the same store, and delete removes the row.
- * Larger content and streams still go to the backend.
+ * Attachments, larger content and streams still go to the backend.
  */
 import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +39,7 @@ describeEachDatabase('inline blobs on %s', (kind) => {
 
   test('a small payload is a database row, not a file, and reads back through every method', async () => {
     const raw = '{"fields":{"email":"ana@example.com","mensagem":"Não chegou"}}';
-    const put = await blobs.put(raw);
+    const put = await blobs.put(raw, { raw: true });
     expect(put.size).toBe(Buffer.byteLength(raw));
     expect(files(dir)).toEqual([]);
     expect(await rows(put.key)).toBe(1);
@@ -48,25 +48,29 @@ describeEachDatabase('inline blobs on %s', (kind) => {
     expect(await blobs.exists(put.key)).toBe(true);
     expect(await blobs.size(put.key)).toBe(Buffer.byteLength(raw));
     // The same content again: the same key, still one row.
-    expect((await blobs.put(Buffer.from(raw))).key).toBe(put.key);
+    expect((await blobs.put(Buffer.from(raw), { raw: true })).key).toBe(put.key);
     expect(await rows(put.key)).toBe(1);
   });
 
-  test('content above the threshold, and any stream, goes to the backend as before', async () => {
+  test('an attachment, content above the threshold and any stream go to the backend as before', async () => {
+    const attachment = await blobs.put(Buffer.from('a small attachment'));
+    expect(await rows(attachment.key)).toBe(0);
+    expect(files(dir).map((f) => f.split('/').pop())).toContain(attachment.key);
+
     const big = 'x'.repeat(5000);
-    const put = await blobs.put(big);
+    const put = await blobs.put(big, { raw: true });
     expect(await rows(put.key)).toBe(0);
     expect(files(dir).map((f) => f.split('/').pop())).toContain(put.key);
     expect((await blobs.read(put.key)).toString()).toBe(big);
     expect(await blobs.size(put.key)).toBe(5000);
 
-    const streamed = await blobs.put(Readable.from([Buffer.from('small but streamed')]));
+    const streamed = await blobs.put(Readable.from([Buffer.from('small but streamed')]), { raw: true });
     expect(await rows(streamed.key)).toBe(0);
     expect(await text(blobs.get(streamed.key))).toBe('small but streamed');
   });
 
   test('delete removes an inline payload (erasure) and a file alike', async () => {
-    const small = await blobs.put('Rua Ametista 42, CPF 123.456.789-09');
+    const small = await blobs.put('Rua Ametista 42, CPF 123.456.789-09', { raw: true });
     const big = await blobs.put('y'.repeat(4000));
     await blobs.delete(small.key);
     await blobs.delete(big.key);
@@ -78,7 +82,7 @@ describeEachDatabase('inline blobs on %s', (kind) => {
 
   test('threshold 0 turns the fast path off', async () => {
     const plain = withInlineBlobs(createBlobStore(dir, 100_000), scratch.database, 0);
-    const put = await plain.put('tiny');
+    const put = await plain.put('tiny', { raw: true });
     expect(await rows(put.key)).toBe(0);
     expect(files(dir).map((f) => f.split('/').pop())).toContain(put.key);
   });
