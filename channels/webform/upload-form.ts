@@ -15,6 +15,7 @@ export type UploadProblem = 'too_large' | 'type' | 'too_many' | 'failed';
 
 export interface StagedForm {
   fields: Record<string, unknown>;
+  fileCount: number;
   commit(blobs: BlobStore): Promise<AttachmentRef[]>;
   dispose(): Promise<void>;
 }
@@ -32,7 +33,7 @@ export async function readUploadForm(source: Readable, headers: IncomingHttpHead
   const staging = createUploadStaging();
   try {
     const r = await readMultipart(source, headers, limits, staging);
-    return { ok: true, form: { fields: r.fields as Record<string, unknown>, commit: (blobs) => staging.commit(r.files, blobs), dispose: () => staging.dispose() } };
+    return { ok: true, form: { fields: r.fields as Record<string, unknown>, fileCount: r.files.length, commit: (blobs) => staging.commit(r.files, blobs), dispose: () => staging.dispose() } };
   } catch (err) {
     await staging.dispose();
     if (err instanceof FormRejection) return { ok: false, problem: problemOf(err), status: err.status };

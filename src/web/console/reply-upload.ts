@@ -1,6 +1,6 @@
 /**
  * Files an agent attaches from the reply box (multipart form, with or without the page script).
- * The form is read by the web forms' multipart reader within `console.attachments` limits; files
+ * The form is read by the web forms' multipart reader (an UploadFormReader from the composition root) within `console.attachments` limits; files
  * wait in a staging folder until the CSRF field and the text are accepted, so a refused form
  * leaves nothing in the blob store. Accepted files become upload tokens bound to the agent, the
  * same single-use tokens `POST /api/uploads` hands out, and the reply use case redeems them: one
@@ -8,17 +8,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import { FormRejection } from '../../../channels/webform/form-rejection.js';
-import { readMultipart } from '../../../channels/webform/multipart-reader.js';
-import { createUploadStaging } from '../../../channels/webform/upload-staging.js';
 import { decideType } from '../../http/attachments-routes.js';
 import { createUploadToken } from '../../tickets/upload-token.js';
+import type { UploadProblem } from '../shared/upload-form.js';
 import type { WebContext } from '../shared/web-context.js';
 import type { ConsoleRuntime } from './console-deps.js';
 
 const UPLOAD_TTL_MS = 3600_000;
 
-export type UploadProblem = 'too_large' | 'type' | 'too_many' | 'failed';
+export type { UploadProblem };
 
 export class ConsoleUploadError extends Error {
   constructor(
@@ -47,37 +45,25 @@ export function uploadLimits(rt: ConsoleRuntime) {
   return { maxCount: a.maxCount, maxBytes: Math.min(a.maxBytes, rt.deps.config.storage.maxAttachmentBytes), allowedTypes: a.allowedTypes };
 }
 
-function problemOf(r: FormRejection): UploadProblem {
-  if (r.error === 'attachment_too_large') return 'too_large';
-  if (r.error === 'attachment_type_refused') return 'type';
-  if (r.error === 'too_many_attachments') return 'too_many';
-  return 'failed';
-}
-
 export async function readConsoleForm(req: Request, rt: ConsoleRuntime): Promise<ConsoleForm> {
   const limits = uploadLimits(rt);
-  const staging = createUploadStaging();
-  try {
-    const r = await readMultipart(req, req.headers, { maxFiles: limits.maxCount, maxFileBytes: limits.maxBytes, allowedTypes: limits.allowedTypes, maxFields: 40, maxFieldBytes: 200_000 }, staging);
-    return {
-      fields: r.fields as Record<string, unknown>,
-      fileCount: r.files.length,
-      async commit(agentId) {
-        const stored = await staging.commit(r.files, rt.deps.blobs);
-        const tokens: string[] = [];
-        for (const f of stored) {
-          const type = await decideType(rt.deps.blobs, f.blobKey, f.contentType);
-          tokens.push(createUploadToken(rt.deps.uploadKey, { id: randomBytes(16).toString('base64url'), agentId, blobKey: f.blobKey, filename: f.filename, contentType: type.contentType, declaredContentType: type.declared, size: f.size, expiresAt: rt.deps.clock.now() + UPLOAD_TTL_MS }));
-        }
-        return tokens;
-      },
-      dispose: () => staging.dispose(),
-    };
-  } catch (err) {
-    await staging.dispose();
-    if (err instanceof FormRejection) throw new ConsoleUploadError(problemOf(err), err.status);
-    throw new ConsoleUploadError('failed', 400);
-  }
+  const r = await rt.deps.readUploadForm(req, req.headers, { maxFiles: limits.maxCount, maxFileBytes: limits.maxBytes, allowedTypes: limits.allowedTypes, maxFields: 40, maxFieldBytes: 200_000 });
+  if (!r.ok) throw new ConsoleUploadError(r.problem, r.status);
+  const form = r.form;
+  return {
+    fields: form.fields,
+    fileCount: form.fileCount,
+    async commit(agentId) {
+      const stored = await form.commit(rt.deps.blobs);
+      const tokens: string[] = [];
+      for (const f of stored) {
+        const type = await decideType(rt.deps.blobs, f.blobKey, f.contentType);
+        tokens.push(createUploadToken(rt.deps.uploadKey, { id: randomBytes(16).toString('base64url'), agentId, blobKey: f.blobKey, filename: f.filename, contentType: type.contentType, declaredContentType: type.declared, size: f.size, expiresAt: rt.deps.clock.now() + UPLOAD_TTL_MS }));
+      }
+      return tokens;
+    },
+    dispose: () => form.dispose(),
+  };
 }
 
 export function formatBytes(n: number): string {

@@ -24,6 +24,8 @@ export interface UploadLimits {
 
 export interface UploadForm {
   fields: Record<string, unknown>;
+  /** How many files wait in staging. */
+  fileCount: number;
   /** Copies the staged files into the blob store (call once the form is accepted). */
   commit(blobs: BlobStore): Promise<AttachmentRef[]>;
   /** Deletes the staged files. Always call it. */
