@@ -113,6 +113,20 @@ describe('parse pool (worker threads)', () => {
     expect(after.message.replyText).toBe('Segue o comprovante.');
   });
 
+  it('a mail that needs more than the worker heap limit is a visible placeholder, and the pool keeps working', async () => {
+    const small = createParsePool({ size: 1, budgetMs: 300_000, warmupInProcessBytes: 0, workerHeapMB: 64 });
+    try {
+      const parsed = await small.parseEmail(big(48), { blobs: blobs(), maxAttachmentBytes: 1024, supportAddresses: [] });
+      expect(parsed.message.parseError).toBe('the parse ran out of its 64 MB of memory and was stopped');
+      expect(parsed.message.externalId).toBe('big@example.com');
+      expect(parsed.message.subject).toBe('big');
+      const after = await small.parseEmail(REPLY, { blobs: blobs(), maxAttachmentBytes: 1024 * 1024, supportAddresses: [] });
+      expect(after.message.replyText).toBe('Segue o comprovante.');
+    } finally {
+      await small.close();
+    }
+  }, 300_000);
+
   it('parses a small mail in-process while its workers are still starting, a large one waits for them', async () => {
     const fresh = createParsePool({ size: 1, budgetMs: 20_000, warmupInProcessBytes: 64 * 1024 });
     try {

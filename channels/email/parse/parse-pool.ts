@@ -117,7 +117,7 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
         // The mail killed its worker (out of memory, a crash): it becomes a placeholder, never a
         // retry loop over the same message.
         const code = (err as { code?: unknown }).code;
-        cur.job.resolve({ crashed: code === 'ERR_WORKER_OUT_OF_MEMORY' ? `the parse ran out of its ${options.workerHeapMB ?? 'default'} MB of memory` : 'the parse worker stopped' });
+        cur.job.resolve({ crashed: code === 'ERR_WORKER_OUT_OF_MEMORY' ? `the parse ran out of its ${options.workerHeapMB ?? 'default'} MB of memory and was stopped` : 'the parse worker crashed on this message' });
       }
       replace(slot);
     };
@@ -184,7 +184,7 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
       const reply = await run({ id: nextId++, raw: copy, maxAttachmentBytes: opts.maxAttachmentBytes, supportAddresses: opts.supportAddresses });
       if (reply === 'in_process') return parseInProcess(raw, opts);
       if (reply === 'timeout' || 'crashed' in reply) {
-        const reason = reply === 'timeout' ? `parsing took longer than its budget of ${budgetMs} ms and was stopped` : `${reply.crashed} and was stopped`;
+        const reason = reply === 'timeout' ? `parsing took longer than its budget of ${budgetMs} ms and was stopped` : reply.crashed;
         const parsed = placeholderResult(raw, reason, opts);
         if (opts.verifyMessageId) applyMessageIdProof(parsed, opts.verifyMessageId);
         return parsed;
