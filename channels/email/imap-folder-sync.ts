@@ -131,7 +131,10 @@ export function createFolderSync(options: FolderSyncOptions): (session: ImapSess
     const phase = backfill ? 'backfill' : 'catch_up';
     // A caller that asked for progress gets every step; the log gets a line at most once a second.
     const report = (force: boolean): void => {
-      if (options.onProgress) return options.onProgress({ folder, phase, done, total });
+      if (options.onProgress) {
+        options.onProgress({ folder, phase, done, total });
+        return;
+      }
       if (!(backfill || total > 200)) return;
       if (!force && ctx.clock.now() - lastProgressAt < 1_000) return;
       lastProgressAt = ctx.clock.now();

@@ -82,7 +82,7 @@ export function createCloudSender(deps: CloudSenderDeps): ChannelSender {
         for (let i = 0; i < plan.steps.length; i++) {
           if (progress.ids[i]) continue;
           const step = plan.steps[i]!;
-          let result;
+          let result: Awaited<ReturnType<typeof graph.sendMessage>>;
           if (step.kind === 'payload') {
             result = await graph.sendMessage(step.payload);
           } else {

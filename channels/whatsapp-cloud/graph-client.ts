@@ -136,7 +136,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
       }
       if (!res.body) throw new ChannelError('whatsapp_bad_response', 'media download returned no body', true);
       const source = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
-      let put;
+      let put: Awaited<ReturnType<typeof blobs.put>>;
       try {
         put = await blobs.put(source, { maxBytes });
       } catch (err) {

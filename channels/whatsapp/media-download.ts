@@ -36,7 +36,7 @@ export async function downloadToBlob(
   if (plan.declaredSize !== undefined && plan.declaredSize > maxBytes) return tooLarge();
   let expired = false;
   try {
-    let stream;
+    let stream: Awaited<ReturnType<typeof port.downloadMedia>>;
     try {
       stream = await port.downloadMedia(message);
     } catch (err) {

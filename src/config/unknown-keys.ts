@@ -63,17 +63,24 @@ function walk(schema: unknown, value: unknown, path: string, out: UnknownKey[], 
     case 'readonly':
     case 'catch':
     case 'nonoptional':
-      return walk(def.innerType, value, path, out, depth + 1);
+      walk(def.innerType, value, path, out, depth + 1);
+      return;
     case 'lazy':
-      return walk(def.getter(), value, path, out, depth + 1);
+      walk(def.getter(), value, path, out, depth + 1);
+      return;
     case 'pipe':
       // z.preprocess(fn, schema) is a pipe from a transform: the declared shape is on the out side.
-      return walk(defOf(def.in)?.type === 'transform' ? def.out : def.in, value, path, out, depth + 1);
+      walk(defOf(def.in)?.type === 'transform' ? def.out : def.in, value, path, out, depth + 1);
+      return;
     case 'array':
-      if (Array.isArray(value)) value.forEach((v, i) => walk(def.element, v, join(path, i), out, depth + 1));
+      if (Array.isArray(value)) value.forEach((v, i) => {
+        walk(def.element, v, join(path, i), out, depth + 1);
+      });
       return;
     case 'tuple':
-      if (Array.isArray(value)) (def.items as unknown[]).forEach((s, i) => walk(s, value[i], join(path, i), out, depth + 1));
+      if (Array.isArray(value)) (def.items as unknown[]).forEach((s, i) => {
+        walk(s, value[i], join(path, i), out, depth + 1);
+      });
       return;
     case 'record':
       if (isPlainObject(value)) for (const [k, v] of Object.entries(value)) walk(def.valueType, v, join(path, k), out, depth + 1);

@@ -37,6 +37,8 @@ export function checkSchema(schema: Schema, value: unknown, path = '$'): string[
       else if (schema.additionalProperties && typeof schema.additionalProperties === 'object') errs.push(...checkSchema(schema.additionalProperties, v, `${path}.${k}`));
     }
   }
-  if (Array.isArray(value) && schema.items) value.forEach((v, i) => errs.push(...checkSchema(schema.items, v, `${path}[${i}]`)));
+  if (Array.isArray(value) && schema.items) value.forEach((v, i) => {
+    errs.push(...checkSchema(schema.items, v, `${path}[${i}]`));
+  });
   return errs;
 }

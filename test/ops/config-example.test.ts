@@ -33,7 +33,7 @@ function optionPaths(schema: z.ZodType): string[] {
 }
 
 function keyPaths(value: unknown, prefix = '', out = new Set<string>()): Set<string> {
-  if (Array.isArray(value)) value.forEach((v) => keyPaths(v, `${prefix}[]`, out));
+  if (Array.isArray(value)) for (const v of value) keyPaths(v, `${prefix}[]`, out);
   else if (value && typeof value === 'object')
     for (const [k, v] of Object.entries(value)) {
       const p = prefix ? `${prefix}.${k}` : k;

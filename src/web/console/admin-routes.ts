@@ -151,7 +151,7 @@ ${rows.map(
 
   router.get('/admin/channels/:id/qr.png', requireAgent, requireAdmin, async (req, res) => {
     const c = pairingOf(String(req.params.id));
-    const qr = c?.runtime.pairing!()?.qr;
+    const qr = c?.runtime.pairing?.()?.qr;
     if (!qr) return res.status(404).type('text/plain').send('no code yet');
     res.type('image/png').send(await QRCode.toBuffer(qr, { type: 'png', margin: 2, width: 320 }));
   });
