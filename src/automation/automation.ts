@@ -182,7 +182,7 @@ export function createAutomation(deps: AutomationDeps): Automation {
     const contact = await getContact(db, ticket.requesterId);
     for (const agent of agents) {
       const channel = agent.notifyChannelId ? channels.get(agent.notifyChannelId) : undefined;
-      const recipient = agentRecipient(agent, channel && { canSend: channel.capabilities.canSend, deliversTo: channel.capabilities.deliversTo });
+      const recipient = agentRecipient(agent, channel && { canSend: channel.capabilities.canSend, deliversTo: channel.capabilities.deliversTo, phoneAliases: channel.definition.phoneAliases });
       if (!channel || !recipient) continue;
       const key = `${recipient.address.toLowerCase()}#${ticket.id}`;
       const last = { text: e.text, senderAddress: e.senderAddress, channelId: e.channelId, aboutMessageId: e.messageId };
@@ -215,8 +215,8 @@ export function createAutomation(deps: AutomationDeps): Automation {
     const text = templates.render('agent_notification', locale, {
       event,
       ticket_number: n.ticket_number,
-      requester_name: a.contactName?.trim() || displayAddress(last.senderAddress),
-      requester_address: displayAddress(last.senderAddress),
+      requester_name: a.contactName?.trim() || displayAddress(last.senderAddress, channels.phoneOf),
+      requester_address: displayAddress(last.senderAddress, channels.phoneOf),
       channel: source ? `${source.id} (${source.kind})` : last.channelId,
       subject: ticket.subject,
       text: last.text.length > NOTIFICATION_TEXT_MAX ? `${last.text.slice(0, NOTIFICATION_TEXT_MAX)} […]` : last.text,
@@ -372,7 +372,7 @@ export function createAutomation(deps: AutomationDeps): Automation {
     const code = newClaimCode();
     const expiresAt = now + CLAIM_CODE_TTL_MS;
     await setClaimCode(db, claim.id, hashClaimCode(claim.id, code), expiresAt);
-    const text = templates.render('claim_code', ticket.locale, { ticket_number: String(ticket.number), code, identity: displayAddress(claim.address) });
+    const text = templates.render('claim_code', ticket.locale, { ticket_number: String(ticket.number), code, identity: displayAddress(claim.address, channels.phoneOf) });
     await queueOutbound(db, { ticket, route: { channelId: route.channelId, recipient: route.recipient }, text, purpose: 'system', visibility: 'internal', authorType: 'system', metadata: { automation: 'claim_code', claimId: claim.id } }, now);
     return { ok: true, channelId: route.channelId, to: route.recipient.address, expiresAt };
     };
