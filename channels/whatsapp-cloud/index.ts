@@ -5,6 +5,7 @@
  * the first request.
  */
 import { defineChannel, type ChannelDefinition, type ChannelRuntime } from '../../src/channel/contract.js';
+import { whatsappIdentityKinds } from '../whatsapp-shared/identity-kinds.js';
 import { phoneToJid } from '../whatsapp-shared/phone.js';
 import { createCloudSender } from './cloud-sender.js';
 import { whatsappCloudConfigSchema, type WhatsappCloudConfig } from './config.js';
@@ -33,6 +34,7 @@ export function createWhatsappCloudChannelDefinition(deps: WhatsappCloudDeps = {
       maxAttachmentBytes: 100 * 1024 * 1024,
     }),
     phoneAliases: (e164) => [{ kind: 'whatsapp', address: phoneToJid(e164) }],
+    identityKinds: whatsappIdentityKinds,
     create(config, ctx): ChannelRuntime {
       const graph = createGraphClient({
         baseUrl: config.graphBaseUrl,

@@ -3,6 +3,7 @@
  * a fake socket; `whatsappChannel` is the production definition over the real Baileys socket.
  */
 import type { ChannelContext, ChannelDefinition, ChannelRuntime, PairingInfo } from '../../src/channel/contract.js';
+import { whatsappIdentityKinds } from '../whatsapp-shared/identity-kinds.js';
 import { phoneToJid } from '../whatsapp-shared/phone.js';
 import { baileysAuthToolkit, makeSocketPort } from './baileys-socket.js';
 import type { MakeSocket, WaAuthToolkit } from './socket-port.js';
@@ -43,6 +44,7 @@ export function createWhatsappChannelDefinition(deps: WhatsappChannelDeps): What
       maxAttachmentBytes: Math.min(config.mediaMaxBytes, 100 * 1024 * 1024),
     }),
     phoneAliases: (e164) => [{ kind: 'whatsapp', address: phoneToJid(e164) }],
+    identityKinds: whatsappIdentityKinds,
     create(config, ctx): WhatsappRuntime {
       const connection = createWhatsappConnection(config, ctx, {
         makeSocket: deps.makeSocket,

@@ -15,13 +15,24 @@ function store(grant: () => LeaseGrant | Promise<LeaseGrant>) {
         written.push([epoch, key, value]);
       };
       return {
-        state: { get: async () => undefined, getMany: async () => new Map(), keys: async () => [], set: write, setMany: async (e) => void (await Promise.all(e.map(([k, v]) => write(k, v)))), delete: (k) => write(k, null), deletePrefix: async () => 0 },
+        state: {
+          get: async () => undefined,
+          getMany: async () => new Map(),
+          keys: async () => [],
+          set: write,
+          setMany: async (e) => void (await Promise.all(e.map(([k, v]) => write(k, v)))),
+          delete: (k) => write(k, null),
+          deletePrefix: async () => 0,
+        },
         saveCheckpoint: write,
         ingest: async () => ({ status: 'ignored', reason: 'test' }),
       };
     },
   };
-  return { leases, written, refuse: () => void (fenceOk = false) };
+  const refuse = (): void => {
+    fenceOk = false;
+  };
+  return { leases, written, refuse };
 }
 
 const baseCtx = { state: { get: async () => 'read', getMany: async () => new Map(), keys: async () => [] } } as unknown as ChannelContext;
@@ -38,7 +49,10 @@ describe('number lease', () => {
 
   test('a failing lease store counts as not held; release never throws', async () => {
     const lease = createNumberLease({
-      leases: { ...store(() => Promise.reject(new Error('database is locked'))).leases, release: async () => Promise.reject(new Error('gone')) },
+      leases: {
+        ...store(() => Promise.reject(new Error('database is locked'))).leases,
+        release: async () => Promise.reject(new Error('gone')),
+      },
       channelId: 'zap',
       ttlMs: 1_000,
       onLost: async () => undefined,
@@ -51,7 +65,12 @@ describe('number lease', () => {
   test('losing the lease while renewing calls onLost once; nothing after', async () => {
     let held = true;
     let lost = 0;
-    const lease = createNumberLease({ leases: store(() => ({ held, epoch: 1 })).leases, channelId: 'zap', ttlMs: 600, onLost: async () => void lost++ });
+    const lease = createNumberLease({
+      leases: store(() => ({ held, epoch: 1 })).leases,
+      channelId: 'zap',
+      ttlMs: 600,
+      onLost: async () => void lost++,
+    });
     expect(await lease.acquire()).toBe(true);
     lease.keepRenewing(() => true);
     await new Promise((r) => setTimeout(r, 550));
@@ -67,7 +86,12 @@ describe('number lease', () => {
   test('a renewal that comes back with another epoch is a loss: someone held the number in between', async () => {
     let epoch = 3;
     let lost = 0;
-    const lease = createNumberLease({ leases: store(() => ({ held: true, epoch })).leases, channelId: 'zap', ttlMs: 60_000, onLost: async () => void lost++ });
+    const lease = createNumberLease({
+      leases: store(() => ({ held: true, epoch })).leases,
+      channelId: 'zap',
+      ttlMs: 60_000,
+      onLost: async () => void lost++,
+    });
     await lease.acquire();
     expect(await lease.renew()).toBe(true);
     epoch = 5;
@@ -93,7 +117,9 @@ describe('number lease', () => {
     expect(isLeaseLost(refused)).toBe(true);
     await new Promise((r) => setImmediate(r));
     expect(lost).toBe(1);
-    await expect(fctx.ingest({ message: { externalId: 'x', from: { kind: 'whatsapp', address: '1@s.whatsapp.net' } } } as never)).rejects.toMatchObject({ code: 'lease_lost' });
+    await expect(
+      fctx.ingest({ message: { externalId: 'x', from: { kind: 'whatsapp', address: '1@s.whatsapp.net' } } } as never),
+    ).rejects.toMatchObject({ code: 'lease_lost' });
     expect(s.written).toEqual([[7, 'auth:creds', 'a']]);
   });
 });

@@ -47,7 +47,7 @@ export function createAgentNotifications(deps: {
     const contact = await getContact(db, ticket.requesterId);
     for (const agent of agents) {
       const channel = agent.notifyChannelId ? channels.get(agent.notifyChannelId) : undefined;
-      const recipient = agentRecipient(agent, channel && { canSend: channel.capabilities.canSend, deliversTo: channel.capabilities.deliversTo });
+      const recipient = agentRecipient(agent, channel && { canSend: channel.capabilities.canSend, deliversTo: channel.capabilities.deliversTo, phoneAliases: channel.definition.phoneAliases });
       if (!channel || !recipient) continue;
       const key = `${recipient.address.toLowerCase()}#${ticket.id}`;
       const last = { text: e.text, senderAddress: e.senderAddress, channelId: e.channelId, aboutMessageId: e.messageId };
@@ -80,8 +80,8 @@ export function createAgentNotifications(deps: {
     const text = templates.render('agent_notification', locale, {
       event,
       ticket_number: n.ticket_number,
-      requester_name: a.contactName?.trim() || displayAddress(last.senderAddress),
-      requester_address: displayAddress(last.senderAddress),
+      requester_name: a.contactName?.trim() || displayAddress(last.senderAddress, channels.phoneOf),
+      requester_address: displayAddress(last.senderAddress, channels.phoneOf),
       channel: source ? `${source.id} (${source.kind})` : last.channelId,
       subject: ticket.subject,
       text: last.text.length > NOTIFICATION_TEXT_MAX ? `${last.text.slice(0, NOTIFICATION_TEXT_MAX)} […]` : last.text,

@@ -1,3 +1,5 @@
+import { whatsappIdentityKinds } from '../../channels/whatsapp-shared/identity-kinds.js';
+import { identityLookups } from '../channel/directory.js';
 import { agentRecipient, decideGreeting, displayAddress, duesAfterCustomerMessage, type GreetingFacts, notificationTargets, timerApplies, timersForStatus, underAutomaticCap } from './automation-rules.js';
 
 const H = 3_600_000;
@@ -75,7 +77,8 @@ describe('notification targets and routes', () => {
   test.each([
     ['email agent on a mail channel', ana, { canSend: true, deliversTo: ['email'] }, { kind: 'email', address: 'ana@loja.example' }],
     ['phone agent on a channel that takes phone numbers', bia, { canSend: true, deliversTo: ['whatsapp', 'phone'] }, { kind: 'phone', address: '+5511900000002' }],
-    ['phone agent on a JID-only channel', bia, { canSend: true, deliversTo: ['whatsapp'] }, { kind: 'whatsapp', address: '5511900000002@s.whatsapp.net' }],
+    ['phone agent on a JID-only channel', bia, { canSend: true, deliversTo: ['whatsapp'], phoneAliases: (p: string) => [{ kind: 'whatsapp' as const, address: `${p.slice(1)}@s.whatsapp.net` }] }, { kind: 'whatsapp', address: '5511900000002@s.whatsapp.net' }],
+    ['phone agent on a channel with neither phones nor aliases', bia, { canSend: true, deliversTo: ['whatsapp'] }, undefined],
     ['email agent on a WhatsApp channel', ana, { canSend: true, deliversTo: ['whatsapp', 'phone'] }, undefined],
     ['a channel that cannot send', ana, { canSend: false, deliversTo: ['email'] }, undefined],
     ['no channel', ana, undefined, undefined],
@@ -105,5 +108,6 @@ test.each([
   ['maria@example.com', 'maria@example.com'],
   ['203948571620394@lid', '203948571620394@lid'],
 ])('displayAddress(%s) = %s', (input, expected) => {
-  expect(displayAddress(input)).toBe(expected);
+  // The phone rule comes from the WhatsApp channel kinds, through the directory.
+  expect(displayAddress(input, identityLookups([{ kind: 'whatsapp', identityKinds: whatsappIdentityKinds } as never]).phoneOf)).toBe(expected);
 });

@@ -103,18 +103,19 @@ export function notificationTargets<A extends AgentFacts>(agents: readonly A[], 
 
 /**
  * Where an agent is notified: their chosen channel, at the address it can deliver to (email for
- * mail channels; the phone, or its WhatsApp JID, for WhatsApp). Undefined when the agent has no
- * usable notification channel.
+ * mail channels; the phone, or the identity the channel's kind knows the phone by, e.g. its
+ * WhatsApp JID). Undefined when the agent has no usable notification channel.
  */
 export function agentRecipient(
   agent: AgentFacts,
-  channel: { canSend: boolean; deliversTo: readonly IdentityKind[] } | undefined,
+  channel: { canSend: boolean; deliversTo: readonly IdentityKind[]; phoneAliases?: ((e164: string) => ReadonlyArray<{ kind: IdentityKind; address: string }>) | undefined } | undefined,
 ): { kind: IdentityKind; address: string } | undefined {
   if (!channel || !channel.canSend) return undefined;
   if (agent.email && channel.deliversTo.includes('email')) return { kind: 'email', address: agent.email };
   if (agent.phone) {
     if (channel.deliversTo.includes('phone')) return { kind: 'phone', address: agent.phone };
-    if (channel.deliversTo.includes('whatsapp')) return { kind: 'whatsapp', address: `${agent.phone.replace(/\D/g, '')}@s.whatsapp.net` };
+    const alias = channel.phoneAliases?.(agent.phone).find((a) => channel.deliversTo.includes(a.kind));
+    if (alias) return { kind: alias.kind, address: alias.address };
   }
   return undefined;
 }
@@ -148,8 +149,7 @@ export function duesAfterCustomerMessage(
 
 export const clearedDues = { first_response_due_at: null, next_response_due_at: null } as const;
 
-/** An address as an agent reads it: a WhatsApp phone JID as its phone number. */
-export function displayAddress(address: string): string {
-  const jid = /^(\d{6,15})@s\.whatsapp\.net$/.exec(address);
-  return jid ? `+${jid[1]}` : address;
+/** An address as an agent reads it: one that stands for a phone (a WhatsApp phone JID, asked of the channel kinds) as that phone. */
+export function displayAddress(address: string, phoneOf: (address: string) => string | undefined): string {
+  return phoneOf(address) ?? address;
 }

@@ -282,7 +282,7 @@ export function createAutomation(deps: AutomationDeps): Automation {
     const code = newClaimCode();
     const expiresAt = now + CLAIM_CODE_TTL_MS;
     await setClaimCode(db, claim.id, hashClaimCode(claim.id, code), expiresAt);
-    const text = templates.render('claim_code', ticket.locale, { ticket_number: String(ticket.number), code, identity: displayAddress(claim.address) });
+    const text = templates.render('claim_code', ticket.locale, { ticket_number: String(ticket.number), code, identity: displayAddress(claim.address, channels.phoneOf) });
     await queueOutbound(db, { ticket, route: { channelId: route.channelId, recipient: route.recipient }, text, purpose: 'system', visibility: 'internal', authorType: 'system', metadata: { automation: 'claim_code', claimId: claim.id } }, now);
     return { ok: true, channelId: route.channelId, to: route.recipient.address, expiresAt };
     };

@@ -37,10 +37,18 @@ export function createChannelLeases(channelId: string, holder: string, deps: Cha
   };
 }
 
-function createFencedWrites(o: { channelId: string; holder: string; name: string; epoch: number; deps: ChannelLeaseDeps; postgres: boolean }): FencedWrites {
+function createFencedWrites(o: {
+  channelId: string;
+  holder: string;
+  name: string;
+  epoch: number;
+  deps: ChannelLeaseDeps;
+  postgres: boolean;
+}): FencedWrites {
   const { channelId, deps } = o;
   const db = deps.database.kysely;
-  const holds = (trx: Executor) => (o.postgres ? holdsLeaseForUpdate(trx, o.name, o.holder, o.epoch) : holdsLease(trx, o.name, o.holder, o.epoch));
+  const holds = (trx: Executor) =>
+    o.postgres ? holdsLeaseForUpdate(trx, o.name, o.holder, o.epoch) : holdsLease(trx, o.name, o.holder, o.epoch);
   /** Runs `write` in one transaction that first checks the fence; refused: nothing is written. */
   const fenced = <T>(write: (trx: Executor) => Promise<T>): Promise<T> =>
     db.transaction().execute(async (trx) => {

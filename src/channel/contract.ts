@@ -261,6 +261,22 @@ export interface ChannelDefinition<C extends BaseChannelConfig = BaseChannelConf
    * phone's JID). A phone an agent types is also looked up under these; nothing is created.
    */
   phoneAliases?(e164: string): Address[];
+  /**
+   * The identity kinds this channel kind owns (WhatsApp: phone JIDs and LIDs): how an address
+   * an agent types is checked, and which phone an address stands for. The core knows no address
+   * format beyond email and E.164 phones; it asks the channel directory for the rest.
+   */
+  identityKinds?: readonly IdentityKindDescription[];
+}
+
+export interface IdentityKindDescription {
+  kind: IdentityKind;
+  /** What a valid address looks like, for error messages ("a WhatsApp JID like …"). */
+  hint: string;
+  /** The address as stored (trimmed …), or undefined when it is not a valid address of this kind. */
+  validate(address: string): string | undefined;
+  /** The E.164 phone the address stands for, when it names one (a phone JID; a LID does not). */
+  phoneOf?(address: string): string | undefined;
 }
 
 export function defineChannel<C extends BaseChannelConfig>(definition: ChannelDefinition<C>): ChannelDefinition<C> {

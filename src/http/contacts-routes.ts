@@ -10,7 +10,7 @@ import { mergesInto } from '../db/repositories/contact-merge.repository.js';
 import { findContactIdsByIdentities, getContactRecord, identityRowsOf, listContacts, type ContactIdentityRow, type ContactRecord } from '../db/repositories/contact.repository.js';
 import { listTickets } from '../db/repositories/ticket.repository.js';
 import { linkIdentity, linkTicketClaim, mergeContacts, patchContact, toClaimView, undoContactMerge, unlinkIdentity } from '../contacts/contact-admin.usecase.js';
-import { NotFoundError } from '../domain/errors.js';
+import { NotFoundError, ValidationError } from '../domain/errors.js';
 import type { Address } from '../domain/model.js';
 import { ticketSummary } from '../tickets/ticket-view.js';
 import type { ApiDeps } from './api-router.js';
@@ -62,7 +62,7 @@ export function registerContactRoutes(router: Router, deps: ApiDeps): void {
   router.post('/contacts/:id/identities', async (req, res) => {
     const { id } = parse(contactIdParam, req.params, 'params');
     const body = parse(linkIdentityBody, req.body ?? {}, 'body');
-    const identity = { kind: body.kind, address: body.address } as Address;
+    const identity = { kind: body.kind, address: channelOwnedAddress(deps.channels, body.kind, body.address) } as Address;
     const r = await linkIdentity(deps.database, agentOf(req), id, identity, body.evidence, now());
     res.status(r.created ? 201 : 200).json({ identity: identityView(r.identity), created: r.created });
   });
@@ -94,4 +94,13 @@ export function registerContactRoutes(router: Router, deps: ApiDeps): void {
     const r = await linkTicketClaim(deps.database, agentOf(req), number, claimId, body, now());
     res.status(r.created ? 201 : 200).json({ claim: r.claim, identity: identityView(r.identity), created: r.created });
   });
+}
+
+/** An address of a kind a channel owns (WhatsApp JIDs …), checked by that channel kind; core kinds pass as parsed. */
+function channelOwnedAddress(channels: ApiDeps['channels'], kind: string, address: string): string {
+  const described = channels.identityKind(kind);
+  if (!described) return address;
+  const valid = described.validate(address);
+  if (valid === undefined) throw new ValidationError('invalid body', [{ path: 'body.address', message: `not ${described.hint}` }]);
+  return valid;
 }

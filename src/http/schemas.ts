@@ -134,18 +134,18 @@ export const patchContactBody = z
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'nothing to change');
 
-const IDENTITY_RULES = {
+/** The kinds the core owns; the others (WhatsApp JIDs and LIDs) are checked by their channel kind (`ChannelDirectory.identityKind`) in the route. */
+const CORE_IDENTITY_RULES: Partial<Record<string, { normalize: (a: string) => string; valid: (a: string) => boolean; hint: string }>> = {
   email: { normalize: (a: string) => a.trim().toLowerCase(), valid: (a: string) => z.email().safeParse(a).success, hint: 'an email address' },
   phone: { normalize: (a: string) => a.replace(/[\s().-]/g, ''), valid: (a: string) => /^\+\d{8,15}$/.test(a), hint: 'E.164, e.g. +5511987654321' },
-  whatsapp: { normalize: (a: string) => a.trim(), valid: (a: string) => /^\d{8,15}@s\.whatsapp\.net$/.test(a), hint: 'a WhatsApp JID like 5511987654321@s.whatsapp.net' },
-  whatsapp_lid: { normalize: (a: string) => a.trim(), valid: (a: string) => /^\d{1,24}@lid$/.test(a), hint: 'a WhatsApp LID like 123456789@lid' },
-} as const;
+};
 
 export const linkIdentityBody = z
   .object({ kind: z.enum(['email', 'phone', 'whatsapp', 'whatsapp_lid']), address: z.string().min(1).max(320), evidence })
   .strict()
   .transform((v, ctx) => {
-    const rule = IDENTITY_RULES[v.kind];
+    const rule = CORE_IDENTITY_RULES[v.kind];
+    if (!rule) return { kind: v.kind, address: v.address, evidence: v.evidence };
     const address = rule.normalize(v.address);
     if (!rule.valid(address)) {
       ctx.addIssue({ code: 'custom', path: ['address'], message: `not ${rule.hint}` });

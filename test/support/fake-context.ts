@@ -89,7 +89,12 @@ export function createFakeContext(channelId = 'test', options: { now?: number } 
         const check = () => {
           if (epochs.has(name) && epochs.get(name) !== epoch) throw Object.assign(new Error(`lease ${name} lost`), { code: 'lease_lost' });
         };
-        const write = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => (check(), f(...a));
+        const write =
+          <A extends unknown[], R>(f: (...a: A) => Promise<R>) =>
+          async (...a: A): Promise<R> => {
+            check();
+            return f(...a);
+          };
         return {
           state: { ...ctx.state, set: write(ctx.state.set), setMany: write(ctx.state.setMany), delete: write(ctx.state.delete), deletePrefix: write(ctx.state.deletePrefix) },
           saveCheckpoint: write(ctx.saveCheckpoint),

@@ -3,6 +3,7 @@
  * that records what it was asked to send and can be told to fail.
  */
 import { z } from 'zod';
+import { whatsappIdentityKinds } from '../../channels/whatsapp-shared/identity-kinds.js';
 import { defineChannel, type OutboundMessage } from '../../src/channel/contract.js';
 import { baseChannelConfigSchema } from '../../src/domain/channel-config.js';
 import { ChannelError } from '../../src/domain/errors.js';
@@ -24,7 +25,8 @@ export function createTestChannelDefinition(kind = 'test', threading: 'email' | 
     configSchema: schema,
     capabilities: () => ({ inbound: 'push', canSend: true, threading, deliversTo }),
     // A chat kind that delivers to WhatsApp JIDs stands in for a WhatsApp channel: it knows a phone by its JID too.
-    ...(deliversTo.includes('whatsapp') ? { phoneAliases: (e164: string) => [{ kind: 'whatsapp' as const, address: `${e164.replace(/\D/g, '')}@s.whatsapp.net` }] } : {}),
+    // A chat test channel that delivers to WhatsApp JIDs stands in for a WhatsApp kind: its aliases and identity kinds.
+    ...(deliversTo.includes('whatsapp') ? { phoneAliases: (e164: string) => [{ kind: 'whatsapp' as const, address: `${e164.replace(/\D/g, '')}@s.whatsapp.net` }], identityKinds: whatsappIdentityKinds } : {}),
     create(config) {
       const box: TestOutbox = { sent: [], failures: [] };
       outboxes.set(config.id, box);

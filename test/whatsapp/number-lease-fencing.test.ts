@@ -27,10 +27,23 @@ interface Gateway {
 
 function gateway(t: TestApp, holder: string, leases?: (real: LeaseManager) => LeaseManager): Gateway {
   const factory = createFakeSocketFactory();
-  const definition = createWhatsappChannelDefinition({ makeSocket: factory.makeSocket, authToolkit: baileysAuthToolkit, random: () => 0.5 });
+  const definition = createWhatsappChannelDefinition({
+    makeSocket: factory.makeSocket,
+    authToolkit: baileysAuthToolkit,
+    random: () => 0.5,
+  });
   const config = definition.configSchema.parse({ id: 'wa', kind: 'whatsapp', locale: 'pt-BR', leaseTtlMs: TTL });
   const directory = createChannelDirectory([config], [definition]);
-  const deps = { database: t.app.database, directory, blobs: t.app.blobs, clock: { now: () => Date.now() }, logger: silent, secret: 'fencing-test-secret', ingest: t.app.ingest, signal: new AbortController().signal };
+  const deps = {
+    database: t.app.database,
+    directory,
+    blobs: t.app.blobs,
+    clock: { now: () => Date.now() },
+    logger: silent,
+    secret: 'fencing-test-secret',
+    ingest: t.app.ingest,
+    signal: new AbortController().signal,
+  };
   const real = createChannelContext(directory.get('wa')!, deps, holder);
   const ctx = leases ? { ...real, leases: leases(real.leases) } : real;
   return { ctx, runtime: definition.create(config, ctx), factory };
@@ -44,12 +57,23 @@ async function connect(g: Gateway): Promise<void> {
 }
 
 const epochOf = async (t: TestApp) => {
-  const row = await t.app.database.kysely.selectFrom('leases').select(['holder', 'epoch']).where('name', '=', 'whatsapp:wa').executeTakeFirstOrThrow();
+  const row = await t.app.database.kysely
+    .selectFrom('leases')
+    .select(['holder', 'epoch'])
+    .where('name', '=', 'whatsapp:wa')
+    .executeTakeFirstOrThrow();
   return { holder: row.holder, epoch: Number(row.epoch) };
 };
 
 const stored = async (t: TestApp, key: string) =>
-  (await t.app.database.kysely.selectFrom('channel_state').select('value').where('channel_id', '=', 'wa').where('key', '=', key).executeTakeFirst())?.value;
+  (
+    await t.app.database.kysely
+      .selectFrom('channel_state')
+      .select('value')
+      .where('channel_id', '=', 'wa')
+      .where('key', '=', key)
+      .executeTakeFirst()
+  )?.value;
 
 describe.each(['sqlite', 'postgres'] as const)('WhatsApp number lease fencing (%s)', (db) => {
   test('a gateway that lost the number cannot overwrite the new holder keys, and stops its socket', async () => {
@@ -58,8 +82,16 @@ describe.each(['sqlite', 'postgres'] as const)('WhatsApp number lease fencing (%
     // Gateway A stalls on demand: its renewals wait until the test lets them go.
     let stalled = false;
     let unstall: () => void = () => undefined;
-    const stall = new Promise<void>((r) => (unstall = r));
-    const a = gateway(t, 'gw-a', (real) => ({ ...real, take: async (name, ttl) => (stalled && (await stall), real.take(name, ttl)) }));
+    const stall = new Promise<void>((r) => {
+      unstall = r;
+    });
+    const a = gateway(t, 'gw-a', (real) => ({
+      ...real,
+      take: async (name, ttl) => {
+        if (stalled) await stall;
+        return real.take(name, ttl);
+      },
+    }));
     const b = gateway(t, 'gw-b');
     try {
       await connect(a);
@@ -87,7 +119,10 @@ describe.each(['sqlite', 'postgres'] as const)('WhatsApp number lease fencing (%
 
       // A wakes up and writes what its stale session computed: refused, nothing lands.
       expect(sockA.ended).toBe(false);
-      const refused = await sockA.options.auth.keys.set({ session: { '5511987654321.0': new Uint8Array([9, 9, 9]) } }).then(() => undefined, (e: unknown) => e);
+      const refused = await sockA.options.auth.keys.set({ session: { '5511987654321.0': new Uint8Array([9, 9, 9]) } }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(refused).toMatchObject({ code: 'lease_lost' });
       await waitFor(() => sockA.ended, 2000, 'the stale socket to end');
       sockA.emit('creds.update', { registered: false, me: { id: '5511000000000:1@s.whatsapp.net' } });

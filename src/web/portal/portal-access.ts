@@ -29,14 +29,14 @@ export interface Viewer {
   channels: string[];
 }
 
-/** The contact identities a portal identity stands for: an email, or a phone and its WhatsApp JID. */
-export function lookupIdentities(identity: PortalIdentity): Array<{ kind: string; address: string }> {
+/** Other identities a phone is known by, per channel kind (a WhatsApp JID): `ChannelDirectory.phoneAliases`. */
+export type PhoneAliases = (e164: string) => ReadonlyArray<{ kind: string; address: string }>;
+
+/** The contact identities a portal identity stands for: an email, or a phone and the identities channel kinds know it by. */
+export function lookupIdentities(identity: PortalIdentity, phoneAliases: PhoneAliases): Array<{ kind: string; address: string }> {
   if (identity.kind === 'email') return [{ kind: 'email', address: identity.address }];
-  const digits = identity.address.replace(/\D/g, '');
-  return [
-    { kind: 'phone', address: `+${digits}` },
-    { kind: 'whatsapp', address: `${digits}@s.whatsapp.net` },
-  ];
+  const phone = `+${identity.address.replace(/\D/g, '')}`;
+  return [{ kind: 'phone', address: phone }, ...phoneAliases(phone).map((a) => ({ kind: a.kind, address: a.address }))];
 }
 
 /** An address typed on the sign-in form: an email, or a phone number (10-15 digits, E.164). */
@@ -50,8 +50,8 @@ export function parseSignInAddress(raw: unknown): PortalIdentity | undefined {
   return digits.length >= 10 && digits.length <= 15 ? { kind: 'phone', address: `+${digits}` } : undefined;
 }
 
-export async function contactOfIdentity(db: Executor, identity: PortalIdentity): Promise<string | undefined> {
-  const ids = lookupIdentities(identity);
+export async function contactOfIdentity(db: Executor, identity: PortalIdentity, phoneAliases: PhoneAliases): Promise<string | undefined> {
+  const ids = lookupIdentities(identity, phoneAliases);
   const r = await db
     .selectFrom('contact_identities')
     .select(['contact_id', 'kind'])
@@ -69,8 +69,8 @@ function orgFromConfig(p: PortalConfig, id: string): Organization | undefined {
   return o && { id: o.id, name: o.name, domains: o.domains };
 }
 
-export async function resolveViewer(db: Executor, session: PortalSession, p: PortalConfig, site: PortalSite): Promise<Viewer> {
-  const contactId = await contactOfIdentity(db, session.identity);
+export async function resolveViewer(db: Executor, session: PortalSession, p: PortalConfig, site: PortalSite, phoneAliases: PhoneAliases): Promise<Viewer> {
+  const contactId = await contactOfIdentity(db, session.identity, phoneAliases);
   const contact = contactId ? await db.selectFrom('contacts').select('name').where('id', '=', contactId).executeTakeFirst() : undefined;
   let organization: Organization | undefined;
   const named = session.organization ?? (contactId ? (await getContactSettings(db, contactId)).organization : null);

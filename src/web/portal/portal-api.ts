@@ -35,7 +35,7 @@ export function createPortalApi(rt: PortalRuntime): Router {
       const check = verifySignedLink(rt.portal.signingSecret, query, rt.now(), rt.portal.signedLinkMaxMinutes);
       const identity = check.ok ? parseSignInAddress(check.claims.email || check.claims.phone) : undefined;
       if (!check.ok || !identity) return void res.status(401).json({ error: 'unauthenticated', message: `signed token refused (${check.ok ? 'address' : check.reason})` });
-      p.viewer = await resolveViewer(rt.db(), { id: '', brand: rt.site.brand, identity, organization: check.claims.org || null, via: 'signed', lastSeenAt: rt.now() }, rt.portal, rt.site);
+      p.viewer = await resolveViewer(rt.db(), { id: '', brand: rt.site.brand, identity, organization: check.claims.org || null, via: 'signed', lastSeenAt: rt.now() }, rt.portal, rt.site, rt.deps.channels.phoneAliases);
       res.locals.bearer = true;
     }
     if (!p.viewer) return void res.status(401).json({ error: 'unauthenticated', message: 'sign in to the portal or send a signed token' });

@@ -111,10 +111,10 @@ ${o.error ? html`<p class="p-error" role="alert" id="code-error">${o.error}</p>`
     if (gate.wait > 0) return tooMany(res, gate.wait, () => signInForm(res, { error: p.tp('too_many', { minutes: Math.ceil(gate.wait / 60_000) }), address: typed, next, status: 429 }));
     await gate.count();
     // Only a proven identity of a contact gets anything; the answer is the same either way.
-    const contactId = await contactOfIdentity(db(), identity);
+    const contactId = await contactOfIdentity(db(), identity, rt.deps.channels.phoneAliases);
     if (contactId) {
       const owned = await db().selectFrom('contact_identities').select(['kind', 'address']).where('contact_id', '=', contactId).execute();
-      const target = lookupIdentities(identity).find((i) => owned.some((o) => o.kind === i.kind && o.address === i.address));
+      const target = lookupIdentities(identity, rt.deps.channels.phoneAliases).find((i) => owned.some((o) => o.kind === i.kind && o.address === i.address));
       const delivery = target && deliveryFor(rt, target);
       if (delivery) {
         const { token, code } = await createSignInToken(db(), { brand: rt.site.brand, identity, now: rt.now(), ttlMs: rt.portal.signInMinutes * 60_000 });
@@ -187,7 +187,7 @@ ${o.error ? html`<p class="p-error" role="alert" id="code-error">${o.error}</p>`
     const identity = check.claims.email ? parseSignInAddress(check.claims.email) : parseSignInAddress(check.claims.phone);
     if (!identity || !(await useSignature(db(), String(q.sig), check.claims.exp * 1000, rt.now()))) return refuse();
     const org = check.claims.org || null;
-    const contactId = await contactOfIdentity(db(), identity);
+    const contactId = await contactOfIdentity(db(), identity, rt.deps.channels.phoneAliases);
     if (contactId && org) await putContactSettings(db(), contactId, { organization: org }, rt.now());
     await startSession(req, res, identity, 'signed', org);
     res.redirect(303, safeNext(q.next, rt.base) ?? web.href('/'));

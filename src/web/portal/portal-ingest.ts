@@ -17,7 +17,7 @@ export class PortalUnavailableError extends Error {}
 
 /** The identity the message is from: the proven one the session names (as the contact stores it). */
 async function senderOf(rt: PortalRuntime, v: Viewer): Promise<Address> {
-  const candidates = lookupIdentities(v.identity);
+  const candidates = lookupIdentities(v.identity, rt.deps.channels.phoneAliases);
   if (v.contactId) {
     const owned = await rt.db().selectFrom('contact_identities').select(['kind', 'address']).where('contact_id', '=', v.contactId).execute();
     const hit = candidates.find((c) => owned.some((o) => o.kind === c.kind && o.address === c.address));

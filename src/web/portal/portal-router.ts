@@ -60,7 +60,7 @@ function createSiteRouter(rt: PortalRuntime): Router {
       if (s) {
         web.sessionId = s.id;
         web.csrf = csrfToken(deps.webKey, `session:${s.id}`);
-        locals.viewer = await resolveViewer(rt.db(), s, rt.portal, site);
+        locals.viewer = await resolveViewer(rt.db(), s, rt.portal, site, rt.deps.channels.phoneAliases);
         if (now - s.lastSeenAt > TOUCH_EVERY_MS) await touchPortalSession(rt.db(), s.id, now, rt.ttlMs);
       }
     }
