@@ -19,7 +19,14 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { freePort, startDovecot, type TestDovecot } from '../scripts/test-services/dovecot.js';
 import { buildMail, uniqueId } from '../scripts/test-services/mail-factory.js';
-import { channelStates, createSharedPostgres, spawnGateway, waitFor, type GatewayProcess, type SharedPostgres } from '../test/cluster/cluster-harness.js';
+import {
+  channelStates,
+  createSharedPostgres,
+  spawnGateway,
+  waitFor,
+  type GatewayProcess,
+  type SharedPostgres,
+} from '../test/cluster/cluster-harness.js';
 
 const SITE = 'https://loja.example.com.br';
 const FORM = 'contato';
@@ -45,7 +52,11 @@ async function serveCeiling(url: string): Promise<void> {
   const app = express();
   app.post(`/hooks/forms/${FORM}`, express.json(), async (req, res) => {
     const body = req.body as { email?: string };
-    const r = await pool.query('INSERT INTO ceiling_submissions (email, payload, created_at) VALUES ($1, $2, $3) RETURNING id', [String(body.email ?? ''), JSON.stringify(body), Date.now()]);
+    const r = await pool.query('INSERT INTO ceiling_submissions (email, payload, created_at) VALUES ($1, $2, $3) RETURNING id', [
+      String(body.email ?? ''),
+      JSON.stringify(body),
+      Date.now(),
+    ]);
     res.status(201).json({ ticketNumber: Number(r.rows[0].id), status: 'created' });
   });
   const s = app.listen(0, '127.0.0.1', () => process.send!({ ready: `http://127.0.0.1:${(s.address() as { port: number }).port}` }));
@@ -55,7 +66,10 @@ async function serveCeiling(url: string): Promise<void> {
 }
 
 function startCeiling(url: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve-ceiling', url], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), ['--serve-ceiling', url], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', (m: { ready: string }) => resolve({ child, url: m.ready }));
     child.once('exit', (code) => reject(new Error(`ceiling server exited with ${code}`)));
@@ -78,8 +92,15 @@ interface AutocannonResult {
   duration: number;
   '2xx': number;
 }
-type Instance = PromiseLike<AutocannonResult> & { on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void };
-type Autocannon = (options: { url: string; connections: number; duration: number; requests: Array<{ setupRequest: (req: AutocannonRequest) => AutocannonRequest }> }) => Instance;
+type Instance = PromiseLike<AutocannonResult> & {
+  on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void;
+};
+type Autocannon = (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  requests: Array<{ setupRequest: (req: AutocannonRequest) => AutocannonRequest }>;
+}) => Instance;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 let counter = 0;
@@ -90,7 +111,11 @@ function nextRequest(req: AutocannonRequest): AutocannonRequest {
     method: 'POST',
     path: `/hooks/forms/${FORM}`,
     headers: { 'content-type': 'application/json', origin: SITE },
-    body: JSON.stringify({ nome: `Cliente ${counter % 997}`, email: `cliente${counter % 997}@bench.test`, mensagem: `Meu pedido PED-${counter} não chegou. Poderiam verificar, por favor?` }),
+    body: JSON.stringify({
+      nome: `Cliente ${counter % 997}`,
+      email: `cliente${counter % 997}@bench.test`,
+      mensagem: `Meu pedido PED-${counter} não chegou. Poderiam verificar, por favor?`,
+    }),
   };
 }
 
@@ -103,7 +128,8 @@ interface Run {
   p99: number;
 }
 
-const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0);
+const pct = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0;
 
 /** `connections` split across the servers, all at once for `seconds`; latencies of every response. */
 async function load(urls: string[], connections: number, seconds: number): Promise<Run> {
@@ -119,7 +145,14 @@ async function load(urls: string[], connections: number, seconds: number): Promi
   latencies.sort((a, b) => a - b);
   const ok = results.reduce((a, r) => a + r['2xx'], 0);
   const seconds_ = Math.max(...results.map((r) => r.duration));
-  return { rate: ok / seconds_, ok, bad: results.reduce((a, r) => a + r.non2xx + r.errors + r.timeouts, 0), p50: +pct(latencies, 50).toFixed(1), p95: +pct(latencies, 95).toFixed(1), p99: +pct(latencies, 99).toFixed(1) };
+  return {
+    rate: ok / seconds_,
+    ok,
+    bad: results.reduce((a, r) => a + r.non2xx + r.errors + r.timeouts, 0),
+    p50: +pct(latencies, 50).toFixed(1),
+    p95: +pct(latencies, 95).toFixed(1),
+    p99: +pct(latencies, 99).toFixed(1),
+  };
 }
 
 /** Peak resident set of a process (VmHWM), in MB. */
@@ -146,23 +179,53 @@ async function main(): Promise<void> {
   try {
     pg = await createSharedPostgres(BASE_URL);
     dovecot = await startDovecot();
-    await pg.db.kysely.schema.createTable('ceiling_submissions').addColumn('id', 'bigserial', (c) => c.primaryKey()).addColumn('email', 'text', (c) => c.notNull()).addColumn('payload', 'text', (c) => c.notNull()).addColumn('created_at', 'bigint', (c) => c.notNull()).execute();
+    await pg.db.kysely.schema
+      .createTable('ceiling_submissions')
+      .addColumn('id', 'bigserial', (c) => c.primaryKey())
+      .addColumn('email', 'text', (c) => c.notNull())
+      .addColumn('payload', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
     const config = {
       database: { driver: 'postgres', url: pg.url, poolSize: 10 },
       security: { secret: 'cluster-bench-secret-0123456789' },
       logging: { level: 'warn' },
       cluster: { leaseMs },
       channels: [
-        { id: 'support', kind: 'email', addresses: ['support@help.test'], displayName: 'Help Desk', imap: dovecot.imapConfig({ pollIntervalSeconds: 5 }), smtp: { host: '127.0.0.1', port: 1 } },
-        { id: FORM, kind: 'webform', mode: 'public', origin: 'site form', replyVia: 'support', allowedOrigins: [SITE], fields: { nome: 'name', email: 'email', mensagem: 'message' }, rateLimit: { perIpPerMinute: 100_000, perFormPerMinute: 1_000_000 } },
+        {
+          id: 'support',
+          kind: 'email',
+          addresses: ['support@help.test'],
+          displayName: 'Help Desk',
+          imap: dovecot.imapConfig({ pollIntervalSeconds: 5 }),
+          smtp: { host: '127.0.0.1', port: 1 },
+        },
+        {
+          id: FORM,
+          kind: 'webform',
+          mode: 'public',
+          origin: 'site form',
+          replyVia: 'support',
+          allowedOrigins: [SITE],
+          fields: { nome: 'name', email: 'email', mensagem: 'message' },
+          rateLimit: { perIpPerMinute: 100_000, perFormPerMinute: 1_000_000 },
+        },
       ],
     };
     const t0 = Date.now();
     gateways.push(await spawnGateway(config, await freePort(), 180_000)); // migrates
-    gateways.push(...(await Promise.all([spawnGateway(config, await freePort(), 180_000), spawnGateway(config, await freePort(), 180_000)])));
+    gateways.push(
+      ...(await Promise.all([spawnGateway(config, await freePort(), 180_000), spawnGateway(config, await freePort(), 180_000)])),
+    );
     for (let i = 0; i < 3; i++) ceilings.push(await startCeiling(pg.url));
-    log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`);
-    log(`cluster: 3 gateway processes up in ${((Date.now() - t0) / 1000).toFixed(1)} s; public form (shared rate limits) + one IMAP mailbox; ${connections} connections, ${duration} s per run, ${mails} mails per run, lease ${leaseMs} ms`);
+    log(
+      `load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${cpus().length} cores`,
+    );
+    log(
+      `cluster: 3 gateway processes up in ${((Date.now() - t0) / 1000).toFixed(1)} s; public form (shared rate limits) + one IMAP mailbox; ${connections} connections, ${duration} s per run, ${mails} mails per run, lease ${leaseMs} ms`,
+    );
     const gw = gateways.map((g) => g.url);
     const cl = ceilings.map((c) => c.url);
     await load(gw, connections, 1); // warm-up (JIT, pools)
@@ -173,28 +236,82 @@ async function main(): Promise<void> {
     for (const n of [1, 2, 3]) {
       const ids = Array.from({ length: mails }, () => uniqueId());
       mailIds.push(...ids);
-      const appending = dovecot.appendMany(ids.map((id, i) => buildMail({ messageId: id, fromName: `Cliente ${i}`, subject: `Pedido ${i}`, text: `Mensagem ${i}` })), 'INBOX', 2);
+      const appending = dovecot.appendMany(
+        ids.map((id, i) => buildMail({ messageId: id, fromName: `Cliente ${i}`, subject: `Pedido ${i}`, text: `Mensagem ${i}` })),
+        'INBOX',
+        2,
+      );
       const ponte = await load(gw.slice(0, n), connections, duration);
       await appending;
       const ceiling = await load(cl.slice(0, n), connections, duration);
       rows.push({ n, ponte, ceiling });
-      log(`N=${n}  ponte ${ponte.rate.toFixed(0).padStart(5)} req/s  p50 ${ponte.p50} ms  p95 ${ponte.p95} ms  p99 ${ponte.p99} ms  non-2xx/errors ${ponte.bad}   ceiling (bare pg) ${ceiling.rate.toFixed(0).padStart(5)} req/s  p99 ${ceiling.p99} ms   ratio ${((ponte.rate / ceiling.rate) * 100).toFixed(1)}%`);
+      log(
+        `N=${n}  ponte ${ponte.rate.toFixed(0).padStart(5)} req/s  p50 ${ponte.p50} ms  p95 ${ponte.p95} ms  p99 ${ponte.p99} ms  non-2xx/errors ${ponte.bad}   ceiling (bare pg) ${ceiling.rate.toFixed(0).padStart(5)} req/s  p99 ${ceiling.p99} ms   ratio ${((ponte.rate / ceiling.rate) * 100).toFixed(1)}%`,
+      );
     }
 
     // Exactly once: each 201 is one ticket; each mail one message.
     const db = pg.db.kysely;
     const formOk = rows.reduce((a, r) => a + r.ponte.ok, 0);
     const count = async (q: Promise<{ n: number | string } | undefined>) => Number((await q)?.n ?? 0);
-    await waitFor(async () => (await count(db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('channel_id', '=', 'support').executeTakeFirst())) >= mailIds.length, 120_000, 'every mail ingested');
+    await waitFor(
+      async () =>
+        (await count(
+          db
+            .selectFrom('messages')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('channel_id', '=', 'support')
+            .executeTakeFirst(),
+        )) >= mailIds.length,
+      120_000,
+      'every mail ingested',
+    );
     // autocannon drops the answers still in flight when a run ends, so a 201 count is a floor: each
     // submission carries a unique PED-n, and no text may be stored twice.
-    const formTickets = await count(db.selectFrom('tickets').select((eb) => eb.fn.countAll<number>().as('n')).where('origin', '=', 'site form').executeTakeFirst());
-    const formTexts = await count(db.selectFrom('messages').select((eb) => eb.fn.count<number>('text').distinct().as('n')).where('channel_id', '=', FORM).executeTakeFirst());
-    const formMessages = await count(db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('channel_id', '=', FORM).executeTakeFirst());
-    const mailMessages = await count(db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('channel_id', '=', 'support').executeTakeFirst());
-    const mailDistinct = await count(db.selectFrom('messages').select((eb) => eb.fn.count<number>('external_id').distinct().as('n')).where('channel_id', '=', 'support').executeTakeFirst());
-    const exactlyOnce = formTickets >= formOk && formMessages === formTickets && formTexts === formMessages && mailMessages === mailIds.length && mailDistinct === mailIds.length;
-    log(`exactly once: ${formOk} form answers 201 seen -> ${formTickets} tickets, ${formMessages} messages, ${formTexts} distinct submissions; ${mailIds.length} mails -> ${mailMessages} messages (${mailDistinct} distinct)  ${exactlyOnce ? 'OK' : 'MISMATCH'}`);
+    const formTickets = await count(
+      db
+        .selectFrom('tickets')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('origin', '=', 'site form')
+        .executeTakeFirst(),
+    );
+    const formTexts = await count(
+      db
+        .selectFrom('messages')
+        .select((eb) => eb.fn.count<number>('text').distinct().as('n'))
+        .where('channel_id', '=', FORM)
+        .executeTakeFirst(),
+    );
+    const formMessages = await count(
+      db
+        .selectFrom('messages')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('channel_id', '=', FORM)
+        .executeTakeFirst(),
+    );
+    const mailMessages = await count(
+      db
+        .selectFrom('messages')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('channel_id', '=', 'support')
+        .executeTakeFirst(),
+    );
+    const mailDistinct = await count(
+      db
+        .selectFrom('messages')
+        .select((eb) => eb.fn.count<number>('external_id').distinct().as('n'))
+        .where('channel_id', '=', 'support')
+        .executeTakeFirst(),
+    );
+    const exactlyOnce =
+      formTickets >= formOk &&
+      formMessages === formTickets &&
+      formTexts === formMessages &&
+      mailMessages === mailIds.length &&
+      mailDistinct === mailIds.length;
+    log(
+      `exactly once: ${formOk} form answers 201 seen -> ${formTickets} tickets, ${formMessages} messages, ${formTexts} distinct submissions; ${mailIds.length} mails -> ${mailMessages} messages (${mailDistinct} distinct)  ${exactlyOnce ? 'OK' : 'MISMATCH'}`,
+    );
     const sessions = await Promise.all(gateways.map(async (g) => (await channelStates(g.url)).support));
     log(`mailbox owners: ${sessions.filter((s) => s !== 'standby').length} of 3 (states: ${sessions.join(', ')})`);
 
@@ -202,20 +319,29 @@ async function main(): Promise<void> {
     const maxRssMB = Math.max(...gateways.map((g) => peakRssMB(g.pid)));
     const owner = gateways[sessions.findIndex((s) => s !== 'standby')]!;
     const rest = gateways.filter((g) => g !== owner);
-    const leaseRow = () => db.selectFrom('leases').select(['holder', 'epoch']).where('name', '=', 'source:support').executeTakeFirstOrThrow();
+    const leaseRow = () =>
+      db.selectFrom('leases').select(['holder', 'epoch']).where('name', '=', 'source:support').executeTakeFirstOrThrow();
     const before = await leaseRow();
     const killedAt = Date.now();
     await owner.kill();
     const afterKill = uniqueId();
-    const appended = dovecot.appendMessage(buildMail({ messageId: afterKill, fromName: 'Depois', subject: 'Depois da queda', text: 'Chegou?' }));
+    const appended = dovecot.appendMessage(
+      buildMail({ messageId: afterKill, fromName: 'Depois', subject: 'Depois da queda', text: 'Chegou?' }),
+    );
     // Measured on the lease row (not through a loaded process's /healthz): when another process holds it.
     await waitFor(async () => (await leaseRow()).holder !== before.holder, 10 * leaseMs, 'a new mailbox owner');
     const failoverMs = Date.now() - killedAt;
     await appended;
     const heirs = await Promise.all(rest.map(async (g) => (await channelStates(g.url)).support));
-    await waitFor(async () => !!(await db.selectFrom('messages').select('id').where('external_id', '=', afterKill).executeTakeFirst()), 60_000, 'the mail sent after the kill');
+    await waitFor(
+      async () => !!(await db.selectFrom('messages').select('id').where('external_id', '=', afterKill).executeTakeFirst()),
+      60_000,
+      'the mail sent after the kill',
+    );
     const mailAfterKillMs = Date.now() - killedAt;
-    log(`failover: owner killed -> another gateway holds the mailbox lease in ${failoverMs} ms (bound: 2 leases = ${2 * leaseMs} ms; heirs now ${heirs.join(', ')}); mail appended after the kill is a ticket in ${mailAfterKillMs} ms`);
+    log(
+      `failover: owner killed -> another gateway holds the mailbox lease in ${failoverMs} ms (bound: 2 leases = ${2 * leaseMs} ms; heirs now ${heirs.join(', ')}); mail appended after the kill is a ticket in ${mailAfterKillMs} ms`,
+    );
 
     const top = rows[rows.length - 1]!;
     const ratio = top.ponte.rate / top.ceiling.rate;

@@ -51,11 +51,48 @@ function seed(dbPath: string, agentIds: string[]): number {
       const updated = created + Math.floor(rnd() * 3_600_000);
       const due = status === 'new' || status === 'open' ? updated + Math.floor((rnd() - 0.3) * 86_400_000) : null;
       const w = words[i % words.length]!;
-      insT.run(tid, 10001 + i, `Problema com ${w} ${i}`, status, rnd() < 0.05 ? 'high' : 'normal', rnd() < 0.5 ? 'suporte' : null, `PED-${i}`, null, JSON.stringify({ order_id: String(100000 + i) }), cid, rnd() < 0.6 ? agentIds[i % agentIds.length]! : null, 'mail', 'mail', 'pt-BR', created, updated, updated, updated, due, null);
+      insT.run(
+        tid,
+        10001 + i,
+        `Problema com ${w} ${i}`,
+        status,
+        rnd() < 0.05 ? 'high' : 'normal',
+        rnd() < 0.5 ? 'suporte' : null,
+        `PED-${i}`,
+        null,
+        JSON.stringify({ order_id: String(100000 + i) }),
+        cid,
+        rnd() < 0.6 ? agentIds[i % agentIds.length]! : null,
+        'mail',
+        'mail',
+        'pt-BR',
+        created,
+        updated,
+        updated,
+        updated,
+        due,
+        null,
+      );
       for (let k = 0; k < 3; k++) {
         const at = created + k * 60_000;
         const out = k === 1;
-        insM.run(newId(at), tid, out ? 'out' : 'in', 'public', out ? 'agent' : 'customer', out ? null : cid, out ? agentIds[0]! : null, out ? 'reply' : 'customer', 'mail', `<${i}.${k}@bench>`, out ? null : email, `Mensagem ${k} sobre ${w} do pedido ${100000 + i}. `.repeat(4), null, out ? 'sent' : null, at);
+        insM.run(
+          newId(at),
+          tid,
+          out ? 'out' : 'in',
+          'public',
+          out ? 'agent' : 'customer',
+          out ? null : cid,
+          out ? agentIds[0]! : null,
+          out ? 'reply' : 'customer',
+          'mail',
+          `<${i}.${k}@bench>`,
+          out ? null : email,
+          `Mensagem ${k} sobre ${w} do pedido ${100000 + i}. `.repeat(4),
+          null,
+          out ? 'sent' : null,
+          at,
+        );
       }
     }
   });
@@ -81,7 +118,11 @@ async function main() {
   if (reuse) {
     agents.push(...(await db.selectFrom('agents').select('id').orderBy('id').execute()).map((a) => a.id));
   } else {
-    for (let i = 0; i < 8; i++) agents.push((await createAgent(db, { name: `Agent ${i}`, email: `agent${i}@loja.example`, role: i === 0 ? 'admin' : 'agent' }, Date.now())).agent.id);
+    for (let i = 0; i < 8; i++)
+      agents.push(
+        (await createAgent(db, { name: `Agent ${i}`, email: `agent${i}@loja.example`, role: i === 0 ? 'admin' : 'agent' }, Date.now()))
+          .agent.id,
+      );
     const t0 = Date.now();
     seed(dbPath, agents);
     log(`seeded ${TICKETS} tickets (${TICKETS * 3} messages) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -110,7 +151,8 @@ async function main() {
   ];
   const bare = new SQLite(dbPath, { readonly: true });
   const ceilingQueries: Record<string, () => unknown> = {
-    open: () => bare.prepare("SELECT * FROM tickets WHERE (status || '') IN ('new','open') ORDER BY updated_at DESC, id DESC LIMIT 51").all(),
+    open: () =>
+      bare.prepare("SELECT * FROM tickets WHERE (status || '') IN ('new','open') ORDER BY updated_at DESC, id DESC LIMIT 51").all(),
     ticket: () => {
       const t = bare.prepare('SELECT * FROM tickets WHERE number = ?').get(mid) as { id: string; requester_id: string };
       bare.prepare('SELECT * FROM messages WHERE ticket_id = ? ORDER BY id').all(t.id);
@@ -141,9 +183,17 @@ async function main() {
     times.sort((a, b) => a - b);
     all.push(...times);
     // CPU per page (server and the client's fetch, one process): the load-independent figure.
-    const r = { name, p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), cpuMs: (used.user + used.system) / 1000 / ROUNDS };
+    const r = {
+      name,
+      p50: percentile(times, 50),
+      p95: percentile(times, 95),
+      p99: percentile(times, 99),
+      cpuMs: (used.user + used.system) / 1000 / ROUNDS,
+    };
     results.push(r);
-    log(`${name.padEnd(34)} p50 ${r.p50.toFixed(1).padStart(6)} ms   p95 ${r.p95.toFixed(1).padStart(6)} ms   cpu ${r.cpuMs.toFixed(1).padStart(5)} ms${r.p95 > 100 ? '   OVER 100 ms' : ''}`);
+    log(
+      `${name.padEnd(34)} p50 ${r.p50.toFixed(1).padStart(6)} ms   p95 ${r.p95.toFixed(1).padStart(6)} ms   cpu ${r.cpuMs.toFixed(1).padStart(5)} ms${r.p95 > 100 ? '   OVER 100 ms' : ''}`,
+    );
   }
   // Ceiling: the bare SQL of the two most used pages (inbox and ticket), alternated.
   const bareTimes: number[] = [];
@@ -159,7 +209,9 @@ async function main() {
   all.sort((a, b) => a - b);
   const rate = 1000 / consoleMean;
   const ceiling = 1000 / bareMean;
-  log(`inbox + ticket pages: ${rate.toFixed(0)} pages/s (p50); bare SQL of the same pages: ${ceiling.toFixed(0)}/s; ratio ${((rate / ceiling) * 100).toFixed(1)}%`);
+  log(
+    `inbox + ticket pages: ${rate.toFixed(0)} pages/s (p50); bare SQL of the same pages: ${ceiling.toFixed(0)}/s; ratio ${((rate / ceiling) * 100).toFixed(1)}%`,
+  );
   log(`slowest page p95: ${Math.max(...results.map((r) => r.p95)).toFixed(1)} ms`);
   bare.close();
   await app.stop();

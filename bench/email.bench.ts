@@ -75,9 +75,30 @@ function phaseArg(name: string): string | undefined {
 /** Each phase runs in its own process so one phase's heap never counts against another's RSS. */
 function runPhase(phase: string, port: number, dir: string): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--phase', phase, '--port', String(port), '--dir', dir, '--count', String(count), '--latency', String(latencySamples), '--total-mb', String(totalMBForPhases), '--big-mb', String(BIG_BYTES / 1_000_000)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        ...process.execArgv,
+        fileURLToPath(import.meta.url),
+        '--phase',
+        phase,
+        '--port',
+        String(port),
+        '--dir',
+        dir,
+        '--count',
+        String(count),
+        '--latency',
+        String(latencySamples),
+        '--total-mb',
+        String(totalMBForPhases),
+        '--big-mb',
+        String(BIG_BYTES / 1_000_000),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       const text = d.toString();
@@ -86,7 +107,11 @@ function runPhase(phase: string, port: number, dir: string): Promise<Record<stri
     });
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`phase ${phase} exited with ${code}`));
-      const last = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+      const last = out
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .pop();
       resolve(last ? (JSON.parse(last) as Record<string, number>) : {});
     });
   });
@@ -97,7 +122,15 @@ function imapFor(port: number, extra: Record<string, unknown> = {}): Record<stri
   return { host: '127.0.0.1', port, secure: false, starttls: false, ...testUser, ...extra };
 }
 function session(port: number) {
-  return connectImapflow({ host: '127.0.0.1', port, secure: false, starttls: false, allowInsecureTls: true, user: testUser.user, auth: { password: testUser.password } });
+  return connectImapflow({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    starttls: false,
+    allowInsecureTls: true,
+    user: testUser.user,
+    auth: { password: testUser.password },
+  });
 }
 
 async function phaseAppend(port: number): Promise<Record<string, number>> {
@@ -141,7 +174,9 @@ async function phaseCeiling(port: number, totalMB: number): Promise<Record<strin
   }
   const seconds = (performance.now() - started) / 1000;
   await s.close();
-  log(`ceiling (imapflow fetch + mailparser, nothing stored): ${(n / seconds).toFixed(0)} msg/s, ${(totalMB / seconds).toFixed(1)} MB/s (${seconds.toFixed(1)} s)`);
+  log(
+    `ceiling (imapflow fetch + mailparser, nothing stored): ${(n / seconds).toFixed(0)} msg/s, ${(totalMB / seconds).toFixed(1)} MB/s (${seconds.toFixed(1)} s)`,
+  );
   return { rate: n / seconds, mbps: totalMB / seconds, seconds };
 }
 
@@ -152,14 +187,14 @@ async function phaseChannel(port: number, dir: string, totalMB: number): Promise
     dir,
     definitions: [definition],
     channels: [
-        {
-          id: 'support',
-          kind: 'email',
-          addresses: ['support@help.test'],
-          imap: imapFor(port, { backfill: { mode: 'days', days: 2 }, afterIngest: 'none', pollIntervalSeconds: 60 }),
-          smtp: { host: '127.0.0.1', port: 1 },
-        },
-      ],
+      {
+        id: 'support',
+        kind: 'email',
+        addresses: ['support@help.test'],
+        imap: imapFor(port, { backfill: { mode: 'days', days: 2 }, afterIngest: 'none', pollIntervalSeconds: 60 }),
+        smtp: { host: '127.0.0.1', port: 1 },
+      },
+    ],
   });
   const started = performance.now();
   await app.start({ host: '127.0.0.1', port: 0 });
@@ -178,8 +213,13 @@ async function phaseChannel(port: number, dir: string, totalMB: number): Promise
   }
   const seconds = (performance.now() - started) / 1000;
   const rate = count / seconds;
-  log(`channel (fetch, raw to blobs, parse, attachments to blobs, ingest into SQLite): ${rate.toFixed(0)} msg/s, ${(totalMB / seconds).toFixed(1)} MB/s (${seconds.toFixed(1)} s)`);
-  const ticketsRow = await app.database.kysely.selectFrom('tickets' as never).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  log(
+    `channel (fetch, raw to blobs, parse, attachments to blobs, ingest into SQLite): ${rate.toFixed(0)} msg/s, ${(totalMB / seconds).toFixed(1)} MB/s (${seconds.toFixed(1)} s)`,
+  );
+  const ticketsRow = await app.database.kysely
+    .selectFrom('tickets' as never)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
   const tickets = Number((ticketsRow as { n?: number } | undefined)?.n ?? 0);
   log(`tickets created: ${tickets}; RSS when the app had started: ${rssAtStart} MB, peak while ingesting: ${Math.round(maxRss / 1e6)} MB`);
   const rssIngest = maxRss;
@@ -218,9 +258,22 @@ async function phaseChannel(port: number, dir: string, totalMB: number): Promise
   const p50 = Math.round(percentile(latencies, 50));
   const p99 = Math.round(percentile(latencies, 99));
   const idleFloorP50 = Math.round(percentile(floors, 50));
-  log(`APPEND-to-ticket latency under IDLE (${latencySamples} samples): p50 ${p50} ms, p99 ${p99} ms; Dovecot's own IDLE notification p50 ${idleFloorP50} ms`);
+  log(
+    `APPEND-to-ticket latency under IDLE (${latencySamples} samples): p50 ${p50} ms, p99 ${p99} ms; Dovecot's own IDLE notification p50 ${idleFloorP50} ms`,
+  );
   await app.stop();
-  return { rate, mbps: totalMB / seconds, seconds, p50, p99, idleFloorP50, maxRssMB: Math.round(rssIngest / 1e6), maxRssLatencyMB: Math.round(maxRss / 1e6), tickets, rssAtStart };
+  return {
+    rate,
+    mbps: totalMB / seconds,
+    seconds,
+    p50,
+    p99,
+    idleFloorP50,
+    maxRssMB: Math.round(rssIngest / 1e6),
+    maxRssLatencyMB: Math.round(maxRss / 1e6),
+    tickets,
+    rssAtStart,
+  };
 }
 
 async function main(): Promise<void> {
@@ -229,7 +282,12 @@ async function main(): Promise<void> {
     const port = Number(phaseArg('port'));
     const dir = phaseArg('dir')!;
     const totalMB = Number(phaseArg('total-mb') ?? '0');
-    const result = phase === 'append' ? await phaseAppend(port) : phase === 'ceiling' ? await phaseCeiling(port, totalMB) : await phaseChannel(port, dir, totalMB);
+    const result =
+      phase === 'append'
+        ? await phaseAppend(port)
+        : phase === 'ceiling'
+          ? await phaseCeiling(port, totalMB)
+          : await phaseChannel(port, dir, totalMB);
     console.log(JSON.stringify(result));
     return;
   }
@@ -248,7 +306,9 @@ async function main(): Promise<void> {
     const channel = await runPhase('channel', dovecot.port, dir);
     const ceiling = await runPhase('ceiling', dovecot.port, dir);
     const ratio = channel.rate! / ceiling.rate!;
-    log(`max RSS while ingesting: ${channel.maxRssMB} MB (aim < 300); ratio ${ratio.toFixed(2)} of the ceiling (aim >= 0.60); p50 ${channel.p50} ms (aim < 300; Dovecot alone waits ${channel.idleFloorP50} ms before announcing new mail)`);
+    log(
+      `max RSS while ingesting: ${channel.maxRssMB} MB (aim < 300); ratio ${ratio.toFixed(2)} of the ceiling (aim >= 0.60); p50 ${channel.p50} ms (aim < 300; Dovecot alone waits ${channel.idleFloorP50} ms before announcing new mail)`,
+    );
     console.log(
       JSON.stringify({
         rate: round(channel.rate!),

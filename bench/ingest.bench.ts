@@ -80,7 +80,14 @@ interface Runner {
 
 function result(r: Runner): RunResult {
   const sorted = r.latencies.slice().sort();
-  return { rate: r.latencies.length / r.seconds, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), maxRssMB: r.maxRss / (1024 * 1024), seconds: r.seconds };
+  return {
+    rate: r.latencies.length / r.seconds,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    maxRssMB: r.maxRss / (1024 * 1024),
+    seconds: r.seconds,
+  };
 }
 
 async function pipelineRunner(name: string, path: string, work: BenchMessage[], expectFirstNumber: number): Promise<Runner> {
@@ -122,7 +129,8 @@ async function pipelineRunner(name: string, path: string, work: BenchMessage[], 
         r.latencies[i] = Number(process.hrtime.bigint() - t0) / 1e6;
         const wanted = m.references.length ? 'appended' : 'created';
         if (outcome.status !== wanted) throw new Error(`${name}: message ${i}: expected ${wanted}, got ${JSON.stringify(outcome)}`);
-        if (i === 0 && outcome.status === 'created' && outcome.ticketNumber !== expectFirstNumber) throw new Error(`${name}: first ticket number ${outcome.ticketNumber}, expected ${expectFirstNumber}`);
+        if (i === 0 && outcome.status === 'created' && outcome.ticketNumber !== expectFirstNumber)
+          throw new Error(`${name}: first ticket number ${outcome.ticketNumber}, expected ${expectFirstNumber}`);
         if ((i & 127) === 0) r.maxRss = Math.max(r.maxRss, process.memoryUsage.rss());
       };
       const submitter = async () => {
@@ -176,10 +184,13 @@ async function interleave(runners: Runner[], total: number, chunk = 500): Promis
   for (const r of runners) await r.close();
 }
 
-const fmt = (r: RunResult) => `${r.rate.toFixed(0)} msg/s, p50 ${r.p50.toFixed(3)} ms, p95 ${r.p95.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms, ${r.seconds.toFixed(1)} s`;
+const fmt = (r: RunResult) =>
+  `${r.rate.toFixed(0)} msg/s, p50 ${r.p50.toFixed(3)} ms, p95 ${r.p95.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms, ${r.seconds.toFixed(1)} s`;
 
 async function main(): Promise<void> {
-  log(`ponte ingest bench: ${count} messages (half new tickets, half replies by reference), concurrency ${concurrency}, preload ${preloadCount}, seed ${seed}, dir ${dir}`);
+  log(
+    `ponte ingest bench: ${count} messages (half new tickets, half replies by reference), concurrency ${concurrency}, preload ${preloadCount}, seed ${seed}, dir ${dir}`,
+  );
   const work = buildWorkload(count, seed, 'm');
 
   const pipelinePath = join(dir, 'pipeline.db');
@@ -191,7 +202,11 @@ async function main(): Promise<void> {
   copyFileSync(pipelinePath, batchedPath);
   if (preloadCount > 0) log(`preloaded ${preloadCount} tickets in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-  const runners = [await pipelineRunner('pipeline', pipelinePath, work, NUMBER_START + preloadCount), ceilingRunner('ceiling', ceilingPath, work), ceilingRunner('batched', batchedPath, work, concurrency)];
+  const runners = [
+    await pipelineRunner('pipeline', pipelinePath, work, NUMBER_START + preloadCount),
+    ceilingRunner('ceiling', ceilingPath, work),
+    ceilingRunner('batched', batchedPath, work, concurrency),
+  ];
   if (preloadCount > 0) {
     const freshPath = join(dir, 'fresh.db');
     await prepareDatabase(freshPath, 0);
@@ -203,14 +218,18 @@ async function main(): Promise<void> {
   const batched = result(runners[2]!);
   log(`pipeline: ${fmt(pipeline)}, max RSS ${pipeline.maxRssMB.toFixed(0)} MB`);
   log(`ceiling (bare better-sqlite3, one transaction per message): ${fmt(ceiling)}`);
-  log(`batched ceiling (bare better-sqlite3, one transaction per ${concurrency} messages): ${fmt(batched)}; pipeline at ${((pipeline.rate / batched.rate) * 100).toFixed(1)}% of it`);
+  log(
+    `batched ceiling (bare better-sqlite3, one transaction per ${concurrency} messages): ${fmt(batched)}; pipeline at ${((pipeline.rate / batched.rate) * 100).toFixed(1)}% of it`,
+  );
   const ratio = pipeline.rate / ceiling.rate;
   log(`ratio: ${(ratio * 100).toFixed(1)}% of the ceiling`);
   let rateWithoutPreload: number | undefined;
   if (preloadCount > 0) {
     const fresh = result(runners[3]!);
     rateWithoutPreload = fresh.rate;
-    log(`pipeline without preload: ${fmt(fresh)}; with ${preloadCount} preloaded tickets the rate is ${((pipeline.rate / fresh.rate) * 100).toFixed(1)}% of it (cost ${((1 - pipeline.rate / fresh.rate) * 100).toFixed(1)}%)`);
+    log(
+      `pipeline without preload: ${fmt(fresh)}; with ${preloadCount} preloaded tickets the rate is ${((pipeline.rate / fresh.rate) * 100).toFixed(1)}% of it (cost ${((1 - pipeline.rate / fresh.rate) * 100).toFixed(1)}%)`,
+    );
   }
   rmSync(dir, { recursive: true, force: true });
   const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
@@ -226,7 +245,9 @@ async function main(): Promise<void> {
       batchedCeiling: round(batched.rate, 1),
       concurrency,
       preload: preloadCount,
-      ...(rateWithoutPreload !== undefined ? { rateWithoutPreload: round(rateWithoutPreload, 1), preloadRatio: round(pipeline.rate / rateWithoutPreload) } : {}),
+      ...(rateWithoutPreload !== undefined
+        ? { rateWithoutPreload: round(rateWithoutPreload, 1), preloadRatio: round(pipeline.rate / rateWithoutPreload) }
+        : {}),
       count,
     }),
   );

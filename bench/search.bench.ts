@@ -28,15 +28,58 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const dir = mkdtempSync(join(tmpdir(), 'ponte-search-bench-'));
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-const FIRST = ['Ana', 'João', 'Maria', 'José', 'Antônio', 'Francisca', 'Lúcia', 'Paulo', 'Márcia', 'Luís', 'Conceição', 'Sebastião', 'Fábio', 'Débora', 'Cláudio', 'Patrícia'];
-const LAST = ['Silva', 'Souza', 'Araújo', 'Gonçalves', 'Ribeiro', 'Simões', 'Magalhães', 'Conceição', 'Nogueira', 'Brandão', 'Guimarães', 'Falcão', 'Peçanha', 'Quintão'];
+const FIRST = [
+  'Ana',
+  'João',
+  'Maria',
+  'José',
+  'Antônio',
+  'Francisca',
+  'Lúcia',
+  'Paulo',
+  'Márcia',
+  'Luís',
+  'Conceição',
+  'Sebastião',
+  'Fábio',
+  'Débora',
+  'Cláudio',
+  'Patrícia',
+];
+const LAST = [
+  'Silva',
+  'Souza',
+  'Araújo',
+  'Gonçalves',
+  'Ribeiro',
+  'Simões',
+  'Magalhães',
+  'Conceição',
+  'Nogueira',
+  'Brandão',
+  'Guimarães',
+  'Falcão',
+  'Peçanha',
+  'Quintão',
+];
 const VOCAB = (
   'pedido entrega atrasou não chegou troca produto defeito reembolso boleto vencido segunda via nota fiscal cartão crédito parcelamento ' +
   'endereço cobrança duplicada cancelamento garantia técnico visita geladeira fogão máquina lavar televisão celular carregador ' +
   'devolução estorno promoção cupom desconto frete transportadora rastreio código prazo loja atendimento reclamação urgente ' +
   'obrigado bom dia boa tarde por favor aguardo retorno já faz semanas ninguém respondeu preciso solução hoje amanhã ainda'
 ).split(' ');
-const RARE = ['liquidificador', 'ventilador', 'churrasqueira', 'aspirador', 'cafeteira', 'sanduicheira', 'purificador', 'umidificador', 'micro-ondas', 'air fryer'];
+const RARE = [
+  'liquidificador',
+  'ventilador',
+  'churrasqueira',
+  'aspirador',
+  'cafeteira',
+  'sanduicheira',
+  'purificador',
+  'umidificador',
+  'micro-ondas',
+  'air fryer',
+];
 
 function seed(dbPath: string): void {
   const db = new SQLite(dbPath);
@@ -71,13 +114,35 @@ function seed(dbPath: string): void {
       }
       const tid = newId(created);
       const order = 100_000 + i;
-      insT.run(tid, 10001 + i, `${pick(VOCAB)} ${pick(VOCAB)} pedido ${order}`, pick(['new', 'open', 'pending', 'solved', 'closed', 'closed']), c.id, created, created, created, created);
+      insT.run(
+        tid,
+        10001 + i,
+        `${pick(VOCAB)} ${pick(VOCAB)} pedido ${order}`,
+        pick(['new', 'open', 'pending', 'solved', 'closed', 'closed']),
+        c.id,
+        created,
+        created,
+        created,
+        created,
+      );
       for (let k = 0; k < PER_TICKET; k++) {
         const at = created + k * 60_000;
         const out = k % 2 === 1;
         const extra = rnd() < 0.002 ? ` ${pick(RARE)}` : '';
-        const text = out ? `Olá ${c.name.split(' ')[0]}, ${sentence(18)}. Atenciosamente, equipe.` : `${sentence(25)} pedido ${order}${extra}. ${c.name}`;
-        insM.run(newId(at), tid, out ? 'out' : 'in', out ? 'agent' : 'customer', out ? 'reply' : 'customer', `<${i}.${k}@bench>`, out ? null : c.email, text, at);
+        const text = out
+          ? `Olá ${c.name.split(' ')[0]}, ${sentence(18)}. Atenciosamente, equipe.`
+          : `${sentence(25)} pedido ${order}${extra}. ${c.name}`;
+        insM.run(
+          newId(at),
+          tid,
+          out ? 'out' : 'in',
+          out ? 'agent' : 'customer',
+          out ? 'reply' : 'customer',
+          `<${i}.${k}@bench>`,
+          out ? null : c.email,
+          text,
+          at,
+        );
       }
     }
   });
@@ -120,7 +185,9 @@ async function main() {
     ['word nobody wrote', 'paralelepipedo'],
   ];
   const bare = new SQLite(dbPath, { readonly: true });
-  const bareStmt = bare.prepare('SELECT id FROM tickets WHERE id IN (SELECT ticket_id FROM message_fts WHERE message_fts MATCH ?) ORDER BY id DESC LIMIT 50');
+  const bareStmt = bare.prepare(
+    'SELECT id FROM tickets WHERE id IN (SELECT ticket_id FROM message_fts WHERE message_fts MATCH ?) ORDER BY id DESC LIMIT 50',
+  );
   const all: number[] = [];
   const bareAll: number[] = [];
   const results: Array<{ name: string; q: string; p50: number; p95: number; found: number; bareP50: number }> = [];
@@ -145,14 +212,25 @@ async function main() {
     bareTimes.sort((a, b) => a - b);
     all.push(...times);
     bareAll.push(...bareTimes);
-    const row = { name, q, p50: percentile(times, 50), p95: percentile(times, 95), found, bareP50: bareTimes.length ? percentile(bareTimes, 50) : NaN };
+    const row = {
+      name,
+      q,
+      p50: percentile(times, 50),
+      p95: percentile(times, 95),
+      found,
+      bareP50: bareTimes.length ? percentile(bareTimes, 50) : NaN,
+    };
     results.push(row);
-    log(`${name.padEnd(32)} ${JSON.stringify(q).padEnd(30)} p50 ${row.p50.toFixed(1).padStart(7)} ms  p95 ${row.p95.toFixed(1).padStart(7)} ms  (${found} tickets; bare FTS5 p50 ${row.bareP50.toFixed(1)} ms)`);
+    log(
+      `${name.padEnd(32)} ${JSON.stringify(q).padEnd(30)} p50 ${row.p50.toFixed(1).padStart(7)} ms  p95 ${row.p95.toFixed(1).padStart(7)} ms  (${found} tickets; bare FTS5 p50 ${row.bareP50.toFixed(1)} ms)`,
+    );
   }
   // The LIKE scan this replaced, once, on two searches: what an agent waited for before.
   for (const q of ['liquidificador', 'nao chegou']) {
     const t0 = performance.now();
-    await sql`SELECT id FROM tickets WHERE EXISTS (SELECT 1 FROM messages WHERE messages.ticket_id = tickets.id AND ${folded('messages.text')} LIKE ${`%${foldText(q)}%`}) ORDER BY id DESC LIMIT 50`.execute(database.kysely);
+    await sql`SELECT id FROM tickets WHERE EXISTS (SELECT 1 FROM messages WHERE messages.ticket_id = tickets.id AND ${folded('messages.text')} LIKE ${`%${foldText(q)}%`}) ORDER BY id DESC LIMIT 50`.execute(
+      database.kysely,
+    );
     log(`old LIKE scan ${JSON.stringify(q)}: ${(performance.now() - t0).toFixed(0)} ms`);
   }
   all.sort((a, b) => a - b);

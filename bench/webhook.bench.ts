@@ -66,22 +66,25 @@ async function serveApp(dir: string): Promise<{ url: string; rows: () => number 
     dir,
     definitions,
     channels: [
-        { id: 'support', kind: 'test' },
-        {
-          id: FORM_ID,
-          kind: 'webform',
-          mode: 'signed',
-          secret: SECRET,
-          origin: 'marketplace',
-          replyVia: 'support',
-          fields: { nome: 'name', email: 'email', telefone: 'phone', motivo: 'category', pedido: 'reference', mensagem: 'message' },
-        },
-      ],
+      { id: 'support', kind: 'test' },
+      {
+        id: FORM_ID,
+        kind: 'webform',
+        mode: 'signed',
+        secret: SECRET,
+        origin: 'marketplace',
+        replyVia: 'support',
+        fields: { nome: 'name', email: 'email', telefone: 'phone', motivo: 'category', pedido: 'reference', mensagem: 'message' },
+      },
+    ],
   });
   const { url } = await app.start({ host: '127.0.0.1', port: 0 });
   let rows = 0;
   const countTickets = async () => {
-    const r = await app.database.kysely.selectFrom('tickets').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    const r = await app.database.kysely
+      .selectFrom('tickets')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
     rows = Number(r?.n ?? 0);
   };
   process.on('message', () => void countTickets());
@@ -153,7 +156,10 @@ function nextRequest(req: AutocannonRequest): AutocannonRequest {
 function startServer(kind: string, dir: string): Promise<{ child: ChildProcess; url: string }> {
   // --profile writes a V8 CPU profile of each server (look for the hot path).
   const profile = process.argv.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', kind, '--dir', dir], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', kind, '--dir', dir], {
+    execArgv: ['--import', 'tsx', ...profile],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', (m: ServeMessage) => ('ready' in m ? resolve({ child, url: m.ready }) : reject(new Error('unexpected message'))));
     child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
@@ -208,14 +214,23 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ponte-bench-webhook-'));
   const servers: Array<{ child: ChildProcess }> = [];
   try {
-    console.log(`web form intake: signed JSON submissions creating tickets, ${connections} connections, ${duration} s per server (after a 1 s warm-up each)`);
+    console.log(
+      `web form intake: signed JSON submissions creating tickets, ${connections} connections, ${duration} s per server (after a 1 s warm-up each)`,
+    );
     const ceilingServer = await startServer('ceiling', dir);
     servers.push(ceilingServer);
     const appServer = await startServer('ponte', dir);
     servers.push(appServer);
     const load = async (url: string, seconds: number): Promise<Slice> => {
       const r = await autocannon({ url, connections, duration: seconds, requests: [{ setupRequest: nextRequest }] });
-      return { total: r.requests.total, seconds: r.duration, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts };
+      return {
+        total: r.requests.total,
+        seconds: r.duration,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        non2xx: r.non2xx,
+        errors: r.errors + r.timeouts,
+      };
     };
     await load(ceilingServer.url, 1);
     await load(appServer.url, 1);
@@ -245,7 +260,16 @@ async function main(): Promise<void> {
     console.log(`ratio ${(ratio * 100).toFixed(1)}% of the ceiling (aim >= 50%), p99 ${app.p99} ms (aim < 50 ms)`);
     if (process.argv.includes('--profile')) console.log(`CPU profiles in ${PROFILE_DIR}`);
     if (app.non2xx > 0 || app.errors > 0) console.log(`WARNING: ${app.non2xx} non-2xx answers and ${app.errors} errors from the app`);
-    console.log(JSON.stringify({ rate: Math.round(app.rate), ceiling: Math.round(ceiling.rate), ratio: Number(ratio.toFixed(3)), p50: app.p50, p99: app.p99, maxRssMB: Math.round(appStats.maxRssMB) }));
+    console.log(
+      JSON.stringify({
+        rate: Math.round(app.rate),
+        ceiling: Math.round(ceiling.rate),
+        ratio: Number(ratio.toFixed(3)),
+        p50: app.p50,
+        p99: app.p99,
+        maxRssMB: Math.round(appStats.maxRssMB),
+      }),
+    );
   } finally {
     for (const s of servers) s.child.kill();
     rmSync(dir, { recursive: true, force: true });

@@ -13,7 +13,11 @@ let tsc;
 try {
   tsc = require.resolve('typescript/bin/tsc');
 } catch {
-  console.warn(existsSync('dist/src/main.js') ? 'ponte: TypeScript not installed; using the existing dist/' : 'ponte: TypeScript not installed (dev dependencies omitted): run `npm run build` where it is, then copy dist/');
+  console.warn(
+    existsSync('dist/src/main.js')
+      ? 'ponte: TypeScript not installed; using the existing dist/'
+      : 'ponte: TypeScript not installed (dev dependencies omitted): run `npm run build` where it is, then copy dist/',
+  );
   process.exit(0);
 }
 const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });

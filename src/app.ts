@@ -13,7 +13,14 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { ChannelDefinition, Clock } from './channel/contract.js';
 import { createChannelDirectory, type ChannelDirectory } from './channel/directory.js';
-import { buildChannels, type RunningChannel, startChannels, type StartReport, stopChannels, watchChannelStates } from './channel/runtime.js';
+import {
+  buildChannels,
+  type RunningChannel,
+  startChannels,
+  type StartReport,
+  stopChannels,
+  watchChannelStates,
+} from './channel/runtime.js';
 import type { LoadedConfig } from './config/loader.js';
 import { createDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrator.js';
@@ -65,7 +72,10 @@ export class ListenError extends Error {
 
 /** Files Ponte created before 0600/0700 were the rule (an older install) become private. */
 function tightenPermissions(config: LoadedConfig['config']): void {
-  const files = config.database.driver === 'sqlite' && config.database.path !== ':memory:' ? [config.database.path, `${config.database.path}-wal`, `${config.database.path}-shm`] : [];
+  const files =
+    config.database.driver === 'sqlite' && config.database.path !== ':memory:'
+      ? [config.database.path, `${config.database.path}-wal`, `${config.database.path}-shm`]
+      : [];
   for (const f of [...files, config.security.secretFile]) {
     try {
       if (existsSync(f)) chmodSync(f, 0o600);
@@ -118,7 +128,9 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
   const secret = serverSecret.value;
   const logger = options.logger ?? createLogger({ level: config.logging.level, secrets: [...loaded.secrets, secret], pretty: 'auto' });
   const database = createDatabase(
-    config.database.driver === 'postgres' ? { ...config.database, onIdleError: (err) => logger.warn({ err }, 'idle database connection lost') } : config.database,
+    config.database.driver === 'postgres'
+      ? { ...config.database, onIdleError: (err) => logger.warn({ err }, 'idle database connection lost') }
+      : config.database,
   );
   // The local store creates its folder when built: built in start(), held behind a forwarder until then.
   let blobStore: ConfiguredBlobStore | undefined;
@@ -126,12 +138,27 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
   const channels = createChannelDirectory(loaded.channels, options.definitions);
   // Typed ticket events: the automations listen first, then webhook events, then the event log.
   const ticketEvents = createTicketEvents();
-  const automation = createAutomation({ database, channels, config, clock, logger: logger.child({ part: 'automation' }), events: ticketEvents });
+  const automation = createAutomation({
+    database,
+    channels,
+    config,
+    clock,
+    logger: logger.child({ part: 'automation' }),
+    events: ticketEvents,
+  });
   const events = logger.child({ part: 'events' });
   const integrations = createIntegrations({ database, config, clock, logger: logger.child({ part: 'webhooks' }), blobs });
   integrations.listen(ticketEvents);
   listenForEventLog(ticketEvents, events);
-  const ingest = createIngest({ database, clock, config, channels, events: ticketEvents, logger: logger.child({ part: 'ingest' }), sanitizeHtml: sanitizeEmailHtml });
+  const ingest = createIngest({
+    database,
+    clock,
+    config,
+    channels,
+    events: ticketEvents,
+    logger: logger.child({ part: 'ingest' }),
+    sanitizeHtml: sanitizeEmailHtml,
+  });
   let running: RunningChannel[] = [];
   const metrics = createMetrics({ database, running: () => running, clock, processMetrics: options.processMetrics ?? false });
   const sendHealth = createSendHealth();
@@ -142,12 +169,25 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
       const outcome = await ingest(channelId, env);
       metrics.messageIn(channelId, outcome.status, (performance.now() - started) / 1000);
       if (outcome.status === 'created' || outcome.status === 'appended') {
-        events.info({ channel: channelId, ticket: outcome.ticketNumber, messageId: outcome.messageId, matchedBy: outcome.matchedBy, status: outcome.ticketStatus, ...(outcome.asAgent ? { agent: outcome.asAgent.agentId } : {}) }, outcome.status === 'created' ? 'ticket created' : 'message received');
+        events.info(
+          {
+            channel: channelId,
+            ticket: outcome.ticketNumber,
+            messageId: outcome.messageId,
+            matchedBy: outcome.matchedBy,
+            status: outcome.ticketStatus,
+            ...(outcome.asAgent ? { agent: outcome.asAgent.agentId } : {}),
+          },
+          outcome.status === 'created' ? 'ticket created' : 'message received',
+        );
         dispatcher.wake();
       } else if (outcome.status === 'duplicate') {
         events.debug({ channel: channelId, ticket: outcome.ticketNumber }, 'message already received (duplicate)');
       } else {
-        events.info({ channel: channelId, outcome: outcome.status, reason: 'reason' in outcome ? outcome.reason : undefined }, `message ${outcome.status}`);
+        events.info(
+          { channel: channelId, outcome: outcome.status, reason: 'reason' in outcome ? outcome.reason : undefined },
+          `message ${outcome.status}`,
+        );
       }
       return outcome;
     } catch (err) {
@@ -156,7 +196,17 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
     }
   };
   const abort = new AbortController();
-  running = buildChannels({ database, directory: channels, blobs, clock, logger, secret, ingest: observedIngest, signal: abort.signal, leaseMs: config.cluster.leaseMs });
+  running = buildChannels({
+    database,
+    directory: channels,
+    blobs,
+    clock,
+    logger,
+    secret,
+    ingest: observedIngest,
+    signal: abort.signal,
+    leaseMs: config.cluster.leaseMs,
+  });
   const senders = new Map(running.filter((c) => c.runtime.sender).map((c) => [c.entry.id, c.runtime.sender!]));
   const observe = {
     sent: (channelId: string) => {
@@ -168,10 +218,38 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
       metrics.send(channelId, final ? 'failed' : 'retry');
     },
   };
-  const dispatcher = createDispatcher({ database, channels, senders, clock, logger: logger.child({ part: 'outbox' }), config, onSent: async (row) => {
+  const dispatcher = createDispatcher({
+    database,
+    channels,
+    senders,
+    clock,
+    logger: logger.child({ part: 'outbox' }),
+    config,
+    onSent: async (row) => {
       await integrations.onReplySent(row.message_id);
-    }, onFailed: (row) => integrations.onReplyFailed(row.message_id), observe });
-  const http = createHttpApp({ database, config, channels, running: () => running, events: ticketEvents, sendClaimCode: automation.sendClaimCode, blobs, clock, wakeOutbox: () => dispatcher.wake(), uploadKey: createHmac('sha256', secret).update('ponte:uploads').digest(), webKey: createHmac('sha256', secret).update('ponte:web').digest(), logger, trustProxy: config.server.trustProxy, metrics, sendHealth, ingest: observedIngest, readUploadForm });
+    },
+    onFailed: (row) => integrations.onReplyFailed(row.message_id),
+    observe,
+  });
+  const http = createHttpApp({
+    database,
+    config,
+    channels,
+    running: () => running,
+    events: ticketEvents,
+    sendClaimCode: automation.sendClaimCode,
+    blobs,
+    clock,
+    wakeOutbox: () => dispatcher.wake(),
+    uploadKey: createHmac('sha256', secret).update('ponte:uploads').digest(),
+    webKey: createHmac('sha256', secret).update('ponte:web').digest(),
+    logger,
+    trustProxy: config.server.trustProxy,
+    metrics,
+    sendHealth,
+    ingest: observedIngest,
+    readUploadForm,
+  });
   let server: Server | undefined;
   let stopWatching: (() => void) | undefined;
 
@@ -199,7 +277,13 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
       const bindHost = listen?.host ?? config.server.host;
       server = await new Promise<Server>((resolve, reject) => {
         const s = createLimitedServer(http, config.server.limits);
-        s.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL' ? new ListenError(err.code, bindHost, port) : err));
+        s.once('error', (err: NodeJS.ErrnoException) =>
+          reject(
+            err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL'
+              ? new ListenError(err.code, bindHost, port)
+              : err,
+          ),
+        );
         s.listen(port, bindHost, () => resolve(s));
       });
       const report = await startChannels(running, logger);

@@ -21,7 +21,9 @@ export interface ChannelCliDeps {
 async function openChannel(deps: ChannelCliDeps, channelId: string, options: { quiet?: boolean } = {}) {
   const loaded = await deps.loadConfig();
   // `email sync` draws a bar: only warnings and errors are logged beside it (to stderr).
-  const logger = options.quiet ? createLogger({ level: 'warn', secrets: loaded.secrets, destination: process.stderr, pretty: 'auto' }) : undefined;
+  const logger = options.quiet
+    ? createLogger({ level: 'warn', secrets: loaded.secrets, destination: process.stderr, pretty: 'auto' })
+    : undefined;
   const app = createApp(loaded, { definitions: channelDefinitions, loops: false, ...(logger ? { logger } : {}) });
   const migrated = await migrateToLatest(app.database);
   if (migrated.error) throw migrated.error;

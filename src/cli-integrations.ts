@@ -39,14 +39,28 @@ export function registerIntegrationCommands(program: Command, { withDatabase, pr
       await withDatabase(async (loaded, db) => {
         let contactId = /^[0-9A-HJKMNP-TV-Z]{26}$/.test(who) ? who : undefined;
         if (!contactId) {
-          const ids = [...new Set((await findContactIdsByIdentities(db.kysely, identityLookups(who, (e164) => channelDefinitions.flatMap((d) => d.phoneAliases?.(e164) ?? [])))).values())];
+          const ids = [
+            ...new Set(
+              (
+                await findContactIdsByIdentities(
+                  db.kysely,
+                  identityLookups(who, (e164) => channelDefinitions.flatMap((d) => d.phoneAliases?.(e164) ?? [])),
+                )
+              ).values(),
+            ),
+          ];
           if (ids.length > 1) throw invalid('contact', `"${who}" names ${ids.length} contacts; pass a contact id`);
           contactId = ids[0];
         }
         if (!contactId) throw invalid('contact', `no contact "${who}"`);
         const store = createConfiguredBlobStore(loaded.config.storage, db);
         try {
-          const receipt = await eraseContact(db, store.blobs, { contactId, scope: (opts.scope ?? loaded.config.retention.erasureScope) as ErasureScope, actor: { type: 'cli', id: null } }, Date.now());
+          const receipt = await eraseContact(
+            db,
+            store.blobs,
+            { contactId, scope: (opts.scope ?? loaded.config.retention.erasureScope) as ErasureScope, actor: { type: 'cli', id: null } },
+            Date.now(),
+          );
           console.log(JSON.stringify(receipt, null, 2));
         } finally {
           store.close();
@@ -56,7 +70,7 @@ export function registerIntegrationCommands(program: Command, { withDatabase, pr
 
   program
     .command('replay')
-    .description("re-parse stored raw mail with the current parser; shows the changes (apply unless --dry-run); never sends")
+    .description('re-parse stored raw mail with the current parser; shows the changes (apply unless --dry-run); never sends')
     .requiredOption('--channel <id>', 'an email channel')
     .option('--since <date>', 'only messages received since (ISO date)')
     .option('--ticket <number>', 'only this ticket')
@@ -73,16 +87,30 @@ export function registerIntegrationCommands(program: Command, { withDatabase, pr
         const store = createConfiguredBlobStore(loaded.config.storage, db);
         const blobs = store.blobs;
         const addresses = (entry as unknown as { addresses?: string[] }).addresses ?? [];
-        const reparse = createEmailReparser(blobs, { supportAddresses: addresses, maxAttachmentBytes: loaded.config.storage.maxAttachmentBytes });
-        const r = await replayChannel(db, blobs, reparse, { channelId: entry.id, since, ticketNumber: ticket, apply: !opts.dryRun, actor: { type: 'cli', id: null } }, Date.now()).finally(() => store.close());
+        const reparse = createEmailReparser(blobs, {
+          supportAddresses: addresses,
+          maxAttachmentBytes: loaded.config.storage.maxAttachmentBytes,
+        });
+        const r = await replayChannel(
+          db,
+          blobs,
+          reparse,
+          { channelId: entry.id, since, ticketNumber: ticket, apply: !opts.dryRun, actor: { type: 'cli', id: null } },
+          Date.now(),
+        ).finally(() => store.close());
         for (const c of r.changed) {
           console.log(`#${c.ticketNumber} message ${c.messageId}`);
           if (c.replyText) console.log(`  reply text:\n    - ${JSON.stringify(c.replyText.from)}\n    + ${JSON.stringify(c.replyText.to)}`);
           if (c.classification) console.log(`  classification: ${c.classification.from} -> ${c.classification.to}`);
-          if (c.attachments) console.log(`  attachments: +[${c.attachments.added.join(', ')}] not found now (kept): [${c.attachments.notFoundNow.join(', ')}]`);
+          if (c.attachments)
+            console.log(
+              `  attachments: +[${c.attachments.added.join(', ')}] not found now (kept): [${c.attachments.notFoundNow.join(', ')}]`,
+            );
         }
         for (const f of r.failed) console.log(`#${f.ticketNumber} message ${f.messageId}: could not parse (${f.error})`);
-        console.log(`${r.examined} examined, ${r.changed.length} ${opts.dryRun ? 'would change (dry run, nothing changed)' : 'updated in place'}, ${r.failed.length} failed; nothing was sent`);
+        console.log(
+          `${r.examined} examined, ${r.changed.length} ${opts.dryRun ? 'would change (dry run, nothing changed)' : 'updated in place'}, ${r.failed.length} failed; nothing was sent`,
+        );
       });
     });
 
@@ -98,7 +126,15 @@ export function registerIntegrationCommands(program: Command, { withDatabase, pr
     .description('subscriptions (secrets are never shown)')
     .action(async () => {
       await withDatabase(async (_loaded, db) => {
-        printTable((await listSubscriptions(db.kysely)).map((s) => ({ id: s.id, url: s.url, events: s.events.join(','), source: s.source, active: s.active })));
+        printTable(
+          (await listSubscriptions(db.kysely)).map((s) => ({
+            id: s.id,
+            url: s.url,
+            events: s.events.join(','),
+            source: s.source,
+            active: s.active,
+          })),
+        );
       });
     });
   webhooks
@@ -111,7 +147,17 @@ export function registerIntegrationCommands(program: Command, { withDatabase, pr
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalid('--limit', '1 to 1000');
       await withDatabase(async (_loaded, db) => {
         const list = await listDeliveries(db.kysely, { subscriptionId: id, status: opts.status, limit });
-        printTable(list.map((d) => ({ id: d.id, event: d.eventType, status: d.status, attempts: d.attempts, answer: d.lastStatus ?? '', error: d.lastError ?? '', at: new Date(d.createdAt).toISOString() })));
+        printTable(
+          list.map((d) => ({
+            id: d.id,
+            event: d.eventType,
+            status: d.status,
+            attempts: d.attempts,
+            answer: d.lastStatus ?? '',
+            error: d.lastError ?? '',
+            at: new Date(d.createdAt).toISOString(),
+          })),
+        );
       });
     });
   webhooks
@@ -122,7 +168,15 @@ export function registerIntegrationCommands(program: Command, { withDatabase, pr
         const now = Date.now();
         const created = await db.kysely.transaction().execute(async (trx) => {
           const c = await redeliver(trx, id, now);
-          if (c) await recordAudit(trx, { type: 'cli', id: null }, 'webhook.redelivered', { type: 'webhook_delivery', id }, { delivery: c }, now);
+          if (c)
+            await recordAudit(
+              trx,
+              { type: 'cli', id: null },
+              'webhook.redelivered',
+              { type: 'webhook_delivery', id },
+              { delivery: c },
+              now,
+            );
           return c;
         });
         if (!created) throw invalid('delivery', `no delivery "${id}" (ponte webhooks deliveries <subscription>)`);

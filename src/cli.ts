@@ -10,7 +10,14 @@ import { createApp, ListenError, type PonteApp } from './app.js';
 import { channelDefinitions } from '../channels/index.js';
 import { formatConfigError, loadConfigFile, type LoadedConfig } from './config/loader.js';
 import { packageRoot, statusLabelsFor } from './config/schema.js';
-import { backupSqlite, currentSqliteState, postgresBackupInstructions, previewSqliteDown, readManifest, restoreSqlite } from './ops/backup.js';
+import {
+  backupSqlite,
+  currentSqliteState,
+  postgresBackupInstructions,
+  previewSqliteDown,
+  readManifest,
+  restoreSqlite,
+} from './ops/backup.js';
 import { createDatabase } from './db/database.js';
 import { migrateDown, migrateToLatest, migrationStatus } from './db/migrator.js';
 import { listAgents } from './db/repositories/agent.repository.js';
@@ -31,7 +38,10 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
   return loadConfigFile(path, { env: process.env, definitions: channelDefinitions });
 }
 
-async function withDatabase<T>(configPath: string, fn: (loaded: LoadedConfig, db: ReturnType<typeof createDatabase>) => Promise<T>): Promise<T> {
+async function withDatabase<T>(
+  configPath: string,
+  fn: (loaded: LoadedConfig, db: ReturnType<typeof createDatabase>) => Promise<T>,
+): Promise<T> {
   const loaded = await loadConfig(configPath);
   const db = createDatabase(loaded.config.database);
   try {
@@ -69,7 +79,11 @@ export function buildProgram(): Command {
   const program = new Command('ponte')
     .description('Ponte omnichannel support gateway')
     .version(ponteVersion(), '-V, --version', 'print the version')
-    .option('-c, --config <file>', 'configuration file (or PONTE_CONFIG); relative paths inside it are relative to its folder', defaultConfig)
+    .option(
+      '-c, --config <file>',
+      'configuration file (or PONTE_CONFIG); relative paths inside it are relative to its folder',
+      defaultConfig,
+    )
     .showHelpAfterError()
     .exitOverride();
 
@@ -89,7 +103,9 @@ export function buildProgram(): Command {
       const { url, report } = started;
       app.logger.info({ url, channels: report.started, failed: report.failed }, 'Ponte is running');
       const agents = await listAgents(app.database.kysely);
-      console.log(`\nPonte is listening on ${url}  (database: ${loaded.config.database.driver}, channels: ${report.started.join(', ') || 'none'})`);
+      console.log(
+        `\nPonte is listening on ${url}  (database: ${loaded.config.database.driver}, channels: ${report.started.join(', ') || 'none'})`,
+      );
       for (const f of report.failed) console.log(`  channel ${f.channelId} failed to start: ${f.error}`);
       if (agents.length === 0) {
         console.log('\nNo agents yet. Create an admin and get an API token with:');
@@ -109,15 +125,18 @@ export function buildProgram(): Command {
     });
 
   const migrate = program.command('migrate').description('database migrations');
-  migrate.command('up').description('apply all pending migrations').action(async () => {
-    const loaded = await loadConfig(program.opts().config);
-    const db = createDatabase(loaded.config.database);
-    const r = await migrateToLatest(db);
-    for (const x of r.results ?? []) console.log(`${x.status.padEnd(8)} ${x.direction} ${x.migrationName}`);
-    await db.destroy();
-    if (r.error) throw r.error;
-    if (!r.results?.length) console.log('already up to date');
-  });
+  migrate
+    .command('up')
+    .description('apply all pending migrations')
+    .action(async () => {
+      const loaded = await loadConfig(program.opts().config);
+      const db = createDatabase(loaded.config.database);
+      const r = await migrateToLatest(db);
+      for (const x of r.results ?? []) console.log(`${x.status.padEnd(8)} ${x.direction} ${x.migrationName}`);
+      await db.destroy();
+      if (r.error) throw r.error;
+      if (!r.results?.length) console.log('already up to date');
+    });
   migrate
     .command('down')
     .description('revert the latest migration; prints what it would remove and does nothing without --yes')
@@ -162,14 +181,20 @@ export function buildProgram(): Command {
         await db.destroy();
       }
     });
-  migrate.command('status').description('list migrations and when they ran').action(async () => {
-    const loaded = await loadConfig(program.opts().config);
-    const db = createDatabase(loaded.config.database);
-    printTable((await migrationStatus(db)).map((m) => ({ migration: m.name, executed: m.executedAt?.toISOString() ?? 'pending' })));
-    await db.destroy();
-  });
+  migrate
+    .command('status')
+    .description('list migrations and when they ran')
+    .action(async () => {
+      const loaded = await loadConfig(program.opts().config);
+      const db = createDatabase(loaded.config.database);
+      printTable((await migrationStatus(db)).map((m) => ({ migration: m.name, executed: m.executedAt?.toISOString() ?? 'pending' })));
+      await db.destroy();
+    });
 
-  const { agents, findAgent } = registerAgentCommands(program, { withDatabase: (fn) => withDatabase(program.opts().config, fn), printTable });
+  const { agents, findAgent } = registerAgentCommands(program, {
+    withDatabase: (fn) => withDatabase(program.opts().config, fn),
+    printTable,
+  });
 
   const tickets = program.command('tickets').description('look at tickets');
   tickets
@@ -183,7 +208,16 @@ export function buildProgram(): Command {
       if (bad) throw new ConfigError('invalid option', [{ path: '--status', message: `unknown status "${bad}"` }]);
       await withDatabase(program.opts().config, async (loaded, db) => {
         const list = await listTickets(db.kysely, { status, now: Date.now(), limit: Math.min(500, Math.max(1, Number(opts.limit) || 30)) });
-        printTable(list.map((t) => ({ number: `#${t.number}`, status: statusLabelsFor(loaded.config, t.locale)[t.status], priority: t.priority, channel: t.lastCustomerChannelId, subject: t.subject, updated: new Date(t.updatedAt).toISOString() })));
+        printTable(
+          list.map((t) => ({
+            number: `#${t.number}`,
+            status: statusLabelsFor(loaded.config, t.locale)[t.status],
+            priority: t.priority,
+            channel: t.lastCustomerChannelId,
+            subject: t.subject,
+            updated: new Date(t.updatedAt).toISOString(),
+          })),
+        );
       });
     });
   tickets
@@ -192,7 +226,8 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action(async (number: string, opts: { json?: boolean }) => {
       const n = Number(String(number).replace(/^#/, ''));
-      if (!Number.isInteger(n) || n <= 0) throw new ConfigError('invalid argument', [{ path: 'number', message: 'a ticket number like 10001' }]);
+      if (!Number.isInteger(n) || n <= 0)
+        throw new ConfigError('invalid argument', [{ path: 'number', message: 'a ticket number like 10001' }]);
       await withDatabase(program.opts().config, async (loaded, db) => {
         const t = await getTicketByNumber(db.kysely, n);
         if (!t) {
@@ -206,10 +241,14 @@ export function buildProgram(): Command {
           return;
         }
         const s = ticketSummary(t, statusLabelsFor(loaded.config, t.locale));
-        console.log(`#${s.number}  ${s.subject}\n${s.statusLabel} (${s.status}) · ${s.priority} · ${s.lastCustomerChannel} · requester ${d.requester.name ?? ''} ${d.requester.identities.map((i) => i.address).join(', ')}\n`);
+        console.log(
+          `#${s.number}  ${s.subject}\n${s.statusLabel} (${s.status}) · ${s.priority} · ${s.lastCustomerChannel} · requester ${d.requester.name ?? ''} ${d.requester.identities.map((i) => i.address).join(', ')}\n`,
+        );
         for (const m of d.messages) {
           const who = m.authorType === 'customer' ? (m.from ?? 'customer') : m.authorType;
-          console.log(`--- ${new Date(m.createdAt).toISOString()} ${m.direction === 'in' ? '←' : '→'} ${who} [${m.visibility}${m.deliveryStatus ? ', ' + m.deliveryStatus : ''}${m.matchedBy ? ', ' + m.matchedBy : ''}]`);
+          console.log(
+            `--- ${new Date(m.createdAt).toISOString()} ${m.direction === 'in' ? '←' : '→'} ${who} [${m.visibility}${m.deliveryStatus ? ', ' + m.deliveryStatus : ''}${m.matchedBy ? ', ' + m.matchedBy : ''}]`,
+          );
           console.log(m.replyText || m.text);
           for (const a of m.attachments) console.log(`  📎 ${a.filename} (${a.contentType}, ${a.size} bytes)`);
         }
@@ -227,7 +266,13 @@ export function buildProgram(): Command {
         loaded.channels.map((c) => {
           const def = channelDefinitions.find((d) => d.kind === c.kind)!;
           const caps = def.capabilities(c);
-          return { id: c.id, kind: c.kind, enabled: c.enabled, inbound: caps.inbound, sends: caps.canSend ? 'yes' : `via ${def.replyVia?.(c) ?? '-'}` };
+          return {
+            id: c.id,
+            kind: c.kind,
+            enabled: c.enabled,
+            inbound: caps.inbound,
+            sends: caps.canSend ? 'yes' : `via ${def.replyVia?.(c) ?? '-'}`,
+          };
         }),
       );
     });
@@ -241,7 +286,9 @@ export function buildProgram(): Command {
       const loaded = await loadConfig(file);
       // Templates are part of the configuration: a broken one should fail here, not at `serve`.
       loadTemplates(loaded.config.automation.templatesDir);
-      console.log(`${file}: OK (${loaded.config.database.driver} database, ${loaded.channels.length} channel(s): ${loaded.channels.map((c) => `${c.id}/${c.kind}`).join(', ') || 'none'})`);
+      console.log(
+        `${file}: OK (${loaded.config.database.driver} database, ${loaded.channels.length} channel(s): ${loaded.channels.map((c) => `${c.id}/${c.kind}`).join(', ') || 'none'})`,
+      );
     });
 
   program
@@ -255,7 +302,10 @@ export function buildProgram(): Command {
         return;
       }
       const m = await backupSqlite(loaded.config, dir, ponteVersion());
-      const rows = Object.entries(m.tables).filter(([t]) => ['tickets', 'messages', 'contacts', 'agents'].includes(t)).map(([t, n]) => `${n} ${t}`).join(', ');
+      const rows = Object.entries(m.tables)
+        .filter(([t]) => ['tickets', 'messages', 'contacts', 'agents'].includes(t))
+        .map(([t, n]) => `${n} ${t}`)
+        .join(', ');
       console.log(`backed up to ${dir}: ${rows}, ${m.blobs} blob(s)${m.secret ? ', the server secret' : ''}`);
     });
   program
@@ -273,16 +323,23 @@ export function buildProgram(): Command {
       const current = currentSqliteState(loaded.config);
       const hasData = current && Object.entries(current).some(([t, n]) => n > 0 && !t.startsWith('ponte_migrations'));
       if (hasData && !opts.yes) {
-        console.error(`${loaded.config.database.path} has data (${['tickets', 'messages'].map((t) => `${current![t] ?? 0} ${t}`).join(', ')}): it would be replaced by the backup of ${manifest.createdAt}.`);
+        console.error(
+          `${loaded.config.database.path} has data (${['tickets', 'messages'].map((t) => `${current![t] ?? 0} ${t}`).join(', ')}): it would be replaced by the backup of ${manifest.createdAt}.`,
+        );
         console.error('Stop the gateway, back the current state up if you need it, then run again with --yes.');
         process.exitCode = 1;
         return;
       }
       restoreSqlite(loaded.config, dir);
-      console.log(`restored the backup of ${manifest.createdAt} (${manifest.tables.tickets ?? 0} tickets, ${manifest.tables.messages ?? 0} messages, ${manifest.blobs} blob(s)) into ${loaded.config.database.path}`);
+      console.log(
+        `restored the backup of ${manifest.createdAt} (${manifest.tables.tickets ?? 0} tickets, ${manifest.tables.messages ?? 0} messages, ${manifest.blobs} blob(s)) into ${loaded.config.database.path}`,
+      );
     });
 
-  registerPasswordCommands(agents, { withDatabase: (fn) => withDatabase(program.opts().config, (loaded, db) => fn(loaded.config, db)), findAgent });
+  registerPasswordCommands(agents, {
+    withDatabase: (fn) => withDatabase(program.opts().config, (loaded, db) => fn(loaded.config, db)),
+    findAgent,
+  });
   registerChannelCommands(program, { loadConfig: (path) => loadConfig(path ?? program.opts().config) });
   registerIntegrationCommands(program, { withDatabase: (fn) => withDatabase(program.opts().config, fn), printTable });
   return program;
@@ -307,4 +364,3 @@ export async function runCli(argv: string[]): Promise<number> {
     return 1;
   }
 }
-

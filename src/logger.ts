@@ -27,7 +27,18 @@ export function createRedactingStream(secrets: readonly string[], out: { write(c
 }
 
 /** Fields whose values are secrets wherever they are logged (top level or one object down). */
-const SECRET_FIELDS = ['password', 'pass', 'secret', 'token', 'accessToken', 'refreshToken', 'clientSecret', 'appSecret', 'verifyToken', 'credentials'];
+const SECRET_FIELDS = [
+  'password',
+  'pass',
+  'secret',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'clientSecret',
+  'appSecret',
+  'verifyToken',
+  'credentials',
+];
 
 export interface LoggerOptions {
   level: string;
@@ -41,7 +52,9 @@ export function createLogger(options: LoggerOptions): Logger {
   const destination = options.destination ?? process.stdout;
   const pretty = options.pretty === 'auto' ? destination.isTTY === true : options.pretty === true;
   // Formatted line by line after masking (the masking sees the JSON, escapes included).
-  const format = pretty ? prettyFactory({ colorize: destination.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) : undefined;
+  const format = pretty
+    ? prettyFactory({ colorize: destination.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+    : undefined;
   const out = format ? { write: (line: string) => destination.write(format(line)) } : destination;
   return pino(
     {

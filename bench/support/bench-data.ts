@@ -10,7 +10,6 @@ import { createPrng } from '../../test/support/prng.js';
 export const CHANNEL_ID = 'bench';
 export const NUMBER_START = 10001;
 
-
 export interface BenchMessage {
   externalId: string;
   from: string;
@@ -31,12 +30,24 @@ export function buildWorkload(count: number, seed: number, tag: string): BenchMe
   const firsts: BenchMessage[] = [];
   for (let i = 0; i < count; i++) {
     if (i % 2 === 0 || firsts.length === 0) {
-      const m: BenchMessage = { externalId: `<${tag}-${i}@bench.example>`, from: `cliente-${tag}-${i}@bench.example`, subject: `Pedido ${100000 + i} atrasado`, text: `${BODY} (${i})`, references: [] };
+      const m: BenchMessage = {
+        externalId: `<${tag}-${i}@bench.example>`,
+        from: `cliente-${tag}-${i}@bench.example`,
+        subject: `Pedido ${100000 + i} atrasado`,
+        text: `${BODY} (${i})`,
+        references: [],
+      };
       firsts.push(m);
       out.push(m);
     } else {
       const target = firsts[Math.floor(rand() * firsts.length)]!;
-      out.push({ externalId: `<${tag}-${i}@bench.example>`, from: target.from, subject: `Re: ${target.subject}`, text: `Alguma novidade? (${i})`, references: [target.externalId] });
+      out.push({
+        externalId: `<${tag}-${i}@bench.example>`,
+        from: target.from,
+        subject: `Re: ${target.subject}`,
+        text: `Alguma novidade? (${i})`,
+        references: [target.externalId],
+      });
     }
   }
   return out;
@@ -61,7 +72,9 @@ export function preload(db: SQLite.Database, count: number, log: (s: string) => 
     `INSERT INTO messages (id, ticket_id, direction, visibility, author_type, author_contact_id, purpose, channel_id, external_id, sender_address, subject, text, classification, matched_by, metadata, reactions, created_at)
      VALUES (?, ?, 'in', 'public', 'customer', ?, 'message', ?, ?, ?, ?, ?, 'customer', 'new_ticket', '{}', '[]', ?)`,
   );
-  const receipt = db.prepare(`INSERT INTO inbound_receipts (channel_id, external_id, outcome, ticket_id, message_id, reason, received_at) VALUES (?, ?, 'created', ?, ?, NULL, ?)`);
+  const receipt = db.prepare(
+    `INSERT INTO inbound_receipts (channel_id, external_id, outcome, ticket_id, message_id, reason, received_at) VALUES (?, ?, 'created', ?, ?, NULL, ?)`,
+  );
   const statuses = ['closed', 'closed', 'solved', 'pending', 'open', 'new'];
   const chunk = 20_000;
   const started = Date.now();
@@ -82,9 +95,12 @@ export function preload(db: SQLite.Database, count: number, log: (s: string) => 
         receipt.run(CHANNEL_ID, ext, tid, mid, at);
       }
     })();
-    if ((from / chunk) % 10 === 9) log(`  preloaded ${Math.min(count, from + chunk)} tickets (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    if ((from / chunk) % 10 === 9)
+      log(`  preloaded ${Math.min(count, from + chunk)} tickets (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   }
-  db.prepare(`INSERT INTO counters (name, value) VALUES ('ticket_number', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value`).run(NUMBER_START + count - 1);
+  db.prepare(`INSERT INTO counters (name, value) VALUES ('ticket_number', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value`).run(
+    NUMBER_START + count - 1,
+  );
 }
 
 /**
@@ -109,7 +125,9 @@ export function createBareIngest(db: SQLite.Database): (m: BenchMessage | BenchM
      VALUES (?, ?, 'in', 'public', 'customer', ?, 'message', ?, ?, ?, ?, ?, 'customer', ?, '{}', '[]', ?)`,
   );
   const touch = db.prepare('UPDATE tickets SET updated_at = ?, last_customer_message_at = ? WHERE id = ?');
-  const insReceipt = db.prepare(`INSERT INTO inbound_receipts (channel_id, external_id, outcome, ticket_id, message_id, reason, received_at) VALUES (?, ?, ?, ?, ?, NULL, ?)`);
+  const insReceipt = db.prepare(
+    `INSERT INTO inbound_receipts (channel_id, external_id, outcome, ticket_id, message_id, reason, received_at) VALUES (?, ?, ?, ?, ?, NULL, ?)`,
+  );
   db.prepare(`INSERT INTO counters (name, value) VALUES ('ticket_number', ?) ON CONFLICT(name) DO NOTHING`).run(NUMBER_START - 1);
 
   const begin = db.prepare('BEGIN');

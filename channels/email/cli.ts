@@ -57,7 +57,7 @@ function memoryState(): ChannelState {
     keys: async (p) => [...m.keys()].filter((k) => k.startsWith(p)),
     deletePrefix: async (p) => {
       let n = 0;
-      for (const k of [...m.keys()]) if (k.startsWith(p)) (m.delete(k), n++);
+      for (const k of [...m.keys()]) if (k.startsWith(p)) m.delete(k), n++;
       return n;
     },
   };
@@ -74,7 +74,12 @@ function standaloneContext(channelId: string): ChannelContext {
     signal: new AbortController().signal,
     state,
     blobs: createBlobStore(dir),
-    leases: { acquire: async () => true, take: async () => ({ held: true, epoch: 1 }), fence: () => ({ state, saveCheckpoint: async () => undefined, ingest: async () => ({ status: 'ignored', reason: 'cli' }) }), release: async () => undefined },
+    leases: {
+      acquire: async () => true,
+      take: async () => ({ held: true, epoch: 1 }),
+      fence: () => ({ state, saveCheckpoint: async () => undefined, ingest: async () => ({ status: 'ignored', reason: 'cli' }) }),
+      release: async () => undefined,
+    },
     linkIdentities: async () => undefined,
     deriveKey: () => Buffer.alloc(32, 1),
     ingest: async () => ({ status: 'ignored', reason: 'cli' }),
@@ -87,7 +92,10 @@ function standaloneContext(channelId: string): ChannelContext {
 
 function errText(err: unknown): string {
   const e = err as { code?: unknown; responseText?: unknown; message?: unknown; response?: unknown };
-  return [typeof e?.code === 'string' ? e.code : '', String(e?.responseText ?? e?.response ?? e?.message ?? err)].filter(Boolean).join(': ').slice(0, 300);
+  return [typeof e?.code === 'string' ? e.code : '', String(e?.responseText ?? e?.response ?? e?.message ?? err)]
+    .filter(Boolean)
+    .join(': ')
+    .slice(0, 300);
 }
 
 export interface EmailCheckResult {
@@ -96,7 +104,11 @@ export interface EmailCheckResult {
 }
 
 /** The checks behind `email check`; every line is secrets-free. */
-export async function checkEmailChannel(config: EmailChannelConfig, ctx: ChannelContext, deps: EmailChannelDeps = {}): Promise<EmailCheckResult> {
+export async function checkEmailChannel(
+  config: EmailChannelConfig,
+  ctx: ChannelContext,
+  deps: EmailChannelDeps = {},
+): Promise<EmailCheckResult> {
   const lines: string[] = [];
   let ok = true;
   const good = (s: string): void => void lines.push(`  ok    ${s}`);
@@ -107,42 +119,50 @@ export async function checkEmailChannel(config: EmailChannelConfig, ctx: Channel
   const info = describeEmailConfig(config);
   lines.push(`email channel ${config.id}`);
   if (!hasImap(config)) lines.push('  ok    no IMAP section: a send-only channel (replies, notifications); nothing is fetched');
-  else try {
-    const session = await imapConnectorFor(config, ctx, deps)();
-    // What really happened on the wire, not what the configuration asked for.
-    const security = session.security?.();
-    const login = `IMAP login ${config.imap.user}@${config.imap.host}:${config.imap.port} over ${security ?? 'an unreported channel'} (${config.imap.oauth2 ? 'oauth2' : 'password'})`;
-    if (security === 'plain text') lines.push(`  WARN  ${login}: the credentials crossed the network unencrypted; use port 993 (secure: true) or requireTls: true`);
-    else good(login);
+  else
     try {
-      good(`IMAP IDLE ${session.supportsIdle() ? 'supported' : 'not supported: polling every ' + config.imap.pollIntervalSeconds + ' s'}`);
-      for (const folder of config.imap.folders) {
-        try {
-          const st = await session.open(folder);
-          const cursor = await ctx.state.get<{ uidValidity: string; lastUid: number }>(`cursor:${folder}`);
-          const backlog = cursor && cursor.uidValidity === st.uidValidity ? Math.max(0, st.uidNext - 1 - cursor.lastUid) : undefined;
-          good(
-            `folder ${folder}: ${st.exists} messages, UIDVALIDITY ${st.uidValidity}` +
-              (cursor ? (backlog !== undefined ? `, cursor at UID ${cursor.lastUid} (about ${backlog} to fetch)` : ', cursor from another UIDVALIDITY (will resync)') : ', no cursor yet'),
-          );
-        } catch (err) {
-          bad(`folder ${folder}: ${errText(err)}`);
+      const session = await imapConnectorFor(config, ctx, deps)();
+      // What really happened on the wire, not what the configuration asked for.
+      const security = session.security?.();
+      const login = `IMAP login ${config.imap.user}@${config.imap.host}:${config.imap.port} over ${security ?? 'an unreported channel'} (${config.imap.oauth2 ? 'oauth2' : 'password'})`;
+      if (security === 'plain text')
+        lines.push(`  WARN  ${login}: the credentials crossed the network unencrypted; use port 993 (secure: true) or requireTls: true`);
+      else good(login);
+      try {
+        good(
+          `IMAP IDLE ${session.supportsIdle() ? 'supported' : 'not supported: polling every ' + config.imap.pollIntervalSeconds + ' s'}`,
+        );
+        for (const folder of config.imap.folders) {
+          try {
+            const st = await session.open(folder);
+            const cursor = await ctx.state.get<{ uidValidity: string; lastUid: number }>(`cursor:${folder}`);
+            const backlog = cursor && cursor.uidValidity === st.uidValidity ? Math.max(0, st.uidNext - 1 - cursor.lastUid) : undefined;
+            good(
+              `folder ${folder}: ${st.exists} messages, UIDVALIDITY ${st.uidValidity}` +
+                (cursor
+                  ? backlog !== undefined
+                    ? `, cursor at UID ${cursor.lastUid} (about ${backlog} to fetch)`
+                    : ', cursor from another UIDVALIDITY (will resync)'
+                  : ', no cursor yet'),
+            );
+          } catch (err) {
+            bad(`folder ${folder}: ${errText(err)}`);
+          }
         }
-      }
-      if (config.imap.afterIngest === 'move' && config.imap.moveTo) {
-        try {
-          await session.open(config.imap.moveTo);
-          good(`move target ${config.imap.moveTo} exists`);
-        } catch (err) {
-          bad(`move target ${config.imap.moveTo}: ${errText(err)}`);
+        if (config.imap.afterIngest === 'move' && config.imap.moveTo) {
+          try {
+            await session.open(config.imap.moveTo);
+            good(`move target ${config.imap.moveTo} exists`);
+          } catch (err) {
+            bad(`move target ${config.imap.moveTo}: ${errText(err)}`);
+          }
         }
+      } finally {
+        await session.close();
       }
-    } finally {
-      await session.close();
+    } catch (err) {
+      bad(`IMAP login ${info.imap}: ${errText(err)}`);
     }
-  } catch (err) {
-    bad(`IMAP login ${info.imap}: ${errText(err)}`);
-  }
   const transport = (deps.createTransport ?? createNodemailerTransport)({ ...config.smtp, pool: false }, smtpAuthFor(config, ctx, deps));
   try {
     await transport.verify();
@@ -190,7 +210,9 @@ export function registerEmailCli(program: Command, deps: EmailCliDeps): void {
 
   email
     .command('oauth <channel>')
-    .description('authorize OAuth2 and store the refresh token in the database: Microsoft 365 (device code: a URL and a code) or Google (--provider google: a consent URL answered on 127.0.0.1)')
+    .description(
+      'authorize OAuth2 and store the refresh token in the database: Microsoft 365 (device code: a URL and a code) or Google (--provider google: a consent URL answered on 127.0.0.1)',
+    )
     .option('--provider <name>', 'microsoft (device code) or google (loopback redirect)', 'microsoft')
     .option('--timeout <seconds>', 'google: how long to wait for the browser', '300')
     .action(async (channelId: string, opts: { provider: string; timeout: string }) => {
@@ -204,22 +226,30 @@ export function registerEmailCli(program: Command, deps: EmailCliDeps): void {
       if (!deps.createContext) throw new Error('email oauth needs the gateway database');
       const ctx = await deps.createContext(channelId);
       const fetchDep = deps.channelDeps?.fetch ? { fetch: deps.channelDeps.fetch } : {};
-      const flow: ConsentFlow = opts.provider === 'google'
-        ? (oauth2) => runLoopbackFlow(oauth2, {
-          ...fetchDep,
-          timeoutMs: Math.max(1, Number(opts.timeout) || 300) * 1000,
-          loginHint: config.imap?.user ?? config.smtp.user,
-          onPrompt: (p) => {
-            print(`Open this address in a browser on this machine and allow access (waiting ${p.timeoutSeconds} s for the answer on ${p.redirectUri}):`);
-            print(p.url);
-            deps.onConsentUrl?.(p.url);
-          },
-        })
-        : (oauth2) => runDeviceFlow(oauth2, {
-          ...fetchDep,
-          ...(deps.oauthSleep ? { sleep: deps.oauthSleep } : {}),
-          onPrompt: (p) => print(`Open ${p.verificationUriComplete ?? p.verificationUri} and enter the code ${p.userCode} (valid ${Math.round(p.expiresInSeconds / 60)} min). Waiting…`),
-        });
+      const flow: ConsentFlow =
+        opts.provider === 'google'
+          ? (oauth2) =>
+              runLoopbackFlow(oauth2, {
+                ...fetchDep,
+                timeoutMs: Math.max(1, Number(opts.timeout) || 300) * 1000,
+                loginHint: config.imap?.user ?? config.smtp.user,
+                onPrompt: (p) => {
+                  print(
+                    `Open this address in a browser on this machine and allow access (waiting ${p.timeoutSeconds} s for the answer on ${p.redirectUri}):`,
+                  );
+                  print(p.url);
+                  deps.onConsentUrl?.(p.url);
+                },
+              })
+          : (oauth2) =>
+              runDeviceFlow(oauth2, {
+                ...fetchDep,
+                ...(deps.oauthSleep ? { sleep: deps.oauthSleep } : {}),
+                onPrompt: (p) =>
+                  print(
+                    `Open ${p.verificationUriComplete ?? p.verificationUri} and enter the code ${p.userCode} (valid ${Math.round(p.expiresInSeconds / 60)} min). Waiting…`,
+                  ),
+              });
       try {
         if (!(await authorizeChannel(config, ctx.state, { print, flow }))) process.exitCode = 2;
       } catch (err) {
@@ -236,7 +266,8 @@ export function registerEmailCli(program: Command, deps: EmailCliDeps): void {
       const config = await requireChannelConfig(channelId);
       if (!config) return;
       const ctx = deps.createContext ? await deps.createContext(channelId) : standaloneContext(channelId);
-      if (!deps.createContext && (config.imap?.oauth2 || config.smtp.oauth2)) print('  note  running without the gateway state: a rotated OAuth2 refresh token would not be kept');
+      if (!deps.createContext && (config.imap?.oauth2 || config.smtp.oauth2))
+        print('  note  running without the gateway state: a rotated OAuth2 refresh token would not be kept');
       const result = await checkEmailChannel(config, ctx, deps.channelDeps);
       for (const line of result.lines) print(line);
       if (!result.ok) process.exitCode = 1;
@@ -277,8 +308,10 @@ export function registerEmailCli(program: Command, deps: EmailCliDeps): void {
 
   email
     .command('parse <file>')
-    .description('print the normalized message of an .eml file as JSON (threading, classification and its reason, bounce, reply/quote split)')
-    .option('--channel <id>', 'use this channel\'s support addresses for loop detection')
+    .description(
+      'print the normalized message of an .eml file as JSON (threading, classification and its reason, bounce, reply/quote split)',
+    )
+    .option('--channel <id>', "use this channel's support addresses for loop detection")
     .option('--text', 'print a readable summary (classification, reason, failed recipients, reply and quoted parts) instead of JSON')
     .action(async (file: string, opts: { channel?: string; text?: boolean }) => {
       let supportAddresses: string[] = [];

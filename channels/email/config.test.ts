@@ -1,6 +1,12 @@
 import { emailChannelConfigSchema, senderProofSummary } from './config.js';
 
-const base = { id: 'support', kind: 'email', addresses: ['Support@Help.test'], imap: { host: 'imap.help.test', user: 'u', password: 'p' }, smtp: { host: 'smtp.help.test' } };
+const base = {
+  id: 'support',
+  kind: 'email',
+  addresses: ['Support@Help.test'],
+  imap: { host: 'imap.help.test', user: 'u', password: 'p' },
+  smtp: { host: 'smtp.help.test' },
+};
 
 describe('email channel config: sender proof options', () => {
   it('defaults trust nothing and check nothing; the old mailbox cap is gone', () => {
@@ -11,14 +17,20 @@ describe('email channel config: sender proof options', () => {
   });
 
   it('takes host names, "*." wildcards and (none), lower-cased', () => {
-    expect(emailChannelConfigSchema.parse({ ...base, trustedAuthservIds: ['MX.Google.com', '*.messagingengine.com', '(none)'] }).trustedAuthservIds).toEqual(['mx.google.com', '*.messagingengine.com', '(none)']);
+    expect(
+      emailChannelConfigSchema.parse({ ...base, trustedAuthservIds: ['MX.Google.com', '*.messagingengine.com', '(none)'] })
+        .trustedAuthservIds,
+    ).toEqual(['mx.google.com', '*.messagingengine.com', '(none)']);
   });
 
-  it.each([['mx google com'], ['*'], [''], ['mx.google.com;'], ['evil.example; dmarc=pass']])('refuses %j with the path of the entry', (bad) => {
-    const r = emailChannelConfigSchema.safeParse({ ...base, trustedAuthservIds: [bad] });
-    expect(r.success).toBe(false);
-    expect(r.error?.issues[0]?.path).toEqual(['trustedAuthservIds', 0]);
-  });
+  it.each([['mx google com'], ['*'], [''], ['mx.google.com;'], ['evil.example; dmarc=pass']])(
+    'refuses %j with the path of the entry',
+    (bad) => {
+      const r = emailChannelConfigSchema.safeParse({ ...base, trustedAuthservIds: [bad] });
+      expect(r.success).toBe(false);
+      expect(r.error?.issues[0]?.path).toEqual(['trustedAuthservIds', 0]);
+    },
+  );
 
   it('email check says how agents are proven, and warns when the From domain is never checked', () => {
     expect(senderProofSummary({ trustedAuthservIds: [], verifyAuthentication: false })).toMatchObject({ warn: true });

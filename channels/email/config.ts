@@ -80,7 +80,8 @@ const smtpSchema = z
   })
   .superRefine((v, ctx) => {
     if (v.password && v.oauth2) ctx.addIssue({ code: 'custom', path: ['oauth2'], message: 'set password or oauth2, not both' });
-    if ((v.password || v.oauth2) && !v.user) ctx.addIssue({ code: 'custom', path: ['user'], message: 'user is required with password or oauth2' });
+    if ((v.password || v.oauth2) && !v.user)
+      ctx.addIssue({ code: 'custom', path: ['user'], message: 'user is required with password or oauth2' });
   });
 
 /**
@@ -89,20 +90,33 @@ const smtpSchema = z
  */
 const parseSchema = z.object({
   /** Worker threads that parse mail (default: 2, or 1 on a one-CPU machine). */
-  workers: z.number({ error: 'parse.workers must be a whole number of threads (1-16)' }).int().min(1, 'parse.workers must be at least 1').max(16, 'parse.workers must be at most 16').optional(),
+  workers: z
+    .number({ error: 'parse.workers must be a whole number of threads (1-16)' })
+    .int()
+    .min(1, 'parse.workers must be at least 1')
+    .max(16, 'parse.workers must be at most 16')
+    .optional(),
   /** Wall-clock budget of one parse; a mail over it is kept as a visible placeholder with the reason. */
-  timeBudgetMs: z.number().int().min(500, 'parse.timeBudgetMs must be at least 500 (ms)').max(600_000, 'parse.timeBudgetMs must be at most 600000 (10 min)').default(10_000),
+  timeBudgetMs: z
+    .number()
+    .int()
+    .min(500, 'parse.timeBudgetMs must be at least 500 (ms)')
+    .max(600_000, 'parse.timeBudgetMs must be at most 600000 (10 min)')
+    .default(10_000),
   /**
    * Heap limit of each parse worker in MB (V8 old generation). A mail that needs more stops its
    * worker and is kept as a visible placeholder; the worker is replaced. Default: Node's own limit.
    */
-  workerHeapMB: z.number().int().min(64, 'parse.workerHeapMB must be at least 64').max(8192, 'parse.workerHeapMB must be at most 8192').optional(),
+  workerHeapMB: z
+    .number()
+    .int()
+    .min(64, 'parse.workerHeapMB must be at least 64')
+    .max(8192, 'parse.workerHeapMB must be at most 8192')
+    .optional(),
 });
 export type EmailParseConfig = z.infer<typeof parseSchema>;
 
-const emailAddress = z
-  .email()
-  .transform((s) => s.toLowerCase());
+const emailAddress = z.email().transform((s) => s.toLowerCase());
 
 export const emailChannelConfigSchema = baseChannelConfigSchema.extend({
   kind: z.literal('email'),
@@ -120,8 +134,18 @@ export const emailChannelConfigSchema = baseChannelConfigSchema.extend({
     ])
     .default({ mode: 'plain' }),
   /** Larger messages are kept raw (headers visible, body not parsed) with a note. */
-  maxMessageBytes: z.number().int().min(1024).max(200 * 1024 * 1024).default(40 * 1024 * 1024),
-  maxAttachmentBytes: z.number().int().min(1024).max(200 * 1024 * 1024).default(25 * 1024 * 1024),
+  maxMessageBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(200 * 1024 * 1024)
+    .default(40 * 1024 * 1024),
+  maxAttachmentBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(200 * 1024 * 1024)
+    .default(25 * 1024 * 1024),
   /**
    * A registered agent's mail to the support address may be recorded as their reply or command
    * (only with proof: it answers a notification Ponte sent to that agent). `false`: every mail is
@@ -182,12 +206,19 @@ export function describeEmailConfig(config: EmailChannelConfig): Record<string, 
  * How agents' mail is proven on this mailbox, for `email check`: the notification token always;
  * the From domain only when an Authentication-Results source is trusted or our own check is on.
  */
-export function senderProofSummary(config: Pick<EmailChannelConfig, 'trustedAuthservIds' | 'verifyAuthentication'>): { warn: boolean; text: string } {
+export function senderProofSummary(config: Pick<EmailChannelConfig, 'trustedAuthservIds' | 'verifyAuthentication'>): {
+  warn: boolean;
+  text: string;
+} {
   const checks = [
     ...(config.trustedAuthservIds.length ? [`Authentication-Results of ${config.trustedAuthservIds.join(', ')}`] : []),
     ...(config.verifyAuthentication ? ['our own DKIM/DMARC check'] : []),
   ];
-  if (checks.length) return { warn: false, text: `agents' mail: the notification token proves the agent; a DMARC/DKIM/SPF failure reported by ${checks.join(' or ')} refuses it` };
+  if (checks.length)
+    return {
+      warn: false,
+      text: `agents' mail: the notification token proves the agent; a DMARC/DKIM/SPF failure reported by ${checks.join(' or ')} refuses it`,
+    };
   return {
     warn: true,
     text: "agents' mail: only the notification token proves the agent; no From-domain check (set trustedAuthservIds to your receiving server, or verifyAuthentication: true)",

@@ -9,7 +9,11 @@ import { defaultEmailParser } from './index.js';
 
 export function createEmailReparser(blobs: BlobStore, options: { supportAddresses: string[]; maxAttachmentBytes: number }): Reparser {
   return async (raw) => {
-    const parsed = await defaultEmailParser.parseEmail(raw, { blobs, maxAttachmentBytes: options.maxAttachmentBytes, supportAddresses: options.supportAddresses });
+    const parsed = await defaultEmailParser.parseEmail(raw, {
+      blobs,
+      maxAttachmentBytes: options.maxAttachmentBytes,
+      supportAddresses: options.supportAddresses,
+    });
     const m = parsed.message;
     const text = m.text ?? '';
     return {
@@ -17,7 +21,14 @@ export function createEmailReparser(blobs: BlobStore, options: { supportAddresse
       replyText: m.replyText ?? text,
       quotedText: m.quotedText ?? null,
       classification: parsed.classification,
-      attachments: (m.attachments ?? []).map((a) => ({ blobKey: a.blobKey, filename: a.filename, contentType: a.contentType, size: a.size, contentId: a.contentId, inline: a.inline })),
+      attachments: (m.attachments ?? []).map((a) => ({
+        blobKey: a.blobKey,
+        filename: a.filename,
+        contentType: a.contentType,
+        size: a.size,
+        contentId: a.contentId,
+        inline: a.inline,
+      })),
     };
   };
 }

@@ -1,5 +1,15 @@
 import * as imapCursor from './imap-cursor.js';
-import { advanceCursor, batchBySize, cursorAfterSearch, newUids, planSync, uidSet, type BackfillConfig, type FolderCursor, type FolderStatus } from './imap-cursor.js';
+import {
+  advanceCursor,
+  batchBySize,
+  cursorAfterSearch,
+  newUids,
+  planSync,
+  uidSet,
+  type BackfillConfig,
+  type FolderCursor,
+  type FolderStatus,
+} from './imap-cursor.js';
 
 const NOW = Date.UTC(2026, 4, 18, 12, 0, 0);
 const DAY = 86_400_000;
@@ -9,16 +19,58 @@ const st = (uidValidity: string, uidNext: number, exists: number): FolderStatus 
 
 describe('planSync', () => {
   it.each<[string, FolderStatus, FolderCursor | undefined, BackfillConfig, unknown]>([
-    ['first start, no backfill: begin after the last message', st('7', 51, 50), undefined, none, { kind: 'start_at_end', cursor: { uidValidity: '7', lastUid: 50 } }],
+    [
+      'first start, no backfill: begin after the last message',
+      st('7', 51, 50),
+      undefined,
+      none,
+      { kind: 'start_at_end', cursor: { uidValidity: '7', lastUid: 50 } },
+    ],
     ['first start on an empty folder', st('7', 1, 0), undefined, none, { kind: 'start_at_end', cursor: { uidValidity: '7', lastUid: 0 } }],
-    ['first start with backfill: search since N days', st('7', 51, 50), undefined, days7, { kind: 'search_since', since: new Date(NOW - 7 * DAY), reason: 'backfill' }],
+    [
+      'first start with backfill: search since N days',
+      st('7', 51, 50),
+      undefined,
+      days7,
+      { kind: 'search_since', since: new Date(NOW - 7 * DAY), reason: 'backfill' },
+    ],
     ['nothing new', st('7', 51, 50), { uidValidity: '7', lastUid: 50 }, none, { kind: 'up_to_date' }],
     ['empty folder after expunge', st('7', 51, 0), { uidValidity: '7', lastUid: 40 }, none, { kind: 'up_to_date' }],
-    ['new mail: fetch after the cursor', st('7', 60, 59), { uidValidity: '7', lastUid: 50 }, none, { kind: 'fetch', fromUid: 51, reason: 'new_mail' }],
-    ['UIDVALIDITY changed with a known last date: refetch since that date minus a margin', st('8', 5, 4), { uidValidity: '7', lastUid: 50, lastDate: NOW - DAY }, none, { kind: 'search_since', since: new Date(NOW - 3 * DAY), reason: 'resync' }],
-    ['UIDVALIDITY changed, no date, backfill configured: refetch the backfill window', st('8', 5, 4), { uidValidity: '7', lastUid: 50 }, days7, { kind: 'search_since', since: new Date(NOW - 7 * DAY), reason: 'resync' }],
-    ['UIDVALIDITY changed, nothing known: refetch everything (de-dup makes it safe)', st('8', 5, 4), { uidValidity: '7', lastUid: 50 }, none, { kind: 'fetch', fromUid: 1, reason: 'resync_all' }],
-    ['UIDVALIDITY changed on an empty folder: start at the end', st('8', 1, 0), { uidValidity: '7', lastUid: 50 }, none, { kind: 'start_at_end', cursor: { uidValidity: '8', lastUid: 0 } }],
+    [
+      'new mail: fetch after the cursor',
+      st('7', 60, 59),
+      { uidValidity: '7', lastUid: 50 },
+      none,
+      { kind: 'fetch', fromUid: 51, reason: 'new_mail' },
+    ],
+    [
+      'UIDVALIDITY changed with a known last date: refetch since that date minus a margin',
+      st('8', 5, 4),
+      { uidValidity: '7', lastUid: 50, lastDate: NOW - DAY },
+      none,
+      { kind: 'search_since', since: new Date(NOW - 3 * DAY), reason: 'resync' },
+    ],
+    [
+      'UIDVALIDITY changed, no date, backfill configured: refetch the backfill window',
+      st('8', 5, 4),
+      { uidValidity: '7', lastUid: 50 },
+      days7,
+      { kind: 'search_since', since: new Date(NOW - 7 * DAY), reason: 'resync' },
+    ],
+    [
+      'UIDVALIDITY changed, nothing known: refetch everything (de-dup makes it safe)',
+      st('8', 5, 4),
+      { uidValidity: '7', lastUid: 50 },
+      none,
+      { kind: 'fetch', fromUid: 1, reason: 'resync_all' },
+    ],
+    [
+      'UIDVALIDITY changed on an empty folder: start at the end',
+      st('8', 1, 0),
+      { uidValidity: '7', lastUid: 50 },
+      none,
+      { kind: 'start_at_end', cursor: { uidValidity: '8', lastUid: 0 } },
+    ],
   ])('%s', (_label, status, cursor, backfill, expected) => {
     expect(planSync(status, cursor, backfill, NOW)).toEqual(expected);
   });
@@ -50,7 +102,11 @@ describe('batchBySize', () => {
     ['a huge message goes alone', [10, 25_000, 10], 10, 1_000, [[10], [25_000], [10]]],
     ['empty', [], 10, 100, []],
   ])('%s', (_l, sizes, maxCount, maxBytes, expected) => {
-    const batches = batchBySize((sizes as number[]).map((size) => ({ size })), maxCount as number, maxBytes as number);
+    const batches = batchBySize(
+      (sizes as number[]).map((size) => ({ size })),
+      maxCount as number,
+      maxBytes as number,
+    );
     expect(batches.map((b) => b.map((x) => x.size))).toEqual(expected);
   });
 });

@@ -67,9 +67,12 @@ export function planSync(status: FolderStatus, cursor: FolderCursor | undefined,
   if (cursor.uidValidity !== status.uidValidity) {
     // The server renumbered the folder: old UIDs mean nothing. Refetch what may be new;
     // ingest de-duplicates by Message-ID, so overlap is harmless, loss is not.
-    if (cursor.lastDate !== undefined) return { kind: 'search_since', since: new Date(cursor.lastDate - RESYNC_MARGIN_MS), reason: 'resync' };
+    if (cursor.lastDate !== undefined)
+      return { kind: 'search_since', since: new Date(cursor.lastDate - RESYNC_MARGIN_MS), reason: 'resync' };
     if (backfill.mode === 'days') return { kind: 'search_since', since: new Date(now - backfill.days * DAY), reason: 'resync' };
-    return status.exists > 0 ? { kind: 'fetch', fromUid: 1, reason: 'resync_all' } : { kind: 'start_at_end', cursor: { uidValidity: status.uidValidity, lastUid: Math.max(0, status.uidNext - 1) } };
+    return status.exists > 0
+      ? { kind: 'fetch', fromUid: 1, reason: 'resync_all' }
+      : { kind: 'start_at_end', cursor: { uidValidity: status.uidValidity, lastUid: Math.max(0, status.uidNext - 1) } };
   }
   if (status.exists === 0 || status.uidNext - 1 <= cursor.lastUid) return { kind: 'up_to_date' };
   return { kind: 'fetch', fromUid: cursor.lastUid + 1, reason: 'new_mail' };
@@ -86,7 +89,12 @@ export function advanceCursor(cursor: FolderCursor, uid: number, internalDate?: 
   if (uid <= cursor.lastUid) return cursor;
   const lastDate = internalDate !== undefined ? Math.max(internalDate, cursor.lastDate ?? 0) : cursor.lastDate;
   const unflagged = rememberUnflagged ? [...(cursor.unflagged ?? []), uid].slice(-MAX_UNFLAGGED) : cursor.unflagged;
-  return { uidValidity: cursor.uidValidity, lastUid: uid, ...(lastDate !== undefined ? { lastDate } : {}), ...(unflagged?.length ? { unflagged } : {}) };
+  return {
+    uidValidity: cursor.uidValidity,
+    lastUid: uid,
+    ...(lastDate !== undefined ? { lastDate } : {}),
+    ...(unflagged?.length ? { unflagged } : {}),
+  };
 }
 
 /**

@@ -6,7 +6,16 @@
  */
 import type { ChannelContext } from '../../src/channel/contract.js';
 import type { ImapEmailConfig } from './config.js';
-import { advanceCursor, batchBySize, cursorAfterSearch, newUids, planSync, withoutUnflagged, type FolderCursor, type FolderStatus } from './imap-cursor.js';
+import {
+  advanceCursor,
+  batchBySize,
+  cursorAfterSearch,
+  newUids,
+  planSync,
+  withoutUnflagged,
+  type FolderCursor,
+  type FolderStatus,
+} from './imap-cursor.js';
 import type { FolderHealth } from './imap-health.js';
 import { cursorKey, errorText, MAX_MISSED_TRIES, OVERSIZE_HEAD_BYTES, type MessageSteps, type PreparedMessage } from './imap-message.js';
 import type { ImapMessageInfo, ImapSession } from './imapflow-client.js';
@@ -45,7 +54,9 @@ function runsBy<T, K>(items: readonly T[], key: (item: T) => K): T[][] {
 }
 
 /** Returns `syncFolder`: true when it should run again at once (a fetch ended short). */
-export function createFolderSync(options: FolderSyncOptions): (session: ImapSession, folder: string, health: FolderHealth) => Promise<boolean> {
+export function createFolderSync(
+  options: FolderSyncOptions,
+): (session: ImapSession, folder: string, health: FolderHealth) => Promise<boolean> {
   const { config, ctx, steps, batchCount, batchBytes, pipelineDepth } = options;
   const log = ctx.logger;
   /** UIDs the server left out of a fetch, and how often (bounded retries, then a placeholder). */
@@ -75,7 +86,11 @@ export function createFolderSync(options: FolderSyncOptions): (session: ImapSess
   }
 
   /** The UID to fetch from (undefined: nothing to fetch) and whether this is a backfill. */
-  async function plan(session: ImapSession, folder: string, health: FolderHealth): Promise<{ cursor: FolderCursor; fromUid: number; backfill: boolean } | undefined> {
+  async function plan(
+    session: ImapSession,
+    folder: string,
+    health: FolderHealth,
+  ): Promise<{ cursor: FolderCursor; fromUid: number; backfill: boolean } | undefined> {
     const status: FolderStatus = await session.status();
     let cursor = await ctx.state.get<FolderCursor>(cursorKey(folder));
     // A crash between an ingest and its \Seen/move: finish the job for those UIDs now.
@@ -83,7 +98,8 @@ export function createFolderSync(options: FolderSyncOptions): (session: ImapSess
       if (cursor.uidValidity === status.uidValidity) {
         const pending = cursor.unflagged;
         cursor = await flagIngested(session, folder, cursor, pending);
-        if (!cursor.unflagged?.length) log.info({ folder, count: pending.length }, 'after a restart: flagged/moved mail ingested before it');
+        if (!cursor.unflagged?.length)
+          log.info({ folder, count: pending.length }, 'after a restart: flagged/moved mail ingested before it');
       } else {
         cursor = withoutUnflagged(cursor, cursor.unflagged);
         await ctx.saveCheckpoint(cursorKey(folder), cursor);
@@ -103,7 +119,11 @@ export function createFolderSync(options: FolderSyncOptions): (session: ImapSess
       case 'search_since': {
         const uids = await session.searchSince(p.since);
         const next = cursorAfterSearch(status, uids, cursor?.uidValidity === status.uidValidity ? cursor.lastDate : undefined);
-        if (p.reason === 'resync') log.warn({ folder, since: p.since.toISOString(), found: uids.length }, 'UIDVALIDITY changed: refetching recent mail (duplicates are dropped)');
+        if (p.reason === 'resync')
+          log.warn(
+            { folder, since: p.since.toISOString(), found: uids.length },
+            'UIDVALIDITY changed: refetching recent mail (duplicates are dropped)',
+          );
         await ctx.saveCheckpoint(cursorKey(folder), next);
         return { cursor: next, fromUid: next.lastUid + 1, backfill: true };
       }
@@ -171,7 +191,12 @@ export function createFolderSync(options: FolderSyncOptions): (session: ImapSess
         }
         const oversize = kind === 'oversize';
         const sizes = new Map(run.map((m) => [m.uid, m.size]));
-        const stream = oversize ? session.fetch(run.map((m) => m.uid), OVERSIZE_HEAD_BYTES) : session.fetch(run.map((m) => m.uid));
+        const stream = oversize
+          ? session.fetch(
+              run.map((m) => m.uid),
+              OVERSIZE_HEAD_BYTES,
+            )
+          : session.fetch(run.map((m) => m.uid));
         // Up to `pipelineDepth` messages are stored and parsed ahead while earlier ones commit.
         const ahead: Array<Promise<PreparedMessage>> = [];
         const commitOldest = async (): Promise<void> => {

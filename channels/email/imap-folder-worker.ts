@@ -8,7 +8,14 @@ import type { ImapEmailConfig } from './config.js';
 import type { FolderHealth } from './imap-health.js';
 import { errorText } from './imap-message.js';
 import type { ImapSession } from './imapflow-client.js';
-import { authFailureDelay, ImapAuthError, nextAttempt, reconnectDelay, type AuthBackoffOptions, type ReconnectPolicyOptions } from './reconnect-policy.js';
+import {
+  authFailureDelay,
+  ImapAuthError,
+  nextAttempt,
+  reconnectDelay,
+  type AuthBackoffOptions,
+  type ReconnectPolicyOptions,
+} from './reconnect-policy.js';
 
 interface Wake {
   pending: boolean;
@@ -116,7 +123,11 @@ export function createFolderWorker(options: FolderWorkerOptions): (folder: strin
       const delay = refused ? authFailureDelay(authFailures, options.authBackoff) : reconnectDelay(attempt, options.policy);
       health.state = refused ? 'auth_failed' : 'backing_off';
       health.nextAttemptAt = ctx.clock.now() + delay;
-      if (refused) log.error({ folder, err: health.lastError, failures: authFailures, nextAttemptAt: new Date(health.nextAttemptAt).toISOString() }, 'imap login refused; retrying at a long interval');
+      if (refused)
+        log.error(
+          { folder, err: health.lastError, failures: authFailures, nextAttemptAt: new Date(health.nextAttemptAt).toISOString() },
+          'imap login refused; retrying at a long interval',
+        );
       await sleep(delay);
     }
     health.state = 'stopped';

@@ -25,7 +25,8 @@ export function sourceHealth(folders: ReadonlyMap<string, FolderHealth>, stopped
   let state: ChannelHealth['state'];
   if (stopped) state = 'stopped';
   else if (list.some(([, h]) => h.state === 'auth_failed')) state = 'auth_failed';
-  else if (list.every(([, h]) => h.state === 'starting' || h.state === 'connecting')) state = list.some(([, h]) => h.lastError) ? 'backing_off' : 'starting';
+  else if (list.every(([, h]) => h.state === 'starting' || h.state === 'connecting'))
+    state = list.some(([, h]) => h.lastError) ? 'backing_off' : 'starting';
   else if (okCount === list.length) state = 'ok';
   else if (okCount > 0) state = 'degraded';
   else state = 'backing_off';
@@ -37,7 +38,17 @@ export function sourceHealth(folders: ReadonlyMap<string, FolderHealth>, stopped
     lastError,
     detail: {
       folders: Object.fromEntries(
-        list.map(([f, h]) => [f, { state: h.state, lastFetchAt: h.lastFetchAt, backlog: h.backlog, ingested: h.ingested, lastError: h.lastError, nextAttemptAt: h.nextAttemptAt }]),
+        list.map(([f, h]) => [
+          f,
+          {
+            state: h.state,
+            lastFetchAt: h.lastFetchAt,
+            backlog: h.backlog,
+            ingested: h.ingested,
+            lastError: h.lastError,
+            nextAttemptAt: h.nextAttemptAt,
+          },
+        ]),
       ),
       backlog: list.reduce((n, [, h]) => n + h.backlog, 0),
     },

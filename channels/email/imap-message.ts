@@ -27,7 +27,10 @@ export const cursorKey = (folder: string): string => `cursor:${folder}`;
 
 export function errorText(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown; responseText?: unknown };
-  const parts = [typeof e?.code === 'string' ? e.code : undefined, typeof e?.responseText === 'string' ? e.responseText : typeof e?.message === 'string' ? e.message : String(err)];
+  const parts = [
+    typeof e?.code === 'string' ? e.code : undefined,
+    typeof e?.responseText === 'string' ? e.responseText : typeof e?.message === 'string' ? e.message : String(err),
+  ];
   return parts.filter(Boolean).join(': ').replace(/\s+/g, ' ').slice(0, 300);
 }
 
@@ -80,10 +83,15 @@ export function createMessageSteps(deps: {
     const proof = emailSenderProof({
       from: message.from.address,
       references: message.threadHints?.references ?? [],
-      recipients: [...(message.to ?? []), ...(message.cc ?? [])].map((a) => a.address).concat(envelopeRecipients(parsed.headers?.deliveredTo ?? [])),
+      recipients: [...(message.to ?? []), ...(message.cc ?? [])]
+        .map((a) => a.address)
+        .concat(envelopeRecipients(parsed.headers?.deliveredTo ?? [])),
       authenticationResults: parsed.headers?.authenticationResults ?? [],
       trustedAuthservIds: config.trustedAuthservIds,
-      verifier: { messageId: (id) => signer.verifyAgent(id), address: (a) => signer.verifyAgentPlusAddress(a, config.addresses, plusSeparator) },
+      verifier: {
+        messageId: (id) => signer.verifyAgent(id),
+        address: (a) => signer.verifyAgentPlusAddress(a, config.addresses, plusSeparator),
+      },
       checked: auth && !auth.skipped ? auth : undefined,
     });
     if (auth?.skipped) log.warn({ reason: auth.skipped }, 'sender authentication check skipped');
@@ -97,7 +105,12 @@ export function createMessageSteps(deps: {
   /** Parses; a parse bug becomes `{ failed }` (placeholder later), a blob store failure propagates (retry later). */
   async function tryParse(raw: Buffer): Promise<ParsedEmailLike | { failed: unknown }> {
     try {
-      return await deps.parseEmail(raw, { blobs: ctx.blobs, maxAttachmentBytes: config.maxAttachmentBytes, supportAddresses: config.addresses, verifyMessageId });
+      return await deps.parseEmail(raw, {
+        blobs: ctx.blobs,
+        maxAttachmentBytes: config.maxAttachmentBytes,
+        supportAddresses: config.addresses,
+        verifyMessageId,
+      });
     } catch (err) {
       // The parse module throws only for blob store failures (disk full): retrying later is
       // right, skipping would lose the attachments. Let the worker back off.
@@ -106,14 +119,21 @@ export function createMessageSteps(deps: {
     }
   }
 
-  async function parseOrPlaceholder(raw: Buffer, info: ImapMessageInfo, rawKey: string, oversize: boolean, failed?: unknown): Promise<PreparedMessage['parsed']> {
+  async function parseOrPlaceholder(
+    raw: Buffer,
+    info: ImapMessageInfo,
+    rawKey: string,
+    oversize: boolean,
+    failed?: unknown,
+  ): Promise<PreparedMessage['parsed']> {
     const fallbackId = `sha256-${rawKey}@ponte.invalid`;
     if (oversize) {
       const reason = `the message is ${info.size} bytes, over this mailbox's limit of ${config.maxMessageBytes}; only its first ${OVERSIZE_HEAD_BYTES} bytes were kept`;
       return { placeholder: parser.unparseableEmail(raw, reason, fallbackId) };
     }
     const result = failed !== undefined ? { failed } : await tryParse(raw);
-    if ('failed' in result) return { placeholder: parser.unparseableEmail(raw, `could not parse: ${errorText(result.failed)}`, fallbackId) };
+    if ('failed' in result)
+      return { placeholder: parser.unparseableEmail(raw, `could not parse: ${errorText(result.failed)}`, fallbackId) };
     return result;
   }
 
@@ -145,7 +165,11 @@ export function createMessageSteps(deps: {
       const raw = Buffer.from(`X-Ponte-Note: the IMAP server did not return message UID ${uid}\r\n\r\n`);
       const put = await ctx.blobs.put(raw);
       const reason = `the IMAP server did not return message UID ${uid} after ${MAX_MISSED_TRIES} attempts`;
-      return { msg: { uid, size: 0 }, rawKey: put.key, parsed: { placeholder: parser.unparseableEmail(raw, reason, `imap-${uidValidity}-${uid}@ponte.invalid`) } };
+      return {
+        msg: { uid, size: 0 },
+        rawKey: put.key,
+        parsed: { placeholder: parser.unparseableEmail(raw, reason, `imap-${uidValidity}-${uid}@ponte.invalid`) },
+      };
     },
 
     async commitMessage(folder, cursor, prepared) {
@@ -164,7 +188,13 @@ export function createMessageSteps(deps: {
         ignore = decision.ignore;
         const failure = decision.deliveryFailure;
         if (failure) {
-          const updated = await ctx.updateDelivery({ externalId: failure.externalId, status: 'failed', at: ctx.clock.now(), errorCode: failure.errorCode, errorMessage: failure.errorMessage });
+          const updated = await ctx.updateDelivery({
+            externalId: failure.externalId,
+            status: 'failed',
+            at: ctx.clock.now(),
+            errorCode: failure.errorCode,
+            errorMessage: failure.errorMessage,
+          });
           log.info({ folder, uid: msg.uid, matched: updated, status: failure.status }, 'bounce received');
         }
       }
@@ -177,7 +207,11 @@ export function createMessageSteps(deps: {
         // Our normalization produced something the core refuses: keep the mail visible instead
         // of blocking the folder behind it.
         log.error({ folder, uid: msg.uid, err: errorText(err) }, 'ingest rejected the normalized message; storing a placeholder');
-        const placeholder = parser.unparseableEmail(await ctx.blobs.read(rawKey), `rejected by ingest: ${errorText(err)}`, `sha256-${rawKey}@ponte.invalid`);
+        const placeholder = parser.unparseableEmail(
+          await ctx.blobs.read(rawKey),
+          `rejected by ingest: ${errorText(err)}`,
+          `sha256-${rawKey}@ponte.invalid`,
+        );
         await ctx.ingest({ message: { ...placeholder, metadata: { imap: meta } }, checkpoint, rawKey });
       }
       return next;

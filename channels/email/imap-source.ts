@@ -33,7 +33,13 @@ export type { EmailSyncProgress } from './imap-folder-sync.js';
 export interface ParsedEmailLike {
   message: InboundMessageInput;
   classification: string;
-  bounce?: { originalMessageId?: string | undefined; delayed?: boolean | undefined; recipients: Array<{ address: string; status?: string | undefined; action?: string | undefined; diagnostic?: string | undefined }> } | undefined;
+  bounce?:
+    | {
+        originalMessageId?: string | undefined;
+        delayed?: boolean | undefined;
+        recipients: Array<{ address: string; status?: string | undefined; action?: string | undefined; diagnostic?: string | undefined }>;
+      }
+    | undefined;
   loop: { fromSelf: boolean; ourMessageId: boolean; xLoop: boolean };
   /** Raw header values the sender proof reads (top first). */
   headers?: { authenticationResults?: string[] | undefined; deliveredTo?: string[] | undefined } | undefined;
@@ -42,7 +48,12 @@ export interface ParsedEmailLike {
 export interface EmailParser {
   parseEmail(
     raw: Buffer,
-    options: { blobs: ChannelContext['blobs']; maxAttachmentBytes: number; supportAddresses: string[]; verifyMessageId?: (id: string) => number | undefined },
+    options: {
+      blobs: ChannelContext['blobs'];
+      maxAttachmentBytes: number;
+      supportAddresses: string[];
+      verifyMessageId?: (id: string) => number | undefined;
+    },
   ): Promise<ParsedEmailLike>;
   unparseableEmail(raw: Buffer, reason: string, fallbackId: string): InboundMessageInput;
 }

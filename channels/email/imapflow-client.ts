@@ -78,7 +78,10 @@ export const connectImapflow: ImapConnector = async (options) => {
     // true = STARTTLS or fail; undefined = STARTTLS when offered; false = never.
     doSTARTTLS: options.secure ? undefined : options.requireTls ? true : options.starttls ? undefined : false,
     tls: { rejectUnauthorized: !options.allowInsecureTls },
-    auth: 'password' in options.auth ? { user: options.user, pass: options.auth.password } : { user: options.user, accessToken: options.auth.accessToken },
+    auth:
+      'password' in options.auth
+        ? { user: options.user, pass: options.auth.password }
+        : { user: options.user, accessToken: options.auth.accessToken },
     logger: false,
     disableAutoIdle: true,
     connectionTimeout: options.connectionTimeoutMs ?? 30_000,
@@ -105,7 +108,10 @@ export const connectImapflow: ImapConnector = async (options) => {
     await client.connect();
   } catch (err) {
     const e = err as { authenticationFailed?: boolean; serverResponseCode?: string; responseText?: string; message?: string };
-    if (e?.authenticationFailed) throw new ImapAuthError(`the server refused the credentials${e.serverResponseCode ? ` (${e.serverResponseCode})` : ''}${e.responseText ? `: ${e.responseText}` : ''}`);
+    if (e?.authenticationFailed)
+      throw new ImapAuthError(
+        `the server refused the credentials${e.serverResponseCode ? ` (${e.serverResponseCode})` : ''}${e.responseText ? `: ${e.responseText}` : ''}`,
+      );
     throw err;
   }
   const security: ImapSecurity = options.secure ? 'implicit TLS' : client.secureConnection ? 'STARTTLS' : 'plain text';
@@ -154,7 +160,12 @@ export const connectImapflow: ImapConnector = async (options) => {
       const query = { uid: true, size: true, internalDate: true, source: maxLength ? { maxLength } : true } as const;
       for await (const m of client.fetch(uidSet(uids), query, { uid: true })) {
         if (!m.source) continue;
-        yield { uid: m.uid, size: m.size ?? m.source.length, internalDate: m.internalDate ? new Date(m.internalDate).getTime() : undefined, source: m.source };
+        yield {
+          uid: m.uid,
+          size: m.size ?? m.source.length,
+          internalDate: m.internalDate ? new Date(m.internalDate).getTime() : undefined,
+          source: m.source,
+        };
       }
     },
     async download(uid) {

@@ -41,7 +41,13 @@ export function imapConnectorFor(config: ImapEmailConfig, ctx: ChannelContext, d
   const connect = deps.connectImap ?? connectImapflow;
   const imap = config.imap;
   const tokens = imap.oauth2
-    ? createAccessTokenProvider({ config: imap.oauth2, state: ctx.state, stateKey: 'oauth2-refresh-token:imap', now: () => ctx.clock.now(), ...(deps.fetch ? { fetch: deps.fetch } : {}) })
+    ? createAccessTokenProvider({
+        config: imap.oauth2,
+        state: ctx.state,
+        stateKey: 'oauth2-refresh-token:imap',
+        now: () => ctx.clock.now(),
+        ...(deps.fetch ? { fetch: deps.fetch } : {}),
+      })
     : undefined;
   return async () =>
     connect({
@@ -59,7 +65,13 @@ export function imapConnectorFor(config: ImapEmailConfig, ctx: ChannelContext, d
 export function smtpAuthFor(config: EmailChannelConfig, ctx: ChannelContext, deps: EmailChannelDeps = {}): SmtpAuth {
   const smtp = config.smtp;
   if (smtp.oauth2 && smtp.user) {
-    const tokens = createAccessTokenProvider({ config: smtp.oauth2, state: ctx.state, stateKey: 'oauth2-refresh-token:smtp', now: () => ctx.clock.now(), ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+    const tokens = createAccessTokenProvider({
+      config: smtp.oauth2,
+      state: ctx.state,
+      stateKey: 'oauth2-refresh-token:smtp',
+      now: () => ctx.clock.now(),
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    });
     return { kind: 'oauth2', user: smtp.user, token: (renew) => tokens.get(renew) };
   }
   if (smtp.user && smtp.password) return { kind: 'password', user: smtp.user, password: smtp.password };
@@ -89,7 +101,9 @@ export function createEmailSource(
     parser: deps.parser ?? defaultEmailParser,
     connect: imapConnectorFor(config, ctx, deps),
     parsePool: parsePoolOptionsFor(config),
-    ...(config.verifyAuthentication ? { authenticator: createMailAuthenticator({ resolver: deps.dnsResolver, now: () => ctx.clock.now() }) } : {}),
+    ...(config.verifyAuthentication
+      ? { authenticator: createMailAuthenticator({ resolver: deps.dnsResolver, now: () => ctx.clock.now() }) }
+      : {}),
     ...(deps.reconnect ? { reconnect: deps.reconnect } : {}),
     ...extra,
   });
@@ -99,7 +113,13 @@ export function createEmailChannelDefinition(deps: EmailChannelDeps = {}): Chann
   return defineChannel<EmailChannelConfig>({
     kind: 'email',
     configSchema: emailChannelConfigSchema,
-    capabilities: (config) => ({ inbound: config.imap ? 'pull' : 'none', canSend: true, threading: 'email', deliversTo: ['email'], maxAttachmentBytes: config.maxAttachmentBytes }),
+    capabilities: (config) => ({
+      inbound: config.imap ? 'pull' : 'none',
+      canSend: true,
+      threading: 'email',
+      deliversTo: ['email'],
+      maxAttachmentBytes: config.maxAttachmentBytes,
+    }),
     create(config, ctx) {
       const signer = emailSigner(config, ctx);
       const makeTransport = deps.createTransport ?? createNodemailerTransport;

@@ -44,7 +44,10 @@ async function signed(from: string): Promise<string> {
   const body = mail(from);
   // A fixed signTime: without one mailauth's signer reads the clock twice (hashed header vs
   // written header) and a second boundary between the reads makes a bad signature.
-  const result = await dkimSign(body, { signTime: new Date(), signatureData: [{ signingDomain: 'loja.example', selector: 's1', privateKey: privatePem, canonicalization: 'relaxed/relaxed' }] } as Parameters<typeof dkimSign>[1]);
+  const result = await dkimSign(body, {
+    signTime: new Date(),
+    signatureData: [{ signingDomain: 'loja.example', selector: 's1', privateKey: privatePem, canonicalization: 'relaxed/relaxed' }],
+  } as Parameters<typeof dkimSign>[1]);
   expect(result.errors).toEqual([]);
   return result.signatures + body;
 }
@@ -75,14 +78,20 @@ describe('mailauth DKIM/DMARC check (stub DNS)', () => {
   it('signed by one domain, From of another with a DMARC policy: not aligned, DMARC fails', async () => {
     const report = await auth.check(Buffer.from(await signed('ana@outra.example')));
     expect(report.results.map((r) => `${r.method}=${r.result}`)).toEqual(['dkim=pass', 'dmarc=fail']);
-    expect(judgeAuthResults(report.results, 'outra.example', 'x')).toMatchObject({ authenticated: false, failure: expect.stringMatching(/^dmarc=fail/) });
+    expect(judgeAuthResults(report.results, 'outra.example', 'x')).toMatchObject({
+      authenticated: false,
+      failure: expect.stringMatching(/^dmarc=fail/),
+    });
   });
 
   it('an altered body breaks the signature', async () => {
     const raw = (await signed('ana@loja.example')).replace('o pedido sai hoje', 'pague a taxa em http://x.example');
     const report = await auth.check(Buffer.from(raw));
     expect(report.results[0]).toMatchObject({ method: 'dkim', result: 'neutral' });
-    expect(judgeAuthResults(report.results, 'loja.example', 'x')).toMatchObject({ authenticated: false, failure: expect.stringMatching(/^dmarc=fail/) });
+    expect(judgeAuthResults(report.results, 'loja.example', 'x')).toMatchObject({
+      authenticated: false,
+      failure: expect.stringMatching(/^dmarc=fail/),
+    });
   });
 
   it('unsigned mail from a domain without DMARC: nothing proven, nothing failed', async () => {

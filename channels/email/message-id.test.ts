@@ -24,7 +24,11 @@ describe('our signed Message-ID', () => {
     ['with surrounding spaces', (id: string) => `  ${id} `, 10001],
     ['another ticket number, same signature', (id: string) => id.replace('ponte.10001.', 'ponte.10002.'), undefined],
     ['another nonce', (id: string) => id.replace('.abc.', '.abd.'), undefined],
-    ['a flipped signature digit', (id: string) => id.replace(/\.([0-9a-f])([0-9a-f]{19})@/, (_m, a: string, b: string) => `.${a === '0' ? '1' : '0'}${b}@`), undefined],
+    [
+      'a flipped signature digit',
+      (id: string) => id.replace(/\.([0-9a-f])([0-9a-f]{19})@/, (_m, a: string, b: string) => `.${a === '0' ? '1' : '0'}${b}@`),
+      undefined,
+    ],
     ['a truncated signature', (id: string) => id.replace(/[0-9a-f]{4}@/, '@'), undefined],
     ['not ours at all', () => '<CAH+abc123@mail.gmail.com>', undefined],
     ['empty', () => '', undefined],
@@ -51,7 +55,7 @@ describe('plus reply-to address', () => {
   });
   it.each([
     ['a forged number', 'support+10043.000000000000@help.example.com'],
-    ['someone else\'s mailbox', signer.plusAddress('maria@example.com', 10042)],
+    ["someone else's mailbox", signer.plusAddress('maria@example.com', 10042)],
     ['a plain address', 'support@help.example.com'],
     ['garbage', 'support+hello@help.example.com'],
   ])('rejects %s', (_l, address) => {
@@ -76,7 +80,10 @@ describe('per-agent token in the Message-ID (notifications to an agent)', () => 
   it.each([
     ['another agent, same signature', (id: string) => id.replace('a-01jz8q3m5k7v9xw2yb4c6d8e0a-', 'a-01jz8q3m5k7v9xw2yb4c6d8e0b-')],
     ['another ticket, same signature', (id: string) => id.replace('ponte.10001.', 'ponte.10002.')],
-    ['a flipped signature digit', (id: string) => id.replace(/\.([0-9a-f])([0-9a-f]{19})@/, (_m, a: string, b: string) => `.${a === '0' ? '1' : '0'}${b}@`)],
+    [
+      'a flipped signature digit',
+      (id: string) => id.replace(/\.([0-9a-f])([0-9a-f]{19})@/, (_m, a: string, b: string) => `.${a === '0' ? '1' : '0'}${b}@`),
+    ],
     ['signed with another key', () => other.createForAgent(10001, agent, outbox)!],
   ])('a forged or altered token proves nothing: %s', (_label, mutate) => {
     const forged = mutate(signer.createForAgent(10001, agent, outbox)!);
@@ -128,7 +135,7 @@ describe('per-agent plus reply-to address', () => {
     ['another agent', (a: string) => a.replace('.a01jz8q3m5k7v9xw2yb4c6d8e0a.', '.a01jz8q3m5k7v9xw2yb4c6d8e0b.')],
     ['another ticket', (a: string) => a.replace('+10042.', '+10043.')],
     ['the agent part dropped', (a: string) => a.replace('.a01jz8q3m5k7v9xw2yb4c6d8e0a.', '.')],
-    ['someone else\'s mailbox', (a: string) => a.replace('@help.example.com', '@evil.example')],
+    ["someone else's mailbox", (a: string) => a.replace('@help.example.com', '@evil.example')],
     ['a ticket-only plus address', () => signer.plusAddress('support@help.example.com', 10042)],
   ])('rejects %s', (_l, mutate) => {
     expect(signer.verifyAgentPlusAddress(mutate(signer.plusAddress('support@help.example.com', 10042, '+', agent)), ours)).toBeUndefined();

@@ -153,7 +153,11 @@ export function createMessageIdSigner(key: Buffer, domain: string): MessageIdSig
   return {
     create(ticketNumber, nonce) {
       if (!validTicket(ticketNumber)) throw new Error(`invalid ticket number ${ticketNumber}`);
-      const n = (nonce ?? randomNonce()).toLowerCase().replace(/[^a-z0-9-]/g, '').slice(0, MAX_NONCE) || randomNonce();
+      const n =
+        (nonce ?? randomNonce())
+          .toLowerCase()
+          .replace(/[^a-z0-9-]/g, '')
+          .slice(0, MAX_NONCE) || randomNonce();
       return `ponte.${ticketNumber}.${n}.${sign(key, 'mid', `${ticketNumber}.${n}`, SIG_HEX)}@${dom}`;
     },
     createForAgent(ticketNumber, agentId, nonce) {
@@ -161,7 +165,11 @@ export function createMessageIdSigner(key: Buffer, domain: string): MessageIdSig
       const agent = normalizeAgentId(agentId);
       if (!agent) return undefined;
       const room = MAX_NONCE - agent.length - 3;
-      const tail = (nonce ?? randomNonce()).toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, room) || randomNonce().slice(0, room);
+      const tail =
+        (nonce ?? randomNonce())
+          .toLowerCase()
+          .replace(/[^a-z0-9]/g, '')
+          .slice(0, room) || randomNonce().slice(0, room);
       const n = `a-${agent}-${tail}`;
       return `ponte.${ticketNumber}.${n}.${agentMidSig(ticketNumber, n)}@${dom}`;
     },

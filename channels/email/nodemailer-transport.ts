@@ -70,12 +70,15 @@ export function createNodemailerTransport(config: SmtpConfig, auth: SmtpAuth): M
     ? nodemailer.createTransport({ ...base, pool: true, maxConnections: config.maxConnections, maxMessages: 500 })
     : nodemailer.createTransport(base);
   if (auth.kind === 'oauth2') {
-    transporter.set('oauth2_provision_cb', (_user: string, renew: boolean, callback: (err: Error | null, token?: string, expires?: number) => void) => {
-      auth.token(renew).then(
-        (t) => callback(null, t.accessToken, t.expiresAt),
-        (err: Error) => callback(err),
-      );
-    });
+    transporter.set(
+      'oauth2_provision_cb',
+      (_user: string, renew: boolean, callback: (err: Error | null, token?: string, expires?: number) => void) => {
+        auth.token(renew).then(
+          (t) => callback(null, t.accessToken, t.expiresAt),
+          (err: Error) => callback(err),
+        );
+      },
+    );
   }
   return {
     async send(mail) {

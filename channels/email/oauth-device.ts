@@ -22,7 +22,12 @@ export interface DevicePrompt {
 
 export class DeviceFlowError extends Error {
   constructor(
-    readonly code: 'oauth2_device_unsupported' | 'oauth2_device_refused' | 'oauth2_device_expired' | 'oauth2_device_denied' | 'oauth2_network',
+    readonly code:
+      | 'oauth2_device_unsupported'
+      | 'oauth2_device_refused'
+      | 'oauth2_device_expired'
+      | 'oauth2_device_denied'
+      | 'oauth2_network',
     message: string,
   ) {
     super(message);
@@ -38,19 +43,38 @@ export interface DeviceFlowDeps {
 }
 
 /** A form POST to an OAuth2 endpoint; the answer's JSON (empty when there is none). Never puts the form in an error. */
-export async function postForm(doFetch: FetchLike, url: string, form: Record<string, string>): Promise<{ status: number; ok: boolean; json: Record<string, unknown> }> {
+export async function postForm(
+  doFetch: FetchLike,
+  url: string,
+  form: Record<string, string>,
+): Promise<{ status: number; ok: boolean; json: Record<string, unknown> }> {
   let res: Awaited<ReturnType<FetchLike>>;
   try {
-    res = await doFetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: new URLSearchParams(form).toString(), signal: AbortSignal.timeout(20_000) });
+    res = await doFetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams(form).toString(),
+      signal: AbortSignal.timeout(20_000),
+    });
   } catch (err) {
-    throw new DeviceFlowError('oauth2_network', `${new URL(url).host} unreachable (${(err as { code?: string }).code ?? (err as Error).name})`);
+    throw new DeviceFlowError(
+      'oauth2_network',
+      `${new URL(url).host} unreachable (${(err as { code?: string }).code ?? (err as Error).name})`,
+    );
   }
   return { status: res.status, ok: res.ok, json: ((await res.json().catch(() => ({}))) ?? {}) as Record<string, unknown> };
 }
 
 /** Runs the whole flow; resolves with the refresh token once the admin has consented. */
-export async function runDeviceFlow(config: OAuth2Config, deps: DeviceFlowDeps): Promise<{ refreshToken: string; scope?: string | undefined }> {
-  if (!config.deviceCodeUrl) throw new DeviceFlowError('oauth2_device_unsupported', 'oauth2.deviceCodeUrl is not set (Microsoft 365: https://login.microsoftonline.com/<tenant>/oauth2/v2.0/devicecode)');
+export async function runDeviceFlow(
+  config: OAuth2Config,
+  deps: DeviceFlowDeps,
+): Promise<{ refreshToken: string; scope?: string | undefined }> {
+  if (!config.deviceCodeUrl)
+    throw new DeviceFlowError(
+      'oauth2_device_unsupported',
+      'oauth2.deviceCodeUrl is not set (Microsoft 365: https://login.microsoftonline.com/<tenant>/oauth2/v2.0/devicecode)',
+    );
   const doFetch: FetchLike = deps.fetch ?? ((url, init) => fetch(url, init));
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = deps.now ?? Date.now;
@@ -58,18 +82,32 @@ export async function runDeviceFlow(config: OAuth2Config, deps: DeviceFlowDeps):
   const start = await postForm(doFetch, config.deviceCodeUrl, { ...client, ...(config.scope ? { scope: config.scope } : {}) });
   const j = start.json;
   if (!start.ok || typeof j.device_code !== 'string' || typeof j.user_code !== 'string') {
-    throw new DeviceFlowError('oauth2_device_refused', `device code request refused: ${typeof j.error === 'string' ? j.error.slice(0, 80) : `http ${start.status}`}`);
+    throw new DeviceFlowError(
+      'oauth2_device_refused',
+      `device code request refused: ${typeof j.error === 'string' ? j.error.slice(0, 80) : `http ${start.status}`}`,
+    );
   }
   const verificationUri = String(j.verification_uri ?? j.verification_url ?? '');
   const expiresIn = Number(j.expires_in ?? 900) || 900;
-  deps.onPrompt({ verificationUri, userCode: j.user_code, verificationUriComplete: typeof j.verification_uri_complete === 'string' ? j.verification_uri_complete : undefined, expiresInSeconds: expiresIn });
+  deps.onPrompt({
+    verificationUri,
+    userCode: j.user_code,
+    verificationUriComplete: typeof j.verification_uri_complete === 'string' ? j.verification_uri_complete : undefined,
+    expiresInSeconds: expiresIn,
+  });
   let interval = Math.max(1, Number(j.interval ?? 5) || 5) * 1000;
   const deadline = now() + expiresIn * 1000;
   while (now() < deadline) {
     await sleep(interval);
-    const r = await postForm(doFetch, config.tokenUrl, { ...client, grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: j.device_code });
-    if (r.ok && typeof r.json.refresh_token === 'string') return { refreshToken: r.json.refresh_token, scope: typeof r.json.scope === 'string' ? r.json.scope : undefined };
-    if (r.ok) throw new DeviceFlowError('oauth2_device_refused', 'the token endpoint gave no refresh token (add offline_access to oauth2.scope)');
+    const r = await postForm(doFetch, config.tokenUrl, {
+      ...client,
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      device_code: j.device_code,
+    });
+    if (r.ok && typeof r.json.refresh_token === 'string')
+      return { refreshToken: r.json.refresh_token, scope: typeof r.json.scope === 'string' ? r.json.scope : undefined };
+    if (r.ok)
+      throw new DeviceFlowError('oauth2_device_refused', 'the token endpoint gave no refresh token (add offline_access to oauth2.scope)');
     const error = typeof r.json.error === 'string' ? r.json.error : `http ${r.status}`;
     if (error === 'authorization_pending') continue;
     if (error === 'slow_down') {
@@ -77,14 +115,19 @@ export async function runDeviceFlow(config: OAuth2Config, deps: DeviceFlowDeps):
       continue;
     }
     if (error === 'expired_token') break;
-    if (error === 'access_denied' || error === 'authorization_declined') throw new DeviceFlowError('oauth2_device_denied', 'the consent was declined');
+    if (error === 'access_denied' || error === 'authorization_declined')
+      throw new DeviceFlowError('oauth2_device_denied', 'the consent was declined');
     throw new DeviceFlowError('oauth2_device_refused', `token request refused: ${error.slice(0, 80)}`);
   }
   throw new DeviceFlowError('oauth2_device_expired', 'the code expired before it was entered: run the command again');
 }
 
 /** Stores the refresh token for every login of the channel that uses this OAuth2 client. */
-export async function saveRefreshToken(state: ChannelState, logins: Array<keyof typeof REFRESH_TOKEN_KEYS>, refreshToken: string): Promise<void> {
+export async function saveRefreshToken(
+  state: ChannelState,
+  logins: Array<keyof typeof REFRESH_TOKEN_KEYS>,
+  refreshToken: string,
+): Promise<void> {
   await state.setMany(logins.map((l) => [REFRESH_TOKEN_KEYS[l], refreshToken]));
 }
 
@@ -107,6 +150,8 @@ export async function authorizeChannel(
   const logins = (['imap', 'smtp'] as const).filter((l) => same(config[l]?.oauth2));
   const { refreshToken, scope } = await deps.flow(primary);
   await saveRefreshToken(state, logins, refreshToken);
-  deps.print(`authorized: refresh token stored in the database for ${logins.join(' and ')} of ${config.id}${scope ? ` (scope: ${scope})` : ''}`);
+  deps.print(
+    `authorized: refresh token stored in the database for ${logins.join(' and ')} of ${config.id}${scope ? ` (scope: ${scope})` : ''}`,
+  );
   return true;
 }

@@ -66,14 +66,21 @@ function awaitRedirect(expectedState: string, timeoutMs: number, onListening: (p
       const q = url.searchParams;
       if (q.get('state') !== expectedState) {
         page(res, 400, 'Ponte: this answer does not belong to the authorization that was started. Run `ponte email oauth` again.');
-        return finish(new LoopbackFlowError('oauth2_state_mismatch', 'the redirect carried a different state: not the consent this command started (run it again)'));
+        return finish(
+          new LoopbackFlowError(
+            'oauth2_state_mismatch',
+            'the redirect carried a different state: not the consent this command started (run it again)',
+          ),
+        );
       }
       const error = q.get('error');
       if (error) {
         page(res, 200, 'Ponte: the authorization was not given. You can close this tab.');
-        return finish(error === 'access_denied'
-          ? new LoopbackFlowError('oauth2_denied', 'the consent was declined (access_denied)')
-          : new LoopbackFlowError('oauth2_refused', `the provider refused: ${error.slice(0, 80).replace(/[^\w.-]/g, '?')}`));
+        return finish(
+          error === 'access_denied'
+            ? new LoopbackFlowError('oauth2_denied', 'the consent was declined (access_denied)')
+            : new LoopbackFlowError('oauth2_refused', `the provider refused: ${error.slice(0, 80).replace(/[^\w.-]/g, '?')}`),
+        );
       }
       const code = q.get('code');
       if (!code) {
@@ -83,7 +90,16 @@ function awaitRedirect(expectedState: string, timeoutMs: number, onListening: (p
       page(res, 200, 'Ponte is authorized. You can close this tab.');
       finish(code);
     });
-    const timer = setTimeout(() => finish(new LoopbackFlowError('oauth2_timeout', `no answer from the browser within ${Math.round(timeoutMs / 1000)} s: run the command again`)), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        finish(
+          new LoopbackFlowError(
+            'oauth2_timeout',
+            `no answer from the browser within ${Math.round(timeoutMs / 1000)} s: run the command again`,
+          ),
+        ),
+      timeoutMs,
+    );
     function finish(outcome: string | Error): void {
       if (settled) return;
       settled = true;
@@ -99,7 +115,10 @@ function awaitRedirect(expectedState: string, timeoutMs: number, onListening: (p
 }
 
 /** Runs the whole flow; resolves with the refresh token once the admin has consented. */
-export async function runLoopbackFlow(config: OAuth2Config, deps: LoopbackFlowDeps): Promise<{ refreshToken: string; scope?: string | undefined }> {
+export async function runLoopbackFlow(
+  config: OAuth2Config,
+  deps: LoopbackFlowDeps,
+): Promise<{ refreshToken: string; scope?: string | undefined }> {
   const doFetch: FetchLike = deps.fetch ?? ((url, init) => fetch(url, init));
   const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const { verifier, challenge } = pkcePair();
@@ -131,8 +150,10 @@ export async function runLoopbackFlow(config: OAuth2Config, deps: LoopbackFlowDe
     ...(config.clientSecret ? { client_secret: config.clientSecret } : {}),
     code_verifier: verifier,
   });
-  if (r.ok && typeof r.json.refresh_token === 'string') return { refreshToken: r.json.refresh_token, scope: typeof r.json.scope === 'string' ? r.json.scope : undefined };
-  if (r.ok) throw new LoopbackFlowError('oauth2_refused', 'the token endpoint gave no refresh token (the consent must ask for offline access)');
+  if (r.ok && typeof r.json.refresh_token === 'string')
+    return { refreshToken: r.json.refresh_token, scope: typeof r.json.scope === 'string' ? r.json.scope : undefined };
+  if (r.ok)
+    throw new LoopbackFlowError('oauth2_refused', 'the token endpoint gave no refresh token (the consent must ask for offline access)');
   const error = typeof r.json.error === 'string' ? r.json.error.slice(0, 80) : `http ${r.status}`;
   throw new LoopbackFlowError('oauth2_refused', `code exchange refused: ${error}`);
 }

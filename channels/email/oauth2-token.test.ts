@@ -16,7 +16,13 @@ function memoryState(): ChannelState & { map: Map<string, unknown> } {
   };
 }
 
-const config = { clientId: 'cid', clientSecret: 'very-secret', refreshToken: 'rt-1', tokenUrl: 'https://login.example.test/oauth2/token', scope: 'https://mail.example.test/.default' };
+const config = {
+  clientId: 'cid',
+  clientSecret: 'very-secret',
+  refreshToken: 'rt-1',
+  tokenUrl: 'https://login.example.test/oauth2/token',
+  scope: 'https://mail.example.test/.default',
+};
 
 function endpoint(responses: Array<{ status: number; body: Record<string, unknown> } | Error>): FetchLike & { bodies: URLSearchParams[] } {
   const bodies: URLSearchParams[] = [];
@@ -66,7 +72,13 @@ describe('XOAUTH2 access tokens', () => {
   });
 
   it('a refused refresh is a retryable ChannelError that names the reason but no secret', async () => {
-    const p = createAccessTokenProvider({ config, state: memoryState(), stateKey: 'k', now: () => 0, fetch: endpoint([{ status: 400, body: { error: 'invalid_grant', error_description: 'Token rt-1 revoked' } }]) });
+    const p = createAccessTokenProvider({
+      config,
+      state: memoryState(),
+      stateKey: 'k',
+      now: () => 0,
+      fetch: endpoint([{ status: 400, body: { error: 'invalid_grant', error_description: 'Token rt-1 revoked' } }]),
+    });
     const err = (await p.get().catch((e: unknown) => e)) as ChannelError;
     expect(err).toBeInstanceOf(ChannelError);
     expect(err.code).toBe('oauth2_refresh_failed');
@@ -76,7 +88,13 @@ describe('XOAUTH2 access tokens', () => {
   });
 
   it('an unreachable endpoint is a retryable network error', async () => {
-    const p = createAccessTokenProvider({ config, state: memoryState(), stateKey: 'k', now: () => 0, fetch: endpoint([Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })]) });
+    const p = createAccessTokenProvider({
+      config,
+      state: memoryState(),
+      stateKey: 'k',
+      now: () => 0,
+      fetch: endpoint([Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })]),
+    });
     await expect(p.get()).rejects.toMatchObject({ code: 'oauth2_network', retryable: true });
   });
 });

@@ -8,7 +8,10 @@ import type { ChannelState } from '../../src/channel/contract.js';
 import { ChannelError } from '../../src/domain/errors.js';
 import type { OAuth2Config } from './config.js';
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal }) => Promise<{
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal },
+) => Promise<{
   ok: boolean;
   status: number;
   json(): Promise<unknown>;
@@ -35,7 +38,8 @@ export function createAccessTokenProvider(options: {
   async function refresh(): Promise<{ accessToken: string; expiresAt: number }> {
     const saved = await options.state.get<string>(options.stateKey);
     const refreshToken = saved ?? options.config.refreshToken;
-    if (!refreshToken) throw new ChannelError('oauth2_not_authorized', 'no OAuth2 refresh token yet: run `ponte email oauth <channel>`', true, 60_000);
+    if (!refreshToken)
+      throw new ChannelError('oauth2_not_authorized', 'no OAuth2 refresh token yet: run `ponte email oauth <channel>`', true, 60_000);
     const body = new URLSearchParams({
       grant_type: 'refresh_token',
       refresh_token: refreshToken,
@@ -52,7 +56,11 @@ export function createAccessTokenProvider(options: {
         signal: AbortSignal.timeout(options.timeoutMs ?? 20_000),
       });
     } catch (err) {
-      throw new ChannelError('oauth2_network', `token endpoint unreachable (${(err as { code?: string }).code ?? (err as Error).name})`, true);
+      throw new ChannelError(
+        'oauth2_network',
+        `token endpoint unreachable (${(err as { code?: string }).code ?? (err as Error).name})`,
+        true,
+      );
     }
     const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     if (!res.ok || typeof json.access_token !== 'string') {

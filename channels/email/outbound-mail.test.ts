@@ -61,7 +61,10 @@ describe('ccRecipients', () => {
         'maria@customer.test',
         ours,
       ),
-    ).toEqual([{ address: 'joao@customer.test', name: 'João' }, { address: 'ana@customer.test', name: 'Ana  x   Bcc: y' }]);
+    ).toEqual([
+      { address: 'joao@customer.test', name: 'João' },
+      { address: 'ana@customer.test', name: 'Ana  x   Bcc: y' },
+    ]);
   });
   it('is empty without participants and bounded with too many', () => {
     expect(ccRecipients(undefined, 'maria@customer.test', ours)).toEqual([]);

@@ -22,19 +22,42 @@ function input(overrides: Partial<EmailProofInput> = {}): EmailProofInput {
 
 describe('emailSenderProof', () => {
   it.each([
-    ['a reply to her notification, server says DMARC pass', input({ authenticationResults: [PASS] }), { level: 'authenticated', agentToken: { agentId: ANA, ticketNumber: 10001 } }],
-    ['a reply to her notification, no Authentication-Results', input(), { level: 'none', agentToken: { agentId: ANA, ticketNumber: 10001 } }],
+    [
+      'a reply to her notification, server says DMARC pass',
+      input({ authenticationResults: [PASS] }),
+      { level: 'authenticated', agentToken: { agentId: ANA, ticketNumber: 10001 } },
+    ],
+    [
+      'a reply to her notification, no Authentication-Results',
+      input(),
+      { level: 'none', agentToken: { agentId: ANA, ticketNumber: 10001 } },
+    ],
     [
       'a token, but the trusted server reports a DMARC failure for the From domain',
       input({ authenticationResults: [SPOOF] }),
-      { level: 'none', authFailure: 'dmarc=fail header.from=loja.example (reported by mx.google.com)', agentToken: { agentId: ANA, ticketNumber: 10001 } },
+      {
+        level: 'none',
+        authFailure: 'dmarc=fail header.from=loja.example (reported by mx.google.com)',
+        agentToken: { agentId: ANA, ticketNumber: 10001 },
+      },
     ],
     ['a forged From with [#N] and no token', input({ references: ['x@evil.example'] }), { level: 'none' }],
-    ['an untrusted header claiming a pass proves nothing', input({ references: [], authenticationResults: ['evil.example; dmarc=pass header.from=loja.example'] }), { level: 'none' }],
+    [
+      'an untrusted header claiming a pass proves nothing',
+      input({ references: [], authenticationResults: ['evil.example; dmarc=pass header.from=loja.example'] }),
+      { level: 'none' },
+    ],
     [
       "our own check failing while the server's header passed: the failure wins",
-      input({ authenticationResults: [PASS], checked: { results: [{ method: 'dmarc', result: 'fail', props: { 'header.from': 'loja.example' } }] } }),
-      { level: 'none', authFailure: 'dmarc=fail header.from=loja.example (checked by Ponte)', agentToken: { agentId: ANA, ticketNumber: 10001 } },
+      input({
+        authenticationResults: [PASS],
+        checked: { results: [{ method: 'dmarc', result: 'fail', props: { 'header.from': 'loja.example' } }] },
+      }),
+      {
+        level: 'none',
+        authFailure: 'dmarc=fail header.from=loja.example (checked by Ponte)',
+        agentToken: { agentId: ANA, ticketNumber: 10001 },
+      },
     ],
     [
       'our own check passing, no header',
@@ -48,7 +71,9 @@ describe('emailSenderProof', () => {
 
 describe('mergeVerdicts', () => {
   it('joins failures and bounds the reason', () => {
-    expect(mergeVerdicts([{ authenticated: true }, { authenticated: false, failure: 'a' }, { authenticated: false, failure: 'b'.repeat(400) }])).toEqual({
+    expect(
+      mergeVerdicts([{ authenticated: true }, { authenticated: false, failure: 'a' }, { authenticated: false, failure: 'b'.repeat(400) }]),
+    ).toEqual({
       level: 'none',
       authFailure: `a; ${'b'.repeat(297)}`,
     });

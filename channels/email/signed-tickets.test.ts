@@ -31,7 +31,11 @@ describe('signedTicketNumbers', () => {
   it('stops at 20 numbers and survives a verifier that throws', () => {
     const refs = Array.from({ length: 30 }, (_, i) => signer.create(20000 + i));
     expect(signedTicketNumbers({ references: refs }, verify)).toHaveLength(20);
-    const throwing = { messageId: () => { throw new Error('boom'); } };
+    const throwing = {
+      messageId: () => {
+        throw new Error('boom');
+      },
+    };
     expect(signedTicketNumbers({ references: refs }, throwing)).toEqual([]);
   });
 });

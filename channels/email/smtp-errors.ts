@@ -55,15 +55,22 @@ export function classifySmtpError(err: unknown): ChannelError {
   const detail = short(e.response ?? e.message);
 
   if (code === 'EAUTH' || (responseCode !== undefined && AUTH_RESPONSE_CODES.has(responseCode))) {
-    return new ChannelError('smtp_auth', `SMTP authentication failed${responseCode ? ` (${responseCode})` : ''}: ${detail}`, true, AUTH_RETRY_MS);
+    return new ChannelError(
+      'smtp_auth',
+      `SMTP authentication failed${responseCode ? ` (${responseCode})` : ''}: ${detail}`,
+      true,
+      AUTH_RETRY_MS,
+    );
   }
   if (responseCode !== undefined && responseCode >= 400 && responseCode < 600) {
     const permanent = responseCode >= 500;
     return new ChannelError(`smtp_${responseCode}`, `SMTP ${permanent ? 'rejected' : 'deferred'} the message: ${detail}`, !permanent);
   }
   if (code && NETWORK_CODES.has(code)) return new ChannelError('network', `SMTP connection problem (${code}): ${detail}`, true);
-  if (typeof e.errno === 'string' && NETWORK_CODES.has(e.errno)) return new ChannelError('network', `SMTP connection problem (${e.errno}): ${detail}`, true);
+  if (typeof e.errno === 'string' && NETWORK_CODES.has(e.errno))
+    return new ChannelError('network', `SMTP connection problem (${e.errno}): ${detail}`, true);
   if (code === 'EENVELOPE') return new ChannelError('smtp_envelope', `SMTP envelope refused: ${detail}`, false);
-  if (code === 'EMESSAGE' || code === 'ESTREAM') return new ChannelError('smtp_message', `the message could not be built: ${detail}`, false);
+  if (code === 'EMESSAGE' || code === 'ESTREAM')
+    return new ChannelError('smtp_message', `the message could not be built: ${detail}`, false);
   return new ChannelError('smtp_unknown', `SMTP send failed: ${detail}`, true);
 }

@@ -64,7 +64,12 @@ export function createSmtpSender(options: SmtpSenderOptions): ChannelSender {
         to: [{ address: to, ...(message.recipient.displayName ? { name: message.recipient.displayName } : {}) }],
         cc: ccRecipients(message.cc, to, config.addresses),
         ...(config.replyTo.mode === 'plus'
-          ? { replyTo: { name: config.displayName, address: signer.plusAddress(from, message.ticket.number, config.replyTo.separator, message.recipientAgentId) } }
+          ? {
+              replyTo: {
+                name: config.displayName,
+                address: signer.plusAddress(from, message.ticket.number, config.replyTo.separator, message.recipientAgentId),
+              },
+            }
           : {}),
         subject: replySubject(message.ticket.subject, message.ticket.subjectToken),
         messageId: bracketed(messageId),
@@ -73,7 +78,11 @@ export function createSmtpSender(options: SmtpSenderOptions): ChannelSender {
         text: message.text,
         html: message.html,
         headers,
-        attachments: message.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: ctx.blobs.get(a.blobKey) })),
+        attachments: message.attachments.map((a) => ({
+          filename: a.filename,
+          contentType: a.contentType,
+          content: ctx.blobs.get(a.blobKey),
+        })),
         date: new Date(ctx.clock.now()),
       };
       transport ??= options.transport();

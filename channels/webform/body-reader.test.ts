@@ -40,7 +40,12 @@ describe('parse', () => {
   });
 
   it('reads urlencoded, repeated names as arrays', () => {
-    expect({ ...parseUrlencodedBody(Buffer.from('a=1&a=2&nome=Jos%C3%A9&vazio=&x+y=z+w')) }).toEqual({ a: ['1', '2'], nome: 'José', vazio: '', 'x y': 'z w' });
+    expect({ ...parseUrlencodedBody(Buffer.from('a=1&a=2&nome=Jos%C3%A9&vazio=&x+y=z+w')) }).toEqual({
+      a: ['1', '2'],
+      nome: 'José',
+      vazio: '',
+      'x y': 'z w',
+    });
   });
 });
 

@@ -105,7 +105,9 @@ export function parseJsonBody(raw: Buffer): FormValues {
   const values = Object.assign(Object.create(null) as FormValues, parsed);
   const deep = tooDeepField(values, MAX_VALUE_DEPTH);
   if (deep !== undefined) {
-    throw new FormRejection(400, 'validation_failed', 'a field is nested too deeply', [{ path: deep, message: `nested deeper than ${MAX_VALUE_DEPTH} levels; send text` }]);
+    throw new FormRejection(400, 'validation_failed', 'a field is nested too deeply', [
+      { path: deep, message: `nested deeper than ${MAX_VALUE_DEPTH} levels; send text` },
+    ]);
   }
   return values;
 }

@@ -13,11 +13,15 @@ export function validateDocument(input: string): DocumentResult {
   const value = input.replace(/[\s./-]/g, '').toUpperCase();
   if (/^\d{11}$/.test(value)) {
     if (/^(\d)\1{10}$/.test(value)) return { ok: false, message: 'not a valid CPF (repeated digits)' };
-    return cpfCheckDigits(value.slice(0, 9)) === value.slice(9) ? { ok: true, type: 'cpf', value } : { ok: false, message: 'not a valid CPF (check digits do not match)' };
+    return cpfCheckDigits(value.slice(0, 9)) === value.slice(9)
+      ? { ok: true, type: 'cpf', value }
+      : { ok: false, message: 'not a valid CPF (check digits do not match)' };
   }
   if (/^[0-9A-Z]{12}\d{2}$/.test(value)) {
     if (/^(\d)\1{13}$/.test(value)) return { ok: false, message: 'not a valid CNPJ (repeated digits)' };
-    return cnpjCheckDigits(value.slice(0, 12)) === value.slice(12) ? { ok: true, type: 'cnpj', value } : { ok: false, message: 'not a valid CNPJ (check digits do not match)' };
+    return cnpjCheckDigits(value.slice(0, 12)) === value.slice(12)
+      ? { ok: true, type: 'cnpj', value }
+      : { ok: false, message: 'not a valid CNPJ (check digits do not match)' };
   }
   return { ok: false, message: 'use a CPF (11 digits) or a CNPJ (14 characters), e.g. 123.456.789-09' };
 }

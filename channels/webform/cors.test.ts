@@ -59,7 +59,10 @@ describe('decideCors', () => {
   it.each([
     ['unlisted origin', { method: 'OPTIONS', origin: 'https://evil.example', requestMethod: 'POST' }],
     ['method other than POST', { method: 'OPTIONS', origin: 'https://loja.example.com.br', requestMethod: 'DELETE' }],
-    ['a header we do not accept', { method: 'OPTIONS', origin: 'https://loja.example.com.br', requestMethod: 'POST', requestHeaders: 'authorization' }],
+    [
+      'a header we do not accept',
+      { method: 'OPTIONS', origin: 'https://loja.example.com.br', requestMethod: 'POST', requestHeaders: 'authorization' },
+    ],
     ['no origin', { method: 'OPTIONS', origin: undefined }],
     ['POST from an unlisted origin', { method: 'POST', origin: 'https://evil.example' }],
     ['POST without origin when required', { method: 'POST', origin: undefined }],

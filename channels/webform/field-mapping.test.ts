@@ -102,7 +102,10 @@ describe('mapSubmission', () => {
   });
 
   it('lets two submitted names feed one ticket field (first non-empty wins)', () => {
-    const r = mapSubmission({ 'e-mail': '', email2: 'B@x.io', mensagem: 'oi' }, { ...rules, required: ['message'], fields: { 'e-mail': 'email', email2: 'email', mensagem: 'message' } });
+    const r = mapSubmission(
+      { 'e-mail': '', email2: 'B@x.io', mensagem: 'oi' },
+      { ...rules, required: ['message'], fields: { 'e-mail': 'email', email2: 'email', mensagem: 'message' } },
+    );
     expect(r.ok && r.value.email).toBe('b@x.io');
   });
 
@@ -112,7 +115,11 @@ describe('mapSubmission', () => {
   });
 
   it('does not read inherited properties as submitted values', () => {
-    const r = mapSubmission(JSON.parse('{"__proto__": {"email": "x@y.z"}, "message": "oi"}'), { ...rules, fields: DEFAULT_FIELDS, required: ['message'] });
+    const r = mapSubmission(JSON.parse('{"__proto__": {"email": "x@y.z"}, "message": "oi"}'), {
+      ...rules,
+      fields: DEFAULT_FIELDS,
+      required: ['message'],
+    });
     expect(r.ok).toBe(false);
   });
 });

@@ -81,7 +81,10 @@ function fold(value: string): string {
 }
 
 function lineField(label: string, max = ONE_LINE_MAX) {
-  return z.string().transform(oneLine).pipe(z.string().max(max, `${label} is too long (max ${max} characters)`));
+  return z
+    .string()
+    .transform(oneLine)
+    .pipe(z.string().max(max, `${label} is too long (max ${max} characters)`));
 }
 
 function schemaFor(target: TicketFieldTarget, rules: MappingRules): z.ZodType<unknown, string> {
@@ -132,7 +135,10 @@ function schemaFor(target: TicketFieldTarget, rules: MappingRules): z.ZodType<un
         return z.NEVER;
       });
     default:
-      return z.string().transform(cleanText).pipe(z.string().max(CUSTOM_MAX, `too long (max ${CUSTOM_MAX} characters)`));
+      return z
+        .string()
+        .transform(cleanText)
+        .pipe(z.string().max(CUSTOM_MAX, `too long (max ${CUSTOM_MAX} characters)`));
   }
 }
 
@@ -171,7 +177,7 @@ export function mapSubmission(values: Readonly<Record<string, unknown>>, rules: 
 
   for (const [submitted, target] of Object.entries(rules.fields)) {
     namesOf.set(target, [...(namesOf.get(target) ?? []), submitted]);
-    const raw = Object.prototype.hasOwnProperty.call(values, submitted) ? values[submitted] : undefined;
+    const raw = Object.hasOwn(values, submitted) ? values[submitted] : undefined;
     const c = coerce(raw);
     if (!c.present) continue;
     if ('issue' in c) {

@@ -1,8 +1,22 @@
 import type { IngestOutcome } from '../../src/channel/contract.js';
 import { answerFor, pickLocale, prefersHtml, withQuery } from './form-answer.js';
 
-const created: IngestOutcome = { status: 'created', ticketId: 't1', ticketNumber: 10002, ticketStatus: 'new', messageId: 'm1', matchedBy: 'new_ticket' };
-const appended: IngestOutcome = { status: 'appended', ticketId: 't0', ticketNumber: 10001, ticketStatus: 'open', messageId: 'm2', matchedBy: 'existing_request' };
+const created: IngestOutcome = {
+  status: 'created',
+  ticketId: 't1',
+  ticketNumber: 10002,
+  ticketStatus: 'new',
+  messageId: 'm1',
+  matchedBy: 'new_ticket',
+};
+const appended: IngestOutcome = {
+  status: 'appended',
+  ticketId: 't0',
+  ticketNumber: 10001,
+  ticketStatus: 'open',
+  messageId: 'm2',
+  matchedBy: 'existing_request',
+};
 const duplicate: IngestOutcome = { status: 'duplicate', ticketId: 't0', ticketNumber: 10001, ticketStatus: 'open', messageId: 'm0' };
 
 describe('answerFor', () => {
@@ -27,12 +41,21 @@ describe('answerFor', () => {
   });
 
   it("keeps every detail for a signed form (the merchant's server)", () => {
-    expect(answerFor(appended, 'full').body).toEqual({ ticketNumber: 10001, status: 'open', outcome: 'appended', created: false, matchedBy: 'existing_request' });
+    expect(answerFor(appended, 'full').body).toEqual({
+      ticketNumber: 10001,
+      status: 'open',
+      outcome: 'appended',
+      created: false,
+      matchedBy: 'existing_request',
+    });
     expect(answerFor(duplicate, 'full').body).toEqual({ ticketNumber: 10001, status: 'open', outcome: 'duplicate', created: false });
   });
 
   it('answers an ignored submission with 202 and nothing else', () => {
-    expect(answerFor({ status: 'ignored', reason: 'x' }, 'created_only')).toMatchObject({ status: 202, body: { status: 'ignored', created: false } });
+    expect(answerFor({ status: 'ignored', reason: 'x' }, 'created_only')).toMatchObject({
+      status: 202,
+      body: { status: 'ignored', created: false },
+    });
   });
 });
 
@@ -66,6 +89,8 @@ describe('pickLocale', () => {
 
 describe('withQuery', () => {
   it('adds parameters and keeps the ones already there', () => {
-    expect(withQuery('https://loja.example.com.br/obrigado?src=form', { ticket: '10002' })).toBe('https://loja.example.com.br/obrigado?src=form&ticket=10002');
+    expect(withQuery('https://loja.example.com.br/obrigado?src=form', { ticket: '10002' })).toBe(
+      'https://loja.example.com.br/obrigado?src=form&ticket=10002',
+    );
   });
 });

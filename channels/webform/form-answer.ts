@@ -34,11 +34,18 @@ export function answerFor(outcome: IngestOutcome, disclosure: Disclosure): FormA
     };
   }
   const counted = outcome.status === 'appended';
-  if (disclosure === 'created_only') return { status: 200, body: { outcome: 'received', created: false, message: RECEIVED_MESSAGE }, counted };
+  if (disclosure === 'created_only')
+    return { status: 200, body: { outcome: 'received', created: false, message: RECEIVED_MESSAGE }, counted };
   if (outcome.status === 'appended') {
     return {
       status: 200,
-      body: { ticketNumber: outcome.ticketNumber, status: outcome.ticketStatus, outcome: 'appended', created: false, matchedBy: outcome.matchedBy },
+      body: {
+        ticketNumber: outcome.ticketNumber,
+        status: outcome.ticketStatus,
+        outcome: 'appended',
+        created: false,
+        matchedBy: outcome.matchedBy,
+      },
       counted,
       ticketNumber: outcome.ticketNumber,
     };

@@ -8,7 +8,13 @@ import { isTypeAllowed, originalFilename, readMultipart, type MultipartLimits } 
 
 const BOUNDARY = 'xYzBoundary';
 const headers = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` };
-const limits: MultipartLimits = { maxFiles: 2, maxFileBytes: 1000, allowedTypes: ['application/pdf', 'image/*'], maxFields: 10, maxFieldBytes: 100 };
+const limits: MultipartLimits = {
+  maxFiles: 2,
+  maxFileBytes: 1000,
+  allowedTypes: ['application/pdf', 'image/*'],
+  maxFields: 10,
+  maxFieldBytes: 100,
+};
 
 function body(parts: string[]): Readable {
   return Readable.from([Buffer.from(parts.map((p) => `--${BOUNDARY}\r\n${p}\r\n`).join('') + `--${BOUNDARY}--\r\n`)]);
@@ -31,9 +37,16 @@ describe('readMultipart', () => {
   const blobs = createBlobStore(mkdtempSync(join(tmpdir(), 'ponte-webform-')));
 
   it('collects fields (repeated names as arrays) and stores files', async () => {
-    const r = await readMultipart(body([field('a', '1'), field('a', '2'), field('nome', 'José'), file('f', 'nota.pdf', 'application/pdf', '%PDF-1')]), headers, limits, blobs);
+    const r = await readMultipart(
+      body([field('a', '1'), field('a', '2'), field('nome', 'José'), file('f', 'nota.pdf', 'application/pdf', '%PDF-1')]),
+      headers,
+      limits,
+      blobs,
+    );
     expect({ ...r.fields }).toEqual({ a: ['1', '2'], nome: 'José' });
-    expect(r.files).toEqual([{ blobKey: expect.stringMatching(/^[0-9a-f]{64}$/), filename: 'nota.pdf', contentType: 'application/pdf', size: 6 }]);
+    expect(r.files).toEqual([
+      { blobKey: expect.stringMatching(/^[0-9a-f]{64}$/), filename: 'nota.pdf', contentType: 'application/pdf', size: 6 },
+    ]);
     expect((await blobs.read(r.files[0]!.blobKey)).toString()).toBe('%PDF-1');
   });
 
@@ -67,7 +80,11 @@ describe('readMultipart', () => {
     const root = mkdtempSync(join(tmpdir(), 'ponte-webform-'));
     const store = createBlobStore(root);
     const r = await rejection(readMultipart(body([field('a', '1'), file('foto', 'a.png', type, 'PNG')]), headers, limits, store));
-    expect([r.status, r.error, r.issues]).toEqual([400, 'invalid_content_type', [{ path: 'foto', message: expect.stringMatching(/media type/) }]]);
+    expect([r.status, r.error, r.issues]).toEqual([
+      400,
+      'invalid_content_type',
+      [{ path: 'foto', message: expect.stringMatching(/media type/) }],
+    ]);
   });
 
   it('accepts a declared type with parameters', async () => {

@@ -99,7 +99,8 @@ export async function readMultipart(
   };
 
   parser.on('field', (name, value, info) => {
-    if (info.valueTruncated) fail(new FormRejection(413, 'field_too_large', `the field "${name.slice(0, 100)}" is longer than ${limits.maxFieldBytes} bytes`));
+    if (info.valueTruncated)
+      fail(new FormRejection(413, 'field_too_large', `the field "${name.slice(0, 100)}" is longer than ${limits.maxFieldBytes} bytes`));
     else if (info.nameTruncated) fail(new FormRejection(400, 'malformed_body', 'a field name is too long'));
     else addValue(fields, name, value);
   });
@@ -123,7 +124,13 @@ export async function readMultipart(
       stream.on('data', (c: Buffer) => (bytes += c.length));
       stream.on('end', () => {
         if (bytes > 0 || info.filename) {
-          fail(new FormRejection(415, 'attachment_type_refused', `"${filename}" is ${type}; this form accepts ${limits.allowedTypes.join(', ')}`));
+          fail(
+            new FormRejection(
+              415,
+              'attachment_type_refused',
+              `"${filename}" is ${type}; this form accepts ${limits.allowedTypes.join(', ')}`,
+            ),
+          );
         }
       });
       return;
@@ -155,7 +162,13 @@ export async function readMultipart(
   });
 
   parser.on('filesLimit', () =>
-    fail(new FormRejection(413, 'too_many_attachments', limits.maxFiles === 0 ? 'this form does not accept files' : `this form accepts at most ${limits.maxFiles} files`)),
+    fail(
+      new FormRejection(
+        413,
+        'too_many_attachments',
+        limits.maxFiles === 0 ? 'this form does not accept files' : `this form accepts at most ${limits.maxFiles} files`,
+      ),
+    ),
   );
   parser.on('fieldsLimit', () => fail(new FormRejection(413, 'too_many_fields', `this form accepts at most ${limits.maxFields} fields`)));
   parser.on('partsLimit', () => fail(new FormRejection(413, 'too_many_fields', 'the submission has too many parts')));

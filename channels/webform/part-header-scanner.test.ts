@@ -23,7 +23,9 @@ describe('isValidMediaType', () => {
 
 describe('parsePartHeaders / boundaryOf', () => {
   it('reads the name and the type, keeping a folded line in the value', () => {
-    expect(parsePartHeaders('Content-Disposition: form-data; name="foto"; filename="a.png"\r\nContent-Type: image/png\r\n\tX-Evil: 1')).toEqual({
+    expect(
+      parsePartHeaders('Content-Disposition: form-data; name="foto"; filename="a.png"\r\nContent-Type: image/png\r\n\tX-Evil: 1'),
+    ).toEqual({
       name: 'foto',
       contentType: 'image/png\r\n\tX-Evil: 1',
     });
@@ -38,11 +40,14 @@ describe('parsePartHeaders / boundaryOf', () => {
 
 describe('createPartHeaderScanner', () => {
   const B = 'bnd';
-  const part = (name: string, type: string) => `--${B}\r\nContent-Disposition: form-data; name="${name}"; filename="x"\r\nContent-Type: ${type}\r\n\r\nDATA\r\n`;
+  const part = (name: string, type: string) =>
+    `--${B}\r\nContent-Disposition: form-data; name="${name}"; filename="x"\r\nContent-Type: ${type}\r\n\r\nDATA\r\n`;
   async function run(text: string, chunkSize: number): Promise<Buffer | FormRejection> {
     const out: Buffer[] = [];
     const bytes = Buffer.from(text);
-    const chunks = Array.from({ length: Math.ceil(bytes.length / chunkSize) }, (_, i) => bytes.subarray(i * chunkSize, (i + 1) * chunkSize));
+    const chunks = Array.from({ length: Math.ceil(bytes.length / chunkSize) }, (_, i) =>
+      bytes.subarray(i * chunkSize, (i + 1) * chunkSize),
+    );
     try {
       await pipeline(
         Readable.from(chunks),

@@ -25,7 +25,8 @@ export function normalizePhone(input: string, defaultCountryCode = '55'): PhoneR
   }
   // Brazil, national forms: [0 [carrier]] DDD number
   if (d.length === 13 || d.length === 14) {
-    if (d.startsWith('0')) d = d.slice(3); // 0 + two-digit carrier code
+    if (d.startsWith('0'))
+      d = d.slice(3); // 0 + two-digit carrier code
     else if (d.startsWith('55')) return checkInternational(d);
   } else if ((d.length === 11 || d.length === 12) && d.startsWith('0')) {
     d = d.slice(1);
@@ -45,7 +46,8 @@ function checkInternational(d: string): PhoneResult {
     if (rest.length === 8 && /^[2-9]/.test(rest)) return { ok: true, e164: `+${d}` };
     return { ok: false, message: 'a Brazilian number has the DDD and 8 digits (landline) or 9 digits starting with 9 (mobile)' };
   }
-  if (d.length < 8 || d.length > 15 || d.startsWith('0')) return { ok: false, message: 'not a valid phone number (use +<country code> and the number)' };
+  if (d.length < 8 || d.length > 15 || d.startsWith('0'))
+    return { ok: false, message: 'not a valid phone number (use +<country code> and the number)' };
   return { ok: true, e164: `+${d}` };
 }
 

@@ -69,7 +69,12 @@ export interface FormLimits {
  * In memory for one process; through `shared` (the database) when several gateway processes
  * serve the same form, so the limit holds across all of them instead of per process.
  */
-export function createFormLimits(formId: string, limits: { perIpPerMinute: number; perFormPerMinute: number }, shared: SharedRateLimits | undefined, maxKeys = 10_000): FormLimits {
+export function createFormLimits(
+  formId: string,
+  limits: { perIpPerMinute: number; perFormPerMinute: number },
+  shared: SharedRateLimits | undefined,
+  maxKeys = 10_000,
+): FormLimits {
   if (shared) {
     return {
       async take(ip, nowMs) {

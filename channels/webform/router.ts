@@ -19,7 +19,17 @@ import { inboundEnvelopeSchema, type AttachmentRef } from '../../src/domain/enve
 import { zodIssues } from '../../src/domain/errors.js';
 import type { Readable } from 'node:stream';
 import { PAGE_CSP, renderErrorPage, renderSuccessPage } from './answer-page.js';
-import { bodyKindOf, createSizeLimit, parseJsonBody, parseUrlencodedBody, readRawBody, tooLarge, unsupportedCharset, type BodyKind, type FormValues } from './body-reader.js';
+import {
+  bodyKindOf,
+  createSizeLimit,
+  parseJsonBody,
+  parseUrlencodedBody,
+  readRawBody,
+  tooLarge,
+  unsupportedCharset,
+  type BodyKind,
+  type FormValues,
+} from './body-reader.js';
 import { decideCors } from './cors.js';
 import { answerFor, HONEYPOT_ANSWER, pickLocale, prefersHtml, withQuery, type FormAnswer } from './form-answer.js';
 import { mapSubmission, type MappingRules } from './field-mapping.js';
@@ -53,9 +63,15 @@ export interface WebformRouterOptions {
   tmpDir?: string;
 }
 
-export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, options: WebformRouterOptions = {}): { router: Router; stats: WebformStats } {
+export function createWebformRouter(
+  config: WebformConfig,
+  ctx: ChannelContext,
+  options: WebformRouterOptions = {},
+): { router: Router; stats: WebformStats } {
   const stats: WebformStats = { accepted: 0, rejected: 0, honeypot: 0 };
-  const limits = config.rateLimit ? createFormLimits(config.id, config.rateLimit, ctx.rateLimits, options.maxRateLimitKeys ?? 10_000) : undefined;
+  const limits = config.rateLimit
+    ? createFormLimits(config.id, config.rateLimit, ctx.rateLimits, options.maxRateLimitKeys ?? 10_000)
+    : undefined;
   const rules: MappingRules = {
     fields: config.fields,
     required: config.required,
@@ -81,7 +97,12 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
       return;
     }
     const d = decideCors(
-      { method: 'OPTIONS', origin: req.get('origin'), requestMethod: req.get('access-control-request-method'), requestHeaders: req.get('access-control-request-headers') },
+      {
+        method: 'OPTIONS',
+        origin: req.get('origin'),
+        requestMethod: req.get('access-control-request-method'),
+        requestHeaders: req.get('access-control-request-headers'),
+      },
       config.allowedOrigins,
       config.requireOrigin,
     );
@@ -103,7 +124,10 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
   });
 
   router.all('/', (_req, res) => {
-    res.set('Allow', config.mode === 'public' ? 'POST, OPTIONS' : 'POST').status(405).json({ error: 'method_not_allowed', message: 'use POST' });
+    res
+      .set('Allow', config.mode === 'public' ? 'POST, OPTIONS' : 'POST')
+      .status(405)
+      .json({ error: 'method_not_allowed', message: 'use POST' });
   });
 
   async function handleSubmission(req: Request, res: Response): Promise<FormAnswer> {
@@ -116,7 +140,12 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
     }
   }
 
-  async function readAndIngest(req: Request, res: Response, staging: UploadStaging, spooled: (s: SpooledBody) => void): Promise<FormAnswer> {
+  async function readAndIngest(
+    req: Request,
+    res: Response,
+    staging: UploadStaging,
+    spooled: (s: SpooledBody) => void,
+  ): Promise<FormAnswer> {
     const now = ctx.clock.now();
     if (config.mode === 'public') {
       const origin = req.get('origin');
@@ -147,7 +176,12 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
 
     const contentType = req.get('content-type');
     const kind = bodyKindOf(contentType);
-    if (!kind) throw new FormRejection(415, 'unsupported_media_type', 'send application/json, application/x-www-form-urlencoded or multipart/form-data');
+    if (!kind)
+      throw new FormRejection(
+        415,
+        'unsupported_media_type',
+        'send application/json, application/x-www-form-urlencoded or multipart/form-data',
+      );
     const charset = unsupportedCharset(contentType);
     if (charset && kind !== 'multipart') throw new FormRejection(415, 'unsupported_charset', `send UTF-8, not ${charset}`);
     const encoding = (req.get('content-encoding') ?? 'identity').trim().toLowerCase();
@@ -165,7 +199,12 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
 
     if (signature) {
       const verifier = createSignatureVerifier(secrets, signature.ts);
-      const body = await spoolBody(req, { maxBytes: cap, memoryBytes: UNAUTHENTICATED_MEMORY_BYTES, onChunk: (c) => verifier.update(c), ...(options.tmpDir ? { tmpRoot: options.tmpDir } : {}) });
+      const body = await spoolBody(req, {
+        maxBytes: cap,
+        memoryBytes: UNAUTHENTICATED_MEMORY_BYTES,
+        onChunk: (c) => verifier.update(c),
+        ...(options.tmpDir ? { tmpRoot: options.tmpDir } : {}),
+      });
       spooled(body);
       const sig = verifier.verify(signature.provided);
       if (!sig.ok) throw new FormRejection(401, sig.reason, sig.message);
@@ -178,7 +217,8 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
       // Streamed, not buffered: files go to the blob store as they arrive.
       const limited = createSizeLimit(cap);
       const abort = () => {
-        if (!req.complete) limited.destroy(new FormRejection(400, 'body_incomplete', 'the client closed the request before the body ended'));
+        if (!req.complete)
+          limited.destroy(new FormRejection(400, 'body_incomplete', 'the client closed the request before the body ended'));
       };
       req.on('error', abort);
       req.on('close', abort);
@@ -287,7 +327,11 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
         return;
       }
       const issues = Array.isArray(body.issues) ? (body.issues as Array<{ path: string; message: string }>) : undefined;
-      sendPage(res, status, renderErrorPage({ locale: pageLocale(req), error, issues, backUrl: res.locals.allowedOrigin as string | undefined }));
+      sendPage(
+        res,
+        status,
+        renderErrorPage({ locale: pageLocale(req), error, issues, backUrl: res.locals.allowedOrigin as string | undefined }),
+      );
       return;
     }
     res.status(status).json(body);
@@ -313,14 +357,26 @@ export function createWebformRouter(config: WebformConfig, ctx: ChannelContext, 
       res.redirect(303, withQuery(config.redirect.success, ticket !== undefined ? { ticket: String(ticket) } : {}));
       return;
     }
-    sendPage(res, answer.status, renderSuccessPage({ locale: pageLocale(req), ticketNumber: ticket, backUrl: res.locals.allowedOrigin as string | undefined }));
+    sendPage(
+      res,
+      answer.status,
+      renderSuccessPage({ locale: pageLocale(req), ticketNumber: ticket, backUrl: res.locals.allowedOrigin as string | undefined }),
+    );
   }
 
   return { router, stats };
 }
 
 function sendPage(res: Response, status: number, html: string): void {
-  res.status(status).set({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PAGE_CSP, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' }).send(html);
+  res
+    .status(status)
+    .set({
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Security-Policy': PAGE_CSP,
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+    })
+    .send(html);
 }
 
 function isFilled(v: unknown): boolean {
@@ -330,7 +386,12 @@ function isFilled(v: unknown): boolean {
 }
 
 function isCoreValidation(err: unknown): err is { code: 'validation_failed'; issues: Array<{ path: string; message: string }> } {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'validation_failed' && Array.isArray((err as { issues?: unknown }).issues);
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    (err as { code?: unknown }).code === 'validation_failed' &&
+    Array.isArray((err as { issues?: unknown }).issues)
+  );
 }
 
 /** Class and code only: error messages may quote submitted data. */

@@ -59,7 +59,9 @@ describe('verifySignature', () => {
   });
 
   it('accepts upper-case hex', () => {
-    const sig = signPayload(SECRET, TS, BODY).replace(/[a-f]/g, (c) => c.toUpperCase()).replace('SHA256', 'sha256');
+    const sig = signPayload(SECRET, TS, BODY)
+      .replace(/[a-f]/g, (c) => c.toUpperCase())
+      .replace('SHA256', 'sha256');
     expect(verifySignature(input({ signature: sig })).ok).toBe(true);
   });
 

@@ -78,7 +78,11 @@ export function verifySignature(input: VerifyInput): SignatureResult {
 }
 
 /** The clock check, done before the body is read (the timestamp is a header). */
-export function checkTimestamp(ts: string, nowMs: number, toleranceSeconds: number): { ok: true; seconds: number } | { ok: false; reason: SignatureFailure; message: string } {
+export function checkTimestamp(
+  ts: string,
+  nowMs: number,
+  toleranceSeconds: number,
+): { ok: true; seconds: number } | { ok: false; reason: SignatureFailure; message: string } {
   const seconds = Number(ts);
   const skewSeconds = Math.abs(nowMs / 1000 - seconds);
   if (skewSeconds > toleranceSeconds) {

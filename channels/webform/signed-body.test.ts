@@ -19,7 +19,12 @@ describe('spoolBody', () => {
 
   it('keeps a small body in memory and feeds every byte to the MAC', async () => {
     let seen = 0;
-    const body = await spoolBody(source([chunk(100, 1), chunk(50, 2)]), { maxBytes: 1000, memoryBytes: 1000, onChunk: (c) => (seen += c.length), tmpRoot: root });
+    const body = await spoolBody(source([chunk(100, 1), chunk(50, 2)]), {
+      maxBytes: 1000,
+      memoryBytes: 1000,
+      onChunk: (c) => (seen += c.length),
+      tmpRoot: root,
+    });
     expect([body.size, seen]).toEqual([150, 150]);
     expect(readdirSync(root)).toEqual([]);
     expect((await body.read()).equals(Buffer.concat([chunk(100, 1), chunk(50, 2)]))).toBe(true);
@@ -35,7 +40,12 @@ describe('spoolBody', () => {
   });
 
   it('refuses a body over maxBytes with 413 and keeps nothing', async () => {
-    const err = await spoolBody(source([chunk(60_000, 1), chunk(60_000, 2)], false), { maxBytes: 100_000, memoryBytes: 10_000, onChunk: () => undefined, tmpRoot: root }).catch((e: unknown) => e);
+    const err = await spoolBody(source([chunk(60_000, 1), chunk(60_000, 2)], false), {
+      maxBytes: 100_000,
+      memoryBytes: 10_000,
+      onChunk: () => undefined,
+      tmpRoot: root,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FormRejection);
     expect((err as FormRejection).status).toBe(413);
     await new Promise((r) => setTimeout(r, 50));

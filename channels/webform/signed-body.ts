@@ -77,7 +77,9 @@ export function spoolBody(req: Readable, options: SpoolOptions): Promise<Spooled
       if (!file) {
         dir = mkdtempSync(join(options.tmpRoot ?? tmpdir(), 'ponte-form-'));
         file = createWriteStream(join(dir, 'body'), { mode: 0o600 });
-        file.on('error', () => failWith(new FormRejection(503, 'unavailable', 'the submission could not be stored; try again in a moment')));
+        file.on('error', () =>
+          failWith(new FormRejection(503, 'unavailable', 'the submission could not be stored; try again in a moment')),
+        );
         for (const m of memory.splice(0)) file.write(m);
       }
       if (!file.write(chunk)) {

@@ -21,7 +21,10 @@ describe('submissionIdentity', () => {
 
   it('uses the signed replay key whatever client key comes with it (the key is not signed), and a random id otherwise', () => {
     expect(submissionIdentity({ replayKey: 'abc' })).toEqual({ externalId: 'webform:sig:abc' });
-    expect(submissionIdentity({ replayKey: 'abc', header: 'fresh-key-1' })).toEqual({ externalId: 'webform:sig:abc', idempotencyKey: 'fresh-key-1' });
+    expect(submissionIdentity({ replayKey: 'abc', header: 'fresh-key-1' })).toEqual({
+      externalId: 'webform:sig:abc',
+      idempotencyKey: 'fresh-key-1',
+    });
     const r1 = submissionIdentity({});
     const r2 = submissionIdentity({});
     expect(r1.externalId).not.toBe(r2.externalId);
@@ -43,7 +46,16 @@ describe('submissionIdentity', () => {
 });
 
 describe('buildEnvelope', () => {
-  const common = { formId: 'contato', replyTo: 'email' as const, trustIdentities: false, origin: 'site form', existingRequest: true, identity: { externalId: 'webform:x' }, attachments: [], metadata: {} };
+  const common = {
+    formId: 'contato',
+    replyTo: 'email' as const,
+    trustIdentities: false,
+    origin: 'site form',
+    existingRequest: true,
+    identity: { externalId: 'webform:x' },
+    attachments: [],
+    metadata: {},
+  };
   const both = { ...base, name: 'Maria', email: 'maria@example.com', phone: '+5511987654321', phoneLookupAlso: ['+551187654321'] };
 
   it('addresses the requester by email; the typed phone is only a claim (no alias, no lookup); never an agent', () => {
@@ -86,7 +98,15 @@ describe('buildEnvelope', () => {
       identity: { externalId: 'webform:key:1', idempotencyKey: 'k' },
       rawKey: 'f'.repeat(64),
       sentAt: 1_700_000_000_000,
-      submission: { ...base, email: 'a@b.co', category: 'troca', reference: 'PED-1', priority: 'high', document: { type: 'cnpj', value: '11222333000181' }, custom: { loja: 'Centro' } },
+      submission: {
+        ...base,
+        email: 'a@b.co',
+        category: 'troca',
+        reference: 'PED-1',
+        priority: 'high',
+        document: { type: 'cnpj', value: '11222333000181' },
+        custom: { loja: 'Centro' },
+      },
     });
     expect(env).toMatchObject({
       idempotencyKey: 'k',

@@ -31,10 +31,17 @@ const KEY_RE = /^[\x21-\x7E]{1,255}$/;
  *   so a retried POST answers `duplicate` with the first ticket;
  * - otherwise random: two identical public posts are two submissions.
  */
-export function submissionIdentity(input: { header?: string | undefined; field?: unknown; fieldName?: string; replayKey?: string | undefined }): SubmissionIdentity {
+export function submissionIdentity(input: {
+  header?: string | undefined;
+  field?: unknown;
+  fieldName?: string;
+  replayKey?: string | undefined;
+}): SubmissionIdentity {
   const fromField = typeof input.field === 'string' || typeof input.field === 'number' ? String(input.field).trim() : undefined;
   if (input.field !== undefined && fromField === undefined) {
-    throw new FormRejection(400, 'validation_failed', 'the submission id must be text', [{ path: input.fieldName ?? 'submissionId', message: 'must be text' }]);
+    throw new FormRejection(400, 'validation_failed', 'the submission id must be text', [
+      { path: input.fieldName ?? 'submissionId', message: 'must be text' },
+    ]);
   }
   const key = input.header?.trim() || fromField || undefined;
   if (key !== undefined && !KEY_RE.test(key)) {
@@ -116,7 +123,10 @@ export function buildEnvelope(input: EnvelopeInput): InboundEnvelopeInput {
 export function subjectOf(s: MappedSubmission, origin: string): string {
   if (s.subject) return s.subject;
   if (s.category) return s.reference ? `${s.category} (${s.reference})` : s.category;
-  const firstLine = s.message.split('\n').find((l) => l.trim() !== '')?.trim();
+  const firstLine = s.message
+    .split('\n')
+    .find((l) => l.trim() !== '')
+    ?.trim();
   if (firstLine) return firstLine.length > 80 ? `${firstLine.slice(0, 79)}…` : firstLine;
   return origin;
 }

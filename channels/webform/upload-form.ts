@@ -33,7 +33,15 @@ export async function readUploadForm(source: Readable, headers: IncomingHttpHead
   const staging = createUploadStaging();
   try {
     const r = await readMultipart(source, headers, limits, staging);
-    return { ok: true, form: { fields: r.fields as Record<string, unknown>, fileCount: r.files.length, commit: (blobs) => staging.commit(r.files, blobs), dispose: () => staging.dispose() } };
+    return {
+      ok: true,
+      form: {
+        fields: r.fields as Record<string, unknown>,
+        fileCount: r.files.length,
+        commit: (blobs) => staging.commit(r.files, blobs),
+        dispose: () => staging.dispose(),
+      },
+    };
   } catch (err) {
     await staging.dispose();
     if (err instanceof FormRejection) return { ok: false, problem: problemOf(err), status: err.status };

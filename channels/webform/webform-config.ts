@@ -6,17 +6,7 @@
 import { z } from 'zod';
 import { baseChannelConfigSchema } from '../../src/domain/channel-config.js';
 
-export const STANDARD_TARGETS = [
-  'name',
-  'email',
-  'phone',
-  'subject',
-  'message',
-  'category',
-  'reference',
-  'document',
-  'priority',
-] as const;
+export const STANDARD_TARGETS = ['name', 'email', 'phone', 'subject', 'message', 'category', 'reference', 'document', 'priority'] as const;
 export type StandardTarget = (typeof STANDARD_TARGETS)[number];
 /** Where a submitted field lands on the ticket. `custom:<key>` becomes a custom field. */
 export type TicketFieldTarget = StandardTarget | `custom:${string}`;
@@ -46,9 +36,16 @@ const attachmentsSchema = z
     /** 0 refuses every file. */
     maxCount: z.number().int().min(0).max(20).default(5),
     /** Per file. */
-    maxBytes: z.number().int().positive().max(100 * 1024 * 1024).default(10 * 1024 * 1024),
+    maxBytes: z
+      .number()
+      .int()
+      .positive()
+      .max(100 * 1024 * 1024)
+      .default(10 * 1024 * 1024),
     /** Exact types or `type/*`. */
-    allowedTypes: z.array(z.string().regex(/^[a-z0-9.+-]+\/([a-z0-9.+-]+|\*)$/i, 'a media type like image/png or image/*')).default(DEFAULT_ALLOWED_TYPES),
+    allowedTypes: z
+      .array(z.string().regex(/^[a-z0-9.+-]+\/([a-z0-9.+-]+|\*)$/i, 'a media type like image/png or image/*'))
+      .default(DEFAULT_ALLOWED_TYPES),
   })
   .default({ maxCount: 5, maxBytes: 10 * 1024 * 1024, allowedTypes: DEFAULT_ALLOWED_TYPES });
 
@@ -70,7 +67,12 @@ const commonShape = {
    */
   replyTo: z.enum(['email', 'phone']).default('email'),
   /** Whole request, attachments included. */
-  maxBodyBytes: z.number().int().positive().max(200 * 1024 * 1024).default(25 * 1024 * 1024),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(200 * 1024 * 1024)
+    .default(25 * 1024 * 1024),
   attachments: attachmentsSchema,
   /** Submitted name -> ticket field. */
   fields: z.record(submittedNameSchema, targetSchema).default(DEFAULT_FIELDS),
@@ -79,7 +81,10 @@ const commonShape = {
   /** When set, `category` must be one of these. */
   categories: z.array(z.string().min(1).max(200)).min(1).optional(),
   /** Calling code used for phone numbers typed without one. */
-  defaultCountryCode: z.string().regex(/^[1-9]\d{0,2}$/).default('55'),
+  defaultCountryCode: z
+    .string()
+    .regex(/^[1-9]\d{0,2}$/)
+    .default('55'),
   maxMessageChars: z.number().int().positive().max(1_000_000).default(20_000),
   /** Submitted field carrying the client's own submission id (idempotency, like the Idempotency-Key header). */
   submissionIdField: submittedNameSchema.default('submissionId'),
@@ -138,36 +143,38 @@ export const publicFormSchema = baseChannelConfigSchema.extend({
   redirect: z.object({ success: redirectUrlSchema, error: redirectUrlSchema }).optional(),
 });
 
-export const webformConfigSchema = z
-  .discriminatedUnion('mode', [signedFormSchema, publicFormSchema])
-  .superRefine((config, ctx) => {
-    const targets = new Set(Object.values(config.fields));
-    if (![...targets].some((t) => t === 'email' || t === 'phone')) {
-      ctx.addIssue({ code: 'custom', path: ['fields'], message: 'map at least one field to email or phone: replies need an address' });
-    }
-    if (!targets.has('message')) {
-      ctx.addIssue({ code: 'custom', path: ['fields'], message: 'map a field to message' });
-    }
-    config.required.forEach((t, i) => {
-      if (!targets.has(t)) ctx.addIssue({ code: 'custom', path: ['required', i], message: `"${t}" is required but no field maps to it` });
-    });
-    if (config.mode === 'public' && config.honeypotField in config.fields) {
-      ctx.addIssue({ code: 'custom', path: ['honeypotField'], message: 'the honeypot field cannot also be a mapped field' });
-    }
-    if (config.submissionIdField in config.fields) {
-      ctx.addIssue({ code: 'custom', path: ['submissionIdField'], message: 'the submission id field cannot also be a mapped field' });
-    }
-    if (config.mode === 'public') {
-      config.allowedOrigins.forEach((o, i) => {
-        if (!isValidOriginPattern(o)) {
-          ctx.addIssue({ code: 'custom', path: ['allowedOrigins', i], message: 'use scheme://host[:port], e.g. https://loja.example.com.br' });
-        }
-      });
-    }
-    if (config.replyVia === config.id) {
-      ctx.addIssue({ code: 'custom', path: ['replyVia'], message: 'a form cannot reply through itself: name an email or whatsapp channel' });
-    }
+export const webformConfigSchema = z.discriminatedUnion('mode', [signedFormSchema, publicFormSchema]).superRefine((config, ctx) => {
+  const targets = new Set(Object.values(config.fields));
+  if (![...targets].some((t) => t === 'email' || t === 'phone')) {
+    ctx.addIssue({ code: 'custom', path: ['fields'], message: 'map at least one field to email or phone: replies need an address' });
+  }
+  if (!targets.has('message')) {
+    ctx.addIssue({ code: 'custom', path: ['fields'], message: 'map a field to message' });
+  }
+  config.required.forEach((t, i) => {
+    if (!targets.has(t)) ctx.addIssue({ code: 'custom', path: ['required', i], message: `"${t}" is required but no field maps to it` });
   });
+  if (config.mode === 'public' && config.honeypotField in config.fields) {
+    ctx.addIssue({ code: 'custom', path: ['honeypotField'], message: 'the honeypot field cannot also be a mapped field' });
+  }
+  if (config.submissionIdField in config.fields) {
+    ctx.addIssue({ code: 'custom', path: ['submissionIdField'], message: 'the submission id field cannot also be a mapped field' });
+  }
+  if (config.mode === 'public') {
+    config.allowedOrigins.forEach((o, i) => {
+      if (!isValidOriginPattern(o)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['allowedOrigins', i],
+          message: 'use scheme://host[:port], e.g. https://loja.example.com.br',
+        });
+      }
+    });
+  }
+  if (config.replyVia === config.id) {
+    ctx.addIssue({ code: 'custom', path: ['replyVia'], message: 'a form cannot reply through itself: name an email or whatsapp channel' });
+  }
+});
 
 export type WebformConfig = z.infer<typeof webformConfigSchema>;
 export type SignedFormConfig = z.infer<typeof signedFormSchema>;

@@ -10,16 +10,30 @@ const templates = automaticTemplatesSchema.parse({
 describe('templates per automatic-message kind', () => {
   test('an automatic message of a configured kind gets its template, parameters filled in order', () => {
     const m = outboundMessage({ automatic: true, purpose: 'status_notice', text: 'Seu pedido\nsaiu para entrega.\tObrigado!' });
-    expect(templateFor(m, templates)).toEqual({ name: 'ponte_status', language: 'pt-BR', params: ['[#10001]', 'Seu pedido saiu para entrega. Obrigado!', 'Loja Aurora'] });
-    expect(templateFor(outboundMessage({ automatic: true, purpose: 'auto_ack' }), templates)).toEqual({ name: 'ponte_recebido', language: 'pt_BR', params: ['10001'] });
-    expect(templateFor(outboundMessage({ automatic: true, purpose: 'reminder' }), templates)).toEqual({ name: 'ponte_lembrete', language: 'es', params: [] });
+    expect(templateFor(m, templates)).toEqual({
+      name: 'ponte_status',
+      language: 'pt-BR',
+      params: ['[#10001]', 'Seu pedido saiu para entrega. Obrigado!', 'Loja Aurora'],
+    });
+    expect(templateFor(outboundMessage({ automatic: true, purpose: 'auto_ack' }), templates)).toEqual({
+      name: 'ponte_recebido',
+      language: 'pt_BR',
+      params: ['10001'],
+    });
+    expect(templateFor(outboundMessage({ automatic: true, purpose: 'reminder' }), templates)).toEqual({
+      name: 'ponte_lembrete',
+      language: 'es',
+      params: [],
+    });
   });
 
   test('none for a kind without a template, for human replies, or without any configuration', () => {
     expect(templateFor(outboundMessage({ automatic: true, purpose: 'out_of_hours' }), templates)).toBeUndefined();
     expect(templateFor(outboundMessage({ automatic: false, purpose: 'reply' }), templates)).toBeUndefined();
     expect(templateFor(outboundMessage({ automatic: true, purpose: 'auto_ack' }), undefined)).toBeUndefined();
-    expect(templateFor(outboundMessage({ automatic: true, purpose: 'auto_ack' }), automaticTemplatesSchema.parse(undefined))).toBeUndefined();
+    expect(
+      templateFor(outboundMessage({ automatic: true, purpose: 'auto_ack' }), automaticTemplatesSchema.parse(undefined)),
+    ).toBeUndefined();
   });
 
   test('parameter text follows WhatsApp rules: no newline or tab, at most 4 spaces in a row, 1024 characters, never empty', () => {

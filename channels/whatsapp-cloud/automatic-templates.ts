@@ -32,14 +32,22 @@ const templateSchema = z
 export type AutomaticTemplate = z.infer<typeof templateSchema>;
 
 export const automaticTemplatesSchema = z
-  .object(Object.fromEntries(TEMPLATE_PURPOSES.map((p) => [p, templateSchema.optional()])) as Record<TemplatePurpose, z.ZodOptional<typeof templateSchema>>)
+  .object(
+    Object.fromEntries(TEMPLATE_PURPOSES.map((p) => [p, templateSchema.optional()])) as Record<
+      TemplatePurpose,
+      z.ZodOptional<typeof templateSchema>
+    >,
+  )
   .strict()
   .default({});
 export type AutomaticTemplates = z.infer<typeof automaticTemplatesSchema>;
 
 /** WhatsApp refuses template parameters with newlines, tabs or more than 4 spaces in a row (error 132018), or over 1024 characters. */
 export function templateParamText(value: string): string {
-  const flat = value.replace(/[\r\n\t]+/g, ' ').replace(/ {5,}/g, '    ').trim();
+  const flat = value
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/ {5,}/g, '    ')
+    .trim();
   return flat.length > 1024 ? `${flat.slice(0, 1023)}…` : flat || '-';
 }
 
@@ -60,7 +68,10 @@ function paramValue(source: ParamSource, message: OutboundMessage): string {
 }
 
 /** The template for this automatic message, or undefined (not automatic, or none configured for its kind). */
-export function templateFor(message: OutboundMessage, templates: AutomaticTemplates | undefined): { name: string; language: string; params: string[] } | undefined {
+export function templateFor(
+  message: OutboundMessage,
+  templates: AutomaticTemplates | undefined,
+): { name: string; language: string; params: string[] } | undefined {
   if (!message.automatic || !templates) return undefined;
   const t = (templates as Partial<Record<string, AutomaticTemplate>>)[message.purpose];
   if (!t) return undefined;

@@ -115,7 +115,11 @@ export function messageContent(type: string, message: Json, texts: WhatsappTexts
     const items = arr(o.product_items).filter(isObj);
     text = [
       `🛒 ${texts.order}${str(o.text) ? `: ${str(o.text)}` : ''}`,
-      ...items.slice(0, 50).map((it) => `   ${String(it.quantity ?? 1)} × ${String(it.product_retailer_id ?? '?')} (${String(it.item_price ?? '?')} ${String(it.currency ?? '')})`.trimEnd()),
+      ...items
+        .slice(0, 50)
+        .map((it) =>
+          `   ${String(it.quantity ?? 1)} × ${String(it.product_retailer_id ?? '?')} (${String(it.item_price ?? '?')} ${String(it.currency ?? '')})`.trimEnd(),
+        ),
     ].join('\n');
     metadata.order = { catalogId: str(o.catalog_id), items: items.slice(0, 50) };
   } else if (type === 'request_welcome') {

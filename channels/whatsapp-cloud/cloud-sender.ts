@@ -90,7 +90,12 @@ export function createCloudSender(deps: CloudSenderDeps): ChannelSender {
             const mediaId = await graph.uploadMedia(bytes, step.attachment.contentType, step.attachment.filename);
             const media: Record<string, unknown> = { id: mediaId };
             if (step.mediaType === 'document') media.filename = step.attachment.filename;
-            result = await graph.sendMessage({ ...address, ...(step.context ? { context: step.context } : {}), type: step.mediaType, [step.mediaType]: media });
+            result = await graph.sendMessage({
+              ...address,
+              ...(step.context ? { context: step.context } : {}),
+              type: step.mediaType,
+              [step.mediaType]: media,
+            });
           }
           progress.ids[i] = result.messageId;
           progress.waId ??= result.waId;
@@ -107,7 +112,10 @@ export function createCloudSender(deps: CloudSenderDeps): ChannelSender {
       // Only a phone wa_id is a WhatsApp address; for a BSUID recipient Meta may echo the BSUID.
       const canonical = progress.waId && /^\d{6,20}$/.test(progress.waId) ? progress.waId : undefined;
       if ('waId' in plan.target && canonical && canonical !== plan.target.waId) {
-        logger.info({ outboxId: message.outboxId, input: plan.target.waId, waId: canonical }, 'Meta resolved the recipient to a different wa_id');
+        logger.info(
+          { outboxId: message.outboxId, input: plan.target.waId, waId: canonical },
+          'Meta resolved the recipient to a different wa_id',
+        );
       }
       const delivered = canonical ?? ('waId' in plan.target ? plan.target.waId : undefined);
       return { externalId, ...(delivered ? { resolvedIdentity: { kind: 'whatsapp', address: waIdToJid(delivered) } } : {}) };

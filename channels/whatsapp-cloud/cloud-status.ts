@@ -20,10 +20,8 @@ export function normalizeStatus(status: Json, options: NormalizeOptions): CloudA
     update.errorCode = code ? `whatsapp_${code}` : 'whatsapp_failed';
     const details = e && isObj(e.error_data) ? str(e.error_data.details) : undefined;
     const hint = code && /^\d+$/.test(code) ? describeCloudErrorCode(Number(code)) : undefined;
-    update.errorMessage = [e ? (str(e.title) ?? str(e.message)) : undefined, details, hint]
-      .filter(Boolean)
-      .join(' — ')
-      .slice(0, 1000) || 'failed';
+    update.errorMessage =
+      [e ? (str(e.title) ?? str(e.message)) : undefined, details, hint].filter(Boolean).join(' — ').slice(0, 1000) || 'failed';
   }
   const recipientId = str(status.recipient_id);
   return { type: 'delivery', update, ...(recipientId ? { recipientId } : {}) };

@@ -13,7 +13,10 @@ export const whatsappCloudConfigSchema = baseChannelConfigSchema.extend({
   kind: z.literal('whatsapp-cloud'),
   /** The business phone number's id in the Graph API (not the phone number itself). */
   phoneNumberId: z.string().regex(/^\d{5,30}$/, 'the numeric phone_number_id from Meta, not the phone number'),
-  wabaId: z.string().regex(/^\d{5,30}$/).optional(),
+  wabaId: z
+    .string()
+    .regex(/^\d{5,30}$/)
+    .optional(),
   /** System-user access token (Bearer). Secret. */
   accessToken: secret('accessToken'),
   /** App secret: key of X-Hub-Signature-256. Secret. */
@@ -25,13 +28,28 @@ export const whatsappCloudConfigSchema = baseChannelConfigSchema.extend({
     .url()
     .default('https://graph.facebook.com')
     .transform((u) => u.replace(/\/+$/, '')),
-  graphVersion: z.string().regex(/^v\d+\.\d+$/, 'like v21.0').default('v21.0'),
+  graphVersion: z
+    .string()
+    .regex(/^v\d+\.\d+$/, 'like v21.0')
+    .default('v21.0'),
   /** Inbound media larger than this is not downloaded (the message is kept with a visible note). */
-  mediaMaxBytes: z.number().int().positive().default(25 * 1024 * 1024),
+  mediaMaxBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(25 * 1024 * 1024),
   /** Meta's customer-service window: free text is allowed this long after the customer's last message. */
-  serviceWindowHours: z.number().positive().max(24 * 7).default(24),
+  serviceWindowHours: z
+    .number()
+    .positive()
+    .max(24 * 7)
+    .default(24),
   /** Largest webhook POST accepted (Meta batches up to ~1000 updates; 1 MiB is ample). */
-  webhookMaxBytes: z.number().int().positive().default(1024 * 1024),
+  webhookMaxBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
   /** Timeout of one Graph API request (media lookups, sends). */
   requestTimeoutMs: z.number().int().positive().default(20_000),
   /**

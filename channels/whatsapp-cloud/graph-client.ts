@@ -103,7 +103,8 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
       const body = await json('media lookup', await call('media lookup', url, { headers: auth }));
       const mediaUrl = typeof body.url === 'string' ? body.url : undefined;
       if (!mediaUrl) throw new ChannelError('whatsapp_bad_response', 'WhatsApp Cloud API media lookup: no url in the response', true);
-      const size = typeof body.file_size === 'number' ? body.file_size : typeof body.file_size === 'string' ? Number(body.file_size) : undefined;
+      const size =
+        typeof body.file_size === 'number' ? body.file_size : typeof body.file_size === 'string' ? Number(body.file_size) : undefined;
       return {
         url: mediaUrl,
         mimeType: typeof body.mime_type === 'string' ? body.mime_type : undefined,
@@ -128,7 +129,12 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
         throw new ChannelError('whatsapp_media_url_refused', `media url on ${target.origin} is neither https nor the Graph origin`, false);
       }
       // The timeout covers the streamed body too: give large files time.
-      const res = await call('media download', target.toString(), { headers: auth, redirect: 'follow' }, Math.max(options.timeoutMs, 120_000));
+      const res = await call(
+        'media download',
+        target.toString(),
+        { headers: auth, redirect: 'follow' },
+        Math.max(options.timeoutMs, 120_000),
+      );
       const declared = Number(res.headers.get('content-length'));
       if (Number.isFinite(declared) && declared > maxBytes) {
         await res.body?.cancel();
@@ -164,7 +170,8 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
         body: form,
       });
       const body = await json('media upload', res);
-      if (typeof body.id !== 'string') throw new ChannelError('whatsapp_bad_response', 'WhatsApp Cloud API media upload: no id in the response', true);
+      if (typeof body.id !== 'string')
+        throw new ChannelError('whatsapp_bad_response', 'WhatsApp Cloud API media upload: no id in the response', true);
       return body.id;
     },
 

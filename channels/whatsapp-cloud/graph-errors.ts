@@ -96,12 +96,13 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
  */
 export function mapGraphError(status: number, body: unknown, retryAfterMs?: number): ChannelError {
   const err = (body && typeof body === 'object' ? (body as GraphErrorBody).error : undefined) ?? undefined;
-  const code = typeof err?.code === 'number' ? err.code : typeof err?.code === 'string' && /^\d+$/.test(err.code) ? Number(err.code) : undefined;
+  const code =
+    typeof err?.code === 'number' ? err.code : typeof err?.code === 'string' && /^\d+$/.test(err.code) ? Number(err.code) : undefined;
   const graphMessage = typeof err?.message === 'string' ? err.message.slice(0, 300) : undefined;
   const data = err?.error_data;
   const details =
     data && typeof data === 'object' && typeof (data as { details?: unknown }).details === 'string'
-      ? ((data as { details: string }).details).slice(0, 300)
+      ? (data as { details: string }).details.slice(0, 300)
       : undefined;
   const trace = typeof err?.fbtrace_id === 'string' ? ` (fbtrace_id ${err.fbtrace_id.slice(0, 40)})` : '';
 

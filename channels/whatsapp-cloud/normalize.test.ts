@@ -63,7 +63,12 @@ const cases: Record<string, (actions: CloudAction[], f: WebhookFixture) => void>
   'cloud-audio-voice': (a) => {
     const i = onlyIngest(a);
     expect(i.envelope.message.text).toBe('');
-    expect(i.media).toMatchObject({ mediaId: '2577342146524886', mimeType: 'audio/ogg; codecs=opus', variant: 'voice', filename: 'whatsapp-voice-2577342146524886.ogg' });
+    expect(i.media).toMatchObject({
+      mediaId: '2577342146524886',
+      mimeType: 'audio/ogg; codecs=opus',
+      variant: 'voice',
+      filename: 'whatsapp-voice-2577342146524886.ogg',
+    });
   },
   'cloud-document': (a, f) => {
     const i = onlyIngest(a);
@@ -75,7 +80,9 @@ const cases: Record<string, (actions: CloudAction[], f: WebhookFixture) => void>
   },
   'cloud-location': (a) => {
     const m = onlyIngest(a).envelope.message;
-    expect(m.text).toBe('📍 Av. Paulista, 1578\nBela Vista, São Paulo - SP, 01310-200\nhttps://www.google.com/maps?q=-23.561414,-46.655881');
+    expect(m.text).toBe(
+      '📍 Av. Paulista, 1578\nBela Vista, São Paulo - SP, 01310-200\nhttps://www.google.com/maps?q=-23.561414,-46.655881',
+    );
     expect(m.metadata).toMatchObject({ location: { latitude: -23.561414, longitude: -46.655881 } });
   },
   'cloud-contacts': (a) => {
@@ -93,7 +100,10 @@ const cases: Record<string, (actions: CloudAction[], f: WebhookFixture) => void>
   'cloud-interactive-list-reply': (a, f) => {
     const m = onlyIngest(a).envelope.message;
     expect(m.text).toBe(f.expect.text);
-    expect(m.metadata).toMatchObject({ payload: f.expect.payload, interactive: { type: 'list_reply', description: 'Trocar por outro tamanho' } });
+    expect(m.metadata).toMatchObject({
+      payload: f.expect.payload,
+      interactive: { type: 'list_reply', description: 'Trocar por outro tamanho' },
+    });
   },
   'cloud-button-template-quick-reply': (a, f) => {
     const i = onlyIngest(a);
@@ -118,7 +128,11 @@ const cases: Record<string, (actions: CloudAction[], f: WebhookFixture) => void>
     expect(m.text).toBe('Olá! Vi o anúncio do Tênis Runner, ainda tem no tamanho 38?');
     expect(m.metadata).toMatchObject({
       attribution: f.expect.attribution,
-      referral: { headline: 'Tênis Runner — frete grátis', sourceUrl: 'https://www.instagram.com/p/C7xYzAbCdEf/', ctwaClid: expect.any(String) },
+      referral: {
+        headline: 'Tênis Runner — frete grátis',
+        sourceUrl: 'https://www.instagram.com/p/C7xYzAbCdEf/',
+        ctwaClid: expect.any(String),
+      },
     });
   },
   'cloud-unsupported': (a, f) => {
@@ -128,12 +142,23 @@ const cases: Record<string, (actions: CloudAction[], f: WebhookFixture) => void>
   },
   'cloud-system-user-changed-number': (a, f) => {
     expect(a).toEqual([
-      { type: 'number-changed', oldWaId: f.expect.oldWaId, newWaId: f.expect.newWaId, at: 1779128731000, messageId: expect.any(String), displayName: 'Mariana Souza' },
+      {
+        type: 'number-changed',
+        oldWaId: f.expect.oldWaId,
+        newWaId: f.expect.newWaId,
+        at: 1779128731000,
+        messageId: expect.any(String),
+        displayName: 'Mariana Souza',
+      },
     ]);
   },
   'cloud-brazil-wa-id-without-9': (a, f) => {
     const i = onlyIngest(a);
-    expect(i.envelope.message.from).toEqual({ kind: 'whatsapp', address: `${f.expect.replyTo}@s.whatsapp.net`, displayName: 'Roberto Lima' });
+    expect(i.envelope.message.from).toEqual({
+      kind: 'whatsapp',
+      address: `${f.expect.replyTo}@s.whatsapp.net`,
+      displayName: 'Roberto Lima',
+    });
     expect(i.envelope.message.fromAliases).toEqual([{ kind: 'phone', address: '+558187654321', displayName: 'Roberto Lima' }]);
     // The CRM's 13-digit form is looked up, never created.
     expect(i.envelope.message.lookupAlso).toEqual([
@@ -155,13 +180,31 @@ const cases: Record<string, (actions: CloudAction[], f: WebhookFixture) => void>
     expect(a.map((x) => (x as Ingest).waId)).toEqual(['5511987654321', '5511987654321', '5491155554444']);
   },
   'cloud-status-sent': (a, f) => {
-    expect(a).toEqual([{ type: 'delivery', update: { externalId: f.expect.externalMessageId, status: 'sent', at: 1779127431000 }, recipientId: '5511987654321' }]);
+    expect(a).toEqual([
+      {
+        type: 'delivery',
+        update: { externalId: f.expect.externalMessageId, status: 'sent', at: 1779127431000 },
+        recipientId: '5511987654321',
+      },
+    ]);
   },
   'cloud-status-delivered': (a, f) => {
-    expect(a).toEqual([{ type: 'delivery', update: { externalId: f.expect.externalMessageId, status: 'delivered', at: 1779127433000 }, recipientId: '5511987654321' }]);
+    expect(a).toEqual([
+      {
+        type: 'delivery',
+        update: { externalId: f.expect.externalMessageId, status: 'delivered', at: 1779127433000 },
+        recipientId: '5511987654321',
+      },
+    ]);
   },
   'cloud-status-read': (a, f) => {
-    expect(a).toEqual([{ type: 'delivery', update: { externalId: f.expect.externalMessageId, status: 'read', at: 1779127491000 }, recipientId: '5511987654321' }]);
+    expect(a).toEqual([
+      {
+        type: 'delivery',
+        update: { externalId: f.expect.externalMessageId, status: 'read', at: 1779127491000 },
+        recipientId: '5511987654321',
+      },
+    ]);
   },
   'cloud-status-failed-131047': (a, f) => {
     expect(a).toHaveLength(1);
@@ -190,13 +233,21 @@ describe('normalizeWebhook: one test per webhook fixture', () => {
 describe('normalizeWebhook: robustness', () => {
   const base = (value: Record<string, unknown>, field = 'messages') => ({
     object: 'whatsapp_business_account',
-    entry: [{ id: '1', changes: [{ field, value: { messaging_product: 'whatsapp', metadata: { phone_number_id: PHONE_NUMBER_ID }, ...value } }] }],
+    entry: [
+      { id: '1', changes: [{ field, value: { messaging_product: 'whatsapp', metadata: { phone_number_id: PHONE_NUMBER_ID }, ...value } }] },
+    ],
   });
   const opts = { phoneNumberId: PHONE_NUMBER_ID, now: NOW };
 
   it('keeps the good messages next to a broken one', () => {
     const actions = normalizeWebhook(
-      base({ messages: [42, { from: '5511987654321', type: 'text', text: { body: 'no id' } }, { from: '5511987654321', id: 'wamid.ok', type: 'text', text: { body: 'ok' } }] }),
+      base({
+        messages: [
+          42,
+          { from: '5511987654321', type: 'text', text: { body: 'no id' } },
+          { from: '5511987654321', id: 'wamid.ok', type: 'text', text: { body: 'ok' } },
+        ],
+      }),
       opts,
     );
     expect(actions.map((a) => a.type)).toEqual(['alert', 'alert', 'ingest']);
@@ -213,28 +264,43 @@ describe('normalizeWebhook: robustness', () => {
     const other = { ...base({ messages: [] }) };
     (other.entry[0]!.changes[0]!.value.metadata as Record<string, unknown>).phone_number_id = '999999';
     expect(normalizeWebhook(other, opts)).toEqual([{ type: 'skip', reason: expect.stringMatching(/999999/) }]);
-    expect(normalizeWebhook(base({}, 'message_template_status_update'), opts)).toEqual([{ type: 'skip', reason: expect.stringMatching(/not handled/) }]);
+    expect(normalizeWebhook(base({}, 'message_template_status_update'), opts)).toEqual([
+      { type: 'skip', reason: expect.stringMatching(/not handled/) },
+    ]);
     expect(normalizeWebhook({ object: 'page', entry: [] }, opts)[0]!.type).toBe('skip');
   });
 
   it('reports a reaction removal as an empty emoji', () => {
-    const [a] = normalizeWebhook(base({ messages: [{ from: '5511987654321', id: 'wamid.r', timestamp: '1', type: 'reaction', reaction: { message_id: 'wamid.t' } }] }), opts);
+    const [a] = normalizeWebhook(
+      base({ messages: [{ from: '5511987654321', id: 'wamid.r', timestamp: '1', type: 'reaction', reaction: { message_id: 'wamid.t' } }] }),
+      opts,
+    );
     expect(a).toMatchObject({ type: 'reaction', update: { externalId: 'wamid.t', reaction: { emoji: '' } } });
   });
 
   it('falls back to the mime type when the voice flag is absent', () => {
     const [a] = normalizeWebhook(
-      base({ messages: [{ from: '5511987654321', id: 'wamid.v', type: 'audio', audio: { id: '1', mime_type: 'audio/ogg; codecs=opus' } }] }),
+      base({
+        messages: [{ from: '5511987654321', id: 'wamid.v', type: 'audio', audio: { id: '1', mime_type: 'audio/ogg; codecs=opus' } }],
+      }),
       opts,
     ) as Ingest[];
     expect(a!.media?.variant).toBe('voice');
-    const [b] = normalizeWebhook(base({ messages: [{ from: '5511987654321', id: 'wamid.m', type: 'audio', audio: { id: '2', mime_type: 'audio/mpeg' } }] }), opts) as Ingest[];
+    const [b] = normalizeWebhook(
+      base({ messages: [{ from: '5511987654321', id: 'wamid.m', type: 'audio', audio: { id: '2', mime_type: 'audio/mpeg' } }] }),
+      opts,
+    ) as Ingest[];
     expect(b!.media?.variant).toBeUndefined();
   });
 
   it('maps a failed status without errors and ignores unknown statuses', () => {
     const actions = normalizeWebhook(
-      base({ statuses: [{ id: 'wamid.f', status: 'failed', timestamp: '2' }, { id: 'wamid.d', status: 'deleted', timestamp: '2' }] }),
+      base({
+        statuses: [
+          { id: 'wamid.f', status: 'failed', timestamp: '2' },
+          { id: 'wamid.d', status: 'deleted', timestamp: '2' },
+        ],
+      }),
       opts,
     );
     expect(actions[0]).toMatchObject({ type: 'delivery', update: { status: 'failed', errorCode: 'whatsapp_failed' } });

@@ -106,7 +106,11 @@ function normalizeValue(value: Json, options: NormalizeOptions, actions: CloudAc
     actions.push({
       type: 'alert',
       level: 'error',
-      message: `WhatsApp Cloud API reported error ${code ?? '?'}: ${[str(e.title) ?? str(e.message), details, code ? describeCloudErrorCode(code) : undefined]
+      message: `WhatsApp Cloud API reported error ${code ?? '?'}: ${[
+        str(e.title) ?? str(e.message),
+        details,
+        code ? describeCloudErrorCode(code) : undefined,
+      ]
         .filter(Boolean)
         .join(' — ')}`,
       ...(code !== undefined ? { code } : {}),
@@ -160,7 +164,11 @@ function normalizeMessage(message: Json, contacts: Json[], displayPhone: string 
 
   const who = identifySender(message, contacts);
   if (!who) {
-    return { type: 'alert', level: 'error', message: `message ${id.slice(0, 120)} has neither a wa_id nor a user id: cannot tell who wrote it` };
+    return {
+      type: 'alert',
+      level: 'error',
+      message: `message ${id.slice(0, 120)} has neither a wa_id nor a user id: cannot tell who wrote it`,
+    };
   }
   const identityRefs = { ...(who.waId ? { waId: who.waId } : {}), ...(who.bsuid ? { bsuid: who.bsuid } : {}) };
 
@@ -170,7 +178,10 @@ function normalizeMessage(message: Json, contacts: Json[], displayPhone: string 
     if (!target) return { type: 'alert', level: 'warn', message: `reaction ${id.slice(0, 120)} without a target message id` };
     return {
       type: 'reaction',
-      update: { externalId: target, reaction: { emoji: typeof reaction.emoji === 'string' ? reaction.emoji : '', by: who.from.address, at } },
+      update: {
+        externalId: target,
+        reaction: { emoji: typeof reaction.emoji === 'string' ? reaction.emoji : '', by: who.from.address, at },
+      },
       ...identityRefs,
       at,
     };
@@ -210,11 +221,16 @@ function normalizeMessage(message: Json, contacts: Json[], displayPhone: string 
       thumbnailUrl: str(r.thumbnail_url),
       ctwaClid: str(r.ctwa_clid),
     };
-    metadata.attribution = { source: str(r.source_type) === 'ad' ? 'ctwa_ad' : `ctwa_${str(r.source_type) ?? 'unknown'}`, adId: str(r.source_id) };
+    metadata.attribution = {
+      source: str(r.source_type) === 'ad' ? 'ctwa_ad' : `ctwa_${str(r.source_type) ?? 'unknown'}`,
+      adId: str(r.source_id),
+    };
   }
   const msgErrors = arr(message.errors).filter(isObj);
   if (msgErrors.length > 0) {
-    metadata.errors = msgErrors.slice(0, 5).map((e) => ({ code: e.code, title: str(e.title), details: isObj(e.error_data) ? str(e.error_data.details) : undefined }));
+    metadata.errors = msgErrors
+      .slice(0, 5)
+      .map((e) => ({ code: e.code, title: str(e.title), details: isObj(e.error_data) ? str(e.error_data.details) : undefined }));
   }
 
   const { text, media, ignore } = messageContent(type, message, texts, metadata);

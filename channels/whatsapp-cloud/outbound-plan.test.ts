@@ -8,7 +8,12 @@ const NOW = Date.UTC(2026, 4, 19, 20, 0, 0);
 const H = 3600_000;
 
 function msg(over: Partial<OutboundMessage> = {}): OutboundMessage {
-  return outboundMessage({ channelId: 'wa-cloud', ticket: { id: 't1', number: 48213, subject: 's', subjectToken: '[#48213]', locale: 'pt-BR' }, text: 'Oi Mariana!', ...over });
+  return outboundMessage({
+    channelId: 'wa-cloud',
+    ticket: { id: 't1', number: 48213, subject: 's', subjectToken: '[#48213]', locale: 'pt-BR' },
+    text: 'Oi Mariana!',
+    ...over,
+  });
 }
 
 function thrown(fn: () => unknown): ChannelError {
@@ -61,7 +66,15 @@ describe('the 24-hour customer-service window', () => {
           template: {
             name: 'retomada_atendimento',
             language: { code: 'pt_BR' },
-            components: [{ type: 'body', parameters: [{ type: 'text', text: 'Mariana' }, { type: 'text', text: '#48213' }] }],
+            components: [
+              {
+                type: 'body',
+                parameters: [
+                  { type: 'text', text: 'Mariana' },
+                  { type: 'text', text: '#48213' },
+                ],
+              },
+            ],
           },
         },
       },
@@ -74,8 +87,18 @@ describe('the 24-hour customer-service window', () => {
     test.each([
       ['inside the window: plain text', NOW - H, ack, 'text'],
       ['outside, kind configured: its template', NOW - 30 * H, ack, 'template'],
-      ['outside, kind not configured: window closed', NOW - 30 * H, msg({ automatic: true, purpose: 'reminder' }), 'whatsapp_window_closed'],
-      ['outside, a human reply: window closed (never a template by itself)', NOW - 30 * H, msg({ automatic: false, purpose: 'reply' }), 'whatsapp_window_closed'],
+      [
+        'outside, kind not configured: window closed',
+        NOW - 30 * H,
+        msg({ automatic: true, purpose: 'reminder' }),
+        'whatsapp_window_closed',
+      ],
+      [
+        'outside, a human reply: window closed (never a template by itself)',
+        NOW - 30 * H,
+        msg({ automatic: false, purpose: 'reply' }),
+        'whatsapp_window_closed',
+      ],
     ] as const)('%s', (_what, lastInboundAt, message, outcome) => {
       const run = () => planSend({ message, now: NOW, windowHours: 24, lastInboundAt, templates });
       if (outcome === 'whatsapp_window_closed') {
@@ -85,7 +108,11 @@ describe('the 24-hour customer-service window', () => {
       const payload = (run().steps[0] as { payload: Record<string, unknown> }).payload;
       expect(payload.type).toBe(outcome);
       if (outcome === 'template') {
-        expect(payload.template).toEqual({ name: 'ponte_ack', language: { code: 'pt_BR' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '[#48213]' }] }] });
+        expect(payload.template).toEqual({
+          name: 'ponte_ack',
+          language: { code: 'pt_BR' },
+          components: [{ type: 'body', parameters: [{ type: 'text', text: '[#48213]' }] }],
+        });
       }
     });
   });
@@ -102,7 +129,10 @@ describe('recipient', () => {
   });
 
   it('follows a customer who changed number', () => {
-    expect(planSend({ message: msg(), ...inside, movedTo: '5511976543210' }).target).toEqual({ to: '5511976543210', waId: '5511976543210' });
+    expect(planSend({ message: msg(), ...inside, movedTo: '5511976543210' }).target).toEqual({
+      to: '5511976543210',
+      waId: '5511976543210',
+    });
   });
 
   it('addresses a BSUID-only user by recipient', () => {
@@ -124,7 +154,15 @@ describe('message shape (cloud-send-text-request-response)', () => {
   it('quotes the answered message and turns off link previews', () => {
     const plan = planSend({ message: msg({ threading: { inReplyTo: 'wamid.Q', references: ['wamid.Q'] } }), ...inside });
     expect(plan.steps).toEqual([
-      { kind: 'payload', payload: { to: '5511987654321', context: { message_id: 'wamid.Q' }, type: 'text', text: { preview_url: false, body: 'Oi Mariana!' } } },
+      {
+        kind: 'payload',
+        payload: {
+          to: '5511987654321',
+          context: { message_id: 'wamid.Q' },
+          type: 'text',
+          text: { preview_url: false, body: 'Oi Mariana!' },
+        },
+      },
     ]);
   });
 

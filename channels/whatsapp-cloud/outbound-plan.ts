@@ -52,7 +52,11 @@ export function resolveTarget(recipient: OutboundMessage['recipient'], movedTo?:
     const user = recipient.kind === 'whatsapp' ? recipient.address.split('@')[0]!.split(':')[0]! : recipient.address;
     const waId = digits(user);
     if (!/^\d{6,20}$/.test(waId) || (recipient.kind === 'whatsapp' && !/@(s\.whatsapp\.net|c\.us)$/.test(recipient.address))) {
-      throw new ChannelError('whatsapp_recipient_invalid', `cannot send to "${recipient.address.slice(0, 80)}": not a WhatsApp phone number`, false);
+      throw new ChannelError(
+        'whatsapp_recipient_invalid',
+        `cannot send to "${recipient.address.slice(0, 80)}": not a WhatsApp phone number`,
+        false,
+      );
     }
     const finalId = movedTo && /^\d{6,20}$/.test(movedTo) ? movedTo : waId;
     return { to: finalId, waId: finalId };
@@ -111,7 +115,11 @@ export function mediaTypeFor(contentType: string, size: number): 'image' | 'vide
   const rule = MEDIA_RULES.find((r) => r.mimes.test(base));
   if (rule && size <= rule.max) return rule.type;
   if (size > DOCUMENT_MAX) {
-    throw new ChannelError('whatsapp_media_too_large', `attachment is ${size} bytes; WhatsApp accepts documents up to ${DOCUMENT_MAX} bytes`, false);
+    throw new ChannelError(
+      'whatsapp_media_too_large',
+      `attachment is ${size} bytes; WhatsApp accepts documents up to ${DOCUMENT_MAX} bytes`,
+      false,
+    );
   }
   return 'document';
 }

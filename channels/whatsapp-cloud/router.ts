@@ -32,41 +32,37 @@ export function createWebhookRouter(deps: WebhookRouterDeps): Router {
     res.status(result.status).type('text/plain').send(result.message);
   });
 
-  router.post(
-    '/',
-    express.raw({ type: () => true, limit: deps.maxBytes }),
-    async (req: Request, res: Response) => {
-      const raw: unknown = req.body === undefined ? Buffer.alloc(0) : req.body; // no body at all: fails the signature check
-      if (!Buffer.isBuffer(raw)) {
-        // Another body parser ran first: the exact bytes are gone and no signature can be checked.
-        deps.logger.error('webhook body was already parsed before this router: mount it before any body parser');
-        res.status(500).json({ error: 'raw_body_unavailable', message: 'the raw request body is not available to verify the signature' });
-        return;
-      }
-      const check = verifySignature(raw, req.headers['x-hub-signature-256'], deps.appSecret);
-      if (!check.ok) {
-        deps.logger.warn({ reason: check.reason, ip: req.ip }, 'webhook rejected: bad signature');
-        res.status(401).json({ error: 'invalid_signature', message: check.message });
-        return;
-      }
-      try {
-        const parsed = JSON.parse(raw.toString('utf8')) as unknown;
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SyntaxError('the body must be a JSON object');
-      } catch (err) {
-        res.status(400).json({ error: 'invalid_json', message: `webhook body is not valid JSON: ${(err as Error).message.slice(0, 200)}` });
-        return;
-      }
-      try {
-        await deps.accept(raw);
-      } catch (err) {
-        // Not stored: a non-2xx makes Meta deliver it again later.
-        deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'webhook body could not be stored');
-        res.status(503).json({ error: 'unavailable', message: 'could not store the webhook; retry later' });
-        return;
-      }
-      res.status(200).json({ received: true });
-    },
-  );
+  router.post('/', express.raw({ type: () => true, limit: deps.maxBytes }), async (req: Request, res: Response) => {
+    const raw: unknown = req.body === undefined ? Buffer.alloc(0) : req.body; // no body at all: fails the signature check
+    if (!Buffer.isBuffer(raw)) {
+      // Another body parser ran first: the exact bytes are gone and no signature can be checked.
+      deps.logger.error('webhook body was already parsed before this router: mount it before any body parser');
+      res.status(500).json({ error: 'raw_body_unavailable', message: 'the raw request body is not available to verify the signature' });
+      return;
+    }
+    const check = verifySignature(raw, req.headers['x-hub-signature-256'], deps.appSecret);
+    if (!check.ok) {
+      deps.logger.warn({ reason: check.reason, ip: req.ip }, 'webhook rejected: bad signature');
+      res.status(401).json({ error: 'invalid_signature', message: check.message });
+      return;
+    }
+    try {
+      const parsed = JSON.parse(raw.toString('utf8')) as unknown;
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SyntaxError('the body must be a JSON object');
+    } catch (err) {
+      res.status(400).json({ error: 'invalid_json', message: `webhook body is not valid JSON: ${(err as Error).message.slice(0, 200)}` });
+      return;
+    }
+    try {
+      await deps.accept(raw);
+    } catch (err) {
+      // Not stored: a non-2xx makes Meta deliver it again later.
+      deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'webhook body could not be stored');
+      res.status(503).json({ error: 'unavailable', message: 'could not store the webhook; retry later' });
+      return;
+    }
+    res.status(200).json({ received: true });
+  });
 
   // Body-parser errors (too large, aborted) keep their status and get a clear message.
   router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {

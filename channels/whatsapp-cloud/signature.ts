@@ -10,9 +10,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
-export type SignatureCheck =
-  | { ok: true }
-  | { ok: false; reason: 'missing' | 'malformed' | 'mismatch'; message: string };
+export type SignatureCheck = { ok: true } | { ok: false; reason: 'missing' | 'malformed' | 'mismatch'; message: string };
 
 const HEADER_RE = /^sha256=([0-9a-f]{64})$/i;
 
@@ -20,11 +18,7 @@ export function signBody(rawBody: Uint8Array | string, appSecret: string): strin
   return `sha256=${createHmac('sha256', appSecret).update(rawBody).digest('hex')}`;
 }
 
-export function verifySignature(
-  rawBody: Uint8Array,
-  header: string | string[] | undefined,
-  appSecret: string,
-): SignatureCheck {
+export function verifySignature(rawBody: Uint8Array, header: string | string[] | undefined, appSecret: string): SignatureCheck {
   const value = Array.isArray(header) ? header[0] : header;
   if (value === undefined || value.trim() === '') {
     return { ok: false, reason: 'missing', message: 'missing X-Hub-Signature-256 header' };

@@ -101,9 +101,13 @@ async function applyAction(
     case 'delivery': {
       summary.deliveries++;
       const known = await ctx.updateDelivery(action.update);
-      if (!known) log.debug({ externalId: action.update.externalId, status: action.update.status }, 'status for a message this channel did not send');
+      if (!known)
+        log.debug({ externalId: action.update.externalId, status: action.update.status }, 'status for a message this channel did not send');
       if (action.update.status === 'failed') {
-        log.warn({ externalId: action.update.externalId, errorCode: action.update.errorCode }, action.update.errorMessage ?? 'delivery failed');
+        log.warn(
+          { externalId: action.update.externalId, errorCode: action.update.errorCode },
+          action.update.errorMessage ?? 'delivery failed',
+        );
       }
       return;
     }
@@ -167,7 +171,10 @@ async function withMedia(
       err instanceof ChannelError && err.code === 'whatsapp_media_too_large'
         ? texts.mediaTooLarge(config.mediaMaxBytes)
         : texts.mediaFailed(err instanceof ChannelError ? err.code : 'error');
-    ctx.logger.warn({ mediaId: media.mediaId, err: err instanceof Error ? err.message : String(err) }, 'media not downloaded; message kept with a note');
+    ctx.logger.warn(
+      { mediaId: media.mediaId, err: err instanceof Error ? err.message : String(err) },
+      'media not downloaded; message kept with a note',
+    );
     envelope.message.text = [envelope.message.text, note].filter(Boolean).join('\n');
     envelope.message.metadata = {
       ...(envelope.message.metadata ?? {}),

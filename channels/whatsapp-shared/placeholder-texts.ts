@@ -62,7 +62,7 @@ const TEXTS: Record<WhatsappLocale, WhatsappTexts> = {
 };
 
 export function whatsappTexts(locale: string | undefined): WhatsappTexts {
-  return locale !== undefined && Object.prototype.hasOwnProperty.call(TEXTS, locale) ? TEXTS[locale as WhatsappLocale] : TEXTS['pt-BR'];
+  return locale !== undefined && Object.hasOwn(TEXTS, locale) ? TEXTS[locale as WhatsappLocale] : TEXTS['pt-BR'];
 }
 
 /** 16777216 -> "16 MB": what an agent reads, not an exact byte count. */

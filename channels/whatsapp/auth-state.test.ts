@@ -40,7 +40,10 @@ describe('auth state over channel state', () => {
     expect([...(b.creds.noiseKey as { public: Uint8Array }).public]).toEqual([1, 2]);
 
     const keys = createDbKeyStore(ctx.state, toolkit);
-    await keys.set({ session: { a: new Uint8Array([9]), b: new Uint8Array([8]) }, 'app-state-sync-key': { k1: { keyData: new Uint8Array([1]) } } });
+    await keys.set({
+      session: { a: new Uint8Array([9]), b: new Uint8Array([8]) },
+      'app-state-sync-key': { k1: { keyData: new Uint8Array([1]) } },
+    });
     expect(Object.keys(await keys.get('session', ['a', 'b', 'c']))).toEqual(['a', 'b']);
     expect(await keys.get('app-state-sync-key', ['k1'])).toEqual({ k1: { revived: { keyData: Buffer.from([1]) } } });
     await keys.set({ session: { a: null } });

@@ -44,7 +44,12 @@ export async function runPairing(runtime: ChannelRuntime, channelId: string, opt
   for (;;) {
     const info: PairingInfo | undefined = runtime.pairing?.();
     const health = runtime.source?.health();
-    const status = health?.state === 'backing_off' ? `Cannot reach WhatsApp (${health.lastError ?? 'unknown'}); retrying at ${String(health.detail?.nextAttemptAt ?? '?')}` : health?.state === 'connecting' ? 'Connecting to WhatsApp…' : '';
+    const status =
+      health?.state === 'backing_off'
+        ? `Cannot reach WhatsApp (${health.lastError ?? 'unknown'}); retrying at ${String(health.detail?.nextAttemptAt ?? '?')}`
+        : health?.state === 'connecting'
+          ? 'Connecting to WhatsApp…'
+          : '';
     if (status && status !== lastStatus) options.out.write(`${status}\n`);
     lastStatus = status;
     // `undecryptable` is a connected number whose older sessions are broken: linked all the same.

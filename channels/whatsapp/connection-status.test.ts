@@ -3,8 +3,18 @@ import { createConnectionStatus, decryptionTransition, nextHealth, nextPairing }
 describe('connection status', () => {
   test('last activity carries over; the last error too unless it is set or cleared', () => {
     const prev = { state: 'connected' as const, lastActivityAt: 5, lastError: 'old', detail: { a: 1 } };
-    expect(nextHealth(prev, 'backing_off', { detail: { attempt: 1 } })).toEqual({ state: 'backing_off', lastActivityAt: 5, lastError: 'old', detail: { attempt: 1 } });
-    expect(nextHealth(prev, 'connected', { lastError: undefined })).toEqual({ state: 'connected', lastActivityAt: 5, lastError: undefined, detail: undefined });
+    expect(nextHealth(prev, 'backing_off', { detail: { attempt: 1 } })).toEqual({
+      state: 'backing_off',
+      lastActivityAt: 5,
+      lastError: 'old',
+      detail: { attempt: 1 },
+    });
+    expect(nextHealth(prev, 'connected', { lastError: undefined })).toEqual({
+      state: 'connected',
+      lastActivityAt: 5,
+      lastError: undefined,
+      detail: undefined,
+    });
   });
 
   test('a QR stays visible while we still wait for the scan', () => {
@@ -19,12 +29,18 @@ describe('connection status', () => {
     const connected = { state: 'connected' as const };
     expect(decryptionTransition(connected, bad, '5511@s.whatsapp.net')).toEqual({
       state: 'undecryptable',
-      extra: { lastError: 'lost sessions', detail: { account: '5511@s.whatsapp.net', undecryptable: 3, undecryptableSince: '2026-05-18T00:00:00.000Z' } },
+      extra: {
+        lastError: 'lost sessions',
+        detail: { account: '5511@s.whatsapp.net', undecryptable: 3, undecryptableSince: '2026-05-18T00:00:00.000Z' },
+      },
     });
     const flagged = { state: 'undecryptable' as const, detail: { undecryptable: 3 } };
     expect(decryptionTransition(flagged, bad, undefined)).toBeUndefined();
     expect(decryptionTransition(flagged, { ...bad, count: 4 }, undefined)?.state).toBe('undecryptable');
-    expect(decryptionTransition(flagged, { undecryptable: false, count: 1 }, undefined)).toEqual({ state: 'connected', extra: { lastError: undefined, detail: undefined } });
+    expect(decryptionTransition(flagged, { undecryptable: false, count: 1 }, undefined)).toEqual({
+      state: 'connected',
+      extra: { lastError: undefined, detail: undefined },
+    });
     expect(decryptionTransition({ state: 'backing_off' }, bad, undefined)).toBeUndefined();
     expect(decryptionTransition(connected, { undecryptable: false, count: 0 }, undefined)).toBeUndefined();
   });

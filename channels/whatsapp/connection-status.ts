@@ -11,7 +11,12 @@ export type HealthExtra = Partial<Pick<ChannelHealth, 'lastError' | 'detail'>>;
 
 /** The next health: last activity carries over, the last error too unless `extra` says otherwise. */
 export function nextHealth(prev: ChannelHealth, state: ChannelHealthState, extra: HealthExtra = {}): ChannelHealth {
-  return { state, lastActivityAt: prev.lastActivityAt, lastError: 'lastError' in extra ? extra.lastError : prev.lastError, detail: extra.detail };
+  return {
+    state,
+    lastActivityAt: prev.lastActivityAt,
+    lastError: 'lastError' in extra ? extra.lastError : prev.lastError,
+    detail: extra.detail,
+  };
 }
 
 /** A QR/pairing code stays visible while we still wait for the scan; any other state replaces it. */

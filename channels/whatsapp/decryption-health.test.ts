@@ -25,6 +25,8 @@ describe('when a number counts as undecryptable', () => {
 
   test('the threshold and window are options', () => {
     expect(decideDecryptionHealth([now - H], now, { threshold: 1, windowMs: 2 * H }).undecryptable).toBe(true);
-    expect(decideDecryptionHealth([now - 3 * H], now, { ...DEFAULT_DECRYPTION_HEALTH, threshold: 1, windowMs: 2 * H }).undecryptable).toBe(false);
+    expect(decideDecryptionHealth([now - 3 * H], now, { ...DEFAULT_DECRYPTION_HEALTH, threshold: 1, windowMs: 2 * H }).undecryptable).toBe(
+      false,
+    );
   });
 });

@@ -24,7 +24,11 @@ export interface DecryptionHealth {
 }
 
 /** `unresolved`: when each still-unresolved placeholder's message first arrived (ms). */
-export function decideDecryptionHealth(unresolved: readonly number[], now: number, options: DecryptionHealthOptions = DEFAULT_DECRYPTION_HEALTH): DecryptionHealth {
+export function decideDecryptionHealth(
+  unresolved: readonly number[],
+  now: number,
+  options: DecryptionHealthOptions = DEFAULT_DECRYPTION_HEALTH,
+): DecryptionHealth {
   const recent = unresolved.filter((at) => at <= now && now - at <= options.windowMs);
   if (recent.length < options.threshold) return { undecryptable: false, count: recent.length };
   const hours = Math.round(options.windowMs / 3600_000);

@@ -1,5 +1,12 @@
 import { loadFixture } from '../../test/whatsapp/fixtures.js';
-import { backoffDelay, closeStatusCode, decideOnClose, DEFAULT_BACKOFF, PASSKEY_REQUIRED_EXPLANATION, type BackoffOptions } from './disconnect-policy.js';
+import {
+  backoffDelay,
+  closeStatusCode,
+  decideOnClose,
+  DEFAULT_BACKOFF,
+  PASSKEY_REQUIRED_EXPLANATION,
+  type BackoffOptions,
+} from './disconnect-policy.js';
 
 const fixed = (r: number): BackoffOptions => ({ ...DEFAULT_BACKOFF, random: () => r });
 
@@ -35,7 +42,9 @@ describe('disconnect policy (baileys-connection-close-reasons.json)', () => {
   test('440 never reconnects sooner than the replaced floor, even on the first close', () => {
     const d = decideOnClose({ statusCode: 440, consecutiveFailures: 0 }, fixed(0));
     expect(d.delayMs).toBeGreaterThanOrEqual(DEFAULT_BACKOFF.replacedMinMs / 2);
-    expect(decideOnClose({ statusCode: 440, consecutiveFailures: 0 }, fixed(0.999)).delayMs).toBeLessThanOrEqual(DEFAULT_BACKOFF.replacedMinMs);
+    expect(decideOnClose({ statusCode: 440, consecutiveFailures: 0 }, fixed(0.999)).delayMs).toBeLessThanOrEqual(
+      DEFAULT_BACKOFF.replacedMinMs,
+    );
   });
 
   test('backoff grows, is jittered within [exp/2, exp] and capped', () => {
@@ -63,10 +72,30 @@ describe('disconnect policy (baileys-connection-close-reasons.json)', () => {
     test.each([
       ['QR refs ended, the phone never started linking (nobody scanned)', { ...qrEnded, linkingStarted: false }, 'needs_pairing', 'stop'],
       ['QR refs ended after the phone started linking', { ...qrEnded, linkingStarted: true }, 'passkey_required', 'stop'],
-      ['401 while linking (WhatsApp refused the new device)', { statusCode: 401, message: 'Connection Failure', linkingStarted: true }, 'passkey_required', 'stop'],
-      ['401 of a paired device (removed on the phone)', { statusCode: 401, message: 'Connection Failure', linkingStarted: false }, 'needs_pairing', 'wipe_credentials'],
-      ['515 after linking (pairing succeeded)', { statusCode: 515, message: 'Stream Errored (restart required)', linkingStarted: true }, 'connecting', 'reconnect'],
-      ['a plain 408 timeout while linking', { statusCode: 408, message: 'Connection was lost', linkingStarted: true }, 'backing_off', 'reconnect'],
+      [
+        '401 while linking (WhatsApp refused the new device)',
+        { statusCode: 401, message: 'Connection Failure', linkingStarted: true },
+        'passkey_required',
+        'stop',
+      ],
+      [
+        '401 of a paired device (removed on the phone)',
+        { statusCode: 401, message: 'Connection Failure', linkingStarted: false },
+        'needs_pairing',
+        'wipe_credentials',
+      ],
+      [
+        '515 after linking (pairing succeeded)',
+        { statusCode: 515, message: 'Stream Errored (restart required)', linkingStarted: true },
+        'connecting',
+        'reconnect',
+      ],
+      [
+        'a plain 408 timeout while linking',
+        { statusCode: 408, message: 'Connection was lost', linkingStarted: true },
+        'backing_off',
+        'reconnect',
+      ],
     ] as const)('%s', (_what, close, health, action) => {
       const d = decideOnClose({ ...close, consecutiveFailures: 0 }, fixed(0.5));
       expect({ health: d.health, action: d.action }).toEqual({ health, action });

@@ -48,7 +48,7 @@ export interface CloseInfo {
 export const PASSKEY_REQUIRED_EXPLANATION =
   'WhatsApp did not finish linking this device after the phone started. Since mid-2026 WhatsApp asks some accounts ' +
   'to confirm new linked devices with a passkey; the phone then says "your account needs a passkey to connect devices". ' +
-  'WhatsApp Web can do that step, Ponte\'s WhatsApp library (Baileys) cannot, and neither a new QR nor a pairing code gets ' +
+  "WhatsApp Web can do that step, Ponte's WhatsApp library (Baileys) cannot, and neither a new QR nor a pairing code gets " +
   'past it. If the phone asked for a passkey, connect this number through the WhatsApp Cloud API channel instead; ' +
   'otherwise start pairing again.';
 
@@ -97,7 +97,13 @@ export function decideOnClose(close: CloseInfo, options: BackoffOptions = DEFAUL
     case 515:
       return { action: 'reconnect', delayMs: 0, health: 'connecting', reason: 'restart required (normal after pairing)', alert: false };
     case 401:
-      return { action: 'wipe_credentials', delayMs: 0, health: 'needs_pairing', reason: 'logged out: the device was removed on the phone', alert: true };
+      return {
+        action: 'wipe_credentials',
+        delayMs: 0,
+        health: 'needs_pairing',
+        reason: 'logged out: the device was removed on the phone',
+        alert: true,
+      };
     case 403:
       return { action: 'stop', delayMs: 0, health: 'stopped', reason: 'forbidden: the account is banned or blocked', alert: true };
     case 411:
@@ -118,6 +124,10 @@ export function decideOnClose(close: CloseInfo, options: BackoffOptions = DEFAUL
     case 503:
       return backoff('WhatsApp service unavailable');
     default:
-      return backoff(close.statusCode === undefined ? `connection failed: ${close.message ?? 'unknown error'}` : `closed with status ${close.statusCode}`);
+      return backoff(
+        close.statusCode === undefined
+          ? `connection failed: ${close.message ?? 'unknown error'}`
+          : `closed with status ${close.statusCode}`,
+      );
   }
 }

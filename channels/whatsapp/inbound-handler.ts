@@ -101,7 +101,10 @@ export function createInboundHandler(deps: InboundHandlerDeps): InboundHandler {
         // Another gateway holds the number now: it receives the message again (no receipt from us).
         if ((err as { code?: unknown }).code === 'lease_lost') throw err;
         if (attempt >= INGEST_RETRY_DELAYS_MS.length || !deps.isRunning()) {
-          log.error({ err: errInfo(err), externalId: message.externalId, rawKey }, 'whatsapp: could not store a message; its raw payload is kept under rawKey');
+          log.error(
+            { err: errInfo(err), externalId: message.externalId, rawKey },
+            'whatsapp: could not store a message; its raw payload is kept under rawKey',
+          );
           throw err;
         }
         await new Promise((r) => setTimeout(r, INGEST_RETRY_DELAYS_MS[attempt]));
@@ -109,7 +112,11 @@ export function createInboundHandler(deps: InboundHandlerDeps): InboundHandler {
     }
   };
 
-  const ingestMessage = async (port: WaSocketPort, msg: WaMessage, decision: Extract<UpsertDecision, { action: 'ingest' }>): Promise<void> => {
+  const ingestMessage = async (
+    port: WaSocketPort,
+    msg: WaMessage,
+    decision: Extract<UpsertDecision, { action: 'ingest' }>,
+  ): Promise<void> => {
     const id = msg.key?.id ?? undefined;
     const message = decision.message;
     const learned = (message.metadata as { learnedMapping?: { lid: string; pn: string } } | undefined)?.learnedMapping;

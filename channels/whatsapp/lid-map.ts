@@ -17,7 +17,11 @@ export interface LidPair {
 }
 
 /** A pair worth remembering: both present, a LID and a phone JID, not already known as such. */
-export function mappingToLearn(lid: string | undefined, pn: string | undefined, known: (lid: string) => string | undefined): LidPair | undefined {
+export function mappingToLearn(
+  lid: string | undefined,
+  pn: string | undefined,
+  known: (lid: string) => string | undefined,
+): LidPair | undefined {
   if (!lid || !pn) return undefined;
   const l = normalizeJid(lid);
   const p = normalizeJid(pn);
@@ -28,7 +32,11 @@ export function mappingToLearn(lid: string | undefined, pn: string | undefined, 
 /** The identities one person has once a pair is known: phone JID, LID and E.164 phone. */
 export function identitiesOfPair(pair: LidPair): Address[] {
   const e164 = toE164(pair.pn);
-  return [{ kind: 'whatsapp', address: pair.pn }, { kind: 'whatsapp_lid', address: pair.lid }, ...(e164 ? [{ kind: 'phone' as const, address: e164 }] : [])];
+  return [
+    { kind: 'whatsapp', address: pair.pn },
+    { kind: 'whatsapp_lid', address: pair.lid },
+    ...(e164 ? [{ kind: 'phone' as const, address: e164 }] : []),
+  ];
 }
 
 export interface HistoryContact {

@@ -2,7 +2,9 @@ import { mediaPlan, messageText, parseVCard, safeFilename, unwrapMessage } from 
 
 describe('content', () => {
   test('wrappers nest: ephemeral around view-once around an image', () => {
-    const u = unwrapMessage({ ephemeralMessage: { message: { viewOnceMessageV2Extension: { message: { imageMessage: { caption: 'x' } } } } } });
+    const u = unwrapMessage({
+      ephemeralMessage: { message: { viewOnceMessageV2Extension: { message: { imageMessage: { caption: 'x' } } } } },
+    });
     expect(u).toMatchObject({ type: 'imageMessage', ephemeral: true, viewOnce: true });
   });
 
@@ -13,13 +15,25 @@ describe('content', () => {
   });
 
   test('media plans: voice notes stay OGG, a document keeps its (made safe) name', () => {
-    expect(mediaPlan('audioMessage', { ptt: true, seconds: '7' }, 'ID1', false)).toEqual({ kind: 'audio', contentType: 'audio/ogg; codecs=opus', filename: 'voice-ID1.ogg', declaredSize: undefined, durationSec: 7, variant: 'voice_note' });
-    expect(mediaPlan('documentMessage', { mimetype: 'application/pdf', fileName: '../nota.pdf' }, 'ID2', false)).toMatchObject({ kind: 'document', filename: 'nota.pdf' });
+    expect(mediaPlan('audioMessage', { ptt: true, seconds: '7' }, 'ID1', false)).toEqual({
+      kind: 'audio',
+      contentType: 'audio/ogg; codecs=opus',
+      filename: 'voice-ID1.ogg',
+      declaredSize: undefined,
+      durationSec: 7,
+      variant: 'voice_note',
+    });
+    expect(mediaPlan('documentMessage', { mimetype: 'application/pdf', fileName: '../nota.pdf' }, 'ID2', false)).toMatchObject({
+      kind: 'document',
+      filename: 'nota.pdf',
+    });
     expect(mediaPlan('pollCreationMessage', {}, 'ID3', false)).toBeUndefined();
   });
 
   test('vCard with several numbers and folded lines', () => {
-    expect(parseVCard('BEGIN:VCARD\r\nFN:Ana\r\nTEL;type=CELL;waid=5511999990000:+55 11 99999-0000\r\nTEL:+1 (415) 555-0100\r\nEND:VCARD')).toEqual({
+    expect(
+      parseVCard('BEGIN:VCARD\r\nFN:Ana\r\nTEL;type=CELL;waid=5511999990000:+55 11 99999-0000\r\nTEL:+1 (415) 555-0100\r\nEND:VCARD'),
+    ).toEqual({
       name: 'Ana',
       phones: ['+5511999990000', '+14155550100'],
       waId: '5511999990000',

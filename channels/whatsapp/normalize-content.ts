@@ -15,7 +15,13 @@ export interface MediaPlan {
   durationSec?: number | undefined;
 }
 
-const WRAPPERS = ['ephemeralMessage', 'viewOnceMessage', 'viewOnceMessageV2', 'viewOnceMessageV2Extension', 'documentWithCaptionMessage'] as const;
+const WRAPPERS = [
+  'ephemeralMessage',
+  'viewOnceMessage',
+  'viewOnceMessageV2',
+  'viewOnceMessageV2Extension',
+  'documentWithCaptionMessage',
+] as const;
 /** Keys that sit beside the content and are not content themselves. */
 const NON_CONTENT = new Set(['messageContextInfo', 'senderKeyDistributionMessage', 'fastRatchetKeySenderKeyDistributionMessage']);
 
@@ -86,7 +92,13 @@ export function mediaPlan(type: string, inner: Record<string, unknown>, id: stri
   switch (type) {
     case 'imageMessage': {
       const contentType = mime ?? 'image/jpeg';
-      return { kind: 'image', contentType, filename: `image-${id}.${extOf(contentType, 'jpg')}`, ...common, variant: viewOnce ? 'view_once' : undefined };
+      return {
+        kind: 'image',
+        contentType,
+        filename: `image-${id}.${extOf(contentType, 'jpg')}`,
+        ...common,
+        variant: viewOnce ? 'view_once' : undefined,
+      };
     }
     case 'videoMessage':
     case 'ptvMessage': {
@@ -131,7 +143,10 @@ export interface VCardContact {
 }
 
 export function parseVCard(vcard: string, fallbackName?: string): VCardContact {
-  const lines = vcard.replace(/\r\n/g, '\n').replace(/\n[ \t]/g, '').split('\n');
+  const lines = vcard
+    .replace(/\r\n/g, '\n')
+    .replace(/\n[ \t]/g, '')
+    .split('\n');
   let name = fallbackName ?? '';
   const phones: string[] = [];
   let waId: string | undefined;

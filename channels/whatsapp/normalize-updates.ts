@@ -29,11 +29,16 @@ export function normalizeMessageUpdate(item: WaMessageUpdate, now: number): Upda
     if (status) {
       out.push({
         action: 'delivery',
-        update: { externalId: id, status, at: now, ...(status === 'failed' ? { errorCode: 'whatsapp_error', errorMessage: 'WhatsApp reported an error status' } : {}) },
+        update: {
+          externalId: id,
+          status,
+          at: now,
+          ...(status === 'failed' ? { errorCode: 'whatsapp_error', errorMessage: 'WhatsApp reported an error status' } : {}),
+        },
       });
     }
   }
-  if (Object.prototype.hasOwnProperty.call(update, 'message') || update.messageStubType != null) {
+  if (Object.hasOwn(update, 'message') || update.messageStubType != null) {
     const message = obj(update.message);
     const edited = obj(obj(message?.editedMessage)?.message);
     if (edited) {

@@ -209,9 +209,7 @@ export function normalizeUpsertMessage(msg: WaMessage, options: NormalizeOptions
     case 'contactMessage':
     case 'contactsArrayMessage': {
       const cards =
-        type === 'contactMessage'
-          ? [inner]
-          : ((Array.isArray(inner.contacts) ? inner.contacts : []) as unknown[]).map((c) => obj(c) ?? {});
+        type === 'contactMessage' ? [inner] : ((Array.isArray(inner.contacts) ? inner.contacts : []) as unknown[]).map((c) => obj(c) ?? {});
       const contacts = cards.map((c) => parseVCard(String(c.vcard ?? ''), str(c.displayName)));
       result.text = contacts.map(contactLine).join('\n');
       metadata.type = 'contacts';

@@ -1,6 +1,10 @@
 import { PENDING_KEEP_MS, placeholderDelay, resumeDecision, type PendingStub } from './pending-stubs.js';
 
-const stub = (over: Partial<PendingStub> = {}): PendingStub => ({ since: 1_000, placeholder: { externalId: 'X', from: { kind: 'whatsapp', address: '1@s.whatsapp.net' }, text: '' }, ...over });
+const stub = (over: Partial<PendingStub> = {}): PendingStub => ({
+  since: 1_000,
+  placeholder: { externalId: 'X', from: { kind: 'whatsapp', address: '1@s.whatsapp.net' }, text: '' },
+  ...over,
+});
 
 describe('pending stubs', () => {
   test('after a restart: a stub not yet shown waits on; a shown one stays unresolved for a week, then is forgotten', () => {

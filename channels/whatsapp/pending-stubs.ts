@@ -77,7 +77,10 @@ export function createPendingStubs({ ctx, timeoutMs, enqueue, onUnresolvedChange
 
   const schedule = (id: string, since: number): void => {
     if (timers.has(id)) return;
-    const timer = setTimeout(() => enqueue('pending-stub', () => ingestPlaceholder(id)), placeholderDelay(since, timeoutMs, ctx.clock.now()));
+    const timer = setTimeout(
+      () => enqueue('pending-stub', () => ingestPlaceholder(id)),
+      placeholderDelay(since, timeoutMs, ctx.clock.now()),
+    );
     timer.unref?.();
     timers.set(id, timer);
   };

@@ -14,9 +14,21 @@ describe('classifyWhatsappSendError', () => {
     ['logged out (401): retry after a new pairing', new WaSocketError('Intentional Logout', 401), 'whatsapp_401', true, REPAIR_RETRY_MS],
     ['forbidden (403): retry slowly', new WaSocketError('forbidden', 403), 'whatsapp_403', true, REPAIR_RETRY_MS],
     ['multi-device mismatch (411): retry slowly', new WaSocketError('multi-device mismatch', 411), 'whatsapp_411', true, REPAIR_RETRY_MS],
-    ['rate-overlimit stanza (Boom 500, server code 429): rate limited', new WaSocketError('rate-overlimit', 500, 429), 'whatsapp_rate_limited', true, RATE_LIMIT_RETRY_MS],
+    [
+      'rate-overlimit stanza (Boom 500, server code 429): rate limited',
+      new WaSocketError('rate-overlimit', 500, 429),
+      'whatsapp_rate_limited',
+      true,
+      RATE_LIMIT_RETRY_MS,
+    ],
     ['HTTP-style 429: rate limited', new WaSocketError('Too Many Requests', 429), 'whatsapp_rate_limited', true, RATE_LIMIT_RETRY_MS],
-    ['attachment too large (413): never retried', new WaSocketError('Payload Too Large', 413), 'whatsapp_media_too_large', false, undefined],
+    [
+      'attachment too large (413): never retried',
+      new WaSocketError('Payload Too Large', 413),
+      'whatsapp_media_too_large',
+      false,
+      undefined,
+    ],
     ['server stanza 413 inside a 500', new WaSocketError('too large', 500, 413), 'whatsapp_media_too_large', false, undefined],
     ['invalid jid (400): fail', new WaSocketError('Invalid jid: x', 400), 'whatsapp_400', false, undefined],
     ['unknown item (404): fail', new WaSocketError('item-not-found', 404), 'whatsapp_404', false, undefined],
@@ -40,7 +52,11 @@ describe('classifyWhatsappSendError', () => {
   });
 
   test('the sender’s own errors carry their literal codes', () => {
-    expect(sendErrors.notConnected()).toMatchObject({ code: 'whatsapp_not_connected', retryable: true, retryAfterMs: NOT_CONNECTED_RETRY_MS });
+    expect(sendErrors.notConnected()).toMatchObject({
+      code: 'whatsapp_not_connected',
+      retryable: true,
+      retryAfterMs: NOT_CONNECTED_RETRY_MS,
+    });
     expect(sendErrors.badRecipient('not a phone number: x')).toMatchObject({ code: 'whatsapp_bad_recipient', retryable: false });
     expect(sendErrors.notOnWhatsapp('+5511900000000')).toMatchObject({ code: 'whatsapp_not_on_whatsapp', retryable: false });
     expect(sendErrors.emptyMessage()).toMatchObject({ code: 'whatsapp_empty_message', retryable: false });

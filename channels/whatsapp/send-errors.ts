@@ -42,13 +42,19 @@ function error(code: WhatsappSendErrorCode, message: string, retryable: boolean,
 
 export function classifyWhatsappSendError(err: unknown): ChannelError {
   if (err instanceof ChannelError) return err;
-  const e = (typeof err === 'object' && err !== null ? err : { message: err }) as { statusCode?: unknown; serverCode?: unknown; message?: unknown };
+  const e = (typeof err === 'object' && err !== null ? err : { message: err }) as {
+    statusCode?: unknown;
+    serverCode?: unknown;
+    message?: unknown;
+  };
   const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
   const serverCode = typeof e.serverCode === 'number' ? e.serverCode : undefined;
   const message = typeof e.message === 'string' && e.message.length > 0 ? e.message.slice(0, 300) : 'WhatsApp send failed';
 
-  if (status === 429 || serverCode === 429) return error('whatsapp_rate_limited', `WhatsApp rate limit: ${message}`, true, RATE_LIMIT_RETRY_MS);
-  if (status === 413 || serverCode === 413) return error('whatsapp_media_too_large', `WhatsApp refused the attachment as too large: ${message}`, false);
+  if (status === 429 || serverCode === 429)
+    return error('whatsapp_rate_limited', `WhatsApp rate limit: ${message}`, true, RATE_LIMIT_RETRY_MS);
+  if (status === 413 || serverCode === 413)
+    return error('whatsapp_media_too_large', `WhatsApp refused the attachment as too large: ${message}`, false);
   if (status === undefined) return error('network', message, true);
   if (PERMANENT.has(status)) return error(`whatsapp_${status}`, message, false);
   if (NEEDS_PAIRING.has(status)) return error(`whatsapp_${status}`, message, true, REPAIR_RETRY_MS);

@@ -21,11 +21,19 @@ export const whatsappConfigSchema = baseChannelConfigSchema.extend({
   /** Name shown on the phone's "Linked devices" list. */
   browserName: z.string().min(1).max(60).default('Ponte'),
   reconnectBaseMs: z.number().int().positive().default(2_000),
-  reconnectMaxMs: z.number().int().positive().default(5 * 60_000),
+  reconnectMaxMs: z
+    .number()
+    .int()
+    .positive()
+    .default(5 * 60_000),
   /** How long the number's lease lasts without renewal (renewed every third of it). */
   leaseTtlMs: z.number().int().min(1_000).default(60_000),
   /** A message that failed to decrypt waits this long for the phone's re-send before a placeholder is shown. */
-  pendingStubTimeoutMs: z.number().int().positive().default(5 * 60_000),
+  pendingStubTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(5 * 60_000),
   /** Advanced/test only: another WebSocket endpoint than WhatsApp's. */
   websocketUrl: z.string().url().optional(),
   connectTimeoutMs: z.number().int().positive().optional(),

@@ -100,7 +100,11 @@ export function createWhatsappSender({ ctx, socket }: WhatsappSenderDeps): Chann
       try {
         const jid = await resolveRecipient(port, message);
         const files = await Promise.all(
-          message.attachments.map(async (a) => ({ blob: await ctx.blobs.read(a.blobKey), filename: a.filename, contentType: a.contentType })),
+          message.attachments.map(async (a) => ({
+            blob: await ctx.blobs.read(a.blobKey),
+            filename: a.filename,
+            contentType: a.contentType,
+          })),
         );
         const parts = buildParts(message, externalId, files);
         for (const part of parts) await port.sendMessage(jid, part.content, { messageId: part.messageId });

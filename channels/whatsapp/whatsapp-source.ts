@@ -101,7 +101,12 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
   const fctx = lease.fenced(ctx);
 
   const lidMap = createLidMap(fctx);
-  const pending = createPendingStubs({ ctx: fctx, timeoutMs: config.pendingStubTimeoutMs, enqueue, onUnresolvedChange: () => refreshDecryptionHealth() });
+  const pending = createPendingStubs({
+    ctx: fctx,
+    timeoutMs: config.pendingStubTimeoutMs,
+    enqueue,
+    onUnresolvedChange: () => refreshDecryptionHealth(),
+  });
   const inbound = createInboundHandler({
     ctx: fctx,
     ignoreGroups: config.ignoreGroups,
@@ -127,7 +132,10 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
           await inbound.message(port, msg, type, undefined);
           resolve();
         } catch (err) {
-          log.error({ err: errInfo(err), externalId: msg.key?.id }, 'whatsapp: could not store a message; no receipt sent, reconnecting so WhatsApp delivers it again');
+          log.error(
+            { err: errInfo(err), externalId: msg.key?.id },
+            'whatsapp: could not store a message; no receipt sent, reconnecting so WhatsApp delivers it again',
+          );
           reject(err instanceof Error ? err : new Error(String(err)));
           restartForRedelivery(port);
         }
@@ -179,7 +187,8 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
       if (config.phoneNumber && !status.pairing()?.pairingCode && auth && !auth.paired) {
         try {
           const code = await port.requestPairingCode(digits(config.phoneNumber));
-          if (port === socket) status.setPairing({ state: 'needs_pairing', ...status.pairing(), pairingCode: code, updatedAt: ctx.clock.now() });
+          if (port === socket)
+            status.setPairing({ state: 'needs_pairing', ...status.pairing(), pairingCode: code, updatedAt: ctx.clock.now() });
         } catch (err) {
           log.warn({ err: errInfo(err) }, 'whatsapp: could not get a pairing code; the QR still works');
         }
@@ -283,11 +292,13 @@ export function createWhatsappConnection(config: WhatsappConfig, ctx: ChannelCon
       const credsAuth = auth;
       current.on('creds.update', (update) => {
         Object.assign(credsAuth.creds, update ?? {});
-        credsQueue = credsQueue.then(() => credsAuth.saveCreds()).catch((err: unknown) => {
-          // A refused write (lease lost) has already dropped the socket; its creds are not ours to keep.
-          if (isLeaseLost(err)) log.warn('whatsapp: credentials not saved: another gateway process holds this number');
-          else log.error({ err: errInfo(err) }, 'whatsapp: could not save credentials');
-        });
+        credsQueue = credsQueue
+          .then(() => credsAuth.saveCreds())
+          .catch((err: unknown) => {
+            // A refused write (lease lost) has already dropped the socket; its creds are not ours to keep.
+            if (isLeaseLost(err)) log.warn('whatsapp: credentials not saved: another gateway process holds this number');
+            else log.error({ err: errInfo(err) }, 'whatsapp: could not save credentials');
+          });
       });
       current.on('connection.update', (u) => enqueue('connection.update', () => onConnectionUpdate(current, u)));
       current.on('messages.upsert', (u) => {

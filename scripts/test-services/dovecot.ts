@@ -17,7 +17,8 @@ const MAIL_UID = 65534; // nobody
 
 export function dovecotAvailable(): { available: boolean; why: string } {
   if (!existsSync(DOVECOT_BIN)) return { available: false, why: `${DOVECOT_BIN} not installed` };
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) return { available: false, why: 'the test Dovecot needs root (it switches to nobody for mail)' };
+  if (typeof process.getuid === 'function' && process.getuid() !== 0)
+    return { available: false, why: 'the test Dovecot needs root (it switches to nobody for mail)' };
   return { available: true, why: '' };
 }
 
@@ -68,7 +69,12 @@ export interface TestDovecot {
   /** APPENDs many messages over `connections` parallel sessions; returns the elapsed ms. */
   appendMany(raws: Array<Buffer | string>, folder?: string, connections?: number): Promise<number>;
   /** Like appendMany, but builds message `i` only when it is sent (large runs stay out of memory). */
-  appendGenerated(count: number, make: (i: number) => Buffer, folder?: string, connections?: number): Promise<{ ms: number; bytes: number }>;
+  appendGenerated(
+    count: number,
+    make: (i: number) => Buffer,
+    folder?: string,
+    connections?: number,
+  ): Promise<{ ms: number; bytes: number }>;
   createFolder(name: string): Promise<void>;
   running(): boolean;
   stop(): Promise<void>;
@@ -196,7 +202,12 @@ service anvil {
   }
 
   /** Sequential per connection, so message order (and UID order) follows `i` within each worker. */
-  async function appendGenerated(count: number, make: (i: number) => Buffer, folder = 'INBOX', connections = 4): Promise<{ ms: number; bytes: number }> {
+  async function appendGenerated(
+    count: number,
+    make: (i: number) => Buffer,
+    folder = 'INBOX',
+    connections = 4,
+  ): Promise<{ ms: number; bytes: number }> {
     const started = Date.now();
     let next = 0;
     let bytes = 0;
@@ -231,7 +242,12 @@ service anvil {
       return s.append(folder, Buffer.isBuffer(raw) ? raw : Buffer.from(raw), flags);
     },
     async appendMany(raws, folder = 'INBOX', connections = 4) {
-      const r = await appendGenerated(raws.length, (i) => (Buffer.isBuffer(raws[i]) ? (raws[i] as Buffer) : Buffer.from(raws[i]!)), folder, connections);
+      const r = await appendGenerated(
+        raws.length,
+        (i) => (Buffer.isBuffer(raws[i]) ? (raws[i] as Buffer) : Buffer.from(raws[i]!)),
+        folder,
+        connections,
+      );
       return r.ms;
     },
     appendGenerated,

@@ -49,11 +49,25 @@ export function buildMail(spec: MailSpec): Buffer {
   for (const [k, v] of Object.entries(spec.headers ?? {})) lines.push(`${k}: ${v}`);
   lines.push('MIME-Version: 1.0');
   const text = spec.text ?? 'Olá, meu pedido 4411 ainda não chegou.\r\nObrigada, Maria';
-  const textPart = ['Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64', '', wrap76(Buffer.from(text).toString('base64'))].join('\r\n');
+  const textPart = [
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: base64',
+    '',
+    wrap76(Buffer.from(text).toString('base64')),
+  ].join('\r\n');
   const htmlPart = spec.html
-    ? ['Content-Type: text/html; charset=utf-8', 'Content-Transfer-Encoding: base64', '', wrap76(Buffer.from(spec.html).toString('base64'))].join('\r\n')
+    ? [
+        'Content-Type: text/html; charset=utf-8',
+        'Content-Transfer-Encoding: base64',
+        '',
+        wrap76(Buffer.from(spec.html).toString('base64')),
+      ].join('\r\n')
     : undefined;
-  const body = htmlPart ? [`Content-Type: multipart/alternative; boundary="${alt}"`, '', `--${alt}`, textPart, `--${alt}`, htmlPart, `--${alt}--`, ''].join('\r\n') : textPart;
+  const body = htmlPart
+    ? [`Content-Type: multipart/alternative; boundary="${alt}"`, '', `--${alt}`, textPart, `--${alt}`, htmlPart, `--${alt}--`, ''].join(
+        '\r\n',
+      )
+    : textPart;
   if (!spec.attachments?.length) {
     return Buffer.from([...lines, body].join('\r\n') + '\r\n');
   }
@@ -79,7 +93,13 @@ export function autoReply(spec: MailSpec = {}): Buffer {
 }
 
 /** An RFC 3464 delivery status notification for `originalMessageId` (without brackets). */
-export function dsnBounce(options: { originalMessageId: string; recipient: string; status?: string; diagnostic?: string; reportingMta?: string }): Buffer {
+export function dsnBounce(options: {
+  originalMessageId: string;
+  recipient: string;
+  status?: string;
+  diagnostic?: string;
+  reportingMta?: string;
+}): Buffer {
   const boundary = `r_${randomBytes(8).toString('hex')}`;
   const status = options.status ?? '5.1.1';
   const diagnostic = options.diagnostic ?? `smtp; 550 ${status} <${options.recipient}>: Recipient address rejected: User unknown`;
@@ -147,7 +167,12 @@ const QUOTE_HTML = (n: number): string =>
 export function realisticMail(i: number, domain = 'customer.test'): Buffer {
   const from = `cliente${i % 997}@${domain}`;
   const kind = i % 10;
-  if (kind < 6) return buildMail({ from, subject: `Pedido ${i} atrasado`, text: `Olá, o pedido ${i} ainda não chegou.\r\nPodem verificar?\r\n\r\nObrigado` });
+  if (kind < 6)
+    return buildMail({
+      from,
+      subject: `Pedido ${i} atrasado`,
+      text: `Olá, o pedido ${i} ainda não chegou.\r\nPodem verificar?\r\n\r\nObrigado`,
+    });
   if (kind < 9)
     return buildMail({
       from,

@@ -47,22 +47,58 @@ export function createAgentNotifications(deps: {
     const contact = await getContact(db, ticket.requesterId);
     for (const agent of agents) {
       const channel = agent.notifyChannelId ? channels.get(agent.notifyChannelId) : undefined;
-      const recipient = agentRecipient(agent, channel && { canSend: channel.capabilities.canSend, deliversTo: channel.capabilities.deliversTo, phoneAliases: channel.definition.phoneAliases });
+      const recipient = agentRecipient(
+        agent,
+        channel && {
+          canSend: channel.capabilities.canSend,
+          deliversTo: channel.capabilities.deliversTo,
+          phoneAliases: channel.definition.phoneAliases,
+        },
+      );
       if (!channel || !recipient) continue;
       const key = `${recipient.address.toLowerCase()}#${ticket.id}`;
       const last = { text: e.text, senderAddress: e.senderAddress, channelId: e.channelId, aboutMessageId: e.messageId };
       if (!underAutomaticCap(await countAutomaticSends(db, key, e.now - HOUR), cfg.automaticMailCapPerHour)) {
-        await addToDigest(db, { agentId: agent.id, ticketId: ticket.id, channelId: channel.id, recipient, last, dueAt: e.now + HOUR }, e.now);
-        logger.info({ ticket: ticket.number, agentId: agent.id }, 'agent notification batched into the hourly digest (cap for this ticket and agent reached)');
+        await addToDigest(
+          db,
+          { agentId: agent.id, ticketId: ticket.id, channelId: channel.id, recipient, last, dueAt: e.now + HOUR },
+          e.now,
+        );
+        logger.info(
+          { ticket: ticket.number, agentId: agent.id },
+          'agent notification batched into the hourly digest (cap for this ticket and agent reached)',
+        );
         continue;
       }
-      await queueAgentNotification(db, { ticket, agentId: agent.id, channelId: channel.id, recipient, contactName: contact?.name, last, event: e.created ? 'new_ticket' : 'new_message', key }, e.now);
+      await queueAgentNotification(
+        db,
+        {
+          ticket,
+          agentId: agent.id,
+          channelId: channel.id,
+          recipient,
+          contactName: contact?.name,
+          last,
+          event: e.created ? 'new_ticket' : 'new_message',
+          key,
+        },
+        e.now,
+      );
     }
   }
 
   async function queueAgentNotification(
     db: Executor,
-    a: { ticket: Ticket; agentId: string; channelId: string; recipient: Address; contactName: string | null | undefined; last: DigestRow['last']; event: 'new_ticket' | 'new_message' | { digest: number }; key: string },
+    a: {
+      ticket: Ticket;
+      agentId: string;
+      channelId: string;
+      recipient: Address;
+      contactName: string | null | undefined;
+      last: DigestRow['last'];
+      event: 'new_ticket' | 'new_message' | { digest: number };
+      key: string;
+    },
     now: number,
   ): Promise<void> {
     const { ticket, last } = a;
@@ -97,7 +133,11 @@ export function createAgentNotifications(deps: {
         purpose: 'notification',
         visibility: 'internal',
         authorType: 'system',
-        metadata: { automation: typeof a.event === 'object' ? 'agent_digest' : 'agent_notification', agentId: a.agentId, aboutMessageId: last.aboutMessageId },
+        metadata: {
+          automation: typeof a.event === 'object' ? 'agent_digest' : 'agent_notification',
+          agentId: a.agentId,
+          aboutMessageId: last.aboutMessageId,
+        },
       },
       now,
     );
@@ -116,7 +156,20 @@ export function createAgentNotifications(deps: {
         if (!ticket) return false;
         const contact = await getContact(trx, ticket.requesterId);
         const key = `${d.recipient.address.toLowerCase()}#${ticket.id}`;
-        await queueAgentNotification(trx, { ticket, agentId: d.agentId, channelId: d.channelId, recipient: d.recipient as Address, contactName: contact?.name, last: d.last, event: { digest: d.count }, key }, now);
+        await queueAgentNotification(
+          trx,
+          {
+            ticket,
+            agentId: d.agentId,
+            channelId: d.channelId,
+            recipient: d.recipient as Address,
+            contactName: contact?.name,
+            last: d.last,
+            event: { digest: d.count },
+            key,
+          },
+          now,
+        );
         return true;
       });
       if (done) sent++;

@@ -20,14 +20,20 @@ export interface TimerSettings {
  * moves pending → open, so it cancels the pending timeout), then the new status's are set.
  * Durations are wall-clock hours ("48 h without an answer"), not business hours.
  */
-export function timersForStatus(settings: TimerSettings, to: TicketStatus, now: number): { cancel: TimerKind[]; schedule: Array<{ kind: TimerKind; dueAt: number }> } {
+export function timersForStatus(
+  settings: TimerSettings,
+  to: TicketStatus,
+  now: number,
+): { cancel: TimerKind[]; schedule: Array<{ kind: TimerKind; dueAt: number }> } {
   const schedule: Array<{ kind: TimerKind; dueAt: number }> = [];
   if (to === 'pending' && settings.pendingTimeout.enabled) {
     const p = settings.pendingTimeout;
-    if (p.reminderHours !== undefined && p.reminderHours < p.hours) schedule.push({ kind: 'pending_reminder', dueAt: now + p.reminderHours * HOUR });
+    if (p.reminderHours !== undefined && p.reminderHours < p.hours)
+      schedule.push({ kind: 'pending_reminder', dueAt: now + p.reminderHours * HOUR });
     schedule.push({ kind: 'pending_timeout', dueAt: now + p.hours * HOUR });
   }
-  if (to === 'solved' && settings.solvedToClosedHours > 0) schedule.push({ kind: 'solved_close', dueAt: now + settings.solvedToClosedHours * HOUR });
+  if (to === 'solved' && settings.solvedToClosedHours > 0)
+    schedule.push({ kind: 'solved_close', dueAt: now + settings.solvedToClosedHours * HOUR });
   return { cancel: [...TIMER_KINDS], schedule };
 }
 
@@ -35,7 +41,11 @@ export function timersForStatus(settings: TimerSettings, to: TicketStatus, now: 
  * Whether a due timer still applies to the ticket as it is now. Cancellation already happens on
  * every change; this is the second lock for a timer claimed just before a change committed.
  */
-export function timerApplies(kind: TimerKind, ticket: { status: TicketStatus; statusChangedAt: number; lastCustomerMessageAt: number | null }, timerCreatedAt: number): boolean {
+export function timerApplies(
+  kind: TimerKind,
+  ticket: { status: TicketStatus; statusChangedAt: number; lastCustomerMessageAt: number | null },
+  timerCreatedAt: number,
+): boolean {
   const unchangedSince = ticket.statusChangedAt <= timerCreatedAt && (ticket.lastCustomerMessageAt ?? 0) <= timerCreatedAt;
   if (kind === 'solved_close') return ticket.status === 'solved' && unchangedSince;
   return ticket.status === 'pending' && unchangedSince;
@@ -108,7 +118,13 @@ export function notificationTargets<A extends AgentFacts>(agents: readonly A[], 
  */
 export function agentRecipient(
   agent: AgentFacts,
-  channel: { canSend: boolean; deliversTo: readonly IdentityKind[]; phoneAliases?: ((e164: string) => ReadonlyArray<{ kind: IdentityKind; address: string }>) | undefined } | undefined,
+  channel:
+    | {
+        canSend: boolean;
+        deliversTo: readonly IdentityKind[];
+        phoneAliases?: ((e164: string) => ReadonlyArray<{ kind: IdentityKind; address: string }>) | undefined;
+      }
+    | undefined,
 ): { kind: IdentityKind; address: string } | undefined {
   if (!channel || !channel.canSend) return undefined;
   if (agent.email && channel.deliversTo.includes('email')) return { kind: 'email', address: agent.email };
@@ -141,7 +157,9 @@ export function duesAfterCustomerMessage(
   if (created) return sla.firstResponseHours ? { first_response_due_at: addBusinessTime(now, sla.firstResponseHours * HOUR) } : {};
   if (ticket.firstResponseAt === null) {
     // Never answered, and the deadline was cleared (the status left new/open without a reply).
-    return ticket.firstResponseDueAt === null && sla.firstResponseHours ? { first_response_due_at: addBusinessTime(now, sla.firstResponseHours * HOUR) } : {};
+    return ticket.firstResponseDueAt === null && sla.firstResponseHours
+      ? { first_response_due_at: addBusinessTime(now, sla.firstResponseHours * HOUR) }
+      : {};
   }
   if (ticket.nextResponseDueAt !== null || !sla.nextResponseHours) return {};
   return { next_response_due_at: addBusinessTime(now, sla.nextResponseHours * HOUR) };

@@ -28,7 +28,13 @@ import { newId } from '../domain/ids.js';
 import type { MessagePurpose } from '../domain/model.js';
 import { queueOutbound } from '../tickets/outbound-queue.js';
 import { resolveCustomerRoute } from '../tickets/reply-route.js';
-import type { AgentMessageEvent, CustomerMessageEvent, StatusChangeEvent, TicketEvents, UnknownContactEvent } from '../tickets/ticket-events.js';
+import type {
+  AgentMessageEvent,
+  CustomerMessageEvent,
+  StatusChangeEvent,
+  TicketEvents,
+  UnknownContactEvent,
+} from '../tickets/ticket-events.js';
 import { UNKNOWN_CONTACT_CATEGORY } from '../domain/model.js';
 import { CLAIM_CODE_TTL_MS, type ClaimCodeSender, hashClaimCode, newClaimCode } from '../trust/claim-code.js';
 import { claimsOfTicket, setClaimCode } from '../db/repositories/trust.repository.js';
@@ -90,7 +96,14 @@ const PENDING_TIMEOUT_ACTOR = 'timer:pending_timeout';
 /** How to greet someone whose name we don't know. */
 const NAMELESS: Record<string, string> = { 'pt-BR': 'cliente', es: 'cliente', en: 'there' };
 
-type CustomerTemplate = 'ack' | 'out_of_hours' | 'pending_reminder' | 'pending_timeout' | 'solved_notice' | 'closed_notice' | 'status_notice';
+type CustomerTemplate =
+  | 'ack'
+  | 'out_of_hours'
+  | 'pending_reminder'
+  | 'pending_timeout'
+  | 'solved_notice'
+  | 'closed_notice'
+  | 'status_notice';
 
 /**
  * Builds the automations. Reads and checks the templates now: a missing template or an unknown
@@ -118,7 +131,10 @@ export function createAutomation(deps: AutomationDeps): Automation {
   }
 
   function reopenHint(ticket: Ticket): string {
-    return templates.render('reopen_hint', ticket.locale, { ticket_number: String(ticket.number), window: formatWindow(reopenWindowHours(ticket), ticket.locale) });
+    return templates.render('reopen_hint', ticket.locale, {
+      ticket_number: String(ticket.number),
+      window: formatWindow(reopenWindowHours(ticket), ticket.locale),
+    });
   }
 
   async function customerValues(db: Executor, ticket: Ticket): Promise<TemplateValues<'ack'>> {
@@ -159,12 +175,19 @@ export function createAutomation(deps: AutomationDeps): Automation {
     }
     const key = route.recipient.address.toLowerCase();
     if (!underAutomaticCap(await countAutomaticSends(db, key, now - HOUR, purpose), cfg.automaticMailCapPerHour)) {
-      logger.warn({ ticket: ticket.number, template: name, cap: cfg.automaticMailCapPerHour }, 'automatic message skipped: hourly cap for this address reached (possible mail loop)');
+      logger.warn(
+        { ticket: ticket.number, template: name, cap: cfg.automaticMailCapPerHour },
+        'automatic message skipped: hourly cap for this address reached (possible mail loop)',
+      );
       return false;
     }
     const values = { ...(await customerValues(db, ticket)), ...extra } as TemplateValues<N>;
     const text = templates.render(name as TemplateName, ticket.locale, values as never);
-    await queueOutbound(db, { ticket, route, text, purpose, visibility: 'public', authorType: 'system', metadata: { automation: name, ...metadata } }, now);
+    await queueOutbound(
+      db,
+      { ticket, route, text, purpose, visibility: 'public', authorType: 'system', metadata: { automation: name, ...metadata } },
+      now,
+    );
     await recordAutomaticSend(db, key, purpose, now);
     return true;
   }
@@ -218,7 +241,15 @@ export function createAutomation(deps: AutomationDeps): Automation {
         await sendToCustomer(db, ticket, 'auto_ack', 'ack', {}, e.now);
       } else if (greeting.kind === 'out_of_hours') {
         const backAt = calendar.nextOpening(e.now);
-        await sendToCustomer(db, ticket, 'out_of_hours', 'out_of_hours', { back_at: formatLocalTime(backAt, bh.timezone, ticket.locale) }, e.now, { backAt });
+        await sendToCustomer(
+          db,
+          ticket,
+          'out_of_hours',
+          'out_of_hours',
+          { back_at: formatLocalTime(backAt, bh.timezone, ticket.locale) },
+          e.now,
+          { backAt },
+        );
       } else if (greeting.kind === 'none' && greeting.reason === 'contact_cap') {
         logger.warn({ ticket: ticket.number }, 'acknowledgement skipped: hourly cap for this contact reached');
       }
@@ -246,7 +277,19 @@ export function createAutomation(deps: AutomationDeps): Automation {
       const key = route.recipient.address.toLowerCase();
       if ((await countAutomaticSends(db, key, e.now - 24 * HOUR, 'unknown_contact')) > 0) return;
       const text = templates.render('unknown_contact', e.ticket.locale, {});
-      await queueOutbound(db, { ticket: e.ticket, route, text, purpose: 'auto_ack', visibility: 'public', authorType: 'system', metadata: { automation: 'unknown_contact' } }, e.now);
+      await queueOutbound(
+        db,
+        {
+          ticket: e.ticket,
+          route,
+          text,
+          purpose: 'auto_ack',
+          visibility: 'public',
+          authorType: 'system',
+          metadata: { automation: 'unknown_contact' },
+        },
+        e.now,
+      );
       await recordAutomaticSend(db, key, 'unknown_contact', e.now);
     },
 
@@ -282,10 +325,26 @@ export function createAutomation(deps: AutomationDeps): Automation {
     const code = newClaimCode();
     const expiresAt = now + CLAIM_CODE_TTL_MS;
     await setClaimCode(db, claim.id, hashClaimCode(claim.id, code), expiresAt);
-    const text = templates.render('claim_code', ticket.locale, { ticket_number: String(ticket.number), code, identity: displayAddress(claim.address, channels.phoneOf) });
-    await queueOutbound(db, { ticket, route: { channelId: route.channelId, recipient: route.recipient }, text, purpose: 'system', visibility: 'internal', authorType: 'system', metadata: { automation: 'claim_code', claimId: claim.id } }, now);
+    const text = templates.render('claim_code', ticket.locale, {
+      ticket_number: String(ticket.number),
+      code,
+      identity: displayAddress(claim.address, channels.phoneOf),
+    });
+    await queueOutbound(
+      db,
+      {
+        ticket,
+        route: { channelId: route.channelId, recipient: route.recipient },
+        text,
+        purpose: 'system',
+        visibility: 'internal',
+        authorType: 'system',
+        metadata: { automation: 'claim_code', claimId: claim.id },
+      },
+      now,
+    );
     return { ok: true, channelId: route.channelId, to: route.recipient.address, expiresAt };
-    };
+  };
 
   // Subscribed first (createApp adds webhook events and the event log after): the automations'
   // rows are written before anything reports the change.
@@ -320,7 +379,9 @@ export function createAutomation(deps: AutomationDeps): Automation {
   async function runTimers(): Promise<number> {
     let fired = 0;
     for (let batch = 0; batch < TIMER_MAX_BATCHES; batch++) {
-      const claimed = await deps.database.kysely.transaction().execute((trx) => claimDueTimers(trx, deps.database.dialect, worker, clock.now(), TIMER_BATCH, TIMER_CLAIM_TTL_MS));
+      const claimed = await deps.database.kysely
+        .transaction()
+        .execute((trx) => claimDueTimers(trx, deps.database.dialect, worker, clock.now(), TIMER_BATCH, TIMER_CLAIM_TTL_MS));
       for (const timer of claimed) {
         try {
           if (await fire(timer)) fired++;

@@ -1,4 +1,12 @@
-import { type BusinessHoursInput, createBusinessCalendar, describeSchedule, formatLocalTime, localParts, validateBusinessHours, zonedTime } from './business-hours.js';
+import {
+  type BusinessHoursInput,
+  createBusinessCalendar,
+  describeSchedule,
+  formatLocalTime,
+  localParts,
+  validateBusinessHours,
+  zonedTime,
+} from './business-hours.js';
 
 const weekdays = (hours: Array<[string, string]>) => ({ mon: hours, tue: hours, wed: hours, thu: hours, fri: hours, sat: [], sun: [] });
 const saoPaulo = (over: Partial<BusinessHoursInput> = {}): BusinessHoursInput => ({
@@ -27,7 +35,14 @@ describe('zonedTime / localParts', () => {
   });
 
   test('localParts reads the wall clock in the zone', () => {
-    expect(localParts(iso('2026-11-20T22:30:00Z'), 'America/Sao_Paulo')).toEqual({ year: 2026, month: 11, day: 20, hour: 19, minute: 30, second: 0 });
+    expect(localParts(iso('2026-11-20T22:30:00Z'), 'America/Sao_Paulo')).toEqual({
+      year: 2026,
+      month: 11,
+      day: 20,
+      hour: 19,
+      minute: 30,
+      second: 0,
+    });
   });
 });
 
@@ -82,7 +97,12 @@ describe('business calendar', () => {
   });
 
   test('across a DST change the local opening hour holds (New York, March 2026)', () => {
-    const ny = createBusinessCalendar({ enabled: true, timezone: 'America/New_York', schedule: weekdays([['09:00', '17:00']]), holidays: [] });
+    const ny = createBusinessCalendar({
+      enabled: true,
+      timezone: 'America/New_York',
+      schedule: weekdays([['09:00', '17:00']]),
+      holidays: [],
+    });
     // Friday 16:00 EST + 2h → Monday 10:00 EDT.
     expect(new Date(ny.addBusinessTime(iso('2026-03-06T21:00:00Z'), 2 * H)).toISOString()).toBe('2026-03-09T14:00:00.000Z');
     expect(new Date(ny.nextOpening(iso('2026-03-07T12:00:00Z'))).toISOString()).toBe('2026-03-09T13:00:00.000Z');

@@ -43,14 +43,17 @@ export function validateBusinessHours(input: BusinessHoursInput): Array<{ path: 
   }
   for (const day of WEEKDAYS) {
     (input.schedule[day] ?? []).forEach(([start, end], i) => {
-      if (!validClock(start, false)) issues.push({ path: `schedule.${day}[${i}][0]`, message: `"${start}" is not a time between 00:00 and 23:59` });
-      if (!validClock(end, true)) issues.push({ path: `schedule.${day}[${i}][1]`, message: `"${end}" is not a time between 00:00 and 24:00` });
+      if (!validClock(start, false))
+        issues.push({ path: `schedule.${day}[${i}][0]`, message: `"${start}" is not a time between 00:00 and 23:59` });
+      if (!validClock(end, true))
+        issues.push({ path: `schedule.${day}[${i}][1]`, message: `"${end}" is not a time between 00:00 and 24:00` });
     });
   }
   input.holidays.forEach((d, i) => {
     const [y, m, dd] = d.split('-').map(Number) as [number, number, number];
     const date = new Date(Date.UTC(y, m - 1, dd));
-    if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== dd) issues.push({ path: `holidays[${i}]`, message: `"${d}" is not a calendar date` });
+    if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== dd)
+      issues.push({ path: `holidays[${i}]`, message: `"${d}" is not a calendar date` });
   });
   if (input.enabled && !WEEKDAYS.some((d) => (input.schedule[d] ?? []).length > 0)) {
     issues.push({ path: 'schedule', message: 'business hours are enabled but no weekday has opening hours' });
@@ -85,7 +88,16 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatterFor(timezone: string): Intl.DateTimeFormat {
   let f = formatters.get(timezone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: timezone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
     formatters.set(timezone, f);
   }
   return f;
@@ -123,12 +135,14 @@ export function zonedTime(year: number, month: number, day: number, minutes: num
 
 export function createBusinessCalendar(input: BusinessHoursInput): BusinessCalendar {
   const holidays = new Set(input.holidays);
-  const schedule = WEEKDAYS.map((d) => (input.schedule[d] ?? []).map(([s, e]) => {
-    const start = minutesOf(s);
-    let end = minutesOf(e);
-    if (end <= start) end += 24 * 60;
-    return [start, end] as const;
-  }));
+  const schedule = WEEKDAYS.map((d) =>
+    (input.schedule[d] ?? []).map(([s, e]) => {
+      const start = minutesOf(s);
+      let end = minutesOf(e);
+      if (end <= start) end += 24 * 60;
+      return [start, end] as const;
+    }),
+  );
 
   /** Opening intervals (absolute, ordered) whose local day is `offsetDays` after the local date of `t`. */
   function intervalsOfDay(base: LocalParts, offsetDays: number): Array<[number, number]> {
@@ -138,7 +152,9 @@ export function createBusinessCalendar(input: BusinessHoursInput): BusinessCalen
     const d = date.getUTCDate();
     const iso = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
     if (holidays.has(iso)) return [];
-    return schedule[date.getUTCDay()]!.map(([s, e]) => [zonedTime(y, m, d, s, input.timezone), zonedTime(y, m, d, e, input.timezone)] as [number, number]).filter(([s, e]) => e > s);
+    return schedule[date.getUTCDay()]!.map(
+      ([s, e]) => [zonedTime(y, m, d, s, input.timezone), zonedTime(y, m, d, e, input.timezone)] as [number, number],
+    ).filter(([s, e]) => e > s);
   }
 
   /** Intervals that end after `t`, in order, starting with the previous local day (overnight shifts). */
@@ -183,7 +199,9 @@ export function createBusinessCalendar(input: BusinessHoursInput): BusinessCalen
 export function describeSchedule(input: BusinessHoursInput, locale: string): string {
   if (!input.enabled) return '';
   // 2023-01-01 was a Sunday: index i is WEEKDAYS[i].
-  const names = WEEKDAYS.map((_, i) => new Intl.DateTimeFormat(locale, { weekday: 'short', timeZone: 'UTC' }).format(new Date(Date.UTC(2023, 0, 1 + i))));
+  const names = WEEKDAYS.map((_, i) =>
+    new Intl.DateTimeFormat(locale, { weekday: 'short', timeZone: 'UTC' }).format(new Date(Date.UTC(2023, 0, 1 + i))),
+  );
   const order = [1, 2, 3, 4, 5, 6, 0];
   const hoursOf = (i: number) => (input.schedule[WEEKDAYS[i]!] ?? []).map(([s, e]) => `${s}–${e}`).join(', ');
   const groups: Array<{ from: number; to: number; hours: string }> = [];
@@ -201,5 +219,13 @@ export function describeSchedule(input: BusinessHoursInput, locale: string): str
 
 /** An instant as the business sees it, e.g. "segunda-feira, 24 de novembro, 09:00". */
 export function formatLocalTime(t: number, timezone: string, locale: string): string {
-  return new Intl.DateTimeFormat(locale, { timeZone: timezone, weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(t));
+  return new Intl.DateTimeFormat(locale, {
+    timeZone: timezone,
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(new Date(t));
 }

@@ -18,7 +18,9 @@ describe('checkTemplate', () => {
 
 describe('renderTemplate', () => {
   test('fills values, drops empty lines left by empty values', () => {
-    expect(renderTemplate('Olá {{name}}!\n\n{{hint}}\n\n\nTchau {{ name }}  \n', { name: 'Maria', hint: '' })).toBe('Olá Maria!\n\nTchau Maria');
+    expect(renderTemplate('Olá {{name}}!\n\n{{hint}}\n\n\nTchau {{ name }}  \n', { name: 'Maria', hint: '' })).toBe(
+      'Olá Maria!\n\nTchau Maria',
+    );
   });
 });
 
@@ -41,7 +43,8 @@ describe('loadTemplates', () => {
     expect(ack).toContain('#10001');
     expect(ack).toContain('Aguardando sua resposta: precisamos de uma resposta sua');
     expect(ack).not.toMatch(/\{\{|\}\}/);
-    for (const locale of TEMPLATE_LOCALES) for (const name of TEMPLATE_NAMES) expect(() => set.render(name, locale, {} as never)).not.toThrow();
+    for (const locale of TEMPLATE_LOCALES)
+      for (const name of TEMPLATE_NAMES) expect(() => set.render(name, locale, {} as never)).not.toThrow();
   });
 
   test('an unknown locale falls back to English', () => {
@@ -70,7 +73,10 @@ describe('loadTemplates', () => {
       expect(e.message).toContain('2 problems');
       expect(e.issues).toEqual([
         { path: `automation.templatesDir: ${join(dir, 'es', 'ack.txt')}`, message: 'template file is missing' },
-        { path: `automation.templatesDir: ${join(dir, 'en', 'solved_notice.txt')}:2`, message: expect.stringContaining('unknown placeholder {{ticket}}') },
+        {
+          path: `automation.templatesDir: ${join(dir, 'en', 'solved_notice.txt')}:2`,
+          message: expect.stringContaining('unknown placeholder {{ticket}}'),
+        },
       ]);
     });
 

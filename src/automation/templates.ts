@@ -30,7 +30,17 @@ export const TEMPLATE_PLACEHOLDERS = {
   /** To a sender nobody knows on a `knownContactsOnly: reply` channel: no ticket data. */
   unknown_contact: [],
   /** To an agent: a new ticket or customer message. */
-  agent_notification: ['ticket_number', 'requester_name', 'requester_address', 'channel', 'subject', 'text', 'status_label', 'how_to_answer', 'event'],
+  agent_notification: [
+    'ticket_number',
+    'requester_name',
+    'requester_address',
+    'channel',
+    'subject',
+    'text',
+    'status_label',
+    'how_to_answer',
+    'event',
+  ],
   /** Fragments rendered into the templates above. */
   answer_hint_email: ['ticket_number'],
   answer_hint_chat: ['ticket_number'],
@@ -53,7 +63,8 @@ export function checkTemplate(text: string, allowed: readonly string[]): Array<{
   text.split('\n').forEach((line, i) => {
     for (const m of line.matchAll(PLACEHOLDER)) {
       const name = m[1]!;
-      if (!allowed.includes(name)) issues.push({ line: i + 1, message: `unknown placeholder {{${name}}} (allowed: ${allowed.join(', ')})` });
+      if (!allowed.includes(name))
+        issues.push({ line: i + 1, message: `unknown placeholder {{${name}}} (allowed: ${allowed.join(', ')})` });
     }
     const stray = line.replace(PLACEHOLDER, '');
     if (stray.includes('{{') || stray.includes('}}')) issues.push({ line: i + 1, message: 'unbalanced "{{" or "}}"' });
@@ -92,14 +103,22 @@ export function loadTemplates(dir: string, options: { cwd?: string; fallbackLoca
         text = readFileSync(file, 'utf8').replace(/\r\n?/g, '\n');
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        issues.push({ path: `automation.templatesDir: ${file}`, message: code === 'ENOENT' ? 'template file is missing' : `cannot read the template (${code ?? 'error'})` });
+        issues.push({
+          path: `automation.templatesDir: ${file}`,
+          message: code === 'ENOENT' ? 'template file is missing' : `cannot read the template (${code ?? 'error'})`,
+        });
         continue;
       }
-      for (const p of checkTemplate(text, TEMPLATE_PLACEHOLDERS[name])) issues.push({ path: `automation.templatesDir: ${file}:${p.line}`, message: p.message });
+      for (const p of checkTemplate(text, TEMPLATE_PLACEHOLDERS[name]))
+        issues.push({ path: `automation.templatesDir: ${file}:${p.line}`, message: p.message });
       texts.set(`${locale}/${name}`, text);
     }
   }
-  if (issues.length) throw new ConfigError(`automatic message templates in ${root} are invalid (${issues.length} problem${issues.length === 1 ? '' : 's'})`, issues);
+  if (issues.length)
+    throw new ConfigError(
+      `automatic message templates in ${root} are invalid (${issues.length} problem${issues.length === 1 ? '' : 's'})`,
+      issues,
+    );
   const fallback = options.fallbackLocale ?? 'en';
   return {
     dir: root,

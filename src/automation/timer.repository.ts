@@ -13,50 +13,104 @@ import type { TimerKind } from './automation-rules.js';
 export type TimerRow = Selectable<TimersTable>;
 
 export async function scheduleTimer(db: Executor, ticketId: string, kind: TimerKind, dueAt: number, now: number): Promise<void> {
-  await db.insertInto('timers').values({ id: newId(now), ticket_id: ticketId, kind, due_at: dueAt, status: 'scheduled', claimed_by: null, claim_expires_at: null, created_at: now }).execute();
+  await db
+    .insertInto('timers')
+    .values({
+      id: newId(now),
+      ticket_id: ticketId,
+      kind,
+      due_at: dueAt,
+      status: 'scheduled',
+      claimed_by: null,
+      claim_expires_at: null,
+      created_at: now,
+    })
+    .execute();
 }
 
 export async function cancelTimers(db: Executor, ticketId: string, kinds: readonly TimerKind[]): Promise<void> {
   if (kinds.length === 0) return;
-  await db.updateTable('timers').set({ status: 'cancelled', claimed_by: null, claim_expires_at: null }).where('ticket_id', '=', ticketId).where('status', '=', 'scheduled').where('kind', 'in', [...kinds]).execute();
+  await db
+    .updateTable('timers')
+    .set({ status: 'cancelled', claimed_by: null, claim_expires_at: null })
+    .where('ticket_id', '=', ticketId)
+    .where('status', '=', 'scheduled')
+    .where('kind', 'in', [...kinds])
+    .execute();
 }
 
 export async function scheduledTimers(db: Executor, ticketId: string): Promise<TimerRow[]> {
-  return db.selectFrom('timers').selectAll().where('ticket_id', '=', ticketId).where('status', '=', 'scheduled').orderBy('due_at').execute();
+  return db
+    .selectFrom('timers')
+    .selectAll()
+    .where('ticket_id', '=', ticketId)
+    .where('status', '=', 'scheduled')
+    .orderBy('due_at')
+    .execute();
 }
 
 /** Claims due timers (and those whose claim expired: a worker died mid-run) in the caller's transaction. */
-export async function claimDueTimers(trx: Transaction<DB>, dialect: Database['dialect'], worker: string, now: number, limit: number, claimTtlMs: number): Promise<TimerRow[]> {
+export async function claimDueTimers(
+  trx: Transaction<DB>,
+  dialect: Database['dialect'],
+  worker: string,
+  now: number,
+  limit: number,
+  claimTtlMs: number,
+): Promise<TimerRow[]> {
   return claimDueRows(trx, dialect, 'timers', {
     worker,
     now,
     limit,
     ttlMs: claimTtlMs,
-    due: (eb) => eb.and([eb('status', '=', 'scheduled'), eb('due_at', '<=', now), eb.or([eb('claimed_by', 'is', null), eb('claim_expires_at', '<', now)])]),
+    due: (eb) =>
+      eb.and([
+        eb('status', '=', 'scheduled'),
+        eb('due_at', '<=', now),
+        eb.or([eb('claimed_by', 'is', null), eb('claim_expires_at', '<', now)]),
+      ]),
     orderBy: 'due_at',
   });
 }
 
 /** Marks a claimed timer done; false when this worker no longer holds it (someone else ran it). */
 export async function completeTimer(db: Executor, id: string, worker: string): Promise<boolean> {
-  const r = await db.updateTable('timers').set({ status: 'done', claimed_by: null, claim_expires_at: null }).where('id', '=', id).where('status', '=', 'scheduled').where('claimed_by', '=', worker).executeTakeFirst();
+  const r = await db
+    .updateTable('timers')
+    .set({ status: 'done', claimed_by: null, claim_expires_at: null })
+    .where('id', '=', id)
+    .where('status', '=', 'scheduled')
+    .where('claimed_by', '=', worker)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 
 export async function releaseTimer(db: Executor, id: string, worker: string): Promise<void> {
-  await db.updateTable('timers').set({ claimed_by: null, claim_expires_at: null }).where('id', '=', id).where('claimed_by', '=', worker).execute();
+  await db
+    .updateTable('timers')
+    .set({ claimed_by: null, claim_expires_at: null })
+    .where('id', '=', id)
+    .where('claimed_by', '=', worker)
+    .execute();
 }
 
 /** Automatic sends to `address` since `since`; only of one kind when `kind` is given. */
 export async function countAutomaticSends(db: Executor, address: string, since: number, kind?: string): Promise<number> {
-  let q = db.selectFrom('automatic_sends').select((eb) => eb.fn.countAll().as('n')).where('address', '=', address).where('created_at', '>', since);
+  let q = db
+    .selectFrom('automatic_sends')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('address', '=', address)
+    .where('created_at', '>', since);
   if (kind) q = q.where('kind', '=', kind.slice(0, 20));
   const r = await q.executeTakeFirst();
   return Number(r?.n ?? 0);
 }
 
 export async function recordAutomaticSend(db: Executor, address: string, kind: string, now: number): Promise<void> {
-  await db.insertInto('automatic_sends').values({ id: newId(now), address: address.slice(0, 320), kind: kind.slice(0, 20), created_at: now }).execute();
+  await db
+    .insertInto('automatic_sends')
+    .values({ id: newId(now), address: address.slice(0, 320), kind: kind.slice(0, 20), created_at: now })
+    .execute();
 }
 
 export async function pruneAutomaticSends(db: Executor, before: number): Promise<void> {
@@ -77,13 +131,21 @@ export async function countGreetingsToContact(db: Executor, contactId: string, s
 }
 
 /** The ticket's automatic greetings: whether any exists, and the `backAt` of the latest out-of-hours reply. */
-export async function greetingsOfTicket(db: Executor, ticketId: string): Promise<{ any: boolean; lastOutOfHoursBackAt: number | undefined }> {
-  const rows = await db.selectFrom('messages').select(['purpose', 'metadata']).where('ticket_id', '=', ticketId).where('purpose', 'in', ['auto_ack', 'out_of_hours']).orderBy('id', 'desc').execute();
+export async function greetingsOfTicket(
+  db: Executor,
+  ticketId: string,
+): Promise<{ any: boolean; lastOutOfHoursBackAt: number | undefined }> {
+  const rows = await db
+    .selectFrom('messages')
+    .select(['purpose', 'metadata'])
+    .where('ticket_id', '=', ticketId)
+    .where('purpose', 'in', ['auto_ack', 'out_of_hours'])
+    .orderBy('id', 'desc')
+    .execute();
   const ooh = rows.find((r) => r.purpose === 'out_of_hours');
   const backAt = ooh ? (JSON.parse(ooh.metadata) as { backAt?: number }).backAt : undefined;
   return { any: rows.length > 0, lastOutOfHoursBackAt: backAt };
 }
-
 
 export interface DigestRow {
   id: string;
@@ -98,18 +160,45 @@ export interface DigestRow {
 /** One more notification for this agent and ticket goes into the pending digest (created when none is pending). */
 export async function addToDigest(
   db: Executor,
-  d: { agentId: string; ticketId: string; channelId: string; recipient: { kind: string; address: string }; last: DigestRow['last']; dueAt: number },
+  d: {
+    agentId: string;
+    ticketId: string;
+    channelId: string;
+    recipient: { kind: string; address: string };
+    last: DigestRow['last'];
+    dueAt: number;
+  },
   now: number,
 ): Promise<void> {
   const lastText = JSON.stringify(d.last);
-  const existing = await db.selectFrom('notification_digests').select(['id', 'count']).where('agent_id', '=', d.agentId).where('ticket_id', '=', d.ticketId).executeTakeFirst();
+  const existing = await db
+    .selectFrom('notification_digests')
+    .select(['id', 'count'])
+    .where('agent_id', '=', d.agentId)
+    .where('ticket_id', '=', d.ticketId)
+    .executeTakeFirst();
   if (existing) {
-    await db.updateTable('notification_digests').set({ count: Number(existing.count) + 1, last_text: lastText }).where('id', '=', existing.id).execute();
+    await db
+      .updateTable('notification_digests')
+      .set({ count: Number(existing.count) + 1, last_text: lastText })
+      .where('id', '=', existing.id)
+      .execute();
     return;
   }
   await db
     .insertInto('notification_digests')
-    .values({ id: newId(now), agent_id: d.agentId, ticket_id: d.ticketId, channel_id: d.channelId, recipient_kind: d.recipient.kind, recipient_address: d.recipient.address, count: 1, last_text: lastText, first_at: now, due_at: d.dueAt })
+    .values({
+      id: newId(now),
+      agent_id: d.agentId,
+      ticket_id: d.ticketId,
+      channel_id: d.channelId,
+      recipient_kind: d.recipient.kind,
+      recipient_address: d.recipient.address,
+      count: 1,
+      last_text: lastText,
+      first_at: now,
+      due_at: d.dueAt,
+    })
     .execute();
 }
 

@@ -172,7 +172,22 @@ export type ChannelHealthState =
   | 'error';
 
 /** Every state, for metrics (one series per state). */
-export const CHANNEL_HEALTH_STATES: readonly ChannelHealthState[] = ['starting', 'ok', 'degraded', 'needs_pairing', 'connecting', 'connected', 'backing_off', 'logged_out', 'auth_failed', 'passkey_required', 'undecryptable', 'stopped', 'standby', 'error'];
+export const CHANNEL_HEALTH_STATES: readonly ChannelHealthState[] = [
+  'starting',
+  'ok',
+  'degraded',
+  'needs_pairing',
+  'connecting',
+  'connected',
+  'backing_off',
+  'logged_out',
+  'auth_failed',
+  'passkey_required',
+  'undecryptable',
+  'stopped',
+  'standby',
+  'error',
+];
 
 export interface ChannelHealth {
   state: ChannelHealthState;

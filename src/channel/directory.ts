@@ -22,7 +22,10 @@ export interface ChannelDirectory {
   phoneAliases(e164: string): Address[];
 }
 
-export function createChannelDirectory(configs: readonly BaseChannelConfig[], definitions: ReadonlyArray<ChannelDefinition<any>>): ChannelDirectory {
+export function createChannelDirectory(
+  configs: readonly BaseChannelConfig[],
+  definitions: ReadonlyArray<ChannelDefinition<any>>,
+): ChannelDirectory {
   const entries = new Map<string, ChannelEntry>();
   for (const config of configs) {
     const definition = definitions.find((d) => d.kind === config.kind);
@@ -40,7 +43,9 @@ export function createChannelDirectory(configs: readonly BaseChannelConfig[], de
 }
 
 /** Identity kinds and phone aliases declared by the definitions (one description per kind, the first wins). */
-export function identityLookups(definitions: ReadonlyArray<ChannelDefinition<any>>): Pick<ChannelDirectory, 'identityKind' | 'phoneOf' | 'phoneAliases'> {
+export function identityLookups(
+  definitions: ReadonlyArray<ChannelDefinition<any>>,
+): Pick<ChannelDirectory, 'identityKind' | 'phoneOf' | 'phoneAliases'> {
   const kinds = new Map<string, IdentityKindDescription>();
   for (const d of definitions) for (const k of d.identityKinds ?? []) if (!kinds.has(k.kind)) kinds.set(k.kind, k);
   return {
@@ -54,7 +59,8 @@ export function identityLookups(definitions: ReadonlyArray<ChannelDefinition<any
     },
     phoneAliases: (e164) => {
       const out: Address[] = [];
-      for (const d of definitions) for (const a of d.phoneAliases?.(e164) ?? []) if (!out.some((o) => o.kind === a.kind && o.address === a.address)) out.push(a);
+      for (const d of definitions)
+        for (const a of d.phoneAliases?.(e164) ?? []) if (!out.some((o) => o.kind === a.kind && o.address === a.address)) out.push(a);
       return out;
     },
   };

@@ -157,7 +157,13 @@ export function watchChannelStates(channels: RunningChannel[], logger: Logger, i
       const previous = last.get(c.entry.id);
       if (previous === h.state) continue;
       last.set(c.entry.id, h.state);
-      const line = { channel: c.entry.id, kind: c.entry.kind, from: previous ?? null, to: h.state, ...(h.lastError ? { lastError: h.lastError } : {}) };
+      const line = {
+        channel: c.entry.id,
+        kind: c.entry.kind,
+        from: previous ?? null,
+        to: h.state,
+        ...(h.lastError ? { lastError: h.lastError } : {}),
+      };
       if (h.state === 'auth_failed' || h.state === 'error' || h.state === 'logged_out') logger.warn(line, 'channel state changed');
       else logger.info(line, 'channel state changed');
     }

@@ -23,7 +23,8 @@ export interface LeaseStep {
 
 export function nextLeaseStep(view: LeaseView, attempt: LeaseAttempt, leaseMs: number): LeaseStep {
   if (view.role === 'standby') {
-    if (attempt.ok && attempt.held && attempt.at < attempt.sentAt + leaseMs) return { view: { role: 'owner', epoch: attempt.epoch, validUntil: attempt.sentAt + leaseMs }, action: 'start_source' };
+    if (attempt.ok && attempt.held && attempt.at < attempt.sentAt + leaseMs)
+      return { view: { role: 'owner', epoch: attempt.epoch, validUntil: attempt.sentAt + leaseMs }, action: 'start_source' };
     return { view: { role: 'standby', holder: attempt.ok ? attempt.holder || undefined : view.holder }, action: 'none' };
   }
   if (!attempt.ok) {
@@ -35,7 +36,9 @@ export function nextLeaseStep(view: LeaseView, attempt: LeaseAttempt, leaseMs: n
   if (attempt.epoch !== view.epoch) return { view: { role: 'standby' }, action: 'stop_source', reason: 'epoch_moved' };
   if (attempt.at >= attempt.sentAt + leaseMs) {
     // The answer came back after the time it bought: treat it as not renewed.
-    return attempt.at >= view.validUntil ? { view: { role: 'standby' }, action: 'stop_source', reason: 'expired_unrenewed' } : { view, action: 'none' };
+    return attempt.at >= view.validUntil
+      ? { view: { role: 'standby' }, action: 'stop_source', reason: 'expired_unrenewed' }
+      : { view, action: 'none' };
   }
   return { view: { role: 'owner', epoch: view.epoch, validUntil: Math.max(view.validUntil, attempt.sentAt + leaseMs) }, action: 'none' };
 }

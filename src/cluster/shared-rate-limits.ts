@@ -7,7 +7,10 @@ import type { RateDecision, SharedRateLimits } from '../channel/contract.js';
 import type { Executor } from '../db/database.js';
 import { deleteIdleBuckets, takeToken } from '../db/repositories/rate-bucket.repository.js';
 
-export function createSharedRateLimits(db: () => Executor, options: { sweepEveryMs?: number; onError?: (err: unknown) => void } = {}): SharedRateLimits {
+export function createSharedRateLimits(
+  db: () => Executor,
+  options: { sweepEveryMs?: number; onError?: (err: unknown) => void } = {},
+): SharedRateLimits {
   const sweepEvery = options.sweepEveryMs ?? 60_000;
   let lastSweep = 0;
   return {

@@ -44,7 +44,12 @@ export interface SourceLeaseDeps {
 export const sourceLeaseName = (channelId: string): string => `source:${channelId}`;
 
 /** Builds the channel's runtime; for a pull channel on PostgreSQL its source is run under the lease. */
-export function withSourceLease(entry: ChannelEntry, context: ChannelContext, deps: SourceLeaseDeps, build: (ctx: ChannelContext) => ChannelRuntime): ChannelRuntime {
+export function withSourceLease(
+  entry: ChannelEntry,
+  context: ChannelContext,
+  deps: SourceLeaseDeps,
+  build: (ctx: ChannelContext) => ChannelRuntime,
+): ChannelRuntime {
   if (deps.database.dialect !== 'postgres' || entry.capabilities.inbound !== 'pull') return build(context);
   const name = sourceLeaseName(entry.id);
   const db = deps.database.kysely;
@@ -168,7 +173,11 @@ export function withSourceLease(entry: ChannelEntry, context: ChannelContext, de
         return { ...h, detail: { ...h.detail, lease: { epoch: view.epoch } } };
       }
       if (view.role === 'owner') return { state: 'starting', ...(lastError ? { lastError } : {}) };
-      return { state: 'standby', detail: { lease: { ownedElsewhere: !!view.holder, periodMs: deps.leaseMs } }, ...(lastError ? { lastError } : {}) };
+      return {
+        state: 'standby',
+        detail: { lease: { ownedElsewhere: !!view.holder, periodMs: deps.leaseMs } },
+        ...(lastError ? { lastError } : {}),
+      };
     },
   };
   return { ...first, source };

@@ -69,8 +69,15 @@ function resolvePaths(config: PonteConfig, baseDir: string): PonteConfig {
   const r = (p: string) => resolve(baseDir, p);
   return {
     ...config,
-    database: config.database.driver === 'sqlite' ? { ...config.database, path: config.database.path === ':memory:' ? ':memory:' : r(config.database.path) } : config.database,
-    storage: { ...config.storage, blobsDir: r(config.storage.blobsDir), ...(config.storage.rawDir ? { rawDir: r(config.storage.rawDir) } : {}) },
+    database:
+      config.database.driver === 'sqlite'
+        ? { ...config.database, path: config.database.path === ':memory:' ? ':memory:' : r(config.database.path) }
+        : config.database,
+    storage: {
+      ...config.storage,
+      blobsDir: r(config.storage.blobsDir),
+      ...(config.storage.rawDir ? { rawDir: r(config.storage.rawDir) } : {}),
+    },
     security: { ...config.security, secretFile: r(config.security.secretFile) },
     automation: { ...config.automation, templatesDir: r(config.automation.templatesDir) },
   };
@@ -86,20 +93,30 @@ function deepFreeze<T>(value: T): T {
 
 export function parseConfig(
   raw: unknown,
-  options: { env: Record<string, string | undefined>; definitions: ReadonlyArray<ChannelDefinition<any>>; source?: string; baseDir?: string },
+  options: {
+    env: Record<string, string | undefined>;
+    definitions: ReadonlyArray<ChannelDefinition<any>>;
+    source?: string;
+    baseDir?: string;
+  },
 ): LoadedConfig {
   const issues: Issue[] = [];
   const state: Interpolation = { secrets: new Set(), unset: new Map() };
   const secrets = state.secrets;
   const interpolated = interpolate(raw ?? {}, options.env, '', state, '');
   for (const [name, paths] of state.unset) {
-    issues.push({ path: paths[0]!, message: `environment variable ${name} is not set${paths.length > 1 ? ` (also used at ${paths.slice(1).join(', ')})` : ''}` });
+    issues.push({
+      path: paths[0]!,
+      message: `environment variable ${name} is not set${paths.length > 1 ? ` (also used at ${paths.slice(1).join(', ')})` : ''}`,
+    });
   }
   const unsetPaths = new Set([...state.unset.values()].flat());
   // An unset variable is one problem, not one more per rule its empty value breaks.
   const fromSchema = (list: Issue[]) => list.filter((i) => !unsetPaths.has(i.path));
   if (interpolated !== null && (typeof interpolated !== 'object' || Array.isArray(interpolated))) {
-    throw new ConfigError(`configuration${options.source ? ` ${options.source}` : ''} has 1 problem(s)`, [{ path: '', message: 'the file must be a YAML mapping (server:, database:, channels: …)' }]);
+    throw new ConfigError(`configuration${options.source ? ` ${options.source}` : ''} has 1 problem(s)`, [
+      { path: '', message: 'the file must be a YAML mapping (server:, database:, channels: …)' },
+    ]);
   }
   // PONTE_LOG_LEVEL wins over the file (turn on debug without editing it).
   const logLevel = options.env.PONTE_LOG_LEVEL;
@@ -119,14 +136,20 @@ export function parseConfig(
     rawChannels.forEach((entry: any, i) => {
       const def = options.definitions.find((d) => d.kind === entry?.kind);
       if (!def) {
-        issues.push({ path: `channels[${i}].kind`, message: `unknown channel kind "${entry?.kind}" (known: ${options.definitions.map((d) => d.kind).join(', ')})` });
+        issues.push({
+          path: `channels[${i}].kind`,
+          message: `unknown channel kind "${entry?.kind}" (known: ${options.definitions.map((d) => d.kind).join(', ')})`,
+        });
         return;
       }
       const unknown = findUnknownKeys(def.configSchema, entry, `channels[${i}]`);
       issues.push(...unknown);
       const r = def.configSchema.safeParse(entry);
       if (!r.success) {
-        const prefixed = zodIssues(r.error).map((issue) => ({ path: `channels[${i}]${issue.path ? '.' + issue.path : ''}`.replace('.[', '['), message: issue.message }));
+        const prefixed = zodIssues(r.error).map((issue) => ({
+          path: `channels[${i}]${issue.path ? '.' + issue.path : ''}`.replace('.[', '['),
+          message: issue.message,
+        }));
         issues.push(...withoutEchoes(fromSchema(prefixed), unknown));
         return;
       }
@@ -144,7 +167,10 @@ export function parseConfig(
       const i = rawChannels.findIndex((e: any) => e?.id === cfg.id);
       const via = def.replyVia?.(cfg);
       if (!via) {
-        issues.push({ path: `channels[${i}].replyVia`, message: 'a channel that cannot send needs replyVia: the id of an email or WhatsApp channel' });
+        issues.push({
+          path: `channels[${i}].replyVia`,
+          message: 'a channel that cannot send needs replyVia: the id of an email or WhatsApp channel',
+        });
         return;
       }
       const target = channels.find((c) => c.id === via);
@@ -173,7 +199,9 @@ export async function loadConfigFile(
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read ${path}`, [{ path: '', message: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String((err as Error).message) }]);
+    throw new ConfigError(`cannot read ${path}`, [
+      { path: '', message: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String((err as Error).message) },
+    ]);
   }
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {

@@ -5,7 +5,10 @@ describe('unknown configuration keys', () => {
   const schema = z.object({
     server: z.object({ host: z.string(), port: z.number() }).optional(),
     automation: z.object({ pendingTimeout: z.object({ hours: z.number() }).optional() }).optional(),
-    database: z.discriminatedUnion('driver', [z.object({ driver: z.literal('sqlite'), path: z.string() }), z.object({ driver: z.literal('postgres'), url: z.string() })]),
+    database: z.discriminatedUnion('driver', [
+      z.object({ driver: z.literal('sqlite'), path: z.string() }),
+      z.object({ driver: z.literal('postgres'), url: z.string() }),
+    ]),
     labels: z.record(z.string(), z.object({ new: z.string() }).partial()),
     secret: z.preprocess((v) => v, z.object({ value: z.string() })).optional(),
     channels: z.array(z.looseObject({ id: z.string() })),
@@ -32,7 +35,9 @@ describe('unknown configuration keys', () => {
   });
 
   test('a key far from every allowed key lists what is allowed instead of guessing', () => {
-    expect(findUnknownKeys(schema, { server: { listen: 1 } })).toEqual([{ path: 'server.listen', message: 'unknown key listen (allowed here: host, port)', suggestion: undefined }]);
+    expect(findUnknownKeys(schema, { server: { listen: 1 } })).toEqual([
+      { path: 'server.listen', message: 'unknown key listen (allowed here: host, port)', suggestion: undefined },
+    ]);
   });
 
   test('suggestions and distances', () => {
@@ -44,7 +49,11 @@ describe('unknown configuration keys', () => {
   });
 
   test('the echo of a misspelled key ("set password or oauth2" at password) is dropped', () => {
-    const unknown = findUnknownKeys(z.object({ imap: z.object({ password: z.string().optional() }) }), { imap: { passwrd: 'x' } }, 'channels[0]');
+    const unknown = findUnknownKeys(
+      z.object({ imap: z.object({ password: z.string().optional() }) }),
+      { imap: { passwrd: 'x' } },
+      'channels[0]',
+    );
     const issues = [
       { path: 'channels[0].imap.password', message: 'set password or oauth2' },
       { path: 'channels[0].imap.host', message: 'required' },

@@ -14,7 +14,9 @@ export interface UnknownKey extends Issue {
 
 /** Edit distance (insert, delete, substitute, swap of neighbours). */
 export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
@@ -73,14 +75,16 @@ function walk(schema: unknown, value: unknown, path: string, out: UnknownKey[], 
       walk(defOf(def.in)?.type === 'transform' ? def.out : def.in, value, path, out, depth + 1);
       return;
     case 'array':
-      if (Array.isArray(value)) value.forEach((v, i) => {
-        walk(def.element, v, join(path, i), out, depth + 1);
-      });
+      if (Array.isArray(value))
+        value.forEach((v, i) => {
+          walk(def.element, v, join(path, i), out, depth + 1);
+        });
       return;
     case 'tuple':
-      if (Array.isArray(value)) (def.items as unknown[]).forEach((s, i) => {
-        walk(s, value[i], join(path, i), out, depth + 1);
-      });
+      if (Array.isArray(value))
+        (def.items as unknown[]).forEach((s, i) => {
+          walk(s, value[i], join(path, i), out, depth + 1);
+        });
       return;
     case 'record':
       if (isPlainObject(value)) for (const [k, v] of Object.entries(value)) walk(def.valueType, v, join(path, k), out, depth + 1);
@@ -109,7 +113,11 @@ function walk(schema: unknown, value: unknown, path: string, out: UnknownKey[], 
         if (k in shape) walk(shape[k], v, join(path, k), out, depth + 1);
         else if (catchall === undefined || catchall === 'never') {
           const suggestion = suggestKey(k, Object.keys(shape));
-          out.push({ path: join(path, k), message: `unknown key ${k}${suggestion ? ` (did you mean ${suggestion}?)` : ` (allowed here: ${Object.keys(shape).join(', ')})`}`, suggestion });
+          out.push({
+            path: join(path, k),
+            message: `unknown key ${k}${suggestion ? ` (did you mean ${suggestion}?)` : ` (allowed here: ${Object.keys(shape).join(', ')})`}`,
+            suggestion,
+          });
         }
       }
       return;

@@ -9,7 +9,15 @@
 import type { Database, Executor } from '../db/database.js';
 import { recordAudit } from '../db/repositories/audit.repository.js';
 import { type ContactMerge, mergeContactsRecorded, undoMerge } from '../db/repositories/contact-merge.repository.js';
-import { deleteIdentity, findIdentityRow, getContactRecord, getIdentityRow, insertIdentity, type ContactIdentityRow, updateContact } from '../db/repositories/contact.repository.js';
+import {
+  deleteIdentity,
+  findIdentityRow,
+  getContactRecord,
+  getIdentityRow,
+  insertIdentity,
+  type ContactIdentityRow,
+  updateContact,
+} from '../db/repositories/contact.repository.js';
 import { recordEvent } from '../db/repositories/event.repository.js';
 import { getTicketByNumber } from '../db/repositories/ticket.repository.js';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
@@ -37,7 +45,12 @@ function ownedElsewhere(identity: Address, ownerContactId: string): ConflictErro
 }
 
 /** Adds `identity` to `contactId` unless it is theirs already; refuses one that someone else owns. */
-async function attachIdentity(db: Executor, contactId: string, identity: Address, now: number): Promise<{ identity: ContactIdentityRow; created: boolean }> {
+async function attachIdentity(
+  db: Executor,
+  contactId: string,
+  identity: Address,
+  now: number,
+): Promise<{ identity: ContactIdentityRow; created: boolean }> {
   const owner = await findIdentityRow(db, identity);
   if (owner && owner.contactId === contactId) return { identity: owner, created: false };
   if (owner) throw ownedElsewhere(identity, owner.contactId);
@@ -47,26 +60,61 @@ async function attachIdentity(db: Executor, contactId: string, identity: Address
   return { identity: row, created: true };
 }
 
-export async function patchContact(database: Database, actor: AgentActor, id: string, changes: { name?: string | null | undefined; locale?: string | null | undefined }, now: number) {
+export async function patchContact(
+  database: Database,
+  actor: AgentActor,
+  id: string,
+  changes: { name?: string | null | undefined; locale?: string | null | undefined },
+  now: number,
+) {
   return database.kysely.transaction().execute(async (trx) => {
     const before = await requireContact(trx, id);
     await updateContact(trx, id, changes, now);
     const after = await requireContact(trx, id);
-    await audit(trx, actor, 'contact.updated', id, { from: { name: before.name, locale: before.locale }, to: { name: after.name, locale: after.locale } }, now);
+    await audit(
+      trx,
+      actor,
+      'contact.updated',
+      id,
+      { from: { name: before.name, locale: before.locale }, to: { name: after.name, locale: after.locale } },
+      now,
+    );
     return after;
   });
 }
 
-export async function linkIdentity(database: Database, actor: AgentActor, contactId: string, identity: Address, evidence: string, now: number) {
+export async function linkIdentity(
+  database: Database,
+  actor: AgentActor,
+  contactId: string,
+  identity: Address,
+  evidence: string,
+  now: number,
+) {
   return database.kysely.transaction().execute(async (trx) => {
     await requireContact(trx, contactId);
     const r = await attachIdentity(trx, contactId, identity, now);
-    if (r.created) await audit(trx, actor, 'contact.identity_linked', contactId, { identityId: r.identity.id, kind: identity.kind, address: identity.address, evidence }, now);
+    if (r.created)
+      await audit(
+        trx,
+        actor,
+        'contact.identity_linked',
+        contactId,
+        { identityId: r.identity.id, kind: identity.kind, address: identity.address, evidence },
+        now,
+      );
     return r;
   });
 }
 
-export async function unlinkIdentity(database: Database, actor: AgentActor, contactId: string, identityId: string, evidence: string, now: number): Promise<ContactIdentityRow> {
+export async function unlinkIdentity(
+  database: Database,
+  actor: AgentActor,
+  contactId: string,
+  identityId: string,
+  evidence: string,
+  now: number,
+): Promise<ContactIdentityRow> {
   return database.kysely.transaction().execute(async (trx) => {
     await requireContact(trx, contactId);
     const row = await getIdentityRow(trx, identityId);
@@ -77,8 +125,16 @@ export async function unlinkIdentity(database: Database, actor: AgentActor, cont
   });
 }
 
-export async function mergeContacts(database: Database, actor: AgentActor, keepId: string, fromId: string, evidence: string, now: number): Promise<ContactMerge> {
-  if (keepId === fromId) throw new ValidationError('invalid body', [{ path: 'body.from', message: 'a contact cannot be merged into itself' }]);
+export async function mergeContacts(
+  database: Database,
+  actor: AgentActor,
+  keepId: string,
+  fromId: string,
+  evidence: string,
+  now: number,
+): Promise<ContactMerge> {
+  if (keepId === fromId)
+    throw new ValidationError('invalid body', [{ path: 'body.from', message: 'a contact cannot be merged into itself' }]);
   return database.kysely.transaction().execute(async (trx) => {
     await requireContact(trx, keepId);
     await requireContact(trx, fromId);
@@ -97,11 +153,20 @@ export async function undoContactMerge(database: Database, actor: AgentActor, me
       case 'already_undone':
         throw new ConflictError(`merge ${mergeId} was already undone`, 'merge_already_undone', { undoneAt: r.undoneAt });
       case 'kept_contact_gone':
-        throw new ConflictError(`contact ${r.keptContactId} was merged again since; undo that merge first`, 'merge_superseded', { keptContactId: r.keptContactId });
+        throw new ConflictError(`contact ${r.keptContactId} was merged again since; undo that merge first`, 'merge_superseded', {
+          keptContactId: r.keptContactId,
+        });
       case 'dropped_contact_exists':
         throw new ConflictError(`the merged contact exists again`, 'merge_not_undoable');
     }
-    await audit(trx, actor, 'contact.merge_undone', r.merge.keptContactId, { mergeId, restoredContactId: r.merge.droppedContactId, restored: r.restored, keptElsewhere: r.keptElsewhere }, now);
+    await audit(
+      trx,
+      actor,
+      'contact.merge_undone',
+      r.merge.keptContactId,
+      { mergeId, restoredContactId: r.merge.droppedContactId, restored: r.restored, keptElsewhere: r.keptElsewhere },
+      now,
+    );
     return r;
   });
 }
@@ -110,33 +175,68 @@ export async function undoContactMerge(database: Database, actor: AgentActor, me
  * An identity a sender typed on a ticket (a claim) becomes an identity of the ticket's requester,
  * or of the contact given, because an agent vouches for it with `evidence`.
  */
-export async function linkTicketClaim(database: Database, actor: AgentActor, ticketNumber: number, claimId: string, input: { contactId?: string | undefined; evidence: string }, now: number) {
+export async function linkTicketClaim(
+  database: Database,
+  actor: AgentActor,
+  ticketNumber: number,
+  claimId: string,
+  input: { contactId?: string | undefined; evidence: string },
+  now: number,
+) {
   return database.kysely.transaction().execute(async (trx) => {
     const ticket = await getTicketByNumber(trx, ticketNumber);
     if (!ticket) throw new NotFoundError('ticket', `#${ticketNumber}`);
-    const claim = await trx.selectFrom('ticket_claims').selectAll().where('id', '=', claimId).where('ticket_id', '=', ticket.id).executeTakeFirst();
+    const claim = await trx
+      .selectFrom('ticket_claims')
+      .selectAll()
+      .where('id', '=', claimId)
+      .where('ticket_id', '=', ticket.id)
+      .executeTakeFirst();
     if (!claim) throw new NotFoundError(`claim on ticket #${ticketNumber}`, claimId);
     const contactId = input.contactId ?? ticket.requesterId;
     await requireContact(trx, contactId);
     if (claim.linked_contact_id && claim.linked_contact_id !== contactId) {
-      throw new ConflictError(`this claim is already linked to contact ${claim.linked_contact_id}`, 'claim_already_linked', { linkedContactId: claim.linked_contact_id });
+      throw new ConflictError(`this claim is already linked to contact ${claim.linked_contact_id}`, 'claim_already_linked', {
+        linkedContactId: claim.linked_contact_id,
+      });
     }
     const identity = { kind: claim.kind, address: claim.address } as Address;
     const r = await attachIdentity(trx, contactId, identity, now);
     if (!claim.linked_contact_id) {
-      await trx.updateTable('ticket_claims').set({ linked_contact_id: contactId, linked_at: now, linked_by: actor.id }).where('id', '=', claim.id).execute();
+      await trx
+        .updateTable('ticket_claims')
+        .set({ linked_contact_id: contactId, linked_at: now, linked_by: actor.id })
+        .where('id', '=', claim.id)
+        .execute();
       await recordEvent(trx, ticket.id, 'claim_linked', null, `${identity.kind}:${identity.address}`, { type: 'agent', id: actor.id }, now);
     }
     // Audited whenever something changed: the claim got linked, or its identity (unlinked since) came back.
     if (!claim.linked_contact_id || r.created) {
-      await audit(trx, actor, 'contact.identity_linked', contactId, { identityId: r.identity.id, kind: identity.kind, address: identity.address, evidence: input.evidence, claimId, ticketNumber }, now);
+      await audit(
+        trx,
+        actor,
+        'contact.identity_linked',
+        contactId,
+        { identityId: r.identity.id, kind: identity.kind, address: identity.address, evidence: input.evidence, claimId, ticketNumber },
+        now,
+      );
     }
     const linked = await trx.selectFrom('ticket_claims').selectAll().where('id', '=', claim.id).executeTakeFirstOrThrow();
     return { claim: toClaimView(linked), identity: r.identity, created: r.created };
   });
 }
 
-export function toClaimView(r: { id: string; ticket_id: string; kind: string; address: string; display_name: string | null; created_at: number; linked_contact_id: string | null; linked_at: number | null; linked_by: string | null }) {
+export function toClaimView(r: {
+  id: string;
+  ticket_id: string;
+  kind: string;
+  address: string;
+  display_name: string | null;
+  created_at: number;
+  linked_contact_id: string | null;
+  linked_at: number | null;
+  linked_by: string | null;
+}) {
   return {
     id: r.id,
     kind: r.kind,

@@ -31,7 +31,9 @@ export interface NotificationListener {
   close(): Promise<void>;
 }
 
-export type DatabaseConfig = { driver: 'sqlite'; path: string } | { driver: 'postgres'; url: string; poolSize?: number; onIdleError?: (err: Error) => void };
+export type DatabaseConfig =
+  | { driver: 'sqlite'; path: string }
+  | { driver: 'postgres'; url: string; poolSize?: number; onIdleError?: (err: Error) => void };
 
 /**
  * PostgreSQL returns bigint (int8) as strings; our bigints are epoch ms and counters, safely
@@ -81,7 +83,9 @@ export function createDatabase(config: DatabaseConfig): Database {
       sqlite.pragma('foreign_keys = ON');
       sqlite.pragma('busy_timeout = 5000');
       // PostgreSQL's translate(), so one search query folds accents on both databases (search-fold.ts).
-      sqlite.function('translate', { deterministic: true }, (s: unknown, from: unknown, to: unknown) => translate(s === null ? null : String(s), String(from), String(to)));
+      sqlite.function('translate', { deterministic: true }, (s: unknown, from: unknown, to: unknown) =>
+        translate(s === null ? null : String(s), String(from), String(to)),
+      );
       return withStatementCache(sqlite);
     };
     const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: open }) });
@@ -95,7 +99,11 @@ export function createDatabase(config: DatabaseConfig): Database {
     config.onIdleError?.(err);
   });
   const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  const listen = async (channel: string, onNotify: (payload: string) => void, onEnd: (err?: Error) => void): Promise<NotificationListener> => {
+  const listen = async (
+    channel: string,
+    onNotify: (payload: string) => void,
+    onEnd: (err?: Error) => void,
+  ): Promise<NotificationListener> => {
     const client = new pg.Client({ connectionString: config.url });
     let over = false;
     const end = (err?: Error) => {

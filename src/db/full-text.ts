@@ -21,7 +21,11 @@ const INDEX_FOLD_TO = 'aaaaaaeeeeiiiiooooouuuucnyyaaaaaaeeeeiiiiooooouuuucny';
 
 /** Words of what was typed, folded like the index: letters and digits runs. */
 export function searchWords(typed: string): string[] {
-  return foldText(typed).match(/[\p{L}\p{N}]+/gu)?.slice(0, 16) ?? [];
+  return (
+    foldText(typed)
+      .match(/[\p{L}\p{N}]+/gu)
+      ?.slice(0, 16) ?? []
+  );
 }
 
 /** FTS5 MATCH string: one phrase of the words, prefix on the last (`"nao cheg" *`). */

@@ -1,16 +1,90 @@
 /** Row types as stored, one file per area under tables/; `DB` is the whole schema kysely types against. */
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import type { ContactsTable, ContactIdentitiesTable, AgentsTable, CountersTable, TicketsTable, TicketParticipantsTable, MessagesTable, AttachmentsTable, InboundReceiptsTable, ChannelStateTable, OutboxTable, TicketEventsTable } from './tables/tickets.table.js';
+import type {
+  ContactsTable,
+  ContactIdentitiesTable,
+  AgentsTable,
+  CountersTable,
+  TicketsTable,
+  TicketParticipantsTable,
+  MessagesTable,
+  AttachmentsTable,
+  InboundReceiptsTable,
+  ChannelStateTable,
+  OutboxTable,
+  TicketEventsTable,
+} from './tables/tickets.table.js';
 import type { LeasesTable, RateBucketsTable, TimersTable, AutomaticSendsTable } from './tables/runtime.table.js';
-import type { TicketClaimsTable, TicketRecipientsTable, NotificationDigestsTable, AuditLogTable, UsedUploadTokensTable, ContactMergesTable } from './tables/trust.table.js';
-import type { WebSessionsTable, AgentCredentialsTable, LoginAttemptsTable, WebTokensTable, TicketReadsTable, PortalSessionsTable, PortalSignInTokensTable, PortalUsedSignaturesTable, PortalContactSettingsTable } from './tables/web.table.js';
-import type { WebhookSubscriptionsTable, WebhookEventsTable, WebhookDeliveriesTable, ErasureReceiptsTable, TicketErasuresTable, ErasureTombstonesTable } from './tables/integrations.table.js';
+import type {
+  TicketClaimsTable,
+  TicketRecipientsTable,
+  NotificationDigestsTable,
+  AuditLogTable,
+  UsedUploadTokensTable,
+  ContactMergesTable,
+} from './tables/trust.table.js';
+import type {
+  WebSessionsTable,
+  AgentCredentialsTable,
+  LoginAttemptsTable,
+  WebTokensTable,
+  TicketReadsTable,
+  PortalSessionsTable,
+  PortalSignInTokensTable,
+  PortalUsedSignaturesTable,
+  PortalContactSettingsTable,
+} from './tables/web.table.js';
+import type {
+  WebhookSubscriptionsTable,
+  WebhookEventsTable,
+  WebhookDeliveriesTable,
+  ErasureReceiptsTable,
+  TicketErasuresTable,
+  ErasureTombstonesTable,
+} from './tables/integrations.table.js';
 
-export type { ContactsTable, ContactIdentitiesTable, AgentsTable, CountersTable, TicketsTable, TicketParticipantsTable, MessagesTable, AttachmentsTable, InboundReceiptsTable, ChannelStateTable, OutboxTable, TicketEventsTable } from './tables/tickets.table.js';
+export type {
+  ContactsTable,
+  ContactIdentitiesTable,
+  AgentsTable,
+  CountersTable,
+  TicketsTable,
+  TicketParticipantsTable,
+  MessagesTable,
+  AttachmentsTable,
+  InboundReceiptsTable,
+  ChannelStateTable,
+  OutboxTable,
+  TicketEventsTable,
+} from './tables/tickets.table.js';
 export type { LeasesTable, RateBucketsTable, TimersTable, AutomaticSendsTable } from './tables/runtime.table.js';
-export type { TicketClaimsTable, TicketRecipientsTable, NotificationDigestsTable, AuditLogTable, UsedUploadTokensTable, ContactMergesTable } from './tables/trust.table.js';
-export type { WebSessionsTable, AgentCredentialsTable, LoginAttemptsTable, WebTokensTable, TicketReadsTable, PortalSessionsTable, PortalSignInTokensTable, PortalUsedSignaturesTable, PortalContactSettingsTable } from './tables/web.table.js';
-export type { WebhookSubscriptionsTable, WebhookEventsTable, WebhookDeliveriesTable, ErasureReceiptsTable, TicketErasuresTable, ErasureTombstonesTable } from './tables/integrations.table.js';
+export type {
+  TicketClaimsTable,
+  TicketRecipientsTable,
+  NotificationDigestsTable,
+  AuditLogTable,
+  UsedUploadTokensTable,
+  ContactMergesTable,
+} from './tables/trust.table.js';
+export type {
+  WebSessionsTable,
+  AgentCredentialsTable,
+  LoginAttemptsTable,
+  WebTokensTable,
+  TicketReadsTable,
+  PortalSessionsTable,
+  PortalSignInTokensTable,
+  PortalUsedSignaturesTable,
+  PortalContactSettingsTable,
+} from './tables/web.table.js';
+export type {
+  WebhookSubscriptionsTable,
+  WebhookEventsTable,
+  WebhookDeliveriesTable,
+  ErasureReceiptsTable,
+  TicketErasuresTable,
+  ErasureTombstonesTable,
+} from './tables/integrations.table.js';
 
 export interface DB {
   contacts: ContactsTable;

@@ -51,7 +51,9 @@ describe('safeDisplayName', () => {
 
 describe('contentDisposition', () => {
   test('ASCII fallback and exact UTF-8 name (RFC 6266)', () => {
-    expect(contentDisposition('Relatório (final) 100%.pdf')).toBe(`attachment; filename="Relatorio (final) 100_.pdf"; filename*=UTF-8''Relat%C3%B3rio%20%28final%29%20100%25.pdf`);
+    expect(contentDisposition('Relatório (final) 100%.pdf')).toBe(
+      `attachment; filename="Relatorio (final) 100_.pdf"; filename*=UTF-8''Relat%C3%B3rio%20%28final%29%20100%25.pdf`,
+    );
   });
   test('the name is made safe first; quotes cannot break out', () => {
     const h = contentDisposition('../../x"; filename=evil.exe\u202E');

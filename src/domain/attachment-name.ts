@@ -12,7 +12,8 @@ export const MAX_DISPLAY_NAME_LENGTH = 120;
 const FALLBACK = 'attachment';
 
 /** C0/C1 controls, DEL, bidi marks/embeddings/overrides/isolates, BOM and lone surrogates. */
-const UNSAFE_CHAR = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNSAFE_CHAR =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 /** Characters no common file system accepts in a name (Windows is the strictest). */
 const RESERVED_CHAR = /[<>:"|?*]/g;
 const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/i;
@@ -36,7 +37,10 @@ function truncateKeepingExtension(name: string, maxLength: number): string {
   if (chars.length <= maxLength) return name;
   const ext = EXTENSION.exec(name)?.[0] ?? '';
   const stem = Array.from(name.slice(0, name.length - ext.length));
-  const kept = stem.slice(0, Math.max(1, maxLength - ext.length - 1)).join('').replace(/[\s.]+$/, '');
+  const kept = stem
+    .slice(0, Math.max(1, maxLength - ext.length - 1))
+    .join('')
+    .replace(/[\s.]+$/, '');
   return `${kept || FALLBACK}…${ext}`;
 }
 
@@ -51,6 +55,9 @@ function encodeRfc5987(value: string): string {
  */
 export function contentDisposition(name: string): string {
   const safe = safeDisplayName(name);
-  const ascii = safe.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  const ascii = safe
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^\x20-\x7e]|["\\%]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeRfc5987(safe)}`;
 }

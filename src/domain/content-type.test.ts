@@ -4,9 +4,20 @@ describe('parseMediaType (MIME grammar)', () => {
   test.each([
     ['application/pdf', 'application/pdf', []],
     ['Text/HTML; Charset=UTF-8', 'text/html', [['charset', 'UTF-8']]],
-    ['text/plain;charset="utf-8" ; format=flowed', 'text/plain', [['charset', 'utf-8'], ['format', 'flowed']]],
+    [
+      'text/plain;charset="utf-8" ; format=flowed',
+      'text/plain',
+      [
+        ['charset', 'utf-8'],
+        ['format', 'flowed'],
+      ],
+    ],
     ['multipart/mixed; boundary="a b;c\\"d"', 'multipart/mixed', [['boundary', 'a b;c"d']]],
-    ['application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', []],
+    [
+      'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+      'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+      [],
+    ],
     ['image/svg+xml;', 'image/svg+xml', []],
     ['  audio/ogg; codecs=opus', 'audio/ogg', [['codecs', 'opus']]],
   ] as const)('%s', (input, essence, parameters) => {
@@ -42,7 +53,10 @@ describe('parseMediaType (MIME grammar)', () => {
 describe('normalizeContentType', () => {
   test('a valid type is stored normalized; the original is kept when it differs', () => {
     expect(normalizeContentType('application/pdf')).toEqual({ contentType: 'application/pdf', declared: null });
-    expect(normalizeContentType('Text/Plain;charset="utf-8"')).toEqual({ contentType: 'text/plain; charset=utf-8', declared: 'Text/Plain;charset="utf-8"' });
+    expect(normalizeContentType('Text/Plain;charset="utf-8"')).toEqual({
+      contentType: 'text/plain; charset=utf-8',
+      declared: 'Text/Plain;charset="utf-8"',
+    });
     expect(normalizeContentType('text/plain; name="a b.txt"')).toEqual({ contentType: 'text/plain; name="a b.txt"', declared: null });
   });
   test('junk becomes application/octet-stream, the original recorded', () => {

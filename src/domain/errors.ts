@@ -44,8 +44,7 @@ export type ChannelErrorCode =
 
 export type PolicyErrorCode =
   /** Another agent's upload token (403). */
-  | 'upload_not_yours'
-  | 'upload_already_used';
+  'upload_not_yours' | 'upload_already_used';
 
 /** What a 409 was about, for the caller to act on (`reason` in the API's error body). */
 export type ConflictReason =
@@ -164,7 +163,10 @@ export class PolicyError extends PonteError {
 
 export function zodIssues(error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> }): Issue[] {
   return error.issues.map((i) => ({
-    path: i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '['),
+    path: i.path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+      .join('.')
+      .replace(/\.\[/g, '['),
     message: i.message,
   }));
 }

@@ -58,4 +58,3 @@ export function newId(now: number = Date.now()): string {
   lastRandom = new Uint8Array(randomBytes(10));
   return encodeTime(now) + encodeRandom(lastRandom);
 }
-

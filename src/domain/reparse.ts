@@ -9,7 +9,14 @@ export interface ReparsedMessage {
   replyText: string;
   quotedText: string | null;
   classification: string;
-  attachments: Array<{ blobKey: string; filename: string; contentType: string; size: number; contentId?: string | undefined; inline?: boolean | undefined }>;
+  attachments: Array<{
+    blobKey: string;
+    filename: string;
+    contentType: string;
+    size: number;
+    contentId?: string | undefined;
+    inline?: boolean | undefined;
+  }>;
 }
 
 /** The channel's current parser over one raw payload. */

@@ -17,7 +17,8 @@ export function statusAfterAgentReply(status: TicketStatus): TicketStatus {
  */
 export function canChangeStatus(from: TicketStatus, to: TicketStatus): { ok: true } | { ok: false; reason: string } {
   if (from === to) return { ok: true };
-  if (from === 'closed') return { ok: false, reason: 'a closed ticket cannot change; a new customer message reopens it or starts a follow-up' };
+  if (from === 'closed')
+    return { ok: false, reason: 'a closed ticket cannot change; a new customer message reopens it or starts a follow-up' };
   if (to === 'new') return { ok: false, reason: 'a ticket cannot go back to new' };
   return { ok: true };
 }

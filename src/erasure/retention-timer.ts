@@ -24,7 +24,13 @@ export interface RetentionTimer {
 
 const DAY = 24 * 60 * 60 * 1000;
 
-export function createRetentionTimer(deps: { database: Database; config: PonteConfig; clock: Clock; logger: Logger; blobs: BlobStore }): RetentionTimer {
+export function createRetentionTimer(deps: {
+  database: Database;
+  config: PonteConfig;
+  clock: Clock;
+  logger: Logger;
+  blobs: BlobStore;
+}): RetentionTimer {
   const holder = `${hostname()}:${process.pid}:ret:${newId().slice(-6)}`;
   const cfg = deps.config.retention;
   const db = deps.database.kysely;
@@ -56,7 +62,14 @@ export function createRetentionTimer(deps: { database: Database; config: PonteCo
       if (deps.database.dialect === 'sqlite') await sql`PRAGMA secure_delete = ON`.execute(db);
       const r = await db.transaction().execute(async (trx) => {
         const out = await scrubTickets(trx, batch, cfg.action === 'erase' ? 'erase' : 'pseudonymize', now);
-        await recordAudit(trx, { type: 'system', id: null }, `retention.${cfg.action}`, { type: 'tickets', id: String(batch.length) }, { tickets: batch, days: cfg.closedTicketDays, counts: out.counts }, now);
+        await recordAudit(
+          trx,
+          { type: 'system', id: null },
+          `retention.${cfg.action}`,
+          { type: 'tickets', id: String(batch.length) },
+          { tickets: batch, days: cfg.closedTicketDays, counts: out.counts },
+          now,
+        );
         return out;
       });
       blobKeys.push(...r.blobKeys);

@@ -13,12 +13,20 @@ export function tombstoneHash(channelId: string, externalId: string): string {
 export async function addTombstones(db: Executor, items: Array<{ channelId: string; externalId: string }>, now: number): Promise<number> {
   const hashes = [...new Set(items.map((i) => tombstoneHash(i.channelId, i.externalId)))];
   for (const hash of hashes) {
-    await db.insertInto('erasure_tombstones').values({ hash, created_at: now }).onConflict((oc) => oc.column('hash').doNothing()).execute();
+    await db
+      .insertInto('erasure_tombstones')
+      .values({ hash, created_at: now })
+      .onConflict((oc) => oc.column('hash').doNothing())
+      .execute();
   }
   return hashes.length;
 }
 
 export async function isTombstoned(db: Executor, channelId: string, externalId: string): Promise<boolean> {
-  const r = await db.selectFrom('erasure_tombstones').select('hash').where('hash', '=', tombstoneHash(channelId, externalId)).executeTakeFirst();
+  const r = await db
+    .selectFrom('erasure_tombstones')
+    .select('hash')
+    .where('hash', '=', tombstoneHash(channelId, externalId))
+    .executeTakeFirst();
   return r !== undefined;
 }

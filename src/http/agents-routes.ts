@@ -5,7 +5,16 @@
  * once and stored as hashes; a rotated token stops working at once.
  */
 import type { RequestHandler, Router } from 'express';
-import { type Agent, countActiveAdmins, createAgent, getAgent, listAgents, rotateAgentToken, setAgentActive, updateAgent } from '../db/repositories/agent.repository.js';
+import {
+  type Agent,
+  countActiveAdmins,
+  createAgent,
+  getAgent,
+  listAgents,
+  rotateAgentToken,
+  setAgentActive,
+  updateAgent,
+} from '../db/repositories/agent.repository.js';
 import { listAudit, recordAudit } from '../db/repositories/audit.repository.js';
 import type { Executor } from '../db/database.js';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
@@ -44,7 +53,8 @@ export function registerAgentRoutes(router: Router, deps: ApiDeps, admin: Reques
     }
   };
   const checkChannel = (id: string | null | undefined) => {
-    if (id && !deps.channels.get(id)) throw new ValidationError('invalid body', [{ path: 'body.notifyChannel', message: 'no such channel' }]);
+    if (id && !deps.channels.get(id))
+      throw new ValidationError('invalid body', [{ path: 'body.notifyChannel', message: 'no such channel' }]);
   };
 
   router.get('/me', (req, res) => {
@@ -74,8 +84,26 @@ export function registerAgentRoutes(router: Router, deps: ApiDeps, admin: Reques
     checkChannel(body.notifyChannel);
     const now = deps.clock.now();
     const { agent, token } = await db.transaction().execute(async (trx) => {
-      const created = await createAgent(trx, { name: body.name, email: body.email, phone: body.phone, role: body.role, notifyChannelId: body.notifyChannel, tokenExpiresAt: expiry(body.expiresInDays, now) }, now);
-      await audit(trx, agentOf(req), 'agent.created', created.agent.id, { name: body.name, email: body.email ?? null, role: body.role, tokenExpiresAt: created.agent.tokenExpiresAt }, now);
+      const created = await createAgent(
+        trx,
+        {
+          name: body.name,
+          email: body.email,
+          phone: body.phone,
+          role: body.role,
+          notifyChannelId: body.notifyChannel,
+          tokenExpiresAt: expiry(body.expiresInDays, now),
+        },
+        now,
+      );
+      await audit(
+        trx,
+        agentOf(req),
+        'agent.created',
+        created.agent.id,
+        { name: body.name, email: body.email ?? null, role: body.role, tokenExpiresAt: created.agent.tokenExpiresAt },
+        now,
+      );
       return created;
     });
     res.status(201).json({ agent: adminAgentView(agent), token });
@@ -89,7 +117,13 @@ export function registerAgentRoutes(router: Router, deps: ApiDeps, admin: Reques
     const updated = await db.transaction().execute(async (trx) => {
       const before = await requireAgent(trx, id);
       await keepOneAdmin(trx, before, body.role === 'agent');
-      const after = (await updateAgent(trx, id, { name: body.name, email: body.email, phone: body.phone, role: body.role, notifyChannelId: body.notifyChannel }))!;
+      const after = (await updateAgent(trx, id, {
+        name: body.name,
+        email: body.email,
+        phone: body.phone,
+        role: body.role,
+        notifyChannelId: body.notifyChannel,
+      }))!;
       await audit(trx, agentOf(req), 'agent.updated', id, { from: adminAgentView(before), to: adminAgentView(after) }, now);
       return after;
     });
@@ -126,7 +160,13 @@ export function registerAgentRoutes(router: Router, deps: ApiDeps, admin: Reques
 
   router.get('/audit', admin, async (req, res) => {
     const q = parse(auditQuery, req.query, 'query');
-    const entries = await listAudit(db, { targetType: q.targetType, targetId: q.targetId, action: q.action, before: q.cursor, limit: q.limit + 1 });
+    const entries = await listAudit(db, {
+      targetType: q.targetType,
+      targetId: q.targetId,
+      action: q.action,
+      before: q.cursor,
+      limit: q.limit + 1,
+    });
     const page = entries.slice(0, q.limit);
     res.json({ entries: page, nextCursor: entries.length > q.limit ? page[page.length - 1]!.id : null });
   });

@@ -69,7 +69,8 @@ export function createApiRouter(deps: ApiDeps): Router {
     const check = await authenticateToken(db, m[1]!, deps.clock.now());
     if (!check.ok) {
       if (check.reason === 'disabled') throw new AuthError('agent_disabled', 'this agent is disabled; an admin can enable it again');
-      if (check.reason === 'expired') throw new AuthError('token_expired', 'this token has expired; ask an admin for a new one (rotate-token)');
+      if (check.reason === 'expired')
+        throw new AuthError('token_expired', 'this token has expired; ask an admin for a new one (rotate-token)');
       throw new AuthError('unauthenticated', 'unknown or revoked token');
     }
     (req as AuthedRequest).agent = check.agent;
@@ -86,7 +87,10 @@ export function createApiRouter(deps: ApiDeps): Router {
   router.use(express.json({ limit: '1mb', strict: true }));
   // PostgreSQL text cannot hold U+0000 (a 500 from the driver); no field of this API needs it.
   router.use((req, _res, next) => {
-    const issues = [...nulPaths(req.query, 'query'), ...nulPaths(req.body, 'body')].map((path) => ({ path, message: 'must not contain NUL (\\u0000) characters' }));
+    const issues = [...nulPaths(req.query, 'query'), ...nulPaths(req.body, 'body')].map((path) => ({
+      path,
+      message: 'must not contain NUL (\\u0000) characters',
+    }));
     if (issues.length) throw new ValidationError('invalid request', issues.slice(0, 20));
     next();
   });
@@ -95,7 +99,9 @@ export function createApiRouter(deps: ApiDeps): Router {
     const q = parse(listTicketsQuery, req.query, 'query');
     let requesterContactIds: string[] | undefined;
     if (q.requester) {
-      requesterContactIds = [...new Set((await findContactIdsByIdentities(db, identityLookups(q.requester, phoneAliasesOf(deps.channels)))).values())];
+      requesterContactIds = [
+        ...new Set((await findContactIdsByIdentities(db, identityLookups(q.requester, phoneAliasesOf(deps.channels)))).values()),
+      ];
     }
     const field = q.field ? { key: q.field.slice(0, q.field.indexOf(':')), value: q.field.slice(q.field.indexOf(':') + 1) } : undefined;
     const tickets = await listTickets(db, {
@@ -118,7 +124,10 @@ export function createApiRouter(deps: ApiDeps): Router {
       limit: q.limit + 1,
     });
     const page = tickets.slice(0, q.limit);
-    res.json({ tickets: page.map((t) => ticketSummary(t, labels(t.locale))), nextCursor: tickets.length > q.limit ? page[page.length - 1]!.id : null });
+    res.json({
+      tickets: page.map((t) => ticketSummary(t, labels(t.locale))),
+      nextCursor: tickets.length > q.limit ? page[page.length - 1]!.id : null,
+    });
   });
 
   router.get('/tickets/:number', async (req, res) => {
@@ -131,23 +140,37 @@ export function createApiRouter(deps: ApiDeps): Router {
   router.post('/tickets/:number/replies', async (req, res) => {
     const { number } = parse(ticketNumberParam, req.params, 'params');
     const body = parse(replyBody, req.body ?? {}, 'body');
-    const result = await createAgentReply({ database: deps.database, channels: deps.channels, events: deps.events, clock: deps.clock, uploadKey: deps.uploadKey }, agentOf(req), {
-      ticketNumber: number,
-      body: body.body,
-      visibility: body.visibility,
-      attachmentIds: body.attachments,
-      status: body.status,
-      template: body.template,
-    });
+    const result = await createAgentReply(
+      { database: deps.database, channels: deps.channels, events: deps.events, clock: deps.clock, uploadKey: deps.uploadKey },
+      agentOf(req),
+      {
+        ticketNumber: number,
+        body: body.body,
+        visibility: body.visibility,
+        attachmentIds: body.attachments,
+        status: body.status,
+        template: body.template,
+      },
+    );
     if (result.visibility === 'public') deps.wakeOutbox();
-    res.status(result.visibility === 'public' ? 202 : 201).json({ message: { id: result.messageId, visibility: result.visibility, deliveryStatus: result.deliveryStatus, channel: result.channelId }, ticketNumber: result.ticketNumber });
+    res.status(result.visibility === 'public' ? 202 : 201).json({
+      message: { id: result.messageId, visibility: result.visibility, deliveryStatus: result.deliveryStatus, channel: result.channelId },
+      ticketNumber: result.ticketNumber,
+    });
   });
 
   router.patch('/tickets/:number', async (req, res) => {
     const { number } = parse(ticketNumberParam, req.params, 'params');
     const body = parse(patchBody, req.body ?? {}, 'body');
     const agent = agentOf(req);
-    const patch = { status: body.status, priority: body.priority, assigneeId: body.assignee, category: body.category, reference: body.reference, fields: body.fields };
+    const patch = {
+      status: body.status,
+      priority: body.priority,
+      assigneeId: body.assignee,
+      category: body.category,
+      reference: body.reference,
+      fields: body.fields,
+    };
     const updated = await patchTicket(deps, number, patch, { type: 'agent', id: agent.id });
     deps.wakeOutbox();
     res.json(ticketSummary(updated, labels(updated.locale)));
@@ -159,7 +182,16 @@ export function createApiRouter(deps: ApiDeps): Router {
     res.json({
       channels: deps.running().map((c) => {
         const h = channelHealth(c);
-        return { id: c.entry.id, kind: c.entry.kind, enabled: c.entry.config.enabled, capabilities: c.entry.capabilities, health: h.state, lastActivityAt: h.lastActivityAt ?? null, lastError: h.lastError ?? null, detail: h.detail ?? {} };
+        return {
+          id: c.entry.id,
+          kind: c.entry.kind,
+          enabled: c.entry.config.enabled,
+          capabilities: c.entry.capabilities,
+          health: h.state,
+          lastActivityAt: h.lastActivityAt ?? null,
+          lastError: h.lastError ?? null,
+          detail: h.detail ?? {},
+        };
       }),
     });
   });

@@ -35,7 +35,11 @@ async function readHead(blobs: BlobStore, key: string, n: number): Promise<Buffe
 }
 
 /** The type to store for bytes declared as `declared`: grammar first, then the bytes for images. */
-export async function decideType(blobs: BlobStore, key: string, declared: string | undefined): Promise<{ contentType: string; declared: string | null }> {
+export async function decideType(
+  blobs: BlobStore,
+  key: string,
+  declared: string | undefined,
+): Promise<{ contentType: string; declared: string | null }> {
   const base = normalizeContentType(declared ?? 'application/octet-stream');
   if (!essenceOf(base.contentType).startsWith('image/')) return base;
   const checked = await checkDeclaredImage(base.contentType, await readHead(blobs, key, SNIFF_BYTES));
@@ -62,7 +66,16 @@ export function registerUploadRoute(router: Router, deps: ApiDeps): void {
       size: blob.size,
       expiresAt,
     });
-    res.status(201).json({ upload, filename: safeDisplayName(filename), originalFilename: filename, contentType: type.contentType, declaredContentType: type.declared, size: blob.size, expiresAt, singleUse: true });
+    res.status(201).json({
+      upload,
+      filename: safeDisplayName(filename),
+      originalFilename: filename,
+      contentType: type.contentType,
+      declaredContentType: type.declared,
+      size: blob.size,
+      expiresAt,
+      singleUse: true,
+    });
   });
 }
 

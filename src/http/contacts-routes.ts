@@ -7,20 +7,49 @@ import type { Router } from 'express';
 import { statusLabelsFor } from '../config/schema.js';
 import type { Executor } from '../db/database.js';
 import { mergesInto } from '../db/repositories/contact-merge.repository.js';
-import { findContactIdsByIdentities, getContactRecord, identityRowsOf, listContacts, type ContactIdentityRow, type ContactRecord } from '../db/repositories/contact.repository.js';
+import {
+  findContactIdsByIdentities,
+  getContactRecord,
+  identityRowsOf,
+  listContacts,
+  type ContactIdentityRow,
+  type ContactRecord,
+} from '../db/repositories/contact.repository.js';
 import { listTickets } from '../db/repositories/ticket.repository.js';
-import { linkIdentity, linkTicketClaim, mergeContacts, patchContact, toClaimView, undoContactMerge, unlinkIdentity } from '../contacts/contact-admin.usecase.js';
+import {
+  linkIdentity,
+  linkTicketClaim,
+  mergeContacts,
+  patchContact,
+  toClaimView,
+  undoContactMerge,
+  unlinkIdentity,
+} from '../contacts/contact-admin.usecase.js';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import type { Address } from '../domain/model.js';
 import { ticketSummary } from '../tickets/ticket-view.js';
 import type { ApiDeps } from './api-router.js';
 import { agentOf, identityLookups, parse, phoneAliasesOf } from './route-kit.js';
-import { claimParams, contactIdParam, evidenceBody, identityParams, linkClaimBody, linkIdentityBody, listContactsQuery, mergeBody, mergeIdParam, patchContactBody } from './schemas.js';
+import {
+  claimParams,
+  contactIdParam,
+  evidenceBody,
+  identityParams,
+  linkClaimBody,
+  linkIdentityBody,
+  listContactsQuery,
+  mergeBody,
+  mergeIdParam,
+  patchContactBody,
+} from './schemas.js';
 
 const identityView = (i: ContactIdentityRow) => ({ id: i.id, kind: i.kind, address: i.address, createdAt: i.createdAt });
 
 async function withIdentities(db: Executor, contacts: ContactRecord[]) {
-  const rows = await identityRowsOf(db, contacts.map((c) => c.id));
+  const rows = await identityRowsOf(
+    db,
+    contacts.map((c) => c.id),
+  );
   return contacts.map((c) => ({ ...c, identities: rows.filter((r) => r.contactId === c.id).map(identityView) }));
 }
 
@@ -30,7 +59,9 @@ export function registerContactRoutes(router: Router, deps: ApiDeps): void {
 
   router.get('/contacts', async (req, res) => {
     const q = parse(listContactsQuery, req.query, 'query');
-    const contactIds = q.identity ? [...new Set((await findContactIdsByIdentities(db, identityLookups(q.identity, phoneAliasesOf(deps.channels)))).values())] : undefined;
+    const contactIds = q.identity
+      ? [...new Set((await findContactIdsByIdentities(db, identityLookups(q.identity, phoneAliasesOf(deps.channels)))).values())]
+      : undefined;
     const contacts = await listContacts(db, { text: q.q, contactIds, before: q.cursor, limit: q.limit + 1 });
     const page = contacts.slice(0, q.limit);
     res.json({ contacts: await withIdentities(db, page), nextCursor: contacts.length > q.limit ? page[page.length - 1]!.id : null });
@@ -43,7 +74,9 @@ export function registerContactRoutes(router: Router, deps: ApiDeps): void {
     const [withIds] = await withIdentities(db, [contact]);
     const tickets = await listTickets(db, { requesterContactIds: [id], now: now(), limit: 200 });
     const ticketIds = tickets.map((t) => t.id);
-    const claims = ticketIds.length ? await db.selectFrom('ticket_claims').selectAll().where('ticket_id', 'in', ticketIds).orderBy('id').execute() : [];
+    const claims = ticketIds.length
+      ? await db.selectFrom('ticket_claims').selectAll().where('ticket_id', 'in', ticketIds).orderBy('id').execute()
+      : [];
     const numberOf = new Map(tickets.map((t) => [t.id, t.number]));
     res.json({
       ...withIds,

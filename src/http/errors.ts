@@ -47,9 +47,20 @@ export function statusFor(err: unknown): number {
 
 /** express/body-parser errors carry `type` and `status` (malformed JSON, too large, bad charset). */
 function bodyParserError(err: any): { status: number; code: string; message: string } | undefined {
-  if (err && typeof err === 'object' && typeof err.type === 'string' && typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
+  if (
+    err &&
+    typeof err === 'object' &&
+    typeof err.type === 'string' &&
+    typeof err.status === 'number' &&
+    err.status >= 400 &&
+    err.status < 500
+  ) {
     const code = err.type === 'entity.parse.failed' ? 'invalid_json' : err.type === 'entity.too.large' ? 'body_too_large' : 'bad_request';
-    return { status: err.status, code, message: err.type === 'entity.parse.failed' ? 'request body is not valid JSON' : String(err.message) };
+    return {
+      status: err.status,
+      code,
+      message: err.type === 'entity.parse.failed' ? 'request body is not valid JSON' : String(err.message),
+    };
   }
   // The router could not percent-decode a path parameter (`/api/tickets/%zz`): the URL is bad input.
   if (err instanceof URIError && (err as URIError & { status?: number }).status === 400) {

@@ -23,8 +23,16 @@ export function buildOpenApi(config?: Pick<PonteConfig, 'portal'>): object {
   const portalBases = config ? (config.portal.enabled ? portalSites(config.portal).map((s) => s.path) : []) : ['/portal'];
   const doc = withIntegrationPaths({
     openapi: '3.1.0',
-    info: { title: 'Ponte API', version: '0.1.0', description: 'Tickets, threads and replies across email, WhatsApp and web forms; the channels\' webhooks; the customer portal\'s JSON API. Every error answer has the `Error` body.' },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, ...portalSecuritySchemes }, schemas: { Error: json(errorBodySchema) } },
+    info: {
+      title: 'Ponte API',
+      version: '0.1.0',
+      description:
+        "Tickets, threads and replies across email, WhatsApp and web forms; the channels' webhooks; the customer portal's JSON API. Every error answer has the `Error` body.",
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, ...portalSecuritySchemes },
+      schemas: { Error: json(errorBodySchema) },
+    },
     security: [{ bearer: [] }],
     paths: { ...corePaths(), ...Object.assign({}, ...portalBases.map((b) => portalOpenApiPaths(b))) },
   });

@@ -10,7 +10,11 @@ export type AuthedRequest = Request & { agent?: Agent };
 
 export function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
   const r = schema.safeParse(value);
-  if (!r.success) throw new ValidationError(`invalid ${where}`, zodIssues(r.error).map((i) => ({ ...i, path: i.path ? `${where}.${i.path}` : where })));
+  if (!r.success)
+    throw new ValidationError(
+      `invalid ${where}`,
+      zodIssues(r.error).map((i) => ({ ...i, path: i.path ? `${where}.${i.path}` : where })),
+    );
   return r.data;
 }
 

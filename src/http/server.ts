@@ -18,7 +18,18 @@ export interface ObservabilityDeps {
   sendHealth?: SendHealth | undefined;
 }
 
-export function createHttpApp(deps: ApiDeps & ObservabilityDeps & { logger: Logger; database: Database; running: () => RunningChannel[]; trustProxy: boolean; webKey?: Buffer | undefined; ingest?: IngestFn | undefined; readUploadForm: UploadFormReader }): Express {
+export function createHttpApp(
+  deps: ApiDeps &
+    ObservabilityDeps & {
+      logger: Logger;
+      database: Database;
+      running: () => RunningChannel[];
+      trustProxy: boolean;
+      webKey?: Buffer | undefined;
+      ingest?: IngestFn | undefined;
+      readUploadForm: UploadFormReader;
+    },
+): Express {
   const app = express();
   app.disable('x-powered-by');
   if (deps.trustProxy) app.set('trust proxy', true);
@@ -37,7 +48,9 @@ export function createHttpApp(deps: ApiDeps & ObservabilityDeps & { logger: Logg
     } catch {
       database = 'unreachable';
     }
-    const channels = deps.running().map((c) => ({ id: c.entry.id, kind: c.entry.kind, health: channelHealth(c), sendFailure: deps.sendHealth?.failure(c.entry.id) }));
+    const channels = deps
+      .running()
+      .map((c) => ({ id: c.entry.id, kind: c.entry.kind, health: channelHealth(c), sendFailure: deps.sendHealth?.failure(c.entry.id) }));
     return { database, pendingMigrations, channels };
   }
   // Liveness: 200 while the process answers (503 only without a database); `degraded` lists why.
@@ -61,7 +74,16 @@ export function createHttpApp(deps: ApiDeps & ObservabilityDeps & { logger: Logg
       reasons: summary.reasons,
       database: facts.database,
       pendingMigrations: facts.pendingMigrations ?? null,
-      channels: Object.fromEntries(facts.channels.map((c) => [c.id, { state: c.health.state, ...(c.health.lastError ? { lastError: c.health.lastError } : {}), ...(c.sendFailure ? { sendFailure: c.sendFailure } : {}) }])),
+      channels: Object.fromEntries(
+        facts.channels.map((c) => [
+          c.id,
+          {
+            state: c.health.state,
+            ...(c.health.lastError ? { lastError: c.health.lastError } : {}),
+            ...(c.sendFailure ? { sendFailure: c.sendFailure } : {}),
+          },
+        ]),
+      ),
     });
   });
   if (deps.metrics) {
@@ -77,7 +99,8 @@ export function createHttpApp(deps: ApiDeps & ObservabilityDeps & { logger: Logg
   }
   app.use('/api', createApiRouter(deps));
   // The customer portal (src/web/portal), one router per brand, before a console mounted at `/`.
-  if (deps.config.portal.enabled && deps.webKey && deps.ingest) for (const site of createPortalRouters({ ...deps, webKey: deps.webKey, ingest: deps.ingest })) app.use(site.path, site.router);
+  if (deps.config.portal.enabled && deps.webKey && deps.ingest)
+    for (const site of createPortalRouters({ ...deps, webKey: deps.webKey, ingest: deps.ingest })) app.use(site.path, site.router);
   // The agent console (src/web/console), after /api and the hooks so it never shadows them.
   if (deps.config.console.enabled && deps.webKey) app.use(deps.config.console.path, createConsoleRouter({ ...deps, webKey: deps.webKey }));
   app.use((req, res) => {

@@ -19,9 +19,18 @@ export const createWebhookBody = z.strictObject({
   description: z.string().max(200).optional(),
   secret: webhookSecretSchema.optional(),
 });
-export const patchWebhookBody = z.strictObject({ url: webhookUrlSchema.optional(), events: webhookEventsSchema.optional(), description: z.string().max(200).nullable().optional(), active: z.boolean().optional() });
+export const patchWebhookBody = z.strictObject({
+  url: webhookUrlSchema.optional(),
+  events: webhookEventsSchema.optional(),
+  description: z.string().max(200).nullable().optional(),
+  active: z.boolean().optional(),
+});
 const idParam = z.object({ id: z.string().min(1).max(64) });
-export const deliveriesQuery = z.strictObject({ status: z.enum(['pending', 'sending', 'delivered', 'failed']).optional(), cursor: z.string().max(26).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) });
+export const deliveriesQuery = z.strictObject({
+  status: z.enum(['pending', 'sending', 'delivered', 'failed']).optional(),
+  cursor: z.string().max(26).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
 
 export function registerWebhookRoutes(router: Router, deps: ApiDeps, admin: RequestHandler): void {
   const db = deps.database.kysely;
@@ -36,8 +45,28 @@ export function registerWebhookRoutes(router: Router, deps: ApiDeps, admin: Requ
     const id = newId(now).toLowerCase();
     const secret = body.secret ?? newWebhookSecret();
     await db.transaction().execute(async (trx) => {
-      await trx.insertInto('webhook_subscriptions').values({ id, url: body.url, secret, events: JSON.stringify(body.events), description: body.description ?? null, source: 'api', active: 1, created_at: now, updated_at: now }).execute();
-      await recordAudit(trx, { type: 'agent', id: agentOf(req).id }, 'webhook.created', { type: 'webhook', id }, { url: body.url, events: body.events }, now);
+      await trx
+        .insertInto('webhook_subscriptions')
+        .values({
+          id,
+          url: body.url,
+          secret,
+          events: JSON.stringify(body.events),
+          description: body.description ?? null,
+          source: 'api',
+          active: 1,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      await recordAudit(
+        trx,
+        { type: 'agent', id: agentOf(req).id },
+        'webhook.created',
+        { type: 'webhook', id },
+        { url: body.url, events: body.events },
+        now,
+      );
     });
     const row = await getSubscriptionRow(db, id);
     res.status(201).json({ subscription: toSubscription(row!), secret });
@@ -49,7 +78,8 @@ export function registerWebhookRoutes(router: Router, deps: ApiDeps, admin: Requ
     const now = deps.clock.now();
     const row = await getSubscriptionRow(db, id);
     if (!row) throw new NotFoundError('webhook', id);
-    if (row.source === 'config') throw new ConflictError(`webhook ${id} comes from the config file; change it there`, 'config_subscription');
+    if (row.source === 'config')
+      throw new ConflictError(`webhook ${id} comes from the config file; change it there`, 'config_subscription');
     await db.transaction().execute(async (trx) => {
       await trx
         .updateTable('webhook_subscriptions')
@@ -71,7 +101,8 @@ export function registerWebhookRoutes(router: Router, deps: ApiDeps, admin: Requ
     const { id } = parse(idParam, req.params, 'params');
     const row = await getSubscriptionRow(db, id);
     if (!row) throw new NotFoundError('webhook', id);
-    if (row.source === 'config') throw new ConflictError(`webhook ${id} comes from the config file; remove it there`, 'config_subscription');
+    if (row.source === 'config')
+      throw new ConflictError(`webhook ${id} comes from the config file; remove it there`, 'config_subscription');
     const now = deps.clock.now();
     await db.transaction().execute(async (trx) => {
       await trx.deleteFrom('webhook_deliveries').where('subscription_id', '=', id).execute();
@@ -95,7 +126,15 @@ export function registerWebhookRoutes(router: Router, deps: ApiDeps, admin: Requ
     const now = deps.clock.now();
     const newIdValue = await db.transaction().execute(async (trx) => {
       const created = await redeliver(trx, id, now);
-      if (created) await recordAudit(trx, { type: 'agent', id: agentOf(req).id }, 'webhook.redelivered', { type: 'webhook_delivery', id }, { delivery: created }, now);
+      if (created)
+        await recordAudit(
+          trx,
+          { type: 'agent', id: agentOf(req).id },
+          'webhook.redelivered',
+          { type: 'webhook_delivery', id },
+          { delivery: created },
+          now,
+        );
       return created;
     });
     if (!newIdValue) throw new NotFoundError('webhook delivery', id);

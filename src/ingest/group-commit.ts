@@ -80,7 +80,11 @@ export function createGroupCommit<I, O>(
       await trx.commit().execute();
       return settled;
     } catch (err) {
-      if (!trx.isCommitted && !trx.isRolledBack) await trx.rollback().execute().catch(() => {});
+      if (!trx.isCommitted && !trx.isRolledBack)
+        await trx
+          .rollback()
+          .execute()
+          .catch(() => {});
       throw err;
     }
   }

@@ -84,8 +84,11 @@ export function decideMatch(facts: MatchFacts): MatchDecision {
   }
 
   if (facts.threading === 'chat' && facts.openOnChannel) return land(facts.openOnChannel, 'open_ticket', facts);
-  if (facts.threading === 'chat' && facts.closedOnChannel && facts.closedOnChannel.status === 'closed') return land(facts.closedOnChannel, 'open_ticket', facts);
+  if (facts.threading === 'chat' && facts.closedOnChannel && facts.closedOnChannel.status === 'closed')
+    return land(facts.closedOnChannel, 'open_ticket', facts);
 
   const mentioned = facts.referenced[0]?.number ?? facts.signed[0]?.number ?? facts.numbered[0]?.number ?? facts.unknownNumbers[0];
-  return mentioned !== undefined ? { kind: 'new', matchedBy: 'new_ticket', mentionedNumber: mentioned } : { kind: 'new', matchedBy: 'new_ticket' };
+  return mentioned !== undefined
+    ? { kind: 'new', matchedBy: 'new_ticket', mentionedNumber: mentioned }
+    : { kind: 'new', matchedBy: 'new_ticket' };
 }

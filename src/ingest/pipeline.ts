@@ -81,7 +81,12 @@ export function createIngest(deps: IngestDeps): IngestFn {
     }
     const relayed = await relayAgentMessage(trx, a, sender, match, agent.command);
     if (relayed) {
-      await writeReceipt(trx, a, { outcome: 'appended', ticketId: relayed.ticket.id, messageId: relayed.messageId, reason: relayed.reason });
+      await writeReceipt(trx, a, {
+        outcome: 'appended',
+        ticketId: relayed.ticket.id,
+        messageId: relayed.messageId,
+        reason: relayed.reason,
+      });
       return {
         status: 'appended',
         ticketId: relayed.ticket.id,
@@ -95,7 +100,12 @@ export function createIngest(deps: IngestDeps): IngestFn {
 
     const stored = await storeMessage(trx, a, deps.config, subjectRe, sender, match);
     const ticket = await followUps(trx, deps.events, a, sender, match, stored);
-    await writeReceipt(trx, a, { outcome: stored.created ? 'created' : 'appended', ticketId: ticket.id, messageId: stored.messageId, reason: null });
+    await writeReceipt(trx, a, {
+      outcome: stored.created ? 'created' : 'appended',
+      ticketId: ticket.id,
+      messageId: stored.messageId,
+      reason: null,
+    });
     const { decision } = match;
     return {
       status: stored.created ? 'created' : 'appended',

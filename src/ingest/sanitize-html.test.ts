@@ -9,6 +9,8 @@ describe('sanitizeEmailHtml', () => {
     expect(sanitizeEmailHtml('<img src="https://tracker.example/p.gif"><img src="cid:logo@x">')).toBe('<img src="cid:logo@x" />');
   });
   test('keeps the quoting structure', () => {
-    expect(sanitizeEmailHtml('<div class="gmail_quote"><blockquote type="cite">antes</blockquote></div>')).toContain('<blockquote type="cite">');
+    expect(sanitizeEmailHtml('<div class="gmail_quote"><blockquote type="cite">antes</blockquote></div>')).toContain(
+      '<blockquote type="cite">',
+    );
   });
 });

@@ -29,7 +29,7 @@ export function numbersInSubject(subject: string | undefined, re: RegExp): numbe
   return [...new Set(out)];
 }
 
-const HASH_NUMBER = /(?:^|[\s(\[{:,;])#(\d{3,12})(?![\d\w])/g;
+const HASH_NUMBER = /(?:^|[\s([{:,;])#(\d{3,12})(?![\d\w])/g;
 
 export function numbersInText(text: string | undefined): number[] {
   if (!text) return [];

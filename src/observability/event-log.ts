@@ -9,12 +9,22 @@ import type { AgentMessageEvent, TicketEvents } from '../tickets/ticket-events.j
 export function listenForEventLog(events: TicketEvents, logger: Logger): void {
   const agentMessage = (event: AgentMessageEvent) =>
     logger.info(
-      { ticket: event.ticket.number, messageId: event.messageId, agent: event.agentId, channel: event.ticket.lastCustomerChannelId, fromBusinessDevice: event.fromBusinessDevice || undefined },
+      {
+        ticket: event.ticket.number,
+        messageId: event.messageId,
+        agent: event.agentId,
+        channel: event.ticket.lastCustomerChannelId,
+        fromBusinessDevice: event.fromBusinessDevice || undefined,
+      },
       event.visibility === 'public' ? 'reply queued' : 'internal note added',
     );
   events.on('reply.queued', (_db, event) => agentMessage(event));
   events.on('note.added', (_db, event) => agentMessage(event));
   events.on('status.changed', (_db, event) => {
-    if (event.from !== event.to) logger.info({ ticket: event.ticket.number, from: event.from, to: event.to, actor: event.actor.type, actorId: event.actor.id ?? undefined }, 'ticket status changed');
+    if (event.from !== event.to)
+      logger.info(
+        { ticket: event.ticket.number, from: event.from, to: event.to, actor: event.actor.type, actorId: event.actor.id ?? undefined },
+        'ticket status changed',
+      );
   });
 }

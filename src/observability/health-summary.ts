@@ -28,15 +28,28 @@ export interface HealthSummary {
 }
 
 /** States in which a channel does not do its job (receive or send). */
-const UNHEALTHY: ReadonlySet<ChannelHealthState> = new Set(['degraded', 'needs_pairing', 'backing_off', 'logged_out', 'auth_failed', 'passkey_required', 'undecryptable', 'error']);
+const UNHEALTHY: ReadonlySet<ChannelHealthState> = new Set([
+  'degraded',
+  'needs_pairing',
+  'backing_off',
+  'logged_out',
+  'auth_failed',
+  'passkey_required',
+  'undecryptable',
+  'error',
+]);
 
 export function summarizeHealth(facts: HealthFacts): HealthSummary {
   const reasons: string[] = [];
   if (facts.database !== 'ok') reasons.push('database unreachable');
   if (facts.pendingMigrations?.length) reasons.push(`migrations pending: ${facts.pendingMigrations.join(', ')}`);
   for (const c of facts.channels) {
-    if (UNHEALTHY.has(c.health.state)) reasons.push(`channel ${c.id}: ${c.health.state}${c.health.lastError ? ` (${c.health.lastError})` : ''}`);
-    if (c.sendFailure) reasons.push(`channel ${c.id}: sending fails since ${new Date(c.sendFailure.since).toISOString()} (${c.sendFailure.code}: ${c.sendFailure.message}; ${c.sendFailure.attempts} attempt(s))`);
+    if (UNHEALTHY.has(c.health.state))
+      reasons.push(`channel ${c.id}: ${c.health.state}${c.health.lastError ? ` (${c.health.lastError})` : ''}`);
+    if (c.sendFailure)
+      reasons.push(
+        `channel ${c.id}: sending fails since ${new Date(c.sendFailure.since).toISOString()} (${c.sendFailure.code}: ${c.sendFailure.message}; ${c.sendFailure.attempts} attempt(s))`,
+      );
   }
   const ready = facts.database === 'ok' && facts.pendingMigrations !== undefined && facts.pendingMigrations.length === 0;
   return { status: reasons.length === 0 ? 'ok' : 'degraded', ready, reasons };

@@ -19,10 +19,20 @@ export interface PonteMetrics {
   contentType: string;
 }
 
-export function createMetrics(deps: { database: Database; running: () => RunningChannel[]; clock: Clock; processMetrics?: boolean }): PonteMetrics {
+export function createMetrics(deps: {
+  database: Database;
+  running: () => RunningChannel[];
+  clock: Clock;
+  processMetrics?: boolean;
+}): PonteMetrics {
   const registry = new Registry();
   if (deps.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'ponte_process_' });
-  const messagesIn = new Counter({ name: 'ponte_messages_in_total', help: 'Inbound messages by channel and ingest outcome', labelNames: ['channel', 'outcome'] as const, registers: [registry] });
+  const messagesIn = new Counter({
+    name: 'ponte_messages_in_total',
+    help: 'Inbound messages by channel and ingest outcome',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [registry],
+  });
   const ingestSeconds = new Histogram({
     name: 'ponte_ingest_duration_seconds',
     help: 'Time to ingest one inbound message (the one transaction)',
@@ -30,14 +40,23 @@ export function createMetrics(deps: { database: Database; running: () => Running
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  const sends = new Counter({ name: 'ponte_sends_total', help: 'Outbound send attempts by channel and result (sent, retry, failed)', labelNames: ['channel', 'result'] as const, registers: [registry] });
+  const sends = new Counter({
+    name: 'ponte_sends_total',
+    help: 'Outbound send attempts by channel and result (sent, retry, failed)',
+    labelNames: ['channel', 'result'] as const,
+    registers: [registry],
+  });
   const db = deps.database.kysely;
   new Gauge({
     name: 'ponte_outbox_depth',
     help: 'Outbound messages waiting to be sent (pending or being sent)',
     registers: [registry],
     async collect() {
-      const r = await db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', ['pending', 'sending']).executeTakeFirst();
+      const r = await db
+        .selectFrom('outbox')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('status', 'in', ['pending', 'sending'])
+        .executeTakeFirst();
       this.set(Number(r?.n ?? 0));
     },
   });
@@ -46,7 +65,11 @@ export function createMetrics(deps: { database: Database; running: () => Running
     help: 'Age of the oldest outbound message still waiting (0 when none)',
     registers: [registry],
     async collect() {
-      const r = await db.selectFrom('outbox').select((eb) => eb.fn.min('created_at').as('oldest')).where('status', 'in', ['pending', 'sending']).executeTakeFirst();
+      const r = await db
+        .selectFrom('outbox')
+        .select((eb) => eb.fn.min('created_at').as('oldest'))
+        .where('status', 'in', ['pending', 'sending'])
+        .executeTakeFirst();
       const oldest = r?.oldest == null ? undefined : Number(r.oldest);
       this.set(oldest === undefined ? 0 : Math.max(0, (deps.clock.now() - oldest) / 1000));
     },

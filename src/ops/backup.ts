@@ -27,7 +27,7 @@ export interface BackupManifest {
 /** Why Ponte does not back up PostgreSQL itself, and how to. */
 export function postgresBackupInstructions(config: PonteConfig): string {
   return [
-    'This gateway uses PostgreSQL: back it up with PostgreSQL\'s own tools, and the blob folder beside it:',
+    "This gateway uses PostgreSQL: back it up with PostgreSQL's own tools, and the blob folder beside it:",
     '  pg_dump --format=custom --file=ponte.dump "$DATABASE_URL"',
     `  tar -C ${JSON.stringify(config.storage.blobsDir)} -czf ponte-blobs.tar.gz .`,
     'Restore into an empty database with:',
@@ -45,8 +45,12 @@ function countFiles(dir: string): number {
 }
 
 function tableCounts(db: SQLite.Database): Record<string, number> {
-  const names = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>;
-  return Object.fromEntries(names.map(({ name }) => [name, (db.prepare(`SELECT count(*) AS n FROM "${name.replace(/"/g, '""')}"`).get() as { n: number }).n]));
+  const names = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .all() as Array<{ name: string }>;
+  return Object.fromEntries(
+    names.map(({ name }) => [name, (db.prepare(`SELECT count(*) AS n FROM "${name.replace(/"/g, '""')}"`).get() as { n: number }).n]),
+  );
 }
 
 function migrationsOf(db: SQLite.Database): string[] {
@@ -83,18 +87,30 @@ export async function backupSqlite(config: PonteConfig, target: string, version:
   copy.close();
   if (existsSync(config.storage.blobsDir)) {
     // tmp/ holds blobs still being written: not yet referenced by any row.
-    cpSync(config.storage.blobsDir, join(target, 'blobs'), { recursive: true, filter: (src) => !src.startsWith(join(config.storage.blobsDir, 'tmp')) });
+    cpSync(config.storage.blobsDir, join(target, 'blobs'), {
+      recursive: true,
+      filter: (src) => !src.startsWith(join(config.storage.blobsDir, 'tmp')),
+    });
   }
   const hasSecret = !config.security.secret && existsSync(config.security.secretFile);
   if (hasSecret) writeFileSync(join(target, 'secret'), readFileSync(config.security.secretFile), { mode: 0o600 });
-  const manifest: BackupManifest = { format: 'ponte-backup-1', createdAt: new Date().toISOString(), ponteVersion: version, migrations, tables, blobs: countFiles(join(target, 'blobs')), secret: hasSecret };
+  const manifest: BackupManifest = {
+    format: 'ponte-backup-1',
+    createdAt: new Date().toISOString(),
+    ponteVersion: version,
+    migrations,
+    tables,
+    blobs: countFiles(join(target, 'blobs')),
+    secret: hasSecret,
+  };
   writeFileSync(join(target, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 });
   return manifest;
 }
 
 export function readManifest(dir: string): BackupManifest {
   const file = join(dir, 'manifest.json');
-  if (!existsSync(file) || !existsSync(join(dir, 'ponte.db'))) throw new Error(`${dir} is not a Ponte backup (no manifest.json and ponte.db)`);
+  if (!existsSync(file) || !existsSync(join(dir, 'ponte.db')))
+    throw new Error(`${dir} is not a Ponte backup (no manifest.json and ponte.db)`);
   const m = JSON.parse(readFileSync(file, 'utf8')) as BackupManifest;
   if (m.format !== 'ponte-backup-1') throw new Error(`${dir}: unknown backup format ${String(m.format)}`);
   return m;
@@ -160,7 +176,9 @@ export async function previewSqliteDown(
     const remaining = tableCounts(after);
     const afterColumns = new Set(columnsOf(after));
     after.close();
-    const droppedTables = Object.fromEntries(Object.entries(tables).filter(([t]) => !(t in remaining) && t !== 'ponte_migrations' && t !== 'ponte_migrations_lock'));
+    const droppedTables = Object.fromEntries(
+      Object.entries(tables).filter(([t]) => !(t in remaining) && t !== 'ponte_migrations' && t !== 'ponte_migrations_lock'),
+    );
     const droppedColumns = columns.filter((c) => !afterColumns.has(c) && c.split('.')[0]! in remaining);
     return { droppedTables, droppedColumns };
   } finally {
@@ -169,6 +187,10 @@ export async function previewSqliteDown(
 }
 
 function columnsOf(db: SQLite.Database): string[] {
-  const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string }>).map((r) => r.name);
-  return names.flatMap((t) => (db.prepare(`PRAGMA table_info("${t.replace(/"/g, '""')}")`).all() as Array<{ name: string }>).map((c) => `${t}.${c.name}`));
+  const names = (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string }>
+  ).map((r) => r.name);
+  return names.flatMap((t) =>
+    (db.prepare(`PRAGMA table_info("${t.replace(/"/g, '""')}")`).all() as Array<{ name: string }>).map((c) => `${t}.${c.name}`),
+  );
 }

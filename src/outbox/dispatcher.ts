@@ -11,7 +11,12 @@ import type { ChannelDirectory } from '../channel/directory.js';
 import type { PonteConfig } from '../config/schema.js';
 import type { Database } from '../db/database.js';
 import { attachmentsOfMessages, getMessage, latestInboundOnChannel, threadExternalIds } from '../db/repositories/message.repository.js';
-import { recordOutboundError, recordOutboundFailed, recordOutboundSent, setOutboundExternalId } from '../db/repositories/message-delivery.repository.js';
+import {
+  recordOutboundError,
+  recordOutboundFailed,
+  recordOutboundSent,
+  setOutboundExternalId,
+} from '../db/repositories/message-delivery.repository.js';
 import { claimDueOutbox, markFailed, markRetry, markSent, nextDueAt } from '../db/repositories/outbox.repository.js';
 import { getTicketById } from '../db/repositories/ticket.repository.js';
 import { getAgent } from '../db/repositories/agent.repository.js';
@@ -78,14 +83,25 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       threadExternalIds(db, ticket.id, row.channel_id, 30),
       msg.author_agent_id ? getAgent(db, msg.author_agent_id) : Promise.resolve(undefined),
     ]);
-    const meta = JSON.parse(msg.metadata) as { template?: OutboundMessage['template']; inReplyTo?: string; cc?: Address[]; agentId?: string };
+    const meta = JSON.parse(msg.metadata) as {
+      template?: OutboundMessage['template'];
+      inReplyTo?: string;
+      cc?: Address[];
+      agentId?: string;
+    };
     const inReplyTo = meta.inReplyTo ?? lastInbound?.external_id ?? references[0];
     return {
       outboxId: row.id,
       messageId: msg.id,
       channelId: row.channel_id,
       externalId: msg.external_id ?? undefined,
-      ticket: { id: ticket.id, number: ticket.number, subject: ticket.subject, subjectToken: subjectTokenFor(deps.config.tickets, ticket.number), locale: ticket.locale },
+      ticket: {
+        id: ticket.id,
+        number: ticket.number,
+        subject: ticket.subject,
+        subjectToken: subjectTokenFor(deps.config.tickets, ticket.number),
+        locale: ticket.locale,
+      },
       recipient: { kind: msg.recipient_kind as IdentityKind, address: msg.recipient_address ?? '' },
       cc: meta.cc?.length ? meta.cc : undefined,
       // A notification to an agent: the channel signs that agent into the reply token, so only
@@ -93,7 +109,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       recipientAgentId: msg.purpose === 'notification' && meta.agentId ? meta.agentId : undefined,
       text: msg.text,
       html: msg.html ?? undefined,
-      attachments: attachments.map((a) => ({ blobKey: a.blob_key, filename: a.filename, contentType: a.content_type, size: Number(a.size) })),
+      attachments: attachments.map((a) => ({
+        blobKey: a.blob_key,
+        filename: a.filename,
+        contentType: a.content_type,
+        size: Number(a.size),
+      })),
       threading: { inReplyTo: inReplyTo ?? undefined, references: references.filter((r) => r !== msg.external_id) },
       automatic: AUTOMATIC.has(msg.purpose as MessagePurpose),
       purpose: msg.purpose as MessagePurpose,
@@ -112,7 +133,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       if (!plan) await recordOutboundFailed(trx, row.message_id, code, message);
       return plan;
     });
-    if (rerouted) deps.logger.info({ outboxId: row.id, from: row.channel_id, to: rerouted.channelId, code }, 'message failed on its channel; sent again through the fallback channel');
+    if (rerouted)
+      deps.logger.info(
+        { outboxId: row.id, from: row.channel_id, to: rerouted.channelId, code },
+        'message failed on its channel; sent again through the fallback channel',
+      );
     else await deps.onFailed?.(row);
   }
 
@@ -149,14 +174,36 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       });
       result.sent++;
       deps.observe?.sent(row.channel_id);
-      deps.logger.info({ outboxId: row.id, channel: row.channel_id, ticket: message.ticket.number, purpose: message.purpose, externalId: receipt.externalId, attempt: row.attempts }, 'message sent');
+      deps.logger.info(
+        {
+          outboxId: row.id,
+          channel: row.channel_id,
+          ticket: message.ticket.number,
+          purpose: message.purpose,
+          externalId: receipt.externalId,
+          attempt: row.attempts,
+        },
+        'message sent',
+      );
       await deps.onSent?.(row, message);
     } catch (err) {
       const code = err instanceof ChannelError || err instanceof PolicyError ? err.code : 'internal_error';
       const retryable = err instanceof ChannelError ? err.retryable : !(err instanceof PolicyError);
       const text = err instanceof Error ? err.message : String(err);
       const decision = decideRetry(cfg, row.attempts, retryable, Math.random, err instanceof ChannelError ? err.retryAfterMs : undefined);
-      deps.logger.warn({ outboxId: row.id, channel: row.channel_id, ticket: message.ticket.number, purpose: message.purpose, code, attempt: row.attempts, retry: decision.retry, error: text.slice(0, 300) }, decision.retry ? 'send failed, will retry' : 'message failed');
+      deps.logger.warn(
+        {
+          outboxId: row.id,
+          channel: row.channel_id,
+          ticket: message.ticket.number,
+          purpose: message.purpose,
+          code,
+          attempt: row.attempts,
+          retry: decision.retry,
+          error: text.slice(0, 300),
+        },
+        decision.retry ? 'send failed, will retry' : 'message failed',
+      );
       deps.observe?.failed(row.channel_id, code, text, !decision.retry);
       if (decision.retry) {
         const now = deps.clock.now();
@@ -172,7 +219,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   async function runOnce(): Promise<DispatchResult> {
     const result: DispatchResult = { sent: 0, failed: 0, retried: 0 };
-    const rows = await db.transaction().execute((trx) => claimDueOutbox(trx, deps.database.dialect, worker, deps.clock.now(), cfg.batchSize, cfg.claimTtlMs));
+    const rows = await db
+      .transaction()
+      .execute((trx) => claimDueOutbox(trx, deps.database.dialect, worker, deps.clock.now(), cfg.batchSize, cfg.claimTtlMs));
     // Different channels in parallel, one channel's rows in order (a thread stays in order).
     const byChannel = new Map<string, OutboxRow[]>();
     for (const r of rows) byChannel.set(r.channel_id, [...(byChannel.get(r.channel_id) ?? []), r]);

@@ -9,7 +9,12 @@ const channels = [
 
 describe('pickFallback', () => {
   test('the next channel in order that reaches one of the requester identities', () => {
-    expect(pickFallback(['zap', 'mail', 'mail2'], ['zap'], channels, [{ kind: 'phone', address: '+5511' }, { kind: 'email', address: 'a@x' }])).toEqual({ channelId: 'mail', recipient: { kind: 'email', address: 'a@x' } });
+    expect(
+      pickFallback(['zap', 'mail', 'mail2'], ['zap'], channels, [
+        { kind: 'phone', address: '+5511' },
+        { kind: 'email', address: 'a@x' },
+      ]),
+    ).toEqual({ channelId: 'mail', recipient: { kind: 'email', address: 'a@x' } });
   });
   test('the configured order decides', () => {
     expect(pickFallback(['mail2', 'mail'], ['zap'], channels, [{ kind: 'email', address: 'a@x' }])?.channelId).toBe('mail2');

@@ -8,7 +8,13 @@ export interface RetryPolicy {
 export type RetryDecision = { retry: true; delayMs: number } | { retry: false; reason: 'permanent' | 'attempts_exhausted' };
 
 /** `attempts` counts the attempt that just failed (1 after the first failure). */
-export function decideRetry(policy: RetryPolicy, attempts: number, retryable: boolean, random: () => number = Math.random, retryAfterMs?: number): RetryDecision {
+export function decideRetry(
+  policy: RetryPolicy,
+  attempts: number,
+  retryable: boolean,
+  random: () => number = Math.random,
+  retryAfterMs?: number,
+): RetryDecision {
   if (!retryable) return { retry: false, reason: 'permanent' };
   if (attempts >= policy.maxAttempts) return { retry: false, reason: 'attempts_exhausted' };
   const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempts - 1));

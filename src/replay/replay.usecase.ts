@@ -39,7 +39,13 @@ export interface ReplayOptions {
   limit?: number | undefined;
 }
 
-export async function replayChannel(database: Database, blobs: BlobStore, reparse: Reparser, opts: ReplayOptions, now: number): Promise<ReplayResult> {
+export async function replayChannel(
+  database: Database,
+  blobs: BlobStore,
+  reparse: Reparser,
+  opts: ReplayOptions,
+  now: number,
+): Promise<ReplayResult> {
   const db = database.kysely;
   let q = db
     .selectFrom('messages')
@@ -50,7 +56,10 @@ export async function replayChannel(database: Database, blobs: BlobStore, repars
     .where('messages.raw_key', 'is not', null);
   if (opts.since !== undefined) q = q.where('messages.created_at', '>=', opts.since);
   if (opts.ticketNumber !== undefined) q = q.where('tickets.number', '=', opts.ticketNumber);
-  const rows = await q.orderBy('messages.id').limit(opts.limit ?? 5000).execute();
+  const rows = await q
+    .orderBy('messages.id')
+    .limit(opts.limit ?? 5000)
+    .execute();
   const result: ReplayResult = { examined: rows.length, changed: [], failed: [], applied: opts.apply };
   for (const row of rows) {
     let parsed: ReparsedMessage;
@@ -77,11 +86,29 @@ export async function replayChannel(database: Database, blobs: BlobStore, repars
     await db.transaction().execute(async (trx) => {
       await trx
         .updateTable('messages')
-        .set({ text: parsed.text, reply_text: parsed.replyText, quoted_text: parsed.quotedText, classification: parsed.classification, edited_at: null })
+        .set({
+          text: parsed.text,
+          reply_text: parsed.replyText,
+          quoted_text: parsed.quotedText,
+          classification: parsed.classification,
+          edited_at: null,
+        })
         .where('id', '=', row.id)
         .execute();
       if (added.length) await insertAttachments(trx, row.id, added, now);
-      await recordAudit(trx, opts.actor, 'message.replayed', { type: 'message', id: row.id }, { ticketNumber: Number(row.number), fields: Object.keys(change).filter((k) => k !== 'messageId' && k !== 'ticketNumber'), classification: change.classification ?? null, attachmentsAdded: added.length }, now);
+      await recordAudit(
+        trx,
+        opts.actor,
+        'message.replayed',
+        { type: 'message', id: row.id },
+        {
+          ticketNumber: Number(row.number),
+          fields: Object.keys(change).filter((k) => k !== 'messageId' && k !== 'ticketNumber'),
+          classification: change.classification ?? null,
+          attachmentsAdded: added.length,
+        },
+        now,
+      );
     });
   }
   return result;

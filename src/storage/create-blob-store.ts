@@ -19,15 +19,21 @@ export function createConfiguredBlobStore(storage: PonteConfig['storage'], datab
   switch (storage.driver) {
     case 'postgres':
       if (database.dialect !== 'postgres') {
-        throw new ConfigError('invalid configuration', [{ path: 'storage.driver', message: 'postgres blob storage needs database.driver: postgres' }]);
+        throw new ConfigError('invalid configuration', [
+          { path: 'storage.driver', message: 'postgres blob storage needs database.driver: postgres' },
+        ]);
       }
       return { blobs: createPostgresBlobStore(database, max), close: () => undefined };
     case 's3': {
-      if (!storage.s3) throw new ConfigError('invalid configuration', [{ path: 'storage.s3', message: 'required when storage.driver is s3' }]);
+      if (!storage.s3)
+        throw new ConfigError('invalid configuration', [{ path: 'storage.s3', message: 'required when storage.driver is s3' }]);
       const store = createS3BlobStore(storage.s3, max);
       return { blobs: withInlineBlobs(store, database, storage.inlineMaxBytes, max), close: () => store.close() };
     }
     default:
-      return { blobs: withInlineBlobs(createBlobStore(storage.blobsDir, max), database, storage.inlineMaxBytes, max), close: () => undefined };
+      return {
+        blobs: withInlineBlobs(createBlobStore(storage.blobsDir, max), database, storage.inlineMaxBytes, max),
+        close: () => undefined,
+      };
   }
 }

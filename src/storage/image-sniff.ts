@@ -12,7 +12,14 @@ import { essenceOf, OCTET_STREAM } from '../domain/content-type.js';
 export const SNIFF_BYTES = 4100;
 
 /** Aliases browsers and mail clients use for the same formats. */
-const SAME_FORMAT: Record<string, string> = { 'image/jpg': 'image/jpeg', 'image/pjpeg': 'image/jpeg', 'image/x-png': 'image/png', 'image/x-ms-bmp': 'image/bmp', 'image/vnd.microsoft.icon': 'image/x-icon', 'image/heif': 'image/heic' };
+const SAME_FORMAT: Record<string, string> = {
+  'image/jpg': 'image/jpeg',
+  'image/pjpeg': 'image/jpeg',
+  'image/x-png': 'image/png',
+  'image/x-ms-bmp': 'image/bmp',
+  'image/vnd.microsoft.icon': 'image/x-icon',
+  'image/heif': 'image/heic',
+};
 const canonical = (t: string) => SAME_FORMAT[t] ?? t;
 
 /**

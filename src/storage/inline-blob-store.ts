@@ -17,7 +17,12 @@ import type { BlobPutResult, BlobStore } from '../channel/contract.js';
 import type { Database } from '../db/database.js';
 import { checkKey, takeBlob } from './blob-intake.js';
 
-export function withInlineBlobs(backend: BlobStore, database: Database, inlineMaxBytes: number, defaultMaxBytes = 25 * 1024 * 1024): BlobStore {
+export function withInlineBlobs(
+  backend: BlobStore,
+  database: Database,
+  inlineMaxBytes: number,
+  defaultMaxBytes = 25 * 1024 * 1024,
+): BlobStore {
   if (inlineMaxBytes <= 0) return backend;
   const db = database.kysely;
   const inline = async (key: string): Promise<Buffer | undefined> => {
@@ -27,10 +32,15 @@ export function withInlineBlobs(backend: BlobStore, database: Database, inlineMa
   };
   return {
     async put(source, options): Promise<BlobPutResult> {
-      const small = options?.raw === true && (typeof source === 'string' ? Buffer.byteLength(source) : source instanceof Uint8Array ? source.byteLength : Infinity) <= inlineMaxBytes;
+      const small =
+        options?.raw === true &&
+        (typeof source === 'string' ? Buffer.byteLength(source) : source instanceof Uint8Array ? source.byteLength : Infinity) <=
+          inlineMaxBytes;
       if (!small) return backend.put(source, options);
       const { key, bytes } = await takeBlob(source, options?.maxBytes ?? defaultMaxBytes);
-      await sql`insert into blob_objects (key, size, data, created_at) values (${key}, ${bytes.length}, ${bytes}, ${Date.now()}) on conflict (key) do nothing`.execute(db);
+      await sql`insert into blob_objects (key, size, data, created_at) values (${key}, ${bytes.length}, ${bytes}, ${Date.now()}) on conflict (key) do nothing`.execute(
+        db,
+      );
       return { key, size: bytes.length };
     },
     get(key) {

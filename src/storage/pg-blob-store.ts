@@ -20,7 +20,9 @@ export function createPostgresBlobStore(database: Database, defaultMaxBytes = 25
   return {
     async put(source, options): Promise<BlobPutResult> {
       const { key, bytes } = await takeBlob(source, options?.maxBytes ?? defaultMaxBytes);
-      await sql`insert into blob_objects (key, size, data, created_at) values (${key}, ${bytes.length}, ${bytes}, ${Date.now()}) on conflict (key) do nothing`.execute(db);
+      await sql`insert into blob_objects (key, size, data, created_at) values (${key}, ${bytes.length}, ${bytes}, ${Date.now()}) on conflict (key) do nothing`.execute(
+        db,
+      );
       return { key, size: bytes.length };
     },
     get(key) {

@@ -36,7 +36,9 @@ export function createS3BlobStore(config: S3BlobConfig, defaultMaxBytes = 25 * 1
     region: config.region,
     forcePathStyle: config.forcePathStyle,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-    ...(config.accessKeyId && config.secretAccessKey ? { credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey } } : {}),
+    ...(config.accessKeyId && config.secretAccessKey
+      ? { credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey } }
+      : {}),
   });
   const Bucket = config.bucket;
   const keyOf = (key: string): string => `${config.prefix}${checkKey(key)}`;
@@ -62,7 +64,15 @@ export function createS3BlobStore(config: S3BlobConfig, defaultMaxBytes = 25 * 1
       const { key, bytes } = await takeBlob(source, options?.maxBytes ?? defaultMaxBytes);
       // Content-addressed: an object already there holds these very bytes.
       if (!(await head(key))) {
-        await client.send(new PutObjectCommand({ Bucket, Key: keyOf(key), Body: bytes, ContentLength: bytes.length, ContentType: 'application/octet-stream' }));
+        await client.send(
+          new PutObjectCommand({
+            Bucket,
+            Key: keyOf(key),
+            Body: bytes,
+            ContentLength: bytes.length,
+            ContentType: 'application/octet-stream',
+          }),
+        );
       }
       return { key, size: bytes.length };
     },

@@ -16,7 +16,10 @@ describe('looksLikeAgentAutoReply', () => {
   test.each([
     ['Re: [#10001] Pedido', 'Olá Maria, o pedido saiu hoje. Código de rastreio: BR123.'],
     ['Re: [#10001] Pedido', 'Hola, ya enviamos el reembolso.'],
-    ['Re: [#10001] Pedido', 'Hi, we shipped it today.\n\n' + 'x'.repeat(600) + '\nI am on vacation next week, my colleague will follow up.'],
+    [
+      'Re: [#10001] Pedido',
+      'Hi, we shipped it today.\n\n' + 'x'.repeat(600) + '\nI am on vacation next week, my colleague will follow up.',
+    ],
     ['Re: [#10001] Cliente ausente na entrega', 'O entregador disse que o cliente estava ausente; reagendamos.'],
     ['Re: Férias coletivas: prazo de envio', 'Sim, enviamos normalmente durante as férias coletivas.'],
   ])('an answer: %s', (subject, text) => expect(looksLikeAgentAutoReply(subject, text)).toBeUndefined());

@@ -31,7 +31,11 @@ describe('parseAgentCommand', () => {
   });
 
   test('#10004 then a newline then #note never reaches the customer', () => {
-    expect(parseAgentCommand('#10004\n#note cliente é difícil')).toMatchObject({ ticketNumber: 10004, internal: true, body: 'cliente é difícil' });
+    expect(parseAgentCommand('#10004\n#note cliente é difícil')).toMatchObject({
+      ticketNumber: 10004,
+      internal: true,
+      body: 'cliente é difícil',
+    });
   });
 
   test('#note opening a later line makes the whole message internal', () => {

@@ -33,7 +33,11 @@ export interface ReplyDeps {
   uploadKey: Buffer;
 }
 
-export async function createAgentReply(deps: ReplyDeps, agent: Agent, input: ReplyInput): Promise<{ messageId: string; ticketNumber: number; deliveryStatus: string | null; channelId: string | null; visibility: string }> {
+export async function createAgentReply(
+  deps: ReplyDeps,
+  agent: Agent,
+  input: ReplyInput,
+): Promise<{ messageId: string; ticketNumber: number; deliveryStatus: string | null; channelId: string | null; visibility: string }> {
   const now = deps.clock.now();
   return deps.database.kysely.transaction().execute(async (trx) => {
     let ticket = await getTicketByNumber(trx, input.ticketNumber);
@@ -46,25 +50,63 @@ export async function createAgentReply(deps: ReplyDeps, agent: Agent, input: Rep
         continue;
       }
       const a = await getAttachment(trx, id);
-      if (!a) throw new ValidationError('unknown attachment', [{ path: `body.attachments[${i}]`, message: `attachment ${id} does not exist` }]);
+      if (!a)
+        throw new ValidationError('unknown attachment', [{ path: `body.attachments[${i}]`, message: `attachment ${id} does not exist` }]);
       attachments.push({ blobKey: a.blob_key, filename: a.filename, contentType: a.content_type, size: Number(a.size) });
     }
     const actor = { type: 'agent' as const, id: agent.id };
     if (input.visibility === 'internal') {
-      const messageId = await storeInternal(trx, { ticket, text: input.body, authorType: 'agent', authorAgentId: agent.id, purpose: 'note', attachments }, now);
-      await deps.events.emit(trx, 'note.added', { ticket, messageId, agentId: agent.id, visibility: 'internal', fromBusinessDevice: false, now });
+      const messageId = await storeInternal(
+        trx,
+        { ticket, text: input.body, authorType: 'agent', authorAgentId: agent.id, purpose: 'note', attachments },
+        now,
+      );
+      await deps.events.emit(trx, 'note.added', {
+        ticket,
+        messageId,
+        agentId: agent.id,
+        visibility: 'internal',
+        fromBusinessDevice: false,
+        now,
+      });
       if (input.status) await changeStatus(trx, deps.events, ticket, input.status, actor, now);
       return { messageId, ticketNumber: ticket.number, deliveryStatus: null, channelId: null, visibility: 'internal' };
     }
-    if (ticket.status === 'closed') throw new ConflictError(`ticket #${ticket.number} is closed; the customer's next message opens a follow-up`, 'ticket_closed');
+    if (ticket.status === 'closed')
+      throw new ConflictError(`ticket #${ticket.number} is closed; the customer's next message opens a follow-up`, 'ticket_closed');
     const route = await resolveCustomerRoute(trx, deps.channels, ticket);
     if (!route) throw new ConflictError(`ticket #${ticket.number} has no channel that can reach the customer`, 'no_route');
-    const { messageId } = await queueOutbound(trx, { ticket, route, text: input.body, purpose: 'reply', visibility: 'public', authorType: 'agent', authorAgentId: agent.id, attachments, ...(input.template ? { metadata: { template: input.template } } : {}) }, now);
-    await updateTicket(trx, ticket.id, { updated_at: now, last_agent_reply_at: now, ...(ticket.firstResponseAt ? {} : { first_response_at: now }) });
+    const { messageId } = await queueOutbound(
+      trx,
+      {
+        ticket,
+        route,
+        text: input.body,
+        purpose: 'reply',
+        visibility: 'public',
+        authorType: 'agent',
+        authorAgentId: agent.id,
+        attachments,
+        ...(input.template ? { metadata: { template: input.template } } : {}),
+      },
+      now,
+    );
+    await updateTicket(trx, ticket.id, {
+      updated_at: now,
+      last_agent_reply_at: now,
+      ...(ticket.firstResponseAt ? {} : { first_response_at: now }),
+    });
     ticket = { ...ticket, lastAgentReplyAt: now, firstResponseAt: ticket.firstResponseAt ?? now };
     const target = input.status ?? statusAfterAgentReply(ticket.status);
     if (target !== ticket.status) ticket = await changeStatus(trx, deps.events, ticket, target, actor, now, { withReply: true });
-    await deps.events.emit(trx, 'reply.queued', { ticket, messageId, agentId: agent.id, visibility: 'public', fromBusinessDevice: false, now });
+    await deps.events.emit(trx, 'reply.queued', {
+      ticket,
+      messageId,
+      agentId: agent.id,
+      visibility: 'public',
+      fromBusinessDevice: false,
+      now,
+    });
     return { messageId, ticketNumber: ticket.number, deliveryStatus: 'queued', channelId: route.channelId, visibility: 'public' };
   });
 }

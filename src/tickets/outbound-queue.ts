@@ -29,7 +29,16 @@ export interface QueueInput {
 
 /** The row every message Ponte writes itself starts from (replies, notes, automatic messages). */
 function ownMessageRow(
-  input: { ticket: Ticket; text: string; html?: string | undefined; purpose: MessagePurpose; authorType: 'agent' | 'system'; authorAgentId?: string | undefined; subject?: string | undefined; metadata?: Record<string, unknown> | undefined },
+  input: {
+    ticket: Ticket;
+    text: string;
+    html?: string | undefined;
+    purpose: MessagePurpose;
+    authorType: 'agent' | 'system';
+    authorAgentId?: string | undefined;
+    subject?: string | undefined;
+    metadata?: Record<string, unknown> | undefined;
+  },
   messageId: string,
   now: number,
 ): NewMessage {
@@ -74,7 +83,11 @@ function ownMessageRow(
 export async function queueOutbound(db: Executor, input: QueueInput, now: number): Promise<{ messageId: string; outboxId: string }> {
   const messageId = newId(now);
   await insertMessage(db, {
-    ...ownMessageRow({ ...input, metadata: input.route.cc?.length ? { ...input.metadata, cc: input.route.cc } : input.metadata }, messageId, now),
+    ...ownMessageRow(
+      { ...input, metadata: input.route.cc?.length ? { ...input.metadata, cc: input.route.cc } : input.metadata },
+      messageId,
+      now,
+    ),
     visibility: input.visibility,
     channel_id: input.route.channelId,
     recipient_kind: input.route.recipient.kind,
@@ -90,7 +103,15 @@ export async function queueOutbound(db: Executor, input: QueueInput, now: number
 /** An internal note or a message that never leaves Ponte. */
 export async function storeInternal(
   db: Executor,
-  input: { ticket: Ticket; text: string; authorType: 'agent' | 'system'; authorAgentId?: string | undefined; purpose: MessagePurpose; metadata?: Record<string, unknown>; attachments?: QueueInput['attachments'] },
+  input: {
+    ticket: Ticket;
+    text: string;
+    authorType: 'agent' | 'system';
+    authorAgentId?: string | undefined;
+    purpose: MessagePurpose;
+    metadata?: Record<string, unknown>;
+    attachments?: QueueInput['attachments'];
+  },
   now: number,
 ): Promise<string> {
   const messageId = newId(now);

@@ -12,11 +12,23 @@ import type { Priority, TicketStatus } from '../domain/model.js';
 import { canChangeStatus, statusTimestamps } from '../domain/ticket-status.js';
 import type { TicketEvents } from './ticket-events.js';
 
-export async function changeStatus(db: Transaction<DB>, events: TicketEvents, ticket: Ticket, to: TicketStatus, actor: Actor, now: number, options: { force?: boolean; withReply?: boolean } = {}): Promise<Ticket> {
+export async function changeStatus(
+  db: Transaction<DB>,
+  events: TicketEvents,
+  ticket: Ticket,
+  to: TicketStatus,
+  actor: Actor,
+  now: number,
+  options: { force?: boolean; withReply?: boolean } = {},
+): Promise<Ticket> {
   if (ticket.status === to) return ticket;
   if (!options.force) {
     const check = canChangeStatus(ticket.status, to);
-    if (!check.ok) throw new ConflictError(`ticket #${ticket.number}: cannot change status from ${ticket.status} to ${to}: ${check.reason}`, 'status_transition');
+    if (!check.ok)
+      throw new ConflictError(
+        `ticket #${ticket.number}: cannot change status from ${ticket.status} to ${to}: ${check.reason}`,
+        'status_transition',
+      );
   }
   const stamps = statusTimestamps(to, now);
   await updateTicket(db, ticket.id, { status: to, status_changed_at: now, updated_at: now, ...stamps });
@@ -29,7 +41,14 @@ export async function changeStatus(db: Transaction<DB>, events: TicketEvents, ti
     ...(stamps.solved_at !== undefined ? { solvedAt: stamps.solved_at } : {}),
     ...(stamps.closed_at !== undefined ? { closedAt: stamps.closed_at } : {}),
   };
-  await events.emit(db, 'status.changed', { ticket: updated, from: ticket.status, to, actor, now, ...(options.withReply ? { withReply: true } : {}) });
+  await events.emit(db, 'status.changed', {
+    ticket: updated,
+    from: ticket.status,
+    to,
+    actor,
+    now,
+    ...(options.withReply ? { withReply: true } : {}),
+  });
   return updated;
 }
 
@@ -42,7 +61,14 @@ export interface TicketPatch {
   fields?: Record<string, string | null> | undefined;
 }
 
-export async function applyPatch(db: Transaction<DB>, events: TicketEvents, ticket: Ticket, patch: TicketPatch, actor: Actor, now: number): Promise<Ticket> {
+export async function applyPatch(
+  db: Transaction<DB>,
+  events: TicketEvents,
+  ticket: Ticket,
+  patch: TicketPatch,
+  actor: Actor,
+  now: number,
+): Promise<Ticket> {
   let t = ticket;
   if (patch.status !== undefined) t = await changeStatus(db, events, t, patch.status, actor, now);
   const set: Parameters<typeof updateTicket>[2] = {};
@@ -75,6 +101,13 @@ export async function applyPatch(db: Transaction<DB>, events: TicketEvents, tick
     set.updated_at = now;
     await updateTicket(db, t.id, set);
   }
-  if (changed.assigneeId !== undefined) await events.emit(db, 'assignee.changed', { ticket: { ...t, ...changed, customFields }, from: t.assigneeId, to: changed.assigneeId, actor, now });
+  if (changed.assigneeId !== undefined)
+    await events.emit(db, 'assignee.changed', {
+      ticket: { ...t, ...changed, customFields },
+      from: t.assigneeId,
+      to: changed.assigneeId,
+      actor,
+      now,
+    });
   return { ...t, ...changed, customFields };
 }

@@ -19,6 +19,15 @@ describe('ticket events', () => {
     events.on('note.added', () => {
       throw new Error('listener failed');
     });
-    await expect(events.emit(db, 'note.added', { ticket: {} as never, messageId: 'm', agentId: null, visibility: 'internal', fromBusinessDevice: false, now: 1 })).rejects.toThrow('listener failed');
+    await expect(
+      events.emit(db, 'note.added', {
+        ticket: {} as never,
+        messageId: 'm',
+        agentId: null,
+        visibility: 'internal',
+        fromBusinessDevice: false,
+        now: 1,
+      }),
+    ).rejects.toThrow('listener failed');
   });
 });

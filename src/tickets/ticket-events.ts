@@ -96,7 +96,11 @@ export function createTicketEvents(): TicketEvents {
     on(type, listener) {
       const list = listeners.get(type) ?? [];
       listeners.set(type, [...list, listener]);
-      return () => listeners.set(type, (listeners.get(type) ?? []).filter((l) => l !== listener));
+      return () =>
+        listeners.set(
+          type,
+          (listeners.get(type) ?? []).filter((l) => l !== listener),
+        );
     },
     async emit(db, type, event) {
       for (const listener of listeners.get(type) ?? []) await listener(db, event);

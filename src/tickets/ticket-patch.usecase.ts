@@ -20,14 +20,21 @@ export interface PatchDeps {
 }
 
 /** `assigneePath` names the field in errors (`body.assignee` for the API). */
-export async function patchTicket(deps: PatchDeps, number: number, patch: TicketPatch, actor: Actor, assigneePath = 'body.assignee'): Promise<Ticket> {
+export async function patchTicket(
+  deps: PatchDeps,
+  number: number,
+  patch: TicketPatch,
+  actor: Actor,
+  assigneePath = 'body.assignee',
+): Promise<Ticket> {
   const now = deps.clock.now();
   return deps.database.kysely.transaction().execute(async (trx) => {
     const t = await getTicketByNumber(trx, number);
     if (!t) throw new NotFoundError('ticket', `#${number}`);
     if (patch.assigneeId) {
       const assignee = await getAgent(trx, patch.assigneeId);
-      if (!assignee) throw new ValidationError('invalid body', [{ path: assigneePath, message: 'no agent with this id (GET /api/agents lists them)' }]);
+      if (!assignee)
+        throw new ValidationError('invalid body', [{ path: assigneePath, message: 'no agent with this id (GET /api/agents lists them)' }]);
       if (!assignee.active) throw new ValidationError('invalid body', [{ path: assigneePath, message: 'this agent is disabled' }]);
     }
     return applyPatch(trx, deps.events, t, patch, actor, now);

@@ -45,12 +45,24 @@ export async function ticketDetail(db: Executor, t: Ticket, labels: Record<strin
     claimsOfTicket(db, t.id),
     scheduledTimers(db, t.id),
   ]);
-  const attachments = await attachmentsOfMessages(db, messages.map((m) => m.id));
+  const attachments = await attachmentsOfMessages(
+    db,
+    messages.map((m) => m.id),
+  );
   return {
     ...ticketSummary(t, labels),
     // Proven identities of the requester; `claims` are what senders typed and nobody proved.
     requester: { id: t.requesterId, name: contact?.name ?? null, identities },
-    claims: claims.map((c) => ({ id: c.id, kind: c.kind, address: c.address, displayName: c.displayName, createdAt: c.createdAt, linkedContactId: c.linkedContactId, linkedAt: c.linkedAt, linkedBy: c.linkedBy })),
+    claims: claims.map((c) => ({
+      id: c.id,
+      kind: c.kind,
+      address: c.address,
+      displayName: c.displayName,
+      createdAt: c.createdAt,
+      linkedContactId: c.linkedContactId,
+      linkedAt: c.linkedAt,
+      linkedBy: c.linkedBy,
+    })),
     /** What will happen to this ticket by itself, and when (reminders, auto-close …). */
     timers: timers.map((x) => ({ kind: x.kind, firesAt: Number(x.due_at) })),
     messages: messages.map((m) => ({
@@ -85,8 +97,24 @@ export async function ticketDetail(db: Executor, t: Ticket, labels: Record<strin
       readAt: m.read_at,
       attachments: attachments
         .filter((a) => a.message_id === m.id)
-        .map((a) => ({ id: a.id, filename: a.filename, contentType: a.content_type, size: Number(a.size), contentId: a.content_id, inline: a.inline === 1, variant: a.variant, url: `/api/attachments/${a.id}` })),
+        .map((a) => ({
+          id: a.id,
+          filename: a.filename,
+          contentType: a.content_type,
+          size: Number(a.size),
+          contentId: a.content_id,
+          inline: a.inline === 1,
+          variant: a.variant,
+          url: `/api/attachments/${a.id}`,
+        })),
     })),
-    events: events.map((e) => ({ type: e.type, from: e.from_value, to: e.to_value, actorType: e.actor_type, actorId: e.actor_id, at: Number(e.created_at) })),
+    events: events.map((e) => ({
+      type: e.type,
+      from: e.from_value,
+      to: e.to_value,
+      actorType: e.actor_type,
+      actorId: e.actor_id,
+      at: Number(e.created_at),
+    })),
   };
 }

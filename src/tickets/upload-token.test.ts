@@ -2,7 +2,16 @@ import { createHmac } from 'node:crypto';
 import { createUploadToken, verifyUploadToken } from './upload-token.js';
 
 const key = Buffer.alloc(32, 7);
-const claim = { id: 'u'.repeat(22), agentId: '01JAGENT0000000000000000AA', blobKey: 'a'.repeat(64), filename: 'nota fiscal.pdf', contentType: 'application/pdf', declaredContentType: null, size: 1234, expiresAt: 2_000 };
+const claim = {
+  id: 'u'.repeat(22),
+  agentId: '01JAGENT0000000000000000AA',
+  blobKey: 'a'.repeat(64),
+  filename: 'nota fiscal.pdf',
+  contentType: 'application/pdf',
+  declaredContentType: null,
+  size: 1234,
+  expiresAt: 2_000,
+};
 
 describe('upload tokens', () => {
   test('round trip carries the uploading agent and a token id', () => {
@@ -22,7 +31,9 @@ describe('upload tokens', () => {
     expect(verifyUploadToken(key, `${other.split('.')[0]}.${token.split('.')[1]}`, 1_000)).toEqual({ ok: false, reason: 'bad_signature' });
   });
   test('a token of the old, unbound format is refused even with a valid signature', () => {
-    const payload = Buffer.from(JSON.stringify([claim.blobKey, claim.filename, claim.contentType, claim.size, claim.expiresAt])).toString('base64url');
+    const payload = Buffer.from(JSON.stringify([claim.blobKey, claim.filename, claim.contentType, claim.size, claim.expiresAt])).toString(
+      'base64url',
+    );
     const old = `up_${payload}.${createHmac('sha256', key).update(payload).digest('base64url')}`;
     expect(verifyUploadToken(key, old, 1_000)).toEqual({ ok: false, reason: 'malformed' });
   });

@@ -31,7 +31,19 @@ function sign(key: Buffer, payload: string): string {
 }
 
 export function createUploadToken(key: Buffer, claim: UploadClaim): string {
-  const payload = Buffer.from(JSON.stringify([1, claim.id, claim.agentId, claim.blobKey, claim.filename, claim.contentType, claim.declaredContentType, claim.size, claim.expiresAt])).toString('base64url');
+  const payload = Buffer.from(
+    JSON.stringify([
+      1,
+      claim.id,
+      claim.agentId,
+      claim.blobKey,
+      claim.filename,
+      claim.contentType,
+      claim.declaredContentType,
+      claim.size,
+      claim.expiresAt,
+    ]),
+  ).toString('base64url');
   return `up_${payload}.${sign(key, payload)}`;
 }
 
@@ -51,7 +63,17 @@ export function verifyUploadToken(key: Buffer, token: string, now: number): Uplo
   }
   // Version 1 only: a token signed before tokens were bound to an agent is refused (re-upload).
   if (!Array.isArray(parts) || parts.length !== 9 || parts[0] !== 1) return { ok: false, reason: 'malformed' };
-  const [, id, agentId, blobKey, filename, contentType, declaredContentType, size, expiresAt] = parts as [1, string, string, string, string, string, string | null, number, number];
+  const [, id, agentId, blobKey, filename, contentType, declaredContentType, size, expiresAt] = parts as [
+    1,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string | null,
+    number,
+    number,
+  ];
   if (typeof id !== 'string' || typeof agentId !== 'string' || typeof expiresAt !== 'number') return { ok: false, reason: 'malformed' };
   if (now > expiresAt) return { ok: false, reason: 'expired' };
   return { ok: true, claim: { id, agentId, blobKey, filename, contentType, declaredContentType, size, expiresAt } };

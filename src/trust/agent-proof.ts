@@ -9,7 +9,12 @@ export type AgentProof = { ok: true; tokenTicket?: number } | { ok: false; reaso
  * included); an email needs our per-agent token from a notification sent to that very agent,
  * with no authentication failure reported for its From domain. A web form proves nothing.
  */
-export function agentProof(agent: Pick<Agent, 'id' | 'email' | 'phone'>, proof: SenderProof, emails: string[], phones: string[]): AgentProof {
+export function agentProof(
+  agent: Pick<Agent, 'id' | 'email' | 'phone'>,
+  proof: SenderProof,
+  emails: string[],
+  phones: string[],
+): AgentProof {
   if (agent.phone && phones.includes(agent.phone)) {
     if (proof.level === 'channel') return { ok: true };
   }
@@ -20,5 +25,8 @@ export function agentProof(agent: Pick<Agent, 'id' | 'email' | 'phone'>, proof: 
     if (proof.authFailure) return { ok: false, reason: `authentication failed: ${proof.authFailure}` };
     return { ok: true, tokenTicket: token.ticketNumber };
   }
-  return { ok: false, reason: proof.level === 'channel' ? 'address not proven by this channel' : 'the channel proves nothing about the sender' };
+  return {
+    ok: false,
+    reason: proof.level === 'channel' ? 'address not proven by this channel' : 'the channel proves nothing about the sender',
+  };
 }

@@ -8,7 +8,9 @@ import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Executor } from '../db/database.js';
 import type { Ticket } from '../domain/ticket.js';
 
-export type ClaimCodeResult = { ok: true; channelId: string; to: string; expiresAt: number } | { ok: false; reason: 'unknown_claim' | 'already_linked' | 'no_channel' };
+export type ClaimCodeResult =
+  | { ok: true; channelId: string; to: string; expiresAt: number }
+  | { ok: false; reason: 'unknown_claim' | 'already_linked' | 'no_channel' };
 
 /** Queues the code for a claim of the ticket (automation renders it; src/automation/automation.ts). */
 export type ClaimCodeSender = (db: Executor, ticket: Ticket, claimId: string, now: number) => Promise<ClaimCodeResult>;

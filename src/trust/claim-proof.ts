@@ -17,7 +17,12 @@ import { CLAIM_CODE_MAX_ATTEMPTS, codeMatches, codesIn } from './claim-code.js';
  * claim's ticket when the identity now belongs to its requester. A wrong code is counted; too
  * many void the code.
  */
-export async function proveClaimByCode(trx: Executor, identities: Address[], text: string, now: number): Promise<{ ticketId: string } | undefined> {
+export async function proveClaimByCode(
+  trx: Executor,
+  identities: Address[],
+  text: string,
+  now: number,
+): Promise<{ ticketId: string } | undefined> {
   // Most messages carry no code: no query for them (this runs for every proven message).
   const candidates = codesIn(text);
   if (candidates.length === 0) return undefined;
@@ -35,11 +40,26 @@ export async function proveClaimByCode(trx: Executor, identities: Address[], tex
     // The sender holds both the requester's address (the code went there) and this identity:
     // if the identity already has a contact of its own, the two are one person (recorded, undoable).
     if (owner && owner !== ticket.requesterId) {
-      await mergeContactsRecorded(trx, ticket.requesterId, owner, 'system:claim_code', `one-time code sent to the requester of #${ticket.number} came back from ${identity.kind} ${identity.address}`, now);
+      await mergeContactsRecorded(
+        trx,
+        ticket.requesterId,
+        owner,
+        'system:claim_code',
+        `one-time code sent to the requester of #${ticket.number} came back from ${identity.kind} ${identity.address}`,
+        now,
+      );
     }
     if (!owner) await addIdentities(trx, ticket.requesterId, [identity], now);
     await markClaimLinked(trx, claim.id, ticket.requesterId, 'one_time_code', now);
-    await recordEvent(trx, ticket.id, 'claim_proven', claim.id, `${identity.kind}:${identity.address}`.slice(0, 200), { type: 'customer', id: ticket.requesterId }, now);
+    await recordEvent(
+      trx,
+      ticket.id,
+      'claim_proven',
+      claim.id,
+      `${identity.kind}:${identity.address}`.slice(0, 200),
+      { type: 'customer', id: ticket.requesterId },
+      now,
+    );
     return { ticketId: ticket.id };
   }
   return undefined;

@@ -25,10 +25,27 @@ export interface Integrations {
   stop(): Promise<void>;
 }
 
-export function createIntegrations(deps: { database: Database; config: PonteConfig; clock: Clock; logger: Logger; blobs: BlobStore }): Integrations {
+export function createIntegrations(deps: {
+  database: Database;
+  config: PonteConfig;
+  clock: Clock;
+  logger: Logger;
+  blobs: BlobStore;
+}): Integrations {
   const db = deps.database.kysely;
-  const webhooks = createWebhookDispatcher({ database: deps.database, config: deps.config.webhooks, clock: deps.clock, logger: deps.logger });
-  const retention = createRetentionTimer({ database: deps.database, config: deps.config, clock: deps.clock, logger: deps.logger, blobs: deps.blobs });
+  const webhooks = createWebhookDispatcher({
+    database: deps.database,
+    config: deps.config.webhooks,
+    clock: deps.clock,
+    logger: deps.logger,
+  });
+  const retention = createRetentionTimer({
+    database: deps.database,
+    config: deps.config,
+    clock: deps.clock,
+    logger: deps.logger,
+    blobs: deps.blobs,
+  });
   return {
     webhooks,
     retention,
@@ -40,7 +57,8 @@ export function createIntegrations(deps: { database: Database; config: PonteConf
     },
     async onReplyFailed(messageId) {
       const m = await db.selectFrom('messages').select(['delivery_status', 'error_code']).where('id', '=', messageId).executeTakeFirst();
-      if (m?.delivery_status === 'failed') await recordReplyOutcome(db, 'reply.failed', messageId, deps.clock.now(), { error: { code: m.error_code } });
+      if (m?.delivery_status === 'failed')
+        await recordReplyOutcome(db, 'reply.failed', messageId, deps.clock.now(), { error: { code: m.error_code } });
       webhooks.wake();
     },
     start() {

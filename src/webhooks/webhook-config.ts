@@ -1,7 +1,15 @@
 /** Config for outbound webhooks and retention (`webhooks:` and `retention:` in ponte.yaml). */
 import { z } from 'zod';
 
-export const WEBHOOK_EVENT_TYPES = ['ticket.created', 'message.received', 'reply.sent', 'reply.delivered', 'reply.failed', 'ticket.status_changed', 'ticket.assigned'] as const;
+export const WEBHOOK_EVENT_TYPES = [
+  'ticket.created',
+  'message.received',
+  'reply.sent',
+  'reply.delivered',
+  'reply.failed',
+  'ticket.status_changed',
+  'ticket.assigned',
+] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** `whsec_` + base64 of 24 to 64 random bytes (the Standard Webhooks secret format). */
@@ -21,12 +29,24 @@ export const webhooksConfigSchema = z
   .object({
     /** Subscriptions kept in config (synced at start; the API cannot change them). */
     subscriptions: z
-      .array(z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,40}$/, 'lowercase letters, digits, - and _'), url: webhookUrlSchema, secret: webhookSecretSchema, events: webhookEventsSchema.default(['*']), description: z.string().max(200).optional() }))
+      .array(
+        z.object({
+          id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,40}$/, 'lowercase letters, digits, - and _'),
+          url: webhookUrlSchema,
+          secret: webhookSecretSchema,
+          events: webhookEventsSchema.default(['*']),
+          description: z.string().max(200).optional(),
+        }),
+      )
       .default([]),
     timeoutMs: z.number().int().positive().max(60000).default(10000),
     maxAttempts: z.number().int().positive().default(12),
     baseDelayMs: z.number().int().positive().default(5000),
-    maxDelayMs: z.number().int().positive().default(30 * 60 * 1000),
+    maxDelayMs: z
+      .number()
+      .int()
+      .positive()
+      .default(30 * 60 * 1000),
     pollIntervalMs: z.number().int().positive().default(1000),
     batchSize: z.number().int().positive().max(200).default(20),
     claimTtlMs: z.number().int().positive().default(120000),
@@ -40,7 +60,11 @@ export const retentionConfigSchema = z
     action: z.enum(['erase', 'pseudonymize']).default('pseudonymize'),
     /** What `ponte contacts erase` and DELETE /api/contacts/:id remove: the person's tickets, or only their messages. */
     erasureScope: z.enum(['tickets', 'messages']).default('tickets'),
-    intervalMs: z.number().int().positive().default(60 * 60 * 1000),
+    intervalMs: z
+      .number()
+      .int()
+      .positive()
+      .default(60 * 60 * 1000),
   })
   .prefault({});
 

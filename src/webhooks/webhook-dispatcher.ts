@@ -31,7 +31,13 @@ export interface WebhookDispatcher {
   wake(): void;
 }
 
-export function createWebhookDispatcher(deps: { database: Database; config: WebhooksConfig; clock: Clock; logger: Logger; random?: () => number }): WebhookDispatcher {
+export function createWebhookDispatcher(deps: {
+  database: Database;
+  config: WebhooksConfig;
+  clock: Clock;
+  logger: Logger;
+  random?: () => number;
+}): WebhookDispatcher {
   const worker = `${hostname()}:${process.pid}:wh:${newId().slice(-6)}`;
   const db = deps.database.kysely;
   const cfg = deps.config;
@@ -44,16 +50,27 @@ export function createWebhookDispatcher(deps: { database: Database; config: Webh
     try {
       const res = await fetch(target.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'Ponte-Webhooks/1', ...webhookHeaders(target.secret, target.eventId, ts, target.payload) },
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Ponte-Webhooks/1',
+          ...webhookHeaders(target.secret, target.eventId, ts, target.payload),
+        },
         body: target.payload,
         redirect: 'manual',
         signal: AbortSignal.timeout(cfg.timeoutMs),
       });
       await res.body?.cancel().catch(() => {});
-      return res.status >= 200 && res.status < 300 ? { ok: true, status: res.status, error: null } : { ok: false, status: res.status, error: `receiver answered ${res.status}` };
+      return res.status >= 200 && res.status < 300
+        ? { ok: true, status: res.status, error: null }
+        : { ok: false, status: res.status, error: `receiver answered ${res.status}` };
     } catch (err) {
       const e = err as Error & { cause?: { code?: string } };
-      return { ok: false, status: null, error: e.name === 'TimeoutError' ? `no answer within ${cfg.timeoutMs} ms` : `${e.cause?.code ?? e.name}: ${e.message}`.slice(0, 300) };
+      return {
+        ok: false,
+        status: null,
+        error:
+          e.name === 'TimeoutError' ? `no answer within ${cfg.timeoutMs} ms` : `${e.cause?.code ?? e.name}: ${e.message}`.slice(0, 300),
+      };
     }
   }
 
@@ -69,13 +86,22 @@ export function createWebhookDispatcher(deps: { database: Database; config: Webh
     // deploy bugs), but a vanished subscription is final.
     const decision = decideRetry(cfg, Number(row.attempts), !r.gone, deps.random ?? Math.random);
     if (decision.retry) {
-      await finishDelivery(db, row.id, worker, { status: 'pending', nextAt: now + decision.delayMs, httpStatus: r.status, error: r.error }, now);
+      await finishDelivery(
+        db,
+        row.id,
+        worker,
+        { status: 'pending', nextAt: now + decision.delayMs, httpStatus: r.status, error: r.error },
+        now,
+      );
       result.retried++;
     } else {
       await finishDelivery(db, row.id, worker, { status: 'failed', httpStatus: r.status, error: r.error }, now);
       result.failed++;
     }
-    deps.logger.warn({ delivery: row.id, subscription: row.subscription_id, attempt: row.attempts, status: r.status, retry: decision.retry }, decision.retry ? 'webhook delivery failed, will retry' : 'webhook delivery failed');
+    deps.logger.warn(
+      { delivery: row.id, subscription: row.subscription_id, attempt: row.attempts, status: r.status, retry: decision.retry },
+      decision.retry ? 'webhook delivery failed, will retry' : 'webhook delivery failed',
+    );
   }
 
   async function runOnce(): Promise<WebhookRunResult> {

@@ -28,7 +28,13 @@ export function webhookHeaders(secret: string, id: string, timestampSec: number,
 }
 
 /** A receiver's check: any of the space-separated `v1,` signatures matches, and the timestamp is within `toleranceSec`. */
-export function verifyWebhook(secret: string, headers: Record<string, string | undefined>, body: string, nowSec: number, toleranceSec = 300): boolean {
+export function verifyWebhook(
+  secret: string,
+  headers: Record<string, string | undefined>,
+  body: string,
+  nowSec: number,
+  toleranceSec = 300,
+): boolean {
   const id = headers['webhook-id'];
   const ts = headers['webhook-timestamp'];
   const sigs = headers['webhook-signature'];

@@ -14,10 +14,27 @@ export interface WebhookSubscription {
   createdAt: number;
 }
 
-type SubRow = { id: string; url: string; secret: string; events: string; description: string | null; source: string; active: number; created_at: number };
+type SubRow = {
+  id: string;
+  url: string;
+  secret: string;
+  events: string;
+  description: string | null;
+  source: string;
+  active: number;
+  created_at: number;
+};
 
 export function toSubscription(r: SubRow): WebhookSubscription {
-  return { id: r.id, url: r.url, events: JSON.parse(r.events) as string[], description: r.description, source: r.source as 'config' | 'api', active: Number(r.active) === 1, createdAt: Number(r.created_at) };
+  return {
+    id: r.id,
+    url: r.url,
+    events: JSON.parse(r.events) as string[],
+    description: r.description,
+    source: r.source as 'config' | 'api',
+    active: Number(r.active) === 1,
+    createdAt: Number(r.created_at),
+  };
 }
 
 /** Config subscriptions replace the stored `config` ones (a removed entry stops; its log stays). */
@@ -27,7 +44,15 @@ export async function syncConfigSubscriptions(db: Executor, config: WebhooksConf
   if (ids.length) off = off.where('id', 'not in', ids);
   await off.execute();
   for (const s of config.subscriptions) {
-    const values = { url: s.url, secret: s.secret, events: JSON.stringify(s.events), description: s.description ?? null, source: 'config', active: 1, updated_at: now };
+    const values = {
+      url: s.url,
+      secret: s.secret,
+      events: JSON.stringify(s.events),
+      description: s.description ?? null,
+      source: 'config',
+      active: 1,
+      updated_at: now,
+    };
     await db
       .insertInto('webhook_subscriptions')
       .values({ id: s.id, ...values, created_at: now })
@@ -48,7 +73,13 @@ export async function getSubscriptionRow(db: Executor, id: string) {
  * Records one event and queues a delivery to every active subscription that wants it. Called
  * inside the transaction of the change it reports, so an event exists if and only if the change does.
  */
-export async function recordWebhookEvent(db: Executor, type: string, ticketId: string | null, data: Record<string, unknown>, now: number): Promise<string | undefined> {
+export async function recordWebhookEvent(
+  db: Executor,
+  type: string,
+  ticketId: string | null,
+  data: Record<string, unknown>,
+  now: number,
+): Promise<string | undefined> {
   const subs = (await db.selectFrom('webhook_subscriptions').select(['id', 'events']).where('active', '=', 1).execute()).filter((s) => {
     const ev = JSON.parse(s.events) as string[];
     return ev.includes('*') || ev.includes(type);
@@ -60,7 +91,22 @@ export async function recordWebhookEvent(db: Executor, type: string, ticketId: s
   for (const s of subs) {
     await db
       .insertInto('webhook_deliveries')
-      .values({ id: newId(now), event_id: id, subscription_id: s.id, order_key: ticketId ?? id, status: 'pending', attempts: 0, next_attempt_at: now, claimed_by: null, claim_expires_at: null, last_status: null, last_error: null, created_at: now, updated_at: now, delivered_at: null })
+      .values({
+        id: newId(now),
+        event_id: id,
+        subscription_id: s.id,
+        order_key: ticketId ?? id,
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: now,
+        claimed_by: null,
+        claim_expires_at: null,
+        last_status: null,
+        last_error: null,
+        created_at: now,
+        updated_at: now,
+        delivered_at: null,
+      })
       .execute();
   }
   return id;
@@ -103,7 +149,13 @@ export async function claimDeliveries(database: Database, worker: string, now: n
   });
 }
 
-export async function finishDelivery(db: Executor, id: string, worker: string, set: { status: 'delivered' | 'failed' | 'pending'; nextAt?: number; httpStatus: number | null; error: string | null }, now: number): Promise<void> {
+export async function finishDelivery(
+  db: Executor,
+  id: string,
+  worker: string,
+  set: { status: 'delivered' | 'failed' | 'pending'; nextAt?: number; httpStatus: number | null; error: string | null },
+  now: number,
+): Promise<void> {
   await db
     .updateTable('webhook_deliveries')
     .set({
@@ -135,8 +187,26 @@ export interface DeliveryView {
   deliveredAt: number | null;
 }
 
-export async function listDeliveries(db: Executor, f: { subscriptionId?: string | undefined; status?: string | undefined; before?: string | undefined; limit: number }): Promise<DeliveryView[]> {
-  let q = db.selectFrom('webhook_deliveries as d').innerJoin('webhook_events as e', 'e.id', 'd.event_id').select(['d.id', 'd.event_id', 'e.type', 'd.subscription_id', 'd.status', 'd.attempts', 'd.last_status', 'd.last_error', 'd.next_attempt_at', 'd.created_at', 'd.delivered_at']);
+export async function listDeliveries(
+  db: Executor,
+  f: { subscriptionId?: string | undefined; status?: string | undefined; before?: string | undefined; limit: number },
+): Promise<DeliveryView[]> {
+  let q = db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_events as e', 'e.id', 'd.event_id')
+    .select([
+      'd.id',
+      'd.event_id',
+      'e.type',
+      'd.subscription_id',
+      'd.status',
+      'd.attempts',
+      'd.last_status',
+      'd.last_error',
+      'd.next_attempt_at',
+      'd.created_at',
+      'd.delivered_at',
+    ]);
   if (f.subscriptionId) q = q.where('d.subscription_id', '=', f.subscriptionId);
   if (f.status) q = q.where('d.status', '=', f.status);
   if (f.before) q = q.where('d.id', '<', f.before);
@@ -163,13 +233,31 @@ export async function redeliver(db: Executor, deliveryId: string, now: number): 
   const id = newId(now);
   await db
     .insertInto('webhook_deliveries')
-    .values({ id, event_id: d.event_id, subscription_id: d.subscription_id, order_key: `redeliver:${id}`, status: 'pending', attempts: 0, next_attempt_at: now, claimed_by: null, claim_expires_at: null, last_status: null, last_error: null, created_at: now, updated_at: now, delivered_at: null })
+    .values({
+      id,
+      event_id: d.event_id,
+      subscription_id: d.subscription_id,
+      order_key: `redeliver:${id}`,
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: now,
+      claimed_by: null,
+      claim_expires_at: null,
+      last_status: null,
+      last_error: null,
+      created_at: now,
+      updated_at: now,
+      delivered_at: null,
+    })
     .execute();
   return id;
 }
 
 /** What a delivery POSTs and where; undefined when the subscription or the event is gone. */
-export async function deliveryTarget(db: Executor, row: Pick<DeliveryRow, 'subscription_id' | 'event_id'>): Promise<{ url: string; secret: string; eventId: string; payload: string } | undefined> {
+export async function deliveryTarget(
+  db: Executor,
+  row: Pick<DeliveryRow, 'subscription_id' | 'event_id'>,
+): Promise<{ url: string; secret: string; eventId: string; payload: string } | undefined> {
   const [sub, event] = await Promise.all([
     db.selectFrom('webhook_subscriptions').select(['url', 'secret']).where('id', '=', row.subscription_id).executeTakeFirst(),
     db.selectFrom('webhook_events').select(['id', 'payload']).where('id', '=', row.event_id).executeTakeFirst(),

@@ -25,9 +25,24 @@ const BIA_JID = '5511900000002@s.whatsapp.net';
 
 function upsert(id: string, remoteJid: string, text: string, quoted?: { id: string; text: string }) {
   const message = quoted
-    ? { extendedTextMessage: { text, contextInfo: { stanzaId: quoted.id, participant: '5511912345678@s.whatsapp.net', quotedMessage: { conversation: quoted.text } } } }
+    ? {
+        extendedTextMessage: {
+          text,
+          contextInfo: { stanzaId: quoted.id, participant: '5511912345678@s.whatsapp.net', quotedMessage: { conversation: quoted.text } },
+        },
+      }
     : { conversation: text };
-  return { type: 'notify', messages: [{ key: { remoteJid, fromMe: false, id, participant: '' }, messageTimestamp: Math.floor(Date.now() / 1000), pushName: 'Maria', message }] };
+  return {
+    type: 'notify',
+    messages: [
+      {
+        key: { remoteJid, fromMe: false, id, participant: '' },
+        messageTimestamp: Math.floor(Date.now() / 1000),
+        pushName: 'Maria',
+        message,
+      },
+    ],
+  };
 }
 
 async function bodyOf(mail: CapturedMail): Promise<string> {
@@ -50,7 +65,15 @@ d('agents answer from their own channel (Dovecot + SMTP + WhatsApp fake socket)'
     t = await startTestApp({
       definitions: [createEmailChannelDefinition({ reconnect: FAST_RECONNECT }), whatsapp.definition],
       channels: [
-        { id: 'support', kind: 'email', locale: 'pt-BR', addresses: ['support@help.test'], displayName: 'Help Desk', imap: dovecot.imapConfig({ pollIntervalSeconds: 5 }), smtp: smtp.smtpConfig() },
+        {
+          id: 'support',
+          kind: 'email',
+          locale: 'pt-BR',
+          addresses: ['support@help.test'],
+          displayName: 'Help Desk',
+          imap: dovecot.imapConfig({ pollIntervalSeconds: 5 }),
+          smtp: smtp.smtpConfig(),
+        },
         { id: 'wa', kind: 'whatsapp', locale: 'pt-BR' },
       ],
     });
@@ -106,7 +129,11 @@ d('agents answer from their own channel (Dovecot + SMTP + WhatsApp fake socket)'
         text: `Oi Maria! Já saiu para entrega, chega amanhã.\r\n\r\nEm seg., Help Desk <support@help.test> escreveu:\r\n> Novo chamado #10001\r\n> Oi! Meu pedido 10482 não chegou\r\n`,
       }),
     );
-    await waitUntil(async () => (await t.getTicket(10001)).messages.some((m: any) => m.authorAgentId === ana.id), 15_000, "Ana's reply on the ticket");
+    await waitUntil(
+      async () => (await t.getTicket(10001)).messages.some((m: any) => m.authorAgentId === ana.id),
+      15_000,
+      "Ana's reply on the ticket",
+    );
     await t.drainOutbox();
     const toCustomer = wa.sock().sent.filter((s) => s.jid === CUSTOMER_JID);
     expect(toCustomer).toHaveLength(1);
@@ -118,11 +145,22 @@ d('agents answer from their own channel (Dovecot + SMTP + WhatsApp fake socket)'
 
   test('a customer emails; Bia is notified on WhatsApp, quotes it with #note (stays internal) and then with the answer and #solved', async () => {
     const customerMailId = uniqueId();
-    await dovecot.appendMessage(buildMail({ messageId: customerMailId, from: 'joana@customer.test', fromName: 'Joana', subject: 'Troca de tamanho', text: 'Quero trocar o tamanho da blusa.' }));
+    await dovecot.appendMessage(
+      buildMail({
+        messageId: customerMailId,
+        from: 'joana@customer.test',
+        fromName: 'Joana',
+        subject: 'Troca de tamanho',
+        text: 'Quero trocar o tamanho da blusa.',
+      }),
+    );
     await waitUntil(async () => ((await ticketCount()) === 2 ? true : undefined), 15_000, 'the email ticket');
     const sentBefore = wa.sock().sent.length;
     await t.drainOutbox();
-    const toBia = wa.sock().sent.slice(sentBefore).filter((s) => s.jid === BIA_JID);
+    const toBia = wa
+      .sock()
+      .sent.slice(sentBefore)
+      .filter((s) => s.jid === BIA_JID);
     expect(toBia).toHaveLength(1);
     const notice = (toBia[0]!.content as { text: string }).text;
     expect(notice).toContain('Novo chamado #10002');
@@ -130,14 +168,26 @@ d('agents answer from their own channel (Dovecot + SMTP + WhatsApp fake socket)'
     expect(notice).toContain('citando esta mensagem ou comece com #10002');
 
     const mailsBefore = smtp.messages.length;
-    await emit('messages.upsert', upsert('BIA-NOTE', BIA_JID, '#note cliente antiga, oferecer frete grátis', { id: toBia[0]!.messageId, text: notice }));
+    await emit(
+      'messages.upsert',
+      upsert('BIA-NOTE', BIA_JID, '#note cliente antiga, oferecer frete grátis', { id: toBia[0]!.messageId, text: notice }),
+    );
     let ticket = await t.getTicket(10002);
-    expect(ticket.messages.find((m: any) => m.text === 'cliente antiga, oferecer frete grátis')).toMatchObject({ visibility: 'internal', authorAgentId: bia.id });
+    expect(ticket.messages.find((m: any) => m.text === 'cliente antiga, oferecer frete grátis')).toMatchObject({
+      visibility: 'internal',
+      authorAgentId: bia.id,
+    });
     await t.drainOutbox();
     await new Promise((r) => setTimeout(r, 300));
     expect(smtp.messages.slice(mailsBefore).filter((m) => m.to.includes('joana@customer.test'))).toHaveLength(0);
 
-    await emit('messages.upsert', upsert('BIA-ANSWER', BIA_JID, 'Oi Joana! Pode trocar sim, o frete é por nossa conta.\n#solved', { id: toBia[0]!.messageId, text: notice }));
+    await emit(
+      'messages.upsert',
+      upsert('BIA-ANSWER', BIA_JID, 'Oi Joana! Pode trocar sim, o frete é por nossa conta.\n#solved', {
+        id: toBia[0]!.messageId,
+        text: notice,
+      }),
+    );
     await t.drainOutbox();
     const [answer] = (await smtp.waitFor(mailsBefore + 1)).slice(mailsBefore).filter((m) => m.to.includes('joana@customer.test'));
     expect(answer).toBeDefined();

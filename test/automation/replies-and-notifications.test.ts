@@ -29,19 +29,35 @@ describe('auto-acknowledgement', () => {
     expect(await t.drainOutbox()).toEqual({ sent: 0, failed: 0, retried: 0 });
     const ticket = await t.getTicket(10001);
     expect(ticket.messages.filter((m: any) => m.purpose === 'auto_ack')).toHaveLength(1);
-    expect(ticket.messages.find((m: any) => m.purpose === 'auto_ack')).toMatchObject({ visibility: 'public', authorType: 'system', deliveryStatus: 'sent' });
+    expect(ticket.messages.find((m: any) => m.purpose === 'auto_ack')).toMatchObject({
+      visibility: 'public',
+      authorType: 'system',
+      deliveryStatus: 'sent',
+    });
   });
 
   test('never for auto-replies, bounces or the merchant typing on the business phone', async () => {
-    expect(await t.email('ferias@example.com', 'ooo1', { subject: 'Ausente', classification: 'auto_reply' })).toMatchObject({ status: 'ignored' });
+    expect(await t.email('ferias@example.com', 'ooo1', { subject: 'Ausente', classification: 'auto_reply' })).toMatchObject({
+      status: 'ignored',
+    });
     await t.email(MARIA, 'm1@cliente');
     await t.drainOutbox();
     const ackId = t.sentTo(MARIA)[0]!.externalId!;
     // An out-of-office and a bounce that thread onto the ticket: stored, never answered.
-    expect(await t.email(MARIA, 'ooo2', { subject: 'Auto: Re: Pedido', classification: 'auto_reply', threadHints: { references: [ackId] } })).toMatchObject({ status: 'appended' });
-    expect(await t.email('mailer-daemon@example.com', 'b1', { subject: 'Undelivered', classification: 'bounce', threadHints: { references: [ackId] } })).toMatchObject({ status: 'appended' });
+    expect(
+      await t.email(MARIA, 'ooo2', { subject: 'Auto: Re: Pedido', classification: 'auto_reply', threadHints: { references: [ackId] } }),
+    ).toMatchObject({ status: 'appended' });
+    expect(
+      await t.email('mailer-daemon@example.com', 'b1', {
+        subject: 'Undelivered',
+        classification: 'bounce',
+        threadHints: { references: [ackId] },
+      }),
+    ).toMatchObject({ status: 'appended' });
     // The shop owner starting a chat from the business phone.
-    expect(await t.whatsapp('+5511987650000', 'w-own', 'Oi, seu pedido saiu hoje', { fromBusiness: true })).toMatchObject({ status: 'created' });
+    expect(await t.whatsapp('+5511987650000', 'w-own', 'Oi, seu pedido saiu hoje', { fromBusiness: true })).toMatchObject({
+      status: 'created',
+    });
     expect(await t.drainOutbox()).toEqual({ sent: 0, failed: 0, retried: 0 });
   });
 
@@ -94,7 +110,11 @@ describeEachDatabase('two automatic responders mailing each other through Ponte 
   }
 
   test('the per-address cap stops the loop within the hour', async () => {
-    const t = await startAutomationApp({ automation: { autoAcknowledge: { enabled: true, capPerContactPerHour: 100 }, automaticMailCapPerHour: 5 } }, undefined, kind);
+    const t = await startAutomationApp(
+      { automation: { autoAcknowledge: { enabled: true, capPerContactPerHour: 100 }, automaticMailCapPerHour: 5 } },
+      undefined,
+      kind,
+    );
     try {
       const r = await pingPong(t, false);
       expect(r.answers).toBe(5);
@@ -143,7 +163,12 @@ describeEachDatabase('agent notifications and answering them (%s)', (kind) => {
     expect(await t.drainOutbox()).toEqual({ sent: 2, failed: 0, retried: 0 });
     const [toAna] = t.sentTo('ana@loja.example');
     const [toBia] = t.sentTo('+5511900000002');
-    expect(toAna).toMatchObject({ channelId: 'mail', purpose: 'notification', automatic: true, recipient: { kind: 'email', address: 'ana@loja.example' } });
+    expect(toAna).toMatchObject({
+      channelId: 'mail',
+      purpose: 'notification',
+      automatic: true,
+      recipient: { kind: 'email', address: 'ana@loja.example' },
+    });
     expect(toAna!.text).toContain('Novo chamado #10001');
     expect(toAna!.text).toContain('Cliente: Maria <+5511987654321>');
     expect(toAna!.text).toContain('Canal: zap (testchat)');
@@ -172,9 +197,16 @@ describeEachDatabase('agent notifications and answering them (%s)', (kind) => {
       threadHints: { references: [toAna!.externalId] },
       proof: { agentToken: { agentId: ana.id, ticketNumber: 10001 } },
     });
-    expect(answer).toMatchObject({ status: 'appended', ticketNumber: 10001, matchedBy: 'thread_reference', asAgent: { agentId: ana.id, visibility: 'public' } });
+    expect(answer).toMatchObject({
+      status: 'appended',
+      ticketNumber: 10001,
+      matchedBy: 'thread_reference',
+      asAgent: { agentId: ana.id, visibility: 'public' },
+    });
     await t.drainOutbox();
-    expect(t.sentTo(CUSTOMER_JID)).toEqual([expect.objectContaining({ channelId: 'zap', text: 'Já saiu para entrega!', purpose: 'reply', automatic: false, authorName: 'Ana' })]);
+    expect(t.sentTo(CUSTOMER_JID)).toEqual([
+      expect.objectContaining({ channelId: 'zap', text: 'Já saiu para entrega!', purpose: 'reply', automatic: false, authorName: 'Ana' }),
+    ]);
     expect((await t.getTicket(10001)).status).toBe('pending');
   });
 
@@ -184,21 +216,53 @@ describeEachDatabase('agent notifications and answering them (%s)', (kind) => {
     const toBia = t.sentTo('+5511900000002')[0]!;
     expect(toBia.text).toContain(`Cliente: ${MARIA} <${MARIA}>`);
     const biaSays = (id: string, text: string) =>
-      t.context('zap').ingest({ message: { externalId: id, from: { kind: 'whatsapp', address: '5511900000002@s.whatsapp.net' }, fromAliases: [{ kind: 'phone', address: '+5511900000002' }], proof: { level: 'channel' }, text, threadHints: { references: [toBia.externalId!] } } });
+      t.context('zap').ingest({
+        message: {
+          externalId: id,
+          from: { kind: 'whatsapp', address: '5511900000002@s.whatsapp.net' },
+          fromAliases: [{ kind: 'phone', address: '+5511900000002' }],
+          proof: { level: 'channel' },
+          text,
+          threadHints: { references: [toBia.externalId!] },
+        },
+      });
 
-    expect(await biaSays('b1', '#note cliente VIP, priorizar')).toMatchObject({ status: 'appended', ticketNumber: 10001, asAgent: { agentId: bia.id, visibility: 'internal' } });
+    expect(await biaSays('b1', '#note cliente VIP, priorizar')).toMatchObject({
+      status: 'appended',
+      ticketNumber: 10001,
+      asAgent: { agentId: bia.id, visibility: 'internal' },
+    });
     expect(await t.drainOutbox()).toEqual({ sent: 0, failed: 0, retried: 0 });
     expect(t.sentTo(MARIA)).toHaveLength(0);
 
     expect(await biaSays('b2', 'Oi Maria, o pedido foi reenviado hoje.\n#solved')).toMatchObject({ asAgent: { visibility: 'public' } });
     await t.drainOutbox();
-    expect(t.sentTo(MARIA)).toEqual([expect.objectContaining({ channelId: 'mail', text: 'Oi Maria, o pedido foi reenviado hoje.', threading: expect.objectContaining({ inReplyTo: 'm1@cliente' }) })]);
+    expect(t.sentTo(MARIA)).toEqual([
+      expect.objectContaining({
+        channelId: 'mail',
+        text: 'Oi Maria, o pedido foi reenviado hoje.',
+        threading: expect.objectContaining({ inReplyTo: 'm1@cliente' }),
+      }),
+    ]);
     const ticket = await t.getTicket(10001);
     expect(ticket.status).toBe('solved');
-    expect(ticket.messages.find((m: any) => m.text === 'cliente VIP, priorizar')).toMatchObject({ visibility: 'internal', authorAgentId: bia.id });
+    expect(ticket.messages.find((m: any) => m.text === 'cliente VIP, priorizar')).toMatchObject({
+      visibility: 'internal',
+      authorAgentId: bia.id,
+    });
 
     // `#10001 …` typed without quoting works on chat too.
-    expect(await t.context('zap').ingest({ message: { externalId: 'b3', from: { kind: 'whatsapp', address: '5511900000002@s.whatsapp.net' }, fromAliases: [{ kind: 'phone', address: '+5511900000002' }], proof: { level: 'channel' }, text: '#10001 #note conferido' } })).toMatchObject({
+    expect(
+      await t.context('zap').ingest({
+        message: {
+          externalId: 'b3',
+          from: { kind: 'whatsapp', address: '5511900000002@s.whatsapp.net' },
+          fromAliases: [{ kind: 'phone', address: '+5511900000002' }],
+          proof: { level: 'channel' },
+          text: '#10001 #note conferido',
+        },
+      }),
+    ).toMatchObject({
       ticketNumber: 10001,
       asAgent: { visibility: 'internal' },
     });
@@ -210,7 +274,10 @@ describeEachDatabase('agent notifications and answering them (%s)', (kind) => {
     expect(await t.api('PATCH', '/api/tickets/10001', { assignee: ana.id })).toMatchObject({ status: 200 });
     await t.email(MARIA, 'm2@cliente', { subject: 'Re: [#10001] Pedido', text: 'Alguma novidade?' });
     await t.drainOutbox();
-    expect(t.sentTo('ana@loja.example').map((m) => m.text.split('\n')[0])).toEqual(['Novo chamado #10001', 'Nova mensagem do cliente no chamado #10001']);
+    expect(t.sentTo('ana@loja.example').map((m) => m.text.split('\n')[0])).toEqual([
+      'Novo chamado #10001',
+      'Nova mensagem do cliente no chamado #10001',
+    ]);
     expect(t.sentTo('+5511900000002')).toHaveLength(1);
 
     await t.whatsapp('+5511912345678', 'own-1', 'Seu pedido já está separado', { fromBusiness: true });
@@ -250,7 +317,10 @@ describeEachDatabase('agent notifications and answering them (%s)', (kind) => {
     t.advance(HOUR + 1);
     await t.app.automation.runTimers();
     await t.drainOutbox();
-    const digest = t.sentTo('ana@loja.example').filter((m) => m.ticket.number === 10001).slice(10);
+    const digest = t
+      .sentTo('ana@loja.example')
+      .filter((m) => m.ticket.number === 10001)
+      .slice(10);
     expect(digest).toHaveLength(1);
     expect(digest[0]!.text).toContain('5 mensagens novas');
     expect(digest[0]!.text).toContain('mensagem 14');
@@ -324,7 +394,9 @@ describe('customer notices on every status change', () => {
   });
 
   test('configurable per status and per channel; the older switches still work', async () => {
-    const t = await startAutomationApp({ automation: { statusNotices: { statuses: ['solved'], channels: { zap: [] } }, notifyCustomerOnClosed: true } });
+    const t = await startAutomationApp({
+      automation: { statusNotices: { statuses: ['solved'], channels: { zap: [] } }, notifyCustomerOnClosed: true },
+    });
     try {
       await t.email(MARIA, 'm1@cliente');
       await t.whatsapp('+5511987654321', 'w1', 'Oi');
@@ -333,7 +405,10 @@ describe('customer notices on every status change', () => {
       await t.api('PATCH', '/api/tickets/10001', { status: 'closed' });
       await t.api('PATCH', '/api/tickets/10002', { status: 'solved' });
       await t.drainOutbox();
-      expect(t.sentTo(MARIA).map((m) => m.text.split('\n')[2])).toEqual([expect.stringContaining('"Finalizado"'), expect.stringContaining('foi encerrado')]);
+      expect(t.sentTo(MARIA).map((m) => m.text.split('\n')[2])).toEqual([
+        expect.stringContaining('"Finalizado"'),
+        expect.stringContaining('foi encerrado'),
+      ]);
       expect(t.chat.outbox('zap').sent).toEqual([]);
     } finally {
       await t.stop();
@@ -341,13 +416,16 @@ describe('customer notices on every status change', () => {
   });
 });
 
-describe('the customer\'s choice of notices (portal setting)', () => {
+describe("the customer's choice of notices (portal setting)", () => {
   test('"only when my answer is needed": no notice for open or solved, one when the ticket waits for them', async () => {
     const t = await startAutomationApp({});
     try {
       await t.email(MARIA, 'm1@cliente');
       const contactId = (await t.getTicket(10001)).requester.id;
-      await t.app.database.kysely.insertInto('portal_contact_settings').values({ contact_id: contactId, notify: 'needs_reply', organization: null, updated_at: t.now() }).execute();
+      await t.app.database.kysely
+        .insertInto('portal_contact_settings')
+        .values({ contact_id: contactId, notify: 'needs_reply', organization: null, updated_at: t.now() })
+        .execute();
       await t.api('PATCH', '/api/tickets/10001', { status: 'open' });
       await t.api('PATCH', '/api/tickets/10001', { status: 'pending' });
       await t.api('PATCH', '/api/tickets/10001', { status: 'solved' });
@@ -389,7 +467,12 @@ describe('chat resume rule (fake clock)', () => {
 
 describe('knownContactsOnly on a chat channel', () => {
   test('reply: an unknown number gets the polite template and no ticket data; a known customer goes through', async () => {
-    const t = await startAutomationApp({ automation: { autoAcknowledge: { enabled: true } } }, Date.parse('2026-11-18T15:00:00Z'), 'sqlite', { knownContactsOnly: 'reply' });
+    const t = await startAutomationApp(
+      { automation: { autoAcknowledge: { enabled: true } } },
+      Date.parse('2026-11-18T15:00:00Z'),
+      'sqlite',
+      { knownContactsOnly: 'reply' },
+    );
     try {
       const r = await t.whatsapp('+5511911112222', 'u1', 'Oi, quero saber do pedido 123');
       await t.drainOutbox();
@@ -408,7 +491,15 @@ describe('knownContactsOnly on a chat channel', () => {
       // A customer known by email whose phone is linked: a normal ticket and acknowledgement.
       await t.email(MARIA, 'm1@cliente');
       const contactId = (await t.getTicket(r.ticketNumber + 1)).requester.id;
-      expect((await t.api('POST', `/api/contacts/${contactId}/identities`, { kind: 'phone', address: '+5511933334444', evidence: 'customer account data' })).status).toBe(201);
+      expect(
+        (
+          await t.api('POST', `/api/contacts/${contactId}/identities`, {
+            kind: 'phone',
+            address: '+5511933334444',
+            evidence: 'customer account data',
+          })
+        ).status,
+      ).toBe(201);
       const known = await t.whatsapp('+5511933334444', 'k1', 'Oi, sou a Maria');
       expect(known).toMatchObject({ status: 'created' });
       await t.drainOutbox();
@@ -419,7 +510,12 @@ describe('knownContactsOnly on a chat channel', () => {
   });
 
   test('review: the ticket is flagged for the team and the unknown sender gets no acknowledgement', async () => {
-    const t = await startAutomationApp({ automation: { autoAcknowledge: { enabled: true } } }, Date.parse('2026-11-18T15:00:00Z'), 'sqlite', { knownContactsOnly: 'review' });
+    const t = await startAutomationApp(
+      { automation: { autoAcknowledge: { enabled: true } } },
+      Date.parse('2026-11-18T15:00:00Z'),
+      'sqlite',
+      { knownContactsOnly: 'review' },
+    );
     try {
       const r = await t.whatsapp('+5511955556666', 'v1', 'Oi');
       if (r.status !== 'created') throw new Error('expected a ticket');

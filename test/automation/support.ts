@@ -62,11 +62,26 @@ export async function startAutomationApp(
     sent,
     sentTo: (address: string) => sent().filter((m) => m.recipient.address === address),
     email: (from: string, externalId: string, over: Record<string, unknown> = {}) =>
-      t.context('mail').ingest({ message: { externalId, from: { kind: 'email', address: from }, subject: 'Pedido 10482 atrasado', text: 'Meu pedido não chegou.', ...over } }),
+      t.context('mail').ingest({
+        message: {
+          externalId,
+          from: { kind: 'email', address: from },
+          subject: 'Pedido 10482 atrasado',
+          text: 'Meu pedido não chegou.',
+          ...over,
+        },
+      }),
     whatsapp: (phone: string, externalId: string, text: string, over: Record<string, unknown> = {}) =>
       t.context('zap').ingest({
         // WhatsApp proves the sender's phone (as the real adapters declare).
-        message: { externalId, from: { kind: 'whatsapp', address: `${phone.slice(1)}@s.whatsapp.net`, displayName: 'Maria' }, fromAliases: [{ kind: 'phone', address: phone }], proof: { level: 'channel' }, text, ...over },
+        message: {
+          externalId,
+          from: { kind: 'whatsapp', address: `${phone.slice(1)}@s.whatsapp.net`, displayName: 'Maria' },
+          fromAliases: [{ kind: 'phone', address: phone }],
+          proof: { level: 'channel' },
+          text,
+          ...over,
+        },
       }),
   }) as AutomationTestApp;
 }

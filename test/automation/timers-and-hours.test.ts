@@ -11,7 +11,12 @@ import { describeEachDatabase, scratchDatabase } from '../core/db-fixtures.js';
 import { type AutomationTestApp, HOUR, startAutomationApp } from './support.js';
 
 const MARIA = 'maria@example.com';
-const timers = { pendingTimeout: { enabled: true, hours: 48, reminderHours: 24, action: 'solved' }, solvedToClosedHours: 24, notifyCustomerOnSolved: true, notifyCustomerOnClosed: false };
+const timers = {
+  pendingTimeout: { enabled: true, hours: 48, reminderHours: 24, action: 'solved' },
+  solvedToClosedHours: 24,
+  notifyCustomerOnSolved: true,
+  notifyCustomerOnClosed: false,
+};
 
 async function pendingTicket(t: AutomationTestApp): Promise<void> {
   await t.email(MARIA, 'm1@cliente');
@@ -52,7 +57,9 @@ describeEachDatabase('timers on %s', (kind) => {
     expect(ticket.status).toBe('solved');
     // One message: the timeout text, not also the solved notice.
     expect(automaticTo(t).map((m) => m.purpose)).toEqual(['reminder', 'status_notice']);
-    expect(automaticTo(t)[1]!.text).toContain('Como não recebemos sua resposta, o chamado #10001 (Pedido 10482 atrasado) foi marcado como "Finalizado"');
+    expect(automaticTo(t)[1]!.text).toContain(
+      'Como não recebemos sua resposta, o chamado #10001 (Pedido 10482 atrasado) foi marcado como "Finalizado"',
+    );
     expect(ticket.messages.at(-1)).toMatchObject({ authorType: 'system', visibility: 'public' });
 
     t.setNow(start + 72 * HOUR - 1);
@@ -113,12 +120,23 @@ describeEachDatabase('timers on %s', (kind) => {
     t.setNow(start + 48 * HOUR);
     const loaded = parseConfig({ security: { secret: 'test-secret-0123456789abcdef' }, automation: timers }, { env: {}, definitions: [] });
     // A second gateway process: its own automation over the same database.
-    const other = createAutomation({ database: t.app.database, channels: t.app.channels, config: loaded.config, clock: { now: () => t.now() }, logger: pino({ level: 'silent' }), events: createTicketEvents() });
+    const other = createAutomation({
+      database: t.app.database,
+      channels: t.app.channels,
+      config: loaded.config,
+      clock: { now: () => t.now() },
+      logger: pino({ level: 'silent' }),
+      events: createTicketEvents(),
+    });
     const fired = await Promise.all([t.app.automation.runTimers(), other.runTimers(), t.app.automation.runTimers(), other.runTimers()]);
     // The reminder (24 h) and the timeout (48 h) were both due: each fired exactly once.
     expect(fired.reduce((a, b) => a + b, 0)).toBe(2);
     await t.drainOutbox();
-    expect(automaticTo(t).map((m) => m.purpose).sort()).toEqual(['reminder', 'status_notice']);
+    expect(
+      automaticTo(t)
+        .map((m) => m.purpose)
+        .sort(),
+    ).toEqual(['reminder', 'status_notice']);
     expect((await t.getTicket(10001)).status).toBe('solved');
   });
 
@@ -165,7 +183,13 @@ describe('business hours and SLA', () => {
   const businessHours = {
     enabled: true,
     timezone: 'America/Sao_Paulo',
-    schedule: { mon: [['09:00', '18:00']], tue: [['09:00', '18:00']], wed: [['09:00', '18:00']], thu: [['09:00', '18:00']], fri: [['09:00', '18:00']] },
+    schedule: {
+      mon: [['09:00', '18:00']],
+      tue: [['09:00', '18:00']],
+      wed: [['09:00', '18:00']],
+      thu: [['09:00', '18:00']],
+      fri: [['09:00', '18:00']],
+    },
     holidays: ['2026-11-20'],
     sla: { firstResponseHours: 4, nextResponseHours: 8 },
   };
@@ -234,18 +258,31 @@ describe('configuration errors surface at startup', () => {
   test('a missing templates folder', async () => {
     await expect(startTestApp({ config: { automation: { templatesDir: './no/such/templates' } } })).rejects.toThrow(ConfigError);
     await expect(startTestApp({ config: { automation: { templatesDir: './no/such/templates' } } })).rejects.toMatchObject({
-      issues: expect.arrayContaining([{ path: expect.stringMatching(/^automation\.templatesDir: .*no\/such\/templates\/pt-BR\/ack\.txt$/), message: 'template file is missing' }]),
+      issues: expect.arrayContaining([
+        {
+          path: expect.stringMatching(/^automation\.templatesDir: .*no\/such\/templates\/pt-BR\/ack\.txt$/),
+          message: 'template file is missing',
+        },
+      ]),
     });
   });
 
   test('an unknown time zone and a bad holiday, with their paths', () => {
     expect(() =>
-      parseConfig({ security: { secret: 'test-secret-0123456789abcdef' }, businessHours: { timezone: 'America/Sao_Pablo', holidays: ['2026-13-01'] } }, { env: {}, definitions: [] }),
-    ).toThrow(expect.objectContaining({
-      issues: expect.arrayContaining([
-        expect.objectContaining({ path: 'businessHours.timezone', message: expect.stringContaining('unknown time zone') }),
-        expect.objectContaining({ path: 'businessHours.holidays[0]', message: '"2026-13-01" is not a calendar date' }),
-      ]),
-    }));
+      parseConfig(
+        {
+          security: { secret: 'test-secret-0123456789abcdef' },
+          businessHours: { timezone: 'America/Sao_Pablo', holidays: ['2026-13-01'] },
+        },
+        { env: {}, definitions: [] },
+      ),
+    ).toThrow(
+      expect.objectContaining({
+        issues: expect.arrayContaining([
+          expect.objectContaining({ path: 'businessHours.timezone', message: expect.stringContaining('unknown time zone') }),
+          expect.objectContaining({ path: 'businessHours.holidays[0]', message: '"2026-13-01" is not a calendar date' }),
+        ]),
+      }),
+    );
   });
 });

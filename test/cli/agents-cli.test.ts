@@ -76,7 +76,13 @@ describe('ponte agents lifecycle commands', () => {
     const db = createDatabase({ driver: 'sqlite', path: dbPath });
     try {
       const entries = await listAudit(db.kysely, { targetType: 'agent', limit: 20 });
-      expect(entries.map((e) => e.action)).toEqual(['agent.token_rotated', 'agent.enabled', 'agent.disabled', 'agent.created', 'agent.created']);
+      expect(entries.map((e) => e.action)).toEqual([
+        'agent.token_rotated',
+        'agent.enabled',
+        'agent.disabled',
+        'agent.created',
+        'agent.created',
+      ]);
       expect(entries.every((e) => e.actor.type === 'cli')).toBe(true);
     } finally {
       await db.destroy();

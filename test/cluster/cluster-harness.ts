@@ -41,7 +41,10 @@ export async function createSharedPostgres(baseUrl?: string): Promise<SharedPost
     db,
     async drop() {
       await db.destroy();
-      await sql.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).execute(admin.kysely).catch(() => undefined);
+      await sql
+        .raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+        .execute(admin.kysely)
+        .catch(() => undefined);
       await admin.destroy();
     },
   };
@@ -53,20 +56,26 @@ export interface InProcessGateway {
   stop(): Promise<void>;
 }
 
-export async function startGateway(o: { url: string; definitions: ReadonlyArray<ChannelDefinition<any>>; channels: Array<Record<string, unknown>>; config?: Record<string, unknown> }): Promise<InProcessGateway> {
+export async function startGateway(o: {
+  url: string;
+  definitions: ReadonlyArray<ChannelDefinition<any>>;
+  channels: Array<Record<string, unknown>>;
+  config?: Record<string, unknown>;
+}): Promise<InProcessGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ponte-cluster-'));
-  const load = () => parseConfig(
-    {
-      server: { host: '127.0.0.1', port: 0 },
-      database: { driver: 'postgres', url: o.url, poolSize: 4 },
-      storage: { blobsDir: join(dataDir, 'blobs') },
-      security: { secret: 'test-secret-0123456789abcdef' },
-      logging: { level: 'silent' },
-      ...o.config,
-      channels: o.channels,
-    },
-    { env: {}, definitions: o.definitions },
-  );
+  const load = () =>
+    parseConfig(
+      {
+        server: { host: '127.0.0.1', port: 0 },
+        database: { driver: 'postgres', url: o.url, poolSize: 4 },
+        storage: { blobsDir: join(dataDir, 'blobs') },
+        security: { secret: 'test-secret-0123456789abcdef' },
+        logging: { level: 'silent' },
+        ...o.config,
+        channels: o.channels,
+      },
+      { env: {}, definitions: o.definitions },
+    );
   let loaded: ReturnType<typeof parseConfig>;
   try {
     loaded = load();
@@ -102,7 +111,11 @@ export async function spawnGateway(config: Record<string, unknown>, port: number
   const dir = mkdtempSync(join(tmpdir(), 'ponte-gw-'));
   const file = join(dir, 'ponte.yaml');
   writeFileSync(file, JSON.stringify({ ...config, server: { host: '127.0.0.1', port }, storage: { blobsDir: join(dir, 'blobs') } }));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', file, 'serve'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', HOME: dir } });
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', file, 'serve'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '', HOME: dir },
+  });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));

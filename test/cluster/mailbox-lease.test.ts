@@ -7,10 +7,19 @@
 import { dovecotAvailable, freePort, startDovecot, type TestDovecot } from '../../scripts/test-services/dovecot.js';
 import { buildMail, uniqueId } from '../../scripts/test-services/mail-factory.js';
 import { postgresUrl, serviceAvailable } from '../support/services.js';
-import { channelStates, connectionsByPid, createSharedPostgres, spawnGateway, waitFor, type GatewayProcess, type SharedPostgres } from './cluster-harness.js';
+import {
+  channelStates,
+  connectionsByPid,
+  createSharedPostgres,
+  spawnGateway,
+  waitFor,
+  type GatewayProcess,
+  type SharedPostgres,
+} from './cluster-harness.js';
 
 const dv = dovecotAvailable();
-const run = serviceAvailable('dovecot', dv.available, dv.why) && serviceAvailable('postgres', !!postgresUrl(), 'PONTE_TEST_POSTGRES_URL is not set');
+const run =
+  serviceAvailable('dovecot', dv.available, dv.why) && serviceAvailable('postgres', !!postgresUrl(), 'PONTE_TEST_POSTGRES_URL is not set');
 const d = run ? describe : describe.skip;
 
 const LEASE_MS = 2000;
@@ -51,7 +60,15 @@ d('one owner per mailbox across gateway processes (PostgreSQL + Dovecot)', () =>
   }, 30_000);
 
   const ticketsFor = async (externalId: string) =>
-    Number((await pg.db.kysely.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('external_id', '=', externalId).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await pg.db.kysely
+          .selectFrom('messages')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('external_id', '=', externalId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const imapSessions = (g: GatewayProcess) => connectionsByPid(dovecot.port).get(g.pid) ?? 0;
 
   test('only the lease holder opens IMAP; the other reports standby; a mail becomes one ticket', async () => {
@@ -71,7 +88,9 @@ d('one owner per mailbox across gateway processes (PostgreSQL + Dovecot)', () =>
     expect(health.reasons.join(' ')).not.toContain('support');
 
     const first = uniqueId();
-    await dovecot.appendMessage(buildMail({ messageId: first, fromName: 'Maria Souza', subject: 'Pedido 4411', text: 'Meu pedido não chegou.' }));
+    await dovecot.appendMessage(
+      buildMail({ messageId: first, fromName: 'Maria Souza', subject: 'Pedido 4411', text: 'Meu pedido não chegou.' }),
+    );
     await waitFor(async () => (await ticketsFor(first)) > 0, 20_000, 'the first mail as a ticket');
     // Give a second fetcher (if there were one) the time to ingest it again: still one message.
     await new Promise((r) => setTimeout(r, LEASE_MS));
@@ -83,21 +102,32 @@ d('one owner per mailbox across gateway processes (PostgreSQL + Dovecot)', () =>
     const [a, b] = gateways as [GatewayProcess, GatewayProcess];
     const owner = (await channelStates(a.url)).support === 'standby' ? b : a;
     const heir = owner === a ? b : a;
-    const lease = await pg.db.kysely.selectFrom('leases').select(['holder', 'epoch']).where('name', '=', 'source:support').executeTakeFirstOrThrow();
+    const lease = await pg.db.kysely
+      .selectFrom('leases')
+      .select(['holder', 'epoch'])
+      .where('name', '=', 'source:support')
+      .executeTakeFirstOrThrow();
 
-    const leaseRow = () => pg.db.kysely.selectFrom('leases').select(['holder', 'epoch']).where('name', '=', 'source:support').executeTakeFirstOrThrow();
+    const leaseRow = () =>
+      pg.db.kysely.selectFrom('leases').select(['holder', 'epoch']).where('name', '=', 'source:support').executeTakeFirstOrThrow();
     const killedAt = Date.now();
     await owner.kill();
     await waitFor(async () => (await leaseRow()).holder !== lease.holder, 4 * LEASE_MS, 'the standby to take the mailbox lease');
     const tookOverMs = Date.now() - killedAt;
     // Two periods, plus the time to notice (this poll every 50 ms).
     expect(tookOverMs).toBeLessThan(2 * LEASE_MS + 500);
-    await waitFor(async () => (await channelStates(heir.url)).support !== 'standby', 4 * LEASE_MS, 'the heir to report the mailbox as its own');
+    await waitFor(
+      async () => (await channelStates(heir.url)).support !== 'standby',
+      4 * LEASE_MS,
+      'the heir to report the mailbox as its own',
+    );
     const now = await leaseRow();
     expect(Number(now.epoch)).toBe(Number(lease.epoch) + 1);
 
     const second = uniqueId();
-    await dovecot.appendMessage(buildMail({ messageId: second, fromName: 'João Lima', subject: 'Troca de tamanho', text: 'Quero trocar o tamanho.' }));
+    await dovecot.appendMessage(
+      buildMail({ messageId: second, fromName: 'João Lima', subject: 'Troca de tamanho', text: 'Quero trocar o tamanho.' }),
+    );
     await waitFor(async () => (await ticketsFor(second)) > 0, 20_000, 'the second mail as a ticket, fetched by the heir');
     expect(await ticketsFor(second)).toBe(1);
     expect(imapSessions(heir)).toBeGreaterThan(0);

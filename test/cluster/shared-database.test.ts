@@ -13,7 +13,14 @@ import { postgresUrl, serviceAvailable } from '../support/services.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';
 import { givePassword } from '../web/browser-harness.js';
 import { consoleClient } from '../web/console-http.js';
-import { channelStates, createSharedPostgres, startGateway, waitFor, type InProcessGateway, type SharedPostgres } from './cluster-harness.js';
+import {
+  channelStates,
+  createSharedPostgres,
+  startGateway,
+  waitFor,
+  type InProcessGateway,
+  type SharedPostgres,
+} from './cluster-harness.js';
 
 const run = serviceAvailable('postgres', !!postgresUrl(), 'PONTE_TEST_POSTGRES_URL is not set');
 const d = run ? describe : describe.skip;
@@ -59,15 +66,34 @@ d('two gateways on one PostgreSQL database', () => {
   const channels = [
     { id: 'support', kind: 'test' },
     { id: 'box', kind: 'pull' },
-    { id: 'contato', kind: 'webform', mode: 'public', origin: 'site form', replyVia: 'support', allowedOrigins: [SITE], fields: { nome: 'name', email: 'email', mensagem: 'message' }, rateLimit: { perIpPerMinute: 3, perFormPerMinute: 100 } },
+    {
+      id: 'contato',
+      kind: 'webform',
+      mode: 'public',
+      origin: 'site form',
+      replyVia: 'support',
+      allowedOrigins: [SITE],
+      fields: { nome: 'name', email: 'email', mensagem: 'message' },
+      rateLimit: { perIpPerMinute: 3, perFormPerMinute: 100 },
+    },
   ];
   // The poll fallback is a minute: anything seen sooner came through NOTIFY.
   const config = { cluster: { leaseMs: LEASE_MS }, console: { livePollMs: 60_000 } };
 
   beforeAll(async () => {
     pg = await createSharedPostgres();
-    a = await startGateway({ url: pg.url, definitions: [support.definition, webformChannel, pullDefinition('A', log, contexts)], channels, config });
-    b = await startGateway({ url: pg.url, definitions: [support.definition, webformChannel, pullDefinition('B', log, contexts)], channels, config });
+    a = await startGateway({
+      url: pg.url,
+      definitions: [support.definition, webformChannel, pullDefinition('A', log, contexts)],
+      channels,
+      config,
+    });
+    b = await startGateway({
+      url: pg.url,
+      definitions: [support.definition, webformChannel, pullDefinition('B', log, contexts)],
+      channels,
+      config,
+    });
   });
   afterAll(async () => {
     await a?.stop();
@@ -89,13 +115,19 @@ d('two gateways on one PostgreSQL database', () => {
 
     // The owner stalls; meanwhile its lease passes to a third process ("ghost") with a new epoch.
     const row = await pg.db.kysely.selectFrom('leases').selectAll().where('name', '=', 'source:box').executeTakeFirstOrThrow();
-    await pg.db.kysely.updateTable('leases').set({ holder: 'ghost', epoch: Number(row.epoch) + 1, expires_at: Date.now() + 3_600_000 }).where('name', '=', 'source:box').execute();
+    await pg.db.kysely
+      .updateTable('leases')
+      .set({ holder: 'ghost', epoch: Number(row.epoch) + 1, expires_at: Date.now() + 3_600_000 })
+      .where('name', '=', 'source:box')
+      .execute();
     await expect(ctx.saveCheckpoint('cursor', 2)).rejects.toMatchObject({ code: 'lease_lost' });
     expect(await ctx.state.get('cursor')).toBe(1);
     // At its next renewal the owner sees it lost the lease and stops its source; then it refuses to ingest.
     await waitFor(() => stops(owner) === 1, 10 * LEASE_MS, 'the stale owner to stop its source');
     expect((await channelStates(gw(owner).baseUrl)).box).toBe('standby');
-    await expect(ctx.ingest({ message: { externalId: 'late', from: { kind: 'email', address: 'x@example.com' }, text: 'late' } } as never)).rejects.toMatchObject({ code: 'lease_lost' });
+    await expect(
+      ctx.ingest({ message: { externalId: 'late', from: { kind: 'email', address: 'x@example.com' }, text: 'late' } } as never),
+    ).rejects.toMatchObject({ code: 'lease_lost' });
     expect(starts('A') + starts('B')).toBe(1);
 
     // The ghost dies: one of the two takes over with the next epoch, and only one.
@@ -109,7 +141,11 @@ d('two gateways on one PostgreSQL database', () => {
 
   test('a form’s rate limit per address holds across both gateways', async () => {
     const post = (gw: InProcessGateway, i: number) =>
-      fetch(`${gw.baseUrl}/hooks/forms/contato`, { method: 'POST', headers: { 'content-type': 'application/json', origin: SITE }, body: JSON.stringify({ nome: `Cliente ${i}`, email: `c${i}@example.com`, mensagem: `Pedido ${i}` }) });
+      fetch(`${gw.baseUrl}/hooks/forms/contato`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: SITE },
+        body: JSON.stringify({ nome: `Cliente ${i}`, email: `c${i}@example.com`, mensagem: `Pedido ${i}` }),
+      });
     const statuses: number[] = [];
     for (const [i, gw] of [a, b, a, b, a].entries()) statuses.push((await post(gw, i)).status);
     expect(statuses).toEqual([201, 201, 201, 429, 429]);
@@ -124,7 +160,10 @@ d('two gateways on one PostgreSQL database', () => {
     await c.get('/login');
     expect((await c.post('/login', { email: 'ana@loja.example', password: 'ana-password-123' })).status).toBe(303);
     const abort = new AbortController();
-    const res = await fetch(`${b.baseUrl}/events`, { headers: { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '), accept: 'text/event-stream' }, signal: abort.signal });
+    const res = await fetch(`${b.baseUrl}/events`, {
+      headers: { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '), accept: 'text/event-stream' },
+      signal: abort.signal,
+    });
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
     let text = '';
@@ -146,13 +185,25 @@ d('two gateways on one PostgreSQL database', () => {
       // B listens on its own connection before A writes.
       await waitFor(
         async () => {
-          const r = await pg.db.kysely.selectFrom('pg_stat_activity' as never).select('pid' as never).where('datname' as never, '=', pg.name as never).where('query' as never, 'ilike', 'LISTEN%' as never).execute();
+          const r = await pg.db.kysely
+            .selectFrom('pg_stat_activity' as never)
+            .select('pid' as never)
+            .where('datname' as never, '=', pg.name as never)
+            .where('query' as never, 'ilike', 'LISTEN%' as never)
+            .execute();
           return r.length > 0;
         },
         5_000,
         'gateway B to LISTEN',
       );
-      const outcome = await a.app.ingest('support', { message: { externalId: 'live-1', from: { kind: 'email', address: 'maria@example.com', displayName: 'Maria' }, subject: 'Onde está meu pedido?', text: 'Ainda não chegou.' } });
+      const outcome = await a.app.ingest('support', {
+        message: {
+          externalId: 'live-1',
+          from: { kind: 'email', address: 'maria@example.com', displayName: 'Maria' },
+          subject: 'Onde está meu pedido?',
+          text: 'Ainda não chegou.',
+        },
+      });
       expect(outcome.status).toBe('created');
       const number = (outcome as { ticketNumber: number }).ticketNumber;
       await readUntil(new RegExp(`event: tickets\\ndata: .*"number":${number}`), 10_000);

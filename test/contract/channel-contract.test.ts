@@ -45,7 +45,8 @@ async function recordIo(fn: () => unknown): Promise<string[]> {
   };
   for (const name of ['connect', 'createConnection']) patch(net, name, `net.${name}`);
   patch(tls, 'connect', 'tls.connect');
-  for (const name of ['writeFileSync', 'appendFileSync', 'mkdirSync', 'openSync', 'createWriteStream', 'writeFile', 'mkdir', 'open']) patch(fs, name, `fs.${name}`);
+  for (const name of ['writeFileSync', 'appendFileSync', 'mkdirSync', 'openSync', 'createWriteStream', 'writeFile', 'mkdir', 'open'])
+    patch(fs, name, `fs.${name}`);
   for (const name of ['writeFile', 'appendFile', 'mkdir', 'open']) patch(fs.promises, name, `fs.promises.${name}`);
   patch(globalThis, 'setTimeout', 'setTimeout');
   patch(globalThis, 'setInterval', 'setInterval');
@@ -65,7 +66,10 @@ async function recordIo(fn: () => unknown): Promise<string[]> {
 async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms))),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -105,7 +109,11 @@ describe.each(drivers.map((d) => [d.kind, d] as const))('%s channel', (_kind, dr
     const config = definition.configSchema.parse(driver.config('c2', env));
     const ctx = createFakeContext('c2', { now: Date.now() });
     const runtime = definition.create(config, ctx);
-    await within(5000, 'start()', (runtime.source?.start() ?? Promise.resolve()).catch(() => undefined));
+    await within(
+      5000,
+      'start()',
+      (runtime.source?.start() ?? Promise.resolve()).catch(() => undefined),
+    );
     ctx.abort();
     await within(5000, 'stop()', runtime.source?.stop() ?? Promise.resolve());
     await within(5000, 'sender.close()', runtime.sender?.close?.() ?? Promise.resolve());
@@ -123,23 +131,26 @@ describe.each(drivers.map((d) => [d.kind, d] as const))('%s channel', (_kind, dr
       expect(driver.definition().create(config, createFakeContext('c4')).sender).toBeUndefined();
     });
   } else {
-    test.each(sends.map((s) => [s.what] as const))('a failed send throws a ChannelError with a literal code and retryable: %s', async (what) => {
-      const definition = driver.definition();
-      const config = definition.configSchema.parse(driver.config('c5', env));
-      const runtime = definition.create(config, createFakeContext('c5', { now: Date.now() }));
-      const send = driver.failingSends(env).find((s) => s.what === what)!;
-      await send.arrange?.(runtime);
-      const err = await within(20_000, 'send()', runtime.sender!.send(send.message)).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      await runtime.sender!.close?.();
-      await runtime.source?.stop();
-      expect(err).toBeInstanceOf(ChannelError);
-      const { code, retryable } = err as ChannelError;
-      expect(code).toMatch(/^[a-z][a-z0-9_]*$/);
-      expect(typeof retryable).toBe('boolean');
-    });
+    test.each(sends.map((s) => [s.what] as const))(
+      'a failed send throws a ChannelError with a literal code and retryable: %s',
+      async (what) => {
+        const definition = driver.definition();
+        const config = definition.configSchema.parse(driver.config('c5', env));
+        const runtime = definition.create(config, createFakeContext('c5', { now: Date.now() }));
+        const send = driver.failingSends(env).find((s) => s.what === what)!;
+        await send.arrange?.(runtime);
+        const err = await within(20_000, 'send()', runtime.sender!.send(send.message)).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        await runtime.sender!.close?.();
+        await runtime.source?.stop();
+        expect(err).toBeInstanceOf(ChannelError);
+        const { code, retryable } = err as ChannelError;
+        expect(code).toMatch(/^[a-z][a-z0-9_]*$/);
+        expect(typeof retryable).toBe('boolean');
+      },
+    );
   }
 
   const deliverTwice = driver.deliver;

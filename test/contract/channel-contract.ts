@@ -88,11 +88,22 @@ export const drivers: ContractDriver[] = [
       id,
       kind: 'email',
       addresses: ['support@help.test'],
-      imap: { host: '127.0.0.1', port: env.closedPort, secure: false, starttls: false, user: 'support', password: 'imap-pass-0', pollIntervalSeconds: 5 },
+      imap: {
+        host: '127.0.0.1',
+        port: env.closedPort,
+        secure: false,
+        starttls: false,
+        user: 'support',
+        password: 'imap-pass-0',
+        pollIntervalSeconds: 5,
+      },
       smtp: { host: '127.0.0.1', port: env.closedPort, secure: false, starttls: false },
     }),
     failingSends: () => [
-      { what: 'SMTP server not listening', message: outboundMessage({ channelId: 'email', recipient: { kind: 'email', address: 'maria@customer.test' } }) },
+      {
+        what: 'SMTP server not listening',
+        message: outboundMessage({ channelId: 'email', recipient: { kind: 'email', address: 'maria@customer.test' } }),
+      },
       { what: 'a WhatsApp recipient', message: outboundMessage({ channelId: 'email' }) },
     ],
   },
@@ -112,7 +123,10 @@ export const drivers: ContractDriver[] = [
     config: (id) => ({ id, kind: 'whatsapp', locale: 'pt-BR' }),
     failingSends: () => [
       { what: 'the number is not connected', message: outboundMessage({ channelId: 'wa' }) },
-      { what: 'an email recipient', message: outboundMessage({ channelId: 'wa', recipient: { kind: 'email', address: 'maria@customer.test' } }) },
+      {
+        what: 'an email recipient',
+        message: outboundMessage({ channelId: 'wa', recipient: { kind: 'email', address: 'maria@customer.test' } }),
+      },
     ],
     async deliver({ runtime }) {
       const factory = baileysSeams.get(runtime);
@@ -140,20 +154,39 @@ export const drivers: ContractDriver[] = [
     failingSends: (env) => [
       {
         what: 'Graph refuses the recipient (131026)',
-        message: outboundMessage({ channelId: 'cloud', recipient: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' }, recipientLastInboundAt: Date.now() - 60_000 }),
-        arrange: () => env.graph.failNext('send', { status: 400, body: { error: { message: 'Message undeliverable', type: 'OAuthException', code: 131026, fbtrace_id: 'AbC' } } }),
+        message: outboundMessage({
+          channelId: 'cloud',
+          recipient: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' },
+          recipientLastInboundAt: Date.now() - 60_000,
+        }),
+        arrange: () =>
+          env.graph.failNext('send', {
+            status: 400,
+            body: { error: { message: 'Message undeliverable', type: 'OAuthException', code: 131026, fbtrace_id: 'AbC' } },
+          }),
       },
       {
         what: 'Graph answers 503',
-        message: outboundMessage({ channelId: 'cloud', recipient: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' }, recipientLastInboundAt: Date.now() - 60_000 }),
+        message: outboundMessage({
+          channelId: 'cloud',
+          recipient: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' },
+          recipientLastInboundAt: Date.now() - 60_000,
+        }),
         arrange: () => env.graph.failNext('send', { status: 503, body: 'unavailable' }),
       },
-      { what: 'an email recipient', message: outboundMessage({ channelId: 'cloud', recipient: { kind: 'email', address: 'maria@customer.test' } }) },
+      {
+        what: 'an email recipient',
+        message: outboundMessage({ channelId: 'cloud', recipient: { kind: 'email', address: 'maria@customer.test' } }),
+      },
     ],
     async deliver({ baseUrl, runtime }) {
       const raw: string = loadCloudFixture('cloud-text').request.rawBody;
       const signature = 'sha256=' + createHmac('sha256', APP_SECRET).update(raw).digest('hex');
-      const res = await fetch(baseUrl + runtime.http!.path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, body: raw });
+      const res = await fetch(baseUrl + runtime.http!.path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+        body: raw,
+      });
       await res.text();
       if (res.status !== 200) throw new Error(`the Cloud webhook answered ${res.status}`);
     },
@@ -161,7 +194,15 @@ export const drivers: ContractDriver[] = [
   {
     kind: 'webform',
     definition: () => production('webform'),
-    config: (id) => ({ id, kind: 'webform', mode: 'signed', secret: 'form-secret-0123456789abcdef', origin: 'site form', replyVia: 'support', fields: { nome: 'name', email: 'email', mensagem: 'message' } }),
+    config: (id) => ({
+      id,
+      kind: 'webform',
+      mode: 'signed',
+      secret: 'form-secret-0123456789abcdef',
+      origin: 'site form',
+      replyVia: 'support',
+      fields: { nome: 'name', email: 'email', mensagem: 'message' },
+    }),
     failingSends: () => [],
     async deliver({ baseUrl, runtime }) {
       const body = JSON.stringify({ nome: 'Maria da Silva', email: 'maria@customer.test', mensagem: 'Meu pedido não chegou.' });
@@ -169,7 +210,12 @@ export const drivers: ContractDriver[] = [
       const signature = 'sha256=' + createHmac('sha256', 'form-secret-0123456789abcdef').update(`${ts}.${body}`).digest('hex');
       const res = await fetch(baseUrl + runtime.http!.path, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-ponte-timestamp': String(ts), 'x-ponte-signature': signature, 'idempotency-key': 'contract-submission-1' },
+        headers: {
+          'content-type': 'application/json',
+          'x-ponte-timestamp': String(ts),
+          'x-ponte-signature': signature,
+          'idempotency-key': 'contract-submission-1',
+        },
         body,
       });
       await res.text();

@@ -30,7 +30,8 @@ function contextKeepingErrors(channelId: string): { ctx: FakeContext; errors: st
   return { ctx, errors };
 }
 
-const invalidEnvelopes = (ctx: FakeContext) => ctx.ingested.filter((e) => !inboundEnvelopeSchema.safeParse(e).success).map((e) => e.message.externalId);
+const invalidEnvelopes = (ctx: FakeContext) =>
+  ctx.ingested.filter((e) => !inboundEnvelopeSchema.safeParse(e).success).map((e) => e.message.externalId);
 
 describe('Baileys fixtures through the fake socket', () => {
   test.each(baileysFixtureNames().map((n) => [n]))('%s', async (name) => {
@@ -56,7 +57,17 @@ describe('Cloud API webhook fixtures through the router', () => {
 
   test.each(webhookFixtureNames().map((n) => [n]))('%s', async (name) => {
     const definition = channelDefinitions.find((d) => d.kind === 'whatsapp-cloud')!;
-    const config = definition.configSchema.parse({ id: 'cloud', kind: 'whatsapp-cloud', locale: 'pt-BR', phoneNumberId: PHONE_NUMBER_ID, accessToken: STUB_TOKEN, appSecret: APP_SECRET, verifyToken: 'v-token-123456', graphBaseUrl: graph.baseUrl, graphVersion: 'v21.0' });
+    const config = definition.configSchema.parse({
+      id: 'cloud',
+      kind: 'whatsapp-cloud',
+      locale: 'pt-BR',
+      phoneNumberId: PHONE_NUMBER_ID,
+      accessToken: STUB_TOKEN,
+      appSecret: APP_SECRET,
+      verifyToken: 'v-token-123456',
+      graphBaseUrl: graph.baseUrl,
+      graphVersion: 'v21.0',
+    });
     const { ctx, errors } = contextKeepingErrors('cloud');
     const runtime = definition.create(config, ctx);
     await runtime.source?.start();
@@ -69,7 +80,9 @@ describe('Cloud API webhook fixtures through the router', () => {
       const fixture = loadCloudFixture(name);
       const raw: string = fixture.request.rawBody;
       // The bad-signature fixture keeps its recorded (wrong) signature; the others are signed anew.
-      const signature = /bad-signature/.test(name) ? fixture.request.headers['x-hub-signature-256'] : 'sha256=' + createHmac('sha256', APP_SECRET).update(raw).digest('hex');
+      const signature = /bad-signature/.test(name)
+        ? fixture.request.headers['x-hub-signature-256']
+        : 'sha256=' + createHmac('sha256', APP_SECRET).update(raw).digest('hex');
       const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${runtime.http!.path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },

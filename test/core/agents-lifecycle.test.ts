@@ -20,7 +20,14 @@ describeEachDatabase('agent lifecycle on %s', (kind) => {
 
   beforeAll(async () => {
     t = await startTestApp({ definitions: [chat.definition], channels: [{ id: 'zap', kind: 'testchat' }], database: kind, clock });
-    const o = await t.context('zap').ingest({ message: { externalId: 'w-1', from: { kind: 'phone', address: '+5511911110000' }, proof: { level: 'channel' }, text: 'meu pedido não chegou' } });
+    const o = await t.context('zap').ingest({
+      message: {
+        externalId: 'w-1',
+        from: { kind: 'phone', address: '+5511911110000' },
+        proof: { level: 'channel' },
+        text: 'meu pedido não chegou',
+      },
+    });
     if (o.status !== 'created') throw new Error(`expected a ticket, got ${o.status}`);
     ticketNumber = o.ticketNumber;
   });
@@ -40,7 +47,10 @@ describeEachDatabase('agent lifecycle on %s', (kind) => {
     const bia = await newAgent({ name: 'Bia', email: 'bia@loja.example', phone: '+5511900000001' });
     const caio = await newAgent({ name: 'Caio', email: 'caio@loja.example', phone: '+5511900000002' });
     const me = await t.api('GET', '/api/me', undefined, bia.token);
-    expect(me).toMatchObject({ status: 200, body: { id: bia.agent.id, name: 'Bia', role: 'agent', disabled: false, tokenExpiresAt: null } });
+    expect(me).toMatchObject({
+      status: 200,
+      body: { id: bia.agent.id, name: 'Bia', role: 'agent', disabled: false, tokenExpiresAt: null },
+    });
 
     const listed = await t.api('GET', '/api/agents', undefined, bia.token);
     expect(listed.status).toBe(200);
@@ -51,14 +61,23 @@ describeEachDatabase('agent lifecycle on %s', (kind) => {
     expect(assigned).toMatchObject({ status: 200, body: { assigneeId: caio.agent.id } });
     // Admins see the rest.
     const full = await t.api('GET', '/api/agents');
-    expect(full.body.agents).toContainEqual(expect.objectContaining({ id: caio.agent.id, phone: '+5511900000002', role: 'agent', disabled: false }));
+    expect(full.body.agents).toContainEqual(
+      expect.objectContaining({ id: caio.agent.id, phone: '+5511900000002', role: 'agent', disabled: false }),
+    );
   });
 
   test('a disabled agent: its token gets 401 agent_disabled, its phone is no agent on WhatsApp, it cannot be assigned; enabled again it works', async () => {
     const dani = await newAgent({ name: 'Dani', phone: '+5511900000003' });
     const asAgent = async () => {
-      const o = await t.context('zap').ingest({ message: { externalId: `w-dani-${seq++}`, from: { kind: 'phone', address: '+5511900000003' }, proof: { level: 'channel' }, text: `#${ticketNumber} seu reembolso saiu` } });
-      return o.status === 'created' || o.status === 'appended' ? o.asAgent?.agentId ?? null : null;
+      const o = await t.context('zap').ingest({
+        message: {
+          externalId: `w-dani-${seq++}`,
+          from: { kind: 'phone', address: '+5511900000003' },
+          proof: { level: 'channel' },
+          text: `#${ticketNumber} seu reembolso saiu`,
+        },
+      });
+      return o.status === 'created' || o.status === 'appended' ? (o.asAgent?.agentId ?? null) : null;
     };
     expect(await status(dani.token)).toBe('200');
     expect(await asAgent()).toBe(dani.agent.id);
@@ -69,7 +88,10 @@ describeEachDatabase('agent lifecycle on %s', (kind) => {
     expect(await asAgent()).toBeNull();
     // Nothing was relayed to the customer in Dani's name.
     expect((await t.getTicket(ticketNumber)).messages.filter((m) => m.direction === 'out').length).toBe(outbound);
-    expect(await t.api('PATCH', `/api/tickets/${ticketNumber}`, { assignee: dani.agent.id })).toMatchObject({ status: 400, body: { issues: [{ path: 'body.assignee', message: 'this agent is disabled' }] } });
+    expect(await t.api('PATCH', `/api/tickets/${ticketNumber}`, { assignee: dani.agent.id })).toMatchObject({
+      status: 400,
+      body: { issues: [{ path: 'body.assignee', message: 'this agent is disabled' }] },
+    });
 
     expect(await t.api('POST', `/api/agents/${dani.agent.id}/enable`)).toMatchObject({ status: 200, body: { disabled: false } });
     expect(await status(dani.token)).toBe('200');
@@ -91,7 +113,11 @@ describeEachDatabase('agent lifecycle on %s', (kind) => {
     const reads = JSON.stringify([await t.api('GET', '/api/agents'), await t.api('GET', '/api/me', undefined, self.body.token)]);
     expect(reads).not.toContain(self.body.token);
     expect(reads).not.toMatch(/token_?hash/i);
-    const row = await t.app.database.kysely.selectFrom('agents').select('token_hash').where('id', '=', eli.agent.id).executeTakeFirstOrThrow();
+    const row = await t.app.database.kysely
+      .selectFrom('agents')
+      .select('token_hash')
+      .where('id', '=', eli.agent.id)
+      .executeTakeFirstOrThrow();
     expect(row.token_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(row.token_hash).not.toContain(self.body.token);
   });
@@ -125,10 +151,16 @@ describeEachDatabase('agent lifecycle on %s', (kind) => {
       expect([method, path, (await t.api(method, path, body, gil.token)).status]).toEqual([method, path, 403]);
     }
     expect(await t.api('POST', `/api/agents/${t.adminId}/disable`)).toMatchObject({ status: 409, body: { reason: 'last_admin' } });
-    expect(await t.api('PATCH', `/api/agents/${t.adminId}`, { role: 'agent' })).toMatchObject({ status: 409, body: { reason: 'last_admin' } });
+    expect(await t.api('PATCH', `/api/agents/${t.adminId}`, { role: 'agent' })).toMatchObject({
+      status: 409,
+      body: { reason: 'last_admin' },
+    });
     expect(await status(t.adminToken)).toBe('200');
     expect(await t.api('POST', '/api/agents/01J00000000000000000000000/disable')).toMatchObject({ status: 404 });
-    expect(await t.api('POST', '/api/agents', { name: 'X', expiresInDays: 0 })).toMatchObject({ status: 400, body: { issues: [{ path: 'body.expiresInDays' }] } });
+    expect(await t.api('POST', '/api/agents', { name: 'X', expiresInDays: 0 })).toMatchObject({
+      status: 400,
+      body: { issues: [{ path: 'body.expiresInDays' }] },
+    });
   });
 
   test('every change is in the audit log with actor, action, target and time', async () => {
@@ -139,8 +171,19 @@ describeEachDatabase('agent lifecycle on %s', (kind) => {
     await t.api('POST', `/api/agents/${hugo.agent.id}/rotate-token`, {});
     const r = await t.api('GET', `/api/audit?targetType=agent&targetId=${hugo.agent.id}`);
     expect(r.status).toBe(200);
-    expect(r.body.entries.map((e: { action: string }) => e.action)).toEqual(['agent.token_rotated', 'agent.enabled', 'agent.disabled', 'agent.updated', 'agent.created']);
-    for (const e of r.body.entries) expect(e).toMatchObject({ actor: { type: 'agent', id: t.adminId }, target: { type: 'agent', id: hugo.agent.id }, createdAt: expect.any(Number) });
+    expect(r.body.entries.map((e: { action: string }) => e.action)).toEqual([
+      'agent.token_rotated',
+      'agent.enabled',
+      'agent.disabled',
+      'agent.updated',
+      'agent.created',
+    ]);
+    for (const e of r.body.entries)
+      expect(e).toMatchObject({
+        actor: { type: 'agent', id: t.adminId },
+        target: { type: 'agent', id: hugo.agent.id },
+        createdAt: expect.any(Number),
+      });
     expect(r.body.entries[3].detail).toMatchObject({ from: { name: 'Hugo' }, to: { name: 'Hugo Lima' } });
     expect(JSON.stringify(r.body)).not.toMatch(/pt_[A-Za-z0-9_-]{20}/);
   });

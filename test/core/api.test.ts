@@ -62,20 +62,45 @@ describeEachDatabase('agent API on %s', (kind) => {
     now = DAY1 + DAY;
     n.zap = numberOf(
       await t.context('zap').ingest({
-        message: { externalId: 'wa-1', from: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' }, fromAliases: [{ kind: 'phone', address: '+5511987654321' }], text: 'Quero trocar o tamanho' },
+        message: {
+          externalId: 'wa-1',
+          from: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' },
+          fromAliases: [{ kind: 'phone', address: '+5511987654321' }],
+          text: 'Quero trocar o tamanho',
+        },
       }),
     );
     now = DAY1 + 2 * DAY;
-    n.joao = numberOf(await t.context('mail').ingest({ message: { externalId: '<joao-1@example.com>', from: { kind: 'email', address: 'joao@example.com' }, subject: 'Nota fiscal', text: 'O boleto_vencido 100% não abre' } }));
+    n.joao = numberOf(
+      await t.context('mail').ingest({
+        message: {
+          externalId: '<joao-1@example.com>',
+          from: { kind: 'email', address: 'joao@example.com' },
+          subject: 'Nota fiscal',
+          text: 'O boleto_vencido 100% não abre',
+        },
+      }),
+    );
     now = DAY1 + 3 * DAY;
     for (let i = 0; i < FILLERS; i++) {
       now += 1000;
-      await t.context('mail').ingest({ message: { externalId: `<filler-${i}@example.com>`, from: { kind: 'email', address: `filler${i}@example.com` }, subject: `Dúvida ${i}`, text: 'Uma pergunta' } });
+      await t.context('mail').ingest({
+        message: {
+          externalId: `<filler-${i}@example.com>`,
+          from: { kind: 'email', address: `filler${i}@example.com` },
+          subject: `Dúvida ${i}`,
+          text: 'Uma pergunta',
+        },
+      });
     }
     expect((await t.api('PATCH', `/api/tickets/${n.maria}`, { assignee: agent.id })).status).toBe(200);
     expect((await t.api('PATCH', `/api/tickets/${n.joao}`, { status: 'solved' })).status).toBe(200);
     // An SLA due date in the past (automation sets these; here it is set directly).
-    await t.app.database.kysely.updateTable('tickets').set({ first_response_due_at: now - 1 }).where('number', '=', n.zap).execute();
+    await t.app.database.kysely
+      .updateTable('tickets')
+      .set({ first_response_due_at: now - 1 })
+      .where('number', '=', n.zap)
+      .execute();
     all = await list('limit=200');
   });
   afterAll(() => t?.stop());
@@ -106,7 +131,10 @@ describeEachDatabase('agent API on %s', (kind) => {
     ['q=trocar', ['zap']],
     ['overdue=true', ['zap']],
     [`createdFrom=${DAY1 + DAY - 1}&createdTo=${DAY1 + DAY + 1}`, ['zap']],
-    [`createdFrom=${new Date(DAY1 + 2 * DAY - 60_000).toISOString()}&createdTo=${new Date(DAY1 + 2 * DAY + 60_000).toISOString()}`, ['joao']],
+    [
+      `createdFrom=${new Date(DAY1 + 2 * DAY - 60_000).toISOString()}&createdTo=${new Date(DAY1 + 2 * DAY + 60_000).toISOString()}`,
+      ['joao'],
+    ],
     [`createdTo=2026-10-02`, ['maria']],
   ] as const)('GET /api/tickets?%s', async (query, expected) => {
     expect(await list(query)).toEqual(expected.map((k) => n[k]).sort((a, b) => a - b));
@@ -165,7 +193,12 @@ describeEachDatabase('agent API on %s', (kind) => {
       ['out', 'agent', 'public'],
     ]);
     const [att] = r.body.messages[0].attachments;
-    expect(att).toMatchObject({ filename: 'nota fiscal.pdf', contentType: 'application/pdf', size: PDF.length, url: `/api/attachments/${att.id}` });
+    expect(att).toMatchObject({
+      filename: 'nota fiscal.pdf',
+      contentType: 'application/pdf',
+      size: PDF.length,
+      url: `/api/attachments/${att.id}`,
+    });
     expect(r.body.events.map((e: any) => e.type)).toEqual(expect.arrayContaining(['created', 'assignee', 'status']));
 
     const res = await fetch(t.baseUrl + att.url, { headers: { authorization: `Bearer ${t.adminToken}` } });
@@ -178,7 +211,11 @@ describeEachDatabase('agent API on %s', (kind) => {
   });
 
   test('PATCH walks the status transitions; closed is final (409); nothing goes back to new', async () => {
-    const id = numberOf(await t.context('mail').ingest({ message: { externalId: '<patch-1@x>', from: { kind: 'email', address: 'patch@example.com' }, subject: 'status', text: 'x' } }));
+    const id = numberOf(
+      await t.context('mail').ingest({
+        message: { externalId: '<patch-1@x>', from: { kind: 'email', address: 'patch@example.com' }, subject: 'status', text: 'x' },
+      }),
+    );
     for (const status of ['open', 'pending', 'solved', 'open', 'closed']) {
       const r = await t.api('PATCH', `/api/tickets/${id}`, { status });
       expect([status, r.status, r.body.status]).toEqual([status, 200, status]);
@@ -223,8 +260,14 @@ describeEachDatabase('agent API on %s', (kind) => {
     expect(empty.status).toBe(400);
     // PostgreSQL text cannot hold U+0000: refused up front with the path, on every database.
     expect(await t.api('GET', '/api/tickets?q=ab%00cd')).toMatchObject({ status: 400, body: { issues: [{ path: 'query.q' }] } });
-    expect(await t.api('POST', `/api/tickets/${n.maria}/replies`, { body: 'a\u0000b' })).toMatchObject({ status: 400, body: { issues: [{ path: 'body.body' }] } });
-    expect(await t.api('PATCH', `/api/tickets/${n.maria}`, { fields: { 'k\u0000': 'v' } })).toMatchObject({ status: 400, body: { issues: [{ path: 'body.fields.k\u0000' }] } });
+    expect(await t.api('POST', `/api/tickets/${n.maria}/replies`, { body: 'a\u0000b' })).toMatchObject({
+      status: 400,
+      body: { issues: [{ path: 'body.body' }] },
+    });
+    expect(await t.api('PATCH', `/api/tickets/${n.maria}`, { fields: { 'k\u0000': 'v' } })).toMatchObject({
+      status: 400,
+      body: { issues: [{ path: 'body.fields.k\u0000' }] },
+    });
     // A path parameter that is not valid percent-encoding is bad input, not a crash.
     expect(await t.api('GET', '/api/tickets/%zz')).toMatchObject({ status: 400, body: { error: 'bad_request' } });
     const unknownAssignee = await t.api('PATCH', `/api/tickets/${n.maria}`, { assignee: '01J00000000000000000000000' });
@@ -232,7 +275,12 @@ describeEachDatabase('agent API on %s', (kind) => {
   });
 
   test('401 without a valid token; a non-admin lists agents (id, name, email) but cannot create one', async () => {
-    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer short' }, { authorization: 'Bearer pt_unknown_token_0123456789' }];
+    const attempts: Array<Record<string, string>> = [
+      {},
+      { authorization: 'Basic abc' },
+      { authorization: 'Bearer short' },
+      { authorization: 'Bearer pt_unknown_token_0123456789' },
+    ];
     for (const headers of attempts) {
       const r = await fetch(`${t.baseUrl}/api/tickets`, { headers });
       expect(r.status).toBe(401);
@@ -261,7 +309,18 @@ describeEachDatabase('agent API on %s', (kind) => {
     const doc = (await r.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
     expect(doc.openapi).toMatch(/^3\./);
     const loaded = parseConfig({ security: { secret: 'test-secret-0123456789abcdef' } }, { env: {}, definitions: [] });
-    const router = createApiRouter({ database: t.app.database, config: loaded.config, channels: t.app.channels, running: () => [], events: createTicketEvents(), sendClaimCode: async () => ({ ok: false, reason: 'no_channel' }), blobs: t.app.blobs, clock, wakeOutbox: () => {}, uploadKey: Buffer.alloc(32) });
+    const router = createApiRouter({
+      database: t.app.database,
+      config: loaded.config,
+      channels: t.app.channels,
+      running: () => [],
+      events: createTicketEvents(),
+      sendClaimCode: async () => ({ ok: false, reason: 'no_channel' }),
+      blobs: t.app.blobs,
+      clock,
+      wakeOutbox: () => {},
+      uploadKey: Buffer.alloc(32),
+    });
     const routes = (router as unknown as { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> }).stack
       .filter((l) => l.route)
       .flatMap((l) => Object.keys(l.route!.methods).map((m) => [m, `/api${l.route!.path.replace(/:(\w+)/g, '{$1}')}`] as const))
@@ -272,7 +331,24 @@ describeEachDatabase('agent API on %s', (kind) => {
     }
     expect(doc.paths['/healthz']).toBeDefined();
     const listParams = (doc.paths['/api/tickets']!.get as { parameters: Array<{ name: string }> }).parameters.map((p) => p.name);
-    expect(listParams).toEqual(expect.arrayContaining(['status', 'channel', 'requester', 'assignee', 'priority', 'category', 'reference', 'field', 'createdFrom', 'createdTo', 'q', 'overdue', 'cursor', 'limit']));
+    expect(listParams).toEqual(
+      expect.arrayContaining([
+        'status',
+        'channel',
+        'requester',
+        'assignee',
+        'priority',
+        'category',
+        'reference',
+        'field',
+        'createdFrom',
+        'createdTo',
+        'q',
+        'overdue',
+        'cursor',
+        'limit',
+      ]),
+    );
   });
 
   test('/healthz answers without a token, with the database and each channel', async () => {

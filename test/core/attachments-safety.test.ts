@@ -31,7 +31,13 @@ describeEachDatabase('attachment safety on %s', (kind) => {
   async function mailWith(bytes: Buffer | string, filename: string, contentType: string) {
     const blob = await t.context('mail').blobs.put(bytes);
     const o = await t.context('mail').ingest({
-      message: { externalId: `<a-${seq++}@example.com>`, from: { kind: 'email', address: `cliente${seq}@example.com` }, subject: 'Segue o arquivo', text: 'anexo', attachments: [{ blobKey: blob.key, filename, contentType, size: blob.size }] },
+      message: {
+        externalId: `<a-${seq++}@example.com>`,
+        from: { kind: 'email', address: `cliente${seq}@example.com` },
+        subject: 'Segue o arquivo',
+        text: 'anexo',
+        attachments: [{ blobKey: blob.key, filename, contentType, size: blob.size }],
+      },
     });
     if (o.status !== 'created') throw new Error(`expected a ticket, got ${o.status}`);
     const a = (await t.getTicket(o.ticketNumber)).messages[0]!.attachments[0]!;
@@ -39,12 +45,20 @@ describeEachDatabase('attachment safety on %s', (kind) => {
   }
   const download = (id: string) => fetch(`${t.baseUrl}/api/attachments/${id}`, { headers: { authorization: `Bearer ${ana.token}` } });
   const upload = (bytes: Buffer | string, filename: string, contentType: string, token = ana.token) =>
-    fetch(`${t.baseUrl}/api/uploads?filename=${encodeURIComponent(filename)}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': contentType }, body: bytes });
+    fetch(`${t.baseUrl}/api/uploads?filename=${encodeURIComponent(filename)}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+      body: bytes,
+    });
 
   test('a name with path parts and a right-to-left override is shown and downloaded under a safe name; the original is kept beside it', async () => {
     const { attachment } = await mailWith('MZ not really an exe', EVIL_NAME, 'application/x-msdownload');
     expect(attachment.filename).toBe('passwdgnp.exe');
-    const row = await t.app.database.kysely.selectFrom('attachments').select(['filename', 'original_filename']).where('id', '=', attachment.id).executeTakeFirstOrThrow();
+    const row = await t.app.database.kysely
+      .selectFrom('attachments')
+      .select(['filename', 'original_filename'])
+      .where('id', '=', attachment.id)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ filename: 'passwdgnp.exe', original_filename: EVIL_NAME });
 
     const r = await download(attachment.id);
@@ -57,7 +71,11 @@ describeEachDatabase('attachment safety on %s', (kind) => {
   test('a content type with CR/LF is stored as application/octet-stream with the original recorded; the download is a 200, never a 500, with no injected header', async () => {
     const { attachment } = await mailWith('oi', 'nota.txt', 'text/plain\r\nX-Evil: 1');
     expect(attachment.contentType).toBe('application/octet-stream');
-    const row = await t.app.database.kysely.selectFrom('attachments').select('declared_content_type').where('id', '=', attachment.id).executeTakeFirstOrThrow();
+    const row = await t.app.database.kysely
+      .selectFrom('attachments')
+      .select('declared_content_type')
+      .where('id', '=', attachment.id)
+      .executeTakeFirstOrThrow();
     expect(row.declared_content_type).toBe('text/plain\r\nX-Evil: 1');
     const r = await download(attachment.id);
     expect(r.status).toBe(200);
@@ -65,7 +83,9 @@ describeEachDatabase('attachment safety on %s', (kind) => {
     expect(r.headers.get('x-evil')).toBeNull();
 
     // A row stored before validation existed (written straight to the table) downloads just as safely.
-    await sql`UPDATE attachments SET content_type = ${'text/html\r\nSet-Cookie: a=b'} WHERE id = ${attachment.id}`.execute(t.app.database.kysely);
+    await sql`UPDATE attachments SET content_type = ${'text/html\r\nSet-Cookie: a=b'} WHERE id = ${attachment.id}`.execute(
+      t.app.database.kysely,
+    );
     const legacy = await download(attachment.id);
     expect(legacy.status).toBe(200);
     expect(legacy.headers.get('content-type')).toBe('application/octet-stream');
@@ -96,7 +116,12 @@ describeEachDatabase('attachment safety on %s', (kind) => {
     const r = await upload(HTML, 'C:\\fotos\\..\\perfil\u202Egnp.html', 'image/png');
     expect(r.status).toBe(201);
     const body = (await r.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ filename: 'perfilgnp.html', contentType: 'application/octet-stream', declaredContentType: 'image/png', singleUse: true });
+    expect(body).toMatchObject({
+      filename: 'perfilgnp.html',
+      contentType: 'application/octet-stream',
+      declaredContentType: 'image/png',
+      singleUse: true,
+    });
     const { number } = await mailWith('x', 'x.txt', 'text/plain');
     const reply = await t.api('POST', `/api/tickets/${number}/replies`, { body: 'segue', attachments: [body.upload] }, ana.token);
     expect(reply.status).toBe(202);
@@ -121,7 +146,12 @@ describeEachDatabase('attachment safety on %s', (kind) => {
 
     const again = await t.api('POST', `/api/tickets/${number}/replies`, { body: 'de novo', attachments: [up.upload] }, ana.token);
     expect(again).toMatchObject({ status: 409, body: { error: 'upload_already_used' } });
-    const note = await t.api('POST', `/api/tickets/${number}/replies`, { body: 'nota', visibility: 'internal', attachments: [up.upload] }, ana.token);
+    const note = await t.api(
+      'POST',
+      `/api/tickets/${number}/replies`,
+      { body: 'nota', visibility: 'internal', attachments: [up.upload] },
+      ana.token,
+    );
     expect(note).toMatchObject({ status: 409, body: { error: 'upload_already_used' } });
     expect((await t.getTicket(number)).messages.length).toBe(messages);
     expect(await attachmentsOnTicket()).toBe(before + 1);
@@ -134,8 +164,12 @@ describeEachDatabase('attachment safety on %s', (kind) => {
     const up = (await (await upload('conteúdo', 'a.txt', 'text/plain')).json()) as { upload: string };
     const closed = await mailWith('x', 'x.txt', 'text/plain');
     expect((await t.api('PATCH', `/api/tickets/${closed.number}`, { status: 'closed' })).status).toBe(200);
-    expect(await t.api('POST', `/api/tickets/${closed.number}/replies`, { body: 'oi', attachments: [up.upload] }, ana.token)).toMatchObject({ status: 409, body: { reason: 'ticket_closed' } });
+    expect(await t.api('POST', `/api/tickets/${closed.number}/replies`, { body: 'oi', attachments: [up.upload] }, ana.token)).toMatchObject(
+      { status: 409, body: { reason: 'ticket_closed' } },
+    );
     const open = await mailWith('x', 'x.txt', 'text/plain');
-    expect((await t.api('POST', `/api/tickets/${open.number}/replies`, { body: 'oi', attachments: [up.upload] }, ana.token)).status).toBe(202);
+    expect((await t.api('POST', `/api/tickets/${open.number}/replies`, { body: 'oi', attachments: [up.upload] }, ana.token)).status).toBe(
+      202,
+    );
   });
 });

@@ -11,20 +11,46 @@ const chat = createTestChannelDefinition('testchat', 'chat', ['whatsapp', 'phone
 
 describeEachDatabase('claims and one-time codes on %s', (kind) => {
   let t: TestApp;
-  let now = Date.UTC(2026, 10, 30, 12, 0, 0);
+  const now = Date.UTC(2026, 10, 30, 12, 0, 0);
   let seq = 0;
   const uniq = (p: string) => `${p}-${++seq}`;
   const phone = () => `+55119${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
   const db = () => t.app.database.kysely;
   const contactOf = async (k: string, address: string) =>
-    (await db().selectFrom('contact_identities').select('contact_id').where('kind', '=', k).where('address', '=', address).executeTakeFirst())?.contact_id;
+    (
+      await db()
+        .selectFrom('contact_identities')
+        .select('contact_id')
+        .where('kind', '=', k)
+        .where('address', '=', address)
+        .executeTakeFirst()
+    )?.contact_id;
   /** A public form post as the web form adapter sends it: email as `from`, the typed phone as a claim. */
   const formPost = (email: string, claimedPhone: string, text: string) =>
-    t.context('mail').ingest({ message: { externalId: uniq('form'), from: { kind: 'email', address: email }, claims: [{ kind: 'phone', address: claimedPhone }], subject: 'Troca', text } });
-  const whatsapp = (from: string, text: string) => t.context('zap').ingest({ message: { externalId: uniq('wa'), from: { kind: 'phone', address: from }, proof: { level: 'channel' }, text } });
+    t.context('mail').ingest({
+      message: {
+        externalId: uniq('form'),
+        from: { kind: 'email', address: email },
+        claims: [{ kind: 'phone', address: claimedPhone }],
+        subject: 'Troca',
+        text,
+      },
+    });
+  const whatsapp = (from: string, text: string) =>
+    t
+      .context('zap')
+      .ingest({ message: { externalId: uniq('wa'), from: { kind: 'phone', address: from }, proof: { level: 'channel' }, text } });
 
   beforeAll(async () => {
-    t = await startTestApp({ definitions: [mail.definition, chat.definition], channels: [{ id: 'mail', kind: 'test' }, { id: 'zap', kind: 'testchat' }], database: kind, clock: { now: () => now } });
+    t = await startTestApp({
+      definitions: [mail.definition, chat.definition],
+      channels: [
+        { id: 'mail', kind: 'test' },
+        { id: 'zap', kind: 'testchat' },
+      ],
+      database: kind,
+      clock: { now: () => now },
+    });
   });
   afterAll(() => t?.stop());
 
@@ -36,13 +62,19 @@ describeEachDatabase('claims and one-time codes on %s', (kind) => {
     expect(ticket.claims).toEqual([expect.objectContaining({ kind: 'phone', address: typed, linkedAt: null })]);
     expect(ticket.requester.identities.map((i: any) => i.kind)).toEqual(['email']);
     expect(await contactOf('phone', typed)).toBeUndefined();
-    const found = await t.api("GET", `/api/tickets?q=${encodeURIComponent(typed.slice(3))}`);
+    const found = await t.api('GET', `/api/tickets?q=${encodeURIComponent(typed.slice(3))}`);
     expect(found.status).toBe(200);
     expect(found.body.tickets.map((x: any) => x.number)).toContain(r.ticketNumber);
   });
 
   /** The code the requester got (by email: their form's address) for this ticket. */
-  const codeMailedTo = (address: string) => /(?<!\d)(\d{6})(?!\d)/.exec(mail.outbox('mail').sent.filter((m) => m.recipient.address === address).at(-1)!.text)![1]!;
+  const codeMailedTo = (address: string) =>
+    /(?<!\d)(\d{6})(?!\d)/.exec(
+      mail
+        .outbox('mail')
+        .sent.filter((m) => m.recipient.address === address)
+        .at(-1)!.text,
+    )![1]!;
 
   test('the requester proves the phone they typed: the code mailed to them comes back from that phone', async () => {
     const typed = phone();
@@ -60,7 +92,15 @@ describeEachDatabase('claims and one-time codes on %s', (kind) => {
     const wrong = await whatsapp(typed, String((Number(code) + 1) % 1_000_000).padStart(6, '0'));
     expect(wrong).toMatchObject({ status: 'created' });
     // The right one links the phone to the requester and lands on the ticket.
-    const right = await t.context('zap').ingest({ message: { externalId: uniq('wa'), from: { kind: 'whatsapp', address: `${typed.slice(1)}@s.whatsapp.net` }, fromAliases: [{ kind: 'phone', address: typed }], proof: { level: 'channel' }, text: `código ${code}` } });
+    const right = await t.context('zap').ingest({
+      message: {
+        externalId: uniq('wa'),
+        from: { kind: 'whatsapp', address: `${typed.slice(1)}@s.whatsapp.net` },
+        fromAliases: [{ kind: 'phone', address: typed }],
+        proof: { level: 'channel' },
+        text: `código ${code}`,
+      },
+    });
     expect(right).toMatchObject({ status: 'appended', ticketNumber: r.ticketNumber, matchedBy: 'signed_token' });
     expect(await contactOf('whatsapp', `${typed.slice(1)}@s.whatsapp.net`)).toBe(await contactOf('email', email));
     const ticket = (await t.api('GET', `/api/tickets/${r.ticketNumber}`)).body;
@@ -70,7 +110,14 @@ describeEachDatabase('claims and one-time codes on %s', (kind) => {
 
   test("a stranger typing a customer's email beside their own phone cannot prove the phone onto that customer", async () => {
     const victimEmail = `${uniq('victim')}@example.com`;
-    const first = await t.context('mail').ingest({ message: { externalId: uniq('m'), from: { kind: 'email', address: victimEmail }, subject: 'Pedido 1', text: 'Meu endereço é Rua X, 10' } });
+    const first = await t.context('mail').ingest({
+      message: {
+        externalId: uniq('m'),
+        from: { kind: 'email', address: victimEmail },
+        subject: 'Pedido 1',
+        text: 'Meu endereço é Rua X, 10',
+      },
+    });
     if (first.status !== 'created') throw new Error('expected a ticket');
     const strangerPhone = phone();
     const r = await formPost(victimEmail, strangerPhone, 'troca');

@@ -15,7 +15,13 @@ import { createLogger } from '../../src/logger.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';
 
 const mailDef = createTestChannelDefinition('test', 'email').definition;
-const secretSchema = baseChannelConfigSchema.extend({ kind: z.literal('secretive'), host: z.string().min(1), port: z.number().int().positive(), password: z.string().min(1), apiToken: z.string().optional() });
+const secretSchema = baseChannelConfigSchema.extend({
+  kind: z.literal('secretive'),
+  host: z.string().min(1),
+  port: z.number().int().positive(),
+  password: z.string().min(1),
+  apiToken: z.string().optional(),
+});
 const secretive = defineChannel<z.infer<typeof secretSchema>>({
   kind: 'secretive',
   configSchema: secretSchema,
@@ -53,7 +59,10 @@ describe('config loader', () => {
         database: { driver: 'sqlite', path: '${DATA_DIR:-./data}/ponte.db' },
         channels: [{ id: 'imap', kind: 'secretive', host: 'mail.${DOMAIN}', port: '${IMAP_PORT:-993}', password: '${IMAP_PASS}' }],
       },
-      { env: { PORT: '9090', TRUST_PROXY: 'true', PONTE_SECRET: SECRET, DOMAIN: 'loja.example', IMAP_PASS: 's3nh@-do-imap', DATA_DIR: '' }, definitions },
+      {
+        env: { PORT: '9090', TRUST_PROXY: 'true', PONTE_SECRET: SECRET, DOMAIN: 'loja.example', IMAP_PASS: 's3nh@-do-imap', DATA_DIR: '' },
+        definitions,
+      },
     );
     expect(loaded.config.server).toMatchObject({ port: 9090, trustProxy: true, host: '127.0.0.1' });
     expect(loaded.config.tickets).toMatchObject({ defaultLocale: 'en', reopenWindowHours: 72 });
@@ -66,7 +75,10 @@ describe('config loader', () => {
   });
 
   test('an environment value is data, never YAML: it cannot add keys', () => {
-    const loaded = parseConfig({ security: { secret: SECRET }, statusLabels: { en: { new: '${LABEL}' } } }, { env: { LABEL: 'Novo\nsolved: hacked' }, definitions });
+    const loaded = parseConfig(
+      { security: { secret: SECRET }, statusLabels: { en: { new: '${LABEL}' } } },
+      { env: { LABEL: 'Novo\nsolved: hacked' }, definitions },
+    );
     expect(loaded.config.statusLabels.en).toEqual({ new: 'Novo\nsolved: hacked' });
   });
 
@@ -110,29 +122,64 @@ describe('config loader', () => {
   });
 
   test('an unknown channel kind names the kinds that exist', () => {
-    const err = configError(() => parseConfig({ security: { secret: SECRET }, channels: [{ id: 'tg', kind: 'telegram' }] }, { env: {}, definitions }));
+    const err = configError(() =>
+      parseConfig({ security: { secret: SECRET }, channels: [{ id: 'tg', kind: 'telegram' }] }, { env: {}, definitions }),
+    );
     expect(err.issues).toEqual([{ path: 'channels[0].kind', message: expect.stringContaining('unknown channel kind "telegram"') }]);
     expect(err.issues[0]!.message).toContain('test, secretive, form');
   });
 
   test('a channel that cannot send needs replyVia naming a channel that can', () => {
-    const without = configError(() => parseConfig({ security: { secret: SECRET }, channels: [{ id: 'site', kind: 'form' }] }, { env: {}, definitions }));
+    const without = configError(() =>
+      parseConfig({ security: { secret: SECRET }, channels: [{ id: 'site', kind: 'form' }] }, { env: {}, definitions }),
+    );
     expect(without.issues).toEqual([{ path: 'channels[0].replyVia', message: expect.stringContaining('needs replyVia') }]);
 
-    const toNothing = configError(() => parseConfig({ security: { secret: SECRET }, channels: [{ id: 'site', kind: 'form', replyVia: 'mail' }] }, { env: {}, definitions }));
+    const toNothing = configError(() =>
+      parseConfig({ security: { secret: SECRET }, channels: [{ id: 'site', kind: 'form', replyVia: 'mail' }] }, { env: {}, definitions }),
+    );
     expect(toNothing.issues).toEqual([{ path: 'channels[0].replyVia', message: '"mail" is not a configured channel that can send' }]);
 
     const toForm = configError(() =>
-      parseConfig({ security: { secret: SECRET }, channels: [{ id: 'a', kind: 'form', replyVia: 'b' }, { id: 'b', kind: 'form', replyVia: 'a' }] }, { env: {}, definitions }),
+      parseConfig(
+        {
+          security: { secret: SECRET },
+          channels: [
+            { id: 'a', kind: 'form', replyVia: 'b' },
+            { id: 'b', kind: 'form', replyVia: 'a' },
+          ],
+        },
+        { env: {}, definitions },
+      ),
     );
     expect(toForm.issues.map((i) => i.path)).toEqual(['channels[0].replyVia', 'channels[1].replyVia']);
 
-    const ok = parseConfig({ security: { secret: SECRET }, channels: [{ id: 'site', kind: 'form', replyVia: 'mail' }, { id: 'mail', kind: 'test' }] }, { env: {}, definitions });
+    const ok = parseConfig(
+      {
+        security: { secret: SECRET },
+        channels: [
+          { id: 'site', kind: 'form', replyVia: 'mail' },
+          { id: 'mail', kind: 'test' },
+        ],
+      },
+      { env: {}, definitions },
+    );
     expect(ok.channels.map((c) => c.id)).toEqual(['site', 'mail']);
   });
 
   test('duplicate channel ids are refused', () => {
-    const err = configError(() => parseConfig({ security: { secret: SECRET }, channels: [{ id: 'mail', kind: 'test' }, { id: 'mail', kind: 'test' }] }, { env: {}, definitions }));
+    const err = configError(() =>
+      parseConfig(
+        {
+          security: { secret: SECRET },
+          channels: [
+            { id: 'mail', kind: 'test' },
+            { id: 'mail', kind: 'test' },
+          ],
+        },
+        { env: {}, definitions },
+      ),
+    );
     expect(err.issues).toEqual([{ path: 'channels[1].id', message: 'duplicate channel id "mail"' }]);
   });
 
@@ -145,7 +192,10 @@ describe('config loader', () => {
 
     test('a YAML file loads with interpolation; broken YAML and missing files are reported readably', async () => {
       const file = join(dir, 'ponte.yaml');
-      writeFileSync(file, 'server:\n  port: ${PORT:-8081}\nsecurity:\n  secret: ${PONTE_SECRET}\nchannels:\n  - id: mail\n    kind: test\n');
+      writeFileSync(
+        file,
+        'server:\n  port: ${PORT:-8081}\nsecurity:\n  secret: ${PONTE_SECRET}\nchannels:\n  - id: mail\n    kind: test\n',
+      );
       const loaded = await loadConfigFile(file, { env: { PONTE_SECRET: SECRET }, definitions });
       expect(loaded.config.server.port).toBe(8081);
       expect(loaded.source).toBe(file);
@@ -167,7 +217,10 @@ describe('secrets never reach a log line', () => {
     const password = 'p@ss"w\\ord-IMAP-9f8e';
     const token = 'EAAG-whatsapp-token-abcdef123456';
     const loaded = parseConfig(
-      { security: { secret: SECRET }, channels: [{ id: 'imap', kind: 'secretive', host: 'mail.loja.example', port: 993, password: '${IMAP_PASS}', apiToken: token }] },
+      {
+        security: { secret: SECRET },
+        channels: [{ id: 'imap', kind: 'secretive', host: 'mail.loja.example', port: 993, password: '${IMAP_PASS}', apiToken: token }],
+      },
       { env: { IMAP_PASS: password }, definitions },
     );
     expect(loaded.secrets).toEqual(expect.arrayContaining([SECRET, password, token]));

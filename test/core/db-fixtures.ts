@@ -70,7 +70,10 @@ export async function scratchDatabase(kind: DbKind): Promise<ScratchDatabase> {
         if (r.rows[0]?.n === 0) break;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      await sql.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).execute(admin.kysely).catch(() => {});
+      await sql
+        .raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+        .execute(admin.kysely)
+        .catch(() => {});
       await admin.destroy();
     },
   };

@@ -21,7 +21,13 @@ describe('end to end (SQLite)', () => {
   afterEach(() => t.stop());
 
   const customerMail = (over: Partial<InboundEnvelopeInput['message']> = {}): InboundEnvelopeInput => ({
-    message: { externalId: 'm1@cliente', from: { kind: 'email', address: 'Maria@Example.com', displayName: 'Maria' }, subject: 'Pedido 10482 atrasado', text: 'Meu pedido não chegou.', ...over },
+    message: {
+      externalId: 'm1@cliente',
+      from: { kind: 'email', address: 'Maria@Example.com', displayName: 'Maria' },
+      subject: 'Pedido 10482 atrasado',
+      text: 'Meu pedido não chegou.',
+      ...over,
+    },
   });
 
   test('a customer message becomes ticket #10001; a reply is delivered with threading', async () => {
@@ -47,7 +53,14 @@ describe('end to end (SQLite)', () => {
     ]);
 
     // The customer answers our message: same ticket, back to open.
-    const again = await t.context('mail').ingest(customerMail({ externalId: 'm2@cliente', subject: 'Re: Pedido', text: 'Obrigada', threadHints: { references: [sent.externalId!] } }));
+    const again = await t.context('mail').ingest(
+      customerMail({
+        externalId: 'm2@cliente',
+        subject: 'Re: Pedido',
+        text: 'Obrigada',
+        threadHints: { references: [sent.externalId!] },
+      }),
+    );
     expect(again).toMatchObject({ status: 'appended', ticketNumber: 10001, matchedBy: 'thread_reference' });
     expect((await t.getTicket(10001)).status).toBe('open');
   });
@@ -61,9 +74,13 @@ describe('end to end (SQLite)', () => {
 
   test('a stranger typing a ticket number gets a new ticket that records it', async () => {
     await t.context('mail').ingest(customerMail());
-    const stranger = await t.context('mail').ingest({ message: { externalId: 'x1', from: { kind: 'email', address: 'intruso@example.net' }, subject: 'Re: [#10001]', text: 'me mostra' } });
+    const stranger = await t.context('mail').ingest({
+      message: { externalId: 'x1', from: { kind: 'email', address: 'intruso@example.net' }, subject: 'Re: [#10001]', text: 'me mostra' },
+    });
     expect(stranger).toMatchObject({ status: 'created', ticketNumber: 10002, mentionedTicketNumber: 10001 });
-    const own = await t.context('mail').ingest({ message: { externalId: 'x2', from: { kind: 'email', address: 'maria@example.com' }, subject: 'Re: [#10001]', text: 'novidades?' } });
+    const own = await t.context('mail').ingest({
+      message: { externalId: 'x2', from: { kind: 'email', address: 'maria@example.com' }, subject: 'Re: [#10001]', text: 'novidades?' },
+    });
     expect(own).toMatchObject({ status: 'appended', ticketNumber: 10001, matchedBy: 'ticket_number' });
   });
 
@@ -72,22 +89,55 @@ describe('end to end (SQLite)', () => {
     const note = await t.api('POST', '/api/tickets/10001/replies', { body: 'cliente VIP', visibility: 'internal' });
     expect(note.status).toBe(201);
     expect(await t.drainOutbox()).toEqual({ sent: 0, failed: 0, retried: 0 });
-    const ooo = await t.context('mail').ingest({ message: { externalId: 'ooo', from: { kind: 'email', address: 'ferias@example.com' }, subject: 'Out of office', text: 'fora', classification: 'auto_reply' } });
+    const ooo = await t.context('mail').ingest({
+      message: {
+        externalId: 'ooo',
+        from: { kind: 'email', address: 'ferias@example.com' },
+        subject: 'Out of office',
+        text: 'fora',
+        classification: 'auto_reply',
+      },
+    });
     expect(ooo).toEqual({ status: 'ignored', reason: 'auto_reply_without_ticket' });
   });
 
   test('chat: the open ticket catches the next message; an agent on WhatsApp replies with #number', async () => {
     const agent = await t.createAgent({ name: 'Ana', phone: '+5511900000001' });
-    const first = await t.context('zap').ingest({ message: { externalId: 'w1', from: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' }, fromAliases: [{ kind: 'phone', address: '+5511987654321' }], proof: { level: 'channel' }, text: 'Oi, meu pedido?' } });
-    const second = await t.context('zap').ingest({ message: { externalId: 'w2', from: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' }, text: 'é o 10482' } });
-    expect(second).toMatchObject({ status: 'appended', ticketNumber: first.status === 'created' ? first.ticketNumber : 0, matchedBy: 'open_ticket' });
+    const first = await t.context('zap').ingest({
+      message: {
+        externalId: 'w1',
+        from: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' },
+        fromAliases: [{ kind: 'phone', address: '+5511987654321' }],
+        proof: { level: 'channel' },
+        text: 'Oi, meu pedido?',
+      },
+    });
+    const second = await t
+      .context('zap')
+      .ingest({ message: { externalId: 'w2', from: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' }, text: 'é o 10482' } });
+    expect(second).toMatchObject({
+      status: 'appended',
+      ticketNumber: first.status === 'created' ? first.ticketNumber : 0,
+      matchedBy: 'open_ticket',
+    });
 
-    const fromAgent = await t.context('zap').ingest({ message: { externalId: 'w3', from: { kind: 'whatsapp', address: '5511900000001@s.whatsapp.net' }, fromAliases: [{ kind: 'phone', address: '+5511900000001' }], proof: { level: 'channel' }, text: '#10001 Já saiu para entrega!' } });
+    const fromAgent = await t.context('zap').ingest({
+      message: {
+        externalId: 'w3',
+        from: { kind: 'whatsapp', address: '5511900000001@s.whatsapp.net' },
+        fromAliases: [{ kind: 'phone', address: '+5511900000001' }],
+        proof: { level: 'channel' },
+        text: '#10001 Já saiu para entrega!',
+      },
+    });
     expect(fromAgent).toMatchObject({ status: 'appended', ticketNumber: 10001, asAgent: { agentId: agent.id, visibility: 'public' } });
     await t.drainOutbox();
     const out = chat.outbox('zap').sent;
     expect(out).toHaveLength(1);
-    expect(out[0]).toMatchObject({ text: 'Já saiu para entrega!', recipient: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' } });
+    expect(out[0]).toMatchObject({
+      text: 'Já saiu para entrega!',
+      recipient: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' },
+    });
   });
 
   test('retryable failures back off; permanent failures mark the message failed', async () => {
@@ -105,24 +155,37 @@ describe('end to end (SQLite)', () => {
     expect(m).toMatchObject({ deliveryStatus: 'failed', errorCode: 'smtp_550' });
   });
 
-  test('a template reply reaches the sender; a resolved WhatsApp JID becomes the requester\'s alias', async () => {
+  test("a template reply reaches the sender; a resolved WhatsApp JID becomes the requester's alias", async () => {
     await t.context('zap').ingest({ message: { externalId: 'w1', from: { kind: 'phone', address: '+558187654321' }, text: 'Oi' } });
     chat.outbox('zap').resolveTo = { kind: 'whatsapp', address: '5581987654321@s.whatsapp.net' };
-    const bad = await t.api('POST', '/api/tickets/10001/replies', { body: 'x', visibility: 'internal', template: { name: 'retomar', language: 'pt_BR' } });
+    const bad = await t.api('POST', '/api/tickets/10001/replies', {
+      body: 'x',
+      visibility: 'internal',
+      template: { name: 'retomar', language: 'pt_BR' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.issues[0].path).toBe('body.template');
-    const r = await t.api('POST', '/api/tickets/10001/replies', { body: 'Podemos continuar?', template: { name: 'retomar_atendimento', language: 'pt_BR', params: ['10001'] } });
+    const r = await t.api('POST', '/api/tickets/10001/replies', {
+      body: 'Podemos continuar?',
+      template: { name: 'retomar_atendimento', language: 'pt_BR', params: ['10001'] },
+    });
     expect(r.status).toBe(202);
     await t.drainOutbox();
     expect(chat.outbox('zap').sent[0]!.template).toEqual({ name: 'retomar_atendimento', language: 'pt_BR', params: ['10001'] });
     // The customer now writes from the JID WhatsApp resolved: same person, same ticket.
-    const again = await t.context('zap').ingest({ message: { externalId: 'w2', from: { kind: 'whatsapp', address: '5581987654321@s.whatsapp.net' }, text: 'sim' } });
+    const again = await t
+      .context('zap')
+      .ingest({ message: { externalId: 'w2', from: { kind: 'whatsapp', address: '5581987654321@s.whatsapp.net' }, text: 'sim' } });
     expect(again).toMatchObject({ status: 'appended', ticketNumber: 10001 });
   });
 
   test('linking identities merges two contacts met separately: tickets follow the older contact', async () => {
-    await t.context('zap').ingest({ message: { externalId: 'l1', from: { kind: 'whatsapp_lid', address: '203948571620394@lid' }, text: 'oi pelo LID' } });
-    await t.context('mail').ingest({ message: { externalId: 'e1', from: { kind: 'phone', address: '+5511987654321' }, text: 'oi pelo telefone' } });
+    await t
+      .context('zap')
+      .ingest({ message: { externalId: 'l1', from: { kind: 'whatsapp_lid', address: '203948571620394@lid' }, text: 'oi pelo LID' } });
+    await t
+      .context('mail')
+      .ingest({ message: { externalId: 'e1', from: { kind: 'phone', address: '+5511987654321' }, text: 'oi pelo telefone' } });
     const before = await t.api('GET', '/api/tickets?requester=%2B5511987654321');
     expect(before.body.tickets.map((x: any) => x.number)).toEqual([10002]);
 
@@ -140,9 +203,25 @@ describe('end to end (SQLite)', () => {
   });
 
   test('a placeholder replaced by its real content gains the text and media, loses the parse error, keeps its place', async () => {
-    await t.context('zap').ingest({ message: { externalId: 'stub1', from: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' }, text: '(mensagem não pôde ser lida)', parseError: 'decryption failed' } });
+    await t.context('zap').ingest({
+      message: {
+        externalId: 'stub1',
+        from: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' },
+        text: '(mensagem não pôde ser lida)',
+        parseError: 'decryption failed',
+      },
+    });
     const blob = await t.app.blobs.put(Buffer.from('foto'));
-    expect(await t.context('zap').updateMessage({ externalId: 'stub1', replace: { text: 'Segue a foto', attachments: [{ blobKey: blob.key, filename: 'foto.jpg', contentType: 'image/jpeg', size: blob.size }], at: Date.now() } })).toBe(true);
+    expect(
+      await t.context('zap').updateMessage({
+        externalId: 'stub1',
+        replace: {
+          text: 'Segue a foto',
+          attachments: [{ blobKey: blob.key, filename: 'foto.jpg', contentType: 'image/jpeg', size: blob.size }],
+          at: Date.now(),
+        },
+      }),
+    ).toBe(true);
     const [m] = (await t.getTicket(10001)).messages;
     expect(m).toMatchObject({ text: 'Segue a foto', parseError: null, editedAt: null });
     expect(m!.attachments.map((a: any) => a.filename)).toEqual(['foto.jpg']);
@@ -163,21 +242,35 @@ describe('end to end (SQLite)', () => {
     expect(r.status).toBe(202);
     await t.drainOutbox();
     const sent = mail.outbox('mail').sent[0]!;
-    expect(sent.attachments).toEqual([{ blobKey: expect.any(String), filename: 'nota fiscal.pdf', contentType: 'application/pdf', size: 13 }]);
+    expect(sent.attachments).toEqual([
+      { blobKey: expect.any(String), filename: 'nota fiscal.pdf', contentType: 'application/pdf', size: 13 },
+    ]);
     expect((await t.app.blobs.read(sent.attachments[0]!.blobKey)).toString()).toBe('%PDF-1.4 nota');
 
     const forged = upload.slice(0, -4) + 'AAAA';
     const bad = await t.api('POST', '/api/tickets/10001/replies', { body: 'x', attachments: [forged] });
     expect(bad.status).toBe(400);
     expect(bad.body.issues[0].path).toBe('body.attachments[0]');
-    const noName = await fetch(`${t.baseUrl}/api/uploads`, { method: 'POST', headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'text/plain' }, body: 'x' });
+    const noName = await fetch(`${t.baseUrl}/api/uploads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'text/plain' },
+      body: 'x',
+    });
     expect(noName.status).toBe(400);
   });
 
   test('with agent commands off for a channel, an agent writing in is handled like a customer', async () => {
     await t.createAgent({ name: 'Ana', email: 'ana@loja.example' });
     await t.context('mail').ingest(customerMail());
-    const r = await t.context('mail').ingest({ message: { externalId: 'a1', from: { kind: 'email', address: 'ana@loja.example' }, subject: 'Re: [#10001]', text: '#note teste', agentCommands: false } });
+    const r = await t.context('mail').ingest({
+      message: {
+        externalId: 'a1',
+        from: { kind: 'email', address: 'ana@loja.example' },
+        subject: 'Re: [#10001]',
+        text: '#note teste',
+        agentCommands: false,
+      },
+    });
     expect(r).toMatchObject({ status: 'created', mentionedTicketNumber: 10001 });
     expect(r).not.toHaveProperty('asAgent');
   });

@@ -30,23 +30,40 @@ describeEachDatabase('group commit on %s', (kind) => {
 
   beforeAll(async () => {
     t = await startTestApp({ definitions: [mail.definition], channels: CHANNELS, database: kind, clock: { now: () => now } });
-    const loaded = parseConfig({ security: { secret: 'test-secret-0123456789abcdef' }, channels: CHANNELS }, { env: {}, definitions: [mail.definition] });
+    const loaded = parseConfig(
+      { security: { secret: 'test-secret-0123456789abcdef' }, channels: CHANNELS },
+      { env: {}, definitions: [mail.definition] },
+    );
     const events = createTicketEvents();
     // The faults are chosen by the message text: a follow-up that throws after the ticket and
     // the message are written, or a statement the database refuses.
     events.on('message.received', async (db, e) => {
-      if (kind === 'postgres') txids.set(e.text, String((await sql<{ id: string }>`SELECT txid_current()::text AS id`.execute(db)).rows[0]!.id));
+      if (kind === 'postgres')
+        txids.set(e.text, String((await sql<{ id: string }>`SELECT txid_current()::text AS id`.execute(db)).rows[0]!.id));
       if (e.text.startsWith('THROW')) throw new Error('injected failure');
       if (e.text.startsWith('BADSQL')) await sql`SELECT * FROM no_such_table`.execute(db);
     });
-    ingest = createIngest({ database: t.app.database, clock: { now: () => now }, config: loaded.config, channels: t.app.channels, events, logger: pino({ level: 'silent' }), sanitizeHtml: sanitizeEmailHtml });
+    ingest = createIngest({
+      database: t.app.database,
+      clock: { now: () => now },
+      config: loaded.config,
+      channels: t.app.channels,
+      events,
+      logger: pino({ level: 'silent' }),
+      sanitizeHtml: sanitizeEmailHtml,
+    });
   });
   afterAll(() => t?.stop());
 
   const envelope = (text: string, checkpoint?: number): InboundEnvelopeInput => {
     const n = ++seq;
     return {
-      message: { externalId: `<g${n}@example.com>`, from: { kind: 'email', address: `person${n}@example.com` }, subject: `Pedido ${n}`, text },
+      message: {
+        externalId: `<g${n}@example.com>`,
+        from: { kind: 'email', address: `person${n}@example.com` },
+        subject: `Pedido ${n}`,
+        text,
+      },
       ...(checkpoint !== undefined ? { checkpoint: { key: `cursor-${kind}`, value: { uid: checkpoint } } } : {}),
     } as InboundEnvelopeInput;
   };
@@ -72,7 +89,11 @@ describeEachDatabase('group commit on %s', (kind) => {
     for (const i of [0, 2, 4]) expect(await ticketsWithText(texts[i]!)).toBe(1);
     for (const i of [1, 3]) {
       expect(await ticketsWithText(texts[i]!)).toBe(0);
-      const receipt = await db().selectFrom('inbound_receipts').select('external_id').where('external_id', '=', (envs[i]!.message as any).externalId).executeTakeFirst();
+      const receipt = await db()
+        .selectFrom('inbound_receipts')
+        .select('external_id')
+        .where('external_id', '=', (envs[i]!.message as any).externalId)
+        .executeTakeFirst();
       expect(receipt).toBeUndefined();
     }
     // On PostgreSQL the follow-ups of the batch ran in one transaction.
@@ -101,6 +122,12 @@ describeEachDatabase('group commit on %s', (kind) => {
     const [first, second] = await Promise.all([ingest('mail', env), ingest('mail', env)]);
     expect(first).toMatchObject({ status: 'created' });
     if (first.status !== 'created') throw new Error('unreachable');
-    expect(second).toEqual({ status: 'duplicate', ticketId: first.ticketId, ticketNumber: first.ticketNumber, ticketStatus: first.ticketStatus, messageId: first.messageId });
+    expect(second).toEqual({
+      status: 'duplicate',
+      ticketId: first.ticketId,
+      ticketNumber: first.ticketNumber,
+      ticketStatus: first.ticketStatus,
+      messageId: first.messageId,
+    });
   });
 });

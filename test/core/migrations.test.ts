@@ -29,7 +29,10 @@ const TABLES = [
 
 async function userTables(s: ScratchDatabase): Promise<string[]> {
   const tables = await s.database.kysely.introspection.getTables();
-  return tables.map((t) => t.name).filter((n) => !n.startsWith('ponte_migrations')).sort();
+  return tables
+    .map((t) => t.name)
+    .filter((n) => !n.startsWith('ponte_migrations'))
+    .sort();
 }
 
 describeEachDatabase('migrations on %s', (kind) => {
@@ -64,10 +67,21 @@ describeEachDatabase('migrations on %s', (kind) => {
 
     // The re-created schema is the real one: constraints hold.
     const db = s.database.kysely;
-    await db.insertInto('contacts').values({ id: '01HZZZZZZZZZZZZZZZZZZZZZZ1', name: 'Maria', locale: 'pt-BR', created_at: 1, updated_at: 1 }).execute();
+    await db
+      .insertInto('contacts')
+      .values({ id: '01HZZZZZZZZZZZZZZZZZZZZZZ1', name: 'Maria', locale: 'pt-BR', created_at: 1, updated_at: 1 })
+      .execute();
     const identity = { contact_id: '01HZZZZZZZZZZZZZZZZZZZZZZ1', kind: 'email', address: 'maria@example.com', created_at: 1 };
-    await db.insertInto('contact_identities').values({ id: '01HZZZZZZZZZZZZZZZZZZZZZZ2', ...identity }).execute();
-    await expect(db.insertInto('contact_identities').values({ id: '01HZZZZZZZZZZZZZZZZZZZZZZ3', ...identity }).execute()).rejects.toHaveProperty('message', expect.stringMatching(UNIQUE_VIOLATION));
+    await db
+      .insertInto('contact_identities')
+      .values({ id: '01HZZZZZZZZZZZZZZZZZZZZZZ2', ...identity })
+      .execute();
+    await expect(
+      db
+        .insertInto('contact_identities')
+        .values({ id: '01HZZZZZZZZZZZZZZZZZZZZZZ3', ...identity })
+        .execute(),
+    ).rejects.toHaveProperty('message', expect.stringMatching(UNIQUE_VIOLATION));
   });
 
   test('migrating twice is a no-op', async () => {

@@ -21,7 +21,20 @@ import { describeEachDatabase, scratchDatabase } from './db-fixtures.js';
  */
 const UNIQUE_VIOLATION = /UNIQUE constraint failed|duplicate key value violates unique constraint/;
 
-const TABLES = ['contacts', 'contact_identities', 'tickets', 'ticket_participants', 'messages', 'attachments', 'inbound_receipts', 'channel_state', 'outbox', 'ticket_events', 'counters', 'timers'] as const;
+const TABLES = [
+  'contacts',
+  'contact_identities',
+  'tickets',
+  'ticket_participants',
+  'messages',
+  'attachments',
+  'inbound_receipts',
+  'channel_state',
+  'outbox',
+  'ticket_events',
+  'counters',
+  'timers',
+] as const;
 
 async function rowCounts(db: Executor): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -52,17 +65,36 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
   const uniq = (p: string) => `${p}-${++seq}`;
 
   beforeAll(async () => {
-    t = await startTestApp({ definitions: [mail.definition, chat.definition], channels: CHANNELS, database: kind, clock, config: { tickets: { reopenWindowHours: 24 } } });
+    t = await startTestApp({
+      definitions: [mail.definition, chat.definition],
+      channels: CHANNELS,
+      database: kind,
+      clock,
+      config: { tickets: { reopenWindowHours: 24 } },
+    });
   });
   afterAll(() => t?.stop());
 
   const ingest = (channelId: string, env: InboundEnvelopeInput) => t.context(channelId).ingest(env);
   const email = (externalId: string, from: string, over: Record<string, unknown> = {}): InboundEnvelopeInput => ({
-    message: { externalId, from: { kind: 'email', address: from }, subject: 'Pedido atrasado', text: 'Meu pedido não chegou.', ...over } as any,
+    message: {
+      externalId,
+      from: { kind: 'email', address: from },
+      subject: 'Pedido atrasado',
+      text: 'Meu pedido não chegou.',
+      ...over,
+    } as any,
   });
   const db = () => t.app.database.kysely;
   const contactOf = async (k: string, address: string) =>
-    (await db().selectFrom('contact_identities').select('contact_id').where('kind', '=', k).where('address', '=', address).executeTakeFirst())?.contact_id;
+    (
+      await db()
+        .selectFrom('contact_identities')
+        .select('contact_id')
+        .where('kind', '=', k)
+        .where('address', '=', address)
+        .executeTakeFirst()
+    )?.contact_id;
 
   test('outcomes: created, appended (by reference, by number, open chat ticket), duplicate, ignored; matchedBy on each', async () => {
     const from = `${uniq('ana')}@example.com`;
@@ -71,7 +103,13 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
     if (first.status !== 'created') throw new Error('unreachable');
     const n = first.ticketNumber;
 
-    const byRef = await ingest('mail', email(uniq('<m'), from, { subject: 'Re: Pedido atrasado', threadHints: { references: ['nope@x', (await t.getTicket(n)).messages[0]!.externalId] } }));
+    const byRef = await ingest(
+      'mail',
+      email(uniq('<m'), from, {
+        subject: 'Re: Pedido atrasado',
+        threadHints: { references: ['nope@x', (await t.getTicket(n)).messages[0]!.externalId] },
+      }),
+    );
     expect(byRef).toMatchObject({ status: 'appended', ticketNumber: n, matchedBy: 'thread_reference' });
 
     const byNumber = await ingest('mail', email(uniq('<m'), from, { subject: `Re: [#${n}] outra coisa` }));
@@ -82,7 +120,11 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
     const dup = await ingest('mail', email(ext, from, { subject: 'anything else' }));
     expect(dup).toMatchObject({ status: 'duplicate', ticketNumber: again.status === 'created' ? again.ticketNumber : -1 });
 
-    const ignored = await ingest('mail', { ...email(uniq('<m'), from), ignore: { reason: 'newsletter' }, checkpoint: { key: 'uid', value: 42 } });
+    const ignored = await ingest('mail', {
+      ...email(uniq('<m'), from),
+      ignore: { reason: 'newsletter' },
+      checkpoint: { key: 'uid', value: 42 },
+    });
     expect(ignored).toEqual({ status: 'ignored', reason: 'newsletter' });
     expect(await t.context('mail').state.get('uid')).toBe(42);
 
@@ -90,7 +132,11 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
     const c1 = await ingest('zap', { message: { externalId: uniq('w'), from: { kind: 'whatsapp', address: jid }, text: 'oi' } });
     const c2 = await ingest('zap', { message: { externalId: uniq('w'), from: { kind: 'whatsapp', address: jid }, text: 'tudo bem?' } });
     expect(c1).toMatchObject({ status: 'created', matchedBy: 'new_ticket' });
-    expect(c2).toMatchObject({ status: 'appended', matchedBy: 'open_ticket', ticketNumber: c1.status === 'created' ? c1.ticketNumber : -1 });
+    expect(c2).toMatchObject({
+      status: 'appended',
+      matchedBy: 'open_ticket',
+      ticketNumber: c1.status === 'created' ? c1.ticketNumber : -1,
+    });
 
     const detail = await t.getTicket(n);
     expect(detail.messages.map((m: any) => m.matchedBy)).toEqual(['new_ticket', 'thread_reference', 'ticket_number']);
@@ -102,7 +148,11 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
     const a = await ingest('mail', { ...email(uniq('<f'), from), idempotencyKey: key });
     const b = await ingest('mail', { ...email(uniq('<f'), from, { text: 'clicked twice' }), idempotencyKey: key });
     expect(a.status).toBe('created');
-    expect(b).toMatchObject({ status: 'duplicate', ticketNumber: a.status === 'created' ? a.ticketNumber : -1, messageId: a.status === 'created' ? a.messageId : '' });
+    expect(b).toMatchObject({
+      status: 'duplicate',
+      ticketNumber: a.status === 'created' ? a.ticketNumber : -1,
+      messageId: a.status === 'created' ? a.messageId : '',
+    });
     expect((await t.getTicket(a.status === 'created' ? a.ticketNumber : 0)).messages).toHaveLength(1);
   });
 
@@ -110,14 +160,25 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
     const addr = `${uniq('Bia')}@Example.com`;
     await ingest('mail', email(uniq('<c'), addr));
     await ingest('mail', email(uniq('<c'), addr.toUpperCase()));
-    const rows = await db().selectFrom('contact_identities').selectAll().where('kind', '=', 'email').where('address', '=', addr.toLowerCase()).execute();
+    const rows = await db()
+      .selectFrom('contact_identities')
+      .selectAll()
+      .where('kind', '=', 'email')
+      .where('address', '=', addr.toLowerCase())
+      .execute();
     expect(rows).toHaveLength(1);
 
     // The database itself refuses a second owner of an identity.
     await expect(
       db()
         .insertInto('contact_identities')
-        .values({ id: '01J00000000000000000000000', contact_id: rows[0]!.contact_id, kind: 'email', address: addr.toLowerCase(), created_at: now })
+        .values({
+          id: '01J00000000000000000000000',
+          contact_id: rows[0]!.contact_id,
+          kind: 'email',
+          address: addr.toLowerCase(),
+          created_at: now,
+        })
         .execute(),
     ).rejects.toHaveProperty('message', expect.stringMatching(UNIQUE_VIOLATION));
 
@@ -125,9 +186,22 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
     const jid = `${digits}@s.whatsapp.net`;
     const lid = `${digits.slice(2)}77@lid`;
     const phone = `+${digits}`;
-    await ingest('zap', { message: { externalId: uniq('w'), from: { kind: 'whatsapp', address: jid, displayName: 'Carla' }, fromAliases: [{ kind: 'whatsapp_lid', address: lid }, { kind: 'phone', address: phone }], proof: { level: 'channel' }, text: 'oi' } });
+    await ingest('zap', {
+      message: {
+        externalId: uniq('w'),
+        from: { kind: 'whatsapp', address: jid, displayName: 'Carla' },
+        fromAliases: [
+          { kind: 'whatsapp_lid', address: lid },
+          { kind: 'phone', address: phone },
+        ],
+        proof: { level: 'channel' },
+        text: 'oi',
+      },
+    });
     // Later messages arrive under only one of the identities.
-    const viaLid = await ingest('zap', { message: { externalId: uniq('w'), from: { kind: 'whatsapp_lid', address: lid }, text: 'sou eu' } });
+    const viaLid = await ingest('zap', {
+      message: { externalId: uniq('w'), from: { kind: 'whatsapp_lid', address: lid }, text: 'sou eu' },
+    });
     const viaPhone = await ingest('mail', { message: { externalId: uniq('<p'), from: { kind: 'phone', address: phone }, text: 'sms?' } });
     const contact = await contactOf('whatsapp', jid);
     expect(contact).toBeDefined();
@@ -145,7 +219,14 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
     const new13 = `553198765${n}@s.whatsapp.net`;
     const first = await ingest('zap', { message: { externalId: uniq('w'), from: { kind: 'whatsapp', address: old12 }, text: 'oi' } });
     const owner = await contactOf('whatsapp', old12);
-    const second = await ingest('zap', { message: { externalId: uniq('w'), from: { kind: 'whatsapp', address: new13 }, lookupAlso: [{ kind: 'whatsapp', address: old12 }], text: 'mesmo número' } });
+    const second = await ingest('zap', {
+      message: {
+        externalId: uniq('w'),
+        from: { kind: 'whatsapp', address: new13 },
+        lookupAlso: [{ kind: 'whatsapp', address: old12 }],
+        text: 'mesmo número',
+      },
+    });
     expect(await contactOf('whatsapp', new13)).toBe(owner);
     expect(second).toMatchObject({ status: 'appended', ticketNumber: first.status === 'created' ? first.ticketNumber : -1 });
 
@@ -153,7 +234,14 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
     const m = String(++seq).padStart(4, '0');
     const fresh13 = `554198765${m}@s.whatsapp.net`;
     const fresh12 = `55418765${m}@s.whatsapp.net`;
-    await ingest('zap', { message: { externalId: uniq('w'), from: { kind: 'whatsapp', address: fresh13 }, lookupAlso: [{ kind: 'whatsapp', address: fresh12 }], text: 'oi' } });
+    await ingest('zap', {
+      message: {
+        externalId: uniq('w'),
+        from: { kind: 'whatsapp', address: fresh13 },
+        lookupAlso: [{ kind: 'whatsapp', address: fresh12 }],
+        text: 'oi',
+      },
+    });
     expect(await contactOf('whatsapp', fresh13)).toBeDefined();
     expect(await contactOf('whatsapp', fresh12)).toBeUndefined();
   });
@@ -164,7 +252,8 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
     if (created.status !== 'created') throw new Error('expected a ticket');
     const n = created.ticketNumber;
     const ref = (await t.getTicket(n)).messages[0]!.externalId;
-    const reply = (over: Record<string, unknown> = {}) => ingest('mail', email(uniq('<r'), from, { subject: 'Re: Pedido', threadHints: { references: [ref] }, ...over }));
+    const reply = (over: Record<string, unknown> = {}) =>
+      ingest('mail', email(uniq('<r'), from, { subject: 'Re: Pedido', threadHints: { references: [ref] }, ...over }));
 
     expect((await t.api('PATCH', `/api/tickets/${n}`, { status: 'closed' })).status).toBe(200);
     now += 23 * HOUR;
@@ -198,7 +287,10 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
     expect((await t.getTicket(n)).status).toBe('pending');
 
     for (const classification of ['auto_reply', 'bounce'] as const) {
-      const r = await ingest('mail', email(uniq('<a'), from, { subject: 'Automatic reply', classification, threadHints: { references: [ref] } }));
+      const r = await ingest(
+        'mail',
+        email(uniq('<a'), from, { subject: 'Automatic reply', classification, threadHints: { references: [ref] } }),
+      );
       expect(r).toMatchObject({ status: 'appended', ticketNumber: n });
       expect((await t.getTicket(n)).status).toBe('pending');
     }
@@ -209,7 +301,12 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
     const detail = await t.getTicket(n);
     expect(detail.status).toBe('closed');
     expect(detail.events.filter((e: any) => e.type === 'status').map((e: any) => e.actorType)).toEqual(['agent', 'agent', 'agent']);
-    expect(detail.messages.filter((m: any) => m.classification !== 'customer').map((m: any) => m.classification)).toEqual(['auto_reply', 'bounce', 'auto_reply', 'bounce']);
+    expect(detail.messages.filter((m: any) => m.classification !== 'customer').map((m: any) => m.classification)).toEqual([
+      'auto_reply',
+      'bounce',
+      'auto_reply',
+      'bounce',
+    ]);
 
     // Without a ticket to land on, automatic mail opens nothing.
     const stray = await ingest('mail', email(uniq('<a'), `${uniq('mailer')}@example.com`, { classification: 'bounce' }));
@@ -226,7 +323,14 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
     mail.outbox('mail').sent.length = 0;
 
     // The mail answers a notification sent to this agent: the channel found our per-agent token.
-    const note = await ingest('mail', email(uniq('<n'), agentEmail, { subject: `Re: [#${n}] Pedido atrasado`, text: '#note\ncliente VIP, priorizar', proof: { agentToken: { agentId: agent.id, ticketNumber: n } } }));
+    const note = await ingest(
+      'mail',
+      email(uniq('<n'), agentEmail, {
+        subject: `Re: [#${n}] Pedido atrasado`,
+        text: '#note\ncliente VIP, priorizar',
+        proof: { agentToken: { agentId: agent.id, ticketNumber: n } },
+      }),
+    );
     expect(note).toMatchObject({ status: 'appended', ticketNumber: n, asAgent: { agentId: agent.id, visibility: 'internal' } });
     const messageId = note.status === 'appended' ? note.messageId : '';
     expect(await db().selectFrom('outbox').select('id').where('message_id', '=', messageId).execute()).toEqual([]);
@@ -237,20 +341,37 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
     expect((await t.getTicket(n)).status).toBe('new');
   });
 
-  test('unclaimed aliases: an unproven sender\'s second identity is a claim on the ticket, never an identity of anyone', async () => {
+  test("unclaimed aliases: an unproven sender's second identity is a claim on the ticket, never an identity of anyone", async () => {
     const victimPhone = `+55119${String(++seq).padStart(8, '0')}`;
-    const victim = await ingest('zap', { message: { externalId: uniq('w'), from: { kind: 'phone', address: victimPhone }, proof: { level: 'channel' }, text: 'meu pedido' } });
+    const victim = await ingest('zap', {
+      message: { externalId: uniq('w'), from: { kind: 'phone', address: victimPhone }, proof: { level: 'channel' }, text: 'meu pedido' },
+    });
     if (victim.status !== 'created') throw new Error('expected a ticket');
     const strangerEmail = `${uniq('stranger')}@evil.example`;
-    const r = await ingest('mail', email(uniq('<s'), strangerEmail, { fromAliases: [{ kind: 'phone', address: victimPhone }], claims: [{ kind: 'phone', address: '+5511999990000' }] }));
+    const r = await ingest(
+      'mail',
+      email(uniq('<s'), strangerEmail, {
+        fromAliases: [{ kind: 'phone', address: victimPhone }],
+        claims: [{ kind: 'phone', address: '+5511999990000' }],
+      }),
+    );
     if (r.status !== 'created') throw new Error('expected a new ticket for the stranger');
     expect(r.ticketNumber).not.toBe(victim.ticketNumber);
     // The victim's contact gained nothing; the stranger's contact holds only their own address.
     const victimContact = await contactOf('phone', victimPhone);
     expect(await contactOf('email', strangerEmail)).not.toBe(victimContact);
-    const victimIds = await db().selectFrom('contact_identities').select(['kind', 'address']).where('contact_id', '=', victimContact!).execute();
+    const victimIds = await db()
+      .selectFrom('contact_identities')
+      .select(['kind', 'address'])
+      .where('contact_id', '=', victimContact!)
+      .execute();
     expect(victimIds).toEqual([{ kind: 'phone', address: victimPhone }]);
-    const claims = await db().selectFrom('ticket_claims').select(['kind', 'address', 'linked_contact_id']).where('ticket_id', '=', r.ticketId).orderBy('address').execute();
+    const claims = await db()
+      .selectFrom('ticket_claims')
+      .select(['kind', 'address', 'linked_contact_id'])
+      .where('ticket_id', '=', r.ticketId)
+      .orderBy('address')
+      .execute();
     expect(claims).toHaveLength(2);
     expect(claims).toEqual(
       expect.arrayContaining([
@@ -269,7 +390,10 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
     await t.drainOutbox();
     mail.outbox('mail').sent.length = 0;
 
-    const forged = await ingest('mail', email(uniq('<f'), agentEmail, { subject: `Re: [#${n}] Pedido atrasado`, text: 'Pague a taxa em http://evil.example\n#solved' }));
+    const forged = await ingest(
+      'mail',
+      email(uniq('<f'), agentEmail, { subject: `Re: [#${n}] Pedido atrasado`, text: 'Pague a taxa em http://evil.example\n#solved' }),
+    );
     expect(forged).toMatchObject({ status: 'appended', ticketNumber: n });
     expect(forged).not.toHaveProperty('asAgent');
     await t.drainOutbox();
@@ -277,15 +401,40 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
     const ticket = await t.getTicket(n);
     expect(ticket.status).toBe('new');
     const note = ticket.messages.find((m: any) => m.text.includes('evil.example'));
-    expect(note).toMatchObject({ visibility: 'internal', authorType: 'system', metadata: expect.objectContaining({ unverified: true, claimedAgentId: agent.id }) });
+    expect(note).toMatchObject({
+      visibility: 'internal',
+      authorType: 'system',
+      metadata: expect.objectContaining({ unverified: true, claimedAgentId: agent.id }),
+    });
 
     // A token of another agent, or for another ticket, proves nothing either.
     const other = await t.createAgent({ name: 'Outro', email: `${uniq('outro')}@loja.example` });
-    const wrongAgent = await ingest('mail', email(uniq('<f'), agentEmail, { subject: `Re: [#${n}] x`, text: '#close', proof: { agentToken: { agentId: other.id, ticketNumber: n } } }));
+    const wrongAgent = await ingest(
+      'mail',
+      email(uniq('<f'), agentEmail, {
+        subject: `Re: [#${n}] x`,
+        text: '#close',
+        proof: { agentToken: { agentId: other.id, ticketNumber: n } },
+      }),
+    );
     expect(wrongAgent).not.toHaveProperty('asAgent');
-    const wrongTicket = await ingest('mail', email(uniq('<f'), agentEmail, { subject: `Re: [#${n}] x`, text: '#close', proof: { agentToken: { agentId: agent.id, ticketNumber: n + 999 } } }));
+    const wrongTicket = await ingest(
+      'mail',
+      email(uniq('<f'), agentEmail, {
+        subject: `Re: [#${n}] x`,
+        text: '#close',
+        proof: { agentToken: { agentId: agent.id, ticketNumber: n + 999 } },
+      }),
+    );
     expect(wrongTicket).not.toHaveProperty('asAgent');
-    const failedAuth = await ingest('mail', email(uniq('<f'), agentEmail, { subject: `Re: [#${n}] x`, text: '#close', proof: { agentToken: { agentId: agent.id, ticketNumber: n }, authFailure: 'dmarc=fail' } }));
+    const failedAuth = await ingest(
+      'mail',
+      email(uniq('<f'), agentEmail, {
+        subject: `Re: [#${n}] x`,
+        text: '#close',
+        proof: { agentToken: { agentId: agent.id, ticketNumber: n }, authFailure: 'dmarc=fail' },
+      }),
+    );
     expect(failedAuth).not.toHaveProperty('asAgent');
     expect((await t.getTicket(n)).status).toBe('new');
   });
@@ -299,17 +448,29 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
     const attacker = `${uniq('att')}@evil.example`;
     const helper = `${uniq('cc')}@evil.example`;
     // Auto-Submitted mail holding the victim's Message-ID, with an accomplice in Cc.
-    const bot = await ingest('mail', email(uniq('<a'), attacker, { classification: 'auto_reply', threadHints: { references: [ref] }, cc: [{ kind: 'email', address: helper }] }));
+    const bot = await ingest(
+      'mail',
+      email(uniq('<a'), attacker, {
+        classification: 'auto_reply',
+        threadHints: { references: [ref] },
+        cc: [{ kind: 'email', address: helper }],
+      }),
+    );
     expect(bot).toMatchObject({ status: 'appended', ticketNumber: n });
     // Neither can now join the thread by number or reference as a person.
     for (const who of [attacker, helper]) {
-      const probe = await ingest('mail', email(uniq('<p'), who, { subject: `Re: [#${n}] Pedido atrasado`, text: 'qual o endereço?', threadHints: { references: [ref] } }));
+      const probe = await ingest(
+        'mail',
+        email(uniq('<p'), who, { subject: `Re: [#${n}] Pedido atrasado`, text: 'qual o endereço?', threadHints: { references: [ref] } }),
+      );
       expect(probe.status === 'appended' && probe.ticketNumber === n).toBe(false);
     }
-    expect(await db().selectFrom('ticket_participants').select('contact_id').where('ticket_id', '=', created.ticketId).execute()).toEqual([]);
+    expect(await db().selectFrom('ticket_participants').select('contact_id').where('ticket_id', '=', created.ticketId).execute()).toEqual(
+      [],
+    );
   });
 
-  test('an agent\'s out-of-office answering notifications is kept internal, never relayed', async () => {
+  test("an agent's out-of-office answering notifications is kept internal, never relayed", async () => {
     const agentEmail = `${uniq('agente')}@loja.example`;
     const agent = await t.createAgent({ name: 'Agente', email: agentEmail });
     const sent: string[] = [];
@@ -318,7 +479,17 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
       if (created.status !== 'created') throw new Error('expected a ticket');
       const n = created.ticketNumber;
       // A plain subject and no Auto-Submitted: only the text says what it is (and it repeats).
-      const ooo = await ingest('mail', email(uniq('<o'), agentEmail, { subject: `Re: [#${n}] Pedido atrasado`, text: i === 0 ? 'Estou de férias até 10/01, com acesso limitado ao e-mail. Abraços, Ana' : 'Volto dia 10. Em caso de urgência, ligue para a loja no número de sempre.', proof: { agentToken: { agentId: agent.id, ticketNumber: n } } }));
+      const ooo = await ingest(
+        'mail',
+        email(uniq('<o'), agentEmail, {
+          subject: `Re: [#${n}] Pedido atrasado`,
+          text:
+            i === 0
+              ? 'Estou de férias até 10/01, com acesso limitado ao e-mail. Abraços, Ana'
+              : 'Volto dia 10. Em caso de urgência, ligue para a loja no número de sempre.',
+          proof: { agentToken: { agentId: agent.id, ticketNumber: n } },
+        }),
+      );
       expect(ooo).toMatchObject({ status: 'appended', ticketNumber: n, asAgent: { visibility: i === 1 ? 'public' : 'internal' } });
       sent.push(String(n));
     }
@@ -354,7 +525,12 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
     const counter = await db().selectFrom('counters').select('value').where('name', '=', 'ticket_number').executeTakeFirst();
     let calls = 0;
     const loaded = parseConfig(
-      { database: { driver: 'sqlite', path: ':memory:' }, security: { secret: 'test-secret-0123456789abcdef' }, tickets: { reopenWindowHours: 24 }, channels: CHANNELS },
+      {
+        database: { driver: 'sqlite', path: ':memory:' },
+        security: { secret: 'test-secret-0123456789abcdef' },
+        tickets: { reopenWindowHours: 24 },
+        channels: CHANNELS,
+      },
       { env: {}, definitions: [mail.definition, chat.definition] },
     );
     // The same pipeline over the same database, with a follow-up listener that fails once, after the
@@ -374,7 +550,10 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
       sanitizeHtml: sanitizeEmailHtml,
     });
     const env = {
-      ...email(uniq('<x'), `${uniq('ines')}@example.com`, { html: '<p>Meu <b>pedido</b></p>', attachments: [{ blobKey: 'a'.repeat(64), filename: 'nota.pdf', contentType: 'application/pdf', size: 10 }] }),
+      ...email(uniq('<x'), `${uniq('ines')}@example.com`, {
+        html: '<p>Meu <b>pedido</b></p>',
+        attachments: [{ blobKey: 'a'.repeat(64), filename: 'nota.pdf', contentType: 'application/pdf', size: 10 }],
+      }),
       checkpoint: { key: 'cursor', value: { uid: 77 } },
     };
     await expect(failing('mail', env)).rejects.toThrow('injected failure');
@@ -390,11 +569,19 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
     expect(after.messages).toBeGreaterThanOrEqual(before.messages! + 1);
     expect(after.attachments).toBe(before.attachments! + 1);
     expect(after.inbound_receipts).toBe(before.inbound_receipts! + 1);
-    expect(await ingest('mail', env)).toMatchObject({ status: 'duplicate', ticketNumber: redelivered.status === 'created' ? redelivered.ticketNumber : -1 });
+    expect(await ingest('mail', env)).toMatchObject({
+      status: 'duplicate',
+      ticketNumber: redelivered.status === 'created' ? redelivered.ticketNumber : -1,
+    });
   });
 
   test('NUL characters from a broken mailer are stored (as U+FFFD) on every database, and redelivery is still a duplicate', async () => {
-    const env = email(uniq('<nul\u0000'), `${uniq('nul')}@example.com`, { subject: 'a\u0000b', text: 'linha\u0000com NUL', replyText: 'x\u0000', from: { kind: 'email', address: `${uniq('nul')}@example.com`, displayName: 'N\u0000' } });
+    const env = email(uniq('<nul\u0000'), `${uniq('nul')}@example.com`, {
+      subject: 'a\u0000b',
+      text: 'linha\u0000com NUL',
+      replyText: 'x\u0000',
+      from: { kind: 'email', address: `${uniq('nul')}@example.com`, displayName: 'N\u0000' },
+    });
     const r = await ingest('mail', env);
     expect(r.status).toBe('created');
     const detail = await t.getTicket(r.status === 'created' ? r.ticketNumber : -1);
@@ -406,7 +593,10 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
     const before = await rowCounts(db());
     await expect(ingest('mail', { message: { externalId: '', from: { kind: 'fax', address: 'x' } } } as any)).rejects.toMatchObject({
       code: 'validation_failed',
-      issues: expect.arrayContaining([expect.objectContaining({ path: 'message.externalId' }), expect.objectContaining({ path: 'message.from.kind' })]),
+      issues: expect.arrayContaining([
+        expect.objectContaining({ path: 'message.externalId' }),
+        expect.objectContaining({ path: 'message.from.kind' }),
+      ]),
     });
     expect(await rowCounts(db())).toEqual(before);
   });
@@ -420,11 +610,19 @@ describeEachDatabase('ticket numbers under concurrent writers on %s', (kind) => 
     try {
       const instances = kind === 'postgres' ? 2 : 1;
       for (let i = 0; i < instances; i++) {
-        apps.push(await startTestApp({ definitions: [mail.definition], channels: [{ id: 'mail', kind: 'test' }], config: { database: scratch.config } }));
+        apps.push(
+          await startTestApp({
+            definitions: [mail.definition],
+            channels: [{ id: 'mail', kind: 'test' }],
+            config: { database: scratch.config },
+          }),
+        );
       }
       const outcomes = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
-          apps[i % apps.length]!.context('mail').ingest({ message: { externalId: `<c${i}@x>`, from: { kind: 'email', address: `c${i}@example.com` }, subject: `Pedido ${i}`, text: 'oi' } }),
+          apps[i % apps.length]!.context('mail').ingest({
+            message: { externalId: `<c${i}@x>`, from: { kind: 'email', address: `c${i}@example.com` }, subject: `Pedido ${i}`, text: 'oi' },
+          }),
         ),
       );
       const numbers = outcomes.map((o) => (o.status === 'created' ? o.ticketNumber : -1)).sort((a, b) => a - b);

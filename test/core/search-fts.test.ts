@@ -27,13 +27,57 @@ describeEachDatabase('full-text ticket search on %s', (kind) => {
   let chatTicket = 0;
 
   beforeAll(async () => {
-    t = await startTestApp({ definitions: [mail.definition, chat.definition], channels: [{ id: 'mail', kind: 'test' }, { id: 'zap', kind: 'testchat' }], database: kind });
+    t = await startTestApp({
+      definitions: [mail.definition, chat.definition],
+      channels: [
+        { id: 'mail', kind: 'test' },
+        { id: 'zap', kind: 'testchat' },
+      ],
+      database: kind,
+    });
     const ctx = t.context('mail');
-    geladeira = created(await ctx.ingest({ message: { externalId: 'g1', from: { kind: 'email', address: 'rita@example.com' }, subject: 'Geladeira com defeito', text: 'Comprei semana passada.' } }));
+    geladeira = created(
+      await ctx.ingest({
+        message: {
+          externalId: 'g1',
+          from: { kind: 'email', address: 'rita@example.com' },
+          subject: 'Geladeira com defeito',
+          text: 'Comprei semana passada.',
+        },
+      }),
+    );
     // A later message of the same thread carries the words searched for.
-    created(await ctx.ingest({ message: { externalId: 'g2', from: { kind: 'email', address: 'rita@example.com' }, subject: `Re: Geladeira com defeito [#${geladeira}]`, text: 'O técnico não apareceu até agora.', threadHints: { references: ['g1'] } } }));
-    boleto = created(await ctx.ingest({ message: { externalId: 'b1', from: { kind: 'email', address: 'otavio@example.com' }, subject: 'Segunda via', text: 'Preciso da segunda via do boleto_vencido, pedido PED-20931.' } }));
-    chatTicket = created(await t.context('zap').ingest({ message: { externalId: 'z1', from: { kind: 'phone', address: '+5521988887777' }, proof: { level: 'channel' }, text: 'Olá! A promoção de Natal ainda vale?' } }));
+    created(
+      await ctx.ingest({
+        message: {
+          externalId: 'g2',
+          from: { kind: 'email', address: 'rita@example.com' },
+          subject: `Re: Geladeira com defeito [#${geladeira}]`,
+          text: 'O técnico não apareceu até agora.',
+          threadHints: { references: ['g1'] },
+        },
+      }),
+    );
+    boleto = created(
+      await ctx.ingest({
+        message: {
+          externalId: 'b1',
+          from: { kind: 'email', address: 'otavio@example.com' },
+          subject: 'Segunda via',
+          text: 'Preciso da segunda via do boleto_vencido, pedido PED-20931.',
+        },
+      }),
+    );
+    chatTicket = created(
+      await t.context('zap').ingest({
+        message: {
+          externalId: 'z1',
+          from: { kind: 'phone', address: '+5521988887777' },
+          proof: { level: 'channel' },
+          text: 'Olá! A promoção de Natal ainda vale?',
+        },
+      }),
+    );
   });
   afterAll(() => t?.stop());
 
@@ -62,7 +106,9 @@ describeEachDatabase('full-text ticket search on %s', (kind) => {
   });
 
   test('an edited message is found by its new words only', async () => {
-    expect(await t.context('mail').updateMessage({ externalId: 'g2', edit: { text: 'O técnico veio, mas faltou a peça.', at: Date.now() } })).toBe(true);
+    expect(
+      await t.context('mail').updateMessage({ externalId: 'g2', edit: { text: 'O técnico veio, mas faltou a peça.', at: Date.now() } }),
+    ).toBe(true);
     expect(await search('nao apareceu')).toEqual([]);
     expect(await search('faltou a peca')).toEqual([geladeira]);
   });

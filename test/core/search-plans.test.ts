@@ -24,18 +24,74 @@ describeEachDatabase('search plans on %s', (kind) => {
     const cond = await ticketTextCondition(db, q, { collectCap: plan === 'walk' ? 0 : 1_000_000 });
     let query = db.selectFrom('tickets').select('number').where(cond.where);
     if (opts.status) query = query.where('status', '=', opts.status as 'new');
-    const rows = await query.orderBy('id', 'desc').limit(opts.limit ?? 50).execute();
+    const rows = await query
+      .orderBy('id', 'desc')
+      .limit(opts.limit ?? 50)
+      .execute();
     return rows.map((r) => Number(r.number));
   };
 
   beforeAll(async () => {
-    t = await startTestApp({ definitions: [mail.definition, chat.definition], channels: [{ id: 'mail', kind: 'test' }, { id: 'zap', kind: 'testchat' }], database: kind });
+    t = await startTestApp({
+      definitions: [mail.definition, chat.definition],
+      channels: [
+        { id: 'mail', kind: 'test' },
+        { id: 'zap', kind: 'testchat' },
+      ],
+      database: kind,
+    });
     const m = t.context('mail');
-    created('fridge', await m.ingest({ message: { externalId: 'p1', from: { kind: 'email', address: 'Rita.Souza@Example.com' }, subject: 'Geladeira', text: 'O reembolso não chegou.' } }));
-    created('refund', await m.ingest({ message: { externalId: 'p2', from: { kind: 'email', address: 'otavio@example.com' }, subject: 'Reembolso pendente', text: 'Aguardo retorno.' } }));
-    created('fields', await m.ingest({ message: { externalId: 'p3', from: { kind: 'email', address: 'bia@example.com' }, subject: 'Troca', text: 'Quero o reembolso, por favor', ticketFields: { customFields: { document: '52998224725' } } } }));
-    created('chat', await t.context('zap').ingest({ message: { externalId: 'p4', from: { kind: 'phone', address: '+5521988887777' }, proof: { level: 'channel' }, text: 'Olá, o pedido não chegou' } }));
-    created('other', await m.ingest({ message: { externalId: 'p5', from: { kind: 'email', address: 'nina@example.org' }, subject: 'Dúvida', text: 'Nada a ver.' } }));
+    created(
+      'fridge',
+      await m.ingest({
+        message: {
+          externalId: 'p1',
+          from: { kind: 'email', address: 'Rita.Souza@Example.com' },
+          subject: 'Geladeira',
+          text: 'O reembolso não chegou.',
+        },
+      }),
+    );
+    created(
+      'refund',
+      await m.ingest({
+        message: {
+          externalId: 'p2',
+          from: { kind: 'email', address: 'otavio@example.com' },
+          subject: 'Reembolso pendente',
+          text: 'Aguardo retorno.',
+        },
+      }),
+    );
+    created(
+      'fields',
+      await m.ingest({
+        message: {
+          externalId: 'p3',
+          from: { kind: 'email', address: 'bia@example.com' },
+          subject: 'Troca',
+          text: 'Quero o reembolso, por favor',
+          ticketFields: { customFields: { document: '52998224725' } },
+        },
+      }),
+    );
+    created(
+      'chat',
+      await t.context('zap').ingest({
+        message: {
+          externalId: 'p4',
+          from: { kind: 'phone', address: '+5521988887777' },
+          proof: { level: 'channel' },
+          text: 'Olá, o pedido não chegou',
+        },
+      }),
+    );
+    created(
+      'other',
+      await m.ingest({
+        message: { externalId: 'p5', from: { kind: 'email', address: 'nina@example.org' }, subject: 'Dúvida', text: 'Nada a ver.' },
+      }),
+    );
   });
   afterAll(() => t?.stop());
 

@@ -35,13 +35,25 @@ describe('real-world automatic mail classification', () => {
     const failing = results
       .map((r) => ({ r, g: gradeClass(r) }))
       .filter(({ g }) => !g.exact || g.recipients === false)
-      .map(({ r, g }) => `  ${r.entry.corpus}/${r.entry.file}: want ${r.entry.category} got ${r.classification} (${r.reason})${g.recipientFailures.length ? `; ${g.recipientFailures.join(', ')}` : ''}`);
+      .map(
+        ({ r, g }) =>
+          `  ${r.entry.corpus}/${r.entry.file}: want ${r.entry.category} got ${r.classification} (${r.reason})${g.recipientFailures.length ? `; ${g.recipientFailures.join(', ')}` : ''}`,
+      );
     const report = [
-      formatClassTable('Classification per corpus', classTable(results, (r) => r.entry.corpus)),
+      formatClassTable(
+        'Classification per corpus',
+        classTable(results, (r) => r.entry.corpus),
+      ),
       '',
-      formatClassTable('Classification per class', classTable(results, (r) => r.entry.category!)),
+      formatClassTable(
+        'Classification per class',
+        classTable(results, (r) => r.entry.category!),
+      ),
       '',
-      formatClassTable('Classification, all corpora', classTable(results, () => 'all')),
+      formatClassTable(
+        'Classification, all corpora',
+        classTable(results, () => 'all'),
+      ),
       ...(failing.length ? ['', 'Not exact (or recipients missing):', ...failing] : []),
     ].join('\n');
     process.stdout.write(`\n${report}\n\n`);
@@ -51,22 +63,27 @@ describe('real-world automatic mail classification', () => {
     expect(corpora).toEqual(Object.keys(FLOORS).sort());
   });
 
-  it.each(Object.keys(FLOORS).sort())('%s: loop safety, exact class and recipients at or above their floors; no customer swallowed', async (corpus) => {
-    const own: EntryResult[] = [];
-    for (const entry of entries.filter((e) => e.corpus === corpus)) {
-      const r = await runEntry(entry, blobRoot);
-      own.push(r);
-      results.push(r);
-    }
-    expect(own.length).toBeGreaterThan(0);
-    expect(own.filter((r) => r.error !== undefined).map((r) => `${r.entry.file}: ${r.error}`)).toEqual([]);
-    expect(own.filter((r) => r.ms > HARD_LIMIT_MS).map((r) => `${r.entry.file} took ${r.ms.toFixed(0)} ms`)).toEqual([]);
-    const swallowed = own.filter((r) => gradeClass(r).customerKept === false).map((r) => `${r.entry.file}: ${r.classification} (${r.reason})`);
-    expect(swallowed).toEqual([]);
-    const row = classTable(own, () => corpus)[0]!;
-    const [loopFloor, exactFloor, recipientFloor] = FLOORS[corpus]!;
-    expect(rate(row.loopSafe)).toBeGreaterThanOrEqual(loopFloor - 1e-9);
-    expect(rate(row.exact)).toBeGreaterThanOrEqual(exactFloor - 1e-9);
-    expect(rate(row.recipients)).toBeGreaterThanOrEqual(recipientFloor - 1e-9);
-  });
+  it.each(Object.keys(FLOORS).sort())(
+    '%s: loop safety, exact class and recipients at or above their floors; no customer swallowed',
+    async (corpus) => {
+      const own: EntryResult[] = [];
+      for (const entry of entries.filter((e) => e.corpus === corpus)) {
+        const r = await runEntry(entry, blobRoot);
+        own.push(r);
+        results.push(r);
+      }
+      expect(own.length).toBeGreaterThan(0);
+      expect(own.filter((r) => r.error !== undefined).map((r) => `${r.entry.file}: ${r.error}`)).toEqual([]);
+      expect(own.filter((r) => r.ms > HARD_LIMIT_MS).map((r) => `${r.entry.file} took ${r.ms.toFixed(0)} ms`)).toEqual([]);
+      const swallowed = own
+        .filter((r) => gradeClass(r).customerKept === false)
+        .map((r) => `${r.entry.file}: ${r.classification} (${r.reason})`);
+      expect(swallowed).toEqual([]);
+      const row = classTable(own, () => corpus)[0]!;
+      const [loopFloor, exactFloor, recipientFloor] = FLOORS[corpus]!;
+      expect(rate(row.loopSafe)).toBeGreaterThanOrEqual(loopFloor - 1e-9);
+      expect(rate(row.exact)).toBeGreaterThanOrEqual(exactFloor - 1e-9);
+      expect(rate(row.recipients)).toBeGreaterThanOrEqual(recipientFloor - 1e-9);
+    },
+  );
 });

@@ -33,7 +33,8 @@ export function gradeClass(r: EntryResult): ClassGrade {
         want.address_derived ? got.address.toLowerCase().split('@')[0] === local : got.address.toLowerCase() === address,
       );
       if (!found) grade.recipientFailures.push(`missing ${want.address}`);
-      else if (want.status && found.status !== want.status) grade.recipientFailures.push(`${want.address} status ${found.status ?? '-'} != ${want.status}`);
+      else if (want.status && found.status !== want.status)
+        grade.recipientFailures.push(`${want.address} status ${found.status ?? '-'} != ${want.status}`);
     }
     grade.recipients = grade.recipientFailures.length === 0;
   }
@@ -77,9 +78,14 @@ export function rate(cell: [number, number]): number {
 export function formatClassTable(title: string, rows: ClassRow[]): string {
   const cell = (c: [number, number]): string =>
     c[1] === 0 ? '      -       '.padStart(15) : `${`${c[0]}/${c[1]}`.padStart(7)} ${`${((100 * c[0]) / c[1]).toFixed(1)}%`.padStart(6)}`;
-  const lines = [title, `${'group'.padEnd(20)} ${'loop safety'.padStart(15)} ${'exact class'.padStart(15)} ${'customer kept'.padStart(15)} ${'recipients'.padStart(15)}`];
+  const lines = [
+    title,
+    `${'group'.padEnd(20)} ${'loop safety'.padStart(15)} ${'exact class'.padStart(15)} ${'customer kept'.padStart(15)} ${'recipients'.padStart(15)}`,
+  ];
   for (const r of rows) {
-    lines.push(`${r.key.padEnd(20)} ${cell(r.loopSafe).padStart(15)} ${cell(r.exact).padStart(15)} ${cell(r.customerKept).padStart(15)} ${cell(r.recipients).padStart(15)}`);
+    lines.push(
+      `${r.key.padEnd(20)} ${cell(r.loopSafe).padStart(15)} ${cell(r.exact).padStart(15)} ${cell(r.customerKept).padStart(15)} ${cell(r.recipients).padStart(15)}`,
+    );
   }
   return lines.join('\n');
 }

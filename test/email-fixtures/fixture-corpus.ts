@@ -143,7 +143,8 @@ function check(a: Assertions, visible: string, ms: number, crashed: boolean): st
   const v = loose(visible);
   if (crashed) failures.push('crashed');
   if (a.equals_any && !a.equals_any.some((x) => loose(x) === v)) failures.push('equals_any');
-  if (a.starts_with !== undefined && !v.startsWith(loose(a.starts_with))) failures.push(`starts_with ${JSON.stringify(a.starts_with.slice(0, 40))}`);
+  if (a.starts_with !== undefined && !v.startsWith(loose(a.starts_with)))
+    failures.push(`starts_with ${JSON.stringify(a.starts_with.slice(0, 40))}`);
   if (a.ends_with !== undefined && !v.endsWith(loose(a.ends_with))) failures.push(`ends_with ${JSON.stringify(a.ends_with.slice(0, 40))}`);
   for (const c of a.contains ?? []) if (!v.includes(loose(c))) failures.push(`contains ${JSON.stringify(c.slice(0, 50))}`);
   for (const c of a.not_contains ?? []) if (v.includes(loose(c))) failures.push(`not_contains ${JSON.stringify(c.slice(0, 50))}`);
@@ -152,7 +153,15 @@ function check(a: Assertions, visible: string, ms: number, crashed: boolean): st
 }
 
 function hasAssertions(a: Assertions): boolean {
-  return Boolean(a.equals_any || a.starts_with !== undefined || a.ends_with !== undefined || a.contains || a.not_contains || a.max_ms !== undefined || a.no_crash);
+  return Boolean(
+    a.equals_any ||
+      a.starts_with !== undefined ||
+      a.ends_with !== undefined ||
+      a.contains ||
+      a.not_contains ||
+      a.max_ms !== undefined ||
+      a.no_crash,
+  );
 }
 
 export async function runEntry(entry: FixtureEntry, blobRoot?: string): Promise<EntryResult> {

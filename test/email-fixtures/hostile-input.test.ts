@@ -14,7 +14,17 @@ const BOUND_MS = 5000;
 
 function mail(body: string, contentType = 'text/plain; charset=utf-8'): Buffer {
   return Buffer.from(
-    ['From: Attacker <a@attacker.example>', 'To: support@example.invalid', 'Subject: Re: hello', 'Message-ID: <hostile@attacker.example>', 'MIME-Version: 1.0', `Content-Type: ${contentType}`, 'Content-Transfer-Encoding: 8bit', '', body].join('\r\n'),
+    [
+      'From: Attacker <a@attacker.example>',
+      'To: support@example.invalid',
+      'Subject: Re: hello',
+      'Message-ID: <hostile@attacker.example>',
+      'MIME-Version: 1.0',
+      `Content-Type: ${contentType}`,
+      'Content-Transfer-Encoding: 8bit',
+      '',
+      body,
+    ].join('\r\n'),
     'utf8',
   );
 }
@@ -34,7 +44,10 @@ const cases: Array<[string, Buffer]> = [
   ['a 1 MB single line', mail('x'.repeat(1_000_000))],
   ['a 1 MB single line of mixed tokens', mail('Sent from my <a@b.c> -- On wrote: '.repeat(30_000))],
   ['underscores and equals', mail(lines('_'.repeat(3000), 100) + lines('='.repeat(3000), 100))],
-  ['html: deep nesting and runs of <', mail(`${'<div>'.repeat(20_000)}x${'</div>'.repeat(20_000)}${'<'.repeat(200_000)}`, 'text/html; charset=utf-8')],
+  [
+    'html: deep nesting and runs of <',
+    mail(`${'<div>'.repeat(20_000)}x${'</div>'.repeat(20_000)}${'<'.repeat(200_000)}`, 'text/html; charset=utf-8'),
+  ],
   ['html: @ runs in a blockquote', mail(`<p>hi</p><blockquote>${'@'.repeat(300_000)}</blockquote>`, 'text/html; charset=utf-8')],
   ['html: entity runs', mail(`<p>${'&amp;'.repeat(100_000)}${'&#'.repeat(100_000)}</p>`, 'text/html; charset=utf-8')],
 ];

@@ -24,7 +24,9 @@ function setup(overrides: Partial<ParseEmailOptions> = {}): ParseEmailOptions & 
   };
 }
 
-const bigAttachment = Buffer.alloc(100 * 1024, 7).toString('base64').replace(/.{76}/gu, '$&\r\n');
+const bigAttachment = Buffer.alloc(100 * 1024, 7)
+  .toString('base64')
+  .replace(/.{76}/gu, '$&\r\n');
 const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex').toString('base64');
 
 const CUSTOMER_REPLY = crlf([
@@ -106,7 +108,10 @@ describe('parseEmail: a customer reply with html, inline image and attachments',
 
   it('threads on In-Reply-To then References newest-first, and proves the signed ticket number', async () => {
     const parsed = await parseEmail(CUSTOMER_REPLY, setup());
-    expect(parsed.message.threadHints).toEqual({ references: ['t10001.sig@loja.example', 'first@mail.example.com'], signedTicketNumbers: [10001] });
+    expect(parsed.message.threadHints).toEqual({
+      references: ['t10001.sig@loja.example', 'first@mail.example.com'],
+      signedTicketNumbers: [10001],
+    });
     expect(parsed.headers).toMatchObject({ messageId: 'CAF+abc123@mail.example.com', inReplyTo: 't10001.sig@loja.example' });
   });
 
@@ -169,7 +174,14 @@ describe('parseEmail: ids and loop protection', () => {
   });
 
   it('converts an html-only message to text', async () => {
-    const raw = crlf(['From: c@example.com', 'Message-ID: <h@e>', 'Content-Type: text/html; charset=utf-8', '', '<p>Ol&aacute;,</p><p>tudo bem?</p>', '']);
+    const raw = crlf([
+      'From: c@example.com',
+      'Message-ID: <h@e>',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      '<p>Ol&aacute;,</p><p>tudo bem?</p>',
+      '',
+    ]);
     const parsed = await parseEmail(raw, setup());
     expect(parsed.message.text).toBe('Olá,\n\ntudo bem?');
     expect(parsed.message.replyText).toBe('Olá,\n\ntudo bem?');
@@ -299,7 +311,10 @@ describe('parseEmail: automatic mail', () => {
 
 describe('unparseable mail', () => {
   it('becomes a visible placeholder with parseError and best-effort headers', () => {
-    const raw = Buffer.from('From: =?UTF-8?B?Sm/Do28=?= <Joao@Example.com>\r\nSubject: =?UTF-8?Q?Or=C3=A7amento?=\r\nMessage-ID: <broken@example.com>\r\n\r\nConteúdo', 'utf8');
+    const raw = Buffer.from(
+      'From: =?UTF-8?B?Sm/Do28=?= <Joao@Example.com>\r\nSubject: =?UTF-8?Q?Or=C3=A7amento?=\r\nMessage-ID: <broken@example.com>\r\n\r\nConteúdo',
+      'utf8',
+    );
     const m = inboundMessageSchema.parse(unparseableEmail(raw, 'message over the size limit (30 MB)', 'uid-42'));
     expect(m).toMatchObject({
       externalId: 'broken@example.com',
@@ -313,7 +328,11 @@ describe('unparseable mail', () => {
 
   it('never throws, even on bytes that are not a message', () => {
     const m = unparseableEmail(Buffer.from([0, 255, 254, 10, 13]), 'garbage', 'uid-43');
-    expect(inboundMessageSchema.parse(m)).toMatchObject({ externalId: 'uid-43', from: { address: 'unknown@unknown.invalid' }, parseError: 'garbage' });
+    expect(inboundMessageSchema.parse(m)).toMatchObject({
+      externalId: 'uid-43',
+      from: { address: 'unknown@unknown.invalid' },
+      parseError: 'garbage',
+    });
   });
 
   it('parseEmail turns a parser failure into the placeholder', async () => {

@@ -14,7 +14,8 @@ import { parseEmail } from '../../channels/email/parse/index.js';
 import { createParsePool, type ParsePool } from '../../channels/email/parse/parse-pool.js';
 
 const crlf = (lines: string[]): Buffer => Buffer.from(lines.join('\r\n'), 'utf8');
-const verifyMessageId = (id: string): number | undefined => (/^t(\d+)\.sig@loja\.example$/u.exec(id) ? Number(/^t(\d+)/u.exec(id)![1]) : undefined);
+const verifyMessageId = (id: string): number | undefined =>
+  /^t(\d+)\.sig@loja\.example$/u.exec(id) ? Number(/^t(\d+)/u.exec(id)![1]) : undefined;
 
 const REPLY = crlf([
   'From: Maria <maria@example.com>',
@@ -44,7 +45,15 @@ const REPLY = crlf([
 ]);
 
 const big = (mb: number): Buffer =>
-  crlf(['From: a@example.com', 'To: suporte@loja.example', 'Subject: big', 'Message-ID: <big@example.com>', 'Content-Type: text/plain', '', ...Array.from({ length: mb * 1024 }, () => `${'x'.repeat(1000)} On wrote: a@b.c`)]);
+  crlf([
+    'From: a@example.com',
+    'To: suporte@loja.example',
+    'Subject: big',
+    'Message-ID: <big@example.com>',
+    'Content-Type: text/plain',
+    '',
+    ...Array.from({ length: mb * 1024 }, () => `${'x'.repeat(1000)} On wrote: a@b.c`),
+  ]);
 
 describe('parse pool (worker threads)', () => {
   let pool: ParsePool;
@@ -71,8 +80,12 @@ describe('parse pool (worker threads)', () => {
 
   it('runs several parses at once and keeps each result with its message', async () => {
     const store = blobs();
-    const raws = Array.from({ length: 6 }, (_, i) => Buffer.from(REPLY.toString('utf8').replace('pool-1@example.com', `pool-${i}@example.com`)));
-    const out = await Promise.all(raws.map((r) => pool.parseEmail(r, { blobs: store, maxAttachmentBytes: 1024 * 1024, supportAddresses: [] })));
+    const raws = Array.from({ length: 6 }, (_, i) =>
+      Buffer.from(REPLY.toString('utf8').replace('pool-1@example.com', `pool-${i}@example.com`)),
+    );
+    const out = await Promise.all(
+      raws.map((r) => pool.parseEmail(r, { blobs: store, maxAttachmentBytes: 1024 * 1024, supportAddresses: [] })),
+    );
     expect(out.map((p) => p.message.externalId)).toEqual(raws.map((_, i) => `pool-${i}@example.com`));
   });
 
@@ -149,6 +162,8 @@ describe('parse pool (worker threads)', () => {
         throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
       },
     };
-    await expect(pool.parseEmail(REPLY, { blobs: failing, maxAttachmentBytes: 1024 * 1024, supportAddresses: [] })).rejects.toMatchObject({ code: 'ENOSPC' });
+    await expect(pool.parseEmail(REPLY, { blobs: failing, maxAttachmentBytes: 1024 * 1024, supportAddresses: [] })).rejects.toMatchObject({
+      code: 'ENOSPC',
+    });
   });
 });

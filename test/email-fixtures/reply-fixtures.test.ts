@@ -49,12 +49,24 @@ describe('real-world reply fixtures', () => {
     if (results.length === 0) return;
     const failing = results
       .filter((r) => r.coreFailures.length > 0)
-      .map((r) => `  core FAIL ${r.entry.corpus}/${r.entry.file}: ${r.coreFailures.join('; ')}\n    visible: ${JSON.stringify(r.visible.slice(0, 200))}`);
+      .map(
+        (r) =>
+          `  core FAIL ${r.entry.corpus}/${r.entry.file}: ${r.coreFailures.join('; ')}\n    visible: ${JSON.stringify(r.visible.slice(0, 200))}`,
+      );
     const report = [
-      formatTable('Reply extraction, pass rate per corpus', rateTable(results, (r) => r.entry.corpus)),
+      formatTable(
+        'Reply extraction, pass rate per corpus',
+        rateTable(results, (r) => r.entry.corpus),
+      ),
       '',
-      formatTable('Reply extraction, pass rate per language', rateTable(results, (r) => r.entry.lang ?? '-')),
-      formatTable('Reply extraction, all corpora', rateTable(results, () => 'all')),
+      formatTable(
+        'Reply extraction, pass rate per language',
+        rateTable(results, (r) => r.entry.lang ?? '-'),
+      ),
+      formatTable(
+        'Reply extraction, all corpora',
+        rateTable(results, () => 'all'),
+      ),
       ...(failing.length ? ['', 'Core failures:', ...failing] : []),
     ].join('\n');
     process.stdout.write(`\n${report}\n\n`);

@@ -41,13 +41,20 @@ const resolver: DnsResolver = async (name, rrtype) => {
 
 async function dkimSigned(raw: Buffer): Promise<Buffer> {
   // A fixed signTime: mailauth's signer otherwise reads the clock twice (a flaky bad signature).
-  const signed = await dkimSign(raw, { signTime: new Date(), signatureData: [{ signingDomain: 'loja.example', selector: 's1', privateKey: privatePem }] } as Parameters<typeof dkimSign>[1]);
+  const signed = await dkimSign(raw, {
+    signTime: new Date(),
+    signatureData: [{ signingDomain: 'loja.example', selector: 's1', privateKey: privatePem }],
+  } as Parameters<typeof dkimSign>[1]);
   expect(signed.errors).toEqual([]);
   return Buffer.concat([Buffer.from(signed.signatures), raw]);
 }
 
 /** The email channel, with every envelope it hands the core recorded (what the adapter proved). */
-function recordingEmailChannel(envelopes: InboundEnvelopeInput[], outcomes: Map<string, IngestOutcome>, configs: EmailChannelConfig[]): ChannelDefinition<EmailChannelConfig> {
+function recordingEmailChannel(
+  envelopes: InboundEnvelopeInput[],
+  outcomes: Map<string, IngestOutcome>,
+  configs: EmailChannelConfig[],
+): ChannelDefinition<EmailChannelConfig> {
   const base = createEmailChannelDefinition({ reconnect: FAST_RECONNECT, dnsResolver: resolver });
   return {
     ...base,
@@ -113,15 +120,30 @@ d('agents by proof over email (Dovecot + SMTP)', () => {
 
   it('a notification mailed to an agent carries a per-agent token proving that agent and ticket', async () => {
     customerMessageId = uniqueId();
-    await dovecot.appendMessage(buildMail({ messageId: customerMessageId, from: CUSTOMER, fromName: 'Maria Souza', subject: 'Pedido 4411 não chegou', text: 'Meu pedido 4411 não chegou.' }));
+    await dovecot.appendMessage(
+      buildMail({
+        messageId: customerMessageId,
+        from: CUSTOMER,
+        fromName: 'Maria Souza',
+        subject: 'Pedido 4411 não chegou',
+        text: 'Meu pedido 4411 não chegou.',
+      }),
+    );
     const created = await waitUntil(async () => (await t.api('GET', '/api/tickets?limit=10')).body.tickets[0], 10_000, 'ticket');
     ticket = created.number;
     await t.drainOutbox();
-    notification = await waitUntil(async () => (await smtp.waitFor(1)).find((m) => m.to.includes(AGENT)), 10_000, 'notification to the agent');
+    notification = await waitUntil(
+      async () => (await smtp.waitFor(1)).find((m) => m.to.includes(AGENT)),
+      10_000,
+      'notification to the agent',
+    );
     const id = notification.header('message-id')!.slice(1, -1);
     expect(signer().verifyAgent(id)).toEqual({ agentId: ana.id.toLowerCase(), ticketNumber: ticket });
     const replyTo = /<([^>]+)>/.exec(notification.header('reply-to')!)![1]!;
-    expect(signer().verifyAgentPlusAddress(replyTo, ['support@help.test'])).toEqual({ agentId: ana.id.toLowerCase(), ticketNumber: ticket });
+    expect(signer().verifyAgentPlusAddress(replyTo, ['support@help.test'])).toEqual({
+      agentId: ana.id.toLowerCase(),
+      ticketNumber: ticket,
+    });
   });
 
   it("the agent's DKIM-signed answer to it proves the agent (token) and the From domain, and is relayed to the customer as hers", async () => {
@@ -129,30 +151,63 @@ d('agents by proof over email (Dovecot + SMTP)', () => {
     const nid = notification.header('message-id')!.slice(1, -1);
     const before = smtp.messages.length;
     await dovecot.appendMessage(
-      await dkimSigned(buildMail({ from: AGENT, fromName: 'Ana Lima', messageId: id, inReplyTo: nid, references: [nid], subject: `Re: Novo chamado [#${ticket}]`, text: 'Maria, o pedido sai hoje.\r\n\r\nAna' })),
+      await dkimSigned(
+        buildMail({
+          from: AGENT,
+          fromName: 'Ana Lima',
+          messageId: id,
+          inReplyTo: nid,
+          references: [nid],
+          subject: `Re: Novo chamado [#${ticket}]`,
+          text: 'Maria, o pedido sai hoje.\r\n\r\nAna',
+        }),
+      ),
     );
     const envelope = await envelopeOf(id);
     // DKIM/DMARC were checked in the IMAP source, before ingest (stub DNS).
     expect(envelope.message.proof).toEqual({ level: 'authenticated', agentToken: { agentId: ana.id.toLowerCase(), ticketNumber: ticket } });
-    await waitUntil(async () => (await t.getTicket(ticket)).messages.some((m) => m.text.includes('o pedido sai hoje')), 10_000, 'reply on the ticket');
+    await waitUntil(
+      async () => (await t.getTicket(ticket)).messages.some((m) => m.text.includes('o pedido sai hoje')),
+      10_000,
+      'reply on the ticket',
+    );
     await t.drainOutbox();
-    const relayed = await waitUntil(() => smtp.messages.slice(before).find((m) => m.to.includes(CUSTOMER)), 10_000, 'relay to the customer');
+    const relayed = await waitUntil(
+      () => smtp.messages.slice(before).find((m) => m.to.includes(CUSTOMER)),
+      10_000,
+      'relay to the customer',
+    );
     expect(relayed.raw.toString()).toContain('o pedido sai hoje');
     expect(relayed.header('from')).toMatch(/^"?Ana Lima via Help Desk"? <support@help\.test>$/);
     const ticketNow = await t.getTicket(ticket);
     expect(ticketNow.status).toBe('pending');
-    expect(ticketNow.messages.find((m) => m.text.includes('o pedido sai hoje'))).toMatchObject({ authorType: 'agent', authorAgentId: ana.id, visibility: 'public' });
+    expect(ticketNow.messages.find((m) => m.text.includes('o pedido sai hoje'))).toMatchObject({
+      authorType: 'agent',
+      authorAgentId: ana.id,
+      visibility: 'public',
+    });
   });
 
   it('the same answer sent only to the Reply-To plus address (no thread headers) proves the agent too, and is relayed', async () => {
     const id = uniqueId('loja.example');
     const replyTo = /<([^>]+)>/.exec(notification.header('reply-to')!)![1]!;
     const before = smtp.messages.length;
-    await dovecot.appendMessage(await dkimSigned(buildMail({ from: AGENT, to: replyTo, messageId: id, subject: 'sobre o pedido', text: 'Maria, a nota fiscal segue amanhã.' })));
+    await dovecot.appendMessage(
+      await dkimSigned(
+        buildMail({ from: AGENT, to: replyTo, messageId: id, subject: 'sobre o pedido', text: 'Maria, a nota fiscal segue amanhã.' }),
+      ),
+    );
     expect((await envelopeOf(id)).message.proof).toMatchObject({ agentToken: { agentId: ana.id.toLowerCase(), ticketNumber: ticket } });
-    expect(await waitUntil(() => outcomes.get(id), 10_000, 'ingest outcome')).toMatchObject({ ticketNumber: ticket, asAgent: { agentId: ana.id, visibility: 'public' } });
+    expect(await waitUntil(() => outcomes.get(id), 10_000, 'ingest outcome')).toMatchObject({
+      ticketNumber: ticket,
+      asAgent: { agentId: ana.id, visibility: 'public' },
+    });
     await t.drainOutbox();
-    const relayed = await waitUntil(() => smtp.messages.slice(before).find((m) => m.to.includes(CUSTOMER)), 10_000, 'relay to the customer');
+    const relayed = await waitUntil(
+      () => smtp.messages.slice(before).find((m) => m.to.includes(CUSTOMER)),
+      10_000,
+      'relay to the customer',
+    );
     expect(relayed.raw.toString()).toContain('a nota fiscal segue');
   });
 
@@ -161,16 +216,27 @@ d('agents by proof over email (Dovecot + SMTP)', () => {
     const statusBefore = (await t.getTicket(ticket)).status;
     const before = smtp.messages.length;
     await dovecot.appendMessage(
-      buildMail({ from: AGENT, fromName: 'Ana Lima', messageId: id, inReplyTo: customerMessageId, subject: `Re: Pedido [#${ticket}]`, text: 'Maria, pague a taxa de reenvio em http://evil.example/pay\r\n#solved' }),
+      buildMail({
+        from: AGENT,
+        fromName: 'Ana Lima',
+        messageId: id,
+        inReplyTo: customerMessageId,
+        subject: `Re: Pedido [#${ticket}]`,
+        text: 'Maria, pague a taxa de reenvio em http://evil.example/pay\r\n#solved',
+      }),
     );
     const proof = (await envelopeOf(id)).message.proof;
     expect(proof).not.toHaveProperty('agentToken');
     expect(proof).toEqual({ level: 'none', authFailure: 'dmarc=fail header.from=loja.example (checked by Ponte)' });
 
-    const res = await waitUntil(async () => {
-      const r = await t.api('GET', `/api/tickets/${ticket}`);
-      return r.body.messages?.some((m: { text: string }) => m.text.includes('evil.example')) ? r : undefined;
-    }, 10_000, 'the forged mail on the ticket');
+    const res = await waitUntil(
+      async () => {
+        const r = await t.api('GET', `/api/tickets/${ticket}`);
+        return r.body.messages?.some((m: { text: string }) => m.text.includes('evil.example')) ? r : undefined;
+      },
+      10_000,
+      'the forged mail on the ticket',
+    );
     expect(res.status).toBe(200);
     expect(res.body.status).toBe(statusBefore);
     const note = res.body.messages.find((m: { text: string }) => m.text.includes('evil.example'));
@@ -207,17 +273,30 @@ d('agents by proof over email (Dovecot + SMTP)', () => {
     expect(outcome).not.toHaveProperty('asAgent');
     expect((await t.getTicket(ticket)).status).toBe('pending');
   });
-  it("six customers in one hour: the agent is told about every one (no mailbox cap), and her naive out-of-office answering them reaches no customer", async () => {
+  it('six customers in one hour: the agent is told about every one (no mailbox cap), and her naive out-of-office answering them reaches no customer', async () => {
     const ticketsBefore = (await t.api('GET', '/api/tickets?limit=100')).body.tickets.length;
     const before = smtp.messages.length;
     const customerIds = Array.from({ length: 6 }, () => uniqueId());
-    for (const [i, id] of customerIds.entries()) await dovecot.appendMessage(buildMail({ messageId: id, from: `cliente${i}@customer.test`, subject: `Pedido 77${i}`, text: `Meu pedido 77${i} não chegou.` }));
-    await waitUntil(async () => (await t.api('GET', '/api/tickets?limit=100')).body.tickets.length === ticketsBefore + 6, 20_000, 'six tickets');
+    for (const [i, id] of customerIds.entries())
+      await dovecot.appendMessage(
+        buildMail({ messageId: id, from: `cliente${i}@customer.test`, subject: `Pedido 77${i}`, text: `Meu pedido 77${i} não chegou.` }),
+      );
+    await waitUntil(
+      async () => (await t.api('GET', '/api/tickets?limit=100')).body.tickets.length === ticketsBefore + 6,
+      20_000,
+      'six tickets',
+    );
     await t.drainOutbox();
-    const notifications = await waitUntil(() => {
-      const toAna = smtp.messages.slice(before).filter((m) => m.to.includes(AGENT) && customerIds.includes(m.header('in-reply-to')?.slice(1, -1) ?? ''));
-      return toAna.length >= 6 ? toAna : undefined;
-    }, 10_000, 'six notifications to the agent');
+    const notifications = await waitUntil(
+      () => {
+        const toAna = smtp.messages
+          .slice(before)
+          .filter((m) => m.to.includes(AGENT) && customerIds.includes(m.header('in-reply-to')?.slice(1, -1) ?? ''));
+        return toAna.length >= 6 ? toAna : undefined;
+      },
+      10_000,
+      'six notifications to the agent',
+    );
     expect(notifications).toHaveLength(6);
     const tokens = notifications.map((m) => signer().verifyAgent(m.header('message-id')!.slice(1, -1)));
     expect(tokens.every((tk) => tk?.agentId === ana.id.toLowerCase())).toBe(true);
@@ -230,11 +309,26 @@ d('agents by proof over email (Dovecot + SMTP)', () => {
       const nid = n.header('message-id')!.slice(1, -1);
       const id = uniqueId('loja.example');
       ids.push(id);
-      await dovecot.appendMessage(await dkimSigned(buildMail({ from: AGENT, messageId: id, inReplyTo: nid, references: [nid], subject: `Re: ${n.subject()}`, text: 'Estou de férias até 10/01, com acesso limitado ao e-mail. Abraços, Ana' })));
+      await dovecot.appendMessage(
+        await dkimSigned(
+          buildMail({
+            from: AGENT,
+            messageId: id,
+            inReplyTo: nid,
+            references: [nid],
+            subject: `Re: ${n.subject()}`,
+            text: 'Estou de férias até 10/01, com acesso limitado ao e-mail. Abraços, Ana',
+          }),
+        ),
+      );
     }
     for (const id of ids) await waitUntil(() => outcomes.get(id), 20_000, 'out-of-office ingested');
     await t.drainOutbox();
     await new Promise((r) => setTimeout(r, 300));
-    expect(smtp.messages.slice(sentBefore).filter((m) => m.raw.toString().includes('acesso limitado') || /cliente\d@customer\.test/.test(m.to.join(' ')))).toEqual([]);
+    expect(
+      smtp.messages
+        .slice(sentBefore)
+        .filter((m) => m.raw.toString().includes('acesso limitado') || /cliente\d@customer\.test/.test(m.to.join(' '))),
+    ).toEqual([]);
   });
 });

@@ -62,18 +62,33 @@ d('email channel in the app (Dovecot + SMTP)', () => {
 
   it('a mail APPENDed to the mailbox becomes a ticket', async () => {
     firstCustomerId = uniqueId();
-    await dovecot.appendMessage(buildMail({ messageId: firstCustomerId, fromName: 'Maria Souza', subject: 'Pedido 4411 não chegou', text: 'Olá, meu pedido 4411 não chegou.\r\n\r\nMaria' }));
+    await dovecot.appendMessage(
+      buildMail({
+        messageId: firstCustomerId,
+        fromName: 'Maria Souza',
+        subject: 'Pedido 4411 não chegou',
+        text: 'Olá, meu pedido 4411 não chegou.\r\n\r\nMaria',
+      }),
+    );
     const list = await waitUntil(async () => ((await tickets()).length === 1 ? tickets() : undefined), 10_000, 'ticket');
     ticket = list[0]!.number;
     const detail = await t.getTicket(ticket);
     expect(detail.subject).toBe('Pedido 4411 não chegou');
-    expect(detail.messages[0]).toMatchObject({ direction: 'in', externalId: firstCustomerId, from: 'maria@customer.test', matchedBy: 'new_ticket' });
+    expect(detail.messages[0]).toMatchObject({
+      direction: 'in',
+      externalId: firstCustomerId,
+      from: 'maria@customer.test',
+      matchedBy: 'new_ticket',
+    });
     expect(detail.messages[0]!.replyText).toContain('meu pedido 4411 não chegou');
   });
 
   it('an agent reply reaches the SMTP server threaded, with [#N] and our signed Message-ID', async () => {
     const before = smtp.messages.length;
-    const res = await t.api('POST', `/api/tickets/${ticket}/replies`, { body: 'Olá Maria, já verificamos com a transportadora.', visibility: 'public' });
+    const res = await t.api('POST', `/api/tickets/${ticket}/replies`, {
+      body: 'Olá Maria, já verificamos com a transportadora.',
+      visibility: 'public',
+    });
     expect(res.status).toBe(202);
     const drained = await t.drainOutbox();
     expect(drained.sent).toBeGreaterThanOrEqual(1);
@@ -92,7 +107,10 @@ d('email channel in the app (Dovecot + SMTP)', () => {
   });
 
   it.each([
-    ['In-Reply-To set', () => ({ subject: 'Re: Pedido 4411 não chegou', inReplyTo: ourMessageId, references: [firstCustomerId, ourMessageId] })],
+    [
+      'In-Reply-To set',
+      () => ({ subject: 'Re: Pedido 4411 não chegou', inReplyTo: ourMessageId, references: [firstCustomerId, ourMessageId] }),
+    ],
     ['only the subject token', () => ({ subject: `Re: outra coisa [#${ticket}]` })],
     ['only our Message-ID in References', () => ({ subject: 'sobre aquilo', references: [ourMessageId] })],
   ])("the customer's reply with %s lands on the same ticket", async (_label, spec) => {
@@ -107,7 +125,9 @@ d('email channel in the app (Dovecot + SMTP)', () => {
   });
 
   it('a stranger using the ticket number gets a new ticket', async () => {
-    await dovecot.appendMessage(buildMail({ from: 'joao@other.test', subject: `Re: Pedido [#${ticket}]`, text: 'Quero saber do meu também.' }));
+    await dovecot.appendMessage(
+      buildMail({ from: 'joao@other.test', subject: `Re: Pedido [#${ticket}]`, text: 'Quero saber do meu também.' }),
+    );
     const list = await waitUntil(async () => ((await tickets()).length === 2 ? tickets() : undefined), 10_000, 'second ticket');
     const fresh = list.find((x) => x.number !== ticket)!;
     expect(fresh.mentionedTicketNumber).toBe(ticket);
@@ -135,28 +155,67 @@ d('email channel in the app (Dovecot + SMTP)', () => {
     const notifiedFrom = smtp.messages.length;
     const nudge = uniqueId();
     await dovecot.appendMessage(buildMail({ messageId: nudge, subject: `Re: Pedido [#${ticket}]`, text: 'Alguma novidade?' }));
-    await waitUntil(async () => (await t.getTicket(ticket)).messages.some((m) => m.externalId === nudge), 10_000, 'customer message on the ticket');
+    await waitUntil(
+      async () => (await t.getTicket(ticket)).messages.some((m) => m.externalId === nudge),
+      10_000,
+      'customer message on the ticket',
+    );
     await t.drainOutbox();
-    const notification = await waitUntil(() => smtp.messages.slice(notifiedFrom).find((m) => m.to.includes('ana@help-team.test')), 10_000, 'notification to Ana');
+    const notification = await waitUntil(
+      () => smtp.messages.slice(notifiedFrom).find((m) => m.to.includes('ana@help-team.test')),
+      10_000,
+      'notification to Ana',
+    );
     const notificationId = notification.header('message-id')!.slice(1, -1);
 
     const before = smtp.messages.length;
     const replyId = uniqueId('help-team.test');
     await dovecot.appendMessage(
-      buildMail({ from: 'ana@help-team.test', fromName: 'Ana Lima', subject: `Re: Pedido 4411 [#${ticket}]`, messageId: replyId, inReplyTo: notificationId, references: [notificationId], text: 'Maria, o pedido sai hoje.\r\n\r\nAna' }),
+      buildMail({
+        from: 'ana@help-team.test',
+        fromName: 'Ana Lima',
+        subject: `Re: Pedido 4411 [#${ticket}]`,
+        messageId: replyId,
+        inReplyTo: notificationId,
+        references: [notificationId],
+        text: 'Maria, o pedido sai hoje.\r\n\r\nAna',
+      }),
     );
     // The agent's mail becomes their reply on the ticket, queued to the customer's channel.
-    const recorded = await waitUntil(async () => (await t.getTicket(ticket)).messages.find((m) => m.text.includes('o pedido sai hoje')), 10_000, 'agent mail on the ticket');
+    const recorded = await waitUntil(
+      async () => (await t.getTicket(ticket)).messages.find((m) => m.text.includes('o pedido sai hoje')),
+      10_000,
+      'agent mail on the ticket',
+    );
     expect(recorded).toMatchObject({ authorType: 'agent', visibility: 'public', direction: 'out' });
     await t.drainOutbox();
-    const relayed = await waitUntil(() => smtp.messages.slice(before).find((m) => m.raw.toString().includes('Maria, o pedido sai hoje') || m.to.includes('maria@customer.test')), 10_000, 'relay to Maria');
+    const relayed = await waitUntil(
+      () =>
+        smtp.messages
+          .slice(before)
+          .find((m) => m.raw.toString().includes('Maria, o pedido sai hoje') || m.to.includes('maria@customer.test')),
+      10_000,
+      'relay to Maria',
+    );
     expect(relayed.to).toEqual(['maria@customer.test']);
     expect(relayed.header('from')).toMatch(/support@help\.test>$/);
 
     const noteId = uniqueId('help-team.test');
     const sentBefore = smtp.messages.length;
-    await dovecot.appendMessage(buildMail({ from: 'ana@help-team.test', subject: `Re: Pedido [#${ticket}]`, messageId: noteId, inReplyTo: notificationId, text: '#note cliente ligou também' }));
-    const note = await waitUntil(async () => (await t.getTicket(ticket)).messages.find((m) => m.text.includes('cliente ligou')), 10_000, 'note on the ticket');
+    await dovecot.appendMessage(
+      buildMail({
+        from: 'ana@help-team.test',
+        subject: `Re: Pedido [#${ticket}]`,
+        messageId: noteId,
+        inReplyTo: notificationId,
+        text: '#note cliente ligou também',
+      }),
+    );
+    const note = await waitUntil(
+      async () => (await t.getTicket(ticket)).messages.find((m) => m.text.includes('cliente ligou')),
+      10_000,
+      'note on the ticket',
+    );
     expect(note).toMatchObject({ authorType: 'agent', visibility: 'internal' });
     await t.drainOutbox();
     await new Promise((r) => setTimeout(r, 300));

@@ -38,13 +38,21 @@ d('ponte email check', () => {
     await smtp.stop();
     await dovecot.dispose();
   });
-  const entry = (imap: Record<string, unknown> = {}) => ({ id: 'support', kind: 'email', addresses: ['support@help.test'], imap: dovecot.imapConfig(imap), smtp: smtp.smtpConfig() });
+  const entry = (imap: Record<string, unknown> = {}) => ({
+    id: 'support',
+    kind: 'email',
+    addresses: ['support@help.test'],
+    imap: dovecot.imapConfig(imap),
+    smtp: smtp.smtpConfig(),
+  });
 
   it('reports a working mailbox', async () => {
     const { out, exitCode } = await runCli(['email', 'check', 'support'], [entry()]);
     const text = out.join('\n');
     // The test Dovecot has no TLS: the check says so instead of claiming STARTTLS.
-    expect(text).toMatch(/WARN {2}IMAP login support@help\.test@127\.0\.0\.1:\d+ over plain text \(password\): the credentials crossed the network unencrypted/);
+    expect(text).toMatch(
+      /WARN {2}IMAP login support@help\.test@127\.0\.0\.1:\d+ over plain text \(password\): the credentials crossed the network unencrypted/,
+    );
     expect(text).toMatch(/IMAP IDLE supported/);
     expect(text).toMatch(/folder INBOX: 1 messages/);
     expect(text).toMatch(/ok {4}SMTP login 127\.0\.0\.1/);
@@ -54,7 +62,10 @@ d('ponte email check', () => {
   });
 
   it('names what fails without printing the password', async () => {
-    const { out, exitCode } = await runCli(['email', 'check', 'support'], [{ ...entry({ password: 'wrong-S3cret-Do-Not-Print' }), smtp: { host: '127.0.0.1', port: 1, timeoutSeconds: 2 } }]);
+    const { out, exitCode } = await runCli(
+      ['email', 'check', 'support'],
+      [{ ...entry({ password: 'wrong-S3cret-Do-Not-Print' }), smtp: { host: '127.0.0.1', port: 1, timeoutSeconds: 2 } }],
+    );
     const text = out.join('\n');
     expect(text).toMatch(/FAIL {2}IMAP login/);
     expect(text).toMatch(/FAIL {2}SMTP 127\.0\.0\.1:1 .*network/);
@@ -73,7 +84,10 @@ describe('ponte email parse', () => {
   it('prints the normalized message with classification and bounce details', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ponte-eml-'));
     const file = join(dir, 'bounce.eml');
-    writeFileSync(file, dsnBounce({ originalMessageId: 'ponte.10001.abc.0123456789abcdef0123@help.test', recipient: 'gone@customer.test', status: '5.1.1' }));
+    writeFileSync(
+      file,
+      dsnBounce({ originalMessageId: 'ponte.10001.abc.0123456789abcdef0123@help.test', recipient: 'gone@customer.test', status: '5.1.1' }),
+    );
     const { out } = await runCli(['email', 'parse', file], []);
     const json = JSON.parse(out.join('\n'));
     expect(json.classification).toBe('bounce');

@@ -18,10 +18,14 @@ const d = run ? describe : describe.skip;
 const COUNT = 400;
 
 function startGateway(dataDir: string, port: number, onLine: (line: string) => void): { kill(): void; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join('test', 'email', 'support', 'gateway-child.ts'), dataDir, String(port), String(COUNT)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    cwd: process.cwd(),
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join('test', 'email', 'support', 'gateway-child.ts'), dataDir, String(port), String(COUNT)],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: process.cwd(),
+    },
+  );
   let buf = '';
   child.stdout.on('data', (d: Buffer) => {
     buf += d.toString();

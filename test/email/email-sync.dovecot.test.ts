@@ -31,7 +31,15 @@ d('ponte email sync', () => {
         database: { driver: 'sqlite', path: join(dir, 'p.db') },
         storage: { blobsDir: join(dir, 'blobs') },
         security: { secret: 'sync-test-secret-0123456789' },
-        channels: [{ id: 'support', kind: 'email', addresses: ['support@help.test'], imap: { ...dovecot.imapConfig({}), backfill: { mode: 'days', days: 30 } }, smtp: { host: '127.0.0.1', port: 1 } }],
+        channels: [
+          {
+            id: 'support',
+            kind: 'email',
+            addresses: ['support@help.test'],
+            imap: { ...dovecot.imapConfig({}), backfill: { mode: 'days', days: 30 } },
+            smtp: { host: '127.0.0.1', port: 1 },
+          },
+        ],
       },
       { env: {}, definitions: channelDefinitions },
     );
@@ -51,7 +59,10 @@ d('ponte email sync', () => {
     expect(out).toMatch(/INBOX \[#+\] 100% {2}250\/250/);
     expect(out).toMatch(/support: up to date, 250 message\(s\) fetched/);
     const db = createDatabase({ driver: 'sqlite', path: join(dir, 'p.db') });
-    const n = await db.kysely.selectFrom('tickets').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+    const n = await db.kysely
+      .selectFrom('tickets')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirst();
     await db.destroy();
     expect(Number(n?.n)).toBe(250);
   });

@@ -30,7 +30,10 @@ d('email IMAP source against Dovecot', () => {
     await dovecot.dispose();
   });
 
-  function boot(overrides: Parameters<typeof emailConfig>[2] = {}, ctx = createFakeContext('support')): { rt: ChannelRuntime; ctx: FakeContext } {
+  function boot(
+    overrides: Parameters<typeof emailConfig>[2] = {},
+    ctx = createFakeContext('support'),
+  ): { rt: ChannelRuntime; ctx: FakeContext } {
     const config = emailConfig(dovecot, undefined, overrides);
     const rt = definition.create(config, ctx);
     runtimes.push({ rt, ctx });
@@ -83,7 +86,9 @@ d('email IMAP source against Dovecot', () => {
     await dovecot.appendMessage(buildMail({ from: 'support@help.test', subject: 'our own copy' }));
     await dovecot.appendMessage(buildMail({ subject: 'loop', headers: { 'X-Loop': 'support@help.test' } }));
     await dovecot.appendMessage(autoReply({ from: 'joao@customer.test' }));
-    await dovecot.appendMessage(dsnBounce({ originalMessageId: 'ponte.10001.abc.0123456789abcdef0123@help.test', recipient: 'nobody@customer.test' }));
+    await dovecot.appendMessage(
+      dsnBounce({ originalMessageId: 'ponte.10001.abc.0123456789abcdef0123@help.test', recipient: 'nobody@customer.test' }),
+    );
     await waitUntil(() => ctx.ingested.length === 4, 8_000, '4 ingests');
     const [own, loop, auto, bounce] = ctx.ingested;
     expect(own!.ignore?.reason).toMatch(/own support address/);
@@ -92,7 +97,12 @@ d('email IMAP source against Dovecot', () => {
     expect(auto!.message.classification).toBe('auto_reply');
     expect(bounce!.message.classification).toBe('bounce');
     expect(ctx.deliveries).toEqual([
-      expect.objectContaining({ externalId: 'ponte.10001.abc.0123456789abcdef0123@help.test', status: 'failed', errorCode: 'bounce_5.1.1', errorMessage: expect.stringContaining('nobody@customer.test') }),
+      expect.objectContaining({
+        externalId: 'ponte.10001.abc.0123456789abcdef0123@help.test',
+        status: 'failed',
+        errorCode: 'bounce_5.1.1',
+        errorMessage: expect.stringContaining('nobody@customer.test'),
+      }),
     ]);
   });
 
@@ -113,7 +123,10 @@ d('email IMAP source against Dovecot', () => {
     const { rt, ctx } = boot();
     await rt.source!.start();
     await waitUntil(() => ctx.stateMap.get('cursor:INBOX'), 5_000, 'cursor');
-    const raw = buildMail({ subject: 'vídeo', attachments: [{ filename: 'video.mp4', contentType: 'video/mp4', content: pseudoRandomBytes(6_000_000, 7) }] });
+    const raw = buildMail({
+      subject: 'vídeo',
+      attachments: [{ filename: 'video.mp4', contentType: 'video/mp4', content: pseudoRandomBytes(6_000_000, 7) }],
+    });
     await dovecot.appendMessage(raw);
     await dovecot.appendMessage(buildMail({ subject: 'small after the large one' }));
     await waitUntil(() => ctx.ingested.length === 2, 15_000, '2 ingests');
@@ -129,12 +142,21 @@ d('email IMAP source against Dovecot', () => {
     await waitUntil(() => ctx.stateMap.get('cursor:INBOX'), 5_000, 'INBOX cursor');
     await dovecot.appendMessage(buildMail({ subject: 'still flowing' }));
     await waitUntil(() => ctx.ingested.length === 1, 5_000, 'ingest');
-    const health = await waitUntil(() => {
-      const h = rt.source!.health();
-      return h.state === 'degraded' && h.lastError ? h : undefined;
-    }, 5_000, 'degraded health');
+    const health = await waitUntil(
+      () => {
+        const h = rt.source!.health();
+        return h.state === 'degraded' && h.lastError ? h : undefined;
+      },
+      5_000,
+      'degraded health',
+    );
     expect(health.lastError).toMatch(/^Does-Not-Exist: /);
-    expect(health.detail).toMatchObject({ folders: { INBOX: { state: 'ok', ingested: 1, backlog: 0 }, 'Does-Not-Exist': { state: expect.stringMatching(/backing_off|connecting/) } } });
+    expect(health.detail).toMatchObject({
+      folders: {
+        INBOX: { state: 'ok', ingested: 1, backlog: 0 },
+        'Does-Not-Exist': { state: expect.stringMatching(/backing_off|connecting/) },
+      },
+    });
     expect(JSON.stringify(health)).not.toContain(dovecot.password);
   });
 

@@ -33,7 +33,8 @@ function fakeSession(box: FakeMailbox): ImapSession {
       box.expungeOnFetch.clear();
       const dropped = new Set(box.dropOnce);
       box.dropOnce.clear();
-      for (const m of box.messages) if (uids.includes(m.uid) && !dropped.has(m.uid)) yield { uid: m.uid, size: m.source.length, source: m.source };
+      for (const m of box.messages)
+        if (uids.includes(m.uid) && !dropped.has(m.uid)) yield { uid: m.uid, size: m.source.length, source: m.source };
     },
     download: async () => undefined,
     markSeen: async () => undefined,
@@ -48,7 +49,9 @@ function fakeSession(box: FakeMailbox): ImapSession {
   };
 }
 
-const noServer = { imapConfig: (extra: Record<string, unknown> = {}) => ({ host: '127.0.0.1', port: 1, user: 'support@help.test', password: 'x', ...extra }) };
+const noServer = {
+  imapConfig: (extra: Record<string, unknown> = {}) => ({ host: '127.0.0.1', port: 1, user: 'support@help.test', password: 'x', ...extra }),
+};
 
 function setup(box: FakeMailbox) {
   const ctx = createFakeContext('support');
@@ -68,21 +71,42 @@ const mail = (subject: string): Buffer => buildMail({ messageId: uniqueId(), sub
 
 describe('IMAP source failure paths (scripted session)', () => {
   it('a message the server never hands over becomes a visible placeholder after a few tries; the folder moves on', async () => {
-    const box: FakeMailbox = { messages: [1, 2, 3].map((uid) => ({ uid, source: mail(`m${uid}`) })), dropOnce: new Set(), expungeOnFetch: new Set(), connects: 0 };
+    const box: FakeMailbox = {
+      messages: [1, 2, 3].map((uid) => ({ uid, source: mail(`m${uid}`) })),
+      dropOnce: new Set(),
+      expungeOnFetch: new Set(),
+      connects: 0,
+    };
     const session = fakeSession(box);
     const fetchAll = session.fetch.bind(session);
-    session.fetch = (uids, maxLength) => fetchAll(uids.filter((u) => u !== 2), maxLength);
+    session.fetch = (uids, maxLength) =>
+      fetchAll(
+        uids.filter((u) => u !== 2),
+        maxLength,
+      );
     const ctx = createFakeContext('support');
     ctx.stateMap.set('cursor:INBOX', { uidValidity: '42', lastUid: 0 });
-    const rt = createEmailChannelDefinition({ connectImap: async () => session }).create(emailConfig(noServer, undefined, { imap: { afterIngest: 'none' } }), ctx);
+    const rt = createEmailChannelDefinition({ connectImap: async () => session }).create(
+      emailConfig(noServer, undefined, { imap: { afterIngest: 'none' } }),
+      ctx,
+    );
     await rt.source!.start();
     await waitUntil(() => ctx.ingested.length === 3, 5_000, 'three entries');
     await rt.source!.stop();
-    expect(ctx.ingested.map((e) => e.message.subject ?? e.message.parseError)).toEqual(['m1', 'the IMAP server did not return message UID 2 after 3 attempts', 'm3']);
+    expect(ctx.ingested.map((e) => e.message.subject ?? e.message.parseError)).toEqual([
+      'm1',
+      'the IMAP server did not return message UID 2 after 3 attempts',
+      'm3',
+    ]);
   });
 
   it('mail ingested but not flagged before a crash gets its \\Seen after the restart', async () => {
-    const box: FakeMailbox = { messages: [1, 2].map((uid) => ({ uid, source: mail(`m${uid}`) })), dropOnce: new Set(), expungeOnFetch: new Set(), connects: 0 };
+    const box: FakeMailbox = {
+      messages: [1, 2].map((uid) => ({ uid, source: mail(`m${uid}`) })),
+      dropOnce: new Set(),
+      expungeOnFetch: new Set(),
+      connects: 0,
+    };
     const ctx = createFakeContext('support');
     ctx.stateMap.set('cursor:INBOX', { uidValidity: '42', lastUid: 0 });
     const config = emailConfig(noServer, undefined, { imap: { afterIngest: 'seen' } });
@@ -135,7 +159,15 @@ describe('IMAP source failure paths (scripted session)', () => {
   });
 
   it('a blob store failure stores nothing and moves no cursor; the retry ingests the message once', async () => {
-    const box: FakeMailbox = { messages: [{ uid: 1, source: mail('one') }, { uid: 2, source: mail('two') }], dropOnce: new Set(), expungeOnFetch: new Set(), connects: 0 };
+    const box: FakeMailbox = {
+      messages: [
+        { uid: 1, source: mail('one') },
+        { uid: 2, source: mail('two') },
+      ],
+      dropOnce: new Set(),
+      expungeOnFetch: new Set(),
+      connects: 0,
+    };
     const { ctx, rt } = setup(box);
     const real = ctx.blobs;
     let failures = 2;
@@ -159,7 +191,12 @@ describe('IMAP source failure paths (scripted session)', () => {
   });
 
   it('a fetch that ends short is retried instead of skipping the message', async () => {
-    const box: FakeMailbox = { messages: [1, 2, 3].map((uid) => ({ uid, source: mail(`m${uid}`) })), dropOnce: new Set([2]), expungeOnFetch: new Set(), connects: 0 };
+    const box: FakeMailbox = {
+      messages: [1, 2, 3].map((uid) => ({ uid, source: mail(`m${uid}`) })),
+      dropOnce: new Set([2]),
+      expungeOnFetch: new Set(),
+      connects: 0,
+    };
     const { ctx, rt } = setup(box);
     await rt.source!.start();
     await waitUntil(() => ctx.ingested.length === 3, 5_000, 'all three');
@@ -169,7 +206,12 @@ describe('IMAP source failure paths (scripted session)', () => {
   });
 
   it('a message expunged between listing and fetching does not hold the cursor back', async () => {
-    const box: FakeMailbox = { messages: [1, 2, 3].map((uid) => ({ uid, source: mail(`m${uid}`) })), dropOnce: new Set(), expungeOnFetch: new Set([3]), connects: 0 };
+    const box: FakeMailbox = {
+      messages: [1, 2, 3].map((uid) => ({ uid, source: mail(`m${uid}`) })),
+      dropOnce: new Set(),
+      expungeOnFetch: new Set([3]),
+      connects: 0,
+    };
     const { ctx, rt } = setup(box);
     await rt.source!.start();
     await waitUntil(() => (ctx.stateMap.get('cursor:INBOX') as { lastUid: number }).lastUid === 3, 5_000, 'cursor past the expunged UID');

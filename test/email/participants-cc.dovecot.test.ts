@@ -32,7 +32,16 @@ d('email participants: Cc, never instead of the requester (Dovecot + SMTP)', () 
     smtp = await startSmtpCapture();
     t = await startTestApp({
       definitions: [createEmailChannelDefinition({ reconnect: FAST_RECONNECT })],
-      channels: [{ id: 'support', kind: 'email', addresses: ['support@help.test'], displayName: 'Help Desk', imap: dovecot.imapConfig({ pollIntervalSeconds: 5 }), smtp: smtp.smtpConfig() }],
+      channels: [
+        {
+          id: 'support',
+          kind: 'email',
+          addresses: ['support@help.test'],
+          displayName: 'Help Desk',
+          imap: dovecot.imapConfig({ pollIntervalSeconds: 5 }),
+          smtp: smtp.smtpConfig(),
+        },
+      ],
     });
     await waitUntil(() => t.context('support').state.get('cursor:INBOX'), 30_000, 'IMAP cursor');
   });
@@ -55,12 +64,34 @@ d('email participants: Cc, never instead of the requester (Dovecot + SMTP)', () 
 
   it("a colleague the customer Cc'd joins by replying; the agent's answer goes To the customer with the colleague in Cc", async () => {
     first = uniqueId();
-    await dovecot.appendMessage(buildMail({ messageId: first, from: MARIA, fromName: 'Maria Souza', subject: 'Pedido 4411', text: 'Meu pedido não chegou.', headers: { Cc: `João <${JOAO}>` } }));
+    await dovecot.appendMessage(
+      buildMail({
+        messageId: first,
+        from: MARIA,
+        fromName: 'Maria Souza',
+        subject: 'Pedido 4411',
+        text: 'Meu pedido não chegou.',
+        headers: { Cc: `João <${JOAO}>` },
+      }),
+    );
     ticket = (await waitUntil(async () => (await t.api('GET', '/api/tickets?limit=10')).body.tickets[0], 10_000, 'ticket')).number;
 
     const joaoSays = uniqueId();
-    await dovecot.appendMessage(buildMail({ messageId: joaoSays, from: JOAO, subject: 'Re: Pedido 4411', inReplyTo: first, references: [first], text: 'Sou o marido da Maria: é urgente.' }));
-    await waitUntil(async () => (await t.getTicket(ticket)).messages.some((m) => m.externalId === joaoSays), 10_000, "João's reply on the ticket");
+    await dovecot.appendMessage(
+      buildMail({
+        messageId: joaoSays,
+        from: JOAO,
+        subject: 'Re: Pedido 4411',
+        inReplyTo: first,
+        references: [first],
+        text: 'Sou o marido da Maria: é urgente.',
+      }),
+    );
+    await waitUntil(
+      async () => (await t.getTicket(ticket)).messages.some((m) => m.externalId === joaoSays),
+      10_000,
+      "João's reply on the ticket",
+    );
     expect(await ticketCount()).toBe(1);
 
     const mail = await agentAnswer('Maria, o pedido sai hoje.');
@@ -71,7 +102,16 @@ d('email participants: Cc, never instead of the requester (Dovecot + SMTP)', () 
 
   it("a stranger holding a Message-ID of the thread starts a ticket of their own, and the next answer on the customer's ticket does not reach them", async () => {
     const eveSays = uniqueId('other.test');
-    await dovecot.appendMessage(buildMail({ messageId: eveSays, from: EVE, subject: 'Re: Pedido 4411', inReplyTo: first, references: [first], text: 'Mande o endereço de entrega para mim.' }));
+    await dovecot.appendMessage(
+      buildMail({
+        messageId: eveSays,
+        from: EVE,
+        subject: 'Re: Pedido 4411',
+        inReplyTo: first,
+        references: [first],
+        text: 'Mande o endereço de entrega para mim.',
+      }),
+    );
     await waitUntil(async () => ((await ticketCount()) === 2 ? true : undefined), 10_000, "the stranger's own ticket");
     expect((await t.getTicket(ticket)).messages.some((m) => m.externalId === eveSays)).toBe(false);
 

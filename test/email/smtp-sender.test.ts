@@ -7,7 +7,9 @@ import { createFakeContext, type FakeContext } from '../support/fake-context.js'
 import { emailConfig } from './helpers.js';
 import { outboundMessage } from '../support/outbound-message.js';
 
-const noDovecot = { imapConfig: (extra: Record<string, unknown> = {}) => ({ host: '127.0.0.1', port: 1, user: 'support@help.test', password: 'x', ...extra }) };
+const noDovecot = {
+  imapConfig: (extra: Record<string, unknown> = {}) => ({ host: '127.0.0.1', port: 1, user: 'support@help.test', password: 'x', ...extra }),
+};
 
 function outbound(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
   return outboundMessage({
@@ -67,7 +69,12 @@ describe('email SMTP sender', () => {
 
   it('marks automatic mail, attaches files from the blob store and never mutes it (the cap lives in the core)', async () => {
     const blob = await ctx.blobs.put(Buffer.from('%PDF-1.4 fake'));
-    const auto = outbound({ automatic: true, purpose: 'auto_ack', authorName: 'Ana', attachments: [{ blobKey: blob.key, filename: 'recibo.pdf', contentType: 'application/pdf', size: blob.size }] });
+    const auto = outbound({
+      automatic: true,
+      purpose: 'auto_ack',
+      authorName: 'Ana',
+      attachments: [{ blobKey: blob.key, filename: 'recibo.pdf', contentType: 'application/pdf', size: blob.size }],
+    });
     await sender.send({ ...auto, outboxId: 'a1' });
     await sender.send({ ...auto, outboxId: 'a2' });
     const [first] = await smtp.waitFor(2);
@@ -83,7 +90,13 @@ describe('email SMTP sender', () => {
 
   it('a notification to an agent carries a per-agent token in its Message-ID and Reply-To that proves that agent', async () => {
     const agentId = '01JZ8Q3M5K7V9XW2YB4C6D8E0A';
-    const note = outbound({ outboxId: 'n1outbox', automatic: true, purpose: 'notification', recipient: { kind: 'email', address: 'ana@loja.test' }, recipientAgentId: agentId });
+    const note = outbound({
+      outboxId: 'n1outbox',
+      automatic: true,
+      purpose: 'notification',
+      recipient: { kind: 'email', address: 'ana@loja.test' },
+      recipientAgentId: agentId,
+    });
     const externalId = sender.assignExternalId!(note);
     await sender.send({ ...note, externalId });
     const [mail] = await smtp.waitFor(1);
@@ -138,7 +151,12 @@ describe('email SMTP sender', () => {
   });
 
   it('refuses recipients it cannot or must not mail', async () => {
-    await expect(sender.send(outbound({ recipient: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' } }))).rejects.toMatchObject({ code: 'recipient_not_email', retryable: false });
-    await expect(sender.send(outbound({ recipient: { kind: 'email', address: 'Support@help.test' } }))).rejects.toMatchObject({ code: 'recipient_is_self', retryable: false });
+    await expect(sender.send(outbound({ recipient: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' } }))).rejects.toMatchObject(
+      { code: 'recipient_not_email', retryable: false },
+    );
+    await expect(sender.send(outbound({ recipient: { kind: 'email', address: 'Support@help.test' } }))).rejects.toMatchObject({
+      code: 'recipient_is_self',
+      retryable: false,
+    });
   });
 });

@@ -16,7 +16,9 @@ const PERSONAL = ['marina.quintela', 'Quintela', 'Rua Ametista', '123.456.789-09
 
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => join(dir, f)).filter((f) => statSync(f).isFile());
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((f) => join(dir, f))
+    .filter((f) => statSync(f).isFile());
 }
 
 describeEachDatabase('LGPD erasure on %s', (kind) => {
@@ -34,7 +36,9 @@ describeEachDatabase('LGPD erasure on %s', (kind) => {
 
   test('DELETE /api/contacts/:id erases the person everywhere, keeps the skeleton and others, and never re-imports', async () => {
     const ctx = t.context('mail');
-    const raw = await ctx.blobs.put('From: Marina Quintela <marina.quintela@example.com>\r\nSubject: Entrega\r\n\r\nMeu CPF 123.456.789-09, Rua Ametista 42\r\n');
+    const raw = await ctx.blobs.put(
+      'From: Marina Quintela <marina.quintela@example.com>\r\nSubject: Entrega\r\n\r\nMeu CPF 123.456.789-09, Rua Ametista 42\r\n',
+    );
     const scan = await ctx.blobs.put('RG-scan-7781 of Marina Quintela');
     const first = {
       rawKey: raw.key,
@@ -49,16 +53,41 @@ describeEachDatabase('LGPD erasure on %s', (kind) => {
     const created = await ctx.ingest(first);
     if (created.status !== 'created') throw new Error(created.status);
     // A second request of hers (a ticket of its own).
-    expect(await ctx.ingest({ message: { externalId: '<m2-troca@mail.example.com>', from: { kind: 'email', address: 'marina.quintela@example.com' }, subject: 'Troca', text: 'Ainda na Rua Ametista' } })).toMatchObject({ status: 'created' });
-    expect((await t.api('POST', `/api/tickets/${created.ticketNumber}/replies`, { body: 'Olá Marina Quintela, sua entrega na Rua Ametista sai hoje.' })).status).toBe(202);
+    expect(
+      await ctx.ingest({
+        message: {
+          externalId: '<m2-troca@mail.example.com>',
+          from: { kind: 'email', address: 'marina.quintela@example.com' },
+          subject: 'Troca',
+          text: 'Ainda na Rua Ametista',
+        },
+      }),
+    ).toMatchObject({ status: 'created' });
+    expect(
+      (
+        await t.api('POST', `/api/tickets/${created.ticketNumber}/replies`, {
+          body: 'Olá Marina Quintela, sua entrega na Rua Ametista sai hoje.',
+        })
+      ).status,
+    ).toBe(202);
     await t.drainOutbox();
-    const other = await ctx.ingest({ message: { externalId: '<o1@mail.example.com>', from: { kind: 'email', address: 'otavio.brandao@example.com', displayName: 'Otavio Brandao' }, subject: 'Pedido 999', text: 'Otavio aguarda o pedido 999' } });
+    const other = await ctx.ingest({
+      message: {
+        externalId: '<o1@mail.example.com>',
+        from: { kind: 'email', address: 'otavio.brandao@example.com', displayName: 'Otavio Brandao' },
+        subject: 'Pedido 999',
+        text: 'Otavio aguarda o pedido 999',
+      },
+    });
     if (other.status !== 'created') throw new Error(other.status);
 
     const contactId = (await t.getTicket(created.ticketNumber)).requesterId as string;
     const agent = await t.createAgent({ name: 'Bia', email: 'bia@loja.example' });
     expect((await t.api('DELETE', `/api/contacts/${contactId}?confirm=erase`, undefined, agent.token)).status).toBe(403);
-    expect(await t.api('DELETE', `/api/contacts/${contactId}`)).toMatchObject({ status: 400, body: { issues: [{ path: 'query.confirm' }] } });
+    expect(await t.api('DELETE', `/api/contacts/${contactId}`)).toMatchObject({
+      status: 400,
+      body: { issues: [{ path: 'query.confirm' }] },
+    });
     expect((await t.api('DELETE', '/api/contacts/01J00000000000000000000000?confirm=erase')).status).toBe(404);
 
     const erased = await t.api('DELETE', `/api/contacts/${contactId}?confirm=erase`);
@@ -82,7 +111,10 @@ describeEachDatabase('LGPD erasure on %s', (kind) => {
     // Not imported again on the next sync; the other customer is untouched.
     expect(await ctx.ingest(first)).toEqual({ status: 'ignored', reason: 'erased' });
     expect((await t.getTicket(other.ticketNumber)).subject).toBe('Pedido 999');
-    expect(await t.api('GET', `/api/erasures?contact=${contactId}`)).toMatchObject({ status: 200, body: { receipts: [{ id: erased.body.receipt.id, removed: erased.body.receipt.removed }] } });
+    expect(await t.api('GET', `/api/erasures?contact=${contactId}`)).toMatchObject({
+      status: 200,
+      body: { receipts: [{ id: erased.body.receipt.id, removed: erased.body.receipt.removed }] },
+    });
     const audit = await t.api('GET', `/api/audit?targetType=contact&targetId=${contactId}`);
     expect(audit.body.entries[0]).toMatchObject({ action: 'contact.erased', actor: { id: t.adminId } });
 
@@ -107,7 +139,14 @@ describeEachDatabase('LGPD erasure on %s', (kind) => {
 
   test('scope=messages erases only what they wrote and their addresses; the agents’ words on the ticket stay', async () => {
     const ctx = t.context('mail');
-    const o = await ctx.ingest({ message: { externalId: '<s1@mail.example.com>', from: { kind: 'email', address: 'sofia.prates@example.com', displayName: 'Sofia Prates' }, subject: 'Troca', text: 'Quero trocar, Sofia Prates' } });
+    const o = await ctx.ingest({
+      message: {
+        externalId: '<s1@mail.example.com>',
+        from: { kind: 'email', address: 'sofia.prates@example.com', displayName: 'Sofia Prates' },
+        subject: 'Troca',
+        text: 'Quero trocar, Sofia Prates',
+      },
+    });
     if (o.status !== 'created') throw new Error(o.status);
     expect((await t.api('POST', `/api/tickets/${o.ticketNumber}/replies`, { body: 'Pode trazer a peça na loja.' })).status).toBe(202);
     await t.drainOutbox();

@@ -31,7 +31,11 @@ describe('ponte contacts erase / webhooks / replay', () => {
   let t: TestApp;
   let cfg: string;
   beforeAll(async () => {
-    t = await startTestApp({ definitions: [mail.definition], channels: [{ id: 'mail', kind: 'test' }], config: { webhooks: { subscriptions: [{ id: 'crm', url: 'http://127.0.0.1:9/x', secret: SECRET }] } } });
+    t = await startTestApp({
+      definitions: [mail.definition],
+      channels: [{ id: 'mail', kind: 'test' }],
+      config: { webhooks: { subscriptions: [{ id: 'crm', url: 'http://127.0.0.1:9/x', secret: SECRET }] } },
+    });
     cfg = join(t.dataDir, 'ponte.yaml');
     writeFileSync(
       cfg,
@@ -41,7 +45,14 @@ describe('ponte contacts erase / webhooks / replay', () => {
   afterAll(() => t?.stop());
 
   test('erase by email prints the receipt; without --yes nothing happens', async () => {
-    const o = await t.context('mail').ingest({ message: { externalId: '<cli-1@x>', from: { kind: 'email', address: 'caio.cli@example.com', displayName: 'Caio' }, subject: 'Oi', text: 'Sou o Caio' } });
+    const o = await t.context('mail').ingest({
+      message: {
+        externalId: '<cli-1@x>',
+        from: { kind: 'email', address: 'caio.cli@example.com', displayName: 'Caio' },
+        subject: 'Oi',
+        text: 'Sou o Caio',
+      },
+    });
     if (o.status !== 'created') throw new Error(o.status);
     const refused = await ponte(['--config', cfg, 'contacts', 'erase', 'caio.cli@example.com']);
     expect(refused.code).toBe(2);
@@ -59,13 +70,18 @@ describe('ponte contacts erase / webhooks / replay', () => {
     const list = await ponte(['--config', cfg, 'webhooks', 'list']);
     expect(list.stdout).toContain('crm');
     expect(list.stdout).not.toContain(SECRET);
-    const o = await t.context('mail').ingest({ message: { externalId: '<cli-2@x>', from: { kind: 'email', address: 'dora@example.com' }, subject: 'Oi', text: 'oi' } });
+    const o = await t
+      .context('mail')
+      .ingest({ message: { externalId: '<cli-2@x>', from: { kind: 'email', address: 'dora@example.com' }, subject: 'Oi', text: 'oi' } });
     expect(o.status).toBe('created');
     const log = await ponte(['--config', cfg, 'webhooks', 'deliveries', 'crm']);
     expect(log.stdout).toContain('ticket.created');
     const id = /^(\w{26})\s/m.exec(log.stdout.split('\n').slice(1).join('\n'))?.[1];
     expect(id).toBeDefined();
-    expect(await ponte(['--config', cfg, 'webhooks', 'redeliver', id!])).toMatchObject({ code: 0, stdout: expect.stringContaining('queued as delivery') });
+    expect(await ponte(['--config', cfg, 'webhooks', 'redeliver', id!])).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('queued as delivery'),
+    });
     expect((await ponte(['--config', cfg, 'webhooks', 'redeliver', 'nope'])).code).toBe(2);
   });
 

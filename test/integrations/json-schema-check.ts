@@ -21,11 +21,15 @@ export function checkSchema(schema: Schema, value: unknown, path = '$'): string[
   if (schema.type) {
     const types: string[] = Array.isArray(schema.type) ? schema.type : [schema.type];
     const t = typeOf(value);
-    if (!types.includes(t) && !(t === 'integer' && types.includes('number'))) return [...errs, `${path}: expected ${types.join('|')}, got ${t}`];
+    if (!types.includes(t) && !(t === 'integer' && types.includes('number')))
+      return [...errs, `${path}: expected ${types.join('|')}, got ${t}`];
   }
-  if (typeof value === 'number' && typeof schema.minimum === 'number' && value < schema.minimum) errs.push(`${path}: below ${schema.minimum}`);
-  if (typeof value === 'number' && typeof schema.maximum === 'number' && value > schema.maximum) errs.push(`${path}: above ${schema.maximum}`);
-  if (typeof value === 'string' && typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value)) errs.push(`${path}: does not match ${schema.pattern}`);
+  if (typeof value === 'number' && typeof schema.minimum === 'number' && value < schema.minimum)
+    errs.push(`${path}: below ${schema.minimum}`);
+  if (typeof value === 'number' && typeof schema.maximum === 'number' && value > schema.maximum)
+    errs.push(`${path}: above ${schema.maximum}`);
+  if (typeof value === 'string' && typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value))
+    errs.push(`${path}: does not match ${schema.pattern}`);
   if (schema.allOf) for (const part of schema.allOf as Schema[]) errs.push(...checkSchema(part, value, path));
   if (typeOf(value) === 'object') {
     const obj = value as Record<string, unknown>;
@@ -34,11 +38,13 @@ export function checkSchema(schema: Schema, value: unknown, path = '$'): string[
     for (const [k, v] of Object.entries(obj)) {
       if (props[k]) errs.push(...checkSchema(props[k]!, v, `${path}.${k}`));
       else if (schema.additionalProperties === false) errs.push(`${path}.${k}: not in the schema`);
-      else if (schema.additionalProperties && typeof schema.additionalProperties === 'object') errs.push(...checkSchema(schema.additionalProperties, v, `${path}.${k}`));
+      else if (schema.additionalProperties && typeof schema.additionalProperties === 'object')
+        errs.push(...checkSchema(schema.additionalProperties, v, `${path}.${k}`));
     }
   }
-  if (Array.isArray(value) && schema.items) value.forEach((v, i) => {
-    errs.push(...checkSchema(schema.items, v, `${path}[${i}]`));
-  });
+  if (Array.isArray(value) && schema.items)
+    value.forEach((v, i) => {
+      errs.push(...checkSchema(schema.items, v, `${path}[${i}]`));
+    });
   return errs;
 }

@@ -29,7 +29,8 @@ const isHtmlPage = (path: string) => path.startsWith('/console') || (path.starts
 
 describe.each(['sqlite', 'postgres'] as const)('OpenAPI document matches the app and its real answers (%s)', (database) => {
   /** PostgreSQL needs PONTE_TEST_POSTGRES_URL (skipped loudly otherwise, failing under CI). */
-  const ready = database === 'sqlite' || serviceAvailable('postgres', !!postgresUrl(), 'PONTE_TEST_POSTGRES_URL is not set (OpenAPI conformance)');
+  const ready =
+    database === 'sqlite' || serviceAvailable('postgres', !!postgresUrl(), 'PONTE_TEST_POSTGRES_URL is not set (OpenAPI conformance)');
   let t: TestApp;
   let stub: GraphStub;
   let doc: OpenApiDoc;
@@ -45,14 +46,38 @@ describe.each(['sqlite', 'postgres'] as const)('OpenAPI document matches the app
       definitions: [mail.definition, webformChannel, createWhatsappCloudChannelDefinition({ retryDelaysMs: [20] })],
       channels: [
         { id: 'mail', kind: 'test' },
-        { id: 'contato', kind: 'webform', mode: 'public', origin: 'site form', replyVia: 'mail', allowedOrigins: [SITE], fields, rateLimit: { perIpPerMinute: 10, perFormPerMinute: 100 } },
-        { id: 'wa', kind: 'whatsapp-cloud', phoneNumberId: PHONE_NUMBER_ID, accessToken: '${WA_TOKEN}', appSecret: '${WA_APP_SECRET}', verifyToken: '${WA_VERIFY}', graphBaseUrl: stub.baseUrl, graphVersion: 'v21.0' },
+        {
+          id: 'contato',
+          kind: 'webform',
+          mode: 'public',
+          origin: 'site form',
+          replyVia: 'mail',
+          allowedOrigins: [SITE],
+          fields,
+          rateLimit: { perIpPerMinute: 10, perFormPerMinute: 100 },
+        },
+        {
+          id: 'wa',
+          kind: 'whatsapp-cloud',
+          phoneNumberId: PHONE_NUMBER_ID,
+          accessToken: '${WA_TOKEN}',
+          appSecret: '${WA_APP_SECRET}',
+          verifyToken: '${WA_VERIFY}',
+          graphBaseUrl: stub.baseUrl,
+          graphVersion: 'v21.0',
+        },
       ],
       config: { console: { path: '/console' }, portal: { enabled: true, name: 'Loja', signingSecret: '${PORTAL_SECRET}' } },
       env: { WA_TOKEN: STUB_TOKEN, WA_APP_SECRET: APP_SECRET, WA_VERIFY: 'verify-me-123', PORTAL_SECRET },
     });
     doc = (await t.api('GET', '/api/openapi.json')).body;
-    call = createCaller(() => t.baseUrl, () => doc, seen, problems, () => t.adminToken);
+    call = createCaller(
+      () => t.baseUrl,
+      () => doc,
+      seen,
+      problems,
+      () => t.adminToken,
+    );
   });
   afterAll(async () => {
     await t?.stop();
@@ -80,7 +105,18 @@ describe.each(['sqlite', 'postgres'] as const)('OpenAPI document matches the app
     if (!ready) return;
     await driveCoreApi(t, call);
     expect(problems).toEqual([]);
-    const want = ['PATCH /api/tickets/{number} 409', 'PATCH /api/tickets/{number} 413', 'PATCH /api/tickets/{number} 415', 'POST /api/tickets/{number}/replies 403', 'POST /api/tickets/{number}/replies 409', 'GET /api/audit 403', 'POST /api/contacts/{id}/identities 409', 'POST /api/contacts/merges/{mergeId}/undo 409', 'POST /api/tickets/{number}/claims/{claimId}/verify 202', 'GET /api/attachments/{id} 200'];
+    const want = [
+      'PATCH /api/tickets/{number} 409',
+      'PATCH /api/tickets/{number} 413',
+      'PATCH /api/tickets/{number} 415',
+      'POST /api/tickets/{number}/replies 403',
+      'POST /api/tickets/{number}/replies 409',
+      'GET /api/audit 403',
+      'POST /api/contacts/{id}/identities 409',
+      'POST /api/contacts/merges/{mergeId}/undo 409',
+      'POST /api/tickets/{number}/claims/{claimId}/verify 202',
+      'GET /api/attachments/{id} 200',
+    ];
     expect(want.filter((w) => !seen.has(w))).toEqual([]);
   });
 
@@ -94,7 +130,13 @@ describe.each(['sqlite', 'postgres'] as const)('OpenAPI document matches the app
     if (!ready) return;
     const form = '/hooks/forms/contato';
     const tpl = '/hooks/forms/{formId}';
-    const submission = { nome: 'Rita Lima', email: 'rita@customer.test', telefone: '(11) 98765-4321', pedido: 'PED-77', mensagem: 'Meu pedido não chegou.' };
+    const submission = {
+      nome: 'Rita Lima',
+      email: 'rita@customer.test',
+      telefone: '(11) 98765-4321',
+      pedido: 'PED-77',
+      mensagem: 'Meu pedido não chegou.',
+    };
     await call('OPTIONS', form, tpl, { headers: { origin: SITE, 'access-control-request-method': 'POST' } });
     await call('OPTIONS', form, tpl, { headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
     const created = await call('POST', form, tpl, { body: submission, headers: { origin: SITE } });
@@ -103,10 +145,15 @@ describe.each(['sqlite', 'postgres'] as const)('OpenAPI document matches the app
     await call('POST', form, tpl, { body: submission, headers: { origin: 'https://evil.example' } });
     await call('POST', form, tpl, { raw: '{"nome": ', headers: { origin: SITE, 'content-type': 'application/json' } });
     await call('POST', form, tpl, { raw: 'oi', headers: { origin: SITE, 'content-type': 'text/csv' } });
-    const page = await call('POST', form, tpl, { raw: new URLSearchParams({ ...submission, pedido: 'PED-78' }).toString(), headers: { origin: SITE, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' } });
+    const page = await call('POST', form, tpl, {
+      raw: new URLSearchParams({ ...submission, pedido: 'PED-78' }).toString(),
+      headers: { origin: SITE, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+    });
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     let limited = 0;
-    for (let i = 0; i < 12 && limited === 0; i++) if ((await call('POST', form, tpl, { body: { ...submission, pedido: `PED-9${i}` }, headers: { origin: SITE } })).status === 429) limited++;
+    for (let i = 0; i < 12 && limited === 0; i++)
+      if ((await call('POST', form, tpl, { body: { ...submission, pedido: `PED-9${i}` }, headers: { origin: SITE } })).status === 429)
+        limited++;
     expect(limited).toBe(1);
 
     const wa = '/hooks/whatsapp-cloud/wa';
@@ -115,9 +162,22 @@ describe.each(['sqlite', 'postgres'] as const)('OpenAPI document matches the app
     expect(verify.text).toBe('4242');
     await call('GET', `${wa}?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=4242`, waTpl);
     const event = JSON.stringify({ object: 'whatsapp_business_account', entry: [] });
-    expect((await call('POST', wa, waTpl, { raw: event, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(event, APP_SECRET) } })).status).toBe(200);
-    await call('POST', wa, waTpl, { raw: event, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(event, 'not-the-secret') } });
-    await call('POST', wa, waTpl, { raw: '{oops', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody('{oops', APP_SECRET) } });
+    expect(
+      (
+        await call('POST', wa, waTpl, {
+          raw: event,
+          headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(event, APP_SECRET) },
+        })
+      ).status,
+    ).toBe(200);
+    await call('POST', wa, waTpl, {
+      raw: event,
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(event, 'not-the-secret') },
+    });
+    await call('POST', wa, waTpl, {
+      raw: '{oops',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody('{oops', APP_SECRET) },
+    });
     expect(problems).toEqual([]);
     for (const s of ['201', '200', '403', '400', '415', '429']) expect(seen).toContain(`POST ${tpl} ${s}`);
     for (const s of ['200', '401', '400']) expect(seen).toContain(`POST ${waTpl} ${s}`);
@@ -126,7 +186,14 @@ describe.each(['sqlite', 'postgres'] as const)('OpenAPI document matches the app
   test('the portal API answers as documented (signed bearer token and cookie session)', async () => {
     if (!ready) return;
     const ctx = t.context('mail');
-    const o = await ctx.ingest({ message: { externalId: '<p1@cliente.test>', from: { kind: 'email', address: 'joana@cliente.test', displayName: 'Joana' }, subject: 'Troca', text: 'Quero trocar o tamanho.' } });
+    const o = await ctx.ingest({
+      message: {
+        externalId: '<p1@cliente.test>',
+        from: { kind: 'email', address: 'joana@cliente.test', displayName: 'Joana' },
+        subject: 'Troca',
+        text: 'Quero trocar o tamanho.',
+      },
+    });
     if (o.status !== 'created') throw new Error(`ingest: ${o.status}`);
     const n = o.ticketNumber;
     const claims = { email: 'joana@cliente.test', phone: '', org: '', exp: Math.floor(Date.now() / 1000) + 600 };
@@ -135,24 +202,39 @@ describe.each(['sqlite', 'postgres'] as const)('OpenAPI document matches the app
     const p = '/portal/api';
     await call('GET', `${p}/session`, `${p}/session`, { token: bearer });
     await call('GET', `${p}/session`, `${p}/session`, { token: null });
-    await call('GET', `${p}/requests`, `${p}/requests`, { token: Buffer.from(query.toString().replace('sig=', 'sig=0')).toString('base64url') });
+    await call('GET', `${p}/requests`, `${p}/requests`, {
+      token: Buffer.from(query.toString().replace('sig=', 'sig=0')).toString('base64url'),
+    });
     const list = await call('GET', `${p}/requests`, `${p}/requests`, { token: bearer });
     expect(list.body.requests.map((r: { number: number }) => r.number)).toEqual([n]);
     await call('GET', `${p}/requests?status=lost`, `${p}/requests`, { token: bearer });
     // The desk answers with a file: the portal shows it and serves it.
-    const up = await fetch(`${t.baseUrl}/api/uploads?filename=recibo.txt`, { method: 'POST', headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'text/plain' }, body: 'recibo 123' });
+    const up = await fetch(`${t.baseUrl}/api/uploads?filename=recibo.txt`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'text/plain' },
+      body: 'recibo 123',
+    });
     const upload = ((await up.json()) as { upload: string }).upload;
     expect((await t.api('POST', `/api/tickets/${n}/replies`, { body: 'Segue o recibo.', attachments: [upload] })).status).toBe(202);
     const detail = await call('GET', `${p}/requests/${n}`, `${p}/requests/{number}`, { token: bearer });
     const att = detail.body.messages.flatMap((m: { attachments: Array<{ id: string }> }) => m.attachments)[0];
     await call('GET', `${p}/requests/${n}/attachments/${att.id}`, `${p}/requests/{number}/attachments/{id}`, { token: bearer });
-    await call('GET', `${p}/requests/${n}/attachments/01J00000000000000000000000`, `${p}/requests/{number}/attachments/{id}`, { token: bearer });
+    await call('GET', `${p}/requests/${n}/attachments/01J00000000000000000000000`, `${p}/requests/{number}/attachments/{id}`, {
+      token: bearer,
+    });
     await call('GET', `${p}/requests/99999`, `${p}/requests/{number}`, { token: bearer });
     await call('POST', `${p}/requests/${n}/replies`, `${p}/requests/{number}/replies`, { token: bearer, body: { body: 'Obrigada!' } });
     await call('POST', `${p}/requests/${n}/replies`, `${p}/requests/{number}/replies`, { token: bearer, body: { body: '' } });
-    await call('POST', `${p}/requests/${n}/replies`, `${p}/requests/{number}/replies`, { token: bearer, raw: '{"body":', headers: { 'content-type': 'application/json' } });
+    await call('POST', `${p}/requests/${n}/replies`, `${p}/requests/{number}/replies`, {
+      token: bearer,
+      raw: '{"body":',
+      headers: { 'content-type': 'application/json' },
+    });
     await call('POST', `${p}/requests/99999/replies`, `${p}/requests/{number}/replies`, { token: bearer, body: { body: 'oi' } });
-    await call('POST', `${p}/requests`, `${p}/requests`, { token: bearer, body: { title: 'Outro pedido', body: 'Também quero trocar a cor.' } });
+    await call('POST', `${p}/requests`, `${p}/requests`, {
+      token: bearer,
+      body: { title: 'Outro pedido', body: 'Também quero trocar a cor.' },
+    });
     await call('POST', `${p}/requests`, `${p}/requests`, { token: bearer, body: { title: '' } });
     await call('POST', `${p}/requests/${n}/solve`, `${p}/requests/{number}/solve`, { token: bearer });
     await call('POST', `${p}/requests/${n}/reopen`, `${p}/requests/{number}/reopen`, { token: bearer });
@@ -162,7 +244,11 @@ describe.each(['sqlite', 'postgres'] as const)('OpenAPI document matches the app
     await call('PUT', `${p}/preferences`, `${p}/preferences`, { token: bearer, body: { notify: 'never' } });
     // A cookie session (the signed link in a browser) must send the CSRF token on writes.
     const signedIn = await fetch(`${t.baseUrl}/portal/signed?${query.toString()}`, { redirect: 'manual' });
-    const cookie = signedIn.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith('ponte_portal=')) ?? '';
+    const cookie =
+      signedIn.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0]!)
+        .find((c) => c.startsWith('ponte_portal=')) ?? '';
     expect(cookie).toMatch(/^ponte_portal=/);
     const session = await call('GET', `${p}/session`, `${p}/session`, { token: null, headers: { cookie } });
     expect(typeof session.body.csrfToken).toBe('string');
@@ -187,12 +273,23 @@ describe.each(['sqlite', 'postgres'] as const)('OpenAPI document matches the app
     expect([...seen].filter((s) => s.endsWith(' 500'))).toEqual([]);
     const driven = new Set([...seen].map((s) => s.split(' ').slice(0, 2).join(' ')));
     expect(documentedOperations(doc).filter((op) => !driven.has(op))).toEqual([]);
-    const documentedStatuses = Object.values(doc.paths).flatMap((ops) => Object.values(ops).flatMap((op) => (typeof op === 'string' ? [] : Object.keys(op.responses))));
+    const documentedStatuses = Object.values(doc.paths).flatMap((ops) =>
+      Object.values(ops).flatMap((op) => (typeof op === 'string' ? [] : Object.keys(op.responses))),
+    );
     // Figures for the report: operations and statuses exercised.
-    process.stdout.write(`openapi conformance (${database}): ${driven.size} operations driven, ${seen.size} of ${documentedStatuses.length} documented answers seen\n`);
-    const receipts = (doc.paths['/api/erasures']!.get as { responses: Record<string, { content: Record<string, { schema: object }> }> }).responses['200']!.content['application/json']!.schema;
-    expect(checkSchema(receipts, { receipts: [{ id: 1, scope: 'all' }] })).toEqual(expect.arrayContaining(['$.receipts[0].id: expected string, got integer', '$.receipts[0].contactId: required']));
-    const ticket = (doc.paths['/api/tickets/{number}']!.get as { responses: Record<string, { content: Record<string, { schema: object }> }> }).responses['200']!.content['application/json']!.schema;
-    expect(checkSchema(ticket, { number: 1, secret: 'x' })).toEqual(expect.arrayContaining(['$.secret: not in the schema', '$.id: required']));
+    process.stdout.write(
+      `openapi conformance (${database}): ${driven.size} operations driven, ${seen.size} of ${documentedStatuses.length} documented answers seen\n`,
+    );
+    const receipts = (doc.paths['/api/erasures']!.get as { responses: Record<string, { content: Record<string, { schema: object }> }> })
+      .responses['200']!.content['application/json']!.schema;
+    expect(checkSchema(receipts, { receipts: [{ id: 1, scope: 'all' }] })).toEqual(
+      expect.arrayContaining(['$.receipts[0].id: expected string, got integer', '$.receipts[0].contactId: required']),
+    );
+    const ticket = (
+      doc.paths['/api/tickets/{number}']!.get as { responses: Record<string, { content: Record<string, { schema: object }> }> }
+    ).responses['200']!.content['application/json']!.schema;
+    expect(checkSchema(ticket, { number: 1, secret: 'x' })).toEqual(
+      expect.arrayContaining(['$.secret: not in the schema', '$.id: required']),
+    );
   });
 });

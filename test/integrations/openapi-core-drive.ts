@@ -10,7 +10,14 @@ const NOBODY = '01J00000000000000000000000';
 
 export async function driveCoreApi(t: TestApp, call: ReturnType<typeof createCaller>): Promise<void> {
   const ingest = async (id: string, address: string, name: string, subject: string) => {
-    const o = await t.context('mail').ingest({ message: { externalId: `<${id}@customer.test>`, from: { kind: 'email', address, displayName: name }, subject, text: `${subject}: me ajudem.` } });
+    const o = await t.context('mail').ingest({
+      message: {
+        externalId: `<${id}@customer.test>`,
+        from: { kind: 'email', address, displayName: name },
+        subject,
+        text: `${subject}: me ajudem.`,
+      },
+    });
     if (o.status !== 'created') throw new Error(`ingest: ${o.status}`);
     return o.ticketNumber;
   };
@@ -30,21 +37,42 @@ export async function driveCoreApi(t: TestApp, call: ReturnType<typeof createCal
   await call('GET', '/api/tickets/abc', '/api/tickets/{number}');
   await call('PATCH', `/api/tickets/${n}`, '/api/tickets/{number}', { body: { priority: 'high', fields: { loja: 'centro' } } });
   await call('PATCH', `/api/tickets/${n}`, '/api/tickets/{number}', { body: {} });
-  await call('PATCH', `/api/tickets/${n}`, '/api/tickets/{number}', { raw: '{"priority":', headers: { 'content-type': 'application/json' } });
-  await call('PATCH', `/api/tickets/${n}`, '/api/tickets/{number}', { raw: `{"category":"${'a'.repeat(1_100_000)}"}`, headers: { 'content-type': 'application/json' } });
-  await call('PATCH', `/api/tickets/${n}`, '/api/tickets/{number}', { raw: '{}', headers: { 'content-type': 'application/json; charset=koi8-r' } });
+  await call('PATCH', `/api/tickets/${n}`, '/api/tickets/{number}', {
+    raw: '{"priority":',
+    headers: { 'content-type': 'application/json' },
+  });
+  await call('PATCH', `/api/tickets/${n}`, '/api/tickets/{number}', {
+    raw: `{"category":"${'a'.repeat(1_100_000)}"}`,
+    headers: { 'content-type': 'application/json' },
+  });
+  await call('PATCH', `/api/tickets/${n}`, '/api/tickets/{number}', {
+    raw: '{}',
+    headers: { 'content-type': 'application/json; charset=koi8-r' },
+  });
   await call('PATCH', '/api/tickets/99999', '/api/tickets/{number}', { body: { priority: 'low' } });
   await call('PATCH', `/api/tickets/${closedN}`, '/api/tickets/{number}', { body: { status: 'closed' } });
   await call('PATCH', `/api/tickets/${closedN}`, '/api/tickets/{number}', { body: { status: 'open' } });
 
   // Uploads, replies, attachments
-  const uploadAs = (token: string, filename = 'nota.txt') => call('POST', `/api/uploads${filename ? `?filename=${filename}` : ''}`, '/api/uploads', { token, raw: 'nota fiscal 123', headers: { 'content-type': 'text/plain' } });
+  const uploadAs = (token: string, filename = 'nota.txt') =>
+    call('POST', `/api/uploads${filename ? `?filename=${filename}` : ''}`, '/api/uploads', {
+      token,
+      raw: 'nota fiscal 123',
+      headers: { 'content-type': 'text/plain' },
+    });
   const upload = (await uploadAs(t.adminToken)).body.upload as string;
   await uploadAs(t.adminToken, '');
-  await call('POST', `/api/tickets/${n}/replies`, '/api/tickets/{number}/replies', { token: agentToken, body: { body: 'Segue a nota.', attachments: [upload] } });
-  await call('POST', `/api/tickets/${n}/replies`, '/api/tickets/{number}/replies', { body: { body: 'Segue a nota.', attachments: [upload] } });
+  await call('POST', `/api/tickets/${n}/replies`, '/api/tickets/{number}/replies', {
+    token: agentToken,
+    body: { body: 'Segue a nota.', attachments: [upload] },
+  });
+  await call('POST', `/api/tickets/${n}/replies`, '/api/tickets/{number}/replies', {
+    body: { body: 'Segue a nota.', attachments: [upload] },
+  });
   await call('POST', `/api/tickets/${n}/replies`, '/api/tickets/{number}/replies', { body: { body: 'De novo.', attachments: [upload] } });
-  await call('POST', `/api/tickets/${n}/replies`, '/api/tickets/{number}/replies', { body: { body: 'Cliente VIP', visibility: 'internal' } });
+  await call('POST', `/api/tickets/${n}/replies`, '/api/tickets/{number}/replies', {
+    body: { body: 'Cliente VIP', visibility: 'internal' },
+  });
   await call('POST', `/api/tickets/${n}/replies`, '/api/tickets/{number}/replies', { body: { body: '   ' } });
   await call('POST', '/api/tickets/99999/replies', '/api/tickets/{number}/replies', { body: { body: 'Oi' } });
   await call('POST', `/api/tickets/${closedN}/replies`, '/api/tickets/{number}/replies', { body: { body: 'Oi' } });
@@ -95,16 +123,28 @@ export async function driveCoreApi(t: TestApp, call: ReturnType<typeof createCal
   const phone = { kind: 'phone', address: '+5511955554444', evidence: 'she called from it' };
   const linked = await call('POST', `/api/contacts/${maria}/identities`, '/api/contacts/{id}/identities', { body: phone });
   await call('POST', `/api/contacts/${maria}/identities`, '/api/contacts/{id}/identities', { body: phone });
-  await call('POST', `/api/contacts/${maria}/identities`, '/api/contacts/{id}/identities', { body: { kind: 'email', address: 'joao@customer.test', evidence: 'typed by mistake' } });
-  await call('POST', `/api/contacts/${maria}/identities`, '/api/contacts/{id}/identities', { body: { kind: 'phone', address: '123', evidence: 'nope' } });
+  await call('POST', `/api/contacts/${maria}/identities`, '/api/contacts/{id}/identities', {
+    body: { kind: 'email', address: 'joao@customer.test', evidence: 'typed by mistake' },
+  });
+  await call('POST', `/api/contacts/${maria}/identities`, '/api/contacts/{id}/identities', {
+    body: { kind: 'phone', address: '123', evidence: 'nope' },
+  });
   await call('POST', `/api/contacts/${NOBODY}/identities`, '/api/contacts/{id}/identities', { body: phone });
   const identityId = linked.body.identity.id as string;
-  await call('DELETE', `/api/contacts/${maria}/identities/${identityId}?evidence=wrong%20number`, '/api/contacts/{id}/identities/{identityId}');
-  await call('DELETE', `/api/contacts/${maria}/identities/${identityId}`, '/api/contacts/{id}/identities/{identityId}', { body: { evidence: 'wrong number' } });
+  await call(
+    'DELETE',
+    `/api/contacts/${maria}/identities/${identityId}?evidence=wrong%20number`,
+    '/api/contacts/{id}/identities/{identityId}',
+  );
+  await call('DELETE', `/api/contacts/${maria}/identities/${identityId}`, '/api/contacts/{id}/identities/{identityId}', {
+    body: { evidence: 'wrong number' },
+  });
   await call('DELETE', `/api/contacts/${maria}/identities/${identityId}`, '/api/contacts/{id}/identities/{identityId}', { body: {} });
   await call('POST', `/api/contacts/${maria}/merge`, '/api/contacts/{id}/merge', { body: { from: NOBODY, evidence: 'same person' } });
   await call('POST', `/api/contacts/${maria}/merge`, '/api/contacts/{id}/merge', { body: { from: maria, evidence: 'same person' } });
-  const merged = await call('POST', `/api/contacts/${maria}/merge`, '/api/contacts/{id}/merge', { body: { from: joao, evidence: 'same person, two addresses' } });
+  const merged = await call('POST', `/api/contacts/${maria}/merge`, '/api/contacts/{id}/merge', {
+    body: { from: joao, evidence: 'same person, two addresses' },
+  });
   const mergeId = merged.body.merge.id as string;
   await call('POST', `/api/contacts/merges/${mergeId}/undo`, '/api/contacts/merges/{mergeId}/undo');
   await call('POST', `/api/contacts/merges/${mergeId}/undo`, '/api/contacts/merges/{mergeId}/undo');
@@ -114,16 +154,29 @@ export async function driveCoreApi(t: TestApp, call: ReturnType<typeof createCal
   const form = await fetch(`${t.baseUrl}/hooks/forms/contato`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: 'https://loja.example.com.br' },
-    body: JSON.stringify({ nome: 'Ana Paula', email: 'ana@customer.test', telefone: '(11) 91234-5678', pedido: 'PED-55', mensagem: 'Chegou quebrado.' }),
+    body: JSON.stringify({
+      nome: 'Ana Paula',
+      email: 'ana@customer.test',
+      telefone: '(11) 91234-5678',
+      pedido: 'PED-55',
+      mensagem: 'Chegou quebrado.',
+    }),
   });
   const formTicket = ((await form.json()) as { ticketNumber: number }).ticketNumber;
-  const claims = (await call('GET', `/api/tickets/${formTicket}`, '/api/tickets/{number}')).body.claims as Array<{ id: string; kind: string }>;
+  const claims = (await call('GET', `/api/tickets/${formTicket}`, '/api/tickets/{number}')).body.claims as Array<{
+    id: string;
+    kind: string;
+  }>;
   const claim = claims.find((c) => c.kind === 'phone')!.id;
   const c = `/api/tickets/${formTicket}/claims`;
   await call('POST', `${c}/${claim}/verify`, '/api/tickets/{number}/claims/{claimId}/verify');
   await call('POST', `${c}/${NOBODY}/verify`, '/api/tickets/{number}/claims/{claimId}/verify');
-  await call('POST', `${c}/${claim}/link`, '/api/tickets/{number}/claims/{claimId}/link', { body: { evidence: 'she read back the order number' } });
-  await call('POST', `${c}/${claim}/link`, '/api/tickets/{number}/claims/{claimId}/link', { body: { evidence: 'again', contactId: maria } });
+  await call('POST', `${c}/${claim}/link`, '/api/tickets/{number}/claims/{claimId}/link', {
+    body: { evidence: 'she read back the order number' },
+  });
+  await call('POST', `${c}/${claim}/link`, '/api/tickets/{number}/claims/{claimId}/link', {
+    body: { evidence: 'again', contactId: maria },
+  });
   await call('POST', `${c}/${claim}/link`, '/api/tickets/{number}/claims/{claimId}/link', { body: {} });
   await call('POST', `${c}/${NOBODY}/link`, '/api/tickets/{number}/claims/{claimId}/link', { body: { evidence: 'none' } });
   await call('POST', `${c}/${claim}/verify`, '/api/tickets/{number}/claims/{claimId}/verify');

@@ -61,7 +61,11 @@ export function templateOf(doc: OpenApiDoc, expressPath: string): string | undef
 export const OPERATIONS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 export function documentedOperations(doc: OpenApiDoc): string[] {
-  return Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).filter((m) => OPERATIONS.includes(m)).map((m) => `${m.toUpperCase()} ${p}`));
+  return Object.entries(doc.paths).flatMap(([p, ops]) =>
+    Object.keys(ops)
+      .filter((m) => OPERATIONS.includes(m))
+      .map((m) => `${m.toUpperCase()} ${p}`),
+  );
 }
 
 function mediaFor(content: Media, contentType: string | null): { key: string; schema?: object } | undefined {
@@ -83,10 +87,17 @@ export function conformance(doc: OpenApiDoc, method: string, template: string, a
   const op = doc.paths[template]?.[method.toLowerCase()];
   if (!op || typeof op === 'string') return [`${method} ${template} is not documented`];
   const resp = op.responses[String(answer.status)];
-  if (!resp) return [`${method} ${template} answered ${answer.status}, not documented (documented: ${Object.keys(op.responses).join(', ')})`];
-  if (!resp.content) return answer.text.length === 0 || answer.status === 303 ? [] : [`${method} ${template} ${answer.status}: a body, documented without content`];
+  if (!resp)
+    return [`${method} ${template} answered ${answer.status}, not documented (documented: ${Object.keys(op.responses).join(', ')})`];
+  if (!resp.content)
+    return answer.text.length === 0 || answer.status === 303
+      ? []
+      : [`${method} ${template} ${answer.status}: a body, documented without content`];
   const media = mediaFor(resp.content, answer.contentType);
-  if (!media) return [`${method} ${template} ${answer.status}: content type ${answer.contentType} not documented (${Object.keys(resp.content).join(', ')})`];
+  if (!media)
+    return [
+      `${method} ${template} ${answer.status}: content type ${answer.contentType} not documented (${Object.keys(resp.content).join(', ')})`,
+    ];
   if (media.key !== 'application/json') return [];
   let body: unknown;
   try {
@@ -99,11 +110,31 @@ export function conformance(doc: OpenApiDoc, method: string, template: string, a
 
 /** Calls `url` and checks the answer against the document; records `METHOD template status` in `seen`. */
 /** `token`: undefined sends the default (admin) token, null none. */
-export function createCaller(baseUrl: () => string, doc: () => OpenApiDoc, seen: Set<string>, problems: string[], defaultToken: () => string) {
-  return async function call(method: string, url: string, template: string, init: { body?: unknown; raw?: string | Buffer; headers?: Record<string, string>; token?: string | null } = {}) {
+export function createCaller(
+  baseUrl: () => string,
+  doc: () => OpenApiDoc,
+  seen: Set<string>,
+  problems: string[],
+  defaultToken: () => string,
+) {
+  return async function call(
+    method: string,
+    url: string,
+    template: string,
+    init: { body?: unknown; raw?: string | Buffer; headers?: Record<string, string>; token?: string | null } = {},
+  ) {
     const token = init.token === undefined ? defaultToken() : init.token;
-    const headers: Record<string, string> = { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers };
-    const res = await fetch(baseUrl() + url, { method, headers, redirect: 'manual', ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : init.raw !== undefined ? { body: init.raw } : {}) });
+    const headers: Record<string, string> = {
+      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+      ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...init.headers,
+    };
+    const res = await fetch(baseUrl() + url, {
+      method,
+      headers,
+      redirect: 'manual',
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : init.raw !== undefined ? { body: init.raw } : {}),
+    });
     const text = await res.text();
     const answer = { status: res.status, contentType: res.headers.get('content-type'), text };
     problems.push(...conformance(doc(), method, template, answer));

@@ -14,8 +14,12 @@ export async function driveIntegrations(t: TestApp, call: ReturnType<typeof crea
   await call('PATCH', '/api/webhooks/zzz', '/api/webhooks/{id}', { body: { active: true } });
   await call('PATCH', `/api/webhooks/${id}`, '/api/webhooks/{id}', { body: { color: 'red' } });
 
-  const ticket = await call('POST', '/api/tickets', '/api/tickets', { body: { channel: 'mail', to: { address: 'gil@example.com' }, subject: 'Oi', body: 'Olá Gil' } });
-  await call('POST', '/api/tickets', '/api/tickets', { body: { channel: 'mail', to: { address: 'gil@example.com' }, body: 'sem assunto' } });
+  const ticket = await call('POST', '/api/tickets', '/api/tickets', {
+    body: { channel: 'mail', to: { address: 'gil@example.com' }, subject: 'Oi', body: 'Olá Gil' },
+  });
+  await call('POST', '/api/tickets', '/api/tickets', {
+    body: { channel: 'mail', to: { address: 'gil@example.com' }, body: 'sem assunto' },
+  });
   const deliveries = await call('GET', `/api/webhooks/${id}/deliveries`, '/api/webhooks/{id}/deliveries');
   if (!(deliveries.body.deliveries.length > 0)) throw new Error('no webhook delivery was logged');
   await call('GET', '/api/webhooks/zzz/deliveries', '/api/webhooks/{id}/deliveries');

@@ -47,9 +47,19 @@ describe('replay stored raw mail with the current parser', () => {
   test('dry run shows the difference; apply updates in place, once, with no send', async () => {
     const ctx = t.context('mail');
     const raw = await ctx.blobs.put(RAW);
-    const fullText = 'Chegou quebrado, segue a foto.\n\nEm seg., 30 de nov. de 2026 às 09:00, Suporte <suporte@loja.example> escreveu:\n> Seu pedido 4711 foi enviado.';
+    const fullText =
+      'Chegou quebrado, segue a foto.\n\nEm seg., 30 de nov. de 2026 às 09:00, Suporte <suporte@loja.example> escreveu:\n> Seu pedido 4711 foi enviado.';
     // What an older parser stored: no reply split, no attachment.
-    const o = await ctx.ingest({ rawKey: raw.key, message: { externalId: '<lia-replay-1@example.com>', from: { kind: 'email', address: 'lia@example.com' }, subject: 'Re: Pedido 4711', text: fullText, replyText: fullText } });
+    const o = await ctx.ingest({
+      rawKey: raw.key,
+      message: {
+        externalId: '<lia-replay-1@example.com>',
+        from: { kind: 'email', address: 'lia@example.com' },
+        subject: 'Re: Pedido 4711',
+        text: fullText,
+        replyText: fullText,
+      },
+    });
     if (o.status !== 'created') throw new Error(o.status);
     await t.drainOutbox();
     const sentBefore = mail.outbox('mail').sent.length;
@@ -60,7 +70,12 @@ describe('replay stored raw mail with the current parser', () => {
     const dry = await replayChannel(t.app.database, t.app.blobs, reparse, { ...opts, apply: false }, Date.now());
     expect(dry).toMatchObject({ examined: 1, applied: false, failed: [] });
     expect(dry.changed).toEqual([
-      expect.objectContaining({ messageId: o.messageId, ticketNumber: o.ticketNumber, replyText: { from: fullText, to: 'Chegou quebrado, segue a foto.' }, attachments: { added: ['nota.txt'], notFoundNow: [] } }),
+      expect.objectContaining({
+        messageId: o.messageId,
+        ticketNumber: o.ticketNumber,
+        replyText: { from: fullText, to: 'Chegou quebrado, segue a foto.' },
+        attachments: { added: ['nota.txt'], notFoundNow: [] },
+      }),
     ]);
     let view = await t.getTicket(o.ticketNumber);
     expect(JSON.stringify(view)).not.toContain('nota.txt');
@@ -81,6 +96,12 @@ describe('replay stored raw mail with the current parser', () => {
     const again = await replayChannel(t.app.database, t.app.blobs, reparse, { ...opts, apply: true }, Date.now());
     expect(again).toMatchObject({ examined: 1, changed: [] });
     const audit = await t.api('GET', '/api/audit?action=message.replayed');
-    expect(audit.body.entries).toEqual([expect.objectContaining({ action: 'message.replayed', target: { type: 'message', id: o.messageId }, actor: { type: 'cli', id: null } })]);
+    expect(audit.body.entries).toEqual([
+      expect.objectContaining({
+        action: 'message.replayed',
+        target: { type: 'message', id: o.messageId },
+        actor: { type: 'cli', id: null },
+      }),
+    ]);
   });
 });

@@ -25,7 +25,16 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     req.on('end', () => {
       const status = script.shift() ?? 200;
       const h = req.headers;
-      received.push({ headers: { 'webhook-id': h['webhook-id'] as string, 'webhook-timestamp': h['webhook-timestamp'] as string, 'webhook-signature': h['webhook-signature'] as string, 'content-type': h['content-type'] }, body: Buffer.concat(chunks).toString('utf8'), status });
+      received.push({
+        headers: {
+          'webhook-id': h['webhook-id'] as string,
+          'webhook-timestamp': h['webhook-timestamp'] as string,
+          'webhook-signature': h['webhook-signature'] as string,
+          'content-type': h['content-type'],
+        },
+        body: Buffer.concat(chunks).toString('utf8'),
+        status,
+      });
       res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'boom');
     });
   });

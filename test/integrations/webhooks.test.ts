@@ -24,7 +24,14 @@ describeEachDatabase('outbound webhooks on %s', (kind) => {
       definitions: [mail.definition],
       channels: [{ id: 'mail', kind: 'test' }],
       database: kind,
-      config: { webhooks: { subscriptions: [{ id: 'crm', url: rx.url, secret: SECRET, events: ['*'] }], baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 4 } },
+      config: {
+        webhooks: {
+          subscriptions: [{ id: 'crm', url: rx.url, secret: SECRET, events: ['*'] }],
+          baseDelayMs: 1,
+          maxDelayMs: 5,
+          maxAttempts: 4,
+        },
+      },
     });
   });
   afterAll(async () => {
@@ -36,7 +43,11 @@ describeEachDatabase('outbound webhooks on %s', (kind) => {
   async function deliverAll(): Promise<void> {
     for (let i = 0; i < 200; i++) {
       await t.app.integrations.webhooks.runOnce();
-      const open = await t.app.database.kysely.selectFrom('webhook_deliveries').select('id').where('status', 'in', ['pending', 'sending']).execute();
+      const open = await t.app.database.kysely
+        .selectFrom('webhook_deliveries')
+        .select('id')
+        .where('status', 'in', ['pending', 'sending'])
+        .execute();
       if (open.length === 0) return;
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -46,7 +57,14 @@ describeEachDatabase('outbound webhooks on %s', (kind) => {
   const parsed = () => rx.received.map((r) => ({ ...r, event: JSON.parse(r.body) as { type: string; data: any } }));
 
   async function newTicket(from: string) {
-    const o = await t.context('mail').ingest({ message: { externalId: `<w-${seq++}@x>`, from: { kind: 'email', address: from, displayName: 'Cliente' }, subject: 'Pedido 4711 atrasado', text: 'Cadê meu pedido?' } });
+    const o = await t.context('mail').ingest({
+      message: {
+        externalId: `<w-${seq++}@x>`,
+        from: { kind: 'email', address: from, displayName: 'Cliente' },
+        subject: 'Pedido 4711 atrasado',
+        text: 'Cadê meu pedido?',
+      },
+    });
     if (o.status !== 'created') throw new Error(o.status);
     return o.ticketNumber;
   }
@@ -67,24 +85,44 @@ describeEachDatabase('outbound webhooks on %s', (kind) => {
     for (const r of got) {
       expect(r.headers['content-type']).toBe('application/json');
       expect(verifyWebhook(SECRET, r.headers, r.body, Math.floor(Date.now() / 1000))).toBe(true);
-      expect(verifyWebhook('whsec_' + Buffer.from('another secret of 24 bytes!').toString('base64'), r.headers, r.body, Math.floor(Date.now() / 1000))).toBe(false);
+      expect(
+        verifyWebhook(
+          'whsec_' + Buffer.from('another secret of 24 bytes!').toString('base64'),
+          r.headers,
+          r.body,
+          Math.floor(Date.now() / 1000),
+        ),
+      ).toBe(false);
     }
     expect(got[0]).toMatchObject({ status: 500, event: { type: 'ticket.created' } });
     expect(got[1]).toMatchObject({ status: 200, event: { type: 'ticket.created' } });
     expect(got[1]!.headers['webhook-id']).toBe(got[0]!.headers['webhook-id']);
     const accepted = got.filter((r) => r.status === 200).map((r) => r.event.type);
-    expect(accepted).toEqual(['ticket.created', 'message.received', 'ticket.status_changed', 'reply.sent', 'ticket.assigned', 'ticket.status_changed']);
+    expect(accepted).toEqual([
+      'ticket.created',
+      'message.received',
+      'ticket.status_changed',
+      'reply.sent',
+      'ticket.assigned',
+      'ticket.status_changed',
+    ]);
     const ids = got.filter((r) => r.status === 200).map((r) => r.headers['webhook-id']);
     expect(new Set(ids).size).toBe(ids.length);
     const received = got.find((r) => r.event.type === 'message.received')!.event.data;
     expect(received).toMatchObject({ ticket: { number, status: 'new' }, message: { text: 'Cadê meu pedido?', from: 'lia@example.com' } });
-    expect(got.filter((r) => r.status === 200).at(-1)!.event.data).toMatchObject({ ticket: { number }, to: 'solved', actor: { type: 'agent', id: t.adminId } });
+    expect(got.filter((r) => r.status === 200).at(-1)!.event.data).toMatchObject({
+      ticket: { number },
+      to: 'solved',
+      actor: { type: 'agent', id: t.adminId },
+    });
   });
 
   test('the delivery log shows attempts and answers; redelivery sends the same event again', async () => {
     const log = await t.api('GET', '/api/webhooks/crm/deliveries?limit=200');
     expect(log.status).toBe(200);
-    const first = (log.body.deliveries as Array<{ id: string; eventType: string; attempts: number; status: string; lastStatus: number }>).at(-1)!;
+    const first = (
+      log.body.deliveries as Array<{ id: string; eventType: string; attempts: number; status: string; lastStatus: number }>
+    ).at(-1)!;
     expect(first).toMatchObject({ eventType: 'ticket.created', attempts: 2, status: 'delivered', lastStatus: 200 });
 
     rx.received.length = 0;
@@ -104,7 +142,12 @@ describeEachDatabase('outbound webhooks on %s', (kind) => {
     expect(got.slice(0, 4).map((r) => [r.status, r.event.type])).toEqual(Array(4).fill([503, 'ticket.created']));
     expect(got.slice(4).map((r) => [r.status, r.event.type])).toEqual([[200, 'message.received']]);
     const log = await t.api('GET', '/api/webhooks/crm/deliveries?status=failed');
-    expect(log.body.deliveries[0]).toMatchObject({ eventType: 'ticket.created', attempts: 4, lastStatus: 503, lastError: 'receiver answered 503' });
+    expect(log.body.deliveries[0]).toMatchObject({
+      eventType: 'ticket.created',
+      attempts: 4,
+      lastStatus: 503,
+      lastError: 'receiver answered 503',
+    });
     expect(got[0]!.event.data.ticket.number).toBe(number);
   });
 
@@ -118,7 +161,10 @@ describeEachDatabase('outbound webhooks on %s', (kind) => {
     expect(JSON.stringify(list.body)).not.toContain(created.body.secret);
     expect(JSON.stringify(list.body)).not.toContain(SECRET);
     expect(list.body.subscriptions.map((s: { id: string; source: string }) => s.source)).toEqual(['config', 'api']);
-    expect(await t.api('POST', '/api/webhooks', { url: 'ftp://x', events: ['ticket.nope'] })).toMatchObject({ status: 400, body: { issues: expect.arrayContaining([expect.objectContaining({ path: 'body.url' })]) } });
+    expect(await t.api('POST', '/api/webhooks', { url: 'ftp://x', events: ['ticket.nope'] })).toMatchObject({
+      status: 400,
+      body: { issues: expect.arrayContaining([expect.objectContaining({ path: 'body.url' })]) },
+    });
     expect((await t.api('PATCH', `/api/webhooks/${created.body.subscription.id}`, { active: false })).body.subscription.active).toBe(false);
     expect((await t.api('DELETE', '/api/webhooks/crm')).status).toBe(409);
     expect((await t.api('DELETE', `/api/webhooks/${created.body.subscription.id}`)).status).toBe(204);

@@ -39,7 +39,8 @@ describe('backup and restore (SQLite)', () => {
     dir = mkdtempSync(join(tmpdir(), 'ponte-ops-backup-'));
     cfg = join(dir, 'ponte.yaml');
     cliCfg = join(dir, 'cli.yaml');
-    const common = 'database: { driver: sqlite, path: ./data/ponte.db }\nstorage: { blobsDir: ./data/blobs }\nsecurity: { secretFile: ./data/secret }\n';
+    const common =
+      'database: { driver: sqlite, path: ./data/ponte.db }\nstorage: { blobsDir: ./data/blobs }\nsecurity: { secretFile: ./data/secret }\n';
     writeFileSync(cfg, common + 'channels: [{ id: mail, kind: test }]\n');
     writeFileSync(cliCfg, common);
   });
@@ -53,7 +54,13 @@ describe('backup and restore (SQLite)', () => {
     try {
       const blob = await app.blobs.put(attachment);
       const outcome = await app.ingest('mail', {
-        message: { externalId, from: { kind: 'email', address: 'ana@example.com' }, subject: externalId, text: 'segue', attachments: [{ blobKey: blob.key, filename: 'nota.txt', contentType: 'text/plain', size: blob.size }] },
+        message: {
+          externalId,
+          from: { kind: 'email', address: 'ana@example.com' },
+          subject: externalId,
+          text: 'segue',
+          attachments: [{ blobKey: blob.key, filename: 'nota.txt', contentType: 'text/plain', size: blob.size }],
+        },
       });
       return { number: (outcome as { ticketNumber: number }).ticketNumber, blobKey: blob.key };
     } finally {
@@ -117,7 +124,10 @@ describe('backup and restore (SQLite)', () => {
 
   test('PostgreSQL: backup refuses and prints the pg_dump instructions', async () => {
     const pg = join(dir, 'pg.yaml');
-    writeFileSync(pg, 'database: { driver: postgres, url: "postgres://ponte@127.0.0.1:1/ponte" }\nstorage: { blobsDir: /var/lib/ponte/blobs }\n');
+    writeFileSync(
+      pg,
+      'database: { driver: postgres, url: "postgres://ponte@127.0.0.1:1/ponte" }\nstorage: { blobsDir: /var/lib/ponte/blobs }\n',
+    );
     const r = await ponte(['-c', pg, 'backup', join(dir, 'pg-backup')]);
     expect(r.code).toBe(1);
     expect(r.out).toContain('pg_dump --format=custom');

@@ -11,7 +11,10 @@ import { loadDotEnv } from '../../src/config/dotenv.js';
 import { REPO } from './cli-helpers.js';
 
 /** `ponte <args>` in this process (spawning tsx per command is slow on a loaded machine). */
-async function ponte(args: string[], _options: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function ponte(
+  args: string[],
+  _options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const saved = { log: console.log, error: console.error, write: process.stdout.write };
@@ -42,7 +45,10 @@ describe('configuring Ponte', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   test('.env in the working folder is read, the environment wins, and an unset variable is one problem', async () => {
-    writeFileSync(join(dir, 'ponte.yaml'), 'server:\n  port: ${OPS_T_PORT}\nsecurity:\n  secret: "${OPS_T_SECRET}"\nlogging:\n  level: "${OPS_T_LEVEL}"\n');
+    writeFileSync(
+      join(dir, 'ponte.yaml'),
+      'server:\n  port: ${OPS_T_PORT}\nsecurity:\n  secret: "${OPS_T_SECRET}"\nlogging:\n  level: "${OPS_T_LEVEL}"\n',
+    );
     writeFileSync(join(dir, '.env'), 'OPS_T_PORT=8181\nOPS_T_SECRET=short\nOPS_T_LEVEL=debug\n');
     // The file's OPS_T_SECRET is too short: the environment's value must win for the check to pass.
     process.env.OPS_T_SECRET = 'a-long-enough-secret-from-env';
@@ -54,7 +60,10 @@ describe('configuring Ponte', () => {
     expect(ok.code).toBe(0);
     expect(loadDotEnv({ PONTE_ENV_FILE: 'no-such.env' }, dir)).toContain('no-such.env not found');
 
-    writeFileSync(join(dir, 'two.yaml'), 'server:\n  port: ${OPS_T_UNSET_PORT}\n  host: "${OPS_T_UNSET_HOST}"\nsecurity:\n  secret: "${OPS_T_UNSET_HOST}"\n');
+    writeFileSync(
+      join(dir, 'two.yaml'),
+      'server:\n  port: ${OPS_T_UNSET_PORT}\n  host: "${OPS_T_UNSET_HOST}"\nsecurity:\n  secret: "${OPS_T_UNSET_HOST}"\n',
+    );
     const bad = await ponte(['config', 'check', join(dir, 'two.yaml')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('has 2 problem(s)');
@@ -98,7 +107,10 @@ describe('configuring Ponte', () => {
 
   test('paths are relative to the configuration file, wherever Ponte starts', async () => {
     cpSync(join(REPO, 'config', 'templates'), join(dir, 'tpl'), { recursive: true });
-    writeFileSync(join(dir, 'ponte.yaml'), 'security: { secret: a-long-enough-secret-0123 }\nautomation: { templatesDir: ./tpl }\ndatabase: { driver: sqlite, path: ./db/ponte.db }\n');
+    writeFileSync(
+      join(dir, 'ponte.yaml'),
+      'security: { secret: a-long-enough-secret-0123 }\nautomation: { templatesDir: ./tpl }\ndatabase: { driver: sqlite, path: ./db/ponte.db }\n',
+    );
     // Started from another folder: nothing is looked up in the working folder.
     const elsewhere = mkdtempSync(join(tmpdir(), 'ponte-ops-cwd-'));
     const cwd = process.cwd();

@@ -13,7 +13,13 @@ import { channelDefinitions } from '../../channels/index.js';
 import { configSchema } from '../../src/config/schema.js';
 import { REPO } from './cli-helpers.js';
 
-type JsonSchema = { properties?: Record<string, JsonSchema>; items?: JsonSchema; anyOf?: JsonSchema[]; oneOf?: JsonSchema[]; allOf?: JsonSchema[] };
+type JsonSchema = {
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  allOf?: JsonSchema[];
+};
 
 /** Dotted option paths (`portal.brands[].colors.primary`) of a zod schema; records' free keys are not options. */
 function optionPaths(schema: z.ZodType): string[] {
@@ -72,7 +78,8 @@ describe('config/ponte.example.yaml covers every option', () => {
       const entries = example.channels.filter((c) => c.kind === d.kind);
       expect({ kind: d.kind, examples: entries.length > 0 }).toEqual({ kind: d.kind, examples: true });
       const present = new Set(entries.flatMap((e) => [...keyPaths(e)]));
-      for (const p of optionPaths(d.configSchema)) if (!present.has(p) && !inComment(channelLines, p.split('.').pop()!.replace('[]', ''))) missing.push(`${d.kind}: ${p}`);
+      for (const p of optionPaths(d.configSchema))
+        if (!present.has(p) && !inComment(channelLines, p.split('.').pop()!.replace('[]', ''))) missing.push(`${d.kind}: ${p}`);
     }
     expect(missing).toEqual([]);
   });

@@ -33,15 +33,29 @@ async function startStub(): Promise<Stub> {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(value));
       };
-      if (req.url === '/tenant/devicecode') return json(200, { device_code: 'dev-code-1', user_code: 'ABCD-EFGH', verification_uri: 'https://login.example/device', expires_in: 900, interval: 1 });
+      if (req.url === '/tenant/devicecode')
+        return json(200, {
+          device_code: 'dev-code-1',
+          user_code: 'ABCD-EFGH',
+          verification_uri: 'https://login.example/device',
+          expires_in: 900,
+          interval: 1,
+        });
       if (req.url === '/tenant/token' && form.grant_type === 'urn:ietf:params:oauth:grant-type:device_code') {
         polls++;
         if (polls <= 2) return json(400, { error: 'authorization_pending' });
         if (polls === 3) return json(400, { error: 'slow_down' });
-        return json(200, { access_token: 'at-1', refresh_token: 'rt-from-device-flow', expires_in: 3600, scope: 'IMAP.AccessAsUser.All SMTP.Send offline_access' });
+        return json(200, {
+          access_token: 'at-1',
+          refresh_token: 'rt-from-device-flow',
+          expires_in: 3600,
+          scope: 'IMAP.AccessAsUser.All SMTP.Send offline_access',
+        });
       }
       if (req.url === '/tenant/token' && form.grant_type === 'refresh_token') {
-        return form.refresh_token === 'rt-from-device-flow' ? json(200, { access_token: 'at-2', expires_in: 3600 }) : json(400, { error: 'invalid_grant' });
+        return form.refresh_token === 'rt-from-device-flow'
+          ? json(200, { access_token: 'at-2', expires_in: 3600 })
+          : json(400, { error: 'invalid_grant' });
       }
       json(404, { error: 'not_found' });
     });
@@ -59,8 +73,19 @@ describe('ponte email oauth', () => {
   afterAll(() => stub.close());
 
   test('device-code flow: prints the code, waits for consent, stores the refresh token used by XOAUTH2', async () => {
-    const oauth2 = { clientId: 'ponte-app', tokenUrl: `${stub.url}/tenant/token`, deviceCodeUrl: `${stub.url}/tenant/devicecode`, scope: 'https://outlook.office.com/IMAP.AccessAsUser.All offline_access' };
-    const channel = { id: 'support', kind: 'email', addresses: ['suporte@loja.example'], imap: { host: 'outlook.office365.com', user: 'suporte@loja.example', oauth2 }, smtp: { host: 'smtp.office365.com', user: 'suporte@loja.example', oauth2 } };
+    const oauth2 = {
+      clientId: 'ponte-app',
+      tokenUrl: `${stub.url}/tenant/token`,
+      deviceCodeUrl: `${stub.url}/tenant/devicecode`,
+      scope: 'https://outlook.office.com/IMAP.AccessAsUser.All offline_access',
+    };
+    const channel = {
+      id: 'support',
+      kind: 'email',
+      addresses: ['suporte@loja.example'],
+      imap: { host: 'outlook.office365.com', user: 'suporte@loja.example', oauth2 },
+      smtp: { host: 'smtp.office365.com', user: 'suporte@loja.example', oauth2 },
+    };
     const ctx = createFakeContext('support');
     const printed: string[] = [];
     const waits: number[] = [];
@@ -88,14 +113,27 @@ describe('ponte email oauth', () => {
     expect(ctx.stateMap.get(REFRESH_TOKEN_KEYS.smtp)).toBe('rt-from-device-flow');
 
     // The existing XOAUTH2 path gets an access token with the stored refresh token (no token in YAML).
-    const tokens = createAccessTokenProvider({ config: oauth2, state: ctx.state, stateKey: REFRESH_TOKEN_KEYS.imap, now: () => Date.now() });
+    const tokens = createAccessTokenProvider({
+      config: oauth2,
+      state: ctx.state,
+      stateKey: REFRESH_TOKEN_KEYS.imap,
+      now: () => Date.now(),
+    });
     expect((await tokens.get()).accessToken).toBe('at-2');
   });
 
   test('without a refresh token anywhere, logins say to run the command', async () => {
     const ctx = createFakeContext('support');
-    const tokens = createAccessTokenProvider({ config: { clientId: 'x', tokenUrl: `${stub.url}/tenant/token` }, state: ctx.state, stateKey: REFRESH_TOKEN_KEYS.imap, now: () => Date.now() });
-    await expect(tokens.get()).rejects.toMatchObject({ code: 'oauth2_not_authorized', message: expect.stringContaining('ponte email oauth') });
+    const tokens = createAccessTokenProvider({
+      config: { clientId: 'x', tokenUrl: `${stub.url}/tenant/token` },
+      state: ctx.state,
+      stateKey: REFRESH_TOKEN_KEYS.imap,
+      now: () => Date.now(),
+    });
+    await expect(tokens.get()).rejects.toMatchObject({
+      code: 'oauth2_not_authorized',
+      message: expect.stringContaining('ponte email oauth'),
+    });
   });
 });
 
@@ -138,11 +176,17 @@ async function startFakeGoogle(): Promise<FakeGoogle> {
       if (url.pathname !== '/token') return json(404, { error: 'not_found' });
       if (form.grant_type === 'authorization_code') {
         fake.exchanges.push(form);
-        const s256 = createHash('sha256').update(form.code_verifier ?? '').digest('base64url');
-        if (form.code !== 'google-auth-code' || s256 !== challenge || form.redirect_uri !== fake.consent?.get('redirect_uri')) return json(400, { error: 'invalid_grant' });
+        const s256 = createHash('sha256')
+          .update(form.code_verifier ?? '')
+          .digest('base64url');
+        if (form.code !== 'google-auth-code' || s256 !== challenge || form.redirect_uri !== fake.consent?.get('redirect_uri'))
+          return json(400, { error: 'invalid_grant' });
         return json(200, { access_token: 'ya29.at', refresh_token: 'rt-from-google', expires_in: 3599, scope: 'https://mail.google.com/' });
       }
-      if (form.grant_type === 'refresh_token') return form.refresh_token === 'rt-from-google' ? json(200, { access_token: 'ya29.at-2', expires_in: 3599 }) : json(400, { error: 'invalid_grant' });
+      if (form.grant_type === 'refresh_token')
+        return form.refresh_token === 'rt-from-google'
+          ? json(200, { access_token: 'ya29.at-2', expires_in: 3599 })
+          : json(400, { error: 'invalid_grant' });
       json(400, { error: 'unsupported_grant_type' });
     });
   });
@@ -160,8 +204,22 @@ describe('ponte email oauth --provider google (loopback redirect)', () => {
   afterAll(() => google.close());
 
   const gmail = () => {
-    const oauth2 = { clientId: 'ponte-desktop.apps.example', clientSecret: 'gcs-Do-Not-Print', tokenUrl: `${google.url}/token`, authorizationUrl: `${google.url}/o/oauth2/v2/auth` };
-    return { oauth2, channel: { id: 'gmail', kind: 'email', addresses: ['suporte@loja.example'], imap: { host: 'imap.gmail.com', user: 'suporte@loja.example', oauth2 }, smtp: { host: 'smtp.gmail.com', user: 'suporte@loja.example', oauth2 } } };
+    const oauth2 = {
+      clientId: 'ponte-desktop.apps.example',
+      clientSecret: 'gcs-Do-Not-Print',
+      tokenUrl: `${google.url}/token`,
+      authorizationUrl: `${google.url}/o/oauth2/v2/auth`,
+    };
+    return {
+      oauth2,
+      channel: {
+        id: 'gmail',
+        kind: 'email',
+        addresses: ['suporte@loja.example'],
+        imap: { host: 'imap.gmail.com', user: 'suporte@loja.example', oauth2 },
+        smtp: { host: 'smtp.gmail.com', user: 'suporte@loja.example', oauth2 },
+      },
+    };
   };
 
   /** Runs the command; the "browser" follows the consent URL (and its redirect) unless the mode is `absent`. */
@@ -208,15 +266,27 @@ describe('ponte email oauth --provider google (loopback redirect)', () => {
     expect(q.get('code_challenge')).toMatch(/^[\w-]{43}$/);
     // The code went back with the verifier; the fake checked it against the challenge.
     expect(google.exchanges).toHaveLength(1);
-    expect(google.exchanges[0]).toMatchObject({ grant_type: 'authorization_code', client_id: 'ponte-desktop.apps.example', client_secret: 'gcs-Do-Not-Print' });
+    expect(google.exchanges[0]).toMatchObject({
+      grant_type: 'authorization_code',
+      client_id: 'ponte-desktop.apps.example',
+      client_secret: 'gcs-Do-Not-Print',
+    });
     expect(pages[0]).toMatch(/Ponte is authorized/);
     expect(printed[1]).toContain(`${google.url}/o/oauth2/v2/auth?`);
-    expect(printed.at(-1)).toBe('authorized: refresh token stored in the database for imap and smtp of gmail (scope: https://mail.google.com/)');
+    expect(printed.at(-1)).toBe(
+      'authorized: refresh token stored in the database for imap and smtp of gmail (scope: https://mail.google.com/)',
+    );
     const all = printed.join('\n');
-    for (const secret of ['rt-from-google', 'google-auth-code', 'gcs-Do-Not-Print', google.exchanges[0]!.code_verifier!]) expect(all).not.toContain(secret);
+    for (const secret of ['rt-from-google', 'google-auth-code', 'gcs-Do-Not-Print', google.exchanges[0]!.code_verifier!])
+      expect(all).not.toContain(secret);
     expect(ctx.stateMap.get(REFRESH_TOKEN_KEYS.imap)).toBe('rt-from-google');
     expect(ctx.stateMap.get(REFRESH_TOKEN_KEYS.smtp)).toBe('rt-from-google');
-    const tokens = createAccessTokenProvider({ config: oauth2, state: ctx.state, stateKey: REFRESH_TOKEN_KEYS.smtp, now: () => Date.now() });
+    const tokens = createAccessTokenProvider({
+      config: oauth2,
+      state: ctx.state,
+      stateKey: REFRESH_TOKEN_KEYS.smtp,
+      now: () => Date.now(),
+    });
     expect((await tokens.get()).accessToken).toBe('ya29.at-2');
   });
 

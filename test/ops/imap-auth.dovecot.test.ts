@@ -49,7 +49,10 @@ d('IMAP authentication failures (Dovecot)', () => {
     const ctx = createFakeContext('support');
     const plain = await checkEmailChannel(emailConfig(dovecot, undefined, { imap: { password: 'the-right-password' } }), ctx);
     expect(plain.lines.join('\n')).toMatch(/WARN {2}IMAP login .* over plain text \(password\)/);
-    const strict = await checkEmailChannel(emailConfig(dovecot, undefined, { imap: { password: 'the-right-password', requireTls: true } }), ctx);
+    const strict = await checkEmailChannel(
+      emailConfig(dovecot, undefined, { imap: { password: 'the-right-password', requireTls: true } }),
+      ctx,
+    );
     expect(strict.ok).toBe(false);
     expect(strict.lines.join('\n')).toMatch(/FAIL {2}IMAP login .*STARTTLS required/);
   });

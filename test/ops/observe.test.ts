@@ -52,17 +52,36 @@ describe('observing the gateway', () => {
   const messages = () => lines.map((l) => l.msg);
 
   test('one info line per domain event: ticket created, message received, reply queued and sent, status changed', async () => {
-    const created = await t.context('mail').ingest({ message: { externalId: '<ops-1@example.com>', from: { kind: 'email', address: 'ana@example.com' }, subject: 'information please', text: 'Preciso de information' } });
+    const created = await t.context('mail').ingest({
+      message: {
+        externalId: '<ops-1@example.com>',
+        from: { kind: 'email', address: 'ana@example.com' },
+        subject: 'information please',
+        text: 'Preciso de information',
+      },
+    });
     expect(created.status).toBe('created');
     const number = (created as { ticketNumber: number }).ticketNumber;
-    await t.context('mail').ingest({ message: { externalId: '<ops-2@example.com>', from: { kind: 'email', address: 'ana@example.com' }, subject: 'Re: information please', text: 'mais', threadHints: { references: ['<ops-1@example.com>'] } } });
+    await t.context('mail').ingest({
+      message: {
+        externalId: '<ops-2@example.com>',
+        from: { kind: 'email', address: 'ana@example.com' },
+        subject: 'Re: information please',
+        text: 'mais',
+        threadHints: { references: ['<ops-1@example.com>'] },
+      },
+    });
     expect((await t.api('POST', `/api/tickets/${number}/replies`, { body: 'Olá Ana' })).status).toBe(202);
     await t.drainOutbox();
     expect((await t.api('PATCH', `/api/tickets/${number}`, { status: 'solved' })).status).toBe(200);
 
     const ticketCreated = lines.find((l) => l.msg === 'ticket created');
     expect(ticketCreated).toMatchObject({ level: 30, channel: 'mail', ticket: number });
-    expect(lines.find((l) => l.msg === 'message received')).toMatchObject({ channel: 'mail', ticket: number, matchedBy: expect.any(String) });
+    expect(lines.find((l) => l.msg === 'message received')).toMatchObject({
+      channel: 'mail',
+      ticket: number,
+      matchedBy: expect.any(String),
+    });
     expect(lines.find((l) => l.msg === 'reply queued')).toMatchObject({ ticket: number });
     expect(lines.find((l) => l.msg === 'message sent' && l.purpose === 'reply')).toMatchObject({ channel: 'mail', ticket: number });
     expect(lines.find((l) => l.msg === 'ticket status changed' && l.to === 'solved')).toMatchObject({ ticket: number, actor: 'agent' });
@@ -86,14 +105,20 @@ describe('observing the gateway', () => {
   });
 
   test('a send that fails shows in health until a send succeeds', async () => {
-    const created = await t.context('mail').ingest({ message: { externalId: '<ops-3@example.com>', from: { kind: 'email', address: 'bia@example.com' }, subject: 'Oi', text: 'oi' } });
+    const created = await t.context('mail').ingest({
+      message: { externalId: '<ops-3@example.com>', from: { kind: 'email', address: 'bia@example.com' }, subject: 'Oi', text: 'oi' },
+    });
     const number = (created as { ticketNumber: number }).ticketNumber;
     await t.drainOutbox(); // earlier notices: only the reply below is queued
     test_.outbox('mail').failures.push(new ChannelError('network', 'connect ECONNREFUSED 127.0.0.1:2525', true));
     expect((await t.api('POST', `/api/tickets/${number}/replies`, { body: 'resposta' })).status).toBe(202);
     expect(await t.app.dispatcher.runOnce()).toEqual({ sent: 0, failed: 0, retried: 1 });
     const body = (await (await fetch(`${t.baseUrl}/healthz`)).json()) as { reasons: string[] };
-    expect(body.reasons).toEqual(expect.arrayContaining([expect.stringMatching(/^channel mail: sending fails since .* \(network: connect ECONNREFUSED 127\.0\.0\.1:2525; 1 attempt\(s\)\)$/)]));
+    expect(body.reasons).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^channel mail: sending fails since .* \(network: connect ECONNREFUSED 127\.0\.0\.1:2525; 1 attempt\(s\)\)$/),
+      ]),
+    );
     const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
     expect(metrics).toMatch(/^ponte_sends_total\{channel="mail",result="retry"\} 1$/m);
     expect(metrics).toMatch(/^ponte_outbox_depth 1$/m);
@@ -101,7 +126,14 @@ describe('observing the gateway', () => {
   });
 
   test('/metrics: messages in per channel and outcome, ingest latency, sends, channel states', async () => {
-    await t.context('mail').ingest({ message: { externalId: '<ops-1@example.com>', from: { kind: 'email', address: 'ana@example.com' }, subject: 'information please', text: 'again' } });
+    await t.context('mail').ingest({
+      message: {
+        externalId: '<ops-1@example.com>',
+        from: { kind: 'email', address: 'ana@example.com' },
+        subject: 'information please',
+        text: 'again',
+      },
+    });
     const r = await fetch(`${t.baseUrl}/metrics`);
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -127,13 +159,23 @@ describe('observing the gateway', () => {
 
   test('a terminal gets pretty lines, still masked; anything else gets JSON', () => {
     const tty: string[] = [];
-    const logger = createLogger({ level: 'info', secrets: ['S3nha-Do-Imap'], pretty: 'auto', destination: { isTTY: true, write: (s: string) => void tty.push(s) } });
+    const logger = createLogger({
+      level: 'info',
+      secrets: ['S3nha-Do-Imap'],
+      pretty: 'auto',
+      destination: { isTTY: true, write: (s: string) => void tty.push(s) },
+    });
     logger.info({ ticket: 10001, password: 'S3nha-Do-Imap' }, 'ticket created');
     expect(tty.join('')).toMatch(/^\[\d{2}:\d{2}:\d{2}\.\d{3}\] .*INFO.*ticket created/);
     expect(tty.join('')).not.toContain('S3nha-Do-Imap');
     expect(() => JSON.parse(tty.join(''))).toThrow();
     const pipe: string[] = [];
-    createLogger({ level: 'info', secrets: [], pretty: 'auto', destination: { isTTY: false, write: (s: string) => void pipe.push(s) } }).info({ ticket: 10001 }, 'ticket created');
+    createLogger({
+      level: 'info',
+      secrets: [],
+      pretty: 'auto',
+      destination: { isTTY: false, write: (s: string) => void pipe.push(s) },
+    }).info({ ticket: 10001 }, 'ticket created');
     expect(JSON.parse(pipe.join(''))).toMatchObject({ level: 30, ticket: 10001, msg: 'ticket created' });
   });
 });

@@ -105,7 +105,11 @@ describe('quick start on a fresh clone (no network install)', () => {
     expect(form.status).toBe(201);
     const { ticketNumber } = (await form.json()) as { ticketNumber: number };
 
-    const added = await run('npm', ['run', '--silent', 'ponte', '--', 'agents', 'add', '--name', 'Ana', '--email', 'ana@loja.example', '--admin'], { cwd: clone, env, timeout: 120_000 });
+    const added = await run(
+      'npm',
+      ['run', '--silent', 'ponte', '--', 'agents', 'add', '--name', 'Ana', '--email', 'ana@loja.example', '--admin'],
+      { cwd: clone, env, timeout: 120_000 },
+    );
     const token = /\bpt_[A-Za-z0-9_-]+/.exec(added.stdout)?.[0];
     expect(token).toBeDefined();
     const list = await fetch(`${base}/api/tickets`, { headers: { authorization: `Bearer ${token}` } });

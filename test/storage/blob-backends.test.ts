@@ -32,7 +32,18 @@ const backends: Backend[] = [
     name: 's3',
     async open() {
       const s3: TestS3 = await startTestS3();
-      const blobs: S3BlobStore = createS3BlobStore({ bucket: s3.bucket, region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, prefix: 'blobs/', accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }, 1024);
+      const blobs: S3BlobStore = createS3BlobStore(
+        {
+          bucket: s3.bucket,
+          region: 'us-east-1',
+          endpoint: s3.endpoint,
+          forcePathStyle: true,
+          prefix: 'blobs/',
+          accessKeyId: s3.accessKeyId,
+          secretAccessKey: s3.secretAccessKey,
+        },
+        1024,
+      );
       return { blobs, close: async () => (blobs.close(), s3.close()) };
     },
   },

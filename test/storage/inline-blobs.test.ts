@@ -15,7 +15,9 @@ import { withInlineBlobs } from '../../src/storage/inline-blob-store.js';
 import { describeEachDatabase, scratchDatabase, type ScratchDatabase } from '../core/db-fixtures.js';
 
 const files = (dir: string): string[] =>
-  existsSync(dir) ? readdirSync(dir).flatMap((n) => (n === 'tmp' ? [] : statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)])) : [];
+  existsSync(dir)
+    ? readdirSync(dir).flatMap((n) => (n === 'tmp' ? [] : statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]))
+    : [];
 
 const text = async (r: Readable): Promise<string> => {
   const chunks: Buffer[] = [];
@@ -27,7 +29,8 @@ describeEachDatabase('inline blobs on %s', (kind) => {
   let scratch: ScratchDatabase;
   let dir: string;
   let blobs: BlobStore;
-  const rows = async (key: string) => (await sql<{ key: string }>`select key from blob_objects where key = ${key}`.execute(scratch.database.kysely)).rows.length;
+  const rows = async (key: string) =>
+    (await sql<{ key: string }>`select key from blob_objects where key = ${key}`.execute(scratch.database.kysely)).rows.length;
 
   beforeAll(async () => {
     scratch = await scratchDatabase(kind);

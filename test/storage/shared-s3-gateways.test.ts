@@ -14,7 +14,12 @@ import { startTestS3, type TestS3 } from './s3-server.js';
 const PDF = Buffer.from('%PDF-1.4\n% boleto 88123 compartilhado\n%%EOF\n', 'utf8');
 const RECEIPT = Buffer.from('%PDF-1.4\n% recibo 5521\n%%EOF\n', 'utf8');
 
-const filesUnder = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)) : []);
+const filesUnder = (dir: string): string[] =>
+  existsSync(dir)
+    ? readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => join(e.parentPath, e.name))
+    : [];
 
 describeEachDatabase('two gateways sharing an S3 store on %s', (kind) => {
   let s3: TestS3;
@@ -28,9 +33,24 @@ describeEachDatabase('two gateways sharing an S3 store on %s', (kind) => {
     s3 = await startTestS3();
     scratch = await scratchDatabase(kind);
     await migrateToLatest(scratch.database);
-    const storage = { driver: 's3', s3: { bucket: s3.bucket, endpoint: s3.endpoint, forcePathStyle: true, accessKeyId: '${S3_ACCESS_KEY_ID}', secretAccessKey: '${S3_SECRET_ACCESS_KEY}' } };
+    const storage = {
+      driver: 's3',
+      s3: {
+        bucket: s3.bucket,
+        endpoint: s3.endpoint,
+        forcePathStyle: true,
+        accessKeyId: '${S3_ACCESS_KEY_ID}',
+        secretAccessKey: '${S3_SECRET_ACCESS_KEY}',
+      },
+    };
     const env = { S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey };
-    const open = (mail: ReturnType<typeof createTestChannelDefinition>) => startTestApp({ definitions: [mail.definition], channels: [{ id: 'mail', kind: 'test' }], config: { database: scratch.config, storage }, env });
+    const open = (mail: ReturnType<typeof createTestChannelDefinition>) =>
+      startTestApp({
+        definitions: [mail.definition],
+        channels: [{ id: 'mail', kind: 'test' }],
+        config: { database: scratch.config, storage },
+        env,
+      });
     a = await open(mailA);
     b = await open(createTestChannelDefinition());
   });
@@ -71,14 +91,20 @@ describeEachDatabase('two gateways sharing an S3 store on %s', (kind) => {
   });
 
   test('a file uploaded through B goes out as a reply attachment sent by A, with the same bytes', async () => {
-    const up = await fetch(`${b.baseUrl}/api/uploads?filename=recibo.pdf`, { method: 'POST', headers: { authorization: `Bearer ${b.adminToken}`, 'content-type': 'application/pdf' }, body: RECEIPT });
+    const up = await fetch(`${b.baseUrl}/api/uploads?filename=recibo.pdf`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${b.adminToken}`, 'content-type': 'application/pdf' },
+      body: RECEIPT,
+    });
     expect(up.status).toBe(201);
     const { upload } = (await up.json()) as { upload: string };
     const r = await a.api('POST', `/api/tickets/${firstNumber}/replies`, { body: 'Segue o recibo.', attachments: [upload] }, b.adminToken);
     expect(r.status).toBe(202);
     await a.drainOutbox();
     const sent = mailA.outbox('mail').sent.at(-1)!;
-    expect(sent.attachments).toEqual([{ blobKey: expect.any(String), filename: 'recibo.pdf', contentType: 'application/pdf', size: RECEIPT.length }]);
+    expect(sent.attachments).toEqual([
+      { blobKey: expect.any(String), filename: 'recibo.pdf', contentType: 'application/pdf', size: RECEIPT.length },
+    ]);
     expect((await a.app.blobs.read(sent.attachments[0]!.blobKey)).equals(RECEIPT)).toBe(true);
   });
 });

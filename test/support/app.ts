@@ -34,7 +34,13 @@ export interface TestApp {
   adminToken: string;
   adminId: string;
   dataDir: string;
-  createAgent(input: { name: string; email?: string; phone?: string; role?: 'agent' | 'admin'; notifyChannelId?: string }): Promise<{ id: string; token: string }>;
+  createAgent(input: {
+    name: string;
+    email?: string;
+    phone?: string;
+    role?: 'agent' | 'admin';
+    notifyChannelId?: string;
+  }): Promise<{ id: string; token: string }>;
   api(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
   getTicket(number: number): Promise<Awaited<ReturnType<typeof ticketDetail>>>;
   drainOutbox(): Promise<DispatchResult>;
@@ -122,7 +128,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await app.stop();
       if (pgSchema && pgAdmin) {
         // The admin connection that created the database drops it.
-        await sql.raw(`DROP DATABASE IF EXISTS ${pgSchema} WITH (FORCE)`).execute(pgAdmin.kysely).catch(() => {});
+        await sql
+          .raw(`DROP DATABASE IF EXISTS ${pgSchema} WITH (FORCE)`)
+          .execute(pgAdmin.kysely)
+          .catch(() => {});
         await pgAdmin.destroy();
       }
       rmSync(dataDir, { recursive: true, force: true });

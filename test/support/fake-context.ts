@@ -8,13 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import type {
-  ChannelContext,
-  DeliveryUpdate,
-  IngestOutcome,
-  MessageUpdate,
-  StoredOutbound,
-} from '../../src/channel/contract.js';
+import type { ChannelContext, DeliveryUpdate, IngestOutcome, MessageUpdate, StoredOutbound } from '../../src/channel/contract.js';
 import type { Address } from '../../src/domain/model.js';
 import { inboundEnvelopeSchema, type InboundEnvelope } from '../../src/domain/envelope.js';
 import { createBlobStore } from '../../src/storage/blob-store.js';
@@ -70,7 +64,7 @@ export function createFakeContext(channelId = 'test', options: { now?: number } 
       keys: async (prefix) => [...stateMap.keys()].filter((k) => k.startsWith(prefix)),
       deletePrefix: async (prefix) => {
         let n = 0;
-        for (const k of [...stateMap.keys()]) if (k.startsWith(prefix)) (stateMap.delete(k), n++);
+        for (const k of [...stateMap.keys()]) if (k.startsWith(prefix)) stateMap.delete(k), n++;
         return n;
       },
     },
@@ -96,7 +90,13 @@ export function createFakeContext(channelId = 'test', options: { now?: number } 
             return f(...a);
           };
         return {
-          state: { ...ctx.state, set: write(ctx.state.set), setMany: write(ctx.state.setMany), delete: write(ctx.state.delete), deletePrefix: write(ctx.state.deletePrefix) },
+          state: {
+            ...ctx.state,
+            set: write(ctx.state.set),
+            setMany: write(ctx.state.setMany),
+            delete: write(ctx.state.delete),
+            deletePrefix: write(ctx.state.deletePrefix),
+          },
           saveCheckpoint: write(ctx.saveCheckpoint),
           ingest: write((env) => ctx.ingest(env)),
         };
@@ -111,7 +111,14 @@ export function createFakeContext(channelId = 'test', options: { now?: number } 
       seen.add(key);
       ingested.push(env);
       if (env.ignore) return { status: 'ignored', reason: env.ignore.reason };
-      return { status: 'created', ticketId: 't', ticketNumber: 10000 + ingested.length, ticketStatus: 'new', messageId: `m${ingested.length}`, matchedBy: 'new_ticket' };
+      return {
+        status: 'created',
+        ticketId: 't',
+        ticketNumber: 10000 + ingested.length,
+        ticketStatus: 'new',
+        messageId: `m${ingested.length}`,
+        matchedBy: 'new_ticket',
+      };
     },
     async updateMessage(u) {
       ctx.updates.push(u);

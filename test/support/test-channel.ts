@@ -17,7 +17,11 @@ export interface TestOutbox {
   resolveTo?: Address;
 }
 
-export function createTestChannelDefinition(kind = 'test', threading: 'email' | 'chat' = 'email', deliversTo: Array<'email' | 'phone' | 'whatsapp'> = ['email', 'phone']) {
+export function createTestChannelDefinition(
+  kind = 'test',
+  threading: 'email' | 'chat' = 'email',
+  deliversTo: Array<'email' | 'phone' | 'whatsapp'> = ['email', 'phone'],
+) {
   const outboxes = new Map<string, TestOutbox>();
   const schema = baseChannelConfigSchema.extend({ kind: z.literal(kind) });
   const definition = defineChannel<z.infer<typeof schema>>({
@@ -26,7 +30,12 @@ export function createTestChannelDefinition(kind = 'test', threading: 'email' | 
     capabilities: () => ({ inbound: 'push', canSend: true, threading, deliversTo }),
     // A chat kind that delivers to WhatsApp JIDs stands in for a WhatsApp channel: it knows a phone by its JID too.
     // A chat test channel that delivers to WhatsApp JIDs stands in for a WhatsApp kind: its aliases and identity kinds.
-    ...(deliversTo.includes('whatsapp') ? { phoneAliases: (e164: string) => [{ kind: 'whatsapp' as const, address: `${e164.replace(/\D/g, '')}@s.whatsapp.net` }], identityKinds: whatsappIdentityKinds } : {}),
+    ...(deliversTo.includes('whatsapp')
+      ? {
+          phoneAliases: (e164: string) => [{ kind: 'whatsapp' as const, address: `${e164.replace(/\D/g, '')}@s.whatsapp.net` }],
+          identityKinds: whatsappIdentityKinds,
+        }
+      : {}),
     create(config) {
       const box: TestOutbox = { sent: [], failures: [] };
       outboxes.set(config.id, box);
@@ -37,7 +46,10 @@ export function createTestChannelDefinition(kind = 'test', threading: 'email' | 
             const failure = box.failures.shift();
             if (failure) throw failure;
             box.sent.push(m);
-            return { externalId: m.externalId ?? `<${m.outboxId}@test.invalid>`, ...(box.resolveTo ? { resolvedIdentity: box.resolveTo } : {}) };
+            return {
+              externalId: m.externalId ?? `<${m.outboxId}@test.invalid>`,
+              ...(box.resolveTo ? { resolvedIdentity: box.resolveTo } : {}),
+            };
           },
         },
       };

@@ -13,10 +13,23 @@ import { setPasswordHash } from '../../src/web/shared/web-auth.repository.js';
 import type { Executor } from '../../src/db/database.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export function chromiumAvailable(): boolean {
-  return serviceAvailable('chromium', existsSync(CHROMIUM), `${CHROMIUM} not found (apt-get install chromium); browser tests of the console skipped`);
+  return serviceAvailable(
+    'chromium',
+    existsSync(CHROMIUM),
+    `${CHROMIUM} not found (apt-get install chromium); browser tests of the console skipped`,
+  );
 }
 
 export interface Problems {
@@ -34,7 +47,13 @@ export interface TestBrowser {
 
 export async function openBrowser(viewport = { width: 1280, height: 800 }, locale = 'pt-BR'): Promise<TestBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'ponte-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport, locale });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+    locale,
+  });
   const problems: Problems = { csp: [], errors: [] };
   await context.exposeBinding('__reportCsp', (_src, text: string) => void problems.csp.push(text));
   // Browser-side code as text: this project compiles without the DOM library.

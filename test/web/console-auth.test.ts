@@ -61,7 +61,11 @@ describeEachDatabase('console sign-in and sessions (%s)', (kind) => {
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(800);
     expect(locked.text).toContain('15 min');
-    const row = await t.app.database.kysely.selectFrom('login_attempts').selectAll().where('key', '=', 'a:admin@loja.example').executeTakeFirstOrThrow();
+    const row = await t.app.database.kysely
+      .selectFrom('login_attempts')
+      .selectAll()
+      .where('key', '=', 'a:admin@loja.example')
+      .executeTakeFirstOrThrow();
     expect(row.failures).toBe(5);
     // Unknown accounts answer exactly like wrong passwords.
     expect((await c.post('/login', { email: 'nobody@loja.example', password: 'x' })).text).toContain('incorretos');
@@ -114,7 +118,14 @@ describeEachDatabase('console sign-in and sessions (%s)', (kind) => {
   });
 
   test('pages carry a strict CSP; customer text is escaped everywhere', async () => {
-    await t.context('mail').ingest({ message: { externalId: 'x1', from: { kind: 'email', address: 'evil@example.com', displayName: '<img src=x onerror=alert(1)>' }, subject: '"><script>alert(1)</script>', text: '<b>hi</b>' } });
+    await t.context('mail').ingest({
+      message: {
+        externalId: 'x1',
+        from: { kind: 'email', address: 'evil@example.com', displayName: '<img src=x onerror=alert(1)>' },
+        subject: '"><script>alert(1)</script>',
+        text: '<b>hi</b>',
+      },
+    });
     const c = await signedIn();
     const inbox = await c.get('/?view=all');
     expect(inbox.headers.get('content-security-policy')).toMatch(/script-src 'self'; style-src 'self'/);

@@ -3,9 +3,18 @@ export interface ConsoleClient {
   cookies: Map<string, string>;
   get(path: string): Promise<{ status: number; text: string; headers: Headers }>;
   /** Posts a form; `_csrf` is taken from the last page fetched unless given. */
-  post(path: string, form: Record<string, string>, options?: { csrf?: string | null }): Promise<{ status: number; text: string; headers: Headers }>;
+  post(
+    path: string,
+    form: Record<string, string>,
+    options?: { csrf?: string | null },
+  ): Promise<{ status: number; text: string; headers: Headers }>;
   /** Posts a multipart form (what the reply box sends); `_csrf` as for `post`. */
-  postMultipart(path: string, form: Record<string, string>, files: Array<{ field: string; name: string; type: string; data: Buffer | string }>, options?: { csrf?: string | null }): Promise<{ status: number; text: string; headers: Headers }>;
+  postMultipart(
+    path: string,
+    form: Record<string, string>,
+    files: Array<{ field: string; name: string; type: string; data: Buffer | string }>,
+    options?: { csrf?: string | null },
+  ): Promise<{ status: number; text: string; headers: Headers }>;
   csrf(): string;
 }
 
@@ -38,7 +47,14 @@ export function consoleClient(baseUrl: string): ConsoleClient {
     async post(path, form, options = {}) {
       const body = new URLSearchParams(form);
       if (options.csrf !== null) body.set('_csrf', options.csrf ?? lastCsrf);
-      return read(await fetch(baseUrl + path, { method: 'POST', redirect: 'manual', headers: { cookie: header(), 'content-type': 'application/x-www-form-urlencoded' }, body }));
+      return read(
+        await fetch(baseUrl + path, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { cookie: header(), 'content-type': 'application/x-www-form-urlencoded' },
+          body,
+        }),
+      );
     },
     async postMultipart(path, form, files, options = {}) {
       const body = new FormData();

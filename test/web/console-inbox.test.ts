@@ -14,7 +14,13 @@ describeEachDatabase('console inbox and ticket page (%s)', (kind) => {
   let now = Date.parse('2026-11-30T12:00:00Z');
   beforeEach(async () => {
     now = Date.parse('2026-11-30T12:00:00Z');
-    t = await startTestApp({ database: kind, definitions: [mail.definition], channels: [{ id: 'mail', kind: 'test' }], clock: { now: () => now }, config: { businessHours: { sla: { firstResponseHours: 2 } } } });
+    t = await startTestApp({
+      database: kind,
+      definitions: [mail.definition],
+      channels: [{ id: 'mail', kind: 'test' }],
+      clock: { now: () => now },
+      config: { businessHours: { sla: { firstResponseHours: 2 } } },
+    });
     await givePassword(t.app.database.kysely, t.adminId, 'admin-password-1');
     c = consoleClient(t.baseUrl);
     await c.get('/login');
@@ -24,7 +30,15 @@ describeEachDatabase('console inbox and ticket page (%s)', (kind) => {
 
   const customer = (i: number, over: Record<string, unknown> = {}) => {
     now += 60_000;
-    return t.context('mail').ingest({ message: { externalId: `m${i}`, from: { kind: 'email', address: `c${i}@example.com`, displayName: `Cliente ${i}` }, subject: `Assunto ${i}`, text: `Texto ${i}`, ...over } as never });
+    return t.context('mail').ingest({
+      message: {
+        externalId: `m${i}`,
+        from: { kind: 'email', address: `c${i}@example.com`, displayName: `Cliente ${i}` },
+        subject: `Assunto ${i}`,
+        text: `Texto ${i}`,
+        ...over,
+      } as never,
+    });
   };
 
   test('views split by status and assignee; last activity first; a reply moves a ticket to "awaiting the customer"', async () => {
@@ -84,7 +98,10 @@ describeEachDatabase('console inbox and ticket page (%s)', (kind) => {
     expect((await c.post(action, { evidence: '' })).status).toBe(400);
     expect((await c.post(action, { evidence: 'she confirmed by phone call' })).status).toBe(303);
     const after = await c.get('/tickets/10001');
-    const proven = after.text.slice(after.text.indexOf('class="identities"'), after.text.indexOf('</ul>', after.text.indexOf('class="identities"')));
+    const proven = after.text.slice(
+      after.text.indexOf('class="identities"'),
+      after.text.indexOf('</ul>', after.text.indexOf('class="identities"')),
+    );
     expect(proven).toContain('+5511987654321');
     expect(after.text).not.toContain('class="claims"');
   });
@@ -106,7 +123,8 @@ describeEachDatabase('console inbox and ticket page (%s)', (kind) => {
     expect(undone.headers.get('location')).toBe('/tickets/10002?m=undone');
     const after = await c.get('/tickets/10002?m=undone');
     expect(after.text).toContain('Mesclagem desfeita.');
-    const proven = (text: string) => text.slice(text.indexOf('class="identities"'), text.indexOf('</ul>', text.indexOf('class="identities"')));
+    const proven = (text: string) =>
+      text.slice(text.indexOf('class="identities"'), text.indexOf('</ul>', text.indexOf('class="identities"')));
     expect(proven(after.text)).not.toContain('c1@example.com');
     expect(after.text).not.toContain('Mesclados neste contato');
     expect(proven((await c.get('/tickets/10001')).text)).toContain('c1@example.com');
@@ -114,18 +132,38 @@ describeEachDatabase('console inbox and ticket page (%s)', (kind) => {
     expect((await c.post(undo, {})).status).toBe(409);
 
     expect((await c.post('/tickets/10001/identities/unlink', { kind: 'email', address: 'c1@example.com', evidence: '' })).status).toBe(400);
-    expect((await c.post('/tickets/10002/identities/unlink', { kind: 'email', address: 'c1@example.com', evidence: 'not theirs' })).status).toBe(404);
-    const unlinked = await c.post('/tickets/10001/identities/unlink', { kind: 'email', address: 'c1@example.com', evidence: 'typo by the agent' });
+    expect(
+      (await c.post('/tickets/10002/identities/unlink', { kind: 'email', address: 'c1@example.com', evidence: 'not theirs' })).status,
+    ).toBe(404);
+    const unlinked = await c.post('/tickets/10001/identities/unlink', {
+      kind: 'email',
+      address: 'c1@example.com',
+      evidence: 'typo by the agent',
+    });
     expect(unlinked.status).toBe(303);
     expect(proven((await c.get('/tickets/10001')).text)).not.toContain('c1@example.com');
     const audit = await t.app.database.kysely.selectFrom('audit_log').select('action').orderBy('id').execute();
-    expect(audit.map((a) => a.action).filter((a) => a.startsWith('contact.'))).toEqual(['contact.merged', 'contact.merge_undone', 'contact.identity_unlinked']);
+    expect(audit.map((a) => a.action).filter((a) => a.startsWith('contact.'))).toEqual([
+      'contact.merged',
+      'contact.merge_undone',
+      'contact.identity_unlinked',
+    ]);
   });
 
   test('the properties form changes assignee, priority, category and reference, each in the history; an unknown assignee is refused', async () => {
     await customer(1);
     await c.get('/tickets/10001');
-    expect((await c.post('/tickets/10001/props', { status: 'open', assignee: t.adminId, priority: 'high', category: 'entrega', reference: 'PED-1' })).status).toBe(303);
+    expect(
+      (
+        await c.post('/tickets/10001/props', {
+          status: 'open',
+          assignee: t.adminId,
+          priority: 'high',
+          category: 'entrega',
+          reference: 'PED-1',
+        })
+      ).status,
+    ).toBe(303);
     const page = await c.get('/tickets/10001');
     expect(page.text).toMatch(/<option value="high" selected>/);
     expect(page.text).toContain('entrega');

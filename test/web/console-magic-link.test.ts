@@ -20,7 +20,12 @@ describe('console: sign-in link by email', () => {
   beforeEach(async () => {
     now = Date.parse('2026-11-30T12:00:00Z');
     dbPath = join(mkdtempSync(join(tmpdir(), 'ponte-magic-')), 'ponte.db');
-    t = await startTestApp({ definitions: [mail.definition], channels: [{ id: 'mail', kind: 'test' }], clock: { now: () => now }, config: { server: { host: '127.0.0.1', port: 0, publicUrl: PUBLIC }, database: { driver: 'sqlite', path: dbPath } } });
+    t = await startTestApp({
+      definitions: [mail.definition],
+      channels: [{ id: 'mail', kind: 'test' }],
+      clock: { now: () => now },
+      config: { server: { host: '127.0.0.1', port: 0, publicUrl: PUBLIC }, database: { driver: 'sqlite', path: dbPath } },
+    });
   });
   afterEach(() => t.stop());
 
@@ -82,7 +87,11 @@ describe('console: sign-in link by email', () => {
     const c = consoleClient(t.baseUrl);
     const known = await requestLink(c, 'admin@loja.example');
     const unknown = await requestLink(c, 'nobody@loja.example');
-    const strip = (s: string) => s.replace(/(admin|nobody)@loja\.example/g, 'X').replace(/value="[\w-]{43}"/g, '').replace(/content="[\w-]{43}"/g, '');
+    const strip = (s: string) =>
+      s
+        .replace(/(admin|nobody)@loja\.example/g, 'X')
+        .replace(/value="[\w-]{43}"/g, '')
+        .replace(/content="[\w-]{43}"/g, '');
     expect(unknown.status).toBe(known.status);
     expect(strip(unknown.text)).toBe(strip(known.text));
     await mailedLink(1);
@@ -98,7 +107,12 @@ describe('console: sign-in link by email', () => {
 
   test('a link asked for in one gateway process signs in through another sharing the database', async () => {
     const second = createTestChannelDefinition('test', 'email');
-    const other = await startTestApp({ definitions: [second.definition], channels: [{ id: 'mail', kind: 'test' }], clock: { now: () => now }, config: { server: { host: '127.0.0.1', port: 0, publicUrl: PUBLIC }, database: { driver: 'sqlite', path: dbPath } } });
+    const other = await startTestApp({
+      definitions: [second.definition],
+      channels: [{ id: 'mail', kind: 'test' }],
+      clock: { now: () => now },
+      config: { server: { host: '127.0.0.1', port: 0, publicUrl: PUBLIC }, database: { driver: 'sqlite', path: dbPath } },
+    });
     try {
       await requestLink(consoleClient(t.baseUrl), 'admin@loja.example');
       const path = await mailedLink();

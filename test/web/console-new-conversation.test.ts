@@ -14,7 +14,13 @@ describe('console: new conversation', () => {
   let t: TestApp;
   let c: ConsoleClient;
   beforeEach(async () => {
-    t = await startTestApp({ definitions: [mail.definition, chat.definition], channels: [{ id: 'mail', kind: 'test' }, { id: 'zap', kind: 'testchat' }] });
+    t = await startTestApp({
+      definitions: [mail.definition, chat.definition],
+      channels: [
+        { id: 'mail', kind: 'test' },
+        { id: 'zap', kind: 'testchat' },
+      ],
+    });
     await givePassword(t.app.database.kysely, t.adminId, 'admin-password-1');
     c = consoleClient(t.baseUrl);
     await c.get('/login');
@@ -26,12 +32,24 @@ describe('console: new conversation', () => {
     const inbox = await c.get('/');
     expect(inbox.text).toContain('href="/new" id="new-conversation"');
     await c.get('/new');
-    const missing = await c.post('/new', { channel: 'mail', to: 'joana@cliente.test', name: 'Joana <b>', subject: '', body: 'Seu reembolso foi aprovado.' });
+    const missing = await c.post('/new', {
+      channel: 'mail',
+      to: 'joana@cliente.test',
+      name: 'Joana <b>',
+      subject: '',
+      body: 'Seu reembolso foi aprovado.',
+    });
     expect(missing.status).toBe(400);
     expect(missing.text).toContain('subject: an email needs a subject');
     expect(missing.text).toContain('value="Joana &lt;b&gt;"');
     expect(missing.text).toContain('>Seu reembolso foi aprovado.</textarea>');
-    const r = await c.post('/new', { channel: 'mail', to: 'joana@cliente.test', name: 'Joana <b>', subject: 'Reembolso do pedido 7781', body: 'Seu reembolso foi aprovado.' });
+    const r = await c.post('/new', {
+      channel: 'mail',
+      to: 'joana@cliente.test',
+      name: 'Joana <b>',
+      subject: 'Reembolso do pedido 7781',
+      body: 'Seu reembolso foi aprovado.',
+    });
     expect(r.status).toBe(303);
     expect(r.headers.get('location')).toBe('/tickets/10001?m=started&c=mail');
     const page = await c.get('/tickets/10001?m=started&c=mail');
@@ -47,13 +65,28 @@ describe('console: new conversation', () => {
   });
 
   test('to the requester of a ticket on WhatsApp, with a template for a closed 24-hour window', async () => {
-    await t.context('zap').ingest({ message: { externalId: 'w1', from: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net', displayName: 'Rafael' }, fromAliases: [{ kind: 'phone', address: '+5511987654321' }], text: 'Oi' } });
+    await t.context('zap').ingest({
+      message: {
+        externalId: 'w1',
+        from: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net', displayName: 'Rafael' },
+        fromAliases: [{ kind: 'phone', address: '+5511987654321' }],
+        text: 'Oi',
+      },
+    });
     const ticket = await c.get('/tickets/10001');
     const link = /href="(\/new\?contact=[0-9A-Z]{26})" class="new-to"/.exec(ticket.text)![1]!;
     const form = await c.get(link);
     expect(form.text).toContain('<strong>Rafael</strong>');
     const contact = /name="contact" value="([0-9A-Z]{26})"/.exec(form.text)![1]!;
-    const r = await c.post('/new', { channel: 'zap', contact, subject: '', body: 'Seu pedido chegou na loja.', template_name: 'pedido_pronto', template_language: 'pt_BR', template_params: 'Rafael\n7781\n' });
+    const r = await c.post('/new', {
+      channel: 'zap',
+      contact,
+      subject: '',
+      body: 'Seu pedido chegou na loja.',
+      template_name: 'pedido_pronto',
+      template_language: 'pt_BR',
+      template_params: 'Rafael\n7781\n',
+    });
     expect(r.status).toBe(303);
     expect(r.headers.get('location')).toBe('/tickets/10002?m=started&c=zap');
     await t.drainOutbox();

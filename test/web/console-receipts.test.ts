@@ -19,11 +19,19 @@ describe('console: live delivery receipts', () => {
     c = consoleClient(t.baseUrl);
     await c.get('/login');
     expect((await c.post('/login', { email: 'admin@loja.example', password: 'admin-password-1' })).status).toBe(303);
-    await t.context('mail').ingest({ message: { externalId: 'm1', from: { kind: 'email', address: 'maria@example.com', displayName: 'Maria' }, subject: 'Entrega', text: 'Cadê?' } });
+    await t.context('mail').ingest({
+      message: {
+        externalId: 'm1',
+        from: { kind: 'email', address: 'maria@example.com', displayName: 'Maria' },
+        subject: 'Entrega',
+        text: 'Cadê?',
+      },
+    });
   });
   afterEach(() => t.stop());
 
-  const badge = async () => /<span class="delivery d-(\w+)">([^<]*)<\/span>/.exec((await c.get('/tickets/10001?fragment=thread')).text)?.slice(1);
+  const badge = async () =>
+    /<span class="delivery d-(\w+)">([^<]*)<\/span>/.exec((await c.get('/tickets/10001?fragment=thread')).text)?.slice(1);
 
   test('delivered, then read: each receipt is announced to open pages and shown', async () => {
     expect((await t.api('POST', '/api/tickets/10001/replies', { body: 'Sai hoje.' })).status).toBe(202);
@@ -35,7 +43,11 @@ describe('console: live delivery receipts', () => {
     try {
       await new Promise((r) => setTimeout(r, 5));
       expect(await feed.pollOnce()).toEqual([]);
-      const out = await t.app.database.kysely.selectFrom('messages').select('external_id').where('direction', '=', 'out').executeTakeFirstOrThrow();
+      const out = await t.app.database.kysely
+        .selectFrom('messages')
+        .select('external_id')
+        .where('direction', '=', 'out')
+        .executeTakeFirstOrThrow();
       // A receipt stamped earlier than now (the channel's own clock) is still announced.
       await t.context('mail').updateDelivery({ externalId: out.external_id!, status: 'delivered', at: Date.now() - 60_000 });
       expect((await feed.pollOnce()).map((ch) => ch.number)).toEqual([10001]);

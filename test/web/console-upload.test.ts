@@ -12,7 +12,11 @@ import { createTestChannelDefinition } from '../support/test-channel.js';
 import { givePassword } from './browser-harness.js';
 import { consoleClient, type ConsoleClient } from './console-http.js';
 
-const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082', 'hex');
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+    '1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082',
+  'hex',
+);
 
 function filesUnder(dir: string): number {
   try {
@@ -29,12 +33,26 @@ describe('console reply box: file upload without JavaScript', () => {
   let blobsDir: string;
   beforeEach(async () => {
     blobsDir = join(mkdtempSync(join(tmpdir(), 'ponte-console-blobs-')), 'blobs');
-    t = await startTestApp({ definitions: [mail.definition], channels: [{ id: 'mail', kind: 'test' }], config: { storage: { blobsDir }, console: { attachments: { maxCount: 2, maxBytes: 50_000, allowedTypes: ['image/*', 'application/pdf', 'text/plain'] } } } });
+    t = await startTestApp({
+      definitions: [mail.definition],
+      channels: [{ id: 'mail', kind: 'test' }],
+      config: {
+        storage: { blobsDir },
+        console: { attachments: { maxCount: 2, maxBytes: 50_000, allowedTypes: ['image/*', 'application/pdf', 'text/plain'] } },
+      },
+    });
     await givePassword(t.app.database.kysely, t.adminId, 'admin-password-1');
     c = consoleClient(t.baseUrl);
     await c.get('/login');
     expect((await c.post('/login', { email: 'admin@loja.example', password: 'admin-password-1' })).status).toBe(303);
-    await t.context('mail').ingest({ message: { externalId: 'm1', from: { kind: 'email', address: 'maria@example.com', displayName: 'Maria' }, subject: 'Nota fiscal', text: 'Preciso da nota' } });
+    await t.context('mail').ingest({
+      message: {
+        externalId: 'm1',
+        from: { kind: 'email', address: 'maria@example.com', displayName: 'Maria' },
+        subject: 'Nota fiscal',
+        text: 'Preciso da nota',
+      },
+    });
   });
   afterEach(() => t.stop());
 
@@ -67,7 +85,9 @@ describe('console reply box: file upload without JavaScript', () => {
 
   test('an internal note keeps its file inside: shown to agents, nothing queued for the customer', async () => {
     await c.get('/tickets/10001');
-    const r = await c.postMultipart('/tickets/10001/reply', { body: '', visibility: 'internal' }, [{ field: 'files', name: 'print-estoque.txt', type: 'text/plain', data: 'estoque: 0' }]);
+    const r = await c.postMultipart('/tickets/10001/reply', { body: '', visibility: 'internal' }, [
+      { field: 'files', name: 'print-estoque.txt', type: 'text/plain', data: 'estoque: 0' },
+    ]);
     expect(r.status).toBe(303);
     expect(r.headers.get('location')).toBe('/tickets/10001?m=note');
     await t.drainOutbox();
@@ -80,19 +100,34 @@ describe('console reply box: file upload without JavaScript', () => {
   test('too large, wrong type, too many, or no CSRF field: refused in the agent language, nothing sent or stored', async () => {
     await c.get('/tickets/10001');
     const blobsBefore = filesUnder(blobsDir);
-    const big = await c.postMultipart('/tickets/10001/reply', { body: 'x', visibility: 'public' }, [{ field: 'files', name: 'video.png', type: 'image/png', data: Buffer.alloc(60_000, 1) }]);
+    const big = await c.postMultipart('/tickets/10001/reply', { body: 'x', visibility: 'public' }, [
+      { field: 'files', name: 'video.png', type: 'image/png', data: Buffer.alloc(60_000, 1) },
+    ]);
     expect(big.status).toBe(413);
     expect(big.text).toContain('Um arquivo passa de 49 KB, o limite para anexos. Nada foi enviado.');
-    const exe = await c.postMultipart('/tickets/10001/reply', { body: 'x', visibility: 'public' }, [{ field: 'files', name: 'setup.exe', type: 'application/x-msdownload', data: 'MZ' }]);
+    const exe = await c.postMultipart('/tickets/10001/reply', { body: 'x', visibility: 'public' }, [
+      { field: 'files', name: 'setup.exe', type: 'application/x-msdownload', data: 'MZ' },
+    ]);
     expect(exe.status).toBe(415);
     expect(exe.text).toContain('Este tipo de arquivo não pode ser anexado. Permitidos: image/*, application/pdf, text/plain.');
-    const many = await c.postMultipart('/tickets/10001/reply', { body: 'x', visibility: 'public' }, ['a', 'b', 'c'].map((n) => ({ field: 'files', name: `${n}.txt`, type: 'text/plain', data: n })));
+    const many = await c.postMultipart(
+      '/tickets/10001/reply',
+      { body: 'x', visibility: 'public' },
+      ['a', 'b', 'c'].map((n) => ({ field: 'files', name: `${n}.txt`, type: 'text/plain', data: n })),
+    );
     expect(many.status).toBe(413);
     expect(many.text).toContain('Anexe no máximo 2 arquivos por vez.');
     c.cookies.set('ponte_lang', 'en');
-    const forged = await c.postMultipart('/tickets/10001/reply', { body: 'forged', visibility: 'public' }, [{ field: 'files', name: 'a.txt', type: 'text/plain', data: 'a' }], { csrf: null });
+    const forged = await c.postMultipart(
+      '/tickets/10001/reply',
+      { body: 'forged', visibility: 'public' },
+      [{ field: 'files', name: 'a.txt', type: 'text/plain', data: 'a' }],
+      { csrf: null },
+    );
     expect(forged.status).toBe(403);
-    const enBig = await c.postMultipart('/tickets/10001/reply', { body: 'x', visibility: 'public' }, [{ field: 'files', name: 'big.pdf', type: 'application/pdf', data: Buffer.alloc(60_000, 1) }]);
+    const enBig = await c.postMultipart('/tickets/10001/reply', { body: 'x', visibility: 'public' }, [
+      { field: 'files', name: 'big.pdf', type: 'application/pdf', data: Buffer.alloc(60_000, 1) },
+    ]);
     expect(enBig.text).toContain('A file is larger than 49 KB, the limit for attachments. Nothing was sent.');
     await t.drainOutbox();
     expect(mail.outbox('mail').sent).toHaveLength(0);

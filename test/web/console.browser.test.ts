@@ -32,9 +32,21 @@ maybe('agent console in Chromium', () => {
     });
     t = await startTestApp({
       definitions: [email],
-      channels: [{ id: 'support', kind: 'email', addresses: ['support@help.test'], displayName: 'Help Desk', imap: { host: '127.0.0.1', port: 1, user: 'support@help.test', password: 'x' }, smtp: smtp.smtpConfig() }],
+      channels: [
+        {
+          id: 'support',
+          kind: 'email',
+          addresses: ['support@help.test'],
+          displayName: 'Help Desk',
+          imap: { host: '127.0.0.1', port: 1, user: 'support@help.test', password: 'x' },
+          smtp: smtp.smtpConfig(),
+        },
+      ],
       // Mailed sign-in links name this origin; the test follows their path on the test server.
-      config: { console: { livePollMs: 200, attachments: { maxBytes: 200_000 } }, server: { host: '127.0.0.1', port: 0, publicUrl: 'http://console.loja.example' } },
+      config: {
+        console: { livePollMs: 200, attachments: { maxBytes: 200_000 } },
+        server: { host: '127.0.0.1', port: 0, publicUrl: 'http://console.loja.example' },
+      },
       loops: true,
     });
     await givePassword(t.app.database.kysely, t.adminId, 'ana-password-123');
@@ -56,7 +68,9 @@ maybe('agent console in Chromium', () => {
     const probe = await openBrowser();
     try {
       await probe.page.goto(`${t.baseUrl}/login`);
-      await probe.page.evaluate("const s = document.createElement('style'); s.textContent = 'body { color: red }'; document.head.append(s);");
+      await probe.page.evaluate(
+        "const s = document.createElement('style'); s.textContent = 'body { color: red }'; document.head.append(s);",
+      );
       await probe.page.waitForTimeout(200);
       expect(() => probe.assertClean()).toThrow(/style-src/);
     } finally {
@@ -81,7 +95,14 @@ maybe('agent console in Chromium', () => {
     await markDocument(p);
 
     // Mail arrives while the inbox is open: the row appears without a reload.
-    const outcome = await t.context('support').ingest({ message: { externalId: '<m1@cliente.test>', from: { kind: 'email', address: 'maria@cliente.test', displayName: 'Maria Souza' }, subject: 'Pedido 10482 atrasado', text: 'Meu pedido ainda não chegou. <script>alert(1)</script>' } });
+    const outcome = await t.context('support').ingest({
+      message: {
+        externalId: '<m1@cliente.test>',
+        from: { kind: 'email', address: 'maria@cliente.test', displayName: 'Maria Souza' },
+        subject: 'Pedido 10482 atrasado',
+        text: 'Meu pedido ainda não chegou. <script>alert(1)</script>',
+      },
+    });
     expect(outcome).toMatchObject({ status: 'created', ticketNumber: 10001 });
     const row = p.locator('#rows tr[data-number="10001"]');
     await row.waitFor({ timeout: 10_000 });
@@ -107,7 +128,11 @@ maybe('agent console in Chromium', () => {
     await p.locator('#files-error').filter({ hasText: '"video-caixa.png" passa de 195 KB, o limite para anexos.' }).waitFor();
     expect(await p.evaluate("document.getElementById('reply-form').checkValidity()")).toBe(false);
     // A file chosen in the reply box travels with the reply (the page script lists it first).
-    await p.setInputFiles('#reply-files', { name: 'rastreio-10482.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 rastreio') });
+    await p.setInputFiles('#reply-files', {
+      name: 'rastreio-10482.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.from('%PDF-1.4 rastreio'),
+    });
     await p.locator('#chosen-files li').filter({ hasText: 'rastreio-10482.pdf' }).waitFor();
     await p.keyboard.press('s');
     await p.keyboard.type('Olá Maria, o pedido 10482 sai hoje.');
@@ -125,7 +150,12 @@ maybe('agent console in Chromium', () => {
     // Delivery receipts through the channel's receipt path: the open page shows each step live.
     await markDocument(p);
     await p.locator('#thread .msg.out .delivery.d-sent').filter({ hasText: 'Enviada' }).waitFor({ timeout: 10_000 });
-    const out = await t.app.database.kysely.selectFrom('messages').select(['external_id']).where('direction', '=', 'out').where('visibility', '=', 'public').executeTakeFirstOrThrow();
+    const out = await t.app.database.kysely
+      .selectFrom('messages')
+      .select(['external_id'])
+      .where('direction', '=', 'out')
+      .where('visibility', '=', 'public')
+      .executeTakeFirstOrThrow();
     await t.context('support').updateDelivery({ externalId: out.external_id!, status: 'delivered', at: Date.now() });
     await p.locator('#thread .msg.out .delivery.d-delivered').filter({ hasText: 'Entregue' }).waitFor({ timeout: 10_000 });
     await t.context('support').updateDelivery({ externalId: out.external_id!, status: 'read', at: Date.now() });
@@ -184,7 +214,10 @@ maybe('agent console in Chromium', () => {
       const mails = await smtp.waitFor(before + 1, 15_000);
       const mail = mails[before]!;
       expect(mail.to).toEqual(['bia@loja.example']);
-      const text = mail.raw.toString('utf8').replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+      const text = mail.raw
+        .toString('utf8')
+        .replace(/=\r?\n/g, '')
+        .replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
       const link = /(http:\/\/console\.loja\.example\/login\/link\/[\w-]+)/.exec(text)![1]!;
       const path = new URL(link).pathname;
       await p.goto(`${t.baseUrl}${path}`);
@@ -204,7 +237,11 @@ maybe('agent console in Chromium', () => {
   test('a form post without the CSRF token is refused and changes nothing', async () => {
     const cookies = await ana.context.cookies();
     const header = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-    const res = await fetch(`${t.baseUrl}/tickets/10001/reply`, { method: 'POST', headers: { cookie: header, 'content-type': 'application/x-www-form-urlencoded' }, body: 'body=forged&visibility=public' });
+    const res = await fetch(`${t.baseUrl}/tickets/10001/reply`, {
+      method: 'POST',
+      headers: { cookie: header, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'body=forged&visibility=public',
+    });
     expect(res.status).toBe(403);
     const ticket = await t.getTicket(10001);
     expect(ticket.messages.some((m: { text: string }) => m.text === 'forged')).toBe(false);

@@ -10,8 +10,18 @@ import { mailText, startPortalTestApp, type PortalTestApp } from './portal-harne
 function browser(base: string) {
   const jar = new Map<string, { name: string; path: string; value: string }>();
   async function go(method: string, path: string, body?: string | FormData) {
-    const cookies = [...jar.values()].filter((c) => path === c.path || path.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`)).sort((a, b) => b.path.length - a.path.length);
-    const res = await fetch(base + path, { method, redirect: 'manual', headers: { cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; '), ...(typeof body === 'string' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) }, ...(body !== undefined ? { body } : {}) });
+    const cookies = [...jar.values()]
+      .filter((c) => path === c.path || path.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`))
+      .sort((a, b) => b.path.length - a.path.length);
+    const res = await fetch(base + path, {
+      method,
+      redirect: 'manual',
+      headers: {
+        cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; '),
+        ...(typeof body === 'string' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      ...(body !== undefined ? { body } : {}),
+    });
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';');
       const i = pair!.indexOf('=');
@@ -41,9 +51,20 @@ describe('customer portal: WhatsApp sign-in, brands, follow-ups', () => {
   const zap = createTestChannelDefinition('zaptest', 'chat', ['whatsapp', 'phone']);
 
   beforeAll(async () => {
-    t = await startPortalTestApp({ brands: [{ id: 'outlet', path: '/outlet', name: 'Loja Outlet', colors: { primary: '#b3261e' }, channels: ['zap'] }] }, 'sqlite', { definitions: [zap.definition], channels: [{ id: 'zap', kind: 'zaptest' }] });
+    t = await startPortalTestApp(
+      { brands: [{ id: 'outlet', path: '/outlet', name: 'Loja Outlet', colors: { primary: '#b3261e' }, channels: ['zap'] }] },
+      'sqlite',
+      { definitions: [zap.definition], channels: [{ id: 'zap', kind: 'zaptest' }] },
+    );
     const zapCtx = t.app.running.find((c) => c.entry.id === 'zap')!.context;
-    const o = await zapCtx.ingest({ message: { externalId: 'wa-1', from: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net', displayName: 'Rita Alves' }, proof: { level: 'channel' }, text: 'Oi, meu pedido 555 veio errado' } });
+    const o = await zapCtx.ingest({
+      message: {
+        externalId: 'wa-1',
+        from: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net', displayName: 'Rita Alves' },
+        proof: { level: 'channel' },
+        text: 'Oi, meu pedido 555 veio errado',
+      },
+    });
     expect(o).toMatchObject({ status: 'created', ticketNumber: 10001 });
     await t.customerMail('m1', 'maria@cliente.test', 'Maria Souza', 'Pedido 10482 atrasado', 'Meu pedido não chegou.');
   }, 60_000);
@@ -52,13 +73,21 @@ describe('customer portal: WhatsApp sign-in, brands, follow-ups', () => {
   async function signInWhatsApp(b: ReturnType<typeof browser>, base: string) {
     const page = await b.go('GET', `${base}/sign-in`);
     const before = zap.outbox('zap').sent.length;
-    const r = await b.go('POST', `${base}/sign-in`, `_csrf=${encodeURIComponent(b.csrf(page.text))}&address=${encodeURIComponent('+55 (11) 98765-4321')}`);
+    const r = await b.go(
+      'POST',
+      `${base}/sign-in`,
+      `_csrf=${encodeURIComponent(b.csrf(page.text))}&address=${encodeURIComponent('+55 (11) 98765-4321')}`,
+    );
     expect(r.status).toBe(200);
     for (let i = 0; i < 50 && zap.outbox('zap').sent.length === before; i++) await new Promise((res) => setTimeout(res, 50));
     const sent = zap.outbox('zap').sent[before]!;
     expect(sent.recipient).toEqual({ kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' });
     const code = /\b(\d{6})\b/.exec(sent.text)![1]!;
-    const ok = await b.go('POST', `${base}/sign-in/code`, `_csrf=${encodeURIComponent(b.csrf(r.text))}&address=${encodeURIComponent('+5511987654321')}&code=${code}`);
+    const ok = await b.go(
+      'POST',
+      `${base}/sign-in/code`,
+      `_csrf=${encodeURIComponent(b.csrf(r.text))}&address=${encodeURIComponent('+5511987654321')}&code=${code}`,
+    );
     expect(ok.status).toBe(303);
   }
 
@@ -78,7 +107,10 @@ describe('customer portal: WhatsApp sign-in, brands, follow-ups', () => {
     const sentBefore = zap.outbox('zap').sent.length;
     expect((await t.api('POST', '/api/tickets/10001/replies', { body: 'Recebido, Rita!', visibility: 'public' })).status).toBe(202);
     for (let i = 0; i < 100 && zap.outbox('zap').sent.length === sentBefore; i++) await new Promise((res) => setTimeout(res, 50));
-    expect(zap.outbox('zap').sent.at(-1)).toMatchObject({ text: 'Recebido, Rita!', recipient: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' } });
+    expect(zap.outbox('zap').sent.at(-1)).toMatchObject({
+      text: 'Recebido, Rita!',
+      recipient: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' },
+    });
   });
 
   test("a brand shows only its channels' tickets, in its colours, and does not take another brand's session", async () => {
@@ -95,7 +127,15 @@ describe('customer portal: WhatsApp sign-in, brands, follow-ups', () => {
     const sent = await maria.go('POST', '/portal/sign-in', `_csrf=${encodeURIComponent(maria.csrf(page.text))}&address=maria@cliente.test`);
     await t.smtp.waitFor(before + 1);
     const code = await mailedCode(t, before);
-    expect((await maria.go('POST', '/portal/sign-in/code', `_csrf=${encodeURIComponent(maria.csrf(sent.text))}&address=maria@cliente.test&code=${code}`)).status).toBe(303);
+    expect(
+      (
+        await maria.go(
+          'POST',
+          '/portal/sign-in/code',
+          `_csrf=${encodeURIComponent(maria.csrf(sent.text))}&address=maria@cliente.test&code=${code}`,
+        )
+      ).status,
+    ).toBe(303);
     expect((await maria.go('GET', '/portal/requests/10002')).status).toBe(200);
     // The /portal session cookie, presented to /outlet, signs nobody in there.
     const portalCookie = maria.jar.get('ponte_portal|/portal')!;
@@ -106,7 +146,11 @@ describe('customer portal: WhatsApp sign-in, brands, follow-ups', () => {
 
   test('a closed request offers a follow-up; replying opens a new request linked to it', async () => {
     expect((await t.api('PATCH', '/api/tickets/10002', { status: 'closed' })).status).toBe(200);
-    await t.app.database.kysely.updateTable('tickets').set({ closed_at: Date.now() - 30 * 86_400_000 }).where('number', '=', 10002).execute();
+    await t.app.database.kysely
+      .updateTable('tickets')
+      .set({ closed_at: Date.now() - 30 * 86_400_000 })
+      .where('number', '=', 10002)
+      .execute();
     const b = browser(t.baseUrl);
     const page0 = await b.go('GET', '/portal/sign-in');
     const before = t.smtp.messages.length;

@@ -45,7 +45,11 @@ export interface ExtraChannels {
   channels: Array<Record<string, unknown>>;
 }
 
-export async function startPortalTestApp(portal: Record<string, unknown> = {}, kind: DbKind = 'sqlite', extra: ExtraChannels = { definitions: [], channels: [] }): Promise<PortalTestApp> {
+export async function startPortalTestApp(
+  portal: Record<string, unknown> = {},
+  kind: DbKind = 'sqlite',
+  extra: ExtraChannels = { definitions: [], channels: [] },
+): Promise<PortalTestApp> {
   const smtp = await startSmtpCapture();
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -70,11 +74,26 @@ export async function startPortalTestApp(portal: Record<string, unknown> = {}, k
       signingSecret: '${PONTE_PORTAL_SECRET}',
       colors: { primary: '#7a1fa2' },
       organizations: [{ id: 'cliente-sa', name: 'Cliente SA', domains: ['cliente.test'] }],
-      form: { categories: [{ id: 'delivery', label: { 'pt-BR': 'Entrega', en: 'Delivery', es: 'Entrega' } }, { id: 'refund', label: 'Reembolso' }] },
+      form: {
+        categories: [
+          { id: 'delivery', label: { 'pt-BR': 'Entrega', en: 'Delivery', es: 'Entrega' } },
+          { id: 'refund', label: 'Reembolso' },
+        ],
+      },
       attachments: { maxCount: 3, maxBytes: 200_000, allowedTypes: ['image/*', 'application/pdf', 'text/plain'] },
       ...portal,
     },
-    channels: [{ id: 'support', kind: 'email', addresses: ['support@help.test'], displayName: 'Loja Exemplo', imap: { host: '127.0.0.1', port: 1, user: 'support@help.test', password: 'x' }, smtp: smtp.smtpConfig() }, ...extra.channels],
+    channels: [
+      {
+        id: 'support',
+        kind: 'email',
+        addresses: ['support@help.test'],
+        displayName: 'Loja Exemplo',
+        imap: { host: '127.0.0.1', port: 1, user: 'support@help.test', password: 'x' },
+        smtp: smtp.smtpConfig(),
+      },
+      ...extra.channels,
+    ],
   };
   const loaded = parseConfig(raw, { env: { PONTE_PORTAL_SECRET: MERCHANT_SECRET }, definitions: [email, ...extra.definitions] });
   const app = createApp(loaded, { definitions: [email, ...extra.definitions], logger: pino({ level: 'silent' }), loops: true });
@@ -88,7 +107,11 @@ export async function startPortalTestApp(portal: Record<string, unknown> = {}, k
     adminToken: admin.token,
     blobsDir: join(dataDir, 'blobs'),
     async api(method, path, body) {
-      const res = await fetch(baseUrl + path, { method, headers: { authorization: `Bearer ${admin.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      const res = await fetch(baseUrl + path, {
+        method,
+        headers: { authorization: `Bearer ${admin.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
       const text = await res.text();
       try {
         return { status: res.status, body: JSON.parse(text) };
@@ -97,13 +120,26 @@ export async function startPortalTestApp(portal: Record<string, unknown> = {}, k
       }
     },
     async customerMail(id, from, name, subject, text) {
-      const o = await context().ingest({ message: { externalId: `<${id}@cliente.test>`, from: { kind: 'email', address: from, displayName: name }, subject, text } });
+      const o = await context().ingest({
+        message: { externalId: `<${id}@cliente.test>`, from: { kind: 'email', address: from, displayName: name }, subject, text },
+      });
       if (o.status !== 'created' && o.status !== 'appended') throw new Error(`ingest: ${o.status}`);
       return o.ticketNumber;
     },
     signedUrl(c, secret = MERCHANT_SECRET) {
-      const claims = { email: c.email ?? '', phone: c.phone ?? '', org: c.org ?? '', exp: Math.floor(Date.now() / 1000) + (c.expInSeconds ?? 300) };
-      const q = new URLSearchParams({ email: claims.email, phone: claims.phone, org: claims.org, exp: String(claims.exp), sig: signLink(secret, claims) });
+      const claims = {
+        email: c.email ?? '',
+        phone: c.phone ?? '',
+        org: c.org ?? '',
+        exp: Math.floor(Date.now() / 1000) + (c.expInSeconds ?? 300),
+      };
+      const q = new URLSearchParams({
+        email: claims.email,
+        phone: claims.phone,
+        org: claims.org,
+        exp: String(claims.exp),
+        sig: signLink(secret, claims),
+      });
       return `${baseUrl}/portal/signed?${q.toString()}`;
     },
     async stop() {

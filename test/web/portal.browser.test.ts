@@ -25,8 +25,14 @@ maybe('customer portal in Chromium', () => {
     await t.customerMail('m1', 'maria@cliente.test', 'Maria Souza', 'Pedido 10482 atrasado', 'Meu pedido ainda não chegou.');
     await t.customerMail('j1', 'joana@cliente.test', 'Joana Prado', 'Nota fiscal do pedido 2231', 'Preciso da nota fiscal.');
     await t.customerMail('p1', 'pedro@outro.test', 'Pedro Lima', 'Troca de tamanho', 'Quero trocar o tamanho.');
-    expect((await t.api('POST', '/api/tickets/10001/replies', { body: 'NOTA INTERNA: conferir estoque, cliente VIP', visibility: 'internal' })).status).toBe(201);
-    expect((await t.api('POST', '/api/tickets/10001/replies', { body: 'Olá Maria, pode nos enviar a foto da etiqueta?', visibility: 'public' })).status).toBe(202);
+    expect(
+      (await t.api('POST', '/api/tickets/10001/replies', { body: 'NOTA INTERNA: conferir estoque, cliente VIP', visibility: 'internal' }))
+        .status,
+    ).toBe(201);
+    expect(
+      (await t.api('POST', '/api/tickets/10001/replies', { body: 'Olá Maria, pode nos enviar a foto da etiqueta?', visibility: 'public' }))
+        .status,
+    ).toBe(202);
     await t.smtp.waitFor(1, 15_000);
     maria = await openBrowser({ width: 1280, height: 900 });
     joana = await openBrowser({ width: 375, height: 800 });
@@ -66,7 +72,11 @@ maybe('customer portal in Chromium', () => {
     expect(thread).toContain('Meu pedido ainda não chegou.');
     expect(await p.content()).not.toContain('NOTA INTERNA');
     await p.fill('#body', 'Segue a foto da etiqueta.');
-    await p.setInputFiles('#files', { name: 'etiqueta.png', mimeType: 'image/png', buffer: Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex') });
+    await p.setInputFiles('#files', {
+      name: 'etiqueta.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'),
+    });
     await Promise.all([p.waitForURL(/m=sent/), p.click('#send-reply')]);
     await p.locator('#thread .p-me').filter({ hasText: 'Segue a foto da etiqueta.' }).waitFor();
     const download = p.locator('#thread .p-me a[download]').filter({ hasText: 'etiqueta.png' });

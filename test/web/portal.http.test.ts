@@ -16,7 +16,16 @@ const filesUnder = (dir: string): string[] => (existsSync(dir) ? (readdirSync(di
 function browser(base: string) {
   const jar = new Map<string, string>();
   async function go(method: string, path: string, body?: string | FormData, headers: Record<string, string> = {}) {
-    const res = await fetch(base + path, { method, redirect: 'manual', headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), ...(typeof body === 'string' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...headers }, ...(body !== undefined ? { body } : {}) });
+    const res = await fetch(base + path, {
+      method,
+      redirect: 'manual',
+      headers: {
+        cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
+        ...(typeof body === 'string' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        ...headers,
+      },
+      ...(body !== undefined ? { body } : {}),
+    });
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';');
       const i = pair!.indexOf('=');
@@ -45,7 +54,11 @@ describeEachDatabase('customer portal over HTTP on %s', (kind) => {
     const b = browser(t.baseUrl);
     const page = await b.go('GET', '/portal/sign-in');
     const before = t.smtp.messages.length;
-    const sent = await b.go('POST', '/portal/sign-in', `_csrf=${encodeURIComponent(b.csrf(page.text))}&address=${encodeURIComponent(address)}`);
+    const sent = await b.go(
+      'POST',
+      '/portal/sign-in',
+      `_csrf=${encodeURIComponent(b.csrf(page.text))}&address=${encodeURIComponent(address)}`,
+    );
     expect(sent.status).toBe(200);
     await t.smtp.waitFor(before + 1);
     let mail = t.smtp.messages.slice(before).find((m) => mailText(m).includes('/portal/auth/'));
@@ -54,7 +67,11 @@ describeEachDatabase('customer portal over HTTP on %s', (kind) => {
       mail = t.smtp.messages.slice(before).find((m) => mailText(m).includes('/portal/auth/'));
     }
     const code = /\b(\d{6})\b/.exec(mailText(mail!))![1]!;
-    const ok = await b.go('POST', '/portal/sign-in/code', `_csrf=${encodeURIComponent(b.csrf(sent.text))}&address=${encodeURIComponent(address)}&code=${code}`);
+    const ok = await b.go(
+      'POST',
+      '/portal/sign-in/code',
+      `_csrf=${encodeURIComponent(b.csrf(sent.text))}&address=${encodeURIComponent(address)}&code=${code}`,
+    );
     expect(ok.status).toBe(303);
     return b;
   }
@@ -62,7 +79,20 @@ describeEachDatabase('customer portal over HTTP on %s', (kind) => {
   test('the same answer for a known, an unknown and a claimed-only address; only the proven one gets mail', async () => {
     // Pedro's ticket carries a claim (typed, never proven) of another address.
     const ticket = await t.app.database.kysely.selectFrom('tickets').select('id').where('number', '=', 10002).executeTakeFirstOrThrow();
-    await t.app.database.kysely.insertInto('ticket_claims').values({ id: '01KCLAIM000000000000000000', ticket_id: ticket.id, kind: 'email', address: 'claimed@outro.test', display_name: null, created_at: Date.now(), linked_contact_id: null, linked_at: null, linked_by: null }).execute();
+    await t.app.database.kysely
+      .insertInto('ticket_claims')
+      .values({
+        id: '01KCLAIM000000000000000000',
+        ticket_id: ticket.id,
+        kind: 'email',
+        address: 'claimed@outro.test',
+        display_name: null,
+        created_at: Date.now(),
+        linked_contact_id: null,
+        linked_at: null,
+        linked_by: null,
+      })
+      .execute();
     const b = browser(t.baseUrl);
     const token = b.csrf((await b.go('GET', '/portal/sign-in')).text);
     const before = t.smtp.messages.length;
@@ -95,11 +125,17 @@ describeEachDatabase('customer portal over HTTP on %s', (kind) => {
     const pedro = browser(t.baseUrl);
     expect((await pedro.go('GET', t.signedUrl({ email: 'pedro@outro.test', org: 'parceiro-x' }).slice(t.baseUrl.length))).status).toBe(303);
     const org = JSON.parse((await pedro.go('GET', '/portal/api/requests?scope=org')).text);
-    expect(org.requests.map((r: { number: number; mine: boolean }) => [r.number, r.mine]).sort()).toEqual([[10002, true], [10003, false]]);
+    expect(org.requests.map((r: { number: number; mine: boolean }) => [r.number, r.mine]).sort()).toEqual([
+      [10002, true],
+      [10003, false],
+    ]);
     // Read-only for a colleague: a reply is refused and nothing is stored.
     const session = JSON.parse((await pedro.go('GET', '/portal/api/session')).text);
     expect(session.organization).toEqual({ id: 'parceiro-x', name: 'parceiro-x' });
-    const r = await pedro.go('POST', '/portal/api/requests/10003/replies', JSON.stringify({ body: 'intruso' }), { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken });
+    const r = await pedro.go('POST', '/portal/api/requests/10003/replies', JSON.stringify({ body: 'intruso' }), {
+      'content-type': 'application/json',
+      'x-csrf-token': session.csrfToken,
+    });
     expect(r.status).toBe(409);
     expect((await t.api('GET', '/api/tickets/10003')).body.messages.some((m: { text: string }) => m.text === 'intruso')).toBe(false);
   });
@@ -108,7 +144,8 @@ describeEachDatabase('customer portal over HTTP on %s', (kind) => {
     const b = browser(t.baseUrl);
     const token = b.csrf((await b.go('GET', '/portal/sign-in')).text);
     const statuses = [];
-    for (let i = 0; i < 6; i++) statuses.push((await b.go('POST', '/portal/sign-in', `_csrf=${encodeURIComponent(token)}&address=ratelimited@nowhere.test`)).status);
+    for (let i = 0; i < 6; i++)
+      statuses.push((await b.go('POST', '/portal/sign-in', `_csrf=${encodeURIComponent(token)}&address=ratelimited@nowhere.test`)).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
     const bad = await b.go('POST', '/portal/sign-in/code', `_csrf=${encodeURIComponent(token)}&address=maria@cliente.test&code=000000`);
     expect(bad.status).toBe(401);
@@ -132,13 +169,20 @@ describeEachDatabase('customer portal over HTTP on %s', (kind) => {
     expect(mine.status).toBe(200);
     expect(mine.text).not.toContain('NOTA INTERNA');
     expect(mine.text).not.toContain('maria@cliente.test');
-    const noCsrf = await b.go('POST', '/portal/api/requests/10001/replies', JSON.stringify({ body: 'x' }), { 'content-type': 'application/json' });
+    const noCsrf = await b.go('POST', '/portal/api/requests/10001/replies', JSON.stringify({ body: 'x' }), {
+      'content-type': 'application/json',
+    });
     expect(noCsrf.status).toBe(403);
     const session = JSON.parse((await b.go('GET', '/portal/api/session')).text);
-    const reply = await b.go('POST', '/portal/api/requests/10001/replies', JSON.stringify({ body: 'Pelo JSON' }), { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken });
+    const reply = await b.go('POST', '/portal/api/requests/10001/replies', JSON.stringify({ body: 'Pelo JSON' }), {
+      'content-type': 'application/json',
+      'x-csrf-token': session.csrfToken,
+    });
     expect(reply.status).toBe(202);
     const agentView = await t.api('GET', '/api/tickets/10001');
-    expect(agentView.body.messages.some((m: { text: string; direction: string }) => m.text === 'Pelo JSON' && m.direction === 'in')).toBe(true);
+    expect(agentView.body.messages.some((m: { text: string; direction: string }) => m.text === 'Pelo JSON' && m.direction === 'in')).toBe(
+      true,
+    );
   });
 
   test('JSON API with a merchant-signed token; a tampered or expired token is 401', async () => {
@@ -148,10 +192,14 @@ describeEachDatabase('customer portal over HTTP on %s', (kind) => {
     expect(ok.status).toBe(200);
     expect(((await ok.json()) as { requests: Array<{ number: number }> }).requests.map((r) => r.number)).toEqual([10002]);
     url.searchParams.set('email', 'maria@cliente.test');
-    const tampered = await fetch(`${t.baseUrl}/portal/api/requests`, { headers: { authorization: `Bearer ${Buffer.from(url.searchParams.toString()).toString('base64url')}` } });
+    const tampered = await fetch(`${t.baseUrl}/portal/api/requests`, {
+      headers: { authorization: `Bearer ${Buffer.from(url.searchParams.toString()).toString('base64url')}` },
+    });
     expect(tampered.status).toBe(401);
     const expired = new URL(t.signedUrl({ email: 'pedro@outro.test', expInSeconds: -5 }));
-    const r = await fetch(`${t.baseUrl}/portal/api/requests`, { headers: { authorization: `Bearer ${Buffer.from(expired.searchParams.toString()).toString('base64url')}` } });
+    const r = await fetch(`${t.baseUrl}/portal/api/requests`, {
+      headers: { authorization: `Bearer ${Buffer.from(expired.searchParams.toString()).toString('base64url')}` },
+    });
     expect(r.status).toBe(401);
   });
 
@@ -161,14 +209,28 @@ describeEachDatabase('customer portal over HTTP on %s', (kind) => {
     expect(page.text).toContain('Entrega');
     const post = async (title: string, reference: string) => {
       const fd = new FormData();
-      for (const [k, v] of Object.entries({ _csrf: b.csrf(page.text), category: 'delivery', title, reference, impact: 'high', body: `${title}: detalhes` })) fd.append(k, v);
+      for (const [k, v] of Object.entries({
+        _csrf: b.csrf(page.text),
+        category: 'delivery',
+        title,
+        reference,
+        impact: 'high',
+        body: `${title}: detalhes`,
+      }))
+        fd.append(k, v);
       return b.go('POST', '/portal/new', fd);
     };
     const first = await post('Entrega incompleta', 'PED-777');
     expect(first.status).toBe(303);
     const n = Number(/requests\/(\d+)/.exec(first.location!)![1]);
     const created = await t.api('GET', `/api/tickets/${n}`);
-    expect(created.body).toMatchObject({ subject: 'Entrega incompleta', category: 'delivery', reference: 'PED-777', priority: 'high', origin: 'portal' });
+    expect(created.body).toMatchObject({
+      subject: 'Entrega incompleta',
+      category: 'delivery',
+      reference: 'PED-777',
+      priority: 'high',
+      origin: 'portal',
+    });
     const again = await post('Ainda falta item', 'PED-777');
     expect(again.location).toContain(`/requests/${n}?m=existing`);
     const missing = new FormData();
@@ -211,7 +273,9 @@ describeEachDatabase('customer portal over HTTP on %s', (kind) => {
     expect((await b.go('POST', '/portal/requests/10002/reopen', `_csrf=${encodeURIComponent(b.csrf(page.text))}`)).status).toBe(303);
     expect((await t.api('GET', '/api/tickets/10002')).body.status).toBe('open');
     const prefs = await b.go('GET', '/portal/preferences');
-    expect((await b.go('POST', '/portal/preferences', `_csrf=${encodeURIComponent(b.csrf(prefs.text))}&notify=needs_reply`)).status).toBe(303);
+    expect((await b.go('POST', '/portal/preferences', `_csrf=${encodeURIComponent(b.csrf(prefs.text))}&notify=needs_reply`)).status).toBe(
+      303,
+    );
     const contact = (await t.api('GET', '/api/tickets/10002')).body.requesterId as string;
     expect(await customerWantsNotice(t.app.database.kysely, contact, false)).toBe(false);
     expect(await customerWantsNotice(t.app.database.kysely, contact, true)).toBe(true);

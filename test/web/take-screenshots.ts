@@ -21,8 +21,16 @@ function pairingChannel() {
     configSchema: schema,
     capabilities: () => ({ inbound: 'socket', canSend: true, threading: 'chat', deliversTo: ['whatsapp', 'phone'] }),
     create: () => ({
-      source: { start: async () => {}, stop: async () => {}, health: () => ({ state: 'needs_pairing', lastError: 'logged out from the phone (401): scan the code again' }) },
-      pairing: () => ({ state: 'needs_pairing', qr: '2@Q2hlY2sgdGhlIFBvbnRlIFJFQURNRSBmb3IgcGFpcmluZw==,bW9jayBrZXk=,c2lnbmF0dXJl,ZGVtbw==', updatedAt: Date.now() }),
+      source: {
+        start: async () => {},
+        stop: async () => {},
+        health: () => ({ state: 'needs_pairing', lastError: 'logged out from the phone (401): scan the code again' }),
+      },
+      pairing: () => ({
+        state: 'needs_pairing',
+        qr: '2@Q2hlY2sgdGhlIFBvbnRlIFJFQURNRSBmb3IgcGFpcmluZw==,bW9jayBrZXk=,c2lnbmF0dXJl,ZGVtbw==',
+        updatedAt: Date.now(),
+      }),
       sender: { send: async (m) => ({ externalId: `demo-${m.outboxId}` }) },
     }),
   });
@@ -39,13 +47,30 @@ async function main() {
       { id: 'whatsapp', kind: 'testchat' },
       { id: 'zap-loja', kind: 'demo-whatsapp' },
     ],
-    config: { businessHours: { enabled: true, schedule: { mon: [['09:00', '18:00']], tue: [['09:00', '18:00']], wed: [['09:00', '18:00']], thu: [['09:00', '18:00']], fri: [['09:00', '17:00']] }, sla: { firstResponseHours: 4, nextResponseHours: 8 } } },
+    config: {
+      businessHours: {
+        enabled: true,
+        schedule: {
+          mon: [['09:00', '18:00']],
+          tue: [['09:00', '18:00']],
+          wed: [['09:00', '18:00']],
+          thu: [['09:00', '18:00']],
+          fri: [['09:00', '17:00']],
+        },
+        sla: { firstResponseHours: 4, nextResponseHours: 8 },
+      },
+    },
   });
   try {
     await givePassword(t.app.database.kysely, t.adminId, 'demo-password-123');
     const bia = await t.createAgent({ name: 'Bia Costa', email: 'bia@loja.example' });
     const people: Array<[string, string, string, string]> = [
-      ['Maria Souza', 'maria@cliente.com.br', 'Pedido 10482 atrasado', 'Olá, meu pedido 10482 deveria ter chegado ontem e ainda não recebi. Podem verificar?'],
+      [
+        'Maria Souza',
+        'maria@cliente.com.br',
+        'Pedido 10482 atrasado',
+        'Olá, meu pedido 10482 deveria ter chegado ontem e ainda não recebi. Podem verificar?',
+      ],
       ['João Pereira', 'joao.pereira@gmail.com', 'Troca de tamanho', 'Comprei uma camiseta M e preciso trocar por G.'],
       ['Ana Lima', 'ana@lima.dev', 'Nota fiscal do pedido 10391', 'Preciso da nota fiscal para reembolso da empresa.'],
       ['Carlos Mendes', 'carlos@mendes.com', 'Cobrança em duplicidade', 'Fui cobrado duas vezes no cartão pelo mesmo pedido.'],
@@ -53,13 +78,41 @@ async function main() {
     ];
     let n = 0;
     for (const [name, address, subject, text] of people) {
-      await t.context('email').ingest({ message: { externalId: `<demo${n++}@cliente>`, from: { kind: 'email', address, displayName: name }, subject, text, quotedText: n === 1 ? 'Em 28/11, Loja escreveu:\n> Seu pedido foi enviado.' : undefined } as never });
+      await t.context('email').ingest({
+        message: {
+          externalId: `<demo${n++}@cliente>`,
+          from: { kind: 'email', address, displayName: name },
+          subject,
+          text,
+          quotedText: n === 1 ? 'Em 28/11, Loja escreveu:\n> Seu pedido foi enviado.' : undefined,
+        } as never,
+      });
     }
-    await t.context('whatsapp').ingest({ message: { externalId: 'w1', from: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net', displayName: 'Rafael' }, fromAliases: [{ kind: 'phone', address: '+5511987654321' }], text: 'Oi! Vocês entregam em Campinas no sábado?' } });
-    await t.api('POST', '/api/tickets/10001/replies', { body: 'Olá Maria! Verifiquei com a transportadora: o pedido 10482 sai para entrega hoje à tarde.', visibility: 'public' });
-    await t.api('POST', '/api/tickets/10001/replies', { body: 'Transportadora confirmou atraso no CD de Cajamar. Acompanhar amanhã.', visibility: 'internal' });
+    await t.context('whatsapp').ingest({
+      message: {
+        externalId: 'w1',
+        from: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net', displayName: 'Rafael' },
+        fromAliases: [{ kind: 'phone', address: '+5511987654321' }],
+        text: 'Oi! Vocês entregam em Campinas no sábado?',
+      },
+    });
+    await t.api('POST', '/api/tickets/10001/replies', {
+      body: 'Olá Maria! Verifiquei com a transportadora: o pedido 10482 sai para entrega hoje à tarde.',
+      visibility: 'public',
+    });
+    await t.api('POST', '/api/tickets/10001/replies', {
+      body: 'Transportadora confirmou atraso no CD de Cajamar. Acompanhar amanhã.',
+      visibility: 'internal',
+    });
     await t.drainOutbox();
-    await t.context('email').ingest({ message: { externalId: '<demo-r1@cliente>', from: { kind: 'email', address: 'maria@cliente.com.br', displayName: 'Maria Souza' }, subject: 'Re: Pedido 10482 atrasado [#10001]', text: 'Obrigada! Fico no aguardo.' } });
+    await t.context('email').ingest({
+      message: {
+        externalId: '<demo-r1@cliente>',
+        from: { kind: 'email', address: 'maria@cliente.com.br', displayName: 'Maria Souza' },
+        subject: 'Re: Pedido 10482 atrasado [#10001]',
+        text: 'Obrigada! Fico no aguardo.',
+      },
+    });
     await t.api('PATCH', '/api/tickets/10002', { assignee: bia.id, priority: 'high' });
     await t.api('PATCH', '/api/tickets/10004', { assignee: t.adminId, priority: 'urgent', status: 'open' });
     await t.api('POST', '/api/tickets/10003/replies', { body: 'Segue a nota fiscal em anexo.', visibility: 'public', status: 'solved' });

@@ -19,7 +19,10 @@ export interface FormServer {
   stop(): Promise<void>;
 }
 
-export async function startFormServer(entry: Record<string, unknown>, options: { ctx?: FakeContext; realClock?: boolean; tmpDir?: string } = {}): Promise<FormServer> {
+export async function startFormServer(
+  entry: Record<string, unknown>,
+  options: { ctx?: FakeContext; realClock?: boolean; tmpDir?: string } = {},
+): Promise<FormServer> {
   const config = webformConfigSchema.parse({ kind: 'webform', origin: 'site form', replyVia: 'support', ...entry });
   const ctx = options.ctx ?? withIdempotencyKeys(createFakeContext(config.id, options.realClock === false ? {} : { now: Date.now() }));
   const runtime = createWebformChannelDefinition(options.tmpDir ? { tmpDir: options.tmpDir } : {}).create(config, ctx);
@@ -55,7 +58,12 @@ function withIdempotencyKeys(ctx: FakeContext): FakeContext {
   return ctx;
 }
 
-export function signedHeaders(body: string | Buffer, nowMs: number, secret = SECRET, contentType = 'application/json'): Record<string, string> {
+export function signedHeaders(
+  body: string | Buffer,
+  nowMs: number,
+  secret = SECRET,
+  contentType = 'application/json',
+): Record<string, string> {
   const ts = Math.floor(nowMs / 1000);
   return { 'content-type': contentType, 'x-ponte-timestamp': String(ts), 'x-ponte-signature': signPayload(secret, ts, body) };
 }
@@ -68,7 +76,11 @@ export function multipartBody(
   const chunks: Buffer[] = [];
   for (const p of parts) {
     if ('filename' in p) {
-      chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\nContent-Type: ${p.type}\r\n\r\n`));
+      chunks.push(
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\nContent-Type: ${p.type}\r\n\r\n`,
+        ),
+      );
       chunks.push(p.data, Buffer.from('\r\n'));
     } else {
       chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"\r\n\r\n${p.value}\r\n`));
@@ -78,7 +90,11 @@ export function multipartBody(
   return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-export async function post(url: string, body: string | Buffer | undefined, headers: Record<string, string>): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }> {
+export async function post(
+  url: string,
+  body: string | Buffer | undefined,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }> {
   const res = await fetch(url, { method: 'POST', headers, body });
   const text = await res.text();
   let json: Record<string, unknown> = {};

@@ -23,7 +23,17 @@ async function startApp(server: Record<string, unknown> = {}): Promise<TestApp> 
     config: { server: { host: '127.0.0.1', port: 0, ...server } },
     channels: [
       { id: 'support', kind: 'test' },
-      { id: 'contato', kind: 'webform', mode: 'public', origin: 'site form', replyVia: 'support', allowedOrigins: [SITE], fields, attachments, rateLimit: { perIpPerMinute: 1000, perFormPerMinute: 1000 } },
+      {
+        id: 'contato',
+        kind: 'webform',
+        mode: 'public',
+        origin: 'site form',
+        replyVia: 'support',
+        allowedOrigins: [SITE],
+        fields,
+        attachments,
+        rateLimit: { perIpPerMinute: 1000, perFormPerMinute: 1000 },
+      },
       { id: 'loja', kind: 'webform', mode: 'signed', secret: SECRET, origin: 'marketplace', replyVia: 'support', fields, attachments },
     ],
   });
@@ -51,7 +61,9 @@ function rawClient(port: number): { socket: net.Socket; closed: Promise<{ afterM
   socket.setEncoding('utf8');
   socket.on('data', (d: string) => (answer += d));
   socket.on('error', () => undefined);
-  const closed = new Promise<{ afterMs: number; answer: string }>((resolve) => socket.on('close', () => resolve({ afterMs: Date.now() - started, answer })));
+  const closed = new Promise<{ afterMs: number; answer: string }>((resolve) =>
+    socket.on('close', () => resolve({ afterMs: Date.now() - started, answer })),
+  );
   return { socket, closed };
 }
 
@@ -64,11 +76,24 @@ describe('refused uploads leave nothing stored', () => {
   });
   afterEach(() => t.stop());
   const parts = Object.entries(good).map(([name, value]) => ({ name, value }));
-  const pdf = { name: 'comprovante', filename: 'comprovante.pdf', type: 'application/pdf', data: Buffer.from('%PDF-1.4 comprovante de pagamento') };
+  const pdf = {
+    name: 'comprovante',
+    filename: 'comprovante.pdf',
+    type: 'application/pdf',
+    data: Buffer.from('%PDF-1.4 comprovante de pagamento'),
+  };
 
   it.each([
-    ['an oversized file after a good one', [pdf, { name: 'foto', filename: 'foto.png', type: 'image/png', data: Buffer.alloc(100_001, 7) }], 413],
-    ['a refused type after a good one', [pdf, { name: 'x', filename: 'x.exe', type: 'application/x-msdownload', data: Buffer.from('MZ') }], 415],
+    [
+      'an oversized file after a good one',
+      [pdf, { name: 'foto', filename: 'foto.png', type: 'image/png', data: Buffer.alloc(100_001, 7) }],
+      413,
+    ],
+    [
+      'a refused type after a good one',
+      [pdf, { name: 'x', filename: 'x.exe', type: 'application/x-msdownload', data: Buffer.from('MZ') }],
+      415,
+    ],
     ['an invalid declared type', [{ ...pdf, type: 'application/pdf\r\n X-Evil: 1' }], 400],
   ])('public form: %s is refused, no blob on disk', async (_name, files, status) => {
     const { body, contentType } = multipartBody([...parts, ...files]);
@@ -89,9 +114,14 @@ describe('refused uploads leave nothing stored', () => {
   });
 
   it('a client that goes away in the middle of a file leaves nothing', async () => {
-    const { body, contentType } = multipartBody([...parts, { name: 'foto', filename: 'foto.png', type: 'image/png', data: Buffer.alloc(90_000, 7) }]);
+    const { body, contentType } = multipartBody([
+      ...parts,
+      { name: 'foto', filename: 'foto.png', type: 'image/png', data: Buffer.alloc(90_000, 7) },
+    ]);
     const c = rawClient(portOf(t));
-    c.socket.write(`POST /hooks/forms/contato HTTP/1.1\r\nHost: x\r\nOrigin: ${SITE}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`);
+    c.socket.write(
+      `POST /hooks/forms/contato HTTP/1.1\r\nHost: x\r\nOrigin: ${SITE}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
     c.socket.write(body.subarray(0, 60_000));
     await new Promise((r) => setTimeout(r, 300));
     c.socket.destroy();
@@ -112,7 +142,10 @@ describe('nested input', () => {
   it('a 50,000-deep JSON honeypot value is a 400 naming the field, never 5xx', async () => {
     const body = `{"nome":"Maria","email":"maria@example.com","mensagem":"oi","website":${deep(50_000)}}`;
     const r = await post(`${t.baseUrl}/hooks/forms/contato`, body, { 'content-type': 'application/json', origin: SITE });
-    expect(r).toMatchObject({ status: 400, json: { error: 'validation_failed', issues: [{ path: 'website', message: expect.stringMatching(/nested deeper/) }] } });
+    expect(r).toMatchObject({
+      status: 400,
+      json: { error: 'validation_failed', issues: [{ path: 'website', message: expect.stringMatching(/nested deeper/) }] },
+    });
   });
 
   it('a 50,000-deep urlencoded name is only a name (4xx for the missing fields, never 5xx)', async () => {
@@ -124,7 +157,10 @@ describe('nested input', () => {
   it('a 50,000-deep JSON body to the API is a 400, never 5xx', async () => {
     const r = await t.api('PATCH', '/api/tickets/10001', `{"fields":{"loja":${deep(50_000)}}}`);
     expect(r.status).toBe(400);
-    expect(r.body).toMatchObject({ error: 'validation_failed', issues: [expect.objectContaining({ path: expect.stringContaining('fields') })] });
+    expect(r.body).toMatchObject({
+      error: 'validation_failed',
+      issues: [expect.objectContaining({ path: expect.stringContaining('fields') })],
+    });
   });
 });
 
@@ -138,7 +174,9 @@ describe('slow clients', () => {
   it('cuts a body trickled at 10 bytes every 5 s within seconds with the default limits (408)', async () => {
     t = await startApp();
     const c = rawClient(portOf(t));
-    c.socket.write(`POST /hooks/forms/contato HTTP/1.1\r\nHost: x\r\nOrigin: ${SITE}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n`);
+    c.socket.write(
+      `POST /hooks/forms/contato HTTP/1.1\r\nHost: x\r\nOrigin: ${SITE}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n`,
+    );
     const drip = setInterval(() => c.socket.writable && c.socket.write('{"nome":"x"'), 5000);
     c.socket.write('{"nome":"x"');
     const { afterMs, answer } = await c.closed;
@@ -149,9 +187,14 @@ describe('slow clients', () => {
 
   it('keeps a slow but steady upload (configured window), and cuts slow headers', async () => {
     t = await startApp({ limits: { slowBodyWindowMs: 1000, slowBodyMinBytes: 2048, headersTimeoutMs: 2000, requestTimeoutMs: 30_000 } });
-    const { body, contentType } = multipartBody([...Object.entries(good).map(([name, value]) => ({ name, value })), { name: 'f', filename: 'a.pdf', type: 'application/pdf', data: Buffer.alloc(40_000, 0x25) }]);
+    const { body, contentType } = multipartBody([
+      ...Object.entries(good).map(([name, value]) => ({ name, value })),
+      { name: 'f', filename: 'a.pdf', type: 'application/pdf', data: Buffer.alloc(40_000, 0x25) },
+    ]);
     const steady = rawClient(portOf(t));
-    steady.socket.write(`POST /hooks/forms/contato HTTP/1.1\r\nHost: x\r\nOrigin: ${SITE}\r\nConnection: close\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`);
+    steady.socket.write(
+      `POST /hooks/forms/contato HTTP/1.1\r\nHost: x\r\nOrigin: ${SITE}\r\nConnection: close\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
     for (let i = 0; i < body.length; i += 4096) {
       steady.socket.write(body.subarray(i, i + 4096));
       await new Promise((r) => setTimeout(r, 250)); // 16 KB/s for ~2.5 s: slower than any window, above the floor

@@ -60,7 +60,15 @@ function forgedPost(url: string, chunk: Buffer): Promise<{ status: number; body:
 describe('a signed form under forged large posts', () => {
   it(`keeps ${POSTS} concurrent forged ${BODY_BYTES / 1024 / 1024} MB posts within ${RSS_BOUND_BYTES / 1024 / 1024} MB of RSS, refuses them all and leaves no file`, async () => {
     const spool = mkdtempSync(join(tmpdir(), 'ponte-spool-'));
-    const config = webformConfigSchema.parse({ kind: 'webform', id: 'loja', mode: 'signed', secret: SECRET, origin: 'marketplace', replyVia: 'support', maxBodyBytes: 25 * 1024 * 1024 });
+    const config = webformConfigSchema.parse({
+      kind: 'webform',
+      id: 'loja',
+      mode: 'signed',
+      secret: SECRET,
+      origin: 'marketplace',
+      replyVia: 'support',
+      maxBodyBytes: 25 * 1024 * 1024,
+    });
     const ctx = createFakeContext('loja', { now: Date.now() });
     const runtime = createWebformChannelDefinition({ tmpDir: spool }).create(config, ctx);
     const app = express();
@@ -81,7 +89,9 @@ describe('a signed form under forged large posts', () => {
       clearInterval(sampler);
       peak = Math.max(peak, process.memoryUsage().rss);
       // eslint-disable-next-line no-console
-      console.log(`RSS before ${(before / 1048576).toFixed(1)} MB, peak ${(peak / 1048576).toFixed(1)} MB, growth ${((peak - before) / 1048576).toFixed(1)} MB over ${POSTS} × 24 MB forged posts`);
+      console.log(
+        `RSS before ${(before / 1048576).toFixed(1)} MB, peak ${(peak / 1048576).toFixed(1)} MB, growth ${((peak - before) / 1048576).toFixed(1)} MB over ${POSTS} × 24 MB forged posts`,
+      );
       expect(answers.map((a) => a.status)).toEqual(Array(POSTS).fill(401));
       expect(answers.every((a) => JSON.parse(a.body).error === 'bad_signature')).toBe(true);
       expect(peak - before).toBeLessThan(RSS_BOUND_BYTES);

@@ -11,7 +11,15 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';
 import { multipartBody, post, SECRET, signedHeaders } from './form-server.js';
 
-const fields = { nome: 'name', email: 'email', telefone: 'phone', motivo: 'category', pedido: 'reference', cpf: 'document', mensagem: 'message' };
+const fields = {
+  nome: 'name',
+  email: 'email',
+  telefone: 'phone',
+  motivo: 'category',
+  pedido: 'reference',
+  cpf: 'document',
+  mensagem: 'message',
+};
 const form = {
   id: 'marketplace',
   kind: 'webform',
@@ -22,7 +30,15 @@ const form = {
   fields,
   attachments: { maxCount: 2, maxBytes: 100_000, allowedTypes: ['application/pdf', 'image/*'] },
 };
-const submission = { nome: 'Maria da Silva', email: 'maria@customer.test', telefone: '(11) 98765-4321', motivo: 'entrega', pedido: 'PED-1234', cpf: '529.982.247-25', mensagem: 'Meu pedido não chegou.' };
+const submission = {
+  nome: 'Maria da Silva',
+  email: 'maria@customer.test',
+  telefone: '(11) 98765-4321',
+  motivo: 'entrega',
+  pedido: 'PED-1234',
+  cpf: '529.982.247-25',
+  mensagem: 'Meu pedido não chegou.',
+};
 
 async function submit(t: TestApp, values: Record<string, string>, extra: Record<string, string> = {}, at = Date.now()) {
   const body = JSON.stringify(values);
@@ -52,7 +68,9 @@ describe('web form through the app (test channel as replyVia)', () => {
     });
     expect(ticket.requester.name).toBe('Maria da Silva');
     // The typed phone is a claim: only a form that vouches for its customers (trustIdentities) adds it.
-    expect(ticket.requester.identities.map((i: { kind: string; address: string }) => `${i.kind}:${i.address}`).sort()).toEqual(['email:maria@customer.test']);
+    expect(ticket.requester.identities.map((i: { kind: string; address: string }) => `${i.kind}:${i.address}`).sort()).toEqual([
+      'email:maria@customer.test',
+    ]);
     expect(ticket.messages[0]).toMatchObject({ direction: 'in', text: 'Meu pedido não chegou.', authorType: 'customer' });
     const list = await t.api('GET', '/api/tickets?origin=marketplace');
     expect(list.status).toBe(200);
@@ -85,7 +103,13 @@ describe('web form through the app (test channel as replyVia)', () => {
     const otherOrder = await submit(t, { ...submission, pedido: 'PED-5678', mensagem: 'Outro pedido.' });
     expect(first.status).toBe(201);
     expect(again.status).toBe(200);
-    expect(again.json).toMatchObject({ ticketNumber: first.json.ticketNumber, status: 'new', outcome: 'appended', created: false, matchedBy: 'existing_request' });
+    expect(again.json).toMatchObject({
+      ticketNumber: first.json.ticketNumber,
+      status: 'new',
+      outcome: 'appended',
+      created: false,
+      matchedBy: 'existing_request',
+    });
     expect(otherOrder.status).toBe(201);
     expect(otherOrder.json.ticketNumber).not.toBe(first.json.ticketNumber);
     const ticket = await t.getTicket(first.json.ticketNumber as number);
@@ -103,15 +127,27 @@ describe('web form through the app (test channel as replyVia)', () => {
 
   it('stores multipart attachments on the ticket; a failed upload stores nothing', async () => {
     const pdf = Buffer.from('%PDF-1.4 comprovante de pagamento');
-    const parts = [...Object.entries(submission).map(([name, value]) => ({ name, value })), { name: 'comprovante', filename: 'comprovante.pdf', type: 'application/pdf', data: pdf }];
+    const parts = [
+      ...Object.entries(submission).map(([name, value]) => ({ name, value })),
+      { name: 'comprovante', filename: 'comprovante.pdf', type: 'application/pdf', data: pdf },
+    ];
     const ok = multipartBody(parts);
     const r = await post(`${t.baseUrl}/hooks/forms/marketplace`, ok.body, signedHeaders(ok.body, Date.now(), SECRET, ok.contentType));
     expect(r.status).toBe(201);
     const ticket = await t.getTicket(r.json.ticketNumber as number);
-    expect(ticket.messages[0]!.attachments).toEqual([expect.objectContaining({ filename: 'comprovante.pdf', contentType: 'application/pdf', size: pdf.length })]);
+    expect(ticket.messages[0]!.attachments).toEqual([
+      expect.objectContaining({ filename: 'comprovante.pdf', contentType: 'application/pdf', size: pdf.length }),
+    ]);
 
-    const big = multipartBody([...parts.slice(0, -1), { name: 'video', filename: 'v.png', type: 'image/png', data: Buffer.alloc(100_001) }]);
-    const refused = await post(`${t.baseUrl}/hooks/forms/marketplace`, big.body, signedHeaders(big.body, Date.now(), SECRET, big.contentType));
+    const big = multipartBody([
+      ...parts.slice(0, -1),
+      { name: 'video', filename: 'v.png', type: 'image/png', data: Buffer.alloc(100_001) },
+    ]);
+    const refused = await post(
+      `${t.baseUrl}/hooks/forms/marketplace`,
+      big.body,
+      signedHeaders(big.body, Date.now(), SECRET, big.contentType),
+    );
     expect(refused).toMatchObject({ status: 413, json: { error: 'attachment_too_large' } });
     const all = await t.api('GET', '/api/tickets?origin=marketplace');
     expect(JSON.stringify(all.body).match(/"number":/g)).toHaveLength(1);
@@ -135,7 +171,16 @@ describe('a public form through the app', () => {
       definitions: [webformChannel, testChannel.definition],
       channels: [
         { id: 'support', kind: 'test' },
-        { id: 'contato', kind: 'webform', mode: 'public', origin: 'site form', replyVia: 'support', allowedOrigins: [SITE], fields, rateLimit: { perIpPerMinute: 2, perFormPerMinute: 100 } },
+        {
+          id: 'contato',
+          kind: 'webform',
+          mode: 'public',
+          origin: 'site form',
+          replyVia: 'support',
+          allowedOrigins: [SITE],
+          fields,
+          rateLimit: { perIpPerMinute: 2, perFormPerMinute: 100 },
+        },
       ],
     });
   });
@@ -143,7 +188,10 @@ describe('a public form through the app', () => {
 
   it('takes a browser post from the site, drops a bot quietly and rate-limits one address', async () => {
     const url = `${t.baseUrl}/hooks/forms/contato`;
-    const preflight = await fetch(url, { method: 'OPTIONS', headers: { origin: SITE, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    const preflight = await fetch(url, {
+      method: 'OPTIONS',
+      headers: { origin: SITE, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(SITE);
 
@@ -157,7 +205,10 @@ describe('a public form through the app', () => {
     const bot = new URLSearchParams({ ...submission, pedido: 'PED-BOT', website: 'https://spam.example' });
     const dropped = await post(url, bot.toString(), { 'content-type': 'application/x-www-form-urlencoded', origin: SITE });
     expect(dropped.status).toBe(200);
-    const limited = await post(url, JSON.stringify({ ...submission, pedido: 'PED-3' }), { 'content-type': 'application/json', origin: SITE });
+    const limited = await post(url, JSON.stringify({ ...submission, pedido: 'PED-3' }), {
+      'content-type': 'application/json',
+      origin: SITE,
+    });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
 
@@ -180,17 +231,30 @@ describe('config check', () => {
 
   it('refuses a form without replyVia, or whose replyVia is not a channel that can send', async () => {
     const { replyVia: _drop, ...noReply } = form;
-    expect(await configIssues([{ id: 'support', kind: 'test' }, noReply])).toEqual([expect.objectContaining({ path: expect.stringMatching(/replyVia/) })]);
-    expect(await configIssues([{ id: 'support', kind: 'test' }, { ...form, replyVia: 'nowhere' }])).toEqual([
-      expect.objectContaining({ path: expect.stringMatching(/replyVia/), message: expect.stringContaining('nowhere') }),
+    expect(await configIssues([{ id: 'support', kind: 'test' }, noReply])).toEqual([
+      expect.objectContaining({ path: expect.stringMatching(/replyVia/) }),
     ]);
-    expect(await configIssues([{ ...form, replyVia: 'marketplace' }])).toEqual(expect.arrayContaining([expect.objectContaining({ path: expect.stringMatching(/replyVia/) })]));
+    expect(
+      await configIssues([
+        { id: 'support', kind: 'test' },
+        { ...form, replyVia: 'nowhere' },
+      ]),
+    ).toEqual([expect.objectContaining({ path: expect.stringMatching(/replyVia/), message: expect.stringContaining('nowhere') })]);
+    expect(await configIssues([{ ...form, replyVia: 'marketplace' }])).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: expect.stringMatching(/replyVia/) })]),
+    );
   });
 
   it('refuses a form without an origin label, and a public form without allowed origins, naming the path', async () => {
     const { origin: _o, ...noOrigin } = form;
-    const issues = await configIssues([{ id: 'support', kind: 'test' }, noOrigin, { id: 'site', kind: 'webform', mode: 'public', origin: 'site form', replyVia: 'support' }]);
-    expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining([expect.stringMatching(/origin$/), expect.stringMatching(/allowedOrigins$/)]));
+    const issues = await configIssues([
+      { id: 'support', kind: 'test' },
+      noOrigin,
+      { id: 'site', kind: 'webform', mode: 'public', origin: 'site form', replyVia: 'support' },
+    ]);
+    expect(issues.map((i) => i.path)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/origin$/), expect.stringMatching(/allowedOrigins$/)]),
+    );
   });
 });
 
@@ -230,7 +294,10 @@ describe('an agent reply to a form ticket', () => {
     const r = await submit(t, submission);
     expect(r.status).toBe(201);
     const n = r.json.ticketNumber as number;
-    const reply = await t.api('POST', `/api/tickets/${n}/replies`, { body: 'Olá Maria, o pedido PED-1234 sai hoje.', visibility: 'public' });
+    const reply = await t.api('POST', `/api/tickets/${n}/replies`, {
+      body: 'Olá Maria, o pedido PED-1234 sai hoje.',
+      visibility: 'public',
+    });
     expect(reply.status).toBe(202);
     await t.drainOutbox();
     const mails = await smtp.waitFor(1);

@@ -101,7 +101,15 @@ function multipartish(): { body: Buffer; contentType: string } {
   const files = Array.from({ length: int(4) }, (_, i) => ({
     name: `f${i}`,
     filename: pick(['a.pdf', '../../etc/passwd', 'x'.repeat(300), '', 'nota\u0007.pdf']),
-    type: pick(['application/pdf', 'image/png', 'application/x-msdownload', 'text/html', 'image/png<x>', 'application/pdf\r\n\tX-Folded: 1', 'image']),
+    type: pick([
+      'application/pdf',
+      'image/png',
+      'application/x-msdownload',
+      'text/html',
+      'image/png<x>',
+      'application/pdf\r\n\tX-Folded: 1',
+      'image',
+    ]),
     data: bytes(int(3000)),
   }));
   const fieldsBase = rand() < 0.5 ? NO_CONTACT : BAD_CONTACT;
@@ -152,14 +160,20 @@ function makeCase(signed: boolean, now: number): Case {
       headers['x-ponte-signature'] = signPayload(SECRET, headers['x-ponte-timestamp'], body);
     } else if (variant === 5) {
       headers['x-ponte-timestamp'] = pick([String(ts), headerText(int(20)), String(now), '-1', '1e9']);
-      headers['x-ponte-signature'] = pick([headerText(int(100)), `sha256=${bytes(32).toString('hex')}`, 'sha256=', `sha1=${bytes(20).toString('hex')}`]);
+      headers['x-ponte-signature'] = pick([
+        headerText(int(100)),
+        `sha256=${bytes(32).toString('hex')}`,
+        'sha256=',
+        `sha1=${bytes(20).toString('hex')}`,
+      ]);
     } else if (variant === 6) {
       headers['x-ponte-timestamp'] = String(ts);
       headers['x-ponte-signature'] = signPayload('wrong-secret-0123456789', ts, body);
     }
   } else {
     headers.origin = rand() < 0.9 ? SITE : pick(['https://evil.example', 'null', headerText(int(40))]);
-    if (rand() < 0.2) headers.accept = pick(['text/html,application/xhtml+xml,*/*;q=0.8', 'text/html;q=0.1, application/json', headerText(int(30))]);
+    if (rand() < 0.2)
+      headers.accept = pick(['text/html,application/xhtml+xml,*/*;q=0.8', 'text/html;q=0.1, application/json', headerText(int(30))]);
     if (rand() < 0.05) headers['x-forwarded-for'] = headerText(int(30));
   }
   return { kind, body, headers };
@@ -167,11 +181,15 @@ function makeCase(signed: boolean, now: number): Case {
 
 function send(url: string, agent: http.Agent, c: Case): Promise<number | string> {
   return new Promise((resolve) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { ...c.headers, 'content-length': String(c.body.length) }, timeout: 10_000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', () => resolve(res.statusCode ?? 'response error'));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { ...c.headers, 'content-length': String(c.body.length) }, timeout: 10_000 },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', () => resolve(res.statusCode ?? 'response error'));
+      },
+    );
     req.on('timeout', () => {
       req.destroy();
       resolve('timeout');
@@ -181,7 +199,14 @@ function send(url: string, agent: http.Agent, c: Case): Promise<number | string>
   });
 }
 
-async function fuzz(form: FormServer, signed: boolean): Promise<{ total: number; byStatus: Map<number | string, number>; offenders: Array<{ status: number | string; kind: string; headers: Record<string, string> }> }> {
+async function fuzz(
+  form: FormServer,
+  signed: boolean,
+): Promise<{
+  total: number;
+  byStatus: Map<number | string, number>;
+  offenders: Array<{ status: number | string; kind: string; headers: Record<string, string> }>;
+}> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const byStatus = new Map<number | string, number>();
   const offenders: Array<{ status: number | string; kind: string; headers: Record<string, string> }> = [];
@@ -218,17 +243,31 @@ describe('web form fuzz', () => {
   const filesUnder = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
   beforeAll(async () => {
-    const fields = { nome: 'name', email: 'email', telefone: 'phone', motivo: 'category', pedido: 'reference', cpf: 'document', mensagem: 'message' };
+    const fields = {
+      nome: 'name',
+      email: 'email',
+      telefone: 'phone',
+      motivo: 'category',
+      pedido: 'reference',
+      cpf: 'document',
+      mensagem: 'message',
+    };
     const attachments = { maxCount: 2, maxBytes: 2000, allowedTypes: ['application/pdf', 'image/png'] };
-    signedForm = await startFormServer({ id: 'fuzz-signed', mode: 'signed', secret: SECRET, fields, attachments }, { ctx: contextWithBlobs('fuzz-signed'), tmpDir: spool });
-    publicForm = await startFormServer({
-      id: 'fuzz-public',
-      mode: 'public',
-      allowedOrigins: [SITE],
-      fields,
-      attachments,
-      rateLimit: { perIpPerMinute: 100_000, perFormPerMinute: 1_000_000 },
-    }, { ctx: contextWithBlobs('fuzz-public'), tmpDir: spool });
+    signedForm = await startFormServer(
+      { id: 'fuzz-signed', mode: 'signed', secret: SECRET, fields, attachments },
+      { ctx: contextWithBlobs('fuzz-signed'), tmpDir: spool },
+    );
+    publicForm = await startFormServer(
+      {
+        id: 'fuzz-public',
+        mode: 'public',
+        allowedOrigins: [SITE],
+        fields,
+        attachments,
+        rateLimit: { perIpPerMinute: 100_000, perFormPerMinute: 1_000_000 },
+      },
+      { ctx: contextWithBlobs('fuzz-public'), tmpDir: spool },
+    );
   });
   afterAll(async () => {
     await signedForm.stop();
@@ -238,25 +277,29 @@ describe('web form fuzz', () => {
   it.each([
     ['signed', true],
     ['public', false],
-  ])('%s form: only 4xx, nothing ingested', async (_name, signed) => {
-    const form = signed ? signedForm : publicForm;
-    const { total, byStatus, offenders } = await fuzz(form, signed);
-    // eslint-disable-next-line no-console
-    console.log(`${_name}: ${total} cases`, Object.fromEntries(byStatus));
-    expect(offenders).toEqual([]);
-    expect(total).toBeGreaterThanOrEqual(1000);
-    expect(form.ctx.ingested).toHaveLength(0);
-    // Nothing half-written: no blob of a refused upload, no spooled body or staged file left.
-    expect(filesUnder(blobRoots.get(form.config.id)!)).toEqual([]);
-    expect(filesUnder(spool)).toEqual([]);
-    // Still healthy afterwards: a valid submission goes through.
-    const body = JSON.stringify({ ...NO_CONTACT, email: 'maria@example.com' });
-    const ts = Math.floor(Date.now() / 1000);
-    const headers: Record<string, string> = signed
-      ? { 'content-type': 'application/json', 'x-ponte-timestamp': String(ts), 'x-ponte-signature': signPayload(SECRET, ts, body) }
-      : { 'content-type': 'application/json', origin: SITE };
-    const ok = await fetch(form.url, { method: 'POST', headers, body });
-    expect(ok.status).toBe(201);
-    expect(form.ctx.ingested).toHaveLength(1);
-  }, 150_000);
+  ])(
+    '%s form: only 4xx, nothing ingested',
+    async (_name, signed) => {
+      const form = signed ? signedForm : publicForm;
+      const { total, byStatus, offenders } = await fuzz(form, signed);
+      // eslint-disable-next-line no-console
+      console.log(`${_name}: ${total} cases`, Object.fromEntries(byStatus));
+      expect(offenders).toEqual([]);
+      expect(total).toBeGreaterThanOrEqual(1000);
+      expect(form.ctx.ingested).toHaveLength(0);
+      // Nothing half-written: no blob of a refused upload, no spooled body or staged file left.
+      expect(filesUnder(blobRoots.get(form.config.id)!)).toEqual([]);
+      expect(filesUnder(spool)).toEqual([]);
+      // Still healthy afterwards: a valid submission goes through.
+      const body = JSON.stringify({ ...NO_CONTACT, email: 'maria@example.com' });
+      const ts = Math.floor(Date.now() / 1000);
+      const headers: Record<string, string> = signed
+        ? { 'content-type': 'application/json', 'x-ponte-timestamp': String(ts), 'x-ponte-signature': signPayload(SECRET, ts, body) }
+        : { 'content-type': 'application/json', origin: SITE };
+      const ok = await fetch(form.url, { method: 'POST', headers, body });
+      expect(ok.status).toBe(201);
+      expect(form.ctx.ingested).toHaveLength(1);
+    },
+    150_000,
+  );
 });

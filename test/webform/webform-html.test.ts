@@ -48,7 +48,11 @@ describe('a plain HTML form without redirect', () => {
 
   it('shows what to fix on a 400 page, every value escaped', async () => {
     form = await startFormServer(base);
-    const res = await browserPost(form, { nome: 'Maria', email: '<script>alert(1)</script>@x', mensagem: '' }, { 'accept-language': 'pt-BR' });
+    const res = await browserPost(
+      form,
+      { nome: 'Maria', email: '<script>alert(1)</script>@x', mensagem: '' },
+      { 'accept-language': 'pt-BR' },
+    );
     expect(res.status).toBe(400);
     const html = await res.text();
     expect(html).toContain('Não foi possível enviar');
@@ -97,6 +101,8 @@ describe('a plain HTML form with redirect', () => {
   });
 
   it('refuses a redirect URL that is not absolute http(s) at config check', async () => {
-    await expect(startFormServer({ ...base, id: 'x', redirect: { success: 'javascript:alert(1)', error: '/erro' } })).rejects.toThrow(/absolute http\(s\) URL/);
+    await expect(startFormServer({ ...base, id: 'x', redirect: { success: 'javascript:alert(1)', error: '/erro' } })).rejects.toThrow(
+      /absolute http\(s\) URL/,
+    );
   });
 });

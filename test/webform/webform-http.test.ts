@@ -30,7 +30,14 @@ const fields = {
 describe('signed form', () => {
   let form: FormServer;
   beforeEach(async () => {
-    form = await startFormServer({ id: 'marketplace', mode: 'signed', secret: SECRET, origin: 'marketplace', fields, attachments: { maxCount: 2, maxBytes: 64 * 1024, allowedTypes: ['image/png', 'application/pdf'] } });
+    form = await startFormServer({
+      id: 'marketplace',
+      mode: 'signed',
+      secret: SECRET,
+      origin: 'marketplace',
+      fields,
+      attachments: { maxCount: 2, maxBytes: 64 * 1024, allowedTypes: ['image/png', 'application/pdf'] },
+    });
   });
   afterEach(() => form.stop());
 
@@ -90,9 +97,24 @@ describe('signed form', () => {
   });
 
   it.each([
-    ['a file over the size limit', [{ name: 'f', filename: 'big.png', type: 'image/png', data: Buffer.alloc(64 * 1024 + 1) }], 413, 'attachment_too_large'],
-    ['a refused type', [{ name: 'f', filename: 'x.exe', type: 'application/x-msdownload', data: Buffer.from('MZ') }], 415, 'attachment_type_refused'],
-    ['too many files', [1, 2, 3].map((i) => ({ name: `f${i}`, filename: `${i}.pdf`, type: 'application/pdf', data: Buffer.from('%PDF') })), 413, 'too_many_attachments'],
+    [
+      'a file over the size limit',
+      [{ name: 'f', filename: 'big.png', type: 'image/png', data: Buffer.alloc(64 * 1024 + 1) }],
+      413,
+      'attachment_too_large',
+    ],
+    [
+      'a refused type',
+      [{ name: 'f', filename: 'x.exe', type: 'application/x-msdownload', data: Buffer.from('MZ') }],
+      415,
+      'attachment_type_refused',
+    ],
+    [
+      'too many files',
+      [1, 2, 3].map((i) => ({ name: `f${i}`, filename: `${i}.pdf`, type: 'application/pdf', data: Buffer.from('%PDF') })),
+      413,
+      'too_many_attachments',
+    ],
   ])('refuses %s and ingests nothing', async (_name, files, status, error) => {
     const { body, contentType } = multipartBody([...Object.entries(submission).map(([name, value]) => ({ name, value })), ...files]);
     const r = await post(form.url, body, signedHeaders(body, Date.now(), SECRET, contentType));
@@ -114,7 +136,11 @@ describe('signed form', () => {
 
   it.each([
     ['a wrong secret', (b: string) => signedHeaders(b, Date.now(), 'another-secret-0123456789'), 'bad_signature'],
-    ['no signature', (b: string) => ({ 'content-type': 'application/json', 'x-ponte-timestamp': String(Math.floor(Date.now() / 1000)) }), 'missing_signature'],
+    [
+      'no signature',
+      (b: string) => ({ 'content-type': 'application/json', 'x-ponte-timestamp': String(Math.floor(Date.now() / 1000)) }),
+      'missing_signature',
+    ],
     ['a signature from 6 minutes ago (replayed late)', (b: string) => signedHeaders(b, Date.now() - 360_000), 'stale_timestamp'],
   ])('refuses %s with 401 and ingests nothing', async (_name, headers, error) => {
     const body = JSON.stringify(submission);
@@ -231,22 +257,38 @@ describe('signed form', () => {
       throw new ValidationError('invalid envelope', [{ path: 'message.subject', message: 'too long' }]);
     };
     const v = await post(form.url, body, signedHeaders(body, Date.now()));
-    expect(v).toMatchObject({ status: 400, json: { error: 'validation_failed', issues: [{ path: 'message.subject', message: 'too long' }] } });
+    expect(v).toMatchObject({
+      status: 400,
+      json: { error: 'validation_failed', issues: [{ path: 'message.subject', message: 'too long' }] },
+    });
   });
 });
 
 describe('public form', () => {
   let form: FormServer;
-  const base = { id: 'contato', mode: 'public', allowedOrigins: [SITE], fields, honeypotField: 'website', rateLimit: { perIpPerMinute: 100, perFormPerMinute: 1000 } };
+  const base = {
+    id: 'contato',
+    mode: 'public',
+    allowedOrigins: [SITE],
+    fields,
+    honeypotField: 'website',
+    rateLimit: { perIpPerMinute: 100, perFormPerMinute: 1000 },
+  };
   afterEach(() => form.stop());
 
   it('answers a preflight from the site and refuses one from elsewhere', async () => {
     form = await startFormServer(base);
-    const ok = await fetch(form.url, { method: 'OPTIONS', headers: { origin: SITE, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,idempotency-key' } });
+    const ok = await fetch(form.url, {
+      method: 'OPTIONS',
+      headers: { origin: SITE, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,idempotency-key' },
+    });
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe(SITE);
     expect(ok.headers.get('access-control-allow-methods')).toContain('POST');
-    const bad = await fetch(form.url, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const bad = await fetch(form.url, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(bad.status).toBe(403);
     expect(bad.headers.get('access-control-allow-origin')).toBeNull();
   });
@@ -306,13 +348,19 @@ describe('public form', () => {
     const body = JSON.stringify(submission);
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) {
-      statuses.push((await post(form.url, body, { 'content-type': 'application/json', origin: SITE, 'x-forwarded-for': `10.0.0.${i}` })).status);
+      statuses.push(
+        (await post(form.url, body, { 'content-type': 'application/json', origin: SITE, 'x-forwarded-for': `10.0.0.${i}` })).status,
+      );
     }
     expect(statuses).toEqual([201, 201, 429]);
   });
 
   it('refuses a streamed multipart body over maxBodyBytes with 413 (no Content-Length)', async () => {
-    form = await startFormServer({ ...base, maxBodyBytes: 100_000, attachments: { maxCount: 2, maxBytes: 1_000_000, allowedTypes: ['application/pdf'] } });
+    form = await startFormServer({
+      ...base,
+      maxBodyBytes: 100_000,
+      attachments: { maxCount: 2, maxBytes: 1_000_000, allowedTypes: ['application/pdf'] },
+    });
     const { body, contentType } = multipartBody([
       ...Object.entries(submission).map(([name, value]) => ({ name, value })),
       { name: 'f', filename: 'a.pdf', type: 'application/pdf', data: Buffer.alloc(300_000, 1) },
@@ -320,7 +368,12 @@ describe('public form', () => {
     const chunks = async function* () {
       for (let i = 0; i < body.length; i += 16_384) yield body.subarray(i, i + 16_384);
     };
-    const res = await fetch(form.url, { method: 'POST', body: ReadableStream.from(chunks()), headers: { 'content-type': contentType, origin: SITE }, duplex: 'half' } as RequestInit);
+    const res = await fetch(form.url, {
+      method: 'POST',
+      body: ReadableStream.from(chunks()),
+      headers: { 'content-type': contentType, origin: SITE },
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(413);
     expect(form.ctx.ingested).toHaveLength(0);
   });

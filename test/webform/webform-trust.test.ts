@@ -30,9 +30,36 @@ describeEachDatabase('web forms prove nothing (%s)', (database) => {
       channels: [
         { id: 'mail', kind: 'test' },
         { id: 'zap', kind: 'testchat' },
-        { id: 'contato', kind: 'webform', mode: 'public', origin: 'site form', replyVia: 'mail', allowedOrigins: [SITE], fields, rateLimit: { perIpPerMinute: 1000, perFormPerMinute: 1000 } },
-        { id: 'loja', kind: 'webform', mode: 'signed', secret: SECRET, origin: 'marketplace', replyVia: 'mail', fields, trustIdentities: true },
-        { id: 'zapform', kind: 'webform', mode: 'public', origin: 'site form', replyVia: 'zap', replyTo: 'phone', allowedOrigins: [SITE], fields },
+        {
+          id: 'contato',
+          kind: 'webform',
+          mode: 'public',
+          origin: 'site form',
+          replyVia: 'mail',
+          allowedOrigins: [SITE],
+          fields,
+          rateLimit: { perIpPerMinute: 1000, perFormPerMinute: 1000 },
+        },
+        {
+          id: 'loja',
+          kind: 'webform',
+          mode: 'signed',
+          secret: SECRET,
+          origin: 'marketplace',
+          replyVia: 'mail',
+          fields,
+          trustIdentities: true,
+        },
+        {
+          id: 'zapform',
+          kind: 'webform',
+          mode: 'public',
+          origin: 'site form',
+          replyVia: 'zap',
+          replyTo: 'phone',
+          allowedOrigins: [SITE],
+          fields,
+        },
       ],
     });
     await t.createAgent(ANA);
@@ -45,13 +72,25 @@ describeEachDatabase('web forms prove nothing (%s)', (database) => {
     const body = JSON.stringify(values);
     return post(`${t.baseUrl}/hooks/forms/loja`, body, signedHeaders(body, Date.now()));
   };
-  const mailFromMaria = () => t.context('mail').ingest({ message: { externalId: 'maria-1@customer.test', from: { kind: 'email', address: MARIA }, subject: 'Pedido atrasado', text: 'Meu pedido PED-1234 não chegou. Moro na Rua das Flores, 10.' } });
-  const sentTo = (address: string) => [...mail.outbox('mail').sent, ...zap.outbox('zap').sent].filter((m) => m.recipient.address === address);
+  const mailFromMaria = () =>
+    t.context('mail').ingest({
+      message: {
+        externalId: 'maria-1@customer.test',
+        from: { kind: 'email', address: MARIA },
+        subject: 'Pedido atrasado',
+        text: 'Meu pedido PED-1234 não chegou. Moro na Rua das Flores, 10.',
+      },
+    });
+  const sentTo = (address: string) =>
+    [...mail.outbox('mail').sent, ...zap.outbox('zap').sent].filter((m) => m.recipient.address === address);
   const inbound = (ticket: { messages: Array<{ direction: string }> }) => ticket.messages.filter((m) => m.direction === 'in');
   /** What agents see on the ticket: the identities typed but not proven. */
   const claimsOf = async (n: number) =>
-    ((await t.getTicket(n)).claims as Array<{ kind: string; address: string; linkedContactId: string | null }>).map(({ kind, address, linkedContactId }) => ({ kind, address, ticketNumber: n, linkedContactId }));
-  const identitiesOf = async (n: number) => (await t.getTicket(n)).requester.identities.map((i: { kind: string; address: string }) => `${i.kind}:${i.address}`).sort();
+    ((await t.getTicket(n)).claims as Array<{ kind: string; address: string; linkedContactId: string | null }>).map(
+      ({ kind, address, linkedContactId }) => ({ kind, address, ticketNumber: n, linkedContactId }),
+    );
+  const identitiesOf = async (n: number) =>
+    (await t.getTicket(n)).requester.identities.map((i: { kind: string; address: string }) => `${i.kind}:${i.address}`).sort();
 
   it.each([
     ['relay a reply to the customer', '#10001 Pague a taxa de reembolso em http://evil.example/pay'],
@@ -80,12 +119,26 @@ describeEachDatabase('web forms prove nothing (%s)', (database) => {
 
   it("a stranger's email with a customer's phone: the customer's contact is unchanged, no ticket of theirs is named, replies go to each their own", async () => {
     // Maria's order ticket, from the merchant's server (it vouches for her email and phone).
-    const maria = await signedForm({ nome: 'Maria', email: MARIA, telefone: MARIA_PHONE, motivo: 'entrega', pedido: 'PED-1234', mensagem: 'Meu pedido não chegou. Rua das Flores, 10.' });
+    const maria = await signedForm({
+      nome: 'Maria',
+      email: MARIA,
+      telefone: MARIA_PHONE,
+      motivo: 'entrega',
+      pedido: 'PED-1234',
+      mensagem: 'Meu pedido não chegou. Rua das Flores, 10.',
+    });
     expect(maria).toMatchObject({ status: 201, json: { ticketNumber: 10001 } });
     const mariaIdentities = await identitiesOf(10001);
     expect(mariaIdentities).toEqual([`email:${MARIA}`, `phone:${MARIA_PHONE}`]);
 
-    const r = await publicForm({ nome: 'Maria', email: STRANGER, telefone: MARIA_PHONE, motivo: 'entrega', pedido: 'PED-1234', mensagem: 'Qual o endereço de entrega do meu pedido?' });
+    const r = await publicForm({
+      nome: 'Maria',
+      email: STRANGER,
+      telefone: MARIA_PHONE,
+      motivo: 'entrega',
+      pedido: 'PED-1234',
+      mensagem: 'Qual o endereço de entrega do meu pedido?',
+    });
     expect(r.status).toBeLessThan(300);
     expect(JSON.stringify(r.json)).not.toContain('10001');
     expect(await identitiesOf(10001)).toEqual(mariaIdentities);
@@ -95,21 +148,50 @@ describeEachDatabase('web forms prove nothing (%s)', (database) => {
     const strangerTicket = r.json.ticketNumber as number;
     expect(strangerTicket).toBeGreaterThan(10001);
     // The typed phone is recorded as a claim on the stranger's own ticket, for agents to see.
-    expect(await claimsOf(strangerTicket)).toEqual([{ kind: 'phone', address: MARIA_PHONE, ticketNumber: strangerTicket, linkedContactId: null }]);
-    expect((await t.api('POST', '/api/tickets/10001/replies', { body: 'Maria, seu pedido sai hoje para a Rua das Flores, 10.', visibility: 'public' })).status).toBe(202);
-    expect((await t.api('POST', `/api/tickets/${strangerTicket}/replies`, { body: 'Pode informar o número do pedido?', visibility: 'public' })).status).toBe(202);
+    expect(await claimsOf(strangerTicket)).toEqual([
+      { kind: 'phone', address: MARIA_PHONE, ticketNumber: strangerTicket, linkedContactId: null },
+    ]);
+    expect(
+      (
+        await t.api('POST', '/api/tickets/10001/replies', {
+          body: 'Maria, seu pedido sai hoje para a Rua das Flores, 10.',
+          visibility: 'public',
+        })
+      ).status,
+    ).toBe(202);
+    expect(
+      (await t.api('POST', `/api/tickets/${strangerTicket}/replies`, { body: 'Pode informar o número do pedido?', visibility: 'public' }))
+        .status,
+    ).toBe(202);
     await t.drainOutbox();
     const toStranger = sentTo(STRANGER).filter((m) => m.purpose === 'reply');
     expect(toStranger.map((m) => [m.ticket.number, m.text])).toEqual([[strangerTicket, 'Pode informar o número do pedido?']]);
     expect(sentTo(STRANGER).some((m) => m.ticket.number === 10001 || m.text.includes('Rua das Flores'))).toBe(false);
-    expect(sentTo(MARIA).filter((m) => m.purpose === 'reply').map((m) => m.ticket.number)).toEqual([10001]);
+    expect(
+      sentTo(MARIA)
+        .filter((m) => m.purpose === 'reply')
+        .map((m) => m.ticket.number),
+    ).toEqual([10001]);
   });
 
   it("a customer's email with a stranger's phone: the answer names no ticket, and the stranger's WhatsApp #10001 opens a new ticket", async () => {
-    const maria = await signedForm({ nome: 'Maria', email: MARIA, motivo: 'entrega', pedido: 'PED-1234', mensagem: 'Meu pedido não chegou.' });
+    const maria = await signedForm({
+      nome: 'Maria',
+      email: MARIA,
+      motivo: 'entrega',
+      pedido: 'PED-1234',
+      mensagem: 'Meu pedido não chegou.',
+    });
     expect(maria).toMatchObject({ status: 201, json: { ticketNumber: 10001 } });
 
-    const r = await publicForm({ nome: 'Maria', email: MARIA, telefone: STRANGER_PHONE, motivo: 'entrega', pedido: 'PED-1234', mensagem: 'Mudei de número, falem comigo neste.' });
+    const r = await publicForm({
+      nome: 'Maria',
+      email: MARIA,
+      telefone: STRANGER_PHONE,
+      motivo: 'entrega',
+      pedido: 'PED-1234',
+      mensagem: 'Mudei de número, falem comigo neste.',
+    });
     expect(r.status).toBe(200);
     expect(r.json).toEqual({ outcome: 'received', created: false, message: expect.stringMatching(/received/) });
     expect(await identitiesOf(10001)).toEqual([`email:${MARIA}`]);
@@ -132,14 +214,22 @@ describeEachDatabase('web forms prove nothing (%s)', (database) => {
   });
 
   it('a form answered on WhatsApp (replyTo: phone) replies to the typed phone only; the typed email is a claim', async () => {
-    const r = await post(`${t.baseUrl}/hooks/forms/zapform`, JSON.stringify({ nome: 'Maria', email: STRANGER, telefone: MARIA_PHONE, mensagem: 'Quero trocar o tamanho.' }), { 'content-type': 'application/json', origin: SITE });
+    const r = await post(
+      `${t.baseUrl}/hooks/forms/zapform`,
+      JSON.stringify({ nome: 'Maria', email: STRANGER, telefone: MARIA_PHONE, mensagem: 'Quero trocar o tamanho.' }),
+      { 'content-type': 'application/json', origin: SITE },
+    );
     expect(r.status).toBe(201);
     const n = r.json.ticketNumber as number;
     expect(await identitiesOf(n)).toEqual([`phone:${MARIA_PHONE}`]);
     expect(await claimsOf(n)).toEqual([{ kind: 'email', address: STRANGER, ticketNumber: n, linkedContactId: null }]);
     expect((await t.api('POST', `/api/tickets/${n}/replies`, { body: 'Claro! Qual tamanho?', visibility: 'public' })).status).toBe(202);
     await t.drainOutbox();
-    expect(sentTo(MARIA_PHONE).filter((m) => m.purpose === 'reply').map((m) => [m.channelId, m.text])).toEqual([['zap', 'Claro! Qual tamanho?']]);
+    expect(
+      sentTo(MARIA_PHONE)
+        .filter((m) => m.purpose === 'reply')
+        .map((m) => [m.channelId, m.text]),
+    ).toEqual([['zap', 'Claro! Qual tamanho?']]);
     expect(sentTo(STRANGER)).toEqual([]);
   });
 

@@ -22,7 +22,12 @@ describe('Baileys auth state in the database', () => {
     const t1 = await startTestApp({ definitions: [definition], channels });
     await waitFor(() => factory.sockets.length === 1, 2000, 'first socket');
     const first = factory.latest();
-    const creds = first.options.auth.creds as { noiseKey: { public: Uint8Array }; advSecretKey: string; registrationId: number; me?: unknown };
+    const creds = first.options.auth.creds as {
+      noiseKey: { public: Uint8Array };
+      advSecretKey: string;
+      registrationId: number;
+      me?: unknown;
+    };
     expect(creds.noiseKey.public).toBeInstanceOf(Uint8Array);
     // What Baileys does while pairing and using the session: creds.update + key writes.
     first.emit('creds.update', { me: ME, registered: true });
@@ -37,7 +42,11 @@ describe('Baileys auth state in the database', () => {
     // Stop the app without deleting its data dir: a restart of the same deployment.
     await t1.app.stop();
 
-    const t2 = await startTestApp({ definitions: [definition], channels, config: { database: { driver: 'sqlite', path: `${dbFile}/ponte.db` } } });
+    const t2 = await startTestApp({
+      definitions: [definition],
+      channels,
+      config: { database: { driver: 'sqlite', path: `${dbFile}/ponte.db` } },
+    });
     try {
       await waitFor(() => factory.sockets.length === 2, 2000, 'second socket');
       const second = factory.latest();
@@ -49,7 +58,9 @@ describe('Baileys auth state in the database', () => {
       const keys = second.options.auth.keys;
       const preKey = (await keys.get('pre-key', ['1', '2']))['1'] as { public: Uint8Array };
       expect(Buffer.from(preKey.public)).toEqual(Buffer.from([1, 2, 3]));
-      expect(Buffer.from((await keys.get('session', ['5511987654321.0']))['5511987654321.0'] as Uint8Array)).toEqual(Buffer.from([9, 8, 7]));
+      expect(Buffer.from((await keys.get('session', ['5511987654321.0']))['5511987654321.0'] as Uint8Array)).toEqual(
+        Buffer.from([9, 8, 7]),
+      );
       const appKey = (await keys.get('app-state-sync-key', ['AAAAAQ'])).AAAAAQ as { keyData: Uint8Array; constructor: { name: string } };
       expect(Buffer.from(appKey.keyData)).toEqual(Buffer.from([7, 7, 7]));
       expect(appKey.constructor.name).toBe('AppStateSyncKeyData'); // revived as the protobuf Baileys expects
@@ -66,7 +77,10 @@ describe('Baileys auth state in the database', () => {
 
       // Device removed on the phone: everything goes, the next start pairs from scratch.
       second.emit('connection.update', { connection: 'open' });
-      second.emit('connection.update', { connection: 'close', lastDisconnect: { error: { message: 'Stream Errored (conflict)', output: { statusCode: 401 } } } });
+      second.emit('connection.update', {
+        connection: 'close',
+        lastDisconnect: { error: { message: 'Stream Errored (conflict)', output: { statusCode: 401 } } },
+      });
       const running = t2.app.running.find((c) => c.entry.id === 'wa')!;
       await waitFor(() => running.runtime.source!.health().state === 'needs_pairing', 2000, 'needs_pairing');
       const left = await t2.app.database.kysely.selectFrom('channel_state').select('key').where('key', 'like', 'auth:%').execute();

@@ -10,7 +10,14 @@ import { databaseReady, startCore, type CoreHarness } from './core-harness.js';
 function upsert(id: string, remoteJid: string, message: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   return {
     type: 'notify',
-    messages: [{ key: { remoteJid, fromMe: false, id, participant: '', ...extra }, messageTimestamp: Math.floor(Date.now() / 1000), pushName: 'Cliente', message }],
+    messages: [
+      {
+        key: { remoteJid, fromMe: false, id, participant: '', ...extra },
+        messageTimestamp: Math.floor(Date.now() / 1000),
+        pushName: 'Cliente',
+        message,
+      },
+    ],
   };
 }
 
@@ -32,7 +39,12 @@ describe.each(['sqlite', 'postgres'] as const)('WhatsApp (Baileys) end to end wi
     expect(ticket.messages[0]).toMatchObject({ direction: 'in', text: 'Oi! Meu pedido 10482 ainda não chegou, já faz 8 dias 😕' });
 
     const agent = await h.t.createAgent({ name: 'Júlia', email: 'julia@loja.example' });
-    const reply = await h.t.api('POST', `/api/tickets/${number}/replies`, { body: 'Olá Mariana! O pedido foi reenviado hoje.', visibility: 'public' }, agent.token);
+    const reply = await h.t.api(
+      'POST',
+      `/api/tickets/${number}/replies`,
+      { body: 'Olá Mariana! O pedido foi reenviado hoje.', visibility: 'public' },
+      agent.token,
+    );
     expect(reply.status).toBe(202);
     expect(await h.t.drainOutbox()).toMatchObject({ sent: 1, failed: 0 });
     const sent = h.sock().sent;
@@ -44,7 +56,17 @@ describe.each(['sqlite', 'postgres'] as const)('WhatsApp (Baileys) end to end wi
     expect(out.deliveryStatus).toBe('sent');
 
     // The echo of our own send is not a second message.
-    await h.emit('messages.upsert', { type: 'append', messages: [{ key: { remoteJid: '5511987654321@s.whatsapp.net', fromMe: true, id: out.externalId }, messageTimestamp: String(Math.floor(Date.now() / 1000)), message: { extendedTextMessage: { text: out.text } }, status: 'PENDING' }] });
+    await h.emit('messages.upsert', {
+      type: 'append',
+      messages: [
+        {
+          key: { remoteJid: '5511987654321@s.whatsapp.net', fromMe: true, id: out.externalId },
+          messageTimestamp: String(Math.floor(Date.now() / 1000)),
+          message: { extendedTextMessage: { text: out.text } },
+          status: 'PENDING',
+        },
+      ],
+    });
     // Receipts move the status forward only.
     await h.emit('messages.update', [
       { key: { remoteJid: '5511987654321@s.whatsapp.net', fromMe: true, id: out.externalId }, update: { status: 4 } },
@@ -60,24 +82,52 @@ describe.each(['sqlite', 'postgres'] as const)('WhatsApp (Baileys) end to end wi
       upsert(
         'QUOTED-REPLY-1',
         '203948571620394@lid',
-        { extendedTextMessage: { text: 'Obrigada! Chegou.', contextInfo: { stanzaId: out.externalId, participant: '5511912345678@s.whatsapp.net', quotedMessage: { conversation: out.text } } } },
+        {
+          extendedTextMessage: {
+            text: 'Obrigada! Chegou.',
+            contextInfo: {
+              stanzaId: out.externalId,
+              participant: '5511912345678@s.whatsapp.net',
+              quotedMessage: { conversation: out.text },
+            },
+          },
+        },
         { remoteJidAlt: '5511987654321@s.whatsapp.net', addressingMode: 'lid' },
       ),
     );
     expect(await h.ticketNumbers()).toEqual([number]);
     ticket = await h.t.getTicket(number!);
-    expect(ticket.messages.find((m) => m.externalId === 'QUOTED-REPLY-1')).toMatchObject({ matchedBy: 'thread_reference', quotedText: out.text });
+    expect(ticket.messages.find((m) => m.externalId === 'QUOTED-REPLY-1')).toMatchObject({
+      matchedBy: 'thread_reference',
+      quotedText: out.text,
+    });
 
     // Solved; then a 👍 on the agent's message: stored on the message, ticket stays solved.
     expect((await h.t.api('PATCH', `/api/tickets/${number}`, { status: 'solved' })).status).toBe(200);
-    await h.emit('messages.upsert', upsert('REACTION-1', '5511987654321@s.whatsapp.net', { reactionMessage: { key: { remoteJid: '5511987654321@s.whatsapp.net', fromMe: true, id: out.externalId }, text: '👍', senderTimestampMs: String(Date.now()) } }));
-    await h.emit('messages.reaction', [{ key: { remoteJid: '5511987654321@s.whatsapp.net', fromMe: true, id: out.externalId }, reaction: { key: { remoteJid: '5511987654321@s.whatsapp.net', fromMe: false, id: 'REACTION-1' }, text: '👍' } }]);
+    await h.emit(
+      'messages.upsert',
+      upsert('REACTION-1', '5511987654321@s.whatsapp.net', {
+        reactionMessage: {
+          key: { remoteJid: '5511987654321@s.whatsapp.net', fromMe: true, id: out.externalId },
+          text: '👍',
+          senderTimestampMs: String(Date.now()),
+        },
+      }),
+    );
+    await h.emit('messages.reaction', [
+      {
+        key: { remoteJid: '5511987654321@s.whatsapp.net', fromMe: true, id: out.externalId },
+        reaction: { key: { remoteJid: '5511987654321@s.whatsapp.net', fromMe: false, id: 'REACTION-1' }, text: '👍' },
+      },
+    ]);
     ticket = await h.t.getTicket(number!);
     expect(ticket.status).toBe('solved');
     // The reaction is no message of its own (the solved notice, if any, is ours and automatic).
     expect(ticket.messages.filter((m) => m.direction === 'in').map((m) => m.externalId)).toEqual([expect.any(String), 'QUOTED-REPLY-1']);
     expect(ticket.messages.filter((m) => m.direction === 'out' && m.authorType !== 'system')).toHaveLength(1);
-    expect(ticket.messages.find((m) => m.id === out.id)?.reactions).toEqual([expect.objectContaining({ emoji: '👍', by: '5511987654321@s.whatsapp.net' })]);
+    expect(ticket.messages.find((m) => m.id === out.id)?.reactions).toEqual([
+      expect.objectContaining({ emoji: '👍', by: '5511987654321@s.whatsapp.net' }),
+    ]);
   });
 
   test('replies go to the JID that wrote: a LID-only customer and a Brazilian 12-digit account', async () => {
@@ -91,7 +141,10 @@ describe.each(['sqlite', 'postgres'] as const)('WhatsApp (Baileys) end to end wi
       expect((await h.t.api('POST', `/api/tickets/${n}/replies`, { body: `Resposta ${n}`, visibility: 'public' })).status).toBe(202);
     }
     await h.t.drainOutbox();
-    const jids = h.sock().sent.map((s) => s.jid).sort();
+    const jids = h
+      .sock()
+      .sent.map((s) => s.jid)
+      .sort();
     expect(jids).toEqual(['558187654321@s.whatsapp.net', '87123456789012@lid']);
     expect(h.sock().onWhatsAppCalls).toEqual([]);
   });
@@ -100,7 +153,9 @@ describe.each(['sqlite', 'postgres'] as const)('WhatsApp (Baileys) end to end wi
     if (!databaseReady(database)) return;
     h = await startCore({}, { database });
     // An identity met only as a phone JID, with no phone alias beside it (an older import, a merge).
-    await h.t.context('wa').ingest({ message: { externalId: 'only-jid', from: { kind: 'whatsapp', address: '5511955554444@s.whatsapp.net' }, text: 'oi' } });
+    await h.t
+      .context('wa')
+      .ingest({ message: { externalId: 'only-jid', from: { kind: 'whatsapp', address: '5511955554444@s.whatsapp.net' }, text: 'oi' } });
     const [n] = await h.ticketNumbers();
     const byRequester = await h.t.api('GET', '/api/tickets?requester=%2B55%2011%2095555-4444');
     expect(byRequester.body.tickets.map((x: { number: number }) => x.number)).toEqual([n]);
@@ -113,7 +168,10 @@ describe.each(['sqlite', 'postgres'] as const)('WhatsApp (Baileys) end to end wi
     h = await startCore({}, { database });
     await h.play(loadFixture('baileys-upsert-text-conversation'));
     const [number] = await h.ticketNumbers();
-    h.sock().emit('connection.update', { connection: 'close', lastDisconnect: { error: { message: 'Connection was lost', output: { statusCode: 408 } } } });
+    h.sock().emit('connection.update', {
+      connection: 'close',
+      lastDisconnect: { error: { message: 'Connection was lost', output: { statusCode: 408 } } },
+    });
     await h.runtime.connection.idle();
     expect(h.runtime.source.health().state).toBe('backing_off');
     await h.t.api('POST', `/api/tickets/${number}/replies`, { body: 'Já verifico.', visibility: 'public' });
@@ -143,7 +201,10 @@ describe.each(['sqlite', 'postgres'] as const)('WhatsApp (Baileys) end to end wi
     await h.play(loadFixture('baileys-upsert-text-conversation'));
     const [number] = await h.ticketNumbers();
     await h.t.createAgent({ name: 'Júlia', email: 'julia@loja.example', phone: '+5511955554444' });
-    await h.emit('messages.upsert', upsert('AGENT-1', '5511955554444@s.whatsapp.net', { conversation: `#${number} Pode deixar, reenviamos hoje.` }));
+    await h.emit(
+      'messages.upsert',
+      upsert('AGENT-1', '5511955554444@s.whatsapp.net', { conversation: `#${number} Pode deixar, reenviamos hoje.` }),
+    );
     await h.emit('messages.upsert', upsert('AGENT-2', '5511955554444@s.whatsapp.net', { conversation: `#${number} #note cliente VIP` }));
     expect(await h.ticketNumbers()).toEqual([number]);
     await h.t.drainOutbox();

@@ -32,7 +32,10 @@ interface Desk {
 async function seedConversation(h: CoreHarness): Promise<Desk> {
   await h.play(loadFixture('baileys-upsert-text-conversation'));
   const [ticketNumber] = await h.ticketNumbers();
-  const reply = await h.t.api('POST', `/api/tickets/${ticketNumber}/replies`, { body: 'Olá Mariana! Seu código de rastreio é QB123456789BR.', visibility: 'public' });
+  const reply = await h.t.api('POST', `/api/tickets/${ticketNumber}/replies`, {
+    body: 'Olá Mariana! Seu código de rastreio é QB123456789BR.',
+    visibility: 'public',
+  });
   expect(reply.status).toBe(202);
   const drained = await h.t.drainOutbox();
   expect(drained.sent).toBe(1);
@@ -151,7 +154,9 @@ const checks: Record<string, Check> = {
     expect(t.messages).toHaveLength(2);
   },
   'baileys-upsert-audio-file': ingested(),
-  'baileys-upsert-audio-ptt': ingested(({ message }) => expect(message.attachments[0]).toMatchObject({ variant: 'voice_note', contentType: 'audio/ogg; codecs=opus' })),
+  'baileys-upsert-audio-ptt': ingested(({ message }) =>
+    expect(message.attachments[0]).toMatchObject({ variant: 'voice_note', contentType: 'audio/ogg; codecs=opus' }),
+  ),
   'baileys-upsert-brazil-legacy-12-digit-jid': async (h, fx) => {
     await ingested()(h, fx, undefined);
     const found = await messageByExternalId(h, fx.expect.externalMessageId);
@@ -204,7 +209,9 @@ const checks: Record<string, Check> = {
   },
   'baileys-upsert-reaction-add': async (h, _fx, desk) => {
     const t = await h.t.getTicket(desk!.ticketNumber);
-    expect(t.messages.find((x) => x.externalId === desk!.outboundId)?.reactions).toEqual([{ emoji: '👍', by: '5511987654321@s.whatsapp.net', at: 1779131031000 }]);
+    expect(t.messages.find((x) => x.externalId === desk!.outboundId)?.reactions).toEqual([
+      { emoji: '👍', by: '5511987654321@s.whatsapp.net', at: 1779131031000 },
+    ]);
     expect(t.messages).toHaveLength(2);
   },
   'baileys-upsert-reaction-remove': async (h, _fx, desk) => {
@@ -220,7 +227,9 @@ const checks: Record<string, Check> = {
   }),
   'baileys-upsert-text-lid-addressed': ingested(),
   'baileys-upsert-text-lid-without-pn': ingested(({ ticket }) => {
-    expect(ticket.requester.identities.map((i: { kind: string; address: string }) => `${i.kind}:${i.address}`)).toEqual(['whatsapp_lid:87123456789012@lid']);
+    expect(ticket.requester.identities.map((i: { kind: string; address: string }) => `${i.kind}:${i.address}`)).toEqual([
+      'whatsapp_lid:87123456789012@lid',
+    ]);
   }),
   'baileys-upsert-video': ingested(),
   'baileys-upsert-view-once-unavailable': ingested(),
@@ -252,7 +261,9 @@ describe.each(['sqlite', 'postgres'] as const)('baileys fixtures into the real c
         for (const e of [connecting, qr1, qr2]) await h.emit('connection.update', e);
         const r = await h.t.api('GET', '/api/channels/wa/pairing?format=json');
         expect(r.body).toMatchObject({ state: 'needs_pairing', hasQr: true });
-        const svg = await fetch(`${h.t.baseUrl}/api/channels/wa/pairing?format=svg`, { headers: { authorization: `Bearer ${h.t.adminToken}` } });
+        const svg = await fetch(`${h.t.baseUrl}/api/channels/wa/pairing?format=svg`, {
+          headers: { authorization: `Bearer ${h.t.adminToken}` },
+        });
         expect(svg.status).toBe(200);
         expect(await svg.text()).toContain('<svg');
         await h.emit('creds.update', { me: ME, registered: true });

@@ -96,17 +96,32 @@ const checks: Record<string, Check> = {
     // The next LID-only message from that person carries the phone identity too.
     h.sock().emit('messages.upsert', {
       type: 'notify',
-      messages: [{ key: { remoteJid: '176543210987654@lid', fromMe: false, id: 'LUCIA-LID-1', participant: '' }, messageTimestamp: 1779124000, pushName: 'Lucía', message: { conversation: 'Hola' } }],
+      messages: [
+        {
+          key: { remoteJid: '176543210987654@lid', fromMe: false, id: 'LUCIA-LID-1', participant: '' },
+          messageTimestamp: 1779124000,
+          pushName: 'Lucía',
+          message: { conversation: 'Hola' },
+        },
+      ],
     });
     await h.idle();
     const env = only(ctx);
     expect(env.message.from).toMatchObject({ kind: 'whatsapp', address: '5491155554444@s.whatsapp.net' });
-    expect(env.message.fromAliases).toEqual(expect.arrayContaining([{ kind: 'whatsapp_lid', address: '176543210987654@lid' }, { kind: 'phone', address: '+5491155554444' }]));
+    expect(env.message.fromAliases).toEqual(
+      expect.arrayContaining([
+        { kind: 'whatsapp_lid', address: '176543210987654@lid' },
+        { kind: 'phone', address: '+5491155554444' },
+      ]),
+    );
   },
   'baileys-messages-update-receipts': (ctx) => {
     expect(ctx.deliveries.map((d) => d.status)).toEqual(['sent', 'read', 'delivered']);
     // The core keeps the maximum; what it would end with:
-    const final = ctx.deliveries.reduce<DeliveryStatus>((acc, d) => (DELIVERY_RANK[d.status] > DELIVERY_RANK[acc] ? d.status : acc), 'queued');
+    const final = ctx.deliveries.reduce<DeliveryStatus>(
+      (acc, d) => (DELIVERY_RANK[d.status] > DELIVERY_RANK[acc] ? d.status : acc),
+      'queued',
+    );
     expect(final).toBe('read');
     expect(new Set(ctx.deliveries.map((d) => d.externalId))).toEqual(new Set(['3EB0EE73B0305ED2088399']));
   },
@@ -121,7 +136,9 @@ const checks: Record<string, Check> = {
   },
   'baileys-update-edit': (ctx) => {
     expect(ctx.ingested).toEqual([]);
-    expect(ctx.updates).toEqual([{ externalId: '3A864A13BD708063A0FD', edit: { text: 'Oi! Meu pedido 10482 ainda não chegou, já faz 9 dias 😕', at: 1779124391000 } }]);
+    expect(ctx.updates).toEqual([
+      { externalId: '3A864A13BD708063A0FD', edit: { text: 'Oi! Meu pedido 10482 ainda não chegou, já faz 9 dias 😕', at: 1779124391000 } },
+    ]);
   },
   'baileys-update-revoke': (ctx) => {
     expect(ctx.ingested).toEqual([]);
@@ -194,7 +211,12 @@ const checks: Record<string, Check> = {
   },
   'baileys-upsert-location': (ctx, _h, fx) => {
     const env = ingestCheck(ctx, fx);
-    expect(env.message.metadata.location).toMatchObject({ lat: -23.561414, lng: -46.655881, name: 'Av. Paulista, 1578', address: 'Bela Vista, São Paulo - SP, 01310-200' });
+    expect(env.message.metadata.location).toMatchObject({
+      lat: -23.561414,
+      lng: -46.655881,
+      name: 'Av. Paulista, 1578',
+      address: 'Bela Vista, São Paulo - SP, 01310-200',
+    });
   },
   'baileys-upsert-newsletter': nothingHappened,
   'baileys-upsert-offline-append': (ctx, _h, fx) => {
@@ -209,7 +231,9 @@ const checks: Record<string, Check> = {
   },
   'baileys-upsert-protocol-edit': (ctx, _h, fx) => {
     expect(ctx.ingested).toEqual([]);
-    expect(ctx.updates).toEqual([{ externalId: fx.expect.targetExternalId, edit: { text: fx.expect.newText, at: fx.expect.editedAt * 1000 } }]);
+    expect(ctx.updates).toEqual([
+      { externalId: fx.expect.targetExternalId, edit: { text: fx.expect.newText, at: fx.expect.editedAt * 1000 } },
+    ]);
   },
   'baileys-upsert-protocol-revoke': (ctx, _h, fx) => {
     expect(ctx.ingested).toEqual([]);
@@ -217,11 +241,15 @@ const checks: Record<string, Check> = {
   },
   'baileys-upsert-reaction-add': (ctx, _h, fx) => {
     expect(ctx.ingested).toEqual([]);
-    expect(ctx.updates).toEqual([{ externalId: fx.expect.targetExternalId, reaction: { emoji: '👍', by: MARIANA.address, at: 1779131031000 } }]);
+    expect(ctx.updates).toEqual([
+      { externalId: fx.expect.targetExternalId, reaction: { emoji: '👍', by: MARIANA.address, at: 1779131031000 } },
+    ]);
   },
   'baileys-upsert-reaction-remove': (ctx, _h, fx) => {
     expect(ctx.ingested).toEqual([]);
-    expect(ctx.updates).toEqual([{ externalId: fx.expect.targetExternalId, reaction: { emoji: '', by: MARIANA.address, at: 1779131131000 } }]);
+    expect(ctx.updates).toEqual([
+      { externalId: fx.expect.targetExternalId, reaction: { emoji: '', by: MARIANA.address, at: 1779131131000 } },
+    ]);
   },
   'baileys-upsert-status-broadcast': nothingHappened,
   'baileys-upsert-sticker': (ctx, _h, fx) => {
@@ -275,13 +303,23 @@ describe('baileys fixtures through the WhatsApp runtime (fake socket, fake conte
       return;
     }
     const ctx = createFakeContext('wa');
-    ctx.outbound.set('3EB0EE73B0305ED2088399', { messageId: 'm-out', ticketNumber: 48213, text: 'Olá Mariana!', externalId: '3EB0EE73B0305ED2088399', createdAt: 1 });
+    ctx.outbound.set('3EB0EE73B0305ED2088399', {
+      messageId: 'm-out',
+      ticketNumber: 48213,
+      text: 'Olá Mariana!',
+      externalId: '3EB0EE73B0305ED2088399',
+      createdAt: 1,
+    });
     const h = await startHarness(ctx);
     try {
       await h.play(fx);
       await checks[name]!(ctx, h, fx);
       // Replaying the same events changes nothing.
-      const before = { ingested: ctx.ingested.length, updates: ctx.updates.length, state: JSON.stringify([...ctx.stateMap.entries()].filter(([k]) => !k.startsWith('auth:'))) };
+      const before = {
+        ingested: ctx.ingested.length,
+        updates: ctx.updates.length,
+        state: JSON.stringify([...ctx.stateMap.entries()].filter(([k]) => !k.startsWith('auth:'))),
+      };
       await h.play(fx);
       expect(ctx.ingested.length).toBe(before.ingested);
       expect(ctx.updates.length).toBe(before.updates);

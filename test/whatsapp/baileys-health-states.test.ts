@@ -11,7 +11,9 @@ import { startHarness, waitFor, type Harness } from './harness.js';
 
 const pairingEvents = () => loadFixture('baileys-connection-update-pairing-sequence').events as Array<Record<string, unknown>>;
 const closeCase = (reason: string) =>
-  (loadFixture('baileys-connection-close-reasons').cases as Array<{ expect: { reason: string }; update: unknown }>).find((c) => c.expect.reason === reason)!.update;
+  (loadFixture('baileys-connection-close-reasons').cases as Array<{ expect: { reason: string }; update: unknown }>).find(
+    (c) => c.expect.reason === reason,
+  )!.update;
 
 async function emit(h: Harness, payload: unknown): Promise<void> {
   h.sock().emit('connection.update', structuredClone(payload));
@@ -96,10 +98,18 @@ describe('messages that cannot be decrypted', () => {
     // The phone re-sends one after all: its placeholder is replaced and the number is healthy again.
     h.sock().emit('messages.upsert', {
       type: 'notify',
-      messages: [{ key: { remoteJid: '5511987654321@s.whatsapp.net', fromMe: false, id: '3AUNDEC0000000000002' }, messageTimestamp: 1779124990, message: { conversation: 'Reenviando!' } }],
+      messages: [
+        {
+          key: { remoteJid: '5511987654321@s.whatsapp.net', fromMe: false, id: '3AUNDEC0000000000002' },
+          messageTimestamp: 1779124990,
+          message: { conversation: 'Reenviando!' },
+        },
+      ],
     });
     await h.idle();
-    expect(ctx.updates).toEqual([expect.objectContaining({ externalId: '3AUNDEC0000000000002', replace: expect.objectContaining({ text: 'Reenviando!' }) })]);
+    expect(ctx.updates).toEqual([
+      expect.objectContaining({ externalId: '3AUNDEC0000000000002', replace: expect.objectContaining({ text: 'Reenviando!' }) }),
+    ]);
     expect(h.runtime.source.health()).toMatchObject({ state: 'connected', lastError: undefined });
     await h.runtime.source.stop();
   });

@@ -35,7 +35,16 @@ test('real Baileys socket without a route: backing_off, retries on schedule, sto
   const port = await closedLoopbackPort();
   const t = await startTestApp({
     definitions: [definition],
-    channels: [{ id: 'wa', kind: 'whatsapp', websocketUrl: `ws://127.0.0.1:${port}/ws/chat`, reconnectBaseMs: 100, reconnectMaxMs: 400, connectTimeoutMs: 2000 }],
+    channels: [
+      {
+        id: 'wa',
+        kind: 'whatsapp',
+        websocketUrl: `ws://127.0.0.1:${port}/ws/chat`,
+        reconnectBaseMs: 100,
+        reconnectMaxMs: 400,
+        connectTimeoutMs: 2000,
+      },
+    ],
   });
   try {
     const running = t.app.running.find((c) => c.entry.id === 'wa')!;

@@ -83,7 +83,10 @@ test('storing fails: nothing goes back to WhatsApp, the channel reconnects and t
   await h.play(fx);
   expect(sock.transport).toEqual(['none:3AD8B8A12D625476026B']);
   expect(sock.ended).toBe(true);
-  expect(h.runtime.source.health()).toMatchObject({ state: 'backing_off', lastError: 'could not store an incoming message; reconnecting so WhatsApp delivers it again' });
+  expect(h.runtime.source.health()).toMatchObject({
+    state: 'backing_off',
+    lastError: 'could not store an incoming message; reconnecting so WhatsApp delivers it again',
+  });
 
   diskFull = false;
   await waitFor(() => h.factory.sockets.length === 2, 2000, 'the reconnect');
@@ -109,7 +112,12 @@ describe.each(['sqlite', 'postgres'] as const)('in the real app (%s)', (database
         const row = await h.t.app.database.kysely.selectFrom('messages').select('id').where('external_id', '=', id).executeTakeFirst();
         seen.push({ id, stored: Boolean(row) });
       };
-      const names = ['baileys-upsert-text-conversation', 'baileys-upsert-image-caption', 'baileys-upsert-offline-append', 'baileys-upsert-text-lid-addressed'];
+      const names = [
+        'baileys-upsert-text-conversation',
+        'baileys-upsert-image-caption',
+        'baileys-upsert-offline-append',
+        'baileys-upsert-text-lid-addressed',
+      ];
       for (const name of names) await h.play(loadFixture(name));
       expect(seen.map((s) => s.id)).toEqual(names.map((n) => loadFixture(n).payload.messages[0].key.id));
       expect(seen.every((s) => s.stored)).toBe(true);

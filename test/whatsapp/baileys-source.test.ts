@@ -1,5 +1,5 @@
 /** Source behaviour around media, stubs, the lease and Baileys' callbacks (fake socket, fake context). */
-import { ChannelError } from '../../src/domain/errors.js';
+import type { ChannelError } from '../../src/domain/errors.js';
 import type { OutboundMessage } from '../../src/domain/outbound.js';
 import { outboundMessageId } from '../../channels/whatsapp/whatsapp-sender.js';
 import { createFakeContext } from '../support/fake-context.js';
@@ -61,13 +61,24 @@ describe('decryption stubs', () => {
     expect(ctx.ingested).toEqual([]);
     await waitFor(() => ctx.ingested.length === 1, 2000, 'placeholder');
     await h.idle();
-    expect(ctx.ingested[0]!.message).toMatchObject({ externalId: '3A9AAB1BF0E5C0F62F71', text: '[Mensagem que não pôde ser descriptografada. Peça ao cliente para reenviar.]' });
+    expect(ctx.ingested[0]!.message).toMatchObject({
+      externalId: '3A9AAB1BF0E5C0F62F71',
+      text: '[Mensagem que não pôde ser descriptografada. Peça ao cliente para reenviar.]',
+    });
     h.sock().emit('messages.upsert', {
       type: 'notify',
-      messages: [{ key: { remoteJid: '5511987654321@s.whatsapp.net', fromMe: false, id: '3A9AAB1BF0E5C0F62F71', participant: '' }, messageTimestamp: 1779124931, message: { conversation: 'Consegue ver agora?' } }],
+      messages: [
+        {
+          key: { remoteJid: '5511987654321@s.whatsapp.net', fromMe: false, id: '3A9AAB1BF0E5C0F62F71', participant: '' },
+          messageTimestamp: 1779124931,
+          message: { conversation: 'Consegue ver agora?' },
+        },
+      ],
     });
     await h.idle();
-    expect(ctx.updates).toEqual([{ externalId: '3A9AAB1BF0E5C0F62F71', replace: { text: 'Consegue ver agora?', attachments: [], at: 1779124931000 } }]);
+    expect(ctx.updates).toEqual([
+      { externalId: '3A9AAB1BF0E5C0F62F71', replace: { text: 'Consegue ver agora?', attachments: [], at: 1779124931000 } },
+    ]);
     expect(ctx.stateMap.has('pending:3A9AAB1BF0E5C0F62F71')).toBe(false);
     await h.runtime.source.stop();
   });
@@ -145,7 +156,10 @@ describe('lease and callbacks', () => {
     ctx.leases.take = async () => ({ held, epoch: 1 });
     const h = await startHarness(ctx, { leaseTtlMs: 60_000 });
     held = false;
-    h.sock().emit('connection.update', { connection: 'close', lastDisconnect: { error: { message: 'Stream Errored (conflict)', output: { statusCode: 440 } } } });
+    h.sock().emit('connection.update', {
+      connection: 'close',
+      lastDisconnect: { error: { message: 'Stream Errored (conflict)', output: { statusCode: 440 } } },
+    });
     await h.idle();
     expect(h.runtime.source.health()).toMatchObject({ state: 'backing_off', lastError: 'another gateway process holds this number' });
     expect(h.factory.sockets).toHaveLength(1);
@@ -159,14 +173,24 @@ describe('lease and callbacks', () => {
     const { getMessage, shouldIgnoreJid } = h.sock().options;
     expect(await getMessage({ id: '3EB0AAAA', remoteJid: '5511987654321@s.whatsapp.net', fromMe: true })).toEqual({ conversation: 'Olá!' });
     expect(await getMessage({ id: 'UNKNOWN' })).toBeUndefined();
-    expect(['120363041234567890@g.us', 'status@broadcast', '1@newsletter', '5511987654321@s.whatsapp.net'].map(shouldIgnoreJid)).toEqual([true, true, true, false]);
+    expect(['120363041234567890@g.us', 'status@broadcast', '1@newsletter', '5511987654321@s.whatsapp.net'].map(shouldIgnoreJid)).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
     await h.runtime.source.stop();
   });
 });
 
 describe('sender', () => {
   const message = (over: Partial<OutboundMessage> = {}): OutboundMessage =>
-    outboundMessage({ outboxId: '01J0OUTBOX0000000000000001', channelId: 'wa', ticket: { id: 't', number: 10001, subject: 'x', subjectToken: '[#10001]', locale: 'pt-BR' }, ...over });
+    outboundMessage({
+      outboxId: '01J0OUTBOX0000000000000001',
+      channelId: 'wa',
+      ticket: { id: 't', number: 10001, subject: 'x', subjectToken: '[#10001]', locale: 'pt-BR' },
+      ...over,
+    });
 
   test('ids are Baileys-shaped and deterministic per outbox row', () => {
     expect(outboundMessageId('a')).toMatch(/^3EB0[0-9A-F]{18}$/);
@@ -196,15 +220,29 @@ describe('sender', () => {
   test('errors carry a code and say whether to retry', async () => {
     const ctx = createFakeContext('wa');
     const h = await startHarness(ctx);
-    const err = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as ChannelError);
-    expect(await err(h.runtime.sender.send(message({ recipient: { kind: 'phone', address: '+5511900000000' } })))).toMatchObject({ code: 'whatsapp_not_on_whatsapp', retryable: false });
-    expect(await err(h.runtime.sender.send(message({ recipient: { kind: 'email', address: 'a@b.c' } })))).toMatchObject({ code: 'whatsapp_bad_recipient', retryable: false });
+    const err = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: unknown) => e as ChannelError,
+      );
+    expect(await err(h.runtime.sender.send(message({ recipient: { kind: 'phone', address: '+5511900000000' } })))).toMatchObject({
+      code: 'whatsapp_not_on_whatsapp',
+      retryable: false,
+    });
+    expect(await err(h.runtime.sender.send(message({ recipient: { kind: 'email', address: 'a@b.c' } })))).toMatchObject({
+      code: 'whatsapp_bad_recipient',
+      retryable: false,
+    });
     const { WaSocketError } = await import('../../channels/whatsapp/socket-port.js');
     h.sock().sendFailure = new WaSocketError('Connection Closed', 428);
     expect(await err(h.runtime.sender.send(message()))).toMatchObject({ code: 'whatsapp_428', retryable: true });
     h.sock().emit('connection.update', { connection: 'close', lastDisconnect: { error: { output: { statusCode: 428 } } } });
     await h.idle();
-    expect(await err(h.runtime.sender.send(message()))).toMatchObject({ code: 'whatsapp_not_connected', retryable: true, retryAfterMs: 30_000 });
+    expect(await err(h.runtime.sender.send(message()))).toMatchObject({
+      code: 'whatsapp_not_connected',
+      retryable: true,
+      retryAfterMs: 30_000,
+    });
     await h.runtime.source.stop();
   });
 
@@ -216,9 +254,18 @@ describe('sender', () => {
     const ogg = await ctx.blobs.put(Buffer.from('OggS'));
     const att = (key: string, filename: string, contentType: string) => ({ blobKey: key, filename, contentType, size: 4 });
     await h.runtime.sender.send(message({ externalId: 'ID1', attachments: [att(png.key, 'foto.png', 'image/png')] }));
-    expect(h.sock().sent).toEqual([{ jid: '5511987654321@s.whatsapp.net', messageId: 'ID1', content: { image: Buffer.from('png-bytes'), mimetype: 'image/png', caption: 'Olá!' } }]);
+    expect(h.sock().sent).toEqual([
+      {
+        jid: '5511987654321@s.whatsapp.net',
+        messageId: 'ID1',
+        content: { image: Buffer.from('png-bytes'), mimetype: 'image/png', caption: 'Olá!' },
+      },
+    ]);
     h.sock().sent.length = 0;
-    const m = message({ externalId: 'ID2', attachments: [att(pdf.key, 'nota.pdf', 'application/pdf'), att(ogg.key, 'voz.ogg', 'audio/ogg; codecs=opus')] });
+    const m = message({
+      externalId: 'ID2',
+      attachments: [att(pdf.key, 'nota.pdf', 'application/pdf'), att(ogg.key, 'voz.ogg', 'audio/ogg; codecs=opus')],
+    });
     await h.runtime.sender.send(m);
     expect(h.sock().sent.map((s) => [s.messageId, Object.keys(s.content)[0]])).toEqual([
       ['ID2', 'text'],

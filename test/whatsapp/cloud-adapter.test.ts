@@ -44,7 +44,9 @@ afterEach(async () => {
   for (const h of harnesses.splice(0)) await h.stop();
 });
 
-async function boot(options: { now?: number; retryDelaysMs?: number[]; config?: Record<string, unknown>; ctx?: FakeContext } = {}): Promise<Harness> {
+async function boot(
+  options: { now?: number; retryDelaysMs?: number[]; config?: Record<string, unknown>; ctx?: FakeContext } = {},
+): Promise<Harness> {
   const ctx = options.ctx ?? createFakeContext('wa-cloud', options.now !== undefined ? { now: options.now } : {});
   let inbox: WebhookInbox | undefined;
   const definition = createWhatsappCloudChannelDefinition({
@@ -142,7 +144,10 @@ const fixtureTests: Record<string, () => Promise<void>> = {
   'cloud-verify-get': async () => {
     const f = loadCloudFixture('cloud-verify-get');
     const h = await boot();
-    for (const c of f.cases as Array<{ request: { query: Record<string, string> }; expect: { status: number; body?: string; contentType?: string } }>) {
+    for (const c of f.cases as Array<{
+      request: { query: Record<string, string> };
+      expect: { status: number; body?: string; contentType?: string };
+    }>) {
       const res = await fetch(`${h.url}?${new URLSearchParams(c.request.query).toString()}`);
       expect(res.status).toBe(c.expect.status);
       if (c.expect.body !== undefined) expect(await res.text()).toBe(c.expect.body);
@@ -189,7 +194,9 @@ const fixtureTests: Record<string, () => Promise<void>> = {
     expect(h.ctx.ingested[0]!.message.threadHints.references).toEqual(['wamid.GA01NTExOTg3NjU0MzIxFQIAEhgUMjg2OUY2NUVDMUQwOURBRjhEQzgA']);
   },
   'cloud-image': async () => {
-    const h = await expectIngestedMedia('cloud-image', '8951528449994053', 'image/jpeg', { filename: 'whatsapp-image-8951528449994053.jpg' });
+    const h = await expectIngestedMedia('cloud-image', '8951528449994053', 'image/jpeg', {
+      filename: 'whatsapp-image-8951528449994053.jpg',
+    });
     expect(h.ctx.ingested[0]!.message.text).toBe('Chegou assim, caixa toda amassada');
   },
   'cloud-video': async () => {
@@ -241,7 +248,10 @@ const fixtureTests: Record<string, () => Promise<void>> = {
     await h.postFixture('cloud-reaction');
     expect(h.ctx.ingested).toHaveLength(0);
     expect(h.ctx.updates).toEqual([
-      { externalId: 'wamid.GA01NTExOTg3NjU0MzIxFQIAEhgUMjg2OUY2NUVDMUQwOURBRjhEQzgA', reaction: { emoji: '👍', by: '5511987654321@s.whatsapp.net', at: 1779131031000 } },
+      {
+        externalId: 'wamid.GA01NTExOTg3NjU0MzIxFQIAEhgUMjg2OUY2NUVDMUQwOURBRjhEQzgA',
+        reaction: { emoji: '👍', by: '5511987654321@s.whatsapp.net', at: 1779131031000 },
+      },
     ]);
   },
   'cloud-referral-ctwa': async () => {
@@ -252,7 +262,9 @@ const fixtureTests: Record<string, () => Promise<void>> = {
   'cloud-unsupported': async () => {
     const h = await boot();
     await h.postFixture('cloud-unsupported');
-    expect(h.ctx.ingested[0]!.message.text).toBe('[Mensagem de um tipo não suportado pelo WhatsApp Cloud API — peça ao cliente para reenviar]');
+    expect(h.ctx.ingested[0]!.message.text).toBe(
+      '[Mensagem de um tipo não suportado pelo WhatsApp Cloud API — peça ao cliente para reenviar]',
+    );
   },
   'cloud-system-user-changed-number': async () => {
     const h = await boot({ now: 1779128731000 + H });
@@ -299,7 +311,9 @@ const fixtureTests: Record<string, () => Promise<void>> = {
   'cloud-status-sent': async () => {
     const h = await boot();
     await h.postFixture('cloud-status-sent');
-    expect(h.ctx.deliveries).toEqual([{ externalId: 'wamid.GA01NTExOTg3NjU0MzIxFQIAEhgUMzk4OUZBRjZCQzFDRTVCMDNENEQA', status: 'sent', at: 1779127431000 }]);
+    expect(h.ctx.deliveries).toEqual([
+      { externalId: 'wamid.GA01NTExOTg3NjU0MzIxFQIAEhgUMzk4OUZBRjZCQzFDRTVCMDNENEQA', status: 'sent', at: 1779127431000 },
+    ]);
   },
   'cloud-status-delivered': async () => {
     const h = await boot();
@@ -314,7 +328,9 @@ const fixtureTests: Record<string, () => Promise<void>> = {
   'cloud-status-failed-131047': async () => {
     const h = await boot();
     await h.postFixture('cloud-status-failed-131047');
-    expect(h.ctx.deliveries).toMatchObject([{ status: 'failed', errorCode: 'whatsapp_131047', errorMessage: expect.stringMatching(/template/) }]);
+    expect(h.ctx.deliveries).toMatchObject([
+      { status: 'failed', errorCode: 'whatsapp_131047', errorMessage: expect.stringMatching(/template/) },
+    ]);
     expect(h.ctx.ingested).toHaveLength(0);
   },
   'cloud-errors-value-level': async () => {
@@ -325,7 +341,9 @@ const fixtureTests: Record<string, () => Promise<void>> = {
     expect(h.ctx.deliveries).toHaveLength(0);
     expect(pendingKeys(h.ctx)).toEqual([]);
     // Shown to admins in the channel's health.
-    expect(h.runtime.source!.health().detail).toMatchObject({ lastMetaError: { code: 131056, message: expect.stringMatching(/pair rate limit/) } });
+    expect(h.runtime.source!.health().detail).toMatchObject({
+      lastMetaError: { code: 131056, message: expect.stringMatching(/pair rate limit/) },
+    });
   },
   'cloud-media-url-response': async () => {
     const f = loadCloudFixture('cloud-media-url-response');
@@ -333,7 +351,13 @@ const fixtureTests: Record<string, () => Promise<void>> = {
     stub.media.set('8951528449994053', { bytes, mimeType: 'image/jpeg' });
     // Meta's exact lookup response, with the media url pointed at the stub.
     stub.failNext('lookup', { status: 200, body: { ...f.response.body, url: `${stub.baseUrl}/download/8951528449994053` } });
-    const graph = createGraphClient({ baseUrl: stub.baseUrl, version: 'v21.0', accessToken: STUB_TOKEN, phoneNumberId: PHONE_NUMBER_ID, timeoutMs: 5000 });
+    const graph = createGraphClient({
+      baseUrl: stub.baseUrl,
+      version: 'v21.0',
+      accessToken: STUB_TOKEN,
+      phoneNumberId: PHONE_NUMBER_ID,
+      timeoutMs: 5000,
+    });
     const ctx = createFakeContext();
     const got = await graph.downloadMedia('8951528449994053', ctx.blobs, 1_000_000);
     expect(got).toMatchObject({ size: bytes.length, contentType: 'image/jpeg', sha256Matches: false });
@@ -341,11 +365,16 @@ const fixtureTests: Record<string, () => Promise<void>> = {
     // file_size over the limit: refused before downloading anything.
     stub.failNext('lookup', { status: 200, body: f.response.body });
     const before = stub.requests.length;
-    await expect(graph.downloadMedia('8951528449994053', ctx.blobs, 1000)).rejects.toMatchObject({ code: 'whatsapp_media_too_large', retryable: false });
+    await expect(graph.downloadMedia('8951528449994053', ctx.blobs, 1000)).rejects.toMatchObject({
+      code: 'whatsapp_media_too_large',
+      retryable: false,
+    });
     expect(stub.requests.slice(before).map((r) => r.path)).toEqual(['/v21.0/8951528449994053']);
     // An http url on another origin never receives the token.
     stub.failNext('lookup', { status: 200, body: { ...f.response.body, url: 'http://198.51.100.7/x' } });
-    await expect(graph.downloadMedia('8951528449994053', ctx.blobs, 1_000_000)).rejects.toMatchObject({ code: 'whatsapp_media_url_refused' });
+    await expect(graph.downloadMedia('8951528449994053', ctx.blobs, 1_000_000)).rejects.toMatchObject({
+      code: 'whatsapp_media_url_refused',
+    });
     // An expired url (404) maps to a retryable-or-not ChannelError, never a crash.
     stub.failNext('download', { status: 404, body: {} });
     await expect(graph.downloadMedia('8951528449994053', ctx.blobs, 1_000_000)).rejects.toMatchObject({ code: 'whatsapp_http_404' });
@@ -367,7 +396,10 @@ const fixtureTests: Record<string, () => Promise<void>> = {
     expect(sent.authorization).toBe(`Bearer ${STUB_TOKEN}`);
     expect(sent.contentType).toMatch(/^application\/json/);
     expect(sent.json).toEqual(f.request.body);
-    expect(receipt).toEqual({ externalId: f.expect.storeExternalId, resolvedIdentity: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' } });
+    expect(receipt).toEqual({
+      externalId: f.expect.storeExternalId,
+      resolvedIdentity: { kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' },
+    });
   },
   'cloud-send-brazil-input-vs-wa-id': async () => {
     const f = loadCloudFixture('cloud-send-brazil-input-vs-wa-id');
@@ -375,10 +407,16 @@ const fixtureTests: Record<string, () => Promise<void>> = {
     stub.requests.length = 0;
     stub.failNext('send', { status: 200, body: f.response.body });
     const receipt = await h.runtime.sender!.send(
-      outbound({ recipient: { kind: 'phone', address: '+5581987654321' }, template: { name: 'retomada_atendimento', language: 'pt_BR', params: ['Roberto', '#48220'] } }),
+      outbound({
+        recipient: { kind: 'phone', address: '+5581987654321' },
+        template: { name: 'retomada_atendimento', language: 'pt_BR', params: ['Roberto', '#48220'] },
+      }),
     );
     expect(stub.requests[0]!.json).toEqual(f.request.body); // sent as typed: the 9 is not removed
-    expect(receipt).toEqual({ externalId: f.response.body.messages[0].id, resolvedIdentity: { kind: 'whatsapp', address: `${f.expect.canonicalWaId}@s.whatsapp.net` } });
+    expect(receipt).toEqual({
+      externalId: f.response.body.messages[0].id,
+      resolvedIdentity: { kind: 'whatsapp', address: `${f.expect.canonicalWaId}@s.whatsapp.net` },
+    });
   },
   'cloud-send-template-outside-window': async () => {
     const f = loadCloudFixture('cloud-send-template-outside-window');
@@ -392,7 +430,10 @@ const fixtureTests: Record<string, () => Promise<void>> = {
     expect(stub.requests).toHaveLength(0); // nothing reached Meta
     stub.failNext('send', { status: 200, body: f.response.body });
     const receipt = await h.runtime.sender!.send(
-      outbound({ recipientLastInboundAt: lastInbound, template: { name: 'retomada_atendimento', language: 'pt_BR', params: ['Mariana', '#48213'] } }),
+      outbound({
+        recipientLastInboundAt: lastInbound,
+        template: { name: 'retomada_atendimento', language: 'pt_BR', params: ['Mariana', '#48213'] },
+      }),
     );
     expect(stub.requests[0]!.json).toMatchObject({
       to: f.request.body.to,
@@ -461,7 +502,9 @@ describe('WhatsApp Cloud adapter: webhook robustness', () => {
     for (let i = 0; i < 100 && h.ctx.ingested.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     await h.inbox.idle();
     expect(h.ctx.ingested).toHaveLength(1);
-    expect(h.ctx.ingested[0]!.message.text).toBe('Olha o barulho que o liquidificador faz\n[Anexo não pôde ser baixado: whatsapp_http_500]');
+    expect(h.ctx.ingested[0]!.message.text).toBe(
+      'Olha o barulho que o liquidificador faz\n[Anexo não pôde ser baixado: whatsapp_http_500]',
+    );
     expect(h.ctx.ingested[0]!.message.attachments).toEqual([]);
   });
 

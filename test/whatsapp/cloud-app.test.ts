@@ -89,11 +89,27 @@ async function postFixture(name: string): Promise<number> {
 function webhook(value: Record<string, unknown>): string {
   return JSON.stringify({
     object: 'whatsapp_business_account',
-    entry: [{ id: '223344556677889', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '5511912345678', phone_number_id: PHONE_NUMBER_ID }, ...value } }] }],
+    entry: [
+      {
+        id: '223344556677889',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '5511912345678', phone_number_id: PHONE_NUMBER_ID },
+              ...value,
+            },
+          },
+        ],
+      },
+    ],
   });
 }
 const status = (id: string, s: string, ts: number, errors?: unknown[]) =>
-  webhook({ statuses: [{ id, status: s, timestamp: String(Math.floor(ts / 1000)), recipient_id: '5511987654321', ...(errors ? { errors } : {}) }] });
+  webhook({
+    statuses: [{ id, status: s, timestamp: String(Math.floor(ts / 1000)), recipient_id: '5511987654321', ...(errors ? { errors } : {}) }],
+  });
 const mariana = { contacts: [{ profile: { name: 'Mariana Souza' }, wa_id: '5511987654321' }] };
 
 async function ticketCount(app: TestApp): Promise<number> {
@@ -112,7 +128,8 @@ describe.each(['sqlite', 'postgres'] as const)('WhatsApp Cloud channel through t
     database = db;
   });
   /** PostgreSQL runs need PONTE_TEST_POSTGRES_URL (skipped loudly otherwise, failing under CI). */
-  const ready = () => db === 'sqlite' || serviceAvailable('postgres', !!postgresUrl(), 'PONTE_TEST_POSTGRES_URL is not set (WhatsApp Cloud app tests)');
+  const ready = () =>
+    db === 'sqlite' || serviceAvailable('postgres', !!postgresUrl(), 'PONTE_TEST_POSTGRES_URL is not set (WhatsApp Cloud app tests)');
 
   it('a signed customer text creates a ticket; the same delivery again changes nothing', async () => {
     if (!ready()) return;
@@ -120,9 +137,17 @@ describe.each(['sqlite', 'postgres'] as const)('WhatsApp Cloud channel through t
     expect(await postFixture('cloud-text')).toBe(200);
     const ticket = await app.getTicket(10001);
     expect(ticket.messages).toHaveLength(1);
-    expect(ticket.messages[0]).toMatchObject({ direction: 'in', externalId: TEXT_ID, text: 'Oi! Meu pedido 10482 ainda não chegou, já faz 8 dias 😕', matchedBy: 'new_ticket' });
+    expect(ticket.messages[0]).toMatchObject({
+      direction: 'in',
+      externalId: TEXT_ID,
+      text: 'Oi! Meu pedido 10482 ainda não chegou, já faz 8 dias 😕',
+      matchedBy: 'new_ticket',
+    });
     expect(ticket.requester.identities).toEqual(
-      expect.arrayContaining([expect.objectContaining({ kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' }), expect.objectContaining({ kind: 'phone', address: '+5511987654321' })]),
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'whatsapp', address: '5511987654321@s.whatsapp.net' }),
+        expect.objectContaining({ kind: 'phone', address: '+5511987654321' }),
+      ]),
     );
 
     expect(await postFixture('cloud-duplicate-delivery')).toBe(200);
@@ -176,7 +201,16 @@ describe.each(['sqlite', 'postgres'] as const)('WhatsApp Cloud channel through t
     await postRaw(
       webhook({
         ...mariana,
-        messages: [{ context: { from: '5511912345678', id: out.externalId }, from: '5511987654321', id: 'wamid.REPLY1', timestamp: String(Math.floor(now / 1000)), type: 'text', text: { body: 'Obrigada!' } }],
+        messages: [
+          {
+            context: { from: '5511912345678', id: out.externalId },
+            from: '5511987654321',
+            id: 'wamid.REPLY1',
+            timestamp: String(Math.floor(now / 1000)),
+            type: 'text',
+            text: { body: 'Obrigada!' },
+          },
+        ],
       }),
     );
     ticket = await app.getTicket(10001);
@@ -208,7 +242,11 @@ describe.each(['sqlite', 'postgres'] as const)('WhatsApp Cloud channel through t
     await agentReply(app, 10001, 'Resposta');
     await app.drainOutbox();
     const out = (await app.getTicket(10001)).messages.find((m) => m.direction === 'out' && m.text.includes('Resposta'))!;
-    await postRaw(status(out.externalId!, 'failed', now, [{ code: 131047, title: 'Re-engagement message', error_data: { details: 'More than 24 hours' } }]));
+    await postRaw(
+      status(out.externalId!, 'failed', now, [
+        { code: 131047, title: 'Re-engagement message', error_data: { details: 'More than 24 hours' } },
+      ]),
+    );
     const after = (await app.getTicket(10001)).messages.find((m) => m.id === out.id)!;
     expect(after).toMatchObject({ deliveryStatus: 'failed', errorCode: 'whatsapp_131047' });
   });
@@ -222,7 +260,20 @@ describe.each(['sqlite', 'postgres'] as const)('WhatsApp Cloud channel through t
     const out = (await app.getTicket(10001)).messages.find((m) => m.direction === 'out' && m.text.includes('Entregue'))!;
     expect((await app.api('PATCH', '/api/tickets/10001', { status: 'solved' })).status).toBe(200);
     now += 60_000;
-    await postRaw(webhook({ ...mariana, messages: [{ from: '5511987654321', id: 'wamid.REACT1', timestamp: String(Math.floor(now / 1000)), type: 'reaction', reaction: { message_id: out.externalId, emoji: '🙏' } }] }));
+    await postRaw(
+      webhook({
+        ...mariana,
+        messages: [
+          {
+            from: '5511987654321',
+            id: 'wamid.REACT1',
+            timestamp: String(Math.floor(now / 1000)),
+            type: 'reaction',
+            reaction: { message_id: out.externalId, emoji: '🙏' },
+          },
+        ],
+      }),
+    );
     const ticket = await app.getTicket(10001);
     expect(ticket.status).toBe('solved');
     expect(ticket.messages.find((m) => m.id === out.id)!.reactions).toEqual([expect.objectContaining({ emoji: '🙏' })]);
@@ -254,7 +305,15 @@ describe.each(['sqlite', 'postgres'] as const)('WhatsApp Cloud channel through t
     await postRaw(
       webhook({
         contacts: [{ profile: { name: 'Mariana Souza' }, wa_id: '5511976543210' }],
-        messages: [{ from: '5511976543210', id: 'wamid.NEWNUMBER1', timestamp: String(Math.floor(now / 1000)), type: 'text', text: { body: 'Troquei de número, é a Mariana' } }],
+        messages: [
+          {
+            from: '5511976543210',
+            id: 'wamid.NEWNUMBER1',
+            timestamp: String(Math.floor(now / 1000)),
+            type: 'text',
+            text: { body: 'Troquei de número, é a Mariana' },
+          },
+        ],
       }),
     );
     expect(await ticketCount(app)).toBe(1);
@@ -263,7 +322,9 @@ describe.each(['sqlite', 'postgres'] as const)('WhatsApp Cloud channel through t
     stub.requests.length = 0;
     await agentReply(app, 10001, 'Anotado, Mariana!');
     await app.drainOutbox();
-    expect(stub.sends().find((s) => (s.text as { body?: string } | undefined)?.body?.includes('Anotado'))).toMatchObject({ to: '5511976543210' });
+    expect(stub.sends().find((s) => (s.text as { body?: string } | undefined)?.body?.includes('Anotado'))).toMatchObject({
+      to: '5511976543210',
+    });
   });
 
   it('answers a username-only customer (BSUID, no phone) through the BSUID', async () => {

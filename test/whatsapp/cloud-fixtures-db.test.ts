@@ -95,7 +95,9 @@ type Snapshot = Awaited<ReturnType<typeof snapshot>>;
 /** Mariana writes (cloud-text) and an agent answers; the answer gets `wamid` from the stub. */
 async function withOutbound(app: TestApp, wamid: string): Promise<void> {
   expect(await postFixture('cloud-text')).toBe(200);
-  expect((await app.api('POST', '/api/tickets/10001/replies', { body: 'Seu pedido saiu para entrega.', visibility: 'public' })).status).toBe(202);
+  expect(
+    (await app.api('POST', '/api/tickets/10001/replies', { body: 'Seu pedido saiu para entrega.', visibility: 'public' })).status,
+  ).toBe(202);
   // Automatic messages (acknowledgement …) may go out too; only the agent's reply gets the fixture's id.
   stub.idFor = (payload) => ((payload.text as { body?: string } | undefined)?.body?.includes('saiu para entrega') ? wamid : undefined);
   await app.drainOutbox();
@@ -138,7 +140,11 @@ const cases: Record<string, Case> = {
     outbound: QUOTED_ID,
     check(s) {
       expect(s).toHaveLength(1);
-      expect(s[0]!.messages.at(-1)).toMatchObject({ direction: 'in', matchedBy: 'thread_reference', text: 'Esse código de rastreio não funciona no site dos Correios' });
+      expect(s[0]!.messages.at(-1)).toMatchObject({
+        direction: 'in',
+        matchedBy: 'thread_reference',
+        text: 'Esse código de rastreio não funciona no site dos Correios',
+      });
     },
   },
   'cloud-image': withAttachment('whatsapp-image-8951528449994053.jpg', 'image/jpeg'),
@@ -168,7 +174,9 @@ const cases: Record<string, Case> = {
   'cloud-referral-ctwa': ingestOne(),
   'cloud-unsupported': ingestOne(),
   'cloud-system-user-changed-number': { check: (s) => expect(s).toEqual([]) },
-  'cloud-brazil-wa-id-without-9': ingestOne((s) => expect(s[0]!.identities).toEqual(['phone:+558187654321', 'whatsapp:558187654321@s.whatsapp.net'])),
+  'cloud-brazil-wa-id-without-9': ingestOne((s) =>
+    expect(s[0]!.identities).toEqual(['phone:+558187654321', 'whatsapp:558187654321@s.whatsapp.net']),
+  ),
   'cloud-bsuid-username-no-phone': ingestOne((s) => expect(s[0]!.identities).toEqual(['whatsapp_bsuid:BR.1502576394655843'])),
   'cloud-batched-multiple': {
     check(s) {
@@ -194,7 +202,13 @@ describe('every Cloud webhook fixture into a real database, replayed twice', () 
   it.each(names)('%s', async (name) => {
     const c = cases[name]!;
     const f = loadCloudFixture<WebhookFixture>(name);
-    const ts = Number((f.body as { entry: Array<{ changes: Array<{ value: { messages?: Array<{ timestamp: string }>; statuses?: Array<{ timestamp: string }> } }> }> }).entry[0]!.changes[0]!.value.messages?.[0]?.timestamp ?? 1779123731);
+    const ts = Number(
+      (
+        f.body as {
+          entry: Array<{ changes: Array<{ value: { messages?: Array<{ timestamp: string }>; statuses?: Array<{ timestamp: string }> } }> }>;
+        }
+      ).entry[0]!.changes[0]!.value.messages?.[0]?.timestamp ?? 1779123731,
+    );
     const app = await start(Math.min(ts, 1779123731) * 1000 + 60_000);
     if (c.outbound) await withOutbound(app, c.outbound);
     now = Math.max(now, ts * 1000 + 60_000);
@@ -220,7 +234,15 @@ describe('every Cloud webhook fixture into a real database, replayed twice', () 
                 messaging_product: 'whatsapp',
                 metadata: { display_phone_number: '5511912345678', phone_number_id: PHONE_NUMBER_ID },
                 contacts: [{ profile: { name: 'Roberto Lima' }, wa_id: '5581987654321' }],
-                messages: [{ from: '5581987654321', id: 'wamid.ROBERTO13', timestamp: String(1779126131 - 3000), type: 'text', text: { body: 'Pedido 10533' } }],
+                messages: [
+                  {
+                    from: '5581987654321',
+                    id: 'wamid.ROBERTO13',
+                    timestamp: String(1779126131 - 3000),
+                    type: 'text',
+                    text: { body: 'Pedido 10533' },
+                  },
+                ],
               },
             },
           ],
@@ -233,6 +255,9 @@ describe('every Cloud webhook fixture into a real database, replayed twice', () 
     expect(await postFixture('cloud-brazil-wa-id-without-9')).toBe(200);
     const s = await snapshot(app);
     expect(s).toHaveLength(1);
-    expect(s[0]!.messages.map((m) => m.externalId)).toEqual(['wamid.ROBERTO13', 'wamid.GA01NTgxODc2NTQzMjEVAgASGBQ2RkYzQkJCM0IxRDk0QjM2OUUwMwA=']);
+    expect(s[0]!.messages.map((m) => m.externalId)).toEqual([
+      'wamid.ROBERTO13',
+      'wamid.GA01NTgxODc2NTQzMjEVAgASGBQ2RkYzQkJCM0IxRDk0QjM2OUUwMwA=',
+    ]);
   });
 });

@@ -2,8 +2,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-export const CLOUD_FIXTURE_DIR = [resolve(process.cwd(), '..', 'shared', 'fixtures', 'whatsapp'), '/work/shared/fixtures/whatsapp'].find((d) =>
-  existsSync(d),
+export const CLOUD_FIXTURE_DIR = [resolve(process.cwd(), '..', 'shared', 'fixtures', 'whatsapp'), '/work/shared/fixtures/whatsapp'].find(
+  (d) => existsSync(d),
 )!;
 
 export interface WebhookFixture {

@@ -18,10 +18,17 @@ export interface CoreHarness {
   stop(): Promise<void>;
 }
 
-export async function startCore(channel: Record<string, unknown> = {}, options: { open?: boolean; database?: 'sqlite' | 'postgres' } = {}): Promise<CoreHarness> {
+export async function startCore(
+  channel: Record<string, unknown> = {},
+  options: { open?: boolean; database?: 'sqlite' | 'postgres' } = {},
+): Promise<CoreHarness> {
   const factory = createFakeSocketFactory();
   const { definition } = whatsappDefinitionForTests(factory);
-  const t = await startTestApp({ definitions: [definition], channels: [{ id: 'wa', kind: 'whatsapp', locale: 'pt-BR', ...channel }], database: options.database ?? 'sqlite' });
+  const t = await startTestApp({
+    definitions: [definition],
+    channels: [{ id: 'wa', kind: 'whatsapp', locale: 'pt-BR', ...channel }],
+    database: options.database ?? 'sqlite',
+  });
   const running = t.app.running.find((c) => c.entry.id === 'wa');
   if (!running || running.startError) throw new Error(`whatsapp channel did not start: ${running?.startError}`);
   const runtime = running.runtime as WhatsappRuntime;
@@ -72,15 +79,35 @@ export async function startCore(channel: Record<string, unknown> = {}, options: 
 
 /** PostgreSQL runs need PONTE_TEST_POSTGRES_URL (skipped loudly otherwise, failing under CI). */
 export function databaseReady(db: 'sqlite' | 'postgres'): boolean {
-  return db === 'sqlite' || serviceAvailable('postgres', !!postgresUrl(), 'PONTE_TEST_POSTGRES_URL is not set (WhatsApp Baileys core tests)');
+  return (
+    db === 'sqlite' || serviceAvailable('postgres', !!postgresUrl(), 'PONTE_TEST_POSTGRES_URL is not set (WhatsApp Baileys core tests)')
+  );
 }
 
 /** Rows a replay must not change (leases and the session's own creds excluded). */
 export async function snapshot(t: TestApp): Promise<string> {
   const db = t.app.database.kysely;
-  const tables = ['contacts', 'contact_identities', 'tickets', 'ticket_participants', 'messages', 'attachments', 'inbound_receipts', 'outbox', 'ticket_events', 'timers'] as const;
+  const tables = [
+    'contacts',
+    'contact_identities',
+    'tickets',
+    'ticket_participants',
+    'messages',
+    'attachments',
+    'inbound_receipts',
+    'outbox',
+    'ticket_events',
+    'timers',
+  ] as const;
   const out: Record<string, unknown> = {};
-  for (const table of tables) out[table] = await db.selectFrom(table).selectAll().orderBy(table === 'ticket_participants' ? 'ticket_id' : table === 'inbound_receipts' ? 'external_id' : 'id').execute();
-  out.channel_state = (await db.selectFrom('channel_state').select(['key', 'value']).orderBy('key').execute()).filter((r) => !r.key.startsWith('auth:'));
+  for (const table of tables)
+    out[table] = await db
+      .selectFrom(table)
+      .selectAll()
+      .orderBy(table === 'ticket_participants' ? 'ticket_id' : table === 'inbound_receipts' ? 'external_id' : 'id')
+      .execute();
+  out.channel_state = (await db.selectFrom('channel_state').select(['key', 'value']).orderBy('key').execute()).filter(
+    (r) => !r.key.startsWith('auth:'),
+  );
   return JSON.stringify(out);
 }

@@ -161,7 +161,11 @@ export async function deliver(sock: FakeWaSocket, event: string, payload: unknow
   else sock.emit(event, payload);
 }
 
-export function createFakeSocketFactory(setup?: (s: FakeWaSocket) => void): { makeSocket: MakeSocket; sockets: FakeWaSocket[]; latest(): FakeWaSocket } {
+export function createFakeSocketFactory(setup?: (s: FakeWaSocket) => void): {
+  makeSocket: MakeSocket;
+  sockets: FakeWaSocket[];
+  latest(): FakeWaSocket;
+} {
   const sockets: FakeWaSocket[] = [];
   return {
     sockets,
@@ -181,7 +185,11 @@ export function createFakeSocketFactory(setup?: (s: FakeWaSocket) => void): { ma
 
 /** Credentials without Baileys: enough for the adapter, which treats them as opaque. */
 export const fakeAuthToolkit: WaAuthToolkit = {
-  initCreds: () => ({ registered: false, noiseKey: { public: Buffer.alloc(32, 1), private: Buffer.alloc(32, 2) }, advSecretKey: 'c2VjcmV0' }),
+  initCreds: () => ({
+    registered: false,
+    noiseKey: { public: Buffer.alloc(32, 1), private: Buffer.alloc(32, 2) },
+    advSecretKey: 'c2VjcmV0',
+  }),
   cacheKeys: (store) => store,
   reviveKey: (_type, value) => value,
 };

@@ -14,7 +14,10 @@ export interface Harness {
 }
 
 export function whatsappDefinitionForTests(factory = createFakeSocketFactory()) {
-  return { factory, definition: createWhatsappChannelDefinition({ makeSocket: factory.makeSocket, authToolkit: fakeAuthToolkit, random: () => 0.5 }) };
+  return {
+    factory,
+    definition: createWhatsappChannelDefinition({ makeSocket: factory.makeSocket, authToolkit: fakeAuthToolkit, random: () => 0.5 }),
+  };
 }
 
 export async function waitFor(check: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> {
@@ -61,7 +64,8 @@ export async function startHarness(
     await deliver(factory.latest(), event, structuredClone(payload));
     await runtime.connection.idle();
     const close = event === 'connection.update' && (payload as { connection?: string }).connection === 'close';
-    const status = (payload as { lastDisconnect?: { error?: { output?: { statusCode?: number } } } }).lastDisconnect?.error?.output?.statusCode;
+    const status = (payload as { lastDisconnect?: { error?: { output?: { statusCode?: number } } } }).lastDisconnect?.error?.output
+      ?.statusCode;
     if (close && status === 515) await waitFor(() => factory.sockets.length > before, 2000, 'the socket to be recreated after 515');
   }
 }

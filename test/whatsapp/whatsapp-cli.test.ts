@@ -7,7 +7,10 @@ import { waitFor, whatsappDefinitionForTests } from './harness.js';
 
 const QR = 'https://wa.me/settings/linked_devices#2@yySv5MAEdgasxePPs1XWduIXRR9xX9UUkNkG9esutNn,7WzCtHGNyvOliKYJWsy98SSPsVf1,1';
 
-async function pair(config: Record<string, unknown>, drive: (f: ReturnType<typeof whatsappDefinitionForTests>['factory']) => Promise<void>) {
+async function pair(
+  config: Record<string, unknown>,
+  drive: (f: ReturnType<typeof whatsappDefinitionForTests>['factory']) => Promise<void>,
+) {
   const { factory, definition } = whatsappDefinitionForTests();
   const ctx = createFakeContext('wa');
   const runtime = definition.create(definition.configSchema.parse({ id: 'wa', kind: 'whatsapp', ...config }), ctx);
@@ -15,7 +18,14 @@ async function pair(config: Record<string, unknown>, drive: (f: ReturnType<typeo
   let closed = false;
   const program = new Command().exitOverride();
   registerWhatsappCli(program, {
-    openChannel: async () => ({ kind: 'whatsapp', runtime, close: async () => { await runtime.source.stop(); closed = true; } }),
+    openChannel: async () => ({
+      kind: 'whatsapp',
+      runtime,
+      close: async () => {
+        await runtime.source.stop();
+        closed = true;
+      },
+    }),
     out: { write: (s: string) => (output += s) },
     pollMs: 10,
   });
@@ -36,7 +46,10 @@ describe('ponte whatsapp pair', () => {
       await new Promise((res) => setTimeout(res, 50));
       factory.latest().emit('creds.update', { me: ME, registered: true });
       factory.latest().emit('connection.update', { isNewLogin: true, qr: null });
-      factory.latest().emit('connection.update', { connection: 'close', lastDisconnect: { error: { message: 'Stream Errored (restart required)', output: { statusCode: 515 } } } });
+      factory.latest().emit('connection.update', {
+        connection: 'close',
+        lastDisconnect: { error: { message: 'Stream Errored (restart required)', output: { statusCode: 515 } } },
+      });
       await waitFor(() => factory.sockets.length === 2, 2000, 'socket after 515');
       factory.latest().emit('connection.update', { connection: 'open' });
     });
@@ -53,7 +66,10 @@ describe('ponte whatsapp pair', () => {
       await waitFor(() => factory.sockets.length === 1, 2000, 'socket');
       factory.latest().emit('connection.update', { qr: QR });
       await new Promise((res) => setTimeout(res, 50));
-      factory.latest().emit('connection.update', { connection: 'close', lastDisconnect: { error: { message: 'QR refs attempts ended', output: { statusCode: 408 } } } });
+      factory.latest().emit('connection.update', {
+        connection: 'close',
+        lastDisconnect: { error: { message: 'QR refs attempts ended', output: { statusCode: 408 } } },
+      });
     });
     expect(r.factory.sockets[0]!.pairingCodeRequests).toEqual(['5511912345678']);
     expect(r.output).toContain('ABCD1234');
@@ -67,7 +83,10 @@ describe('ponte whatsapp pair', () => {
       factory.latest().emit('connection.update', { qr: QR });
       await new Promise((res) => setTimeout(res, 50));
       factory.latest().emit('connection.update', { linkingNotice: 'companion_reg_refresh' });
-      factory.latest().emit('connection.update', { connection: 'close', lastDisconnect: { error: { message: 'QR refs attempts ended', output: { statusCode: 408 } } } });
+      factory.latest().emit('connection.update', {
+        connection: 'close',
+        lastDisconnect: { error: { message: 'QR refs attempts ended', output: { statusCode: 408 } } },
+      });
     });
     expect(r.output).toContain('Pairing stopped: WhatsApp did not finish linking this device after the phone started.');
     expect(r.output).toContain('connect this number through the WhatsApp Cloud API channel');

@@ -16,27 +16,71 @@ const plus = signer.plusAddress('support@help.test', 10001, '+', ANA);
 
 describe('findAgentToken', () => {
   it.each([
-    ['In-Reply-To names the notification', { references: [notification, 'c1@customer.test'], recipients: ['support@help.test'] }, { agentId: ANA, ticketNumber: 10001 }],
-    ['only References (a client that dropped In-Reply-To)', { references: ['x@agent.test', notification], recipients: [] }, { agentId: ANA, ticketNumber: 10001 }],
+    [
+      'In-Reply-To names the notification',
+      { references: [notification, 'c1@customer.test'], recipients: ['support@help.test'] },
+      { agentId: ANA, ticketNumber: 10001 },
+    ],
+    [
+      'only References (a client that dropped In-Reply-To)',
+      { references: ['x@agent.test', notification], recipients: [] },
+      { agentId: ANA, ticketNumber: 10001 },
+    ],
     ['the per-agent plus address in To', { references: [], recipients: [plus] }, { agentId: ANA, ticketNumber: 10001 }],
-    ['the plus address only in Delivered-To', { references: [], recipients: ['support@help.test', ...envelopeRecipients([`<${plus}>`])] }, { agentId: ANA, ticketNumber: 10001 }],
-    ['the first valid token wins', { references: [signer.createForAgent(10002, BIA, 'x')!, notification], recipients: [plus] }, { agentId: BIA, ticketNumber: 10002 }],
-    ['a customer Message-ID of the same ticket is no agent token', { references: [signer.create(10001, 'x')], recipients: [signer.plusAddress('support@help.test', 10001)] }, undefined],
-    ['a token signed with another key', { references: [stranger.createForAgent(10001, ANA, 'x')!], recipients: [stranger.plusAddress('support@help.test', 10001, '+', ANA)] }, undefined],
-    ['a token for Ana altered to name Bia', { references: [notification.replace(ANA, BIA)], recipients: [plus.replace(ANA, BIA)] }, undefined],
+    [
+      'the plus address only in Delivered-To',
+      { references: [], recipients: ['support@help.test', ...envelopeRecipients([`<${plus}>`])] },
+      { agentId: ANA, ticketNumber: 10001 },
+    ],
+    [
+      'the first valid token wins',
+      { references: [signer.createForAgent(10002, BIA, 'x')!, notification], recipients: [plus] },
+      { agentId: BIA, ticketNumber: 10002 },
+    ],
+    [
+      'a customer Message-ID of the same ticket is no agent token',
+      { references: [signer.create(10001, 'x')], recipients: [signer.plusAddress('support@help.test', 10001)] },
+      undefined,
+    ],
+    [
+      'a token signed with another key',
+      { references: [stranger.createForAgent(10001, ANA, 'x')!], recipients: [stranger.plusAddress('support@help.test', 10001, '+', ANA)] },
+      undefined,
+    ],
+    [
+      'a token for Ana altered to name Bia',
+      { references: [notification.replace(ANA, BIA)], recipients: [plus.replace(ANA, BIA)] },
+      undefined,
+    ],
     ['nothing', { references: [], recipients: [] }, undefined],
   ])('%s', (_label, places, expected) => {
     expect(findAgentToken(places, verify)).toEqual(expected);
   });
 
   it('a verifier that throws proves nothing', () => {
-    expect(findAgentToken({ references: ['x'], recipients: ['y@z'] }, { messageId: () => { throw new Error('boom'); }, address: () => { throw new Error('boom'); } })).toBeUndefined();
+    expect(
+      findAgentToken(
+        { references: ['x'], recipients: ['y@z'] },
+        {
+          messageId: () => {
+            throw new Error('boom');
+          },
+          address: () => {
+            throw new Error('boom');
+          },
+        },
+      ),
+    ).toBeUndefined();
   });
 });
 
 describe('envelopeRecipients', () => {
   it('reads bare, bracketed and listed addresses', () => {
-    expect(envelopeRecipients(['Support+10001.abc@Help.test', '<a@x.test>, b@y.test', 'not an address'])).toEqual(['support+10001.abc@help.test', 'a@x.test', 'b@y.test']);
+    expect(envelopeRecipients(['Support+10001.abc@Help.test', '<a@x.test>, b@y.test', 'not an address'])).toEqual([
+      'support+10001.abc@help.test',
+      'a@x.test',
+      'b@y.test',
+    ]);
   });
   it('is bounded on hostile input', () => {
     const start = performance.now();

@@ -26,8 +26,16 @@ function formatBytes(n: number): string {
 }
 
 const EXT: Record<string, string> = {
-  'image/png': 'png', 'image/jpeg': 'jpg', 'image/gif': 'gif', 'image/webp': 'webp', 'application/pdf': 'pdf',
-  'text/plain': 'txt', 'text/html': 'html', 'message/rfc822': 'eml', 'message/delivery-status': 'txt', 'text/rfc822-headers': 'txt',
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'application/pdf': 'pdf',
+  'text/plain': 'txt',
+  'text/html': 'html',
+  'message/rfc822': 'eml',
+  'message/delivery-status': 'txt',
+  'text/rfc822-headers': 'txt',
 };
 
 export interface AttachmentSink {
@@ -45,7 +53,10 @@ export function createAttachmentSink(blobs: BlobStore, maxAttachmentBytes: numbe
     notes,
     async store(att) {
       const index = attachments.length + notes.length + 1;
-      const filename = (att.filename?.trim() || `${att.inline ? 'image' : 'attachment'}-${index}.${EXT[att.contentType] ?? 'bin'}`).slice(0, 255);
+      const filename = (att.filename?.trim() || `${att.inline ? 'image' : 'attachment'}-${index}.${EXT[att.contentType] ?? 'bin'}`).slice(
+        0,
+        255,
+      );
       const pass = new PassThrough();
       att.content.pipe(pass);
       try {

@@ -47,7 +47,11 @@ describe('parseAuthenticationResults', () => {
     expect(parseAuthenticationResults(RSPAMD_DKIM_FAIL)).toEqual({
       authservId: 'mail.help.test',
       results: [
-        { method: 'dkim', result: 'fail', props: { reason: 'signature verification failed', 'header.d': 'loja.example.com.br', 'header.s': 's1', 'header.b': 'abc' } },
+        {
+          method: 'dkim',
+          result: 'fail',
+          props: { reason: 'signature verification failed', 'header.d': 'loja.example.com.br', 'header.s': 's1', 'header.b': 'abc' },
+        },
         { method: 'spf', result: 'pass', props: { 'smtp.mailfrom': 'bounce@mailer.example.net' } },
         { method: 'dmarc', result: 'none', props: {} },
       ],
@@ -62,10 +66,22 @@ describe('parseAuthenticationResults', () => {
   });
 
   it.each([
-    ['spaces around "=" and a version', 'mx.example 1; dkim = pass header.d =x.example', { authservId: 'mx.example', results: [{ method: 'dkim', result: 'pass', props: { 'header.d': 'x.example' } }] }],
-    ['nested comments, an escaped paren and an escaped quote', 'mx.example; spf=pass (a (nested) \\) comment) smtp.mailfrom="a\\"b@x.example"', { authservId: 'mx.example', results: [{ method: 'spf', result: 'pass', props: { 'smtp.mailfrom': 'a"b@x.example' } }] }],
+    [
+      'spaces around "=" and a version',
+      'mx.example 1; dkim = pass header.d =x.example',
+      { authservId: 'mx.example', results: [{ method: 'dkim', result: 'pass', props: { 'header.d': 'x.example' } }] },
+    ],
+    [
+      'nested comments, an escaped paren and an escaped quote',
+      'mx.example; spf=pass (a (nested) \\) comment) smtp.mailfrom="a\\"b@x.example"',
+      { authservId: 'mx.example', results: [{ method: 'spf', result: 'pass', props: { 'smtp.mailfrom': 'a"b@x.example' } }] },
+    ],
     ['no results', 'mx.example; none', { authservId: 'mx.example', results: [] }],
-    ['a method version', 'mx.example; dkim/1=pass header.d=x.example', { authservId: 'mx.example', results: [{ method: 'dkim', result: 'pass', props: { 'header.d': 'x.example' } }] }],
+    [
+      'a method version',
+      'mx.example; dkim/1=pass header.d=x.example',
+      { authservId: 'mx.example', results: [{ method: 'dkim', result: 'pass', props: { 'header.d': 'x.example' } }] },
+    ],
   ])('%s', (_label, value, expected) => {
     expect(parseAuthenticationResults(value)).toEqual(expected);
   });
@@ -120,16 +136,55 @@ describe('authResultsVerdict: what the receiving server says about the From doma
   const gmail = ['mx.google.com'];
   it.each([
     ['Gmail: DKIM, SPF and DMARC pass', [GMAIL_PASS], FROM, gmail, { authenticated: true }],
-    ['Gmail: a spoof of a p=reject domain', [GMAIL_SPOOF], FROM, gmail, { authenticated: false, failure: 'dmarc=fail header.from=loja.example.com.br (reported by mx.google.com)' }],
+    [
+      'Gmail: a spoof of a p=reject domain',
+      [GMAIL_SPOOF],
+      FROM,
+      gmail,
+      { authenticated: false, failure: 'dmarc=fail header.from=loja.example.com.br (reported by mx.google.com)' },
+    ],
     ['Microsoft 365 (no authserv-id), trusted as "(none)"', [M365_PASS], FROM, ['(none)'], { authenticated: true }],
-    ['Microsoft 365 DMARC fail', [M365_FAIL], FROM, ['(none)'], { authenticated: false, failure: 'dmarc=fail header.from=loja.example.com.br (reported by (none))' }],
+    [
+      'Microsoft 365 DMARC fail',
+      [M365_FAIL],
+      FROM,
+      ['(none)'],
+      { authenticated: false, failure: 'dmarc=fail header.from=loja.example.com.br (reported by (none))' },
+    ],
     ['Microsoft 365 header, but only Gmail trusted', [M365_PASS], FROM, gmail, { authenticated: false }],
     ['Fastmail: aligned DKIM pass, no DMARC policy', [FASTMAIL_PASS], FROM, ['*.messagingengine.com'], { authenticated: true }],
-    ['Rspamd: DKIM of the From domain fails, SPF passes for a bounce domain only', [RSPAMD_DKIM_FAIL], FROM, ['mail.help.test'], { authenticated: false, failure: 'dkim=fail header.d=loja.example.com.br reason=signature verification failed (reported by mail.help.test)' }],
-    ['Rspamd: a mailing service signs for itself (not aligned): nothing proven, nothing failed', [RSPAMD_THIRD_PARTY], FROM, ['mail.help.test'], { authenticated: false }],
+    [
+      'Rspamd: DKIM of the From domain fails, SPF passes for a bounce domain only',
+      [RSPAMD_DKIM_FAIL],
+      FROM,
+      ['mail.help.test'],
+      {
+        authenticated: false,
+        failure: 'dkim=fail header.d=loja.example.com.br reason=signature verification failed (reported by mail.help.test)',
+      },
+    ],
+    [
+      'Rspamd: a mailing service signs for itself (not aligned): nothing proven, nothing failed',
+      [RSPAMD_THIRD_PARTY],
+      FROM,
+      ['mail.help.test'],
+      { authenticated: false },
+    ],
     ['OpenDKIM: DKIM of the parent domain passes (relaxed alignment)', [OPENDKIM_PASS], FROM, ['mail.help.test'], { authenticated: true }],
-    ['a forged "pass" below the trusted spoof verdict changes nothing', [GMAIL_SPOOF, FORGED_PASS], FROM, gmail, { authenticated: false, failure: 'dmarc=fail header.from=loja.example.com.br (reported by mx.google.com)' }],
-    ['a forged "pass" with the trusted id, under an untrusted top header', ['relay.other.example; none', FORGED_PASS], FROM, gmail, { authenticated: false }],
+    [
+      'a forged "pass" below the trusted spoof verdict changes nothing',
+      [GMAIL_SPOOF, FORGED_PASS],
+      FROM,
+      gmail,
+      { authenticated: false, failure: 'dmarc=fail header.from=loja.example.com.br (reported by mx.google.com)' },
+    ],
+    [
+      'a forged "pass" with the trusted id, under an untrusted top header',
+      ['relay.other.example; none', FORGED_PASS],
+      FROM,
+      gmail,
+      { authenticated: false },
+    ],
     ['results about another domain do not count for the From', [GMAIL_PASS], 'ana@other.example', gmail, { authenticated: false }],
     ['no header at all', [], FROM, gmail, { authenticated: false }],
     ['nothing trusted', [GMAIL_SPOOF], FROM, [], { authenticated: false }],

@@ -17,15 +17,30 @@ export type BounceReason =
   | 'unknown';
 
 const TEXT_RULES: Array<[BounceReason, RegExp]> = [
-  ['mailbox_full', /\b(?:over ?quota|quota exceeded|exceeded (?:the |his |her )?(?:storage |mailbox )?quota|mailbox (?:is )?full|mailbox size limit|insufficient (?:disk )?space|disk quota|out of storage|storage (?:space )?(?:full|limit)|caixa (?:postal )?cheia|buz[oó]n lleno|postfach voll)\b/iu],
-  ['message_too_large', /\b(?:message (?:is )?too (?:large|big)|message size exceeds|exceeds (?:the )?(?:maximum )?(?:message )?size|size limit exceeded)\b/iu],
-  ['mailbox_disabled', /\b(?:account (?:has been |is )?(?:disabled|suspended|inactive|deactivated|expired)|mailbox (?:is )?(?:disabled|inactive|suspended)|no longer (?:active|in use|available))\b/iu],
+  [
+    'mailbox_full',
+    /\b(?:over ?quota|quota exceeded|exceeded (?:the |his |her )?(?:storage |mailbox )?quota|mailbox (?:is )?full|mailbox size limit|insufficient (?:disk )?space|disk quota|out of storage|storage (?:space )?(?:full|limit)|caixa (?:postal )?cheia|buz[oó]n lleno|postfach voll)\b/iu,
+  ],
+  [
+    'message_too_large',
+    /\b(?:message (?:is )?too (?:large|big)|message size exceeds|exceeds (?:the )?(?:maximum )?(?:message )?size|size limit exceeded)\b/iu,
+  ],
+  [
+    'mailbox_disabled',
+    /\b(?:account (?:has been |is )?(?:disabled|suspended|inactive|deactivated|expired)|mailbox (?:is )?(?:disabled|inactive|suspended)|no longer (?:active|in use|available))\b/iu,
+  ],
   [
     'user_unknown',
     /\b(?:user unknown|unknown user|no such (?:user|mailbox|recipient|address)|(?:user|mailbox|recipient|address|account)(?: [\w.@<>-]{1,80})? (?:does not|doesn't|did not) exist|recipient (?:address )?rejected|invalid (?:recipient|mailbox|address)|unknown (?:recipient|mailbox|address|local[- ]part)|mailbox (?:not found|unavailable)|not a valid (?:user|mailbox)|unrouteable address|address rejected|user not found|is not a known user|no mailbox here|addressee unknown|unbekannt|inexistente|desconocido)\b/iu,
   ],
-  ['domain_error', /\b(?:host (?:or domain name )?not found|domain (?:not found|does not exist)|no mx (?:record|host)|unrouteable domain|name service error|no route to host|domain is not|unknown domain|dns error|host unknown)\b/iu],
-  ['blocked', /\b(?:blocked|blacklisted|blocklisted|spam|rejected for policy|policy (?:violation|rejection|reasons)|denied|refused|not permitted|not authorized|unauthorized|reputation|dmarc|spf|dkim|listed (?:at|on|in)|rbl|banned|content rejected|virus)\b/iu],
+  [
+    'domain_error',
+    /\b(?:host (?:or domain name )?not found|domain (?:not found|does not exist)|no mx (?:record|host)|unrouteable domain|name service error|no route to host|domain is not|unknown domain|dns error|host unknown)\b/iu,
+  ],
+  [
+    'blocked',
+    /\b(?:blocked|blacklisted|blocklisted|spam|rejected for policy|policy (?:violation|rejection|reasons)|denied|refused|not permitted|not authorized|unauthorized|reputation|dmarc|spf|dkim|listed (?:at|on|in)|rbl|banned|content rejected|virus)\b/iu,
+  ],
 ];
 
 /** The reason class of one failed (or delayed) recipient. */

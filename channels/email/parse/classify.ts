@@ -84,8 +84,10 @@ const RECEIPT_ACTIONS = new Set(['delivered', 'relayed', 'expanded']);
 /** Bounce, delay or receipt from the DSN per-recipient actions. */
 function fromDsnActions(actions: string[], where: string): ClassifyResult {
   const a = actions.map((x) => x.toLowerCase()).filter(Boolean);
-  if (a.length > 0 && a.every((x) => RECEIPT_ACTIONS.has(x))) return { classification: 'delivery_receipt', reason: `${where}: Action ${[...new Set(a)].join(', ')} (a receipt)` };
-  if (a.length > 0 && a.every((x) => x === 'delayed' || RECEIPT_ACTIONS.has(x))) return { classification: 'bounce', reason: `${where}: Action delayed (delay warning)`, delayed: true };
+  if (a.length > 0 && a.every((x) => RECEIPT_ACTIONS.has(x)))
+    return { classification: 'delivery_receipt', reason: `${where}: Action ${[...new Set(a)].join(', ')} (a receipt)` };
+  if (a.length > 0 && a.every((x) => x === 'delayed' || RECEIPT_ACTIONS.has(x)))
+    return { classification: 'bounce', reason: `${where}: Action delayed (delay warning)`, delayed: true };
   return { classification: 'bounce', reason: a.length ? `${where}: Action ${[...new Set(a)].join(', ')}` : where };
 }
 
@@ -113,18 +115,22 @@ function byStructure(input: ClassifyInput): ClassifyResult | undefined {
   const actions = s ? s.dsnRecipients.map((r) => r.action ?? '') : (input.dsnActions ?? []);
 
   if (ct === 'multipart/report') {
-    if (reportType === 'feedback-report') return { classification: 'complaint', reason: 'multipart/report; report-type=feedback-report (ARF)' };
-    if (reportType === 'disposition-notification') return { classification: 'delivery_receipt', reason: 'multipart/report; report-type=disposition-notification (read receipt)' };
+    if (reportType === 'feedback-report')
+      return { classification: 'complaint', reason: 'multipart/report; report-type=feedback-report (ARF)' };
+    if (reportType === 'disposition-notification')
+      return { classification: 'delivery_receipt', reason: 'multipart/report; report-type=disposition-notification (read receipt)' };
     if (reportType === 'delivery-status') return fromDsnActions(actions, 'multipart/report; report-type=delivery-status');
   }
   const feedbackType = s?.feedback ? first(s.feedback, 'feedback-type') : undefined;
-  if (feedbackType) return { classification: 'complaint', reason: `ARF fields (Feedback-Type: ${feedbackType.toLowerCase()}) in ${ct || 'the body'}` };
+  if (feedbackType)
+    return { classification: 'complaint', reason: `ARF fields (Feedback-Type: ${feedbackType.toLowerCase()}) in ${ct || 'the body'}` };
   if (h.has('x-arf') || first(h, 'feedback-type')) return { classification: 'complaint', reason: 'ARF header (X-ARF / Feedback-Type)' };
   if (s?.attachedHeaders?.has('x-hmxmroriginalrecipient') || h.has('x-hmxmroriginalrecipient')) {
     return { classification: 'complaint', reason: 'Microsoft JMRP complaint (X-HmXmrOriginalRecipient)' };
   }
   if (s?.hasDeliveryStatus) return fromDsnActions(actions, `message/delivery-status part in ${ct}`);
-  if (s?.hasDispositionNotification) return { classification: 'delivery_receipt', reason: `message/disposition-notification part in ${ct}` };
+  if (s?.hasDispositionNotification)
+    return { classification: 'delivery_receipt', reason: `message/disposition-notification part in ${ct}` };
   return undefined;
 }
 
@@ -137,7 +143,8 @@ function bySes(input: ClassifyInput): ClassifyResult | undefined {
   if (ses.originalMessageId) base.sesMessageId = ses.originalMessageId;
   if (ses.kind === 'complaint') return { ...base, classification: 'complaint', reason: `SES/SNS JSON notification: ${ses.detail}` };
   if (ses.kind === 'delivery') return { ...base, classification: 'delivery_receipt', reason: `SES/SNS JSON notification: ${ses.detail}` };
-  if (ses.kind === 'delay') return { ...base, classification: 'bounce', reason: `SES/SNS JSON notification: ${ses.detail} (delay)`, delayed: true };
+  if (ses.kind === 'delay')
+    return { ...base, classification: 'bounce', reason: `SES/SNS JSON notification: ${ses.detail} (delay)`, delayed: true };
   return { ...base, classification: 'bounce', reason: `SES/SNS JSON notification: ${ses.detail}` };
 }
 
@@ -170,8 +177,12 @@ export function classifyEmail(input: ClassifyInput): ClassifyResult {
 
   // List software (not our own group relaying a customer).
   const ownList = isOwnList(h, input.ownAddresses);
-  if ((h.has('list-id') || h.has('list-unsubscribe')) && !ownList) return { classification: 'auto_reply', reason: `mailing list (${h.has('list-id') ? 'List-Id' : 'List-Unsubscribe'})` };
-  if (h.has('x-list-administrivia') || (isListSoftwareSender(input.from) && (isListNotice(input.subject, input.topText) || h.has('x-mailman-version')))) {
+  if ((h.has('list-id') || h.has('list-unsubscribe')) && !ownList)
+    return { classification: 'auto_reply', reason: `mailing list (${h.has('list-id') ? 'List-Id' : 'List-Unsubscribe'})` };
+  if (
+    h.has('x-list-administrivia') ||
+    (isListSoftwareSender(input.from) && (isListNotice(input.subject, input.topText) || h.has('x-mailman-version')))
+  ) {
     return { classification: 'auto_reply', reason: 'mailing-list software notice' };
   }
 
@@ -181,11 +192,21 @@ export function classifyEmail(input: ClassifyInput): ClassifyResult {
   if (precedence && ['bulk', 'junk', 'list', 'auto_reply', 'auto-reply'].includes(precedence) && !(ownList && precedence === 'list')) {
     return { classification: 'auto_reply', reason: `Precedence: ${precedence}` };
   }
-  for (const name of ['x-autoreply', 'x-autorespond', 'x-autoresponder', 'x-auto-reply', 'x-autogenerated', 'x-autoreply-from', 'x-mail-autoreply', 'x-fc-machinegenerated']) {
+  for (const name of [
+    'x-autoreply',
+    'x-autorespond',
+    'x-autoresponder',
+    'x-auto-reply',
+    'x-autogenerated',
+    'x-autoreply-from',
+    'x-mail-autoreply',
+    'x-fc-machinegenerated',
+  ]) {
     const v = first(h, name);
     if (v !== undefined && !/^(?:no|false|0)$/iu.test(v)) return { classification: 'auto_reply', reason: `${name} header` };
   }
-  if (first(h, 'x-ms-exchange-generated-message-source')) return { classification: 'auto_reply', reason: 'X-MS-Exchange-Generated-Message-Source header' };
+  if (first(h, 'x-ms-exchange-generated-message-source'))
+    return { classification: 'auto_reply', reason: 'X-MS-Exchange-Generated-Message-Source header' };
   if (isListSoftwareSender(input.from)) return { classification: 'auto_reply', reason: `list software sender (${input.from})` };
   if (nullReturnPath(h)) return { classification: 'auto_reply', reason: 'null Return-Path (<>) without a delivery report' };
   if (emptyFrom(input)) return { classification: 'auto_reply', reason: 'empty From address (<>)' };

@@ -16,7 +16,7 @@ const TWO_RECIPIENT_DSN = [
   'Content-Description: Notification',
   'Content-Type: text/plain; charset=us-ascii',
   '',
-  'I\'m sorry to have to inform you that your message could not',
+  "I'm sorry to have to inform you that your message could not",
   'be delivered to one or more recipients.',
   '',
   '--BOUNDARY1',
@@ -96,7 +96,7 @@ describe('parseNonStandardBounce', () => {
     const body = [
       'Hi. This is the qmail-send program at mail.example.net.',
       "I'm afraid I wasn't able to deliver your message to the following addresses.",
-      'This is a permanent error; I\'ve given up. Sorry it didn\'t work out.',
+      "This is a permanent error; I've given up. Sorry it didn't work out.",
       '',
       '<nobody@example.net>:',
       'Sorry, no mailbox here by that name. (#5.1.1)',
@@ -194,7 +194,8 @@ describe('readMessageStructure', () => {
   });
 
   it('prefers the final recipient unless it lacks a real domain', () => {
-    const body = 'Reporting-MTA: dns; x\n\nAction: failed\nOriginal-Recipient: rfc822;Jim@go.example\nFinal-Recipient: rfc822;Jim@sims-ms-daemon\nStatus: 5.1.1\n';
+    const body =
+      'Reporting-MTA: dns; x\n\nAction: failed\nOriginal-Recipient: rfc822;Jim@go.example\nFinal-Recipient: rfc822;Jim@sims-ms-daemon\nStatus: 5.1.1\n';
     expect(parseDeliveryStatus(body)[0]?.address).toBe('jim@go.example');
   });
 });

@@ -138,7 +138,10 @@ const DECODED_TYPES = new Set([
 ]);
 
 function stripBrackets(id: string): string {
-  return id.trim().replace(/^<+|>+$/gu, '').trim();
+  return id
+    .trim()
+    .replace(/^<+|>+$/gu, '')
+    .trim();
 }
 
 /** Splits a message/delivery-status body into its field groups (per-message, then per-recipient). */
@@ -154,7 +157,11 @@ export function parseDeliveryStatus(body: string): DsnRecipient[] {
     const dotted = (v: string | undefined): boolean => v !== undefined && /@[^@\s>]+\.[^@\s>]+/u.test(v);
     const rcpt = final && (dotted(final) || !dotted(original)) ? final : original;
     if (!rcpt) continue;
-    const address = rcpt.replace(/^[^;]*;/u, '').trim().replace(/^<|>$/gu, '').toLowerCase();
+    const address = rcpt
+      .replace(/^[^;]*;/u, '')
+      .trim()
+      .replace(/^<|>$/gu, '')
+      .toLowerCase();
     if (!address) continue;
     const r: DsnRecipient = { address };
     const action = headers.get('action')?.[0]?.trim().toLowerCase();
@@ -162,7 +169,11 @@ export function parseDeliveryStatus(body: string): DsnRecipient[] {
     const status = headers.get('status')?.[0]?.trim();
     if (status) r.status = status.split(/\s/u)[0]!;
     const diag = headers.get('diagnostic-code')?.[0];
-    if (diag) r.diagnostic = diag.replace(/^[^;]*;\s*/u, '').trim().slice(0, 1000);
+    if (diag)
+      r.diagnostic = diag
+        .replace(/^[^;]*;\s*/u, '')
+        .trim()
+        .slice(0, 1000);
     recipients.push(r);
   }
   return recipients;
@@ -213,7 +224,9 @@ export function parseNonStandardBounce(text: string): { kind: string; recipients
   // Everything after the "copy of the message" marker is the returned message.
   const allLines = body.split('\n');
   let copyLine = allLines.findIndex(
-    (l) => l.length <= 200 && (/^-{2,}.*(?:copy of the message|Below this line|original message)/iu.test(l) || /^Original message headers:/iu.test(l)),
+    (l) =>
+      l.length <= 200 &&
+      (/^-{2,}.*(?:copy of the message|Below this line|original message)/iu.test(l) || /^Original message headers:/iu.test(l)),
   );
   if (copyLine < 0) copyLine = allLines.length;
   const report = allLines.slice(0, copyLine).join('\n');
@@ -279,7 +292,12 @@ const ARF_FIELDS_RE = /^Feedback-Type:[ \t]*[\w-]{1,40}[ \t]*$/imu;
 export function readMessageStructure(raw: Buffer | string): MessageStructure {
   const text = typeof raw === 'string' ? raw.slice(0, MAX_STRUCTURE_BYTES) : raw.subarray(0, MAX_STRUCTURE_BYTES).toString('latin1');
   const root = parseMimeLite(text);
-  const out: MessageStructure = { contentType: root.contentType, dsnRecipients: [], hasDeliveryStatus: false, hasDispositionNotification: false };
+  const out: MessageStructure = {
+    contentType: root.contentType,
+    dsnRecipients: [],
+    hasDeliveryStatus: false,
+    hasDispositionNotification: false,
+  };
   const reportType = root.params['report-type']?.toLowerCase();
   if (reportType) out.reportType = reportType;
   walk(root, (p) => {
@@ -301,7 +319,8 @@ export function readMessageStructure(raw: Buffer | string): MessageStructure {
       const at = ARF_FIELDS_RE.exec(p.body)?.index;
       if (at === undefined) return;
       const fields = parseHeaderBlock(`${p.body.slice(at).replace(/\r\n?/gu, '\n').trim()}\n\n`).headers;
-      if (fields.has('feedback-type') && (fields.has('user-agent') || fields.has('version') || fields.has('original-mail-from'))) out.feedback = fields;
+      if (fields.has('feedback-type') && (fields.has('user-agent') || fields.has('version') || fields.has('original-mail-from')))
+        out.feedback = fields;
     }
   });
   const id = findMessageId(root);
@@ -311,7 +330,8 @@ export function readMessageStructure(raw: Buffer | string): MessageStructure {
 
 const RETURNED_MARKER_RE =
   /^(?:-{2,}.{0,80}(?:original message|returned mail|copy of the message|below this line|header of the source|original message follows|message headers follow|headers of the original|undelivered message)|original message headers:|[- ]*this is a copy of|received: from )/iu;
-const HEADERISH_RE = /^[ \t]*(?:from|to|cc|reply-to|sender|return-path|message-id|in-reply-to|references|received|delivered-to|x-[\w-]{1,40}|reporting-mta|received-from-mta)[ \t]*:/iu;
+const HEADERISH_RE =
+  /^[ \t]*(?:from|to|cc|reply-to|sender|return-path|message-id|in-reply-to|references|received|delivered-to|x-[\w-]{1,40}|reporting-mta|received-from-mta)[ \t]*:/iu;
 const ADDRESS_RE = /(?<![^\s<>()"',;:[\]@])[^\s<>()"',;:[\]@]+@[^\s<>()"',;:[\]@.]+(?:\.[^\s<>()"',;:[\]@.]+)+/gu;
 const STATUS_RE = /\b([245]\.\d{1,3}\.\d{1,3})\b/u;
 
@@ -333,13 +353,22 @@ export function recipientsFromBounceText(text: string, exclude: Set<string>): Ds
     for (const m of line.matchAll(ADDRESS_RE)) {
       const address = m[0].replace(/[.>)\]]+$/u, '').toLowerCase();
       const local = address.split('@')[0]!;
-      if (seen.has(address) || exclude.has(address) || /^(?:mailer-daemon|postmaster|mail-daemon|abuse|noreply|no-reply)$/u.test(local)) continue;
+      if (seen.has(address) || exclude.has(address) || /^(?:mailer-daemon|postmaster|mail-daemon|abuse|noreply|no-reply)$/u.test(local))
+        continue;
       seen.add(address);
       const r: DsnRecipient = { address, action: 'failed' };
-      const around = lines.slice(i, i + 4).join(' ').slice(0, 1200);
+      const around = lines
+        .slice(i, i + 4)
+        .join(' ')
+        .slice(0, 1200);
       const status = STATUS_RE.exec(around)?.[1];
       if (status) r.status = status;
-      const diagnostic = lines.slice(i, i + 3).map((l) => l.trim()).filter(Boolean).join(' ').slice(0, 500);
+      const diagnostic = lines
+        .slice(i, i + 3)
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .join(' ')
+        .slice(0, 500);
       if (diagnostic) r.diagnostic = diagnostic;
       out.push(r);
     }

@@ -49,7 +49,13 @@ const MAX_HTML = 10_000_000;
 let defaultParser: ReturnType<typeof createMailparserMimeParser> | undefined;
 
 /** The failed recipients of a bounce: DSN fields, SES, a non-standard report, or the addresses its text names. */
-function bounceOf(classified: ClassifyResult, structure: MessageStructure, nonStandard: ReturnType<typeof parseNonStandardBounce>, text: string, ignore: Set<string>): ParsedBounce {
+function bounceOf(
+  classified: ClassifyResult,
+  structure: MessageStructure,
+  nonStandard: ReturnType<typeof parseNonStandardBounce>,
+  text: string,
+  ignore: Set<string>,
+): ParsedBounce {
   const found: DsnRecipient[] = structure.hasDeliveryStatus
     ? structure.dsnRecipients.filter((r) => !r.action || !['delivered', 'relayed', 'expanded'].includes(r.action))
     : (classified.sesRecipients ?? nonStandard?.recipients ?? []);
@@ -115,7 +121,11 @@ export async function parseEmail(input: Buffer, options: ParseEmailOptions): Pro
   const nonStandard = structure.hasDeliveryStatus ? undefined : parseNonStandardBounce(text);
   const classified = classifyEmail({
     headers,
-    from: mime.from.find((a) => a.address)?.address.trim().toLowerCase() ?? '',
+    from:
+      mime.from
+        .find((a) => a.address)
+        ?.address.trim()
+        .toLowerCase() ?? '',
     fromName: mime.from[0]?.name,
     contentType: mime.contentType,
     structure,
@@ -125,9 +135,10 @@ export async function parseEmail(input: Buffer, options: ParseEmailOptions): Pro
     subject: mime.subject,
     ownAddresses: options.supportAddresses,
   });
-  const bounce = classified.classification === 'bounce'
-    ? bounceOf(classified, structure, nonStandard, text, new Set([from.address, ...options.supportAddresses.map((x) => x.toLowerCase())]))
-    : undefined;
+  const bounce =
+    classified.classification === 'bounce'
+      ? bounceOf(classified, structure, nonStandard, text, new Set([from.address, ...options.supportAddresses.map((x) => x.toLowerCase())]))
+      : undefined;
 
   // Loop signals; our own Message-ID (a third one) is checked by applyMessageIdProof below.
   const { fromSelf, xLoop } = loopSignals(from.address, headers, options.supportAddresses);
@@ -142,8 +153,14 @@ export async function parseEmail(input: Buffer, options: ParseEmailOptions): Pro
   const message: InboundMessageInput = {
     externalId,
     from,
-    to: mime.to.filter((a) => a.address).slice(0, 200).map(toAddress),
-    cc: mime.cc.filter((a) => a.address).slice(0, 200).map(toAddress),
+    to: mime.to
+      .filter((a) => a.address)
+      .slice(0, 200)
+      .map(toAddress),
+    cc: mime.cc
+      .filter((a) => a.address)
+      .slice(0, 200)
+      .map(toAddress),
     text: text.slice(0, MAX_TEXT),
     replyText: replyText.slice(0, MAX_TEXT),
     attachments: attachments.slice(0, 500),

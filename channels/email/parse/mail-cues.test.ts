@@ -1,4 +1,12 @@
-import { bounceBodyCues, isAutoReplySubject, isBounceSubject, isChallengeBody, isDaemonSender, isListNotice, isListSoftwareSender } from './mail-cues.js';
+import {
+  bounceBodyCues,
+  isAutoReplySubject,
+  isBounceSubject,
+  isChallengeBody,
+  isDaemonSender,
+  isListNotice,
+  isListSoftwareSender,
+} from './mail-cues.js';
 
 describe('mail cues', () => {
   it.each([
@@ -55,7 +63,14 @@ describe('mail cues', () => {
   });
 
   it('stays linear on hostile subjects and bodies', () => {
-    const hostile = ['message '.repeat(5_000), 'delivery '.repeat(5_000), '550 '.repeat(5_000), 'a'.repeat(50_000), 'click the link '.repeat(3_000), '-'.repeat(50_000)];
+    const hostile = [
+      'message '.repeat(5_000),
+      'delivery '.repeat(5_000),
+      '550 '.repeat(5_000),
+      'a'.repeat(50_000),
+      'click the link '.repeat(3_000),
+      '-'.repeat(50_000),
+    ];
     const t0 = performance.now();
     for (const h of hostile) {
       bounceBodyCues(h);

@@ -24,7 +24,8 @@ export function isDaemonSender(address: string | undefined, displayName: string 
 }
 
 /** List software: Mailman, Majordomo, LISTSERV, Sympa, ezmlm, Google Groups notices. */
-const LIST_SENDER_RE = /(?:-(?:bounces?|request|owner|admin|confirm)(?:\+[^@]{0,80})?|^owner-[^@]{1,80}|^(?:mailman|majordomo|listserv|listproc|sympa|ezmlm|lyris|list-?manager))$/iu;
+const LIST_SENDER_RE =
+  /(?:-(?:bounces?|request|owner|admin|confirm)(?:\+[^@]{0,80})?|^owner-[^@]{1,80}|^(?:mailman|majordomo|listserv|listproc|sympa|ezmlm|lyris|list-?manager))$/iu;
 
 export function isListSoftwareSender(address: string | undefined): boolean {
   return LIST_SENDER_RE.test(cap(address, 320).split('@')[0] ?? '');
@@ -42,7 +43,8 @@ export function isBounceSubject(subject: string | undefined): boolean {
 const BOUNCE_BODY_RE =
   /(?:(?:message|mail|e-?mail|letter)\b[^\n]{0,80}? (?:could not|couldn't|cannot|can't|was not|wasn't|has not been|could not be|will not be) (?:be )?(?:delivered|sent to)|undeliverable|delivery (?:to the following recipients? |has )?failed|delivery failure|mail delivery failed|failed recipients?|following (?:addresses?|recipients?) (?:had|failed)|permanent(?:ly)? fatal errors?|this is the qmail-send program|unable to deliver (?:your )?(?:message|mail)|user unknown|unknown user|no such user|mailbox (?:unavailable|not found|is full)|recipient address rejected|not a valid (?:user|recipient|mailbox|address)|over quota|quota exceeded|(?:delivery|message) [^\n]{0,60}(?:has been |was )?(?:postponed|delayed|deferred)|this is an automatically generated delivery status notification|the mail system|i'm sorry to have to inform you that your message|returned mail|unzustellbar|konnte nicht zugestellt|n'a pas pu (?:être|etre) (?:délivré|delivre|remis)|não (?:pôde|foi possível) ser entregue|no (?:pudo|ha podido) ser entregado|non è stato possibile recapitare|kon niet worden afgeleverd|nie został dostarczony|не может быть доставлено)/iu;
 /** An SMTP reply with an enhanced status, or a bare enhanced status code of a failure. */
-const SMTP_STATUS_RE = /(?:\b[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}\b|\(#[45]\.\d{1,3}\.\d{1,3}\)|\b(?:550|551|552|553|554)[ -](?:\S{1,40} ){0,3}(?:user|mailbox|recipient|address|requested action)|\bsmtp error code 5\d\d\b)/iu;
+const SMTP_STATUS_RE =
+  /(?:\b[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}\b|\(#[45]\.\d{1,3}\.\d{1,3}\)|\b(?:550|551|552|553|554)[ -](?:\S{1,40} ){0,3}(?:user|mailbox|recipient|address|requested action)|\bsmtp error code 5\d\d\b)/iu;
 
 /** Independent bounce cues at the top of the body: a failure phrase, an SMTP status (0, 1 or 2). */
 export function bounceBodyCues(topText: string | undefined): number {

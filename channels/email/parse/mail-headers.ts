@@ -8,7 +8,10 @@ import type { MimeAddress } from './mailparser-adapter.js';
 const MAX_REFERENCES = 50;
 
 export function stripBrackets(id: string): string {
-  return id.trim().replace(/^<+|>+$/gu, '').trim();
+  return id
+    .trim()
+    .replace(/^<+|>+$/gu, '')
+    .trim();
 }
 
 /** The stable external id of a mail without a usable Message-ID: a hash of its bytes. */
@@ -26,7 +29,10 @@ export function baseAddress(address: string): string {
 }
 
 export function toAddress(a: MimeAddress): { kind: 'email'; address: string; displayName?: string } {
-  const out: { kind: 'email'; address: string; displayName?: string } = { kind: 'email', address: a.address.trim().toLowerCase().slice(0, 320) };
+  const out: { kind: 'email'; address: string; displayName?: string } = {
+    kind: 'email',
+    address: a.address.trim().toLowerCase().slice(0, 320),
+  };
   const name = a.name.trim();
   if (name && name.toLowerCase() !== out.address) out.displayName = name.slice(0, 200);
   return out;
@@ -61,7 +67,11 @@ export function fallbackFrom(headers: Map<string, string[]>): MimeAddress {
 }
 
 /** Loop signals a mail carries by itself (our Message-ID is checked later, where the key is). */
-export function loopSignals(from: string, headers: Map<string, string[]>, supportAddresses: readonly string[]): { fromSelf: boolean; xLoop: boolean } {
+export function loopSignals(
+  from: string,
+  headers: Map<string, string[]>,
+  supportAddresses: readonly string[],
+): { fromSelf: boolean; xLoop: boolean } {
   const ours = new Set(supportAddresses.map(baseAddress));
   const fromSelf = ours.has(baseAddress(from));
   const xLoop = (headers.get('x-loop') ?? []).some((v) => {

@@ -9,7 +9,11 @@ import type { ParsedEmail } from './parsed-email.js';
 
 export function applyMessageIdProof(parsed: ParsedEmail, verify: (messageId: string) => number | undefined): void {
   const verifier = { messageId: verify };
-  if (parsed.message.threadHints) parsed.message.threadHints.signedTicketNumbers = signedTicketNumbers({ references: parsed.message.threadHints.references ?? [] }, verifier);
+  if (parsed.message.threadHints)
+    parsed.message.threadHints.signedTicketNumbers = signedTicketNumbers(
+      { references: parsed.message.threadHints.references ?? [] },
+      verifier,
+    );
   if (isOwnMessageId(parsed.headers.messageId, verifier)) {
     parsed.loop.ourMessageId = true;
     parsed.message.metadata = { ...(parsed.message.metadata ?? {}), loop: { ...parsed.loop } };

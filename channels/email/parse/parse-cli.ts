@@ -27,7 +27,11 @@ export interface CliParseOutput {
   subject?: string | null;
   classification?: string;
   classificationReason?: string | null;
-  bounce?: { originalMessageId?: string; delayed?: boolean; recipients: Array<{ address: string; status?: string; action?: string; reason?: string; diagnostic?: string }> } | null;
+  bounce?: {
+    originalMessageId?: string;
+    delayed?: boolean;
+    recipients: Array<{ address: string; status?: string; action?: string; reason?: string; diagnostic?: string }>;
+  } | null;
   replyText?: string;
   quotedText?: string;
   attachments?: Array<{ filename: string; size: number }>;
@@ -46,12 +50,21 @@ export function formatParseSummary(out: CliParseOutput): string {
     if (out.bounce.delayed) lines.push('bounce:          delay warning (the message has not failed)');
     if (out.bounce.originalMessageId) lines.push(`about message:   ${out.bounce.originalMessageId}`);
     for (const r of out.bounce.recipients) {
-      lines.push(`failed:          ${r.address}${r.status ? ` ${r.status}` : ''}${r.reason ? ` (${r.reason})` : ''}${r.diagnostic ? ` ${r.diagnostic.slice(0, 160)}` : ''}`);
+      lines.push(
+        `failed:          ${r.address}${r.status ? ` ${r.status}` : ''}${r.reason ? ` (${r.reason})` : ''}${r.diagnostic ? ` ${r.diagnostic.slice(0, 160)}` : ''}`,
+      );
     }
   }
   if (out.parseError) lines.push(`parse error:     ${out.parseError}`);
   for (const a of out.attachments ?? []) lines.push(`attachment:      ${a.filename} (${a.size} bytes)`);
-  lines.push('', '--- reply (what the agent sees) ---', out.replyText ?? '', '', '--- quoted / signature (hidden) ---', out.quotedText || '(none)');
+  lines.push(
+    '',
+    '--- reply (what the agent sees) ---',
+    out.replyText ?? '',
+    '',
+    '--- quoted / signature (hidden) ---',
+    out.quotedText || '(none)',
+  );
   return lines.join('\n');
 }
 

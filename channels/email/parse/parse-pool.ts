@@ -38,7 +38,10 @@ export interface ParsePoolOptions {
 }
 
 export interface ParsePool {
-  parseEmail(raw: Buffer, options: Pick<ParseEmailOptions, 'blobs' | 'maxAttachmentBytes' | 'supportAddresses' | 'verifyMessageId'>): Promise<ParsedEmail>;
+  parseEmail(
+    raw: Buffer,
+    options: Pick<ParseEmailOptions, 'blobs' | 'maxAttachmentBytes' | 'supportAddresses' | 'verifyMessageId'>,
+  ): Promise<ParsedEmail>;
   /** Terminates the workers; parses still waiting are rejected. */
   close(): Promise<void>;
 }
@@ -64,7 +67,9 @@ function workerSource(): { source: string | URL; eval: boolean } {
   const self = import.meta.url;
   if (!self.endsWith('.ts')) return { source: new URL('./parse-worker.js', self), eval: false };
   // TypeScript: register tsx's ESM hooks inside the worker, then load the .ts entry.
-  const api = createRequire(self).resolve('tsx/esm/api').replace(/index\.cjs$/u, 'index.mjs');
+  const api = createRequire(self)
+    .resolve('tsx/esm/api')
+    .replace(/index\.cjs$/u, 'index.mjs');
   const entry = new URL('./parse-worker.ts', self).href;
   const code = `import(${JSON.stringify(pathToFileURL(api).href)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
   return { source: code, eval: true };
@@ -117,7 +122,12 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
         // The mail killed its worker (out of memory, a crash): it becomes a placeholder, never a
         // retry loop over the same message.
         const code = (err as { code?: unknown }).code;
-        cur.job.resolve({ crashed: code === 'ERR_WORKER_OUT_OF_MEMORY' ? `the parse ran out of its ${options.workerHeapMB ?? 'default'} MB of memory and was stopped` : 'the parse worker crashed on this message' });
+        cur.job.resolve({
+          crashed:
+            code === 'ERR_WORKER_OUT_OF_MEMORY'
+              ? `the parse ran out of its ${options.workerHeapMB ?? 'default'} MB of memory and was stopped`
+              : 'the parse worker crashed on this message',
+        });
       }
       replace(slot);
     };
@@ -181,7 +191,12 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
     async parseEmail(raw, opts) {
       const copy = new Uint8Array(raw.length);
       copy.set(raw);
-      const reply = await run({ id: nextId++, raw: copy, maxAttachmentBytes: opts.maxAttachmentBytes, supportAddresses: opts.supportAddresses });
+      const reply = await run({
+        id: nextId++,
+        raw: copy,
+        maxAttachmentBytes: opts.maxAttachmentBytes,
+        supportAddresses: opts.supportAddresses,
+      });
       if (reply === 'in_process') return parseInProcess(raw, opts);
       if (reply === 'timeout' || 'crashed' in reply) {
         const reason = reply === 'timeout' ? `parsing took longer than its budget of ${budgetMs} ms and was stopped` : reply.crashed;
@@ -194,7 +209,9 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
       // Attachments to the real store; a store failure propagates (the caller retries later).
       const keys = new Map<string, { key: string; size: number }>();
       for (const b of reply.blobs) {
-        const put = await opts.blobs.put(Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength), { maxBytes: opts.maxAttachmentBytes + 1 });
+        const put = await opts.blobs.put(Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength), {
+          maxBytes: opts.maxAttachmentBytes + 1,
+        });
         keys.set(b.key, put);
       }
       parsed.message.attachments = (parsed.message.attachments ?? []).map((a) => {

@@ -34,8 +34,13 @@ export interface ParsedEmail {
   /** Loop-protection signals. */
   loop: { fromSelf: boolean; ourMessageId: boolean; xLoop: boolean };
   headers: {
-    messageId?: string; inReplyTo?: string; references: string[]; autoSubmitted?: string; precedence?: string;
+    messageId?: string;
+    inReplyTo?: string;
+    references: string[];
+    autoSubmitted?: string;
+    precedence?: string;
     // --- sender proof (channels/email/sender-proof.ts reads these; raw values, top first) ---
-    authenticationResults?: string[]; deliveredTo?: string[];
+    authenticationResults?: string[];
+    deliveredTo?: string[];
   };
 }

@@ -12,9 +12,13 @@ import type { ParseEmailOptions, ParsedEmail } from './parsed-email.js';
 function decodeWords(value: string): string {
   return value.replace(/=\?([^?]+)\?([bBqQ])\?([^?]*)\?=/gu, (whole, charset: string, enc: string, data: string) => {
     try {
-      const bytes = enc.toUpperCase() === 'B'
-        ? Buffer.from(data, 'base64')
-        : Buffer.from(data.replace(/_/gu, ' ').replace(/=([0-9A-Fa-f]{2})/gu, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+      const bytes =
+        enc.toUpperCase() === 'B'
+          ? Buffer.from(data, 'base64')
+          : Buffer.from(
+              data.replace(/_/gu, ' ').replace(/=([0-9A-Fa-f]{2})/gu, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+              'latin1',
+            );
       const cs = charset.toLowerCase().split('*')[0];
       if (cs === 'utf-8' || cs === 'utf8') return bytes.toString('utf8');
       if (cs === 'iso-8859-1' || cs === 'latin1' || cs === 'us-ascii' || cs === 'windows-1252') return bytes.toString('latin1');
@@ -40,8 +44,12 @@ export function unparseableEmail(raw: Buffer, reason: string, fallbackId: string
     return v ? decodeWords(v).trim() : undefined;
   };
   const fromHeader = get('from') ?? '';
-  const addr = /(?<![^\s<>"',;:@])[^\s<>"',;:@]+@[^\s<>"',;:@]+/u.exec(fromHeader.slice(0, 2000))?.[0]?.toLowerCase() ?? 'unknown@unknown.invalid';
-  const name = fromHeader.replace(/<[^>]*>/gu, '').replace(/["']/gu, '').trim();
+  const addr =
+    /(?<![^\s<>"',;:@])[^\s<>"',;:@]+@[^\s<>"',;:@]+/u.exec(fromHeader.slice(0, 2000))?.[0]?.toLowerCase() ?? 'unknown@unknown.invalid';
+  const name = fromHeader
+    .replace(/<[^>]*>/gu, '')
+    .replace(/["']/gu, '')
+    .trim();
   const messageId = get('message-id');
   const externalId = (messageId ? stripBrackets(messageId) : '') || fallbackId || syntheticId(raw);
   let preview = '';

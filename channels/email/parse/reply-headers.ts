@@ -13,7 +13,10 @@ import { FROM_KEYS, HEADER_TERMINATORS, OTHER_KEYS, SEPARATOR_PHRASES } from './
 export const MAX_HEADER_CHARS = 400;
 
 /** The joined header ends with a verb of writing and a colon (the name may follow in nl/fi). */
-const TERMINATOR_END_RE = new RegExp(`(?:(?:^|[\\s>)"'])(?:${HEADER_TERMINATORS.join('|')})|写道|寫道|書きました|のメッセージ)\\s?:\\s*$`, 'iu');
+const TERMINATOR_END_RE = new RegExp(
+  `(?:(?:^|[\\s>)"'])(?:${HEADER_TERMINATORS.join('|')})|写道|寫道|書きました|のメッセージ)\\s?:\\s*$`,
+  'iu',
+);
 /** Dutch and some clients put the name after the verb: "Op … schreef Name <a@b>:". */
 const TERMINATOR_INSIDE_RE = new RegExp(`(?:^|\\s)(?:${HEADER_TERMINATORS.join('|')})\\s`, 'iu');
 /** Typical first words of a reply header. */
@@ -31,12 +34,14 @@ const DATE_START_RE = /^(?:\d|\p{L}{1,4}\.?,?\s+\d|\p{L}{1,4}\.?,\s|\p{L}{5,12},
 
 export const QUOTE_RE = /^[ \t]*>/u;
 
-const KEY_LINE = (keys: string[]): RegExp =>
-  new RegExp(`^[ \\t]*[*_]{0,2}(?:${keys.join('|')})[*_]{0,2}[ \\t]*[:：]`, 'iu');
+const KEY_LINE = (keys: string[]): RegExp => new RegExp(`^[ \\t]*[*_]{0,2}(?:${keys.join('|')})[*_]{0,2}[ \\t]*[:：]`, 'iu');
 const FROM_LINE_RE = KEY_LINE(FROM_KEYS);
 const OTHER_LINE_RE = KEY_LINE(OTHER_KEYS);
 
-const SEPARATOR_RE = new RegExp(`^[ \\t]*[*_]{0,2}[ \\t]*-{2,}[ \\t]*(?:${SEPARATOR_PHRASES.join('|')})[ \\t]*:?[ \\t]*-{2,}[ \\t]*[*_]{0,2}[ \\t]*$`, 'iu');
+const SEPARATOR_RE = new RegExp(
+  `^[ \\t]*[*_]{0,2}[ \\t]*-{2,}[ \\t]*(?:${SEPARATOR_PHRASES.join('|')})[ \\t]*:?[ \\t]*-{2,}[ \\t]*[*_]{0,2}[ \\t]*$`,
+  'iu',
+);
 /** "-----Ursprüngliche Nachricht----- Von: …": the separator and the header on one line. */
 const SEPARATOR_THEN_FROM_RE = new RegExp(
   `^[ \\t]*[*_]{0,2}[ \\t]*-{2,}[ \\t]*(?:${SEPARATOR_PHRASES.join('|')})[ \\t]*:?[ \\t]*-{2,}[ \\t]*[*_]{0,2}[ \\t]*[*_]{0,2}(?:${FROM_KEYS.join('|')})[*_]{0,2}[ \\t]*[:：]`,
@@ -66,12 +71,7 @@ function joinLines(lines: string[], i: number, count: number): string | undefine
     if (size > MAX_HEADER_CHARS * 2) return undefined;
     parts.push(l.trim());
   }
-  const joined = parts
-    .join(' ')
-    .replace(/<\s+/gu, '<')
-    .replace(/\(\s+/gu, '(')
-    .replace(/\s+>/gu, '>')
-    .replace(/：/gu, ':');
+  const joined = parts.join(' ').replace(/<\s+/gu, '<').replace(/\(\s+/gu, '(').replace(/\s+>/gu, '>').replace(/：/gu, ':');
   // Zoho: "---- On … wrote ----" (trailing dashes trimmed by hand: `\s*-+$` is quadratic on runs).
   let out = joined.replace(/^-{2,}\s*/u, '');
   let e = out.length;
@@ -92,7 +92,8 @@ function isReplyHeader(text: string, followedByQuote: boolean): boolean {
   const digit = DIGIT_RE.test(text);
   if (!text.endsWith(':')) {
     // "On … <a@b> wrote" without its colon, or a truncated header right above the quote.
-    if (starter && email && digit && /(?:^|\s)(?:wrote|escreveu|escribió|a écrit|schrieb|ha scritto|skrev|schreef)$/iu.test(text)) return true;
+    if (starter && email && digit && /(?:^|\s)(?:wrote|escreveu|escribió|a écrit|schrieb|ha scritto|skrev|schreef)$/iu.test(text))
+      return true;
     return followedByQuote && starter && email && digit;
   }
   if (TERMINATOR_END_RE.test(text)) return starter || digit || email || followedByQuote;
@@ -122,7 +123,9 @@ function startsLikeHeader(line: string): boolean {
 
 /** Number of lines (1–3) of a reply header starting at line i, or 0. */
 export function replyHeaderAt(lines: string[], i: number, nested = false): number {
-  const first = lines[i]!.slice(0, MAX_HEADER_CHARS).trim().replace(/^-{2,}\s*/u, '');
+  const first = lines[i]!.slice(0, MAX_HEADER_CHARS)
+    .trim()
+    .replace(/^-{2,}\s*/u, '');
   if (first.length <= 200 && DATE_FIRST_RE.test(first) && !first.endsWith('.')) {
     const after = nextNonBlank(lines, i + 1);
     const quoted = after < lines.length && /^[ \t]*[>|]/u.test(lines[after]!);
@@ -134,7 +137,8 @@ export function replyHeaderAt(lines: string[], i: number, nested = false): numbe
     const joined = joinLines(lines, i, n);
     if (joined === undefined) return 0;
     const after = nextNonBlank(lines, i + n);
-    const followedByQuote = after < lines.length && QUOTE_RE.test(lines[after]!) && !WRAPPED_ADDRESS_END_RE.test(lines[after]!) && after - (i + n) <= 1;
+    const followedByQuote =
+      after < lines.length && QUOTE_RE.test(lines[after]!) && !WRAPPED_ADDRESS_END_RE.test(lines[after]!) && after - (i + n) <= 1;
     if (isReplyHeader(joined, followedByQuote)) {
       // The customer's last line is never swallowed: when the header also stands without
       // line i ("Thanks.\nOn Mon … wrote:"), it starts on the next line.
@@ -202,7 +206,11 @@ export function startsWithHeaderKey(text: string): boolean {
 
 /** True when the last lines of `text` are a reply header ("… wrote:"), as above a blockquote. */
 export function endsWithReplyHeader(text: string): boolean {
-  const lines = text.slice(-MAX_HEADER_CHARS * 2).replace(/\r\n?/gu, '\n').replace(/\u00a0/gu, ' ').split('\n');
+  const lines = text
+    .slice(-MAX_HEADER_CHARS * 2)
+    .replace(/\r\n?/gu, '\n')
+    .replace(/\u00a0/gu, ' ')
+    .split('\n');
   while (lines.length && lines[lines.length - 1]!.trim() === '') lines.pop();
   for (let n = 1; n <= 3 && n <= lines.length; n++) {
     const joined = joinLines(lines, lines.length - n, n);

@@ -14,12 +14,20 @@ export interface SenderTokens {
 export function senderTokens(sender: string | undefined): SenderTokens {
   if (!sender) return { names: [] };
   const email = /(?<![^\s<>"@])[^\s<>"@]+@[^\s<>"@]+/u.exec(sender.slice(0, 1000))?.[0]?.toLowerCase();
-  const name = sender.replace(/<[^>]*>/gu, '').replace(/["']/gu, '').trim();
+  const name = sender
+    .replace(/<[^>]*>/gu, '')
+    .replace(/["']/gu, '')
+    .trim();
   const out: SenderTokens = { names: [] };
   if (email) out.email = email;
   if (name && !name.includes('@')) {
     // "Smith, Shelly" -> "Shelly Smith"
-    const parts = name.includes(',') ? name.split(',').map((s) => s.trim()).reverse() : [name];
+    const parts = name.includes(',')
+      ? name
+          .split(',')
+          .map((s) => s.trim())
+          .reverse()
+      : [name];
     const full = parts.join(' ').replace(/\s+/gu, ' ');
     out.full = full;
     out.names.push(full);

@@ -103,7 +103,7 @@ export const OTHER_KEYS = [
   'assunto',
   'envoyé',
   'envoyé le',
-  'date d\'envoi',
+  "date d'envoi",
   'à',
   'a',
   'objet',
@@ -181,7 +181,7 @@ export const SEPARATOR_PHRASES = [
   'original',
   'mensagem original',
   'mensaje original',
-  'message d\'origine',
+  "message d'origine",
   'message original',
   'ursprüngliche nachricht',
   'originalnachricht',
@@ -232,4 +232,3 @@ export const POSSESSIVE_RE = /\s(?:my|meu|minha|mi|mon|ma|mein|meinem|meiner|mij
 
 export const SIGNOFF_RE =
   /^(?:thanks|thank you|many thanks|thanks again|regards|best regards|kind regards|warm regards|best|cheers|sincerely|yours|obrigad[oa]|muito obrigad[oa]|atenciosamente|att|abraços?|saludos|un saludo|gracias|cordialmente|cordialement|merci|bien à vous|mit freundlichen grüßen|viele grüße|grüße|lg|groeten|met vriendelijke groet|distinti saluti|cordiali saluti|grazie)[\s,.!]*$/iu;
-

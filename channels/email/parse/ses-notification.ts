@@ -53,14 +53,21 @@ export function readSesNotification(body: string): SesNotification | undefined {
       .filter((r): r is Json => Boolean(r && str(r.emailAddress)))
       .slice(0, 100)
       .map((r) => {
-        const out: SesNotification['recipients'][number] = { address: str(r.emailAddress)!.toLowerCase(), action: str(r.action) ?? 'failed' };
+        const out: SesNotification['recipients'][number] = {
+          address: str(r.emailAddress)!.toLowerCase(),
+          action: str(r.action) ?? 'failed',
+        };
         const status = str(r.status);
         if (status) out.status = status;
         const diagnostic = str(r.diagnosticCode);
         if (diagnostic) out.diagnostic = diagnostic.slice(0, 1000);
         return out;
       });
-    return withId({ kind: transient ? 'delay' : 'bounce', detail: `ses Bounce ${bounceType}/${str(bounce.bounceSubType) ?? ''}`, recipients });
+    return withId({
+      kind: transient ? 'delay' : 'bounce',
+      detail: `ses Bounce ${bounceType}/${str(bounce.bounceSubType) ?? ''}`,
+      recipients,
+    });
   }
   if (type === 'Complaint') {
     const complaint = obj(event.complaint) ?? {};

@@ -48,13 +48,25 @@ describe('reply headers in many languages cut the quote', () => {
 });
 
 const outlook: Array<[string, string]> = [
-  ['pt plain', 'De: Suporte <s@loja.example>\nEnviado: segunda-feira, 18 de maio de 2026 10:00\nPara: Ana <a@x.example>\nAssunto: RE: Pedido'],
-  ['fr bold', '**De :** Support <s@shop.example>\n**Envoyé :** lundi 18 mai 2026 10:00\n**À :** Ana <a@x.example>\n**Objet :** RE: Commande'],
+  [
+    'pt plain',
+    'De: Suporte <s@loja.example>\nEnviado: segunda-feira, 18 de maio de 2026 10:00\nPara: Ana <a@x.example>\nAssunto: RE: Pedido',
+  ],
+  [
+    'fr bold',
+    '**De :** Support <s@shop.example>\n**Envoyé :** lundi 18 mai 2026 10:00\n**À :** Ana <a@x.example>\n**Objet :** RE: Commande',
+  ],
   ['de', 'Von: Support <s@shop.example>\nGesendet: Montag, 18. Mai 2026 10:00\nAn: Ana <a@x.example>\nBetreff: AW: Bestellung'],
   ['pl', 'Od: Obsługa <o@sklep.example>\nWysłano: poniedziałek, 18 maja 2026 10:00\nDo: Ana <a@x.example>\nTemat: RE: Zamówienie'],
-  ['ar right-to-left', '\u200fمن: الدعم <s@shop.example>\n\u200fتاريخ الإرسال: الاثنين، 18 مايو 2026 10:00\n\u200fإلى: Ana <a@x.example>\n\u200fالموضوع: RE: طلب'],
+  [
+    'ar right-to-left',
+    '\u200fمن: الدعم <s@shop.example>\n\u200fتاريخ الإرسال: الاثنين، 18 مايو 2026 10:00\n\u200fإلى: Ana <a@x.example>\n\u200fالموضوع: RE: طلب',
+  ],
   ['zh fullwidth colons', '发件人： Support <s@shop.example>\n发送时间： 2026年5月18日 10:00\n收件人： Ana <a@x.example>\n主题： RE: 订单'],
-  ['separator and header on one line (de)', '-----Ursprüngliche Nachricht----- Von: Support <s@shop.example>\nGesendet: Montag, 18. Mai 2026 10:00'],
+  [
+    'separator and header on one line (de)',
+    '-----Ursprüngliche Nachricht----- Von: Support <s@shop.example>\nGesendet: Montag, 18. Mai 2026 10:00',
+  ],
   ['separator and header on one line (pt)', '-----Mensagem original----- De: Suporte <s@loja.example>\nEnviada em: segunda-feira'],
 ];
 
@@ -64,24 +76,32 @@ describe('Outlook/Exchange header blocks', () => {
   });
 
   it('a header block at the very top (a forwarded-looking paste) is skipped, not a cut that leaves nothing', () => {
-    const r = stripReply('Od: Jan <jan@x.example>\nWysłano: środa, 1 marca 2023 12:00\nDo: Anna <anna@y.example>\nTemat: Re: Test\n\nCześć Anno,\n\nJak się masz?\n\nDnia 28 lutego 2023 14:00 Anna <anna@y.example> napisał(a):\n> Wszystko w porządku.');
+    const r = stripReply(
+      'Od: Jan <jan@x.example>\nWysłano: środa, 1 marca 2023 12:00\nDo: Anna <anna@y.example>\nTemat: Re: Test\n\nCześć Anno,\n\nJak się masz?\n\nDnia 28 lutego 2023 14:00 Anna <anna@y.example> napisał(a):\n> Wszystko w porządku.',
+    );
     expect(r.reply).toBe('Cześć Anno,\n\nJak się masz?');
   });
 });
 
 describe('the quote under a header is history, the customer text is never cut', () => {
   it('a name-before-verb header over an indented quote', () => {
-    const r = stripReply('Danke, erledigt.\n\nSupport Team <support@shop.example> schrieb am Mo., 18. Mai 2026 um 10:00:\n\n    Guten Tag,\n    Ihre Bestellung ist unterwegs.');
+    const r = stripReply(
+      'Danke, erledigt.\n\nSupport Team <support@shop.example> schrieb am Mo., 18. Mai 2026 um 10:00:\n\n    Guten Tag,\n    Ihre Bestellung ist unterwegs.',
+    );
     expect(r.reply).toBe('Danke, erledigt.');
   });
 
   it('the customer last line starting like a header word stays (pt "Em anexo …")', () => {
-    const r = stripReply('Bom dia,\nEm anexo o comprovante\nEm seg., 18 de mai. de 2026 às 10:00, Suporte <s@loja.example>\nescreveu:\n> Envie o comprovante.');
+    const r = stripReply(
+      'Bom dia,\nEm anexo o comprovante\nEm seg., 18 de mai. de 2026 às 10:00, Suporte <s@loja.example>\nescreveu:\n> Envie o comprovante.',
+    );
     expect(r.reply).toBe('Bom dia,\nEm anexo o comprovante');
   });
 
   it('the customer last line starting with "On" stays', () => {
-    const r = stripReply('Thanks.\nOn my side nothing changed\nOn Mon, May 18, 2026 at 10:00 AM Support <\nsupport@shop.example> wrote:\n> Did it work?');
+    const r = stripReply(
+      'Thanks.\nOn my side nothing changed\nOn Mon, May 18, 2026 at 10:00 AM Support <\nsupport@shop.example> wrote:\n> Did it work?',
+    );
     expect(r.reply).toBe('Thanks.\nOn my side nothing changed');
   });
 
@@ -94,15 +114,21 @@ describe('the quote under a header is history, the customer text is never cut', 
   });
 
   it('a bare quote between texts (an inline answer) stays visible', () => {
-    expect(stripReply('Hi,\n> Can you send the invoice?\nSent it this morning.').reply).toBe('Hi,\n> Can you send the invoice?\nSent it this morning.');
+    expect(stripReply('Hi,\n> Can you send the invoice?\nSent it this morning.').reply).toBe(
+      'Hi,\n> Can you send the invoice?\nSent it this morning.',
+    );
   });
 
   it('a reply header above the answer (Android Gmail) is hidden, not a cut that leaves nothing', () => {
-    expect(stripReply('On 15 May 2017 19:32, "Support" <support@shop.example> wrote:\n\nThe refund arrived, thanks.').reply).toBe('The refund arrived, thanks.');
+    expect(stripReply('On 15 May 2017 19:32, "Support" <support@shop.example> wrote:\n\nThe refund arrived, thanks.').reply).toBe(
+      'The refund arrived, thanks.',
+    );
   });
 
   it('a forward at the very top keeps what was forwarded (the customer sent it on purpose)', () => {
-    const r = stripReply('---------- Forwarded message ----------\nFrom: Bank <no-reply@bank.example>\nDate: Thu, Jan 28, 2016 at 4:00 PM\nSubject: Error\nTo: ana@x.example\n\nPayment 42 was refused.');
+    const r = stripReply(
+      '---------- Forwarded message ----------\nFrom: Bank <no-reply@bank.example>\nDate: Thu, Jan 28, 2016 at 4:00 PM\nSubject: Error\nTo: ana@x.example\n\nPayment 42 was refused.',
+    );
     expect(r.reply).toBe('Payment 42 was refused.');
   });
 
@@ -124,10 +150,17 @@ describe('device lines and markers', () => {
   });
 
   it('a device line at the very top is dropped, the text below kept', () => {
-    expect(stripReply('Sent from my iPhone\n\nPlease cancel my order.\n\nOn Mon, May 18, 2026 at 10:00 AM Support <s@shop.example> wrote:\n> Hi').reply).toBe('Please cancel my order.');
+    expect(
+      stripReply('Sent from my iPhone\n\nPlease cancel my order.\n\nOn Mon, May 18, 2026 at 10:00 AM Support <s@shop.example> wrote:\n> Hi')
+        .reply,
+    ).toBe('Please cancel my order.');
   });
 
-  it.each([['##- Please type your reply above this line -##'], ['## Bitte gib deine Antwort oberhalb dieser Zeile ein. ##'], ['--- Responda acima desta linha ---']])('"%s" ends the reply', (marker) => {
+  it.each([
+    ['##- Please type your reply above this line -##'],
+    ['## Bitte gib deine Antwort oberhalb dieser Zeile ein. ##'],
+    ['--- Responda acima desta linha ---'],
+  ])('"%s" ends the reply', (marker) => {
     expect(stripReply(`Resolvido, obrigado.\n\n${marker}\n\nSeu chamado #123 foi atualizado.`).reply).toBe('Resolvido, obrigado.');
   });
 });

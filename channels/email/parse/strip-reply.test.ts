@@ -3,7 +3,8 @@ import { isDeviceLine, stripReply } from './strip-reply.js';
 const cases: Array<{ name: string; input: string; reply: string; quotedHas?: string; signature?: string; sender?: string }> = [
   {
     name: 'pt: Gmail header "Em … escreveu:"',
-    input: 'Olá, o pedido chegou quebrado.\n\nEm seg., 18 de mai. de 2026 às 14:02, Suporte <suporte@loja.com.br> escreveu:\n\n> Olá Maria, seu pedido foi enviado.\n',
+    input:
+      'Olá, o pedido chegou quebrado.\n\nEm seg., 18 de mai. de 2026 às 14:02, Suporte <suporte@loja.com.br> escreveu:\n\n> Olá Maria, seu pedido foi enviado.\n',
     reply: 'Olá, o pedido chegou quebrado.',
     quotedHas: 'seu pedido foi enviado',
   },
@@ -29,18 +30,21 @@ const cases: Array<{ name: string; input: string; reply: string; quotedHas?: str
   },
   {
     name: 'de: Outlook "-----Ursprüngliche Nachricht-----"',
-    input: 'Danke für die Info.\n\n-----Ursprüngliche Nachricht-----\nVon: Support <support@beispiel.de>\nGesendet: Montag, 5. Dezember 2016 17:00\nAn: kunde@beispiel.de\nBetreff: Ihre Anfrage\n\nHallo,\n',
+    input:
+      'Danke für die Info.\n\n-----Ursprüngliche Nachricht-----\nVon: Support <support@beispiel.de>\nGesendet: Montag, 5. Dezember 2016 17:00\nAn: kunde@beispiel.de\nBetreff: Ihre Anfrage\n\nHallo,\n',
     reply: 'Danke für die Info.',
     quotedHas: 'Ihre Anfrage',
   },
   {
     name: 'Outlook "From:/Sent:" block after an underscore line',
-    input: 'Outlook with a reply\n________________________________\nFrom: CRM <crm@example.com>\nSent: Friday, 23 March 2012 5:08 p.m.\nTo: John\nSubject: Hello\n\nOriginal text\n',
+    input:
+      'Outlook with a reply\n________________________________\nFrom: CRM <crm@example.com>\nSent: Friday, 23 March 2012 5:08 p.m.\nTo: John\nSubject: Hello\n\nOriginal text\n',
     reply: 'Outlook with a reply',
   },
   {
     name: 'pt Outlook block "De:/Enviado:" without a separator line',
-    input: 'Segue o comprovante.\n\nDe: Suporte <suporte@loja.com.br>\nEnviado: segunda-feira, 18 de maio de 2026 10:00\nPara: Maria\nAssunto: Pedido 123\n\nOlá Maria\n',
+    input:
+      'Segue o comprovante.\n\nDe: Suporte <suporte@loja.com.br>\nEnviado: segunda-feira, 18 de maio de 2026 10:00\nPara: Maria\nAssunto: Pedido 123\n\nOlá Maria\n',
     reply: 'Segue o comprovante.',
   },
   {
@@ -67,7 +71,8 @@ const cases: Array<{ name: string; input: string; reply: string; quotedHas?: str
   },
   {
     name: 'inline answers between quotes stay visible, the leading and trailing quotes do not',
-    input: 'On Tue, Apr 29, 2014 at 4:22 PM, Agent <agent@example.com> wrote:\n> Question one?\n\nAnswer one.\n\n> Question two?\n\nAnswer two.\n\n> Old thread\n> more\n',
+    input:
+      'On Tue, Apr 29, 2014 at 4:22 PM, Agent <agent@example.com> wrote:\n> Question one?\n\nAnswer one.\n\n> Question two?\n\nAnswer two.\n\n> Old thread\n> more\n',
     reply: 'Answer one.\n\n> Question two?\n\nAnswer two.',
   },
   {
@@ -87,7 +92,7 @@ const cases: Array<{ name: string; input: string; reply: string; quotedHas?: str
     reply: 'Please call me.',
   },
   {
-    name: 'mentioning one\'s own name in a sentence is kept',
+    name: "mentioning one's own name in a sentence is kept",
     input: 'Hi,\n\nMy name is Jim Smith and I had a question.\n',
     sender: 'Jim Smith <jim@example.com>',
     reply: 'Hi,\n\nMy name is Jim Smith and I had a question.',

@@ -72,7 +72,10 @@ function trimBlankLines(lines: string[]): string {
 
 export function stripReply(input: string, options: StripReplyOptions = {}): StripReplyResult {
   // Bidi marks (Outlook in Arabic/Hebrew puts them before header keys) and BOMs carry no text.
-  const text = input.replace(/\r\n?/gu, '\n').replace(/\u00a0/gu, ' ').replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/gu, '');
+  const text = input
+    .replace(/\r\n?/gu, '\n')
+    .replace(/\u00a0/gu, ' ')
+    .replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/gu, '');
   const lines = text.split('\n');
   const kinds = lines.map(kindOf);
   const n = lines.length;
@@ -212,12 +215,18 @@ export function stripReply(input: string, options: StripReplyOptions = {}): Stri
   const hiddenInside: string[] = [];
   for (let k = start; k < end; k++) {
     if (!hidden[k]) {
-      if (!(lines[k]!.trim() === '' && visible.length > 0 && visible[visible.length - 1]!.trim() === '' && hidden[k - 1])) visible.push(lines[k]!);
+      if (!(lines[k]!.trim() === '' && visible.length > 0 && visible[visible.length - 1]!.trim() === '' && hidden[k - 1]))
+        visible.push(lines[k]!);
     } else hiddenInside.push(lines[k]!);
   }
   const reply = trimBlankLines(visible);
   const signature = sigStart >= 0 ? trimBlankLines(lines.slice(sigStart, sigEnd)) : undefined;
-  const quotedParts = [lines.slice(0, start), hiddenInside, lines.slice(end, sigStart >= 0 && sigStart >= end ? sigStart : n), sigStart >= 0 ? lines.slice(sigEnd) : []]
+  const quotedParts = [
+    lines.slice(0, start),
+    hiddenInside,
+    lines.slice(end, sigStart >= 0 && sigStart >= end ? sigStart : n),
+    sigStart >= 0 ? lines.slice(sigEnd) : [],
+  ]
     .map(trimBlankLines)
     .filter(Boolean);
   const result: StripReplyResult = { reply, quoted: quotedParts.join('\n\n') };

@@ -25,7 +25,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('user_agent', 'varchar(300)')
     .addColumn('ip', 'varchar(64)')
     .execute();
-  await db.schema.createIndex('portal_sessions_identity_idx').on('portal_sessions').columns(['identity_kind', 'identity_address']).execute();
+  await db.schema
+    .createIndex('portal_sessions_identity_idx')
+    .on('portal_sessions')
+    .columns(['identity_kind', 'identity_address'])
+    .execute();
   await db.schema.createIndex('portal_sessions_expires_idx').on('portal_sessions').column('expires_at').execute();
 
   await db.schema
@@ -40,7 +44,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addColumn('used_at', 'bigint')
     .execute();
-  await db.schema.createIndex('portal_sign_in_tokens_identity_idx').on('portal_sign_in_tokens').columns(['identity_kind', 'identity_address', 'created_at']).execute();
+  await db.schema
+    .createIndex('portal_sign_in_tokens_identity_idx')
+    .on('portal_sign_in_tokens')
+    .columns(['identity_kind', 'identity_address', 'created_at'])
+    .execute();
 
   await db.schema
     .createTable('portal_used_signatures')

@@ -83,5 +83,13 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['ticket_erasures', 'erasure_tombstones', 'erasure_receipts', 'webhook_deliveries', 'webhook_events', 'webhook_subscriptions']) await db.schema.dropTable(t).execute();
+  for (const t of [
+    'ticket_erasures',
+    'erasure_tombstones',
+    'erasure_receipts',
+    'webhook_deliveries',
+    'webhook_events',
+    'webhook_subscriptions',
+  ])
+    await db.schema.dropTable(t).execute();
 }

@@ -18,7 +18,8 @@ const isPostgres = async (db: Kysely<any>): Promise<boolean> => {
 
 const FOLD_FROM = 'áàâãäåéèêëíìîïóòôõöúùûüçñýÿÁÀÂÃÄÅÉÈÊËÍÌÎÏÓÒÔÕÖÚÙÛÜÇÑÝ';
 const FOLD_TO = 'aaaaaaeeeeiiiiooooouuuucnyyaaaaaaeeeeiiiiooooouuuucny';
-const vector = (column: string): string => `to_tsvector('simple'::regconfig, regexp_replace(translate(lower(${column}), '${FOLD_FROM}', '${FOLD_TO}'), '[^[:alnum:]]+', ' ', 'g'))`;
+const vector = (column: string): string =>
+  `to_tsvector('simple'::regconfig, regexp_replace(translate(lower(${column}), '${FOLD_FROM}', '${FOLD_TO}'), '[^[:alnum:]]+', ' ', 'g'))`;
 const TOKENIZER = `tokenize = "unicode61 remove_diacritics 2"`;
 
 export async function up(db: Kysely<any>): Promise<void> {
@@ -56,7 +57,15 @@ export async function down(db: Kysely<any>): Promise<void> {
     await sql`DROP INDEX IF EXISTS messages_text_fts_idx`.execute(db);
     await sql`DROP INDEX IF EXISTS tickets_subject_fts_idx`.execute(db);
   } else {
-    for (const t of ['messages_fts_insert', 'messages_fts_update', 'messages_fts_delete', 'tickets_fts_insert', 'tickets_fts_update', 'tickets_fts_delete']) await sql.raw(`DROP TRIGGER IF EXISTS ${t}`).execute(db);
+    for (const t of [
+      'messages_fts_insert',
+      'messages_fts_update',
+      'messages_fts_delete',
+      'tickets_fts_insert',
+      'tickets_fts_update',
+      'tickets_fts_delete',
+    ])
+      await sql.raw(`DROP TRIGGER IF EXISTS ${t}`).execute(db);
     await sql`DROP TABLE IF EXISTS message_fts`.execute(db);
     await sql`DROP TABLE IF EXISTS ticket_fts`.execute(db);
   }

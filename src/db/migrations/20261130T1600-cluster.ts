@@ -19,7 +19,10 @@ const isPostgres = async (db: Kysely<any>): Promise<boolean> => {
 const NOTIFY_TABLES = ['tickets', 'messages', 'outbox'];
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('leases').addColumn('epoch', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('leases')
+    .addColumn('epoch', 'bigint', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.schema
     .createTable('rate_buckets')
     .addColumn('key', 'varchar(300)', (c) => c.primaryKey())
@@ -35,7 +38,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       )
       .execute(db);
     for (const t of NOTIFY_TABLES) {
-      await sql.raw(`CREATE TRIGGER ${t}_notify_change AFTER INSERT OR UPDATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION ponte_notify_change()`).execute(db);
+      await sql
+        .raw(`CREATE TRIGGER ${t}_notify_change AFTER INSERT OR UPDATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION ponte_notify_change()`)
+        .execute(db);
     }
   }
 }

@@ -8,7 +8,11 @@ import type { Kysely } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('tickets_status_first_due_idx').on('tickets').columns(['status', 'first_response_due_at']).execute();
-  await db.schema.createIndex('tickets_status_next_due_idx').on('tickets').columns(['status', 'next_response_due_at', 'first_response_due_at']).execute();
+  await db.schema
+    .createIndex('tickets_status_next_due_idx')
+    .on('tickets')
+    .columns(['status', 'next_response_due_at', 'first_response_due_at'])
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

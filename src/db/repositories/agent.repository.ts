@@ -40,7 +40,14 @@ function newToken(): string {
 /** Creates an agent and returns the bearer token once; only its sha256 is stored. */
 export async function createAgent(
   db: Executor,
-  input: { name: string; email?: string | undefined; phone?: string | undefined; role?: 'agent' | 'admin'; notifyChannelId?: string | undefined; tokenExpiresAt?: number | null | undefined },
+  input: {
+    name: string;
+    email?: string | undefined;
+    phone?: string | undefined;
+    role?: 'agent' | 'admin';
+    notifyChannelId?: string | undefined;
+    tokenExpiresAt?: number | null | undefined;
+  },
   now: number,
 ): Promise<{ agent: Agent; token: string }> {
   const token = newToken();
@@ -74,7 +81,8 @@ export async function authenticateToken(db: Executor, token: string, now: number
   const r = await db.selectFrom('agents').selectAll().where('token_hash', '=', hash).executeTakeFirst();
   if (!r || !timingSafeEqual(Buffer.from(r.token_hash, 'hex'), Buffer.from(hash, 'hex'))) return { ok: false, reason: 'unknown' };
   if (r.active !== 1) return { ok: false, reason: 'disabled' };
-  if (r.token_expires_at !== null && r.token_expires_at !== undefined && Number(r.token_expires_at) <= now) return { ok: false, reason: 'expired' };
+  if (r.token_expires_at !== null && r.token_expires_at !== undefined && Number(r.token_expires_at) <= now)
+    return { ok: false, reason: 'expired' };
   return { ok: true, agent: toAgent(r) };
 }
 
@@ -132,20 +140,38 @@ export async function updateAgent(db: Executor, id: string, changes: AgentChange
 
 /** Disable (the token stops working at once; no channel treats the agent as one) or enable. */
 export async function setAgentActive(db: Executor, id: string, active: boolean, now: number): Promise<Agent | undefined> {
-  await db.updateTable('agents').set({ active: active ? 1 : 0, disabled_at: active ? null : now }).where('id', '=', id).execute();
+  await db
+    .updateTable('agents')
+    .set({ active: active ? 1 : 0, disabled_at: active ? null : now })
+    .where('id', '=', id)
+    .execute();
   return getAgent(db, id);
 }
 
 /** A new token replaces the old one at once; it is returned once, only its hash is stored. */
-export async function rotateAgentToken(db: Executor, id: string, tokenExpiresAt: number | null, now: number): Promise<{ agent: Agent; token: string } | undefined> {
+export async function rotateAgentToken(
+  db: Executor,
+  id: string,
+  tokenExpiresAt: number | null,
+  now: number,
+): Promise<{ agent: Agent; token: string } | undefined> {
   const token = newToken();
-  const r = await db.updateTable('agents').set({ token_hash: hashToken(token), token_expires_at: tokenExpiresAt, token_created_at: now }).where('id', '=', id).executeTakeFirst();
+  const r = await db
+    .updateTable('agents')
+    .set({ token_hash: hashToken(token), token_expires_at: tokenExpiresAt, token_created_at: now })
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (Number(r.numUpdatedRows) !== 1) return undefined;
   const agent = await getAgent(db, id);
   return agent && { agent, token };
 }
 
 export async function countActiveAdmins(db: Executor): Promise<number> {
-  const r = await db.selectFrom('agents').select((eb) => eb.fn.countAll<string>().as('n')).where('role', '=', 'admin').where('active', '=', 1).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom('agents')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('role', '=', 'admin')
+    .where('active', '=', 1)
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }

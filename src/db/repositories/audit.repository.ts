@@ -16,15 +16,40 @@ export interface AuditEntry {
   createdAt: number;
 }
 
-export async function recordAudit(db: Executor, actor: AuditActor, action: string, target: { type: string; id: string }, detail: Record<string, unknown>, now: number): Promise<void> {
+export async function recordAudit(
+  db: Executor,
+  actor: AuditActor,
+  action: string,
+  target: { type: string; id: string },
+  detail: Record<string, unknown>,
+  now: number,
+): Promise<void> {
   await db
     .insertInto('audit_log')
-    .values({ id: newId(now), actor_type: actor.type, actor_id: actor.id, action, target_type: target.type, target_id: target.id, detail: JSON.stringify(detail), created_at: now })
+    .values({
+      id: newId(now),
+      actor_type: actor.type,
+      actor_id: actor.id,
+      action,
+      target_type: target.type,
+      target_id: target.id,
+      detail: JSON.stringify(detail),
+      created_at: now,
+    })
     .execute();
 }
 
 /** Newest first; `before` is the id of the last entry of the previous page. */
-export async function listAudit(db: Executor, f: { targetType?: string | undefined; targetId?: string | undefined; action?: string | undefined; before?: string | undefined; limit: number }): Promise<AuditEntry[]> {
+export async function listAudit(
+  db: Executor,
+  f: {
+    targetType?: string | undefined;
+    targetId?: string | undefined;
+    action?: string | undefined;
+    before?: string | undefined;
+    limit: number;
+  },
+): Promise<AuditEntry[]> {
   let q = db.selectFrom('audit_log').selectAll();
   if (f.targetType) q = q.where('target_type', '=', f.targetType);
   if (f.targetId) q = q.where('target_id', '=', f.targetId);

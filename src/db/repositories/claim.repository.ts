@@ -25,11 +25,21 @@ export interface ClaimRequest<T extends ClaimableTable> {
   set?: UpdateObject<DB, T>;
 }
 
-export async function claimDueRows<T extends ClaimableTable>(trx: Transaction<DB>, dialect: Database['dialect'], table: T, req: ClaimRequest<T>): Promise<Array<Selectable<DB[T]>>> {
+export async function claimDueRows<T extends ClaimableTable>(
+  trx: Transaction<DB>,
+  dialect: Database['dialect'],
+  table: T,
+  req: ClaimRequest<T>,
+): Promise<Array<Selectable<DB[T]>>> {
   // Kysely cannot check a query over a table chosen by a type parameter; the request is typed above.
   const q = trx as unknown as Transaction<any>;
   const name = table as string;
-  let select = q.selectFrom(name).select('id').where(req.due as never).orderBy(req.orderBy).limit(req.limit);
+  let select = q
+    .selectFrom(name)
+    .select('id')
+    .where(req.due as never)
+    .orderBy(req.orderBy)
+    .limit(req.limit);
   if (dialect === 'postgres') select = select.forUpdate().skipLocked();
   const ids = (await select.execute()).map((r: { id: string }) => r.id);
   if (ids.length === 0) return [];

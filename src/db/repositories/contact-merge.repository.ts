@@ -37,7 +37,17 @@ function chunks<T>(xs: T[]): T[][] {
   return out;
 }
 
-function toMerge(r: { id: string; kept_contact_id: string; dropped_contact_id: string; snapshot: string; evidence: string; actor_id: string; created_at: number; undone_at: number | null; undone_by: string | null }): ContactMerge {
+function toMerge(r: {
+  id: string;
+  kept_contact_id: string;
+  dropped_contact_id: string;
+  snapshot: string;
+  evidence: string;
+  actor_id: string;
+  created_at: number;
+  undone_at: number | null;
+  undone_by: string | null;
+}): ContactMerge {
   const s = JSON.parse(r.snapshot) as MergeSnapshot;
   return {
     id: r.id,
@@ -48,28 +58,61 @@ function toMerge(r: { id: string; kept_contact_id: string; dropped_contact_id: s
     createdAt: Number(r.created_at),
     undoneAt: r.undone_at === null ? null : Number(r.undone_at),
     undoneBy: r.undone_by,
-    moved: { identities: s.identityIds.length, tickets: s.ticketIds.length, participations: s.participants.length, messages: s.messageIds.length, claims: s.claimIds.length },
+    moved: {
+      identities: s.identityIds.length,
+      tickets: s.ticketIds.length,
+      participations: s.participants.length,
+      messages: s.messageIds.length,
+      claims: s.claimIds.length,
+    },
   };
 }
 
 /** Merges `dropId` into `keepId` (both must exist) and records it. Runs in the caller's transaction. */
-export async function mergeContactsRecorded(db: Executor, keepId: string, dropId: string, actorId: string, evidence: string, now: number): Promise<ContactMerge> {
+export async function mergeContactsRecorded(
+  db: Executor,
+  keepId: string,
+  dropId: string,
+  actorId: string,
+  evidence: string,
+  now: number,
+): Promise<ContactMerge> {
   const kept = await getContact(db, keepId);
   const dropped = await getContact(db, dropId);
   if (!kept || !dropped) throw new Error('mergeContactsRecorded: both contacts must exist');
-  const keptParts = new Set((await db.selectFrom('ticket_participants').select('ticket_id').where('contact_id', '=', keepId).execute()).map((r) => r.ticket_id));
+  const keptParts = new Set(
+    (await db.selectFrom('ticket_participants').select('ticket_id').where('contact_id', '=', keepId).execute()).map((r) => r.ticket_id),
+  );
   const snapshot: MergeSnapshot = {
-    dropped: { id: dropped.id, name: dropped.name, locale: dropped.locale, createdAt: Number(dropped.created_at), updatedAt: Number(dropped.updated_at) },
+    dropped: {
+      id: dropped.id,
+      name: dropped.name,
+      locale: dropped.locale,
+      createdAt: Number(dropped.created_at),
+      updatedAt: Number(dropped.updated_at),
+    },
     keptNameBefore: kept.name,
     identityIds: (await db.selectFrom('contact_identities').select('id').where('contact_id', '=', dropId).execute()).map((r) => r.id),
     ticketIds: (await db.selectFrom('tickets').select('id').where('requester_id', '=', dropId).execute()).map((r) => r.id),
-    participants: (await db.selectFrom('ticket_participants').select(['ticket_id', 'created_at']).where('contact_id', '=', dropId).execute()).map((r) => ({ ticketId: r.ticket_id, createdAt: Number(r.created_at), keptWasParticipant: keptParts.has(r.ticket_id) })),
+    participants: (
+      await db.selectFrom('ticket_participants').select(['ticket_id', 'created_at']).where('contact_id', '=', dropId).execute()
+    ).map((r) => ({ ticketId: r.ticket_id, createdAt: Number(r.created_at), keptWasParticipant: keptParts.has(r.ticket_id) })),
     messageIds: (await db.selectFrom('messages').select('id').where('author_contact_id', '=', dropId).execute()).map((r) => r.id),
     claimIds: (await db.selectFrom('ticket_claims').select('id').where('linked_contact_id', '=', dropId).execute()).map((r) => r.id),
   };
   await db.updateTable('ticket_claims').set({ linked_contact_id: keepId }).where('linked_contact_id', '=', dropId).execute();
   await mergeContacts(db, keepId, dropId, now);
-  const row = { id: newId(now), kept_contact_id: keepId, dropped_contact_id: dropId, snapshot: JSON.stringify(snapshot), evidence, actor_id: actorId, created_at: now, undone_at: null, undone_by: null };
+  const row = {
+    id: newId(now),
+    kept_contact_id: keepId,
+    dropped_contact_id: dropId,
+    snapshot: JSON.stringify(snapshot),
+    evidence,
+    actor_id: actorId,
+    created_at: now,
+    undone_at: null,
+    undone_by: null,
+  };
   await db.insertInto('contact_merges').values(row).execute();
   return toMerge(row);
 }
@@ -80,7 +123,13 @@ export async function getMerge(db: Executor, id: string): Promise<ContactMerge |
 }
 
 export async function mergesInto(db: Executor, keptContactId: string): Promise<ContactMerge[]> {
-  const rows = await db.selectFrom('contact_merges').selectAll().where('kept_contact_id', '=', keptContactId).orderBy('id', 'desc').limit(50).execute();
+  const rows = await db
+    .selectFrom('contact_merges')
+    .selectAll()
+    .where('kept_contact_id', '=', keptContactId)
+    .orderBy('id', 'desc')
+    .limit(50)
+    .execute();
   return rows.map(toMerge);
 }
 
@@ -89,7 +138,12 @@ export type UndoResult =
   | { status: 'already_undone'; undoneAt: number }
   | { status: 'kept_contact_gone'; keptContactId: string }
   | { status: 'dropped_contact_exists' }
-  | { status: 'undone'; merge: ContactMerge; restored: { identities: number; tickets: number; participations: number; messages: number; claims: number }; keptElsewhere: { identities: string[]; tickets: string[] } };
+  | {
+      status: 'undone';
+      merge: ContactMerge;
+      restored: { identities: number; tickets: number; participations: number; messages: number; claims: number };
+      keptElsewhere: { identities: string[]; tickets: string[] };
+    };
 
 /** Restores the dropped contact under its old id and moves back what the merge moved. */
 export async function undoMerge(db: Executor, mergeId: string, actorId: string, now: number): Promise<UndoResult> {
@@ -102,15 +156,28 @@ export async function undoMerge(db: Executor, mergeId: string, actorId: string, 
   const s = JSON.parse(r.snapshot) as MergeSnapshot;
   const dropId = s.dropped.id;
   if (await getContact(db, dropId)) return { status: 'dropped_contact_exists' };
-  await db.insertInto('contacts').values({ id: dropId, name: s.dropped.name, locale: s.dropped.locale, created_at: s.dropped.createdAt, updated_at: now }).execute();
+  await db
+    .insertInto('contacts')
+    .values({ id: dropId, name: s.dropped.name, locale: s.dropped.locale, created_at: s.dropped.createdAt, updated_at: now })
+    .execute();
 
   const restored = { identities: 0, tickets: 0, participations: 0, messages: 0, claims: 0 };
   for (const ids of chunks(s.identityIds)) {
-    const u = await db.updateTable('contact_identities').set({ contact_id: dropId }).where('id', 'in', ids).where('contact_id', '=', keepId).executeTakeFirst();
+    const u = await db
+      .updateTable('contact_identities')
+      .set({ contact_id: dropId })
+      .where('id', 'in', ids)
+      .where('contact_id', '=', keepId)
+      .executeTakeFirst();
     restored.identities += Number(u.numUpdatedRows);
   }
   for (const ids of chunks(s.ticketIds)) {
-    const u = await db.updateTable('tickets').set({ requester_id: dropId, updated_at: now }).where('id', 'in', ids).where('requester_id', '=', keepId).executeTakeFirst();
+    const u = await db
+      .updateTable('tickets')
+      .set({ requester_id: dropId, updated_at: now })
+      .where('id', 'in', ids)
+      .where('requester_id', '=', keepId)
+      .executeTakeFirst();
     restored.tickets += Number(u.numUpdatedRows);
   }
   for (const p of s.participants) {
@@ -121,15 +188,26 @@ export async function undoMerge(db: Executor, mergeId: string, actorId: string, 
       .values({ ticket_id: p.ticketId, contact_id: dropId, created_at: p.createdAt })
       .onConflict((oc) => oc.columns(['ticket_id', 'contact_id']).doNothing())
       .execute();
-    if (!p.keptWasParticipant) await db.deleteFrom('ticket_participants').where('ticket_id', '=', p.ticketId).where('contact_id', '=', keepId).execute();
+    if (!p.keptWasParticipant)
+      await db.deleteFrom('ticket_participants').where('ticket_id', '=', p.ticketId).where('contact_id', '=', keepId).execute();
     restored.participations++;
   }
   for (const ids of chunks(s.messageIds)) {
-    const u = await db.updateTable('messages').set({ author_contact_id: dropId }).where('id', 'in', ids).where('author_contact_id', '=', keepId).executeTakeFirst();
+    const u = await db
+      .updateTable('messages')
+      .set({ author_contact_id: dropId })
+      .where('id', 'in', ids)
+      .where('author_contact_id', '=', keepId)
+      .executeTakeFirst();
     restored.messages += Number(u.numUpdatedRows);
   }
   for (const ids of chunks(s.claimIds)) {
-    const u = await db.updateTable('ticket_claims').set({ linked_contact_id: dropId }).where('id', 'in', ids).where('linked_contact_id', '=', keepId).executeTakeFirst();
+    const u = await db
+      .updateTable('ticket_claims')
+      .set({ linked_contact_id: dropId })
+      .where('id', 'in', ids)
+      .where('linked_contact_id', '=', keepId)
+      .executeTakeFirst();
     restored.claims += Number(u.numUpdatedRows);
   }
   // The kept contact took the dropped one's name only when it had none: give it back.

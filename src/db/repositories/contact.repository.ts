@@ -21,9 +21,16 @@ export async function findContactIdsByIdentities(db: Executor, identities: Addre
   return out;
 }
 
-export async function createContact(db: Executor, input: { name?: string | undefined; locale?: string | undefined }, now: number): Promise<string> {
+export async function createContact(
+  db: Executor,
+  input: { name?: string | undefined; locale?: string | undefined },
+  now: number,
+): Promise<string> {
   const id = newId(now);
-  await db.insertInto('contacts').values({ id, name: input.name ?? null, locale: input.locale ?? null, created_at: now, updated_at: now }).execute();
+  await db
+    .insertInto('contacts')
+    .values({ id, name: input.name ?? null, locale: input.locale ?? null, created_at: now, updated_at: now })
+    .execute();
   return id;
 }
 
@@ -103,7 +110,13 @@ export interface ContactRecord {
   updatedAt: number;
 }
 
-const toContact = (r: { id: string; name: string | null; locale: string | null; created_at: number; updated_at: number }): ContactRecord => ({
+const toContact = (r: {
+  id: string;
+  name: string | null;
+  locale: string | null;
+  created_at: number;
+  updated_at: number;
+}): ContactRecord => ({
   id: r.id,
   name: r.name,
   locale: r.locale,
@@ -120,7 +133,10 @@ function likeEscapeText(s: string): string {
  * `contactIds` restricts to these (an exact identity lookup). `before` is the last id of the
  * previous page.
  */
-export async function listContacts(db: Executor, f: { text?: string | undefined; contactIds?: string[] | undefined; before?: string | undefined; limit: number }): Promise<ContactRecord[]> {
+export async function listContacts(
+  db: Executor,
+  f: { text?: string | undefined; contactIds?: string[] | undefined; before?: string | undefined; limit: number },
+): Promise<ContactRecord[]> {
   let q = db.selectFrom('contacts').selectAll('contacts');
   if (f.contactIds) q = f.contactIds.length ? q.where('contacts.id', 'in', f.contactIds) : q.where(sql<boolean>`1 = 0`);
   if (f.text) {
@@ -159,7 +175,12 @@ export async function getIdentityRow(db: Executor, id: string): Promise<ContactI
 }
 
 export async function findIdentityRow(db: Executor, identity: Address): Promise<ContactIdentityRow | undefined> {
-  const r = await db.selectFrom('contact_identities').selectAll().where('kind', '=', identity.kind).where('address', '=', identity.address).executeTakeFirst();
+  const r = await db
+    .selectFrom('contact_identities')
+    .selectAll()
+    .where('kind', '=', identity.kind)
+    .where('address', '=', identity.address)
+    .executeTakeFirst();
   return r && { id: r.id, contactId: r.contact_id, kind: r.kind, address: r.address, createdAt: Number(r.created_at) };
 }
 
@@ -178,10 +199,19 @@ export async function deleteIdentity(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('contact_identities').where('id', '=', id).execute();
 }
 
-export async function updateContact(db: Executor, id: string, changes: { name?: string | null | undefined; locale?: string | null | undefined }, now: number): Promise<void> {
+export async function updateContact(
+  db: Executor,
+  id: string,
+  changes: { name?: string | null | undefined; locale?: string | null | undefined },
+  now: number,
+): Promise<void> {
   await db
     .updateTable('contacts')
-    .set({ ...(changes.name !== undefined ? { name: changes.name } : {}), ...(changes.locale !== undefined ? { locale: changes.locale } : {}), updated_at: now })
+    .set({
+      ...(changes.name !== undefined ? { name: changes.name } : {}),
+      ...(changes.locale !== undefined ? { locale: changes.locale } : {}),
+      updated_at: now,
+    })
     .where('id', '=', id)
     .execute();
 }
@@ -199,6 +229,12 @@ export async function customerWantsUpdate(db: Executor, contactId: string, needs
 /** Whether any of these contacts is known by an email address. */
 export async function anyHasEmailIdentity(db: Executor, contactIds: string[]): Promise<boolean> {
   if (contactIds.length === 0) return false;
-  const r = await db.selectFrom('contact_identities').select('id').where('contact_id', 'in', contactIds).where('kind', '=', 'email').limit(1).executeTakeFirst();
+  const r = await db
+    .selectFrom('contact_identities')
+    .select('id')
+    .where('contact_id', 'in', contactIds)
+    .where('kind', '=', 'email')
+    .limit(1)
+    .executeTakeFirst();
   return r !== undefined;
 }

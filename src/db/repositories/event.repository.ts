@@ -3,10 +3,27 @@ import type { Executor } from '../database.js';
 
 export type Actor = { type: 'customer' | 'agent' | 'system'; id?: string | null | undefined };
 
-export async function recordEvent(db: Executor, ticketId: string, type: string, from: string | null, to: string | null, actor: Actor, now: number): Promise<void> {
+export async function recordEvent(
+  db: Executor,
+  ticketId: string,
+  type: string,
+  from: string | null,
+  to: string | null,
+  actor: Actor,
+  now: number,
+): Promise<void> {
   await db
     .insertInto('ticket_events')
-    .values({ id: newId(now), ticket_id: ticketId, type, from_value: from, to_value: to, actor_type: actor.type, actor_id: actor.id ?? null, created_at: now })
+    .values({
+      id: newId(now),
+      ticket_id: ticketId,
+      type,
+      from_value: from,
+      to_value: to,
+      actor_type: actor.type,
+      actor_id: actor.id ?? null,
+      created_at: now,
+    })
     .execute();
 }
 

@@ -16,7 +16,13 @@ export const POSTGRES_NOW: RawBuilder<number> = sql<number>`(extract(epoch from 
  * Acquire or renew: succeeds when the lease is free, expired, or already ours. The epoch grows
  * when the holder changes and stays on a renewal. `now` is a time in ms, or POSTGRES_NOW.
  */
-export async function takeLease(db: Executor, name: string, holder: string, now: number | RawBuilder<number>, ttlMs: number): Promise<LeaseState> {
+export async function takeLease(
+  db: Executor,
+  name: string,
+  holder: string,
+  now: number | RawBuilder<number>,
+  ttlMs: number,
+): Promise<LeaseState> {
   // A plain number is added here: PostgreSQL cannot type `$1 + $2` from two bare parameters.
   const expires = typeof now === 'number' ? now + ttlMs : sql<number>`${now} + ${ttlMs}::bigint`;
   const taken = await db
@@ -34,8 +40,14 @@ export async function takeLease(db: Executor, name: string, holder: string, now:
     )
     .returning(['holder', 'epoch', 'expires_at'])
     .executeTakeFirst();
-  const row = taken ?? (await db.selectFrom('leases').select(['holder', 'epoch', 'expires_at']).where('name', '=', name).executeTakeFirst());
-  return { held: row?.holder === holder, holder: row?.holder ?? '', epoch: Number(row?.epoch ?? 0), expiresAt: Number(row?.expires_at ?? 0) };
+  const row =
+    taken ?? (await db.selectFrom('leases').select(['holder', 'epoch', 'expires_at']).where('name', '=', name).executeTakeFirst());
+  return {
+    held: row?.holder === holder,
+    holder: row?.holder ?? '',
+    epoch: Number(row?.epoch ?? 0),
+    expiresAt: Number(row?.expires_at ?? 0),
+  };
 }
 
 /** Acquire or renew; true when this holder now has the lease until now+ttlMs. */
@@ -54,12 +66,25 @@ export async function releaseLease(db: Executor, name: string, holder: string): 
  * transaction ends, so a takeover waits for this write and then sees it.
  */
 export async function holdsLeaseForUpdate(trx: Executor, name: string, holder: string, epoch: number): Promise<boolean> {
-  const row = await trx.selectFrom('leases').select('epoch').where('name', '=', name).where('holder', '=', holder).where('epoch', '=', epoch).forShare().executeTakeFirst();
+  const row = await trx
+    .selectFrom('leases')
+    .select('epoch')
+    .where('name', '=', name)
+    .where('holder', '=', holder)
+    .where('epoch', '=', epoch)
+    .forShare()
+    .executeTakeFirst();
   return !!row;
 }
 
 /** The same fence on SQLite: one connection, so the writing transaction already keeps a takeover out (no row lock there). */
 export async function holdsLease(trx: Executor, name: string, holder: string, epoch: number): Promise<boolean> {
-  const row = await trx.selectFrom('leases').select('epoch').where('name', '=', name).where('holder', '=', holder).where('epoch', '=', epoch).executeTakeFirst();
+  const row = await trx
+    .selectFrom('leases')
+    .select('epoch')
+    .where('name', '=', name)
+    .where('holder', '=', holder)
+    .where('epoch', '=', epoch)
+    .executeTakeFirst();
   return !!row;
 }

@@ -14,17 +14,34 @@ export async function setOutboundExternalId(db: Executor, messageId: string, ext
 
 /** Sent: the channel's id replaces ours, the last error is cleared, `queued` becomes `sent` (a later status stays). */
 export async function recordOutboundSent(db: Executor, messageId: string, externalId: string, now: number): Promise<void> {
-  await db.updateTable('messages').set({ external_id: externalId, sent_at: now, error_code: null, error_message: null }).where('id', '=', messageId).execute();
-  await db.updateTable('messages').set({ delivery_status: 'sent' }).where('id', '=', messageId).where('delivery_status', '=', 'queued').execute();
+  await db
+    .updateTable('messages')
+    .set({ external_id: externalId, sent_at: now, error_code: null, error_message: null })
+    .where('id', '=', messageId)
+    .execute();
+  await db
+    .updateTable('messages')
+    .set({ delivery_status: 'sent' })
+    .where('id', '=', messageId)
+    .where('delivery_status', '=', 'queued')
+    .execute();
 }
 
 /** An attempt failed and will be retried: the message shows why. */
 export async function recordOutboundError(db: Executor, messageId: string, code: string, message: string): Promise<void> {
-  await db.updateTable('messages').set({ error_code: code, error_message: message.slice(0, ERROR_TEXT_MAX) }).where('id', '=', messageId).execute();
+  await db
+    .updateTable('messages')
+    .set({ error_code: code, error_message: message.slice(0, ERROR_TEXT_MAX) })
+    .where('id', '=', messageId)
+    .execute();
 }
 
 export async function recordOutboundFailed(db: Executor, messageId: string, code: string, message: string): Promise<void> {
-  await db.updateTable('messages').set({ delivery_status: 'failed', error_code: code, error_message: message.slice(0, ERROR_TEXT_MAX) }).where('id', '=', messageId).execute();
+  await db
+    .updateTable('messages')
+    .set({ delivery_status: 'failed', error_code: code, error_message: message.slice(0, ERROR_TEXT_MAX) })
+    .where('id', '=', messageId)
+    .execute();
 }
 
 /** The message goes out again on another channel to another of the requester's addresses, queued anew. */

@@ -17,7 +17,12 @@ export async function updateMessageContent(trx: Executor, channelId: string, upd
     history.push({ text: m.text, replacedAt: update.edit.at });
     await trx
       .updateTable('messages')
-      .set({ text: update.edit.text, reply_text: update.edit.text, edited_at: update.edit.at, metadata: JSON.stringify({ ...meta, editHistory: history }) })
+      .set({
+        text: update.edit.text,
+        reply_text: update.edit.text,
+        edited_at: update.edit.at,
+        metadata: JSON.stringify({ ...meta, editHistory: history }),
+      })
       .where('id', '=', m.id)
       .execute();
   }
@@ -25,7 +30,12 @@ export async function updateMessageContent(trx: Executor, channelId: string, upd
     const { placeholderOf: _dropped, ...rest } = meta as { placeholderOf?: unknown };
     await trx
       .updateTable('messages')
-      .set({ text: update.replace.text, reply_text: update.replace.text, parse_error: null, metadata: JSON.stringify({ ...rest, replacedAt: update.replace.at }) })
+      .set({
+        text: update.replace.text,
+        reply_text: update.replace.text,
+        parse_error: null,
+        metadata: JSON.stringify({ ...rest, replacedAt: update.replace.at }),
+      })
       .where('id', '=', m.id)
       .execute();
     if (update.replace.attachments.length) await insertAttachments(trx, m.id, update.replace.attachments, update.replace.at);
@@ -34,9 +44,15 @@ export async function updateMessageContent(trx: Executor, channelId: string, upd
     await trx.updateTable('messages').set({ revoked_at: update.revoked.at }).where('id', '=', m.id).execute();
   }
   if (update.reaction) {
-    const reactions = (JSON.parse(m.reactions) as Array<{ emoji: string; by: string; at: number }>).filter((r) => r.by !== update.reaction!.by);
+    const reactions = (JSON.parse(m.reactions) as Array<{ emoji: string; by: string; at: number }>).filter(
+      (r) => r.by !== update.reaction!.by,
+    );
     if (update.reaction.emoji) reactions.push(update.reaction);
-    await trx.updateTable('messages').set({ reactions: JSON.stringify(reactions) }).where('id', '=', m.id).execute();
+    await trx
+      .updateTable('messages')
+      .set({ reactions: JSON.stringify(reactions) })
+      .where('id', '=', m.id)
+      .execute();
   }
   return true;
 }

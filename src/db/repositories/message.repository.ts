@@ -13,7 +13,16 @@ export async function insertMessage(db: Executor, m: NewMessage): Promise<void> 
 export async function insertAttachments(
   db: Executor,
   messageId: string,
-  list: Array<{ blobKey: string; filename: string; contentType: string; declaredContentType?: string | null | undefined; size: number; contentId?: string | undefined; inline?: boolean | undefined; variant?: string | undefined }>,
+  list: Array<{
+    blobKey: string;
+    filename: string;
+    contentType: string;
+    declaredContentType?: string | null | undefined;
+    size: number;
+    contentId?: string | undefined;
+    inline?: boolean | undefined;
+    variant?: string | undefined;
+  }>,
   now: number,
 ): Promise<void> {
   for (const a of list) {
@@ -40,7 +49,6 @@ export async function insertAttachments(
   }
 }
 
-
 export async function findMessageByExternalId(db: Executor, channelId: string, externalId: string): Promise<MessageRow | undefined> {
   return db.selectFrom('messages').selectAll().where('channel_id', '=', channelId).where('external_id', '=', externalId).executeTakeFirst();
 }
@@ -63,7 +71,12 @@ export async function getAttachment(db: Executor, id: string): Promise<Attachmen
 }
 
 /** The newest customer message of the ticket on that channel; only the requester's with `authorContactId`. */
-export async function latestInboundOnChannel(db: Executor, ticketId: string, channelId: string, authorContactId?: string): Promise<MessageRow | undefined> {
+export async function latestInboundOnChannel(
+  db: Executor,
+  ticketId: string,
+  channelId: string,
+  authorContactId?: string,
+): Promise<MessageRow | undefined> {
   let q = db
     .selectFrom('messages')
     .selectAll()
@@ -119,7 +132,14 @@ export async function advanceDelivery(
   // Open ticket pages learn of the change through the live feed, which watches outbox rows.
   await db.updateTable('outbox').set({ updated_at: noticedAt }).where('message_id', '=', row.id).execute();
   // Integrations hear about a reply the channel confirmed or refused (issue 17).
-  if (status === 'delivered' || status === 'failed') await recordReplyOutcome(db, status === 'delivered' ? 'reply.delivered' : 'reply.failed', row.id, at, status === 'failed' ? { error: { code: error?.code ?? 'failed' } } : {});
+  if (status === 'delivered' || status === 'failed')
+    await recordReplyOutcome(
+      db,
+      status === 'delivered' ? 'reply.delivered' : 'reply.failed',
+      row.id,
+      at,
+      status === 'failed' ? { error: { code: error?.code ?? 'failed' } } : {},
+    );
   return true;
 }
 

@@ -8,7 +8,20 @@ export async function enqueue(db: Executor, input: { messageId: string; channelI
   const id = newId(now);
   await db
     .insertInto('outbox')
-    .values({ id, message_id: input.messageId, channel_id: input.channelId, status: 'pending', attempts: 0, next_attempt_at: input.dueAt, claimed_by: null, claim_expires_at: null, last_error_code: null, last_error: null, created_at: now, updated_at: now })
+    .values({
+      id,
+      message_id: input.messageId,
+      channel_id: input.channelId,
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: input.dueAt,
+      claimed_by: null,
+      claim_expires_at: null,
+      last_error_code: null,
+      last_error: null,
+      created_at: now,
+      updated_at: now,
+    })
     .execute();
   return id;
 }
@@ -18,7 +31,14 @@ export async function enqueue(db: Executor, input: { messageId: string; channelI
  * come, and rows whose previous claim expired (a worker died mid-send). Each claim counts as an
  * attempt.
  */
-export async function claimDueOutbox(trx: Transaction<DB>, dialect: Database['dialect'], worker: string, now: number, limit: number, claimTtlMs: number): Promise<OutboxRow[]> {
+export async function claimDueOutbox(
+  trx: Transaction<DB>,
+  dialect: Database['dialect'],
+  worker: string,
+  now: number,
+  limit: number,
+  claimTtlMs: number,
+): Promise<OutboxRow[]> {
   return claimDueRows(trx, dialect, 'outbox', {
     worker,
     now,
@@ -35,13 +55,34 @@ export async function claimDueOutbox(trx: Transaction<DB>, dialect: Database['di
 }
 
 export async function markSent(db: Executor, id: string, worker: string, now: number): Promise<void> {
-  await db.updateTable('outbox').set({ status: 'sent', claimed_by: null, claim_expires_at: null, updated_at: now }).where('id', '=', id).where('claimed_by', '=', worker).execute();
-}
-
-export async function markRetry(db: Executor, id: string, worker: string, nextAt: number, code: string, error: string, now: number): Promise<void> {
   await db
     .updateTable('outbox')
-    .set({ status: 'pending', next_attempt_at: nextAt, claimed_by: null, claim_expires_at: null, last_error_code: code, last_error: error, updated_at: now })
+    .set({ status: 'sent', claimed_by: null, claim_expires_at: null, updated_at: now })
+    .where('id', '=', id)
+    .where('claimed_by', '=', worker)
+    .execute();
+}
+
+export async function markRetry(
+  db: Executor,
+  id: string,
+  worker: string,
+  nextAt: number,
+  code: string,
+  error: string,
+  now: number,
+): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set({
+      status: 'pending',
+      next_attempt_at: nextAt,
+      claimed_by: null,
+      claim_expires_at: null,
+      last_error_code: code,
+      last_error: error,
+      updated_at: now,
+    })
     .where('id', '=', id)
     .where('claimed_by', '=', worker)
     .execute();
@@ -57,7 +98,10 @@ export async function markFailed(db: Executor, id: string, worker: string, code:
 }
 
 export async function nextDueAt(db: Executor): Promise<number | undefined> {
-  const r = await db.selectFrom('outbox').select((eb) => eb.fn.min('next_attempt_at').as('due')).where('status', '=', 'pending').executeTakeFirst();
+  const r = await db
+    .selectFrom('outbox')
+    .select((eb) => eb.fn.min('next_attempt_at').as('due'))
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
   return r?.due == null ? undefined : Number(r.due);
 }
-

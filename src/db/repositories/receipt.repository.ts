@@ -10,7 +10,12 @@ export interface InboundReceipt {
 }
 
 export async function findReceipt(db: Executor, channelId: string, keys: string[]): Promise<InboundReceipt | undefined> {
-  const r = await db.selectFrom('inbound_receipts').select(['ticket_id', 'message_id']).where('channel_id', '=', channelId).where('external_id', 'in', keys).executeTakeFirst();
+  const r = await db
+    .selectFrom('inbound_receipts')
+    .select(['ticket_id', 'message_id'])
+    .where('channel_id', '=', channelId)
+    .where('external_id', 'in', keys)
+    .executeTakeFirst();
   return r && { ticketId: r.ticket_id, messageId: r.message_id };
 }
 
@@ -22,6 +27,17 @@ export async function insertReceipts(
   now: number,
 ): Promise<void> {
   for (const key of keys) {
-    await db.insertInto('inbound_receipts').values({ channel_id: channelId, external_id: key, outcome: r.outcome, ticket_id: r.ticketId, message_id: r.messageId, reason: r.reason, received_at: now }).execute();
+    await db
+      .insertInto('inbound_receipts')
+      .values({
+        channel_id: channelId,
+        external_id: key,
+        outcome: r.outcome,
+        ticket_id: r.ticketId,
+        message_id: r.messageId,
+        reason: r.reason,
+        received_at: now,
+      })
+      .execute();
   }
 }

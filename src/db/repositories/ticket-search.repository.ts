@@ -46,7 +46,9 @@ const PG_DIGITS = (a: string) => `replace(split_part(${a}.address, '@', 1), '+',
 /** Addresses (alias `a` of contact_identities or ticket_claims) that start with a prefix or end with the typed digits. */
 function addressMatch(postgres: boolean, a: string, prefixes: string[], digits: string | undefined): RawBuilder<boolean> {
   const parts: RawBuilder<unknown>[] = prefixes.map((p) =>
-    postgres ? sql`lower(${sql.raw(a)}.address) LIKE ${likeEscape(p) + '%'}` : sql`(lower(${sql.raw(a)}.address) >= ${p} AND lower(${sql.raw(a)}.address) < ${p + '\uffff'})`,
+    postgres
+      ? sql`lower(${sql.raw(a)}.address) LIKE ${likeEscape(p) + '%'}`
+      : sql`(lower(${sql.raw(a)}.address) >= ${p} AND lower(${sql.raw(a)}.address) < ${p + '\uffff'})`,
   );
   if (digits) {
     const tail = digits.slice(-6);
@@ -71,7 +73,11 @@ function addressPrefixes(typed: string, digits: string | undefined): string[] {
 }
 
 /** `collectCap` moves the choice between the plans (both give the same tickets; tests compare them). */
-export async function ticketTextCondition(db: Executor, typed: string, options: { collectCap?: number } = {}): Promise<TicketTextCondition> {
+export async function ticketTextCondition(
+  db: Executor,
+  typed: string,
+  options: { collectCap?: number } = {},
+): Promise<TicketTextCondition> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   const digits = digitsOf(typed);
   const words = searchWords(typed);
@@ -106,7 +112,10 @@ export async function ticketTextCondition(db: Executor, typed: string, options: 
     : sql`SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ${query}`;
 
   const cap = options.collectCap ?? COLLECT_CAP;
-  if (!(await atLeast(db, postgres, words, cap)) && (await countUpTo(db, messageRows, cap)) + (await countUpTo(db, subjectRows, cap)) < cap) {
+  if (
+    !(await atLeast(db, postgres, words, cap)) &&
+    (await countUpTo(db, messageRows, cap)) + (await countUpTo(db, subjectRows, cap)) < cap
+  ) {
     const subjectIds = postgres ? subjectRows : sql`SELECT s.id FROM tickets s WHERE s.rowid IN (${subjectRows})`;
     return { plan: 'collect', where: sql<boolean>`tickets.id IN (${messageIds} UNION ${subjectIds} UNION ${exact})` };
   }
@@ -115,7 +124,9 @@ export async function ticketTextCondition(db: Executor, typed: string, options: 
   const messageProbe = postgres
     ? sql`EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = tickets.id AND ${pgSearchVector('m', 'text')} @@ to_tsquery('simple', ${query}))`
     : sql`EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = tickets.id AND m.rowid IN (${messageRows}))`;
-  const subjectProbe = postgres ? sql`${pgSearchVector('tickets', 'subject')} @@ to_tsquery('simple', ${query})` : sql`tickets.rowid IN (${subjectRows})`;
+  const subjectProbe = postgres
+    ? sql`${pgSearchVector('tickets', 'subject')} @@ to_tsquery('simple', ${query})`
+    : sql`tickets.rowid IN (${subjectRows})`;
   return { plan: 'walk', where: sql<boolean>`(${messageProbe} OR ${subjectProbe} OR tickets.id IN (${exact}))` };
 }
 

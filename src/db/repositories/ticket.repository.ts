@@ -7,7 +7,6 @@ import type { Ticket } from '../../domain/ticket.js';
 import type { Executor } from '../database.js';
 import type { NewTicket, TicketRow, TicketUpdate } from '../tables.js';
 
-
 export function toTicket(r: TicketRow): Ticket {
   return {
     id: r.id,
@@ -44,7 +43,8 @@ export function toTicket(r: TicketRow): Ticket {
  * the row until commit, SQLite has one writer, so concurrent gateways never share a number.
  */
 export async function nextTicketNumber(db: Executor, start: number): Promise<number> {
-  const bump = () => db.updateTable('counters').set({ value: sql`value + 1` }).where('name', '=', 'ticket_number').returning('value').executeTakeFirst();
+  const bump = () =>
+    db.updateTable('counters').set({ value: sql`value + 1` }).where('name', '=', 'ticket_number').returning('value').executeTakeFirst();
   // The counter row exists after the first ticket: one statement on the hot path.
   let row = await bump();
   if (!row) {
@@ -72,7 +72,6 @@ export async function getTicketByNumber(db: Executor, number: number): Promise<T
   const r = await db.selectFrom('tickets').selectAll().where('number', '=', number).executeTakeFirst();
   return r && toTicket(r);
 }
-
 
 /** Tickets of stored messages on these channels with these external ids, in the order of `externalIds` (one query). */
 export async function ticketsByExternalIds(db: Executor, channelIds: string[], externalIds: string[]): Promise<Ticket[]> {
@@ -113,7 +112,12 @@ export async function addParticipant(db: Executor, ticketId: string, contactId: 
 
 export async function participantTicketIds(db: Executor, contactId: string, ticketIds: string[]): Promise<Set<string>> {
   if (ticketIds.length === 0) return new Set();
-  const rows = await db.selectFrom('ticket_participants').select('ticket_id').where('contact_id', '=', contactId).where('ticket_id', 'in', ticketIds).execute();
+  const rows = await db
+    .selectFrom('ticket_participants')
+    .select('ticket_id')
+    .where('contact_id', '=', contactId)
+    .where('ticket_id', 'in', ticketIds)
+    .execute();
   return new Set(rows.map((r) => r.ticket_id));
 }
 
@@ -146,11 +150,22 @@ export async function latestClosedTicketOnChannel(db: Executor, contactId: strin
 
 /** A ticket of the contact in this category (any status), newest first. */
 export async function latestTicketInCategory(db: Executor, contactId: string, category: string): Promise<Ticket | undefined> {
-  const r = await db.selectFrom('tickets').selectAll().where('requester_id', '=', contactId).where('category', '=', category).orderBy('id', 'desc').executeTakeFirst();
+  const r = await db
+    .selectFrom('tickets')
+    .selectAll()
+    .where('requester_id', '=', contactId)
+    .where('category', '=', category)
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
   return r && toTicket(r);
 }
 
-export async function findExistingRequest(db: Executor, contactId: string, category: string | null, reference: string | null): Promise<Ticket | undefined> {
+export async function findExistingRequest(
+  db: Executor,
+  contactId: string,
+  category: string | null,
+  reference: string | null,
+): Promise<Ticket | undefined> {
   let q = db.selectFrom('tickets').selectAll().where('requester_id', '=', contactId).where('status', 'in', ['new', 'open', 'pending']);
   q = category === null ? q.where('category', 'is', null) : q.where('category', '=', category);
   q = reference === null ? q.where('reference', 'is', null) : q.where('reference', '=', reference);
@@ -186,8 +201,10 @@ function likeEscape(s: string): string {
 export async function listTickets(db: Executor, f: TicketFilter): Promise<Ticket[]> {
   let q = db.selectFrom('tickets').selectAll('tickets');
   if (f.status?.length) q = q.where('tickets.status', 'in', f.status);
-  if (f.channel) q = q.where((eb) => eb.or([eb('tickets.origin_channel_id', '=', f.channel!), eb('tickets.last_customer_channel_id', '=', f.channel!)]));
-  if (f.requesterContactIds) q = f.requesterContactIds.length ? q.where('tickets.requester_id', 'in', f.requesterContactIds) : q.where(sql<boolean>`1 = 0`);
+  if (f.channel)
+    q = q.where((eb) => eb.or([eb('tickets.origin_channel_id', '=', f.channel!), eb('tickets.last_customer_channel_id', '=', f.channel!)]));
+  if (f.requesterContactIds)
+    q = f.requesterContactIds.length ? q.where('tickets.requester_id', 'in', f.requesterContactIds) : q.where(sql<boolean>`1 = 0`);
   if (f.assignee) q = q.where('tickets.assignee_id', '=', f.assignee);
   if (f.unassigned) q = q.where('tickets.assignee_id', 'is', null);
   if (f.priority?.length) q = q.where('tickets.priority', 'in', f.priority);

@@ -24,7 +24,17 @@ export async function insertClaims(db: Executor, ticketId: string, claims: Addre
   for (const c of claims) {
     await db
       .insertInto('ticket_claims')
-      .values({ id: newId(now), ticket_id: ticketId, kind: c.kind, address: c.address, display_name: c.displayName ?? null, created_at: now, linked_contact_id: null, linked_at: null, linked_by: null })
+      .values({
+        id: newId(now),
+        ticket_id: ticketId,
+        kind: c.kind,
+        address: c.address,
+        display_name: c.displayName ?? null,
+        created_at: now,
+        linked_contact_id: null,
+        linked_at: null,
+        linked_by: null,
+      })
       .onConflict((oc) => oc.columns(['ticket_id', 'kind', 'address']).doNothing())
       .execute();
   }
@@ -89,7 +99,11 @@ export async function agentSentSameTextSince(db: Executor, agentId: string, text
 
 /** A claim's one-time code: stored as a hash, valid until `expiresAt`, attempts reset. */
 export async function setClaimCode(db: Executor, claimId: string, codeHash: string, expiresAt: number): Promise<void> {
-  await db.updateTable('ticket_claims').set({ verify_code_hash: codeHash, verify_expires_at: expiresAt, verify_attempts: 0 }).where('id', '=', claimId).execute();
+  await db
+    .updateTable('ticket_claims')
+    .set({ verify_code_hash: codeHash, verify_expires_at: expiresAt, verify_attempts: 0 })
+    .where('id', '=', claimId)
+    .execute();
 }
 
 export interface PendingClaimCode {
@@ -112,7 +126,14 @@ export async function pendingClaimCodes(db: Executor, identities: Address[], now
     .where('verify_expires_at', '>', now)
     .where((eb) => eb.or(identities.map((a) => eb.and([eb('kind', '=', a.kind), eb('address', '=', a.address)]))))
     .execute();
-  return rows.map((r) => ({ id: r.id, ticketId: r.ticket_id, kind: r.kind as Address['kind'], address: r.address, codeHash: r.verify_code_hash!, attempts: Number(r.verify_attempts) }));
+  return rows.map((r) => ({
+    id: r.id,
+    ticketId: r.ticket_id,
+    kind: r.kind as Address['kind'],
+    address: r.address,
+    codeHash: r.verify_code_hash!,
+    attempts: Number(r.verify_attempts),
+  }));
 }
 
 /** A wrong code: counted; past `max` attempts the code is void (guessing over forged mail stops there). */
@@ -126,5 +147,9 @@ export async function failClaimCode(db: Executor, claim: PendingClaimCode, max: 
 }
 
 export async function markClaimLinked(db: Executor, claimId: string, contactId: string, by: string, now: number): Promise<void> {
-  await db.updateTable('ticket_claims').set({ linked_contact_id: contactId, linked_at: now, linked_by: by.slice(0, 80), verify_code_hash: null, verify_expires_at: null }).where('id', '=', claimId).execute();
+  await db
+    .updateTable('ticket_claims')
+    .set({ linked_contact_id: contactId, linked_at: now, linked_by: by.slice(0, 80), verify_code_hash: null, verify_expires_at: null })
+    .where('id', '=', claimId)
+    .execute();
 }

@@ -27,19 +27,37 @@ export const ok = (description: string, schema: z.ZodType) => ({ description, co
 export const err = (description: string) => ({ description, content: { 'application/json': { schema: json(errorBodySchema) } } });
 export const text = (description: string) => ({ description, content: { 'text/plain': { schema: { type: 'string' } } } });
 export const html = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
-export const binary = (description: string, type = 'application/octet-stream') => ({ description, content: { [type]: { schema: { type: 'string', format: 'binary' } } } });
+export const binary = (description: string, type = 'application/octet-stream') => ({
+  description,
+  content: { [type]: { schema: { type: 'string', format: 'binary' } } },
+});
 export const noContent = (description: string) => ({ description });
 
 /** A JSON request body validated by `schema`. */
-export const body = (schema: z.ZodType, required = true) => ({ required, content: { 'application/json': { schema: json(schema, 'input') } } });
+export const body = (schema: z.ZodType, required = true) => ({
+  required,
+  content: { 'application/json': { schema: json(schema, 'input') } },
+});
 
 /** The query parameters of a zod object, one parameter per key. */
 export function queryParams(schema: z.ZodObject): object[] {
   const j = json(schema, 'input') as { properties?: Record<string, { description?: string }>; required?: string[] };
-  return Object.entries(j.properties ?? {}).map(([name, s]) => ({ name, in: 'query', required: j.required?.includes(name) ?? false, schema: s, ...(s.description ? { description: s.description } : {}) }));
+  return Object.entries(j.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: 'query',
+    required: j.required?.includes(name) ?? false,
+    schema: s,
+    ...(s.description ? { description: s.description } : {}),
+  }));
 }
 
-export const pathParam = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'path', required: true, schema, description });
+export const pathParam = (name: string, description: string, schema: object = { type: 'string' }) => ({
+  name,
+  in: 'path',
+  required: true,
+  schema,
+  description,
+});
 export const ULID_SCHEMA = { type: 'string', pattern: '^[0-9A-HJKMNP-TV-Z]{26}$' };
 export const idParam = (name: string, description: string) => pathParam(name, description, ULID_SCHEMA);
 export const numberParam = pathParam('number', 'ticket number, e.g. 10001', { type: 'integer', minimum: 1 });
@@ -48,17 +66,25 @@ export const numberParam = pathParam('number', 'ticket number, e.g. 10001', { ty
 
 /** Every authenticated /api route: a bad query (or a NUL character anywhere) is 400, a missing or refused token 401. */
 export const apiErrors: Responses = {
-  '400': err('invalid input (`validation_failed`); `issues` lists every bad field with its path (`query.limit`, `body.status`, `params.number`)'),
-  '401': err('missing or unknown bearer token (`unauthenticated`), a disabled agent (`agent_disabled`) or an expired token (`token_expired`)'),
+  '400': err(
+    'invalid input (`validation_failed`); `issues` lists every bad field with its path (`query.limit`, `body.status`, `params.number`)',
+  ),
+  '401': err(
+    'missing or unknown bearer token (`unauthenticated`), a disabled agent (`agent_disabled`) or an expired token (`token_expired`)',
+  ),
   '500': err('an unexpected failure (`internal_error`), logged on the server; the message says nothing more'),
 };
 /** Routes that read a JSON body: malformed JSON is 400 (`invalid_json`); over 1 MB 413; an unknown charset 415; a body trickled too slowly 408. */
 export const bodyErrors: Responses = {
-  '400': err('invalid input: malformed JSON (`invalid_json`) or a field that fails validation (`validation_failed`, `issues` with each path)'),
+  '400': err(
+    'invalid input: malformed JSON (`invalid_json`) or a field that fails validation (`validation_failed`, `issues` with each path)',
+  ),
   '408': err('the request body arrived too slowly (`request_timeout`); the connection is closed'),
   '413': err('JSON body over 1 MB (`body_too_large`)'),
   '415': err('unsupported body charset (`bad_request`)'),
 };
 export const adminOnly: Responses = { '403': err('admin only (`forbidden`)') };
 export const notFound = (what: string): Responses => ({ '404': err(`${what} (\`not_found\`)`) });
-export const conflict = (description: string): Responses => ({ '409': err(`${description}; \`reason\` says which, \`details\` what to act on`) });
+export const conflict = (description: string): Responses => ({
+  '409': err(`${description}; \`reason\` says which, \`details\` what to act on`),
+});

@@ -50,7 +50,16 @@ export const claimSchema = z.object({
   linkedAt: maybeTime,
   linkedBy: z.string().nullable(),
 });
-const attachmentSchema = z.object({ id, filename: z.string(), contentType: z.string(), size: z.number().int(), contentId: z.string().nullable(), inline: z.boolean(), variant: z.string().nullable(), url: z.string() });
+const attachmentSchema = z.object({
+  id,
+  filename: z.string(),
+  contentType: z.string(),
+  size: z.number().int(),
+  contentId: z.string().nullable(),
+  inline: z.boolean(),
+  variant: z.string().nullable(),
+  url: z.string(),
+});
 const messageSchema = z.object({
   id,
   direction: z.enum(['in', 'out']),
@@ -84,21 +93,37 @@ const messageSchema = z.object({
   attachments: z.array(attachmentSchema),
 });
 export const ticketDetailSchema = ticketSummarySchema.extend({
-  requester: z.object({ id, name: z.string().nullable(), identities: z.array(identitySchema) }).describe('proven identities of the requester'),
+  requester: z
+    .object({ id, name: z.string().nullable(), identities: z.array(identitySchema) })
+    .describe('proven identities of the requester'),
   claims: z.array(claimSchema).describe('what senders typed and nobody proved'),
   timers: z.array(z.object({ kind: z.string(), firesAt: time })),
   messages: z.array(messageSchema),
-  events: z.array(z.object({ type: z.string(), from: z.string().nullable(), to: z.string().nullable(), actorType: z.string().nullable(), actorId: z.string().nullable(), at: time })),
+  events: z.array(
+    z.object({
+      type: z.string(),
+      from: z.string().nullable(),
+      to: z.string().nullable(),
+      actorType: z.string().nullable(),
+      actorId: z.string().nullable(),
+      at: time,
+    }),
+  ),
 });
 export const ticketListSchema = z.object({ tickets: z.array(ticketSummarySchema), nextCursor: cursor });
 
 export const replyAnswerSchema = z.object({
-  message: z.object({ id, visibility: z.enum(['public', 'internal']), deliveryStatus: z.enum(DELIVERY_STATUSES).nullable(), channel: z.string().nullable() }),
+  message: z.object({
+    id,
+    visibility: z.enum(['public', 'internal']),
+    deliveryStatus: z.enum(DELIVERY_STATUSES).nullable(),
+    channel: z.string().nullable(),
+  }),
   ticketNumber: z.number().int(),
 });
 
 export const uploadAnswerSchema = z.object({
-  upload: z.string().describe('the upload token: put it in a reply\'s `attachments`'),
+  upload: z.string().describe("the upload token: put it in a reply's `attachments`"),
   filename: z.string().describe('the safe display name'),
   originalFilename: z.string(),
   contentType: z.string(),
@@ -136,10 +161,23 @@ export const adminAgentSchema = z.object({
   disabled: z.boolean(),
   tokenExpiresAt: maybeTime,
 });
-export const agentListSchema = z.object({ agents: z.array(z.union([adminAgentSchema, publicAgentSchema])).describe('admins get the full view of every agent; agents the public view of active ones') });
+export const agentListSchema = z.object({
+  agents: z
+    .array(z.union([adminAgentSchema, publicAgentSchema]))
+    .describe('admins get the full view of every agent; agents the public view of active ones'),
+});
 export const agentWithTokenSchema = z.object({ agent: adminAgentSchema, token: z.string().describe('shown once') });
 export const auditListSchema = z.object({
-  entries: z.array(z.object({ id, actor: z.object({ type: z.enum(['agent', 'system', 'cli']), id: z.string().nullable() }), action: z.string(), target: z.object({ type: z.string(), id: z.string() }), detail: z.record(z.string(), z.unknown()), createdAt: time })),
+  entries: z.array(
+    z.object({
+      id,
+      actor: z.object({ type: z.enum(['agent', 'system', 'cli']), id: z.string().nullable() }),
+      action: z.string(),
+      target: z.object({ type: z.string(), id: z.string() }),
+      detail: z.record(z.string(), z.unknown()),
+      createdAt: time,
+    }),
+  ),
   nextCursor: cursor,
 });
 
@@ -147,8 +185,24 @@ const contactRecord = { id, name: z.string().nullable(), locale: z.string().null
 export const contactIdentitySchema = z.object({ id, kind: z.string(), address: z.string(), createdAt: time });
 export const contactSchema = z.object(contactRecord);
 export const contactWithIdentitiesSchema = z.object({ ...contactRecord, identities: z.array(contactIdentitySchema) });
-const moved = z.object({ identities: z.number().int(), tickets: z.number().int(), participations: z.number().int(), messages: z.number().int(), claims: z.number().int() });
-export const mergeSchema = z.object({ id, keptContactId: id, droppedContactId: id, evidence: z.string(), actorId: z.string(), createdAt: time, undoneAt: maybeTime, undoneBy: z.string().nullable(), moved });
+const moved = z.object({
+  identities: z.number().int(),
+  tickets: z.number().int(),
+  participations: z.number().int(),
+  messages: z.number().int(),
+  claims: z.number().int(),
+});
+export const mergeSchema = z.object({
+  id,
+  keptContactId: id,
+  droppedContactId: id,
+  evidence: z.string(),
+  actorId: z.string(),
+  createdAt: time,
+  undoneAt: maybeTime,
+  undoneBy: z.string().nullable(),
+  moved,
+});
 export const contactListSchema = z.object({ contacts: z.array(contactWithIdentitiesSchema), nextCursor: cursor });
 export const contactDetailSchema = contactWithIdentitiesSchema.extend({
   tickets: z.array(ticketSummarySchema).describe('as requester, newest first (200 at most)'),
@@ -158,7 +212,11 @@ export const contactDetailSchema = contactWithIdentitiesSchema.extend({
 export const linkIdentityAnswerSchema = z.object({ identity: contactIdentitySchema, created: z.boolean() });
 export const unlinkAnswerSchema = z.object({ unlinked: contactIdentitySchema });
 export const mergeAnswerSchema = z.object({ merge: mergeSchema, contact: contactWithIdentitiesSchema });
-export const undoMergeAnswerSchema = z.object({ merge: mergeSchema, restored: moved, keptElsewhere: z.object({ identities: z.array(z.string()), tickets: z.array(z.string()) }) });
+export const undoMergeAnswerSchema = z.object({
+  merge: mergeSchema,
+  restored: moved,
+  keptElsewhere: z.object({ identities: z.array(z.string()), tickets: z.array(z.string()) }),
+});
 export const linkClaimAnswerSchema = z.object({ claim: claimSchema, identity: contactIdentitySchema, created: z.boolean() });
 export const claimCodeAnswerSchema = z.object({ sent: z.literal(true), channel: z.string(), to: z.string(), expiresAt: time });
 
@@ -174,5 +232,12 @@ export const readinessSchema = z.object({
   reasons: z.array(z.string()),
   database: z.enum(['ok', 'unreachable']),
   pendingMigrations: z.array(z.string()).nullable(),
-  channels: z.record(z.string(), z.object({ state: channelHealthState, lastError: z.string().optional(), sendFailure: z.object({ since: time, code: z.string(), message: z.string(), attempts: z.number().int() }).optional() })),
+  channels: z.record(
+    z.string(),
+    z.object({
+      state: channelHealthState,
+      lastError: z.string().optional(),
+      sendFailure: z.object({ since: time, code: z.string(), message: z.string(), attempts: z.number().int() }).optional(),
+    }),
+  ),
 });

@@ -43,11 +43,13 @@ export async function resolveSender(trx: Executor, a: Arrival): Promise<Sender> 
   // The one-time code we sent to a ticket's requester, coming back from the identity they
   // claimed (and this channel proves): the sender holds both, so the identity joins the
   // requester (when nobody else owns it) and the message lands on that ticket.
-  const provenClaim = proven && customer ? await proveClaimByCode(trx, [...identities, ...lookupAlso], m.replyText ?? m.text, a.now) : undefined;
+  const provenClaim =
+    proven && customer ? await proveClaimByCode(trx, [...identities, ...lookupAlso], m.replyText ?? m.text, a.now) : undefined;
   // `knownContactsOnly`: a sender is known when their contact is a shop customer we know by
   // more than this chat identity (an email linked to it). Decided before the contact is made.
   const policy = a.channel.config.knownContactsOnly;
-  const unknownPolicy = policy && customer && !provenClaim && !(await isKnownSender(trx, [...identities, ...lookupAlso])) ? policy : undefined;
+  const unknownPolicy =
+    policy && customer && !provenClaim && !(await isKnownSender(trx, [...identities, ...lookupAlso])) ? policy : undefined;
   const contactId = await findOrCreateContact(trx, identities, lookupAlso, m.from.displayName, a.channel.config.locale, a.now);
   return { proven, identities, claims, lookupAlso, provenClaim, unknownPolicy, contactId };
 }
@@ -83,10 +85,12 @@ async function findOrCreateContact(
 /** Email addresses compare case-insensitively; everything else is normalized by its adapter. */
 export function dedupeAddresses(list: Address[]): Address[] {
   const seen = new Set<string>();
-  return list.map((a) => (a.kind === 'email' ? { ...a, address: a.address.trim().toLowerCase() } : a)).filter((a) => {
-    const k = `${a.kind}:${a.address}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+  return list
+    .map((a) => (a.kind === 'email' ? { ...a, address: a.address.trim().toLowerCase() } : a))
+    .filter((a) => {
+      const k = `${a.kind}:${a.address}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
 }

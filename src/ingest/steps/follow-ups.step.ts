@@ -17,7 +17,14 @@ import type { Match } from './match.step.js';
 import type { Stored } from './store.step.js';
 
 /** Returns the ticket as it stands after the message. */
-export async function followUps(trx: Transaction<DB>, events: TicketEvents, a: Arrival, sender: Sender, match: Match, stored: Stored): Promise<Ticket> {
+export async function followUps(
+  trx: Transaction<DB>,
+  events: TicketEvents,
+  a: Arrival,
+  sender: Sender,
+  match: Match,
+  stored: Stored,
+): Promise<Ticket> {
   const m = a.message;
   const { messageId, created } = stored;
   let ticket = stored.ticket;
@@ -25,7 +32,11 @@ export async function followUps(trx: Transaction<DB>, events: TicketEvents, a: A
   const isCustomer = m.classification === 'customer';
   if (m.fromBusiness) {
     // Typed on the merchant's own phone: our answer, sent already.
-    await updateTicket(trx, ticket.id, { updated_at: now, last_agent_reply_at: now, ...(ticket.firstResponseAt ? {} : { first_response_at: now }) });
+    await updateTicket(trx, ticket.id, {
+      updated_at: now,
+      last_agent_reply_at: now,
+      ...(ticket.firstResponseAt ? {} : { first_response_at: now }),
+    });
     await events.emit(trx, 'reply.queued', { ticket, messageId, agentId: null, visibility: 'public', fromBusinessDevice: true, now });
   } else if (isCustomer && sender.unknownPolicy === 'reply' && !match.agent) {
     await updateTicket(trx, ticket.id, { updated_at: now, last_customer_message_at: now, last_customer_channel_id: a.channelId });
@@ -33,7 +44,8 @@ export async function followUps(trx: Transaction<DB>, events: TicketEvents, a: A
   } else if (isCustomer) {
     if (!created) {
       const to: TicketStatus = statusAfterCustomerMessage(ticket.status);
-      if (to !== ticket.status) ticket = await changeStatus(trx, events, ticket, to, { type: 'customer', id: sender.contactId }, now, { force: true });
+      if (to !== ticket.status)
+        ticket = await changeStatus(trx, events, ticket, to, { type: 'customer', id: sender.contactId }, now, { force: true });
       // A ticket created by this message already carries these values (store step).
       await updateTicket(trx, ticket.id, { updated_at: now, last_customer_message_at: now, last_customer_channel_id: a.channelId });
     }

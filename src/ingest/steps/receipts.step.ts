@@ -29,9 +29,17 @@ async function saveCheckpoint(trx: Executor, a: Arrival): Promise<void> {
   if (a.env.checkpoint) await putState(trx, a.channelId, a.env.checkpoint.key, a.env.checkpoint.value, a.now);
 }
 
-async function duplicateOf(trx: Executor, ticketId: string | null | undefined, messageId: string | null | undefined): Promise<IngestOutcome> {
+async function duplicateOf(
+  trx: Executor,
+  ticketId: string | null | undefined,
+  messageId: string | null | undefined,
+): Promise<IngestOutcome> {
   const t = ticketId ? await getTicketById(trx, ticketId) : undefined;
-  return { status: 'duplicate', ...(t ? { ticketId: t.id, ticketNumber: t.number, ticketStatus: t.status } : {}), ...(messageId ? { messageId } : {}) };
+  return {
+    status: 'duplicate',
+    ...(t ? { ticketId: t.id, ticketNumber: t.number, ticketStatus: t.status } : {}),
+    ...(messageId ? { messageId } : {}),
+  };
 }
 
 /** The answer for a message that needs no further step, or undefined to go on. */

@@ -28,7 +28,14 @@ export function joinsTicket(a: Arrival): boolean {
   return a.message.classification === 'customer' && !a.message.fromBusiness;
 }
 
-export async function storeMessage(trx: Executor, a: Arrival, config: PonteConfig, subjectRe: RegExp, sender: Sender, match: Match): Promise<Stored> {
+export async function storeMessage(
+  trx: Executor,
+  a: Arrival,
+  config: PonteConfig,
+  subjectRe: RegExp,
+  sender: Sender,
+  match: Match,
+): Promise<Stored> {
   const m = a.message;
   const { ticket, created } = await ticketFor(trx, a, config, subjectRe, sender, match);
   // The requester is a participant by definition (match.ts reads requesterId first).
@@ -74,8 +81,12 @@ async function ticketFor(
   match: Match,
 ): Promise<{ ticket: Ticket; created: boolean }> {
   const { decision, matched, agent } = match;
-  const open = (o: { initialStatus: TicketStatus; category?: string | undefined; mentioned?: number | undefined; followUpOf?: string | undefined }) =>
-    createTicket(trx, a, config, subjectRe, sender.contactId, o).then((ticket) => ({ ticket, created: true }));
+  const open = (o: {
+    initialStatus: TicketStatus;
+    category?: string | undefined;
+    mentioned?: number | undefined;
+    followUpOf?: string | undefined;
+  }) => createTicket(trx, a, config, subjectRe, sender.contactId, o).then((ticket) => ({ ticket, created: true }));
   if (sender.unknownPolicy === 'reply' && !agent) {
     // An unknown sender on a known-contacts-only channel: their messages are kept (never
     // lost) on one closed ticket of their own; they get the polite template, nothing else.

@@ -7,7 +7,14 @@ import type { Router } from 'express';
 import QRCode from 'qrcode';
 import { z } from 'zod';
 import { channelHealth } from '../../channel/runtime.js';
-import { countActiveAdmins, createAgent, getAgent, listAgents, rotateAgentToken, setAgentActive } from '../../db/repositories/agent.repository.js';
+import {
+  countActiveAdmins,
+  createAgent,
+  getAgent,
+  listAgents,
+  rotateAgentToken,
+  setAgentActive,
+} from '../../db/repositories/agent.repository.js';
 import { html, type SafeHtml } from '../shared/html.js';
 import { dateTime, type MessageKey } from '../shared/i18n.js';
 import { page } from '../shared/layout.js';
@@ -32,7 +39,8 @@ function healthLabel(web: WebContext, state: string): string {
 export function registerAdminRoutes(router: Router, rt: ConsoleRuntime): void {
   const db = () => rt.deps.database.kysely;
   const now = () => rt.deps.clock.now();
-  const origin = (web: WebContext, host: string | undefined, proto: string) => rt.deps.config.server.publicUrl?.replace(/\/$/, '') ?? `${proto}://${host ?? 'localhost'}`;
+  const origin = (web: WebContext, host: string | undefined, proto: string) =>
+    rt.deps.config.server.publicUrl?.replace(/\/$/, '') ?? `${proto}://${host ?? 'localhost'}`;
 
   async function agentsPage(web: WebContext, notice?: SafeHtml | string, error?: string): Promise<string> {
     const { tr } = web;
@@ -47,7 +55,9 @@ ${notice ? html`<p class="flash notice" role="status">${notice}</p>` : ''}
 ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 <table class="list"><thead><tr><th scope="col">${tr('name')}</th><th scope="col">${tr('email')}</th><th scope="col">${tr('role')}</th><th scope="col">${tr('status')}</th><th scope="col"><span class="sr">${tr('admin')}</span></th></tr></thead><tbody>
 ${agents.map(
-  (a) => html`<tr><td>${a.name}</td><td>${a.email ?? '—'}</td><td>${tr(a.role === 'admin' ? 'role_admin' : 'role_agent')}</td><td>${a.active ? tr('active') : html`<span class="badge off">${tr('disabled')}</span>`}</td>
+  (
+    a,
+  ) => html`<tr><td>${a.name}</td><td>${a.email ?? '—'}</td><td>${tr(a.role === 'admin' ? 'role_admin' : 'role_agent')}</td><td>${a.active ? tr('active') : html`<span class="badge off">${tr('disabled')}</span>`}</td>
 <td class="actions">
 ${a.id !== web.agent!.id ? html`<form method="post" action="${web.href(`/admin/agents/${a.id}/${a.active ? 'disable' : 'enable'}`)}">${csrf}<button type="submit">${tr(a.active ? 'disable' : 'enable')}</button></form>` : ''}
 <form method="post" action="${web.href(`/admin/agents/${a.id}/rotate`)}">${csrf}<button type="submit">${tr('rotate_token')}</button></form>
@@ -65,7 +75,12 @@ ${a.email && a.active ? html`<form method="post" action="${web.href(`/admin/agen
     });
   }
 
-  const linkNotice = async (web: WebContext, req: { get(h: string): string | undefined; protocol: string }, agentId: string, name: string) => {
+  const linkNotice = async (
+    web: WebContext,
+    req: { get(h: string): string | undefined; protocol: string },
+    agentId: string,
+    name: string,
+  ) => {
     const token = await createWebToken(db(), agentId, 'invite', now(), INVITE_DAYS * 86_400_000);
     const link = `${origin(web, req.get('host'), req.protocol)}${web.href(`/welcome/${token}`)}`;
     return html`${web.tr('invite_link', { name, days: INVITE_DAYS, link: '' })}<br><code class="secret" id="one-time-link">${link}</code>`;
@@ -78,9 +93,16 @@ ${a.email && a.active ? html`<form method="post" action="${web.href(`/admin/agen
   router.post('/admin/agents', requireAgent, requireAdmin, async (req, res) => {
     const web = ctx(res);
     const r = inviteSchema.safeParse(req.body);
-    if (!r.success) return res.status(400).type('html').send(await agentsPage(web, undefined, r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')));
+    if (!r.success)
+      return res
+        .status(400)
+        .type('html')
+        .send(await agentsPage(web, undefined, r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')));
     const { agent } = await createAgent(db(), { name: r.data.name, email: r.data.email, role: r.data.role }, now());
-    res.status(201).type('html').send(await agentsPage(web, await linkNotice(web, req, agent.id, agent.name)));
+    res
+      .status(201)
+      .type('html')
+      .send(await agentsPage(web, await linkNotice(web, req, agent.id, agent.name)));
   });
 
   router.post('/admin/agents/:id/:action', requireAgent, requireAdmin, async (req, res) => {
@@ -88,19 +110,34 @@ ${a.email && a.active ? html`<form method="post" action="${web.href(`/admin/agen
     const id = String(req.params.id).slice(0, 26);
     const action = String(req.params.action);
     const agent = await getAgent(db(), id);
-    if (!agent) return res.status(404).type('html').send(await agentsPage(web, undefined, 'not found'));
+    if (!agent)
+      return res
+        .status(404)
+        .type('html')
+        .send(await agentsPage(web, undefined, 'not found'));
     if (action === 'disable' || action === 'enable') {
-      if (id === web.agent!.id) return res.status(409).type('html').send(await agentsPage(web, undefined, 'you cannot disable yourself'));
-      if (action === 'disable' && agent.role === 'admin' && (await countActiveAdmins(db())) <= 1) return res.status(409).type('html').send(await agentsPage(web, undefined, 'the last admin cannot be disabled'));
+      if (id === web.agent!.id)
+        return res
+          .status(409)
+          .type('html')
+          .send(await agentsPage(web, undefined, 'you cannot disable yourself'));
+      if (action === 'disable' && agent.role === 'admin' && (await countActiveAdmins(db())) <= 1)
+        return res
+          .status(409)
+          .type('html')
+          .send(await agentsPage(web, undefined, 'the last admin cannot be disabled'));
       await setAgentActive(db(), id, action === 'enable', now());
       if (action === 'disable') await deleteAgentSessions(db(), id);
       return res.redirect(303, web.href('/admin/agents'));
     }
     if (action === 'rotate') {
       const rotated = await rotateAgentToken(db(), id, null, now());
-      return res.type('html').send(await agentsPage(web, html`${web.tr('token_once', { token: '' })}<code class="secret">${rotated?.token ?? ''}</code>`));
+      return res
+        .type('html')
+        .send(await agentsPage(web, html`${web.tr('token_once', { token: '' })}<code class="secret">${rotated?.token ?? ''}</code>`));
     }
-    if (action === 'link' && agent.active) return res.type('html').send(await agentsPage(web, await linkNotice(web, req, agent.id, agent.name)));
+    if (action === 'link' && agent.active)
+      return res.type('html').send(await agentsPage(web, await linkNotice(web, req, agent.id, agent.name)));
     res.status(404).type('text/plain').send('not found');
   });
 
@@ -116,7 +153,11 @@ ${a.email && a.active ? html`<form method="post" action="${web.href(`/admin/agen
         body: html`<h1>${tr('channels_title')}</h1>
 <table class="list"><thead><tr><th scope="col">${tr('channel')}</th><th scope="col">${tr('health')}</th><th scope="col">${tr('last_activity')}</th><th scope="col">${tr('last_error')}</th><th scope="col"><span class="sr">${tr('pairing')}</span></th></tr></thead><tbody>
 ${rows.map(
-  ({ c, h, pairing }) => html`<tr><td>${c.entry.id} <span class="kind">${c.entry.kind}</span></td><td><span class="badge h-${h.state}">${healthLabel(web, h.state)}</span></td><td>${h.lastActivityAt ? dateTime(web.locale, h.lastActivityAt, rt.deps.config.businessHours.timezone) : '—'}</td><td class="err">${h.lastError ?? ''}</td>
+  ({
+    c,
+    h,
+    pairing,
+  }) => html`<tr><td>${c.entry.id} <span class="kind">${c.entry.kind}</span></td><td><span class="badge h-${h.state}">${healthLabel(web, h.state)}</span></td><td>${h.lastActivityAt ? dateTime(web.locale, h.lastActivityAt, rt.deps.config.businessHours.timezone) : '—'}</td><td class="err">${h.lastError ?? ''}</td>
 <td>${pairing ? html`<a href="${web.href(`/admin/channels/${c.entry.id}/pairing`)}">${tr('pairing')}</a>` : ''}</td></tr>`,
 )}
 </tbody></table>`,
@@ -162,7 +203,12 @@ ${rows.map(
   });
 }
 
-function pairingBody(web: WebContext, id: string, info: ReturnType<NonNullable<import('../../channel/contract.js').ChannelRuntime['pairing']>>, lastError: string | undefined): SafeHtml {
+function pairingBody(
+  web: WebContext,
+  id: string,
+  info: ReturnType<NonNullable<import('../../channel/contract.js').ChannelRuntime['pairing']>>,
+  lastError: string | undefined,
+): SafeHtml {
   const { tr } = web;
   const state = info?.state ?? 'stopped';
   if (state === 'connected') return html`<p class="ok">${tr('pairing_connected')}</p>`;

@@ -8,7 +8,17 @@ import { clearSessionCookie, requireAgent, safeNext, startSession } from '../sha
 import { ACCOUNT_POLICY, afterFailure, IP_POLICY, retryAfterMs } from '../shared/sign-in-throttle.js';
 import { serializeCookie } from '../shared/cookies.js';
 import { ctx, LANG_COOKIE, type WebContext } from '../shared/web-context.js';
-import { agentForSignIn, clearAttempts, consumeWebToken, deleteAgentSessions, deleteSession, getAttempts, peekWebToken, putAttempts, setPasswordHash } from '../shared/web-auth.repository.js';
+import {
+  agentForSignIn,
+  clearAttempts,
+  consumeWebToken,
+  deleteAgentSessions,
+  deleteSession,
+  getAttempts,
+  peekWebToken,
+  putAttempts,
+  setPasswordHash,
+} from '../shared/web-auth.repository.js';
 import type { ConsoleRuntime } from './console-deps.js';
 import { magicLinkEnabled, magicLinkForm, registerMagicLinkRoutes } from './magic-link-routes.js';
 
@@ -61,7 +71,17 @@ export function registerAuthRoutes(router: Router, rt: ConsoleRuntime): void {
     const wait = Math.max(retryAfterMs(ipRec, t), retryAfterMs(accRec, t));
     if (wait > 0) {
       res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
-      res.status(429).type('html').send(signInPage(web, { magic: magicLinkEnabled(rt), error: web.tr('too_many_attempts', { minutes: Math.ceil(wait / 60_000) }), email, next: next ?? '' }));
+      res
+        .status(429)
+        .type('html')
+        .send(
+          signInPage(web, {
+            magic: magicLinkEnabled(rt),
+            error: web.tr('too_many_attempts', { minutes: Math.ceil(wait / 60_000) }),
+            email,
+            next: next ?? '',
+          }),
+        );
       return;
     }
     const found = email ? await agentForSignIn(db(), email) : undefined;
@@ -69,7 +89,10 @@ export function registerAuthRoutes(router: Router, rt: ConsoleRuntime): void {
     if (!ok || !found) {
       await putAttempts(db(), ipKey, afterFailure(ipRec, IP_POLICY, t));
       if (email) await putAttempts(db(), accountKey, afterFailure(accRec, ACCOUNT_POLICY, t));
-      res.status(401).type('html').send(signInPage(web, { magic: magicLinkEnabled(rt), error: web.tr('bad_credentials'), email, next: next ?? '' }));
+      res
+        .status(401)
+        .type('html')
+        .send(signInPage(web, { magic: magicLinkEnabled(rt), error: web.tr('bad_credentials'), email, next: next ?? '' }));
       return;
     }
     await clearAttempts(db(), accountKey);
@@ -96,7 +119,8 @@ export function registerAuthRoutes(router: Router, rt: ConsoleRuntime): void {
   router.post('/lang', (req, res) => {
     const web = ctx(res);
     const lang = String((req.body as Record<string, unknown>).lang ?? '');
-    if ((WEB_LOCALES as readonly string[]).includes(lang)) res.append('Set-Cookie', serializeCookie(LANG_COOKIE, lang, { path: web.base || '/', secure: web.secure, maxAge: 365 * 86400 }));
+    if ((WEB_LOCALES as readonly string[]).includes(lang))
+      res.append('Set-Cookie', serializeCookie(LANG_COOKIE, lang, { path: web.base || '/', secure: web.secure, maxAge: 365 * 86400 }));
     const back = safeNext(req.get('referer') ? new URL(req.get('referer')!, 'http://x').pathname : undefined, rt.base);
     res.redirect(303, back ?? web.href('/'));
   });
@@ -123,7 +147,17 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
     const web = ctx(res);
     const token = String(req.params.token).slice(0, 100);
     const agent = await peekWebToken(db(), token, now());
-    if (!agent) return res.status(410).type('html').send(page(web, { title: web.tr('error_title'), page: 'error', body: html`<section class="auth"><p class="error">${web.tr('link_invalid')}</p></section>` }));
+    if (!agent)
+      return res
+        .status(410)
+        .type('html')
+        .send(
+          page(web, {
+            title: web.tr('error_title'),
+            page: 'error',
+            body: html`<section class="auth"><p class="error">${web.tr('link_invalid')}</p></section>`,
+          }),
+        );
     res.type('html').send(welcomePage(web, token, agent.name));
   });
 
@@ -132,11 +166,42 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
     const token = String(req.params.token).slice(0, 100);
     const password = String((req.body as Record<string, unknown>).password ?? '');
     const agent = await peekWebToken(db(), token, now());
-    if (!agent) return res.status(410).type('html').send(page(web, { title: web.tr('error_title'), page: 'error', body: html`<section class="auth"><p class="error">${web.tr('link_invalid')}</p></section>` }));
+    if (!agent)
+      return res
+        .status(410)
+        .type('html')
+        .send(
+          page(web, {
+            title: web.tr('error_title'),
+            page: 'error',
+            body: html`<section class="auth"><p class="error">${web.tr('link_invalid')}</p></section>`,
+          }),
+        );
     const problem = passwordProblem(password);
-    if (problem) return res.status(400).type('html').send(welcomePage(web, token, agent.name, problem === 'too_short' ? web.tr('password_too_short', { min: MIN_PASSWORD_LENGTH }) : web.tr('password_too_long')));
+    if (problem)
+      return res
+        .status(400)
+        .type('html')
+        .send(
+          welcomePage(
+            web,
+            token,
+            agent.name,
+            problem === 'too_short' ? web.tr('password_too_short', { min: MIN_PASSWORD_LENGTH }) : web.tr('password_too_long'),
+          ),
+        );
     const hash = await hashPassword(password);
-    if (!(await consumeWebToken(db(), token, now()))) return res.status(410).type('html').send(page(web, { title: web.tr('error_title'), page: 'error', body: html`<section class="auth"><p class="error">${web.tr('link_invalid')}</p></section>` }));
+    if (!(await consumeWebToken(db(), token, now())))
+      return res
+        .status(410)
+        .type('html')
+        .send(
+          page(web, {
+            title: web.tr('error_title'),
+            page: 'error',
+            body: html`<section class="auth"><p class="error">${web.tr('link_invalid')}</p></section>`,
+          }),
+        );
     await setPasswordHash(db(), agent.id, hash, now());
     await deleteAgentSessions(db(), agent.id);
     await startSession(rt.sessions, req, res, agent.id);

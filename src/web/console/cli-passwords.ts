@@ -13,7 +13,9 @@ import { hashPassword, MIN_PASSWORD_LENGTH, passwordProblem } from '../shared/pa
 import { createWebToken, deleteAgentSessions, setPasswordHash } from '../shared/web-auth.repository.js';
 
 export interface PasswordCommandDeps {
-  withDatabase<T>(fn: (config: { server: { publicUrl?: string | undefined; port: number }; console: { path: string } }, db: Database) => Promise<T>): Promise<T>;
+  withDatabase<T>(
+    fn: (config: { server: { publicUrl?: string | undefined; port: number }; console: { path: string } }, db: Database) => Promise<T>,
+  ): Promise<T>;
   findAgent(db: Database, who: string): Promise<Agent>;
 }
 
@@ -43,7 +45,10 @@ export function registerPasswordCommands(agents: Command, deps: PasswordCommandD
     .action(async (who: string) => {
       const password = await readPassword();
       const problem = passwordProblem(password);
-      if (problem) throw new ConfigError('invalid password', [{ path: 'stdin', message: problem === 'too_short' ? `at least ${MIN_PASSWORD_LENGTH} characters` : 'too long' }]);
+      if (problem)
+        throw new ConfigError('invalid password', [
+          { path: 'stdin', message: problem === 'too_short' ? `at least ${MIN_PASSWORD_LENGTH} characters` : 'too long' },
+        ]);
       const hash = await hashPassword(password);
       await deps.withDatabase(async (_config, db) => {
         const agent = await deps.findAgent(db, who);

@@ -21,14 +21,21 @@ import { isMultipart } from './reply-upload.js';
 import { registerTicketRoutes } from './ticket-page.js';
 
 const MULTIPART_POSTS = /^\/tickets\/\d+\/reply$/;
-const OWN = /^\/(?:$|login(?:\/link(?:\/[\w-]{1,100})?)?$|new$|logout$|logout-everywhere$|lang$|events$|welcome\/|tickets\/|messages\/|attachments\/|admin\/|static\/)/;
+const OWN =
+  /^\/(?:$|login(?:\/link(?:\/[\w-]{1,100})?)?$|new$|logout$|logout-everywhere$|lang$|events$|welcome\/|tickets\/|messages\/|attachments\/|admin\/|static\/)/;
 
 export function createConsoleRouter(deps: ConsoleDeps): Router {
   const cfg = deps.config.console;
   const base = cfg.path === '/' ? '' : cfg.path.replace(/\/$/, '');
   const sessions = { db: () => deps.database.kysely, key: deps.webKey, now: () => deps.clock.now(), ttlMs: cfg.sessionDays * 86_400_000 };
   const rt: ConsoleRuntime = { deps, sessions, base };
-  const feed = createLiveFeed({ db: () => (deps.database as Database).kysely, now: () => Date.now(), pollMs: cfg.livePollMs, listen: (deps.database as Database).listen, onError: (err) => deps.logger.warn({ err }, 'console live feed poll failed') });
+  const feed = createLiveFeed({
+    db: () => (deps.database as Database).kysely,
+    now: () => Date.now(),
+    pollMs: cfg.livePollMs,
+    listen: (deps.database as Database).listen,
+    onError: (err) => deps.logger.warn({ err }, 'console live feed poll failed'),
+  });
 
   const router = Router();
   // Only the console's own paths enter it: anything else (a typo under /, another mount) falls
@@ -57,12 +64,24 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     if (res.headersSent || !res.locals.web) return next(err);
     const status = (err as { status?: number; type?: string }).status;
     if (status && status >= 400 && status < 500) {
-      res.status(status).type('text/plain').send(String((err as Error).message).slice(0, 200));
+      res
+        .status(status)
+        .type('text/plain')
+        .send(String((err as Error).message).slice(0, 200));
       return;
     }
     deps.logger.error({ err }, 'console page failed');
     const web = ctx(res);
-    res.status(500).type('html').send(page(web, { title: web.tr('error_title'), page: 'error', body: html`<p class="error">${web.tr('error_title')}</p><p><a href="${web.href('/')}">${web.tr('back_to_inbox')}</a></p>` }));
+    res
+      .status(500)
+      .type('html')
+      .send(
+        page(web, {
+          title: web.tr('error_title'),
+          page: 'error',
+          body: html`<p class="error">${web.tr('error_title')}</p><p><a href="${web.href('/')}">${web.tr('back_to_inbox')}</a></p>`,
+        }),
+      );
   };
   router.use(onError);
   return router;

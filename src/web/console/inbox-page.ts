@@ -14,7 +14,14 @@ import type { ConsoleRuntime } from './console-deps.js';
 import { dueOf, type InboxQuery, parseInboxQuery, queryInbox, SORTS, TEXT_SEARCH_WINDOW, VIEWS } from './inbox.query.js';
 import { requesterNames } from './requester-names.js';
 
-const VIEW_KEYS: Record<(typeof VIEWS)[number], MessageKey> = { mine: 'view_mine', unassigned: 'view_unassigned', open: 'view_open', pending: 'view_pending', solved: 'view_solved', all: 'view_all' };
+const VIEW_KEYS: Record<(typeof VIEWS)[number], MessageKey> = {
+  mine: 'view_mine',
+  unassigned: 'view_unassigned',
+  open: 'view_open',
+  pending: 'view_pending',
+  solved: 'view_solved',
+  all: 'view_all',
+};
 const SORT_KEYS: Record<(typeof SORTS)[number], MessageKey> = { activity: 'sort_activity', due: 'sort_due', created: 'sort_created' };
 
 function queryString(q: Record<string, string | undefined>): string {
@@ -52,10 +59,24 @@ export function renderRows(web: WebContext, rows: InboxRow[], labels: Record<str
 export async function loadRows(rt: ConsoleRuntime, agentId: string, q: InboxQuery) {
   const db = rt.deps.database.kysely;
   const { tickets, nextCursor } = await queryInbox(db, q, agentId);
-  const [names, reads] = await Promise.all([requesterNames(db, tickets.map((t) => t.requesterId)), readTimes(db, agentId, tickets.map((t) => t.id))]);
+  const [names, reads] = await Promise.all([
+    requesterNames(
+      db,
+      tickets.map((t) => t.requesterId),
+    ),
+    readTimes(
+      db,
+      agentId,
+      tickets.map((t) => t.id),
+    ),
+  ]);
   const rows: InboxRow[] = tickets.map((t) => {
     const read = reads.get(t.id);
-    return { ticket: t, requester: names.get(t.requesterId) ?? '—', unread: t.lastCustomerMessageAt !== null && (read === undefined || read < t.lastCustomerMessageAt) };
+    return {
+      ticket: t,
+      requester: names.get(t.requesterId) ?? '—',
+      unread: t.lastCustomerMessageAt !== null && (read === undefined || read < t.lastCustomerMessageAt),
+    };
   });
   return { rows, nextCursor };
 }
@@ -70,14 +91,17 @@ export function registerInboxRoutes(router: Router, rt: ConsoleRuntime): void {
     const labels = statusLabelsFor(rt.deps.config, web.locale);
     const { rows, nextCursor } = await loadRows(rt, web.agent!.id, q);
     const keep: Record<string, string | undefined> = Object.fromEntries(
-      ['view', 'sort', 'status', 'channel', 'priority', 'assignee', 'category', 'origin', 'reference', 'field', 'from', 'to', 'q'].map((k) => [k, typeof raw[k] === 'string' ? (raw[k] as string) : undefined]),
+      ['view', 'sort', 'status', 'channel', 'priority', 'assignee', 'category', 'origin', 'reference', 'field', 'from', 'to', 'q'].map(
+        (k) => [k, typeof raw[k] === 'string' ? (raw[k] as string) : undefined],
+      ),
     );
     if (raw.fragment === 'rows') {
       res.type('html').send(renderRows(web, rows, labels, now).value);
       return;
     }
     const agents = await listAgents(rt.deps.database.kysely);
-    const sel = (name: string, value: string, label: string) => html`<option value="${value}"${keep[name] === value ? html` selected` : ''}>${label}</option>`;
+    const sel = (name: string, value: string, label: string) =>
+      html`<option value="${value}"${keep[name] === value ? html` selected` : ''}>${label}</option>`;
     const m = typeof raw.m === 'string' && raw.m === 'password_set' ? tr('password_set') : undefined;
     if (m) web.flash = m;
     const body = html`<div class="inbox">

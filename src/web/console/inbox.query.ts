@@ -84,7 +84,13 @@ export function classifySearch(q: string): { number: number } | { identities: Ad
   if (n) return { number: Number(n[1]) };
   if (/^[^\s@]+@[^\s@]+$/.test(q)) return { identities: [{ kind: 'email', address: q.toLowerCase() }] };
   const digits = q.replace(/[\s().+-]/g, '');
-  if (/^\d{8,15}$/.test(digits) && /^[+\d\s().-]+$/.test(q)) return { identities: [{ kind: 'phone', address: `+${digits}` }, { kind: 'whatsapp', address: `${digits}@s.whatsapp.net` }] };
+  if (/^\d{8,15}$/.test(digits) && /^[+\d\s().-]+$/.test(q))
+    return {
+      identities: [
+        { kind: 'phone', address: `+${digits}` },
+        { kind: 'whatsapp', address: `${digits}@s.whatsapp.net` },
+      ],
+    };
   return { text: q.toLowerCase() };
 }
 
@@ -160,7 +166,11 @@ async function filtered(db: Executor, q: InboxQuery, me: string): Promise<{ b: B
     } else {
       // Bounded: the most recently active tickets (index tickets_updated_idx), unless a period narrows it.
       if (q.from === undefined && q.to === undefined) {
-        b = b.where('tickets.id', 'in', db.selectFrom('tickets as recent').select('recent.id').orderBy('recent.updated_at', 'desc').limit(TEXT_SEARCH_WINDOW));
+        b = b.where(
+          'tickets.id',
+          'in',
+          db.selectFrom('tickets as recent').select('recent.id').orderBy('recent.updated_at', 'desc').limit(TEXT_SEARCH_WINDOW),
+        );
       }
       // The API's meaning (accents and case folded, words through the full-text index).
       b = b.where((await ticketTextCondition(db, q.q)).where);
@@ -172,9 +182,13 @@ async function filtered(db: Executor, q: InboxQuery, me: string): Promise<{ b: B
 /** Tickets whose requester proved this identity, or where it was claimed (at most 500). */
 async function ticketsOfIdentities(db: Executor, identities: Address[]): Promise<string[]> {
   const contactIds = [...new Set((await findContactIdsByIdentities(db, identities)).values())];
-  const claimKeys = identities.map((i) => (i.kind === 'whatsapp' ? { kind: 'phone', address: `+${i.address.split('@')[0]}` } : { kind: i.kind, address: i.address }));
+  const claimKeys = identities.map((i) =>
+    i.kind === 'whatsapp' ? { kind: 'phone', address: `+${i.address.split('@')[0]}` } : { kind: i.kind, address: i.address },
+  );
   const [own, claimed] = await Promise.all([
-    contactIds.length ? db.selectFrom('tickets').select('id').where('requester_id', 'in', contactIds).orderBy('id', 'desc').limit(500).execute() : Promise.resolve([]),
+    contactIds.length
+      ? db.selectFrom('tickets').select('id').where('requester_id', 'in', contactIds).orderBy('id', 'desc').limit(500).execute()
+      : Promise.resolve([]),
     db
       .selectFrom('ticket_claims')
       .select('ticket_id as id')
@@ -202,7 +216,10 @@ export async function queryInbox(db: Executor, q: InboxQuery, me: string): Promi
       if (hasCursor) b = b.where('tickets.id', '<', cid!);
       b = b.orderBy(order('tickets.id'), 'desc');
     } else {
-      if (hasCursor && Number.isFinite(k)) b = b.where((eb) => eb.or([eb('tickets.updated_at', '<', k), eb.and([eb('tickets.updated_at', '=', k), eb('tickets.id', '<', cid!)])]));
+      if (hasCursor && Number.isFinite(k))
+        b = b.where((eb) =>
+          eb.or([eb('tickets.updated_at', '<', k), eb.and([eb('tickets.updated_at', '=', k), eb('tickets.id', '<', cid!)])]),
+        );
       b = b.orderBy(order('tickets.updated_at'), 'desc').orderBy(order('tickets.id'), 'desc');
     }
     rows = await b.limit(PAGE_SIZE + 1).execute();
@@ -220,8 +237,13 @@ export async function queryInbox(db: Executor, q: InboxQuery, me: string): Promi
 async function dueRows(b: Builder, after: { due: number; id: string } | undefined) {
   const walk = (column: 'tickets.first_response_due_at' | 'tickets.next_response_due_at') => {
     let w = b.where(plain('tickets.status'), 'in', OPEN).where(column, 'is not', null);
-    if (after) w = w.where((eb) => eb.or([eb(column, '>', after.due), eb.and([eb(column, '=', after.due), eb('tickets.id', '>', after.id)])]));
-    return w.orderBy(column, 'asc').orderBy('tickets.id', 'asc').limit(PAGE_SIZE + 1).execute();
+    if (after)
+      w = w.where((eb) => eb.or([eb(column, '>', after.due), eb.and([eb(column, '=', after.due), eb('tickets.id', '>', after.id)])]));
+    return w
+      .orderBy(column, 'asc')
+      .orderBy('tickets.id', 'asc')
+      .limit(PAGE_SIZE + 1)
+      .execute();
   };
   const [first, next] = await Promise.all([walk('tickets.first_response_due_at'), walk('tickets.next_response_due_at')]);
   const seen = new Set<string>();

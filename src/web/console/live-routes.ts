@@ -5,7 +5,12 @@ import { requireAgent } from '../shared/session-auth.js';
 
 export function registerLiveRoutes(router: Router, feed: LiveFeed): void {
   router.get('/events', requireAgent, (req, res) => {
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
     res.write('retry: 3000\n\n');
     const unsubscribe = feed.subscribe((changes) => {
       res.write(`event: tickets\ndata: ${JSON.stringify(changes)}\n\n`);

@@ -44,12 +44,22 @@ export function magicLinkForm(web: WebContext, next: string): ReturnType<typeof 
 export function registerMagicLinkRoutes(router: Router, rt: ConsoleRuntime): void {
   const db = () => rt.deps.database.kysely;
   const now = () => rt.deps.clock.now();
-  const authPage = (web: WebContext, inner: ReturnType<typeof html>, status = 200) => ({ status, body: page(web, { title: web.tr('sign_in'), page: 'login', body: html`<section class="auth">${inner}</section>` }) });
-  const invalid = (web: WebContext) => authPage(web, html`<p class="error" role="alert" id="magic-error">${web.tr('magic_invalid')}</p><p><a href="${web.href('/login')}">${web.tr('sign_in')}</a></p>`, 410);
+  const authPage = (web: WebContext, inner: ReturnType<typeof html>, status = 200) => ({
+    status,
+    body: page(web, { title: web.tr('sign_in'), page: 'login', body: html`<section class="auth">${inner}</section>` }),
+  });
+  const invalid = (web: WebContext) =>
+    authPage(
+      web,
+      html`<p class="error" role="alert" id="magic-error">${web.tr('magic_invalid')}</p><p><a href="${web.href('/login')}">${web.tr('sign_in')}</a></p>`,
+      410,
+    );
 
   /** The email channel that carries the link: the agent's notification channel if it mails, else the first that does. */
   function mailSender(agent: Agent) {
-    const running = rt.deps.running().filter((c) => c.runtime.sender && c.entry.capabilities.canSend && c.entry.capabilities.deliversTo.includes('email'));
+    const running = rt.deps
+      .running()
+      .filter((c) => c.runtime.sender && c.entry.capabilities.canSend && c.entry.capabilities.deliversTo.includes('email'));
     return running.find((c) => c.entry.id === agent.notifyChannelId) ?? running[0];
   }
 
@@ -97,16 +107,24 @@ export function registerMagicLinkRoutes(router: Router, rt: ConsoleRuntime): voi
     const wait = Math.max(retryAfterMs(ipRec, at), retryAfterMs(addrRec, at));
     if (wait > 0) {
       res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
-      const r = authPage(web, html`<p class="error" role="alert" id="magic-error">${web.tr('too_many_attempts', { minutes: Math.ceil(wait / 60_000) })}</p><p><a href="${web.href('/login')}">${web.tr('sign_in')}</a></p>`, 429);
+      const r = authPage(
+        web,
+        html`<p class="error" role="alert" id="magic-error">${web.tr('too_many_attempts', { minutes: Math.ceil(wait / 60_000) })}</p><p><a href="${web.href('/login')}">${web.tr('sign_in')}</a></p>`,
+        429,
+      );
       return res.status(r.status).type('html').send(r.body);
     }
     await putAttempts(db(), ipKey, afterFailure(ipRec, IP_POLICY, at));
     if (email) await putAttempts(db(), addressKey, afterFailure(addrRec, ADDRESS_POLICY, at));
     const found = email ? await agentForSignIn(db(), email) : undefined;
     // The same page for every address; the mail (if any) leaves after the answer.
-    const r = authPage(web, html`<h1>${web.tr('sign_in_title')}</h1><p class="flash" role="status" id="magic-sent">${web.tr('magic_sent', { email, minutes: MAGIC_LINK_MINUTES })}</p><p><a href="${web.href('/login')}">${web.tr('sign_in')}</a></p>`);
+    const r = authPage(
+      web,
+      html`<h1>${web.tr('sign_in_title')}</h1><p class="flash" role="status" id="magic-sent">${web.tr('magic_sent', { email, minutes: MAGIC_LINK_MINUTES })}</p><p><a href="${web.href('/login')}">${web.tr('sign_in')}</a></p>`,
+    );
     res.status(r.status).type('html').send(r.body);
-    if (found) void sendLink(found.agent, web.locale, next).catch((err: unknown) => rt.deps.logger.warn({ err }, 'console sign-in link failed'));
+    if (found)
+      void sendLink(found.agent, web.locale, next).catch((err: unknown) => rt.deps.logger.warn({ err }, 'console sign-in link failed'));
   });
 
   router.get('/login/link/:token', async (req, res) => {

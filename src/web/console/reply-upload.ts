@@ -47,7 +47,13 @@ export function uploadLimits(rt: ConsoleRuntime) {
 
 export async function readConsoleForm(req: Request, rt: ConsoleRuntime): Promise<ConsoleForm> {
   const limits = uploadLimits(rt);
-  const r = await rt.deps.readUploadForm(req, req.headers, { maxFiles: limits.maxCount, maxFileBytes: limits.maxBytes, allowedTypes: limits.allowedTypes, maxFields: 40, maxFieldBytes: 200_000 });
+  const r = await rt.deps.readUploadForm(req, req.headers, {
+    maxFiles: limits.maxCount,
+    maxFileBytes: limits.maxBytes,
+    allowedTypes: limits.allowedTypes,
+    maxFields: 40,
+    maxFieldBytes: 200_000,
+  });
   if (!r.ok) throw new ConsoleUploadError(r.problem, r.status);
   const form = r.form;
   return {
@@ -58,7 +64,18 @@ export async function readConsoleForm(req: Request, rt: ConsoleRuntime): Promise
       const tokens: string[] = [];
       for (const f of stored) {
         const type = await decideType(rt.deps.blobs, f.blobKey, f.contentType);
-        tokens.push(createUploadToken(rt.deps.uploadKey, { id: randomBytes(16).toString('base64url'), agentId, blobKey: f.blobKey, filename: f.filename, contentType: type.contentType, declaredContentType: type.declared, size: f.size, expiresAt: rt.deps.clock.now() + UPLOAD_TTL_MS }));
+        tokens.push(
+          createUploadToken(rt.deps.uploadKey, {
+            id: randomBytes(16).toString('base64url'),
+            agentId,
+            blobKey: f.blobKey,
+            filename: f.filename,
+            contentType: type.contentType,
+            declaredContentType: type.declared,
+            size: f.size,
+            expiresAt: rt.deps.clock.now() + UPLOAD_TTL_MS,
+          }),
+        );
       }
       return tokens;
     },

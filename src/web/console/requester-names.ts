@@ -9,7 +9,12 @@ export async function requesterNames(db: Executor, contactIds: string[]): Promis
   for (const c of contacts) if (c.name) out.set(c.id, c.name);
   const nameless = ids.filter((id) => !out.has(id));
   if (nameless.length) {
-    const idents = await db.selectFrom('contact_identities').select(['contact_id', 'address']).where('contact_id', 'in', nameless).orderBy('id').execute();
+    const idents = await db
+      .selectFrom('contact_identities')
+      .select(['contact_id', 'address'])
+      .where('contact_id', 'in', nameless)
+      .orderBy('id')
+      .execute();
     for (const i of idents) if (!out.has(i.contact_id)) out.set(i.contact_id, i.address.replace(/@s\.whatsapp\.net$/, ''));
   }
   return out;

@@ -16,7 +16,11 @@ import { requireAgent } from '../shared/session-auth.js';
 import { ctx } from '../shared/web-context.js';
 import type { ConsoleRuntime } from './console-deps.js';
 
-export function registerRequesterRoutes(router: Router, rt: ConsoleRuntime, rerender: (res: import('express').Response, number: number, error: string, status: number) => Promise<void>): void {
+export function registerRequesterRoutes(
+  router: Router,
+  rt: ConsoleRuntime,
+  rerender: (res: import('express').Response, number: number, error: string, status: number) => Promise<void>,
+): void {
   const evidenceOf = (b: Record<string, unknown>) => (typeof b.evidence === 'string' ? b.evidence.trim().slice(0, 500) : '');
 
   router.post('/tickets/:number/claims/:claim/link', requireAgent, async (req, res) => {
@@ -25,10 +29,21 @@ export function registerRequesterRoutes(router: Router, rt: ConsoleRuntime, rere
     const evidence = evidenceOf(req.body as Record<string, unknown>);
     if (!evidence) return rerender(res, number, web.tr('evidence_needed'), 400);
     try {
-      await linkTicketClaim(rt.deps.database, { id: web.agent!.id }, number, String(req.params.claim).slice(0, 26), { evidence }, rt.deps.clock.now());
+      await linkTicketClaim(
+        rt.deps.database,
+        { id: web.agent!.id },
+        number,
+        String(req.params.claim).slice(0, 26),
+        { evidence },
+        rt.deps.clock.now(),
+      );
       res.redirect(303, `${web.href(`/tickets/${number}`)}?m=saved`);
     } catch (err) {
-      if (err instanceof ConflictError && err.reason === 'identity_owned_by_other_contact' && typeof err.details?.ownerContactId === 'string') {
+      if (
+        err instanceof ConflictError &&
+        err.reason === 'identity_owned_by_other_contact' &&
+        typeof err.details?.ownerContactId === 'string'
+      ) {
         return rerender(res, number, `${err.message}|merge:${err.details.ownerContactId}`, 409);
       }
       if (err instanceof PonteError) return rerender(res, number, err.message, 409);

@@ -15,8 +15,17 @@ export async function renderSla(web: WebContext, rt: ConsoleRuntime): Promise<Sa
   // (status, due) index, read from the index alone (migration 20261130T1710).
   const openStatus = sql<string>`tickets.status`;
   const [open, overFirst, overNext] = await Promise.all([
-    db.selectFrom('tickets').select((eb) => eb.fn.countAll<string>().as('n')).where('status', 'in', ['new', 'open']).executeTakeFirstOrThrow(),
-    db.selectFrom('tickets').select((eb) => eb.fn.countAll<string>().as('n')).where('first_response_due_at', '<', now).where(openStatus, 'in', ['new', 'open']).executeTakeFirstOrThrow(),
+    db
+      .selectFrom('tickets')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('status', 'in', ['new', 'open'])
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('tickets')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('first_response_due_at', '<', now)
+      .where(openStatus, 'in', ['new', 'open'])
+      .executeTakeFirstOrThrow(),
     db
       .selectFrom('tickets')
       .select((eb) => eb.fn.countAll<string>().as('n'))

@@ -25,7 +25,16 @@ import { csrfOk, ctx, type WebContext } from '../shared/web-context.js';
 import type { ConsoleRuntime } from './console-deps.js';
 import { type ConsoleForm, ConsoleUploadError, isMultipart, readConsoleForm, uploadLimits, uploadProblemText } from './reply-upload.js';
 import { registerRequesterRoutes } from './requester-routes.js';
-import { type CannedReply, type Detail, type ReplyDraft, renderAudit, renderProps, renderReplyBox, renderRequester, renderThread } from './ticket-render.js';
+import {
+  type CannedReply,
+  type Detail,
+  type ReplyDraft,
+  renderAudit,
+  renderProps,
+  renderReplyBox,
+  renderRequester,
+  renderThread,
+} from './ticket-render.js';
 
 const CANNED = ['ack', 'pending_reminder', 'solved_notice', 'closed_notice'] as const;
 const INLINE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
@@ -50,7 +59,16 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
       }
     }
     if (!templates) return [];
-    const values: Record<string, string> = { ticket_number: String(d.number), requester_name: requester, subject: d.subject, status_label: labels[d.status] ?? d.status, business_hours: '', deadline: '', reopen_hint: '', back_at: '' };
+    const values: Record<string, string> = {
+      ticket_number: String(d.number),
+      requester_name: requester,
+      subject: d.subject,
+      status_label: labels[d.status] ?? d.status,
+      business_hours: '',
+      deadline: '',
+      reopen_hint: '',
+      back_at: '',
+    };
     for (const s of TICKET_STATUSES) values[`label_${s}`] = labels[s] ?? s;
     return CANNED.map((name) => ({ name, text: templates!.render(name, d.locale, values as never) }));
   };
@@ -66,15 +84,38 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
       listAgents(db()),
       mergesInto(db(), t.requesterId),
     ]);
-    return { t, d, claims, merges: merges.filter((m) => m.undoneAt === null), others: others.filter((o) => o.id !== t.id).slice(0, 10), agents, byId: new Map<string, Agent>(agents.map((a) => [a.id, a])), labels: statusLabelsFor(rt.deps.config, web.locale) };
+    return {
+      t,
+      d,
+      claims,
+      merges: merges.filter((m) => m.undoneAt === null),
+      others: others.filter((o) => o.id !== t.id).slice(0, 10),
+      agents,
+      byId: new Map<string, Agent>(agents.map((a) => [a.id, a])),
+      labels: statusLabelsFor(rt.deps.config, web.locale),
+    };
   }
 
-  async function renderTicket(web: WebContext, number: number, error?: string, draft?: ReplyDraft): Promise<{ status: number; body: string }> {
+  async function renderTicket(
+    web: WebContext,
+    number: number,
+    error?: string,
+    draft?: ReplyDraft,
+  ): Promise<{ status: number; body: string }> {
     // A refused claim link names the contact that owns the identity: offer the merge.
     const [message, mergeFrom] = error?.includes('|merge:') ? (error.split('|merge:') as [string, string]) : [error, undefined];
     error = message;
     const p = await loadPage(web, number);
-    if (!p) return { status: 404, body: page(web, { title: `#${number}`, page: 'error', nav: 'inbox', body: html`<p class="error">${web.tr('ticket_not_found', { number })}</p><p><a href="${web.href('/')}">${web.tr('back_to_inbox')}</a></p>` }) };
+    if (!p)
+      return {
+        status: 404,
+        body: page(web, {
+          title: `#${number}`,
+          page: 'error',
+          nav: 'inbox',
+          body: html`<p class="error">${web.tr('ticket_not_found', { number })}</p><p><a href="${web.href('/')}">${web.tr('back_to_inbox')}</a></p>`,
+        }),
+      };
     const { d, labels } = p;
     const requester = d.requester.name ?? d.requester.identities[0]?.address ?? '';
     await markTicketRead(db(), web.agent!.id, p.t.id, rt.deps.clock.now());
@@ -99,7 +140,10 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
 </div>
 <p class="hint">${web.tr('shortcuts')}</p>
 </div>`;
-    return { status: 200, body: page(web, { title: `#${d.number} ${d.subject}`, page: 'ticket', nav: 'inbox', body, data: { ticket: String(d.number) } }) };
+    return {
+      status: 200,
+      body: page(web, { title: `#${d.number} ${d.subject}`, page: 'ticket', nav: 'inbox', body, data: { ticket: String(d.number) } }),
+    };
   }
 
   router.get('/tickets/:number', requireAgent, async (req, res) => {
@@ -110,12 +154,18 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
       const p = await loadPage(web, number);
       if (!p) return res.status(404).type('text/plain').send('not found');
       await markTicketRead(db(), web.agent!.id, p.t.id, rt.deps.clock.now());
-      res.type('html').send(html`${renderThread(web, p.d, p.byId, tz)}<template id="audit-next">${renderAudit(web, p.d, p.byId, p.labels, tz)}</template><template id="status-next">${p.labels[p.d.status] ?? p.d.status}</template>`.value);
+      res
+        .type('html')
+        .send(
+          html`${renderThread(web, p.d, p.byId, tz)}<template id="audit-next">${renderAudit(web, p.d, p.byId, p.labels, tz)}</template><template id="status-next">${p.labels[p.d.status] ?? p.d.status}</template>`
+            .value,
+        );
       return;
     }
     const m = String(req.query.m ?? '');
     const channel = String(req.query.c ?? '').slice(0, 63);
-    if (m === 'sent' || m === 'note' || m === 'saved') web.flash = m === 'sent' ? web.tr('sent_ok', { channel }) : web.tr(m === 'note' ? 'note_ok' : 'saved');
+    if (m === 'sent' || m === 'note' || m === 'saved')
+      web.flash = m === 'sent' ? web.tr('sent_ok', { channel }) : web.tr(m === 'note' ? 'note_ok' : 'saved');
     if (m === 'started') web.flash = web.tr('nc_started', { channel });
     if (m === 'unlinked' || m === 'undone') web.flash = web.tr(m === 'unlinked' ? 'identity_unlinked' : 'merge_undone');
     const r = await renderTicket(web, number);
@@ -133,7 +183,10 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
       } catch (err) {
         if (!(err instanceof ConsoleUploadError)) throw err;
         const r = await renderTicket(web, number, uploadProblemText(web, rt, err.problem));
-        return res.status(r.status === 200 ? err.status : r.status).type('html').send(r.body);
+        return res
+          .status(r.status === 200 ? err.status : r.status)
+          .type('html')
+          .send(r.body);
       }
       req.body = form.fields;
       if (!csrfOk(req, rt.deps.webKey, web)) {
@@ -145,22 +198,43 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
       const b = (req.body ?? {}) as Record<string, unknown>;
       const text = typeof b.body === 'string' ? b.body.replace(/\r\n?/g, '\n') : '';
       const visibility = b.visibility === 'internal' ? 'internal' : 'public';
-      const status = ['open', 'pending', 'solved', 'closed'].includes(String(b.status)) ? (b.status as 'open' | 'pending' | 'solved' | 'closed') : undefined;
+      const status = ['open', 'pending', 'solved', 'closed'].includes(String(b.status))
+        ? (b.status as 'open' | 'pending' | 'solved' | 'closed')
+        : undefined;
       const draft = { body: text, visibility } as const;
       if (!Number.isSafeInteger(number) || (text.trim() === '' && !form?.fileCount)) {
         const r = await renderTicket(web, number, web.tr('reply_empty'), draft);
-        return res.status(r.status === 200 ? 400 : r.status).type('html').send(r.body);
+        return res
+          .status(r.status === 200 ? 400 : r.status)
+          .type('html')
+          .send(r.body);
       }
       try {
         const attachmentIds = form ? await form.commit(web.agent!.id) : [];
-        const result = await createAgentReply({ database: rt.deps.database, channels: rt.deps.channels, events: rt.deps.events, clock: rt.deps.clock, uploadKey: rt.deps.uploadKey }, web.agent!, { ticketNumber: number, body: text, visibility, status, attachmentIds });
+        const result = await createAgentReply(
+          {
+            database: rt.deps.database,
+            channels: rt.deps.channels,
+            events: rt.deps.events,
+            clock: rt.deps.clock,
+            uploadKey: rt.deps.uploadKey,
+          },
+          web.agent!,
+          { ticketNumber: number, body: text, visibility, status, attachmentIds },
+        );
         if (result.visibility === 'public') rt.deps.wakeOutbox();
-        res.redirect(303, `${web.href(`/tickets/${number}`)}?m=${result.visibility === 'public' ? 'sent' : 'note'}${result.channelId ? `&c=${encodeURIComponent(result.channelId)}` : ''}`);
+        res.redirect(
+          303,
+          `${web.href(`/tickets/${number}`)}?m=${result.visibility === 'public' ? 'sent' : 'note'}${result.channelId ? `&c=${encodeURIComponent(result.channelId)}` : ''}`,
+        );
       } catch (err) {
         const message = errorText(err);
         if (!message) throw err;
         const r = await renderTicket(web, number, message, draft);
-        res.status(r.status === 200 ? 409 : r.status).type('html').send(r.body);
+        res
+          .status(r.status === 200 ? 409 : r.status)
+          .type('html')
+          .send(r.body);
       }
     } finally {
       await form?.dispose();
@@ -173,7 +247,8 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
     const b = req.body as Record<string, unknown>;
     const str = (v: unknown, max: number) => (typeof v === 'string' ? v.trim().slice(0, max) : undefined);
     const fields: Record<string, string | null> = {};
-    for (const [k, v] of Object.entries(b)) if (k.startsWith('field:') && typeof v === 'string') fields[k.slice(6, 106)] = v.trim() === '' ? null : v.trim().slice(0, 500);
+    for (const [k, v] of Object.entries(b))
+      if (k.startsWith('field:') && typeof v === 'string') fields[k.slice(6, 106)] = v.trim() === '' ? null : v.trim().slice(0, 500);
     const now = rt.deps.clock.now();
     try {
       await db()
@@ -182,7 +257,8 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
           const t = await getTicketByNumber(trx, number);
           if (!t) throw new NotFoundError('ticket', `#${number}`);
           const assignee = str(b.assignee, 26);
-          if (assignee && !(await getAgent(trx, assignee))) throw new ValidationError('invalid form', [{ path: 'assignee', message: 'no agent with this id' }]);
+          if (assignee && !(await getAgent(trx, assignee)))
+            throw new ValidationError('invalid form', [{ path: 'assignee', message: 'no agent with this id' }]);
           const patch: TicketPatch = {
             status: (TICKET_STATUSES as readonly string[]).includes(String(b.status)) ? (b.status as TicketStatus) : undefined,
             priority: (PRIORITIES as readonly string[]).includes(String(b.priority)) ? (b.priority as Priority) : undefined,
@@ -199,20 +275,29 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
       const message = errorText(err);
       if (!message) throw err;
       const r = await renderTicket(web, number, message);
-      res.status(r.status === 200 ? 409 : r.status).type('html').send(r.body);
+      res
+        .status(r.status === 200 ? 409 : r.status)
+        .type('html')
+        .send(r.body);
     }
   });
 
   registerRequesterRoutes(router, rt, async (res, number, error, status) => {
     const r = await renderTicket(ctx(res), number, error);
-    res.status(r.status === 200 ? status : r.status).type('html').send(r.body);
+    res
+      .status(r.status === 200 ? status : r.status)
+      .type('html')
+      .send(r.body);
   });
 
   // Message HTML (already sanitized at ingest; sanitized again here) in its own sandboxed document.
   router.get('/messages/:id/html', requireAgent, async (req, res) => {
     const m = await db().selectFrom('messages').select(['html']).where('id', '=', String(req.params.id).slice(0, 26)).executeTakeFirst();
     if (!m?.html) return res.status(404).type('text/plain').send('not found');
-    res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'self'");
+    res.setHeader(
+      'Content-Security-Policy',
+      "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'self'",
+    );
     res.setHeader('X-Frame-Options', 'SAMEORIGIN');
     res.type('html').send(`<!doctype html><meta charset="utf-8"><base target="_blank">${sanitizeEmailHtml(m.html)}`);
   });

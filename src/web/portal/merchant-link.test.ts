@@ -11,7 +11,10 @@ function link(over: Record<string, string> = {}) {
 
 describe('merchant-signed links', () => {
   test('a link signed with the secret is accepted with its claims', () => {
-    expect(verifySignedLink(SECRET, link(), NOW, 60)).toEqual({ ok: true, claims: { email: 'maria@cliente.test', phone: '', org: 'acme', exp } });
+    expect(verifySignedLink(SECRET, link(), NOW, 60)).toEqual({
+      ok: true,
+      claims: { email: 'maria@cliente.test', phone: '', org: 'acme', exp },
+    });
   });
   test('a changed email, organization or expiry breaks the signature', () => {
     for (const field of ['email', 'org', 'exp'] as const) {

@@ -44,7 +44,8 @@ export function parseSignInAddress(raw: unknown): PortalIdentity | undefined {
   if (typeof raw !== 'string') return undefined;
   const v = raw.trim().toLowerCase();
   if (v.length === 0 || v.length > 320) return undefined;
-  if (v.includes('@')) return /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[^\s@<>()[\],;:"]+$/.test(v) ? { kind: 'email', address: v } : undefined;
+  if (v.includes('@'))
+    return /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[^\s@<>()[\],;:"]+$/.test(v) ? { kind: 'email', address: v } : undefined;
   if (!/^\+?[\d\s().-]+$/.test(v)) return undefined;
   const digits = v.replace(/\D/g, '');
   return digits.length >= 10 && digits.length <= 15 ? { kind: 'phone', address: `+${digits}` } : undefined;
@@ -69,7 +70,13 @@ function orgFromConfig(p: PortalConfig, id: string): Organization | undefined {
   return o && { id: o.id, name: o.name, domains: o.domains };
 }
 
-export async function resolveViewer(db: Executor, session: PortalSession, p: PortalConfig, site: PortalSite, phoneAliases: PhoneAliases): Promise<Viewer> {
+export async function resolveViewer(
+  db: Executor,
+  session: PortalSession,
+  p: PortalConfig,
+  site: PortalSite,
+  phoneAliases: PhoneAliases,
+): Promise<Viewer> {
   const contactId = await contactOfIdentity(db, session.identity, phoneAliases);
   const contact = contactId ? await db.selectFrom('contacts').select('name').where('id', '=', contactId).executeTakeFirst() : undefined;
   let organization: Organization | undefined;
@@ -77,8 +84,17 @@ export async function resolveViewer(db: Executor, session: PortalSession, p: Por
   if (named) organization = orgFromConfig(p, named) ?? { id: named, name: named, domains: [] };
   if (!organization && p.organizations.length) {
     const emails = contactId
-      ? (await db.selectFrom('contact_identities').select('address').where('contact_id', '=', contactId).where('kind', '=', 'email').execute()).map((r) => r.address)
-      : session.identity.kind === 'email' ? [session.identity.address] : [];
+      ? (
+          await db
+            .selectFrom('contact_identities')
+            .select('address')
+            .where('contact_id', '=', contactId)
+            .where('kind', '=', 'email')
+            .execute()
+        ).map((r) => r.address)
+      : session.identity.kind === 'email'
+        ? [session.identity.address]
+        : [];
     const domains = new Set(emails.map((e) => e.slice(e.lastIndexOf('@') + 1)));
     const o = p.organizations.find((x) => x.domains.some((d) => domains.has(d)));
     if (o) organization = { id: o.id, name: o.name, domains: o.domains };
@@ -103,14 +119,25 @@ async function organizationMembers(db: Executor, org: Organization): Promise<str
       .execute();
     for (const r of rows) ids.add(r.contact_id);
   }
-  const placed = await db.selectFrom('portal_contact_settings').select('contact_id').where('organization', '=', org.id).limit(5000).execute();
+  const placed = await db
+    .selectFrom('portal_contact_settings')
+    .select('contact_id')
+    .where('organization', '=', org.id)
+    .limit(5000)
+    .execute();
   for (const r of placed) ids.add(r.contact_id);
   return [...ids];
 }
 
 export type Scope = 'mine' | 'org';
 export type StatusFilter = 'all' | 'awaiting' | 'open' | 'solved' | 'closed';
-const FILTER_STATUSES: Record<StatusFilter, TicketStatus[] | undefined> = { all: undefined, awaiting: ['pending'], open: ['new', 'open'], solved: ['solved'], closed: ['closed'] };
+const FILTER_STATUSES: Record<StatusFilter, TicketStatus[] | undefined> = {
+  all: undefined,
+  awaiting: ['pending'],
+  open: ['new', 'open'],
+  solved: ['solved'],
+  closed: ['closed'],
+};
 
 /** The tickets the viewer may list: "awaiting your reply" first, then most recent activity. */
 export async function listVisibleTickets(db: Executor, v: Viewer, scope: Scope, filter: StatusFilter, limit = 200): Promise<Ticket[]> {
@@ -123,7 +150,18 @@ export async function listVisibleTickets(db: Executor, v: Viewer, scope: Scope, 
     q = q.where('tickets.requester_id', 'in', members);
   } else {
     const me = v.contactId;
-    q = q.where((eb) => eb.or([eb('tickets.requester_id', '=', me), eb.exists(eb.selectFrom('ticket_participants').select('ticket_participants.ticket_id').whereRef('ticket_participants.ticket_id', '=', 'tickets.id').where('ticket_participants.contact_id', '=', me))]));
+    q = q.where((eb) =>
+      eb.or([
+        eb('tickets.requester_id', '=', me),
+        eb.exists(
+          eb
+            .selectFrom('ticket_participants')
+            .select('ticket_participants.ticket_id')
+            .whereRef('ticket_participants.ticket_id', '=', 'tickets.id')
+            .where('ticket_participants.contact_id', '=', me),
+        ),
+      ]),
+    );
   }
   if (v.channels.length) q = q.where('tickets.origin_channel_id', 'in', v.channels);
   const statuses = FILTER_STATUSES[filter];
@@ -151,7 +189,12 @@ export async function findVisibleTicket(db: Executor, v: Viewer, number: number)
   const ticket = toTicket(r);
   if (v.channels.length && !v.channels.includes(ticket.originChannelId)) return undefined;
   if (ticket.requesterId === v.contactId) return { ticket, mine: true };
-  const part = await db.selectFrom('ticket_participants').select('contact_id').where('ticket_id', '=', ticket.id).where('contact_id', '=', v.contactId).executeTakeFirst();
+  const part = await db
+    .selectFrom('ticket_participants')
+    .select('contact_id')
+    .where('ticket_id', '=', ticket.id)
+    .where('contact_id', '=', v.contactId)
+    .executeTakeFirst();
   if (part) return { ticket, mine: true };
   if (v.organization && (await organizationMembers(db, v.organization)).includes(ticket.requesterId)) return { ticket, mine: false };
   return undefined;

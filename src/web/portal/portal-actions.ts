@@ -12,25 +12,48 @@ import type { PortalRuntime } from './portal-deps.js';
 import { ingestPortalMessage } from './portal-ingest.js';
 import { putContactSettings, type NotifyPreference } from './portal.repository.js';
 
-export type ActionResult<T> = { ok: true; value: T } | { ok: false; error: 'not_found' | 'not_allowed' | 'invalid'; issues?: Array<{ path: string; message: string }> };
+export type ActionResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; error: 'not_found' | 'not_allowed' | 'invalid'; issues?: Array<{ path: string; message: string }> };
 
 const text = (v: unknown, max: number): string => (typeof v === 'string' ? v.replace(/\r\n?/g, '\n').trim().slice(0, max) : '');
 
-export async function replyToRequest(rt: PortalRuntime, v: Viewer, number: number, body: unknown, attachments: AttachmentRef[], formKey?: unknown): Promise<ActionResult<IngestOutcome>> {
+export async function replyToRequest(
+  rt: PortalRuntime,
+  v: Viewer,
+  number: number,
+  body: unknown,
+  attachments: AttachmentRef[],
+  formKey?: unknown,
+): Promise<ActionResult<IngestOutcome>> {
   const found = await findVisibleTicket(rt.db(), v, number);
   if (!found) return { ok: false, error: 'not_found' };
   if (!found.mine) return { ok: false, error: 'not_allowed' };
   const t = text(body, 20_000);
   if (!t && attachments.length === 0) return { ok: false, error: 'invalid', issues: [{ path: 'body', message: 'empty' }] };
-  const outcome = await ingestPortalMessage(rt, v, { ticket: found.ticket, text: t, attachments, formKey: typeof formKey === 'string' ? formKey : undefined });
+  const outcome = await ingestPortalMessage(rt, v, {
+    ticket: found.ticket,
+    text: t,
+    attachments,
+    formKey: typeof formKey === 'string' ? formKey : undefined,
+  });
   return { ok: true, value: outcome };
 }
 
 /** "This is solved" (to solved) or "reopen" (solved to open), where the desk's config allows it. */
-export async function setRequestStatus(rt: PortalRuntime, v: Viewer, number: number, to: 'solved' | 'open'): Promise<ActionResult<{ status: string }>> {
+export async function setRequestStatus(
+  rt: PortalRuntime,
+  v: Viewer,
+  number: number,
+  to: 'solved' | 'open',
+): Promise<ActionResult<{ status: string }>> {
   const found = await findVisibleTicket(rt.db(), v, number);
   if (!found) return { ok: false, error: 'not_found' };
-  const allowed = found.mine && (to === 'solved' ? rt.portal.customerMaySolve && ['new', 'open', 'pending'].includes(found.ticket.status) : rt.portal.customerMayReopen && found.ticket.status === 'solved');
+  const allowed =
+    found.mine &&
+    (to === 'solved'
+      ? rt.portal.customerMaySolve && ['new', 'open', 'pending'].includes(found.ticket.status)
+      : rt.portal.customerMayReopen && found.ticket.status === 'solved');
   if (!allowed || !v.contactId) return { ok: false, error: 'not_allowed' };
   const contactId = v.contactId;
   const now = rt.now();
@@ -49,7 +72,13 @@ export async function setRequestStatus(rt: PortalRuntime, v: Viewer, number: num
 }
 
 /** Validates first; `files` (staged uploads) are stored only for a valid request. */
-export async function createRequest(rt: PortalRuntime, v: Viewer, values: Record<string, unknown>, files: () => Promise<AttachmentRef[]>, locale: string): Promise<ActionResult<IngestOutcome>> {
+export async function createRequest(
+  rt: PortalRuntime,
+  v: Viewer,
+  values: Record<string, unknown>,
+  files: () => Promise<AttachmentRef[]>,
+  locale: string,
+): Promise<ActionResult<IngestOutcome>> {
   const f = rt.portal.form;
   const issues: Array<{ path: string; message: string }> = [];
   const title = text(values.title, 200);
@@ -64,7 +93,8 @@ export async function createRequest(rt: PortalRuntime, v: Viewer, values: Record
   const customFields: Record<string, string> = {};
   for (const x of f.fields) {
     const val = text(values[`field_${x.id}`], 2000);
-    if (x.type === 'select' && val && !x.options.some((o) => o.value === val)) issues.push({ path: `field_${x.id}`, message: 'not one of the options' });
+    if (x.type === 'select' && val && !x.options.some((o) => o.value === val))
+      issues.push({ path: `field_${x.id}`, message: 'not one of the options' });
     else if (x.required && !val) issues.push({ path: `field_${x.id}`, message: `${localized(x.label, locale)}: required` });
     else if (val) customFields[x.id] = val;
   }
@@ -79,8 +109,13 @@ export async function createRequest(rt: PortalRuntime, v: Viewer, values: Record
   return { ok: true, value: outcome };
 }
 
-export async function setNotifyPreference(rt: PortalRuntime, v: Viewer, notify: unknown): Promise<ActionResult<{ notify: NotifyPreference }>> {
-  if (notify !== 'all' && notify !== 'needs_reply') return { ok: false, error: 'invalid', issues: [{ path: 'notify', message: 'all or needs_reply' }] };
+export async function setNotifyPreference(
+  rt: PortalRuntime,
+  v: Viewer,
+  notify: unknown,
+): Promise<ActionResult<{ notify: NotifyPreference }>> {
+  if (notify !== 'all' && notify !== 'needs_reply')
+    return { ok: false, error: 'invalid', issues: [{ path: 'notify', message: 'all or needs_reply' }] };
   if (!v.contactId) return { ok: false, error: 'not_allowed' };
   await putContactSettings(rt.db(), v.contactId, { notify }, rt.now());
   return { ok: true, value: { notify } };

@@ -8,8 +8,18 @@ describe('portal config', () => {
     expect(portalSites(p).map((s) => s.path)).toEqual(['/portal']);
   });
   test('one site per brand, inheriting what the brand does not set', () => {
-    const p = portalConfigSchema.parse({ name: 'Loja', colors: { primary: '#112233' }, brands: [{ id: 'outlet', path: '/outlet', channels: ['zap'] }] });
-    expect(portalSites(p)[1]).toMatchObject({ brand: 'outlet', path: '/outlet', name: 'Loja', colors: { primary: '#112233', background: '#f6f7f9' }, channels: ['zap'] });
+    const p = portalConfigSchema.parse({
+      name: 'Loja',
+      colors: { primary: '#112233' },
+      brands: [{ id: 'outlet', path: '/outlet', channels: ['zap'] }],
+    });
+    expect(portalSites(p)[1]).toMatchObject({
+      brand: 'outlet',
+      path: '/outlet',
+      name: 'Loja',
+      colors: { primary: '#112233', background: '#f6f7f9' },
+      channels: ['zap'],
+    });
   });
   test('refused with the path of the problem: a taken or repeated path, a colour that is not #rrggbb, a short secret', () => {
     const paths = (input: unknown) => (portalConfigSchema.safeParse(input).error?.issues ?? []).map((i) => i.path.join('.'));

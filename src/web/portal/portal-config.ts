@@ -24,7 +24,9 @@ const colors = z
   .prefault({});
 
 /** A brand's colours: each one it leaves out is the portal's. */
-const brandColors = z.object({ primary: hex.optional(), primaryText: hex.optional(), background: hex.optional(), text: hex.optional() }).optional();
+const brandColors = z
+  .object({ primary: hex.optional(), primaryText: hex.optional(), background: hex.optional(), text: hex.optional() })
+  .optional();
 
 const look = {
   name: z.string().min(1).max(100).optional(),
@@ -39,7 +41,10 @@ export const portalFieldSchema = z.object({
   label: localizedText,
   type: z.enum(['text', 'textarea', 'select']).default('text'),
   required: z.boolean().default(false),
-  options: z.array(z.object({ value: z.string().min(1).max(100), label: localizedText })).max(50).default([]),
+  options: z
+    .array(z.object({ value: z.string().min(1).max(100), label: localizedText }))
+    .max(50)
+    .default([]),
 });
 export type PortalField = z.infer<typeof portalFieldSchema>;
 
@@ -53,7 +58,10 @@ export const portalConfigSchema = z
     /** Falls back to tickets.defaultLocale; the browser's Accept-Language wins, then the customer's choice. */
     defaultLocale: look.defaultLocale,
     /** HMAC-SHA256 key of the merchant's signed links (at least 32 characters; use ${PONTE_PORTAL_SECRET}). Unset: signed links are refused. */
-    signingSecret: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(32, 'at least 32 characters (set PONTE_PORTAL_SECRET)').optional()),
+    signingSecret: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.string().min(32, 'at least 32 characters (set PONTE_PORTAL_SECRET)').optional(),
+    ),
     /** Longest accepted lifetime of a signed link (its `exp` may not be further away). */
     signedLinkMaxMinutes: z.number().int().min(1).max(1440).default(60),
     /** Lifetime of an emailed / WhatsApp'd sign-in link and code. */
@@ -67,7 +75,13 @@ export const portalConfigSchema = z
     /** Channel new requests are received on (default: emailChannel's), so agents' answers go out there. */
     requestChannel: z.string().optional(),
     organizations: z
-      .array(z.object({ id, name: z.string().min(1).max(200), domains: z.array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'a domain like loja.com.br')).min(1) }))
+      .array(
+        z.object({
+          id,
+          name: z.string().min(1).max(200),
+          domains: z.array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'a domain like loja.com.br')).min(1),
+        }),
+      )
       .default([]),
     /** One portal per brand; each inherits the settings above and overrides its look and path. */
     brands: z
@@ -84,7 +98,10 @@ export const portalConfigSchema = z
       .default([]),
     form: z
       .object({
-        categories: z.array(z.object({ id: z.string().min(1).max(100), label: localizedText })).max(100).default([]),
+        categories: z
+          .array(z.object({ id: z.string().min(1).max(100), label: localizedText }))
+          .max(100)
+          .default([]),
         fields: z.array(portalFieldSchema).max(30).default([]),
         /** Ask Normal / High / Urgent (stored as the ticket's priority). */
         impact: z.boolean().default(true),
@@ -95,7 +112,12 @@ export const portalConfigSchema = z
     attachments: z
       .object({
         maxCount: z.number().int().min(0).max(20).default(5),
-        maxBytes: z.number().int().positive().max(100 * 1024 * 1024).default(10 * 1024 * 1024),
+        maxBytes: z
+          .number()
+          .int()
+          .positive()
+          .max(100 * 1024 * 1024)
+          .default(10 * 1024 * 1024),
         allowedTypes: z.array(z.string().regex(/^[a-z0-9.+-]+\/([a-z0-9.+-]+|\*)$/i)).default(['image/*', 'application/pdf', 'text/plain']),
       })
       .prefault({}),
@@ -107,7 +129,8 @@ export const portalConfigSchema = z
     paths.forEach((x, i) => {
       const where = i === 0 ? ['path'] : ['brands', i - 1, 'path'];
       if (paths.indexOf(x) !== i) ctx.addIssue({ code: 'custom', path: where, message: `path ${x} is used twice` });
-      if (/^\/(api|hooks|healthz|readyz|metrics)(\/|$)/.test(x)) ctx.addIssue({ code: 'custom', path: where, message: `${x} is taken by the gateway (choose e.g. /portal)` });
+      if (/^\/(api|hooks|healthz|readyz|metrics)(\/|$)/.test(x))
+        ctx.addIssue({ code: 'custom', path: where, message: `${x} is taken by the gateway (choose e.g. /portal)` });
     });
   })
   .prefault({});
@@ -127,7 +150,16 @@ export interface PortalSite {
 }
 
 export function portalSites(p: PortalConfig): PortalSite[] {
-  const main: PortalSite = { brand: 'default', path: p.path, name: p.name, logoUrl: p.logoUrl, colors: p.colors, defaultLocale: p.defaultLocale, channels: [], requestChannel: p.requestChannel };
+  const main: PortalSite = {
+    brand: 'default',
+    path: p.path,
+    name: p.name,
+    logoUrl: p.logoUrl,
+    colors: p.colors,
+    defaultLocale: p.defaultLocale,
+    channels: [],
+    requestChannel: p.requestChannel,
+  };
   return [
     main,
     ...p.brands.map((b) => ({

@@ -19,7 +19,12 @@ export class PortalUnavailableError extends Error {}
 async function senderOf(rt: PortalRuntime, v: Viewer): Promise<Address> {
   const candidates = lookupIdentities(v.identity, rt.deps.channels.phoneAliases);
   if (v.contactId) {
-    const owned = await rt.db().selectFrom('contact_identities').select(['kind', 'address']).where('contact_id', '=', v.contactId).execute();
+    const owned = await rt
+      .db()
+      .selectFrom('contact_identities')
+      .select(['kind', 'address'])
+      .where('contact_id', '=', v.contactId)
+      .execute();
     const hit = candidates.find((c) => owned.some((o) => o.kind === c.kind && o.address === c.address));
     if (hit) return { kind: hit.kind as Address['kind'], address: hit.address, ...(v.contactName ? { displayName: v.contactName } : {}) };
   }
@@ -29,7 +34,10 @@ async function senderOf(rt: PortalRuntime, v: Viewer): Promise<Address> {
 export function requestChannelId(rt: PortalRuntime): string | undefined {
   const wanted = rt.site.requestChannel ?? rt.portal.emailChannel;
   if (wanted) return rt.deps.channels.get(wanted) ? wanted : undefined;
-  return rt.deps.channels.list().find((e) => e.capabilities.canSend && e.capabilities.deliversTo.includes('email'))?.id ?? rt.deps.channels.list().find((e) => e.capabilities.canSend)?.id;
+  return (
+    rt.deps.channels.list().find((e) => e.capabilities.canSend && e.capabilities.deliversTo.includes('email'))?.id ??
+    rt.deps.channels.list().find((e) => e.capabilities.canSend)?.id
+  );
 }
 
 export interface PortalMessageInput {
@@ -37,13 +45,21 @@ export interface PortalMessageInput {
   subject?: string | undefined;
   text: string;
   attachments: AttachmentRef[];
-  fields?: { category?: string | undefined; reference?: string | undefined; priority?: 'normal' | 'high' | 'urgent' | undefined; customFields?: Record<string, string> | undefined } | undefined;
+  fields?:
+    | {
+        category?: string | undefined;
+        reference?: string | undefined;
+        priority?: 'normal' | 'high' | 'urgent' | undefined;
+        customFields?: Record<string, string> | undefined;
+      }
+    | undefined;
   /** The form's one-time key: a double submit is answered `duplicate`, not stored twice. */
   formKey?: string | undefined;
 }
 
 export async function ingestPortalMessage(rt: PortalRuntime, v: Viewer, input: PortalMessageInput): Promise<IngestOutcome> {
-  const channelId = input.ticket && rt.deps.channels.get(input.ticket.lastCustomerChannelId) ? input.ticket.lastCustomerChannelId : requestChannelId(rt);
+  const channelId =
+    input.ticket && rt.deps.channels.get(input.ticket.lastCustomerChannelId) ? input.ticket.lastCustomerChannelId : requestChannelId(rt);
   if (!channelId) throw new PortalUnavailableError('no channel configured for portal messages');
   const from = await senderOf(rt, v);
   const envelope: InboundEnvelopeInput = {
@@ -64,14 +80,18 @@ export async function ingestPortalMessage(rt: PortalRuntime, v: Viewer, input: P
               ...(input.fields.category ? { category: input.fields.category } : {}),
               ...(input.fields.reference ? { reference: input.fields.reference } : {}),
               ...(input.fields.priority ? { priority: input.fields.priority } : {}),
-              ...(input.fields.customFields && Object.keys(input.fields.customFields).length ? { customFields: input.fields.customFields } : {}),
+              ...(input.fields.customFields && Object.keys(input.fields.customFields).length
+                ? { customFields: input.fields.customFields }
+                : {}),
               // Same reason and reference as an open request: that request, not a duplicate.
               matchExistingRequest: Boolean(input.fields.reference),
             },
           }
         : {}),
     },
-    ...(input.formKey && /^[\w-]{10,64}$/.test(input.formKey) ? { idempotencyKey: `portal:${from.kind}:${from.address}:${input.formKey}` } : {}),
+    ...(input.formKey && /^[\w-]{10,64}$/.test(input.formKey)
+      ? { idempotencyKey: `portal:${from.kind}:${from.address}:${input.formKey}` }
+      : {}),
   };
   const outcome = await rt.deps.ingest(channelId, envelope);
   return outcome;

@@ -16,7 +16,8 @@ export interface PortalPage {
 export function portalPage(rt: PortalRuntime, web: WebContext, p: PortalLocals, o: PortalPage): string {
   const { tp } = p;
   const v = p.viewer;
-  const link = (key: NonNullable<PortalPage['nav']>, path: string, label: string) => html`<a href="${web.href(path)}"${o.nav === key ? html` aria-current="page"` : ''}>${label}</a>`;
+  const link = (key: NonNullable<PortalPage['nav']>, path: string, label: string) =>
+    html`<a href="${web.href(path)}"${o.nav === key ? html` aria-current="page"` : ''}>${label}</a>`;
   const nav = v
     ? html`<nav class="p-nav" aria-label="${rt.site.name}">
   ${link('mine', '/', tp('my_requests'))}

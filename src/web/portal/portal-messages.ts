@@ -10,7 +10,8 @@ const en = {
   sign_in_intro: 'No password needed: we send a one-time link and code to your email or WhatsApp.',
   address_label: 'Email or WhatsApp number',
   send_link: 'Send me a sign-in link',
-  check_inbox: 'If this address belongs to a customer of {name}, a sign-in link and a 6-digit code are on their way. They expire in {minutes} minutes.',
+  check_inbox:
+    'If this address belongs to a customer of {name}, a sign-in link and a 6-digit code are on their way. They expire in {minutes} minutes.',
   code_label: '6-digit code',
   sign_in_with_code: 'Sign in with the code',
   continue_title: 'Continue to your requests',
@@ -81,8 +82,10 @@ const en = {
   read_only: 'A request of your organization: you can read it; its requester answers it.',
   org_none: 'You are not part of an organization.',
   email_subject: 'Your sign-in link for {name}',
-  email_body: 'Hello,\n\nTo see your requests at {name}, open this link:\n{link}\n\nOr type this code on the sign-in page: {code}\n\nThe link and the code expire in {minutes} minutes and work once. If you did not ask for this, ignore this message.',
-  email_body_nolink: 'Hello,\n\nTo see your requests at {name}, type this code on the sign-in page: {code}\n\nIt expires in {minutes} minutes and works once. If you did not ask for this, ignore this message.',
+  email_body:
+    'Hello,\n\nTo see your requests at {name}, open this link:\n{link}\n\nOr type this code on the sign-in page: {code}\n\nThe link and the code expire in {minutes} minutes and work once. If you did not ask for this, ignore this message.',
+  email_body_nolink:
+    'Hello,\n\nTo see your requests at {name}, type this code on the sign-in page: {code}\n\nIt expires in {minutes} minutes and works once. If you did not ask for this, ignore this message.',
   whatsapp_body: '{name}: your sign-in code is {code} (valid {minutes} min). {link}',
 };
 export type PortalKey = keyof typeof en;
@@ -96,7 +99,8 @@ const pt: Record<PortalKey, string> = {
   sign_in_intro: 'Sem senha: enviamos um link e um código de uso único para seu e-mail ou WhatsApp.',
   address_label: 'E-mail ou número de WhatsApp',
   send_link: 'Enviar link de acesso',
-  check_inbox: 'Se este endereço for de um cliente de {name}, um link de acesso e um código de 6 dígitos estão a caminho. Eles expiram em {minutes} minutos.',
+  check_inbox:
+    'Se este endereço for de um cliente de {name}, um link de acesso e um código de 6 dígitos estão a caminho. Eles expiram em {minutes} minutos.',
   code_label: 'Código de 6 dígitos',
   sign_in_with_code: 'Entrar com o código',
   continue_title: 'Continuar para suas solicitações',
@@ -167,8 +171,10 @@ const pt: Record<PortalKey, string> = {
   read_only: 'Uma solicitação da sua organização: você pode ler; quem a abriu responde.',
   org_none: 'Você não faz parte de uma organização.',
   email_subject: 'Seu link de acesso a {name}',
-  email_body: 'Olá,\n\nPara ver suas solicitações em {name}, abra este link:\n{link}\n\nOu digite este código na página de acesso: {code}\n\nO link e o código expiram em {minutes} minutos e valem uma vez. Se não foi você quem pediu, ignore esta mensagem.',
-  email_body_nolink: 'Olá,\n\nPara ver suas solicitações em {name}, digite este código na página de acesso: {code}\n\nEle expira em {minutes} minutos e vale uma vez. Se não foi você quem pediu, ignore esta mensagem.',
+  email_body:
+    'Olá,\n\nPara ver suas solicitações em {name}, abra este link:\n{link}\n\nOu digite este código na página de acesso: {code}\n\nO link e o código expiram em {minutes} minutos e valem uma vez. Se não foi você quem pediu, ignore esta mensagem.',
+  email_body_nolink:
+    'Olá,\n\nPara ver suas solicitações em {name}, digite este código na página de acesso: {code}\n\nEle expira em {minutes} minutos e vale uma vez. Se não foi você quem pediu, ignore esta mensagem.',
   whatsapp_body: '{name}: seu código de acesso é {code} (válido por {minutes} min). {link}',
 };
 
@@ -181,7 +187,8 @@ const es: Record<PortalKey, string> = {
   sign_in_intro: 'Sin contraseña: enviamos un enlace y un código de un solo uso a tu correo o WhatsApp.',
   address_label: 'Correo o número de WhatsApp',
   send_link: 'Enviarme un enlace de acceso',
-  check_inbox: 'Si esta dirección es de un cliente de {name}, un enlace de acceso y un código de 6 dígitos van en camino. Vencen en {minutes} minutos.',
+  check_inbox:
+    'Si esta dirección es de un cliente de {name}, un enlace de acceso y un código de 6 dígitos van en camino. Vencen en {minutes} minutos.',
   code_label: 'Código de 6 dígitos',
   sign_in_with_code: 'Ingresar con el código',
   continue_title: 'Continuar a tus solicitudes',
@@ -252,8 +259,10 @@ const es: Record<PortalKey, string> = {
   read_only: 'Una solicitud de tu organización: puedes leerla; quien la abrió la responde.',
   org_none: 'No formas parte de una organización.',
   email_subject: 'Tu enlace de acceso a {name}',
-  email_body: 'Hola,\n\nPara ver tus solicitudes en {name}, abre este enlace:\n{link}\n\nO escribe este código en la página de acceso: {code}\n\nEl enlace y el código vencen en {minutes} minutos y sirven una vez. Si no lo pediste, ignora este mensaje.',
-  email_body_nolink: 'Hola,\n\nPara ver tus solicitudes en {name}, escribe este código en la página de acceso: {code}\n\nVence en {minutes} minutos y sirve una vez. Si no lo pediste, ignora este mensaje.',
+  email_body:
+    'Hola,\n\nPara ver tus solicitudes en {name}, abre este enlace:\n{link}\n\nO escribe este código en la página de acceso: {code}\n\nEl enlace y el código vencen en {minutes} minutos y sirven una vez. Si no lo pediste, ignora este mensaje.',
+  email_body_nolink:
+    'Hola,\n\nPara ver tus solicitudes en {name}, escribe este código en la página de acceso: {code}\n\nVence en {minutes} minutos y sirve una vez. Si no lo pediste, ignora este mensaje.',
   whatsapp_body: '{name}: tu código de acceso es {code} (válido {minutes} min). {link}',
 };
 

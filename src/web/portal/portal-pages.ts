@@ -19,7 +19,16 @@ export const formKey = (): string => randomBytes(16).toString('base64url');
 
 export function notFoundPage(rt: PortalRuntime, res: Response): void {
   const { web, p } = pctx(res);
-  res.status(404).type('html').send(portalPage(rt, web, p, { title: p.tp('not_found'), page: 'not-found', body: html`<section class="p-card"><h1 id="not-found">${p.tp('not_found')}</h1><p><a href="${web.href('/')}">${p.tp('back')}</a></p></section>` }));
+  res
+    .status(404)
+    .type('html')
+    .send(
+      portalPage(rt, web, p, {
+        title: p.tp('not_found'),
+        page: 'not-found',
+        body: html`<section class="p-card"><h1 id="not-found">${p.tp('not_found')}</h1><p><a href="${web.href('/')}">${p.tp('back')}</a></p></section>`,
+      }),
+    );
 }
 
 function attachField(rt: PortalRuntime, web: WebContext, p: PortalLocals): SafeHtml {
@@ -39,7 +48,14 @@ export async function renderTicketPage(rt: PortalRuntime, res: Response, number:
   const { ticket: t, mine } = found;
   const labels = statusLabelsFor(rt.deps.config, web.locale);
   const thread = await publicThread(rt.db(), t, v.contactId);
-  const who = (m: (typeof thread)[number]) => (m.author === 'me' ? tp('you') : m.author === 'desk' ? (m.authorName ? `${m.authorName} · ${tp('desk')}` : tp('desk')) : (m.authorName ?? tp('someone')));
+  const who = (m: (typeof thread)[number]) =>
+    m.author === 'me'
+      ? tp('you')
+      : m.author === 'desk'
+        ? m.authorName
+          ? `${m.authorName} · ${tp('desk')}`
+          : tp('desk')
+        : (m.authorName ?? tp('someone'));
   const messages = thread.map(
     (m) => html`<li class="p-msg p-${m.author}" id="m-${m.id}">
   <p class="p-msg-head"><strong>${who(m)}</strong> <time datetime="${new Date(m.at).toISOString()}">${dateTime(web.locale, m.at)}</time></p>
@@ -81,10 +97,17 @@ export async function renderTicketPage(rt: PortalRuntime, res: Response, number:
 <ol class="p-thread" id="thread">${messages}</ol>
 ${replyBox}
 </article>`;
-  res.status(status).type('html').send(portalPage(rt, web, p, { title: `#${t.number} ${t.subject}`, page: 'ticket', nav: 'mine', body }));
+  res
+    .status(status)
+    .type('html')
+    .send(portalPage(rt, web, p, { title: `#${t.number} ${t.subject}`, page: 'ticket', nav: 'mine', body }));
 }
 
-export function renderNewRequest(rt: PortalRuntime, res: Response, o: { error?: string; values?: Record<string, unknown>; status?: number } = {}): void {
+export function renderNewRequest(
+  rt: PortalRuntime,
+  res: Response,
+  o: { error?: string; values?: Record<string, unknown>; status?: number } = {},
+): void {
   const { web, p } = pctx(res);
   const { tp } = p;
   const f = rt.portal.form;
@@ -101,8 +124,10 @@ ${o.error ? html`<p class="p-error" role="alert" id="new-error">${o.error}</p>` 
   ${f.fields.map((x) => {
     const label = localized(x.label, web.locale);
     const name = `field_${x.id}`;
-    if (x.type === 'select') return html`<label for="${name}">${label}</label><select id="${name}" name="${name}"${x.required ? html` required` : ''}><option value=""></option>${x.options.map((o2) => html`<option value="${o2.value}"${val(name) === o2.value ? html` selected` : ''}>${localized(o2.label, web.locale)}</option>`)}</select>`;
-    if (x.type === 'textarea') return html`<label for="${name}">${label}</label><textarea id="${name}" name="${name}" rows="3" maxlength="2000"${x.required ? html` required` : ''}>${val(name)}</textarea>`;
+    if (x.type === 'select')
+      return html`<label for="${name}">${label}</label><select id="${name}" name="${name}"${x.required ? html` required` : ''}><option value=""></option>${x.options.map((o2) => html`<option value="${o2.value}"${val(name) === o2.value ? html` selected` : ''}>${localized(o2.label, web.locale)}</option>`)}</select>`;
+    if (x.type === 'textarea')
+      return html`<label for="${name}">${label}</label><textarea id="${name}" name="${name}" rows="3" maxlength="2000"${x.required ? html` required` : ''}>${val(name)}</textarea>`;
     return html`<label for="${name}">${label}</label><input id="${name}" name="${name}" type="text" maxlength="2000" value="${val(name)}"${x.required ? html` required` : ''}>`;
   })}
   ${f.impact ? html`<fieldset class="p-impact"><legend>${tp('impact')}</legend>${(['normal', 'high', 'urgent'] as const).map((i) => html`<label class="p-inline"><input type="radio" name="impact" value="${i}"${(val('impact') || 'normal') === i ? html` checked` : ''}> ${tp(`impact_${i}`)}</label>`)}</fieldset>` : ''}
@@ -112,7 +137,10 @@ ${o.error ? html`<p class="p-error" role="alert" id="new-error">${o.error}</p>` 
   <button type="submit" class="p-primary" id="submit-request">${tp('submit_request')}</button>
 </form>
 </section>`;
-  res.status(o.status ?? 200).type('html').send(portalPage(rt, web, p, { title: tp('new_request'), page: 'new', nav: 'new', body }));
+  res
+    .status(o.status ?? 200)
+    .type('html')
+    .send(portalPage(rt, web, p, { title: tp('new_request'), page: 'new', nav: 'new', body }));
 }
 
 export function registerPortalPages(router: Router, rt: PortalRuntime): void {
@@ -124,10 +152,28 @@ export function registerPortalPages(router: Router, rt: PortalRuntime): void {
     const filter: StatusFilter = FILTERS.includes(req.query.status as StatusFilter) ? (req.query.status as StatusFilter) : 'all';
     const labels = statusLabelsFor(rt.deps.config, web.locale);
     const tickets = await listVisibleTickets(rt.db(), v, scope, filter);
-    const names = scope === 'org' && tickets.length ? new Map((await rt.db().selectFrom('contacts').select(['id', 'name']).where('id', 'in', [...new Set(tickets.map((t) => t.requesterId))]).execute()).map((c) => [c.id, c.name])) : undefined;
+    const names =
+      scope === 'org' && tickets.length
+        ? new Map(
+            (
+              await rt
+                .db()
+                .selectFrom('contacts')
+                .select(['id', 'name'])
+                .where('id', 'in', [...new Set(tickets.map((t) => t.requesterId))])
+                .execute()
+            ).map((c) => [c.id, c.name]),
+          )
+        : undefined;
     const m = String(req.query.m ?? '');
-    if (m === 'created' || m === 'existing') web.flash = tp(m === 'created' ? 'created_ok' : 'existing_ok', { number: String(req.query.n ?? '').replace(/\D/g, '').slice(0, 12) });
-    const heading = scope === 'org' ? (v.organization ? `${tp('org_requests')}: ${v.organization.name}` : tp('org_requests')) : tp('my_requests');
+    if (m === 'created' || m === 'existing')
+      web.flash = tp(m === 'created' ? 'created_ok' : 'existing_ok', {
+        number: String(req.query.n ?? '')
+          .replace(/\D/g, '')
+          .slice(0, 12),
+      });
+    const heading =
+      scope === 'org' ? (v.organization ? `${tp('org_requests')}: ${v.organization.name}` : tp('org_requests')) : tp('my_requests');
     const rows = tickets.map(
       (t) => html`<tr data-number="${t.number}">
   <td data-label="${tp('number')}"><a href="${web.href(`/requests/${t.number}`)}">#${t.number}</a></td>
@@ -148,9 +194,11 @@ ${scope === 'org' && !v.organization ? html`<p>${tp('org_none')}</p>` : ''}
   <select id="status-filter" name="status">${FILTERS.map((f) => html`<option value="${f}"${f === filter ? html` selected` : ''}>${tp(FILTER_KEY[f])}</option>`)}</select>
   <button type="submit">${tp('filter_apply')}</button>
 </form>
-${tickets.length
-  ? html`<table class="p-list" id="requests"><thead><tr><th scope="col">${tp('number')}</th><th scope="col">${tp('subject')}</th>${names ? html`<th scope="col">${tp('requester')}</th>` : ''}<th scope="col">${tp('reference')}</th><th scope="col">${tp('created')}</th><th scope="col">${tp('last_activity')}</th><th scope="col">${tp('status')}</th></tr></thead><tbody>${rows}</tbody></table>`
-  : html`<p id="no-requests">${tp('no_requests')}</p>`}
+${
+  tickets.length
+    ? html`<table class="p-list" id="requests"><thead><tr><th scope="col">${tp('number')}</th><th scope="col">${tp('subject')}</th>${names ? html`<th scope="col">${tp('requester')}</th>` : ''}<th scope="col">${tp('reference')}</th><th scope="col">${tp('created')}</th><th scope="col">${tp('last_activity')}</th><th scope="col">${tp('status')}</th></tr></thead><tbody>${rows}</tbody></table>`
+    : html`<p id="no-requests">${tp('no_requests')}</p>`
+}
 </section>`;
     res.type('html').send(portalPage(rt, web, p, { title: heading, page: 'list', nav: scope, body }));
   });
@@ -158,7 +206,13 @@ ${tickets.length
   router.get('/requests/:number', async (req, res) => {
     const { web, p } = pctx(res);
     const m = String(req.query.m ?? '');
-    const flash = { sent: 'sent_ok', solved: 'solved_ok', reopened: 'reopened_ok', created: 'created_ok', existing: 'existing_ok' } as const;
+    const flash = {
+      sent: 'sent_ok',
+      solved: 'solved_ok',
+      reopened: 'reopened_ok',
+      created: 'created_ok',
+      existing: 'existing_ok',
+    } as const;
     if (m in flash) web.flash = p.tp(flash[m as keyof typeof flash], { number: String(req.params.number).replace(/\D/g, '').slice(0, 12) });
     await renderTicketPage(rt, res, Number(req.params.number));
   });

@@ -20,11 +20,21 @@ export function uploadMessage(rt: PortalRuntime, tp: PortalTranslate, err: Porta
 
 export function registerPortalRequestRoutes(router: Router, rt: PortalRuntime): void {
   /** Reads a multipart form and checks its CSRF field (the router-wide check cannot read multipart bodies). */
-  async function readForm(req: Request, res: Response, onUploadError: (message: string, status: number) => Promise<void> | void): Promise<PortalForm | undefined> {
+  async function readForm(
+    req: Request,
+    res: Response,
+    onUploadError: (message: string, status: number) => Promise<void> | void,
+  ): Promise<PortalForm | undefined> {
     const { web, p } = pctx(res);
     let form: PortalForm;
     try {
-      form = await readPortalForm(rt.deps.readUploadForm, req, rt.portal.attachments, rt.deps.blobs, rt.deps.config.storage.maxAttachmentBytes);
+      form = await readPortalForm(
+        rt.deps.readUploadForm,
+        req,
+        rt.portal.attachments,
+        rt.deps.blobs,
+        rt.deps.config.storage.maxAttachmentBytes,
+      );
     } catch (err) {
       if (!(err instanceof PortalUploadError)) throw err;
       await onUploadError(uploadMessage(rt, p.tp, err), err.status);
@@ -49,7 +59,13 @@ export function registerPortalRequestRoutes(router: Router, rt: PortalRuntime): 
       const r = await replyToRequest(rt, p.viewer!, number, form.fields.body, files, form.fields.key);
       if (!r.ok) {
         if (r.error === 'not_found') return notFoundPage(rt, res);
-        return renderTicketPage(rt, res, number, p.tp(r.error === 'invalid' ? 'err_empty' : 'err_not_allowed'), r.error === 'invalid' ? 400 : 409);
+        return renderTicketPage(
+          rt,
+          res,
+          number,
+          p.tp(r.error === 'invalid' ? 'err_empty' : 'err_not_allowed'),
+          r.error === 'invalid' ? 400 : 409,
+        );
       }
       const landed = r.value.status === 'ignored' ? number : (r.value.ticketNumber ?? number);
       res.redirect(303, `${web.href(`/requests/${landed}`)}?m=sent`);
@@ -58,7 +74,10 @@ export function registerPortalRequestRoutes(router: Router, rt: PortalRuntime): 
     }
   });
 
-  for (const [path, to, flag] of [['solve', 'solved', 'solved'], ['reopen', 'open', 'reopened']] as const) {
+  for (const [path, to, flag] of [
+    ['solve', 'solved', 'solved'],
+    ['reopen', 'open', 'reopened'],
+  ] as const) {
     router.post(`/requests/:number/${path}`, async (req, res) => {
       const { web, p } = pctx(res);
       const number = Number(req.params.number);
@@ -75,8 +94,13 @@ export function registerPortalRequestRoutes(router: Router, rt: PortalRuntime): 
     try {
       const r = await createRequest(rt, p.viewer!, form.fields, () => form.commit(), web.locale);
       if (!r.ok) {
-        const fieldName = (path: string) => (path === 'title' ? p.tp('title') : path === 'body' ? p.tp('description') : path === 'category' ? p.tp('category') : path);
-        const message = (r.issues ?? []).map((i) => (i.message === 'required' ? p.tp('err_required', { field: fieldName(i.path) }) : `${fieldName(i.path)}: ${i.message}`)).join(' ');
+        const fieldName = (path: string) =>
+          path === 'title' ? p.tp('title') : path === 'body' ? p.tp('description') : path === 'category' ? p.tp('category') : path;
+        const message = (r.issues ?? [])
+          .map((i) =>
+            i.message === 'required' ? p.tp('err_required', { field: fieldName(i.path) }) : `${fieldName(i.path)}: ${i.message}`,
+          )
+          .join(' ');
         return renderNewRequest(rt, res, { error: message, values: form.fields, status: 400 });
       }
       const o = r.value;

@@ -28,7 +28,15 @@ const MULTIPART_POSTS = [/^\/new$/, /^\/requests\/\d+\/reply$/];
 export function createPortalRouters(deps: PortalDeps): Array<{ path: string; router: Router }> {
   const portal = deps.config.portal;
   return portalSites(portal).map((site) => {
-    const rt: PortalRuntime = { deps, portal, site, base: site.path, ttlMs: portal.sessionDays * 86_400_000, db: () => deps.database.kysely, now: () => deps.clock.now() };
+    const rt: PortalRuntime = {
+      deps,
+      portal,
+      site,
+      base: site.path,
+      ttlMs: portal.sessionDays * 86_400_000,
+      db: () => deps.database.kysely,
+      now: () => deps.clock.now(),
+    };
     return { path: site.path, router: createSiteRouter(rt) };
   });
 }
@@ -44,7 +52,14 @@ function createSiteRouter(rt: PortalRuntime): Router {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  router.use(webContext({ base: rt.base, key: deps.webKey, secureCookies: rt.portal.secureCookies, defaultLocale: site.defaultLocale ?? deps.config.tickets.defaultLocale }));
+  router.use(
+    webContext({
+      base: rt.base,
+      key: deps.webKey,
+      secureCookies: rt.portal.secureCookies,
+      defaultLocale: site.defaultLocale ?? deps.config.tickets.defaultLocale,
+    }),
+  );
   router.get('/brand.css', (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.type('text/css').send(brandCss(rt));
@@ -88,16 +103,39 @@ function createSiteRouter(rt: PortalRuntime): Router {
   registerPortalRequestRoutes(router, rt);
   router.use((_req, res) => {
     const { web, p } = pctx(res);
-    res.status(404).type('html').send(portalPage(rt, web, p, { title: p.tp('not_found'), page: 'not-found', body: html`<section class="p-card"><h1>${p.tp('not_found')}</h1><p><a href="${web.href('/')}">${p.tp('back')}</a></p></section>` }));
+    res
+      .status(404)
+      .type('html')
+      .send(
+        portalPage(rt, web, p, {
+          title: p.tp('not_found'),
+          page: 'not-found',
+          body: html`<section class="p-card"><h1>${p.tp('not_found')}</h1><p><a href="${web.href('/')}">${p.tp('back')}</a></p></section>`,
+        }),
+      );
   });
   const onError: ErrorRequestHandler = (err, _req, res, next) => {
     if (res.headersSent || !res.locals.portal) return next(err);
     const status = (err as { status?: number }).status;
     const { web, p } = pctx(res);
-    if (status && status >= 400 && status < 500) return void res.status(status).type('text/plain').send(String((err as Error).message).slice(0, 200));
-    if (err instanceof PortalUnavailableError) deps.logger.error('portal: no channel to receive portal messages (set portal.requestChannel)');
+    if (status && status >= 400 && status < 500)
+      return void res
+        .status(status)
+        .type('text/plain')
+        .send(String((err as Error).message).slice(0, 200));
+    if (err instanceof PortalUnavailableError)
+      deps.logger.error('portal: no channel to receive portal messages (set portal.requestChannel)');
     else deps.logger.error({ err }, 'portal page failed');
-    res.status(err instanceof PortalUnavailableError ? 503 : 500).type('html').send(portalPage(rt, web, p, { title: p.tp('error_title'), page: 'error', body: html`<section class="p-card"><p class="p-error" role="alert">${p.tp('error_title')}</p></section>` }));
+    res
+      .status(err instanceof PortalUnavailableError ? 503 : 500)
+      .type('html')
+      .send(
+        portalPage(rt, web, p, {
+          title: p.tp('error_title'),
+          page: 'error',
+          body: html`<section class="p-card"><p class="p-error" role="alert">${p.tp('error_title')}</p></section>`,
+        }),
+      );
   };
   router.use(onError);
   return router;

@@ -20,7 +20,9 @@ export interface SignInDelivery {
 export function deliveryFor(rt: PortalRuntime, identity: { kind: string; address: string }): SignInDelivery | undefined {
   const want: IdentityKind = identity.kind === 'email' ? 'email' : identity.kind === 'whatsapp' ? 'whatsapp' : 'phone';
   const preferred = want === 'email' ? rt.portal.emailChannel : rt.portal.whatsappChannel;
-  const entries = rt.deps.channels.list().filter((e) => e.capabilities.canSend && e.capabilities.deliversTo.includes(want) && (!preferred || e.id === preferred));
+  const entries = rt.deps.channels
+    .list()
+    .filter((e) => e.capabilities.canSend && e.capabilities.deliversTo.includes(want) && (!preferred || e.id === preferred));
   for (const e of entries) {
     const running = rt.deps.running().find((c) => c.entry.id === e.id);
     if (running?.runtime.sender) return { channelId: e.id, recipient: { kind: want, address: identity.address } };
@@ -28,7 +30,13 @@ export function deliveryFor(rt: PortalRuntime, identity: { kind: string; address
   return undefined;
 }
 
-export async function sendSignIn(rt: PortalRuntime, d: SignInDelivery, tp: PortalTranslate, locale: string, secret: { code: string; link: string | undefined }): Promise<void> {
+export async function sendSignIn(
+  rt: PortalRuntime,
+  d: SignInDelivery,
+  tp: PortalTranslate,
+  locale: string,
+  secret: { code: string; link: string | undefined },
+): Promise<void> {
   const sender = rt.deps.running().find((c) => c.entry.id === d.channelId)?.runtime.sender;
   if (!sender) return;
   const minutes = rt.portal.signInMinutes;

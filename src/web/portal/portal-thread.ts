@@ -23,7 +23,18 @@ export async function publicThread(db: Executor, ticket: Ticket, viewerContactId
     .selectFrom('messages')
     .leftJoin('agents', 'agents.id', 'messages.author_agent_id')
     .leftJoin('contacts', 'contacts.id', 'messages.author_contact_id')
-    .select(['messages.id', 'messages.created_at', 'messages.author_type', 'messages.author_contact_id', 'messages.text', 'messages.reply_text', 'messages.direction', 'messages.revoked_at', 'agents.name as agent_name', 'contacts.name as contact_name'])
+    .select([
+      'messages.id',
+      'messages.created_at',
+      'messages.author_type',
+      'messages.author_contact_id',
+      'messages.text',
+      'messages.reply_text',
+      'messages.direction',
+      'messages.revoked_at',
+      'agents.name as agent_name',
+      'contacts.name as contact_name',
+    ])
     .where('messages.ticket_id', '=', ticket.id)
     .where('messages.visibility', '=', 'public')
     .where('messages.classification', '=', 'customer')
@@ -35,7 +46,13 @@ export async function publicThread(db: Executor, ticket: Ticket, viewerContactId
     .execute();
   const ids = rows.map((r) => r.id);
   const atts = ids.length
-    ? await db.selectFrom('attachments').select(['id', 'message_id', 'filename', 'content_type', 'size']).where('message_id', 'in', ids).where('inline', '=', 0).orderBy('id').execute()
+    ? await db
+        .selectFrom('attachments')
+        .select(['id', 'message_id', 'filename', 'content_type', 'size'])
+        .where('message_id', 'in', ids)
+        .where('inline', '=', 0)
+        .orderBy('id')
+        .execute()
     : [];
   return rows.map((r) => {
     const inbound = r.direction === 'in';
@@ -47,7 +64,9 @@ export async function publicThread(db: Executor, ticket: Ticket, viewerContactId
       author,
       authorName: author === 'desk' ? firstName(r.agent_name) : author === 'customer' ? firstName(r.contact_name) : null,
       text: r.revoked_at ? '' : (r.reply_text ?? r.text),
-      attachments: atts.filter((a) => a.message_id === r.id).map((a) => ({ id: a.id, filename: a.filename, contentType: a.content_type, size: Number(a.size) })),
+      attachments: atts
+        .filter((a) => a.message_id === r.id)
+        .map((a) => ({ id: a.id, filename: a.filename, contentType: a.content_type, size: Number(a.size) })),
     };
   });
 }

@@ -28,8 +28,20 @@ export class PortalUploadError extends Error {
   }
 }
 
-export async function readPortalForm(read: UploadFormReader, req: Request, cfg: PortalConfig['attachments'], blobs: BlobStore, maxBytes: number): Promise<PortalForm> {
-  const r = await read(req, req.headers, { maxFiles: cfg.maxCount, maxFileBytes: Math.min(cfg.maxBytes, maxBytes), allowedTypes: cfg.allowedTypes, maxFields: 60, maxFieldBytes: 100_000 });
+export async function readPortalForm(
+  read: UploadFormReader,
+  req: Request,
+  cfg: PortalConfig['attachments'],
+  blobs: BlobStore,
+  maxBytes: number,
+): Promise<PortalForm> {
+  const r = await read(req, req.headers, {
+    maxFiles: cfg.maxCount,
+    maxFileBytes: Math.min(cfg.maxBytes, maxBytes),
+    allowedTypes: cfg.allowedTypes,
+    maxFields: 60,
+    maxFieldBytes: 100_000,
+  });
   if (!r.ok) throw new PortalUploadError(r.problem, r.status);
   const form = r.form;
   return { fields: form.fields, commit: () => form.commit(blobs), dispose: () => form.dispose() };

@@ -9,7 +9,9 @@ describe('html templates', () => {
     );
   });
   test('arrays join, null/undefined/false vanish, numbers print', () => {
-    expect(html`<ul>${['a<', 'b'].map((x) => html`<li>${x}</li>`)}${null}${undefined}${false}${0}</ul>`.value).toBe('<ul><li>a&lt;</li><li>b</li>0</ul>');
+    expect(html`<ul>${['a<', 'b'].map((x) => html`<li>${x}</li>`)}${null}${undefined}${false}${0}</ul>`.value).toBe(
+      '<ul><li>a&lt;</li><li>b</li>0</ul>',
+    );
   });
   test('single quotes and backticks are escaped for attribute safety', () => {
     expect(escapeHtml("'`")).toBe('&#39;&#96;');

@@ -202,7 +202,8 @@ export const MESSAGES_EN = {
   magic_continue: 'Sign in as {name}',
   magic_confirm: 'Continue to the support console.',
   magic_mail_subject: 'Your sign-in link to {name}',
-  magic_mail_body: 'Hello {agent},\n\nFollow this link to sign in to the support console. It works once, for {minutes} minutes:\n\n{link}\n\nIf you did not ask for it, ignore this message: nobody can sign in without the link.',
+  magic_mail_body:
+    'Hello {agent},\n\nFollow this link to sign in to the support console. It works once, for {minutes} minutes:\n\n{link}\n\nIf you did not ask for it, ignore this message: nobody can sign in without the link.',
   unlink: 'Unlink',
   unlink_label: 'Remove {address} from this contact',
   merges: 'Merged into this contact',

@@ -149,7 +149,8 @@ export const MESSAGES_ES: Dict = {
   last_error: 'Último error',
   pairing: 'Vincular WhatsApp',
   pairing_title: 'Vincular WhatsApp: {id}',
-  pairing_scan: 'En el teléfono abre WhatsApp › Dispositivos vinculados › Vincular un dispositivo y escanea este código. Se actualiza solo.',
+  pairing_scan:
+    'En el teléfono abre WhatsApp › Dispositivos vinculados › Vincular un dispositivo y escanea este código. Se actualiza solo.',
   pairing_code: 'O vincula con el número de teléfono usando este código: {code}',
   pairing_connected: 'Conectado. Nada que hacer.',
   pairing_state: 'Estado: {state}',
@@ -203,7 +204,8 @@ export const MESSAGES_ES: Dict = {
   magic_continue: 'Entrar como {name}',
   magic_confirm: 'Continúa a la consola de atención.',
   magic_mail_subject: 'Tu enlace de acceso a {name}',
-  magic_mail_body: 'Hola {agent},\n\nSigue este enlace para entrar a la consola de atención. Sirve una vez, durante {minutes} minutos:\n\n{link}\n\nSi no lo pediste, ignora este mensaje: nadie puede entrar sin el enlace.',
+  magic_mail_body:
+    'Hola {agent},\n\nSigue este enlace para entrar a la consola de atención. Sirve una vez, durante {minutes} minutos:\n\n{link}\n\nSi no lo pediste, ignora este mensaje: nadie puede entrar sin el enlace.',
   unlink: 'Desvincular',
   unlink_label: 'Quitar {address} de este contacto',
   merges: 'Fusionados en este contacto',

@@ -149,7 +149,8 @@ export const MESSAGES_PT: Dict = {
   last_error: 'Último erro',
   pairing: 'Parear WhatsApp',
   pairing_title: 'Parear WhatsApp: {id}',
-  pairing_scan: 'No celular, abra o WhatsApp › Aparelhos conectados › Conectar um aparelho e escaneie este código. Ele se atualiza sozinho.',
+  pairing_scan:
+    'No celular, abra o WhatsApp › Aparelhos conectados › Conectar um aparelho e escaneie este código. Ele se atualiza sozinho.',
   pairing_code: 'Ou conecte com o número de telefone usando este código: {code}',
   pairing_connected: 'Conectado. Nada a fazer.',
   pairing_state: 'Estado: {state}',
@@ -203,7 +204,8 @@ export const MESSAGES_PT: Dict = {
   magic_continue: 'Entrar como {name}',
   magic_confirm: 'Continue para o console de atendimento.',
   magic_mail_subject: 'Seu link de acesso ao {name}',
-  magic_mail_body: 'Olá {agent},\n\nSiga este link para entrar no console de atendimento. Ele vale uma vez, por {minutes} minutos:\n\n{link}\n\nSe não foi você que pediu, ignore esta mensagem: ninguém entra sem o link.',
+  magic_mail_body:
+    'Olá {agent},\n\nSiga este link para entrar no console de atendimento. Ele vale uma vez, por {minutes} minutos:\n\n{link}\n\nSe não foi você que pediu, ignore esta mensagem: ninguém entra sem o link.',
   unlink: 'Desvincular',
   unlink_label: 'Remover {address} deste contato',
   merges: 'Mesclados neste contato',

@@ -31,7 +31,10 @@ export function pickLocale(cookie: string | undefined, acceptLanguage: string | 
 }
 
 export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
-export const translator = (locale: WebLocale): Translate => (key, vars) => t(locale, key, vars);
+export const translator =
+  (locale: WebLocale): Translate =>
+  (key, vars) =>
+    t(locale, key, vars);
 
 // Intl formatters are costly to build (a fraction of a millisecond each): one per locale, reused.
 const relativeFormats = new Map<string, Intl.RelativeTimeFormat>();
@@ -52,6 +55,10 @@ export function relativeTime(locale: WebLocale, then: number, now: number): stri
 export function dateTime(locale: WebLocale, at: number, timeZone?: string): string {
   const key = `${locale}|${timeZone ?? ''}`;
   let f = dateFormats.get(key);
-  if (!f) dateFormats.set(key, (f = new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) })));
+  if (!f)
+    dateFormats.set(
+      key,
+      (f = new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) })),
+    );
   return f.format(at);
 }

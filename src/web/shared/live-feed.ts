@@ -50,7 +50,14 @@ export function idFloor(time: number): string {
   return out + '0'.repeat(16);
 }
 
-export function createLiveFeed(o: { db: () => Executor; now: () => number; pollMs: number; overlapMs?: number; onError?: (err: unknown) => void; listen?: Listen | undefined }): LiveFeed {
+export function createLiveFeed(o: {
+  db: () => Executor;
+  now: () => number;
+  pollMs: number;
+  overlapMs?: number;
+  onError?: (err: unknown) => void;
+  listen?: Listen | undefined;
+}): LiveFeed {
   const overlap = o.overlapMs ?? 5000;
   const listeners = new Set<ChangeListener>();
   const seen = new Map<string, number>(); // `${kind}:${key}` -> at
@@ -63,9 +70,30 @@ export function createLiveFeed(o: { db: () => Executor; now: () => number; pollM
     const since = cursor - overlap;
     const db = o.db();
     const [tickets, messages, outbox] = await Promise.all([
-      db.selectFrom('tickets').select(['id', 'number', 'updated_at']).where('updated_at', '>', since).orderBy('updated_at').limit(500).execute(),
-      db.selectFrom('messages').innerJoin('tickets', 'tickets.id', 'messages.ticket_id').select(['messages.id', 'tickets.number', 'messages.created_at']).where('messages.id', '>', idFloor(since)).orderBy('messages.id').limit(500).execute(),
-      db.selectFrom('outbox').innerJoin('messages', 'messages.id', 'outbox.message_id').innerJoin('tickets', 'tickets.id', 'messages.ticket_id').select(['outbox.id', 'outbox.updated_at', 'tickets.number']).where('outbox.updated_at', '>', since).orderBy('outbox.updated_at').limit(500).execute(),
+      db
+        .selectFrom('tickets')
+        .select(['id', 'number', 'updated_at'])
+        .where('updated_at', '>', since)
+        .orderBy('updated_at')
+        .limit(500)
+        .execute(),
+      db
+        .selectFrom('messages')
+        .innerJoin('tickets', 'tickets.id', 'messages.ticket_id')
+        .select(['messages.id', 'tickets.number', 'messages.created_at'])
+        .where('messages.id', '>', idFloor(since))
+        .orderBy('messages.id')
+        .limit(500)
+        .execute(),
+      db
+        .selectFrom('outbox')
+        .innerJoin('messages', 'messages.id', 'outbox.message_id')
+        .innerJoin('tickets', 'tickets.id', 'messages.ticket_id')
+        .select(['outbox.id', 'outbox.updated_at', 'tickets.number'])
+        .where('outbox.updated_at', '>', since)
+        .orderBy('outbox.updated_at')
+        .limit(500)
+        .execute(),
     ]);
     const changed = new Map<number, number>();
     const note = (key: string, number: number, at: number) => {
@@ -111,12 +139,16 @@ export function createLiveFeed(o: { db: () => Executor; now: () => number; pollM
     listening = true;
     const open = () => {
       retryTimer = undefined;
-      o.listen!(CHANGES_CHANNEL, () => void tick(), (err) => {
-        listener = undefined;
-        if (!listening) return;
-        if (err) o.onError?.(err);
-        reopen();
-      }).then(
+      o.listen!(
+        CHANGES_CHANNEL,
+        () => void tick(),
+        (err) => {
+          listener = undefined;
+          if (!listening) return;
+          if (err) o.onError?.(err);
+          reopen();
+        },
+      ).then(
         (l) => {
           if (!listening) return void l.close();
           listener = l;

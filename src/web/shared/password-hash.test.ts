@@ -17,7 +17,14 @@ describe('password hashes', () => {
   });
   test('malformed or tampered stored hashes never verify (and never throw)', async () => {
     const h = await hashPassword('another long one', FAST);
-    for (const bad of ['', 'scrypt$1$2', h.replace('scrypt', 'bcrypt'), h.slice(0, -4), h.replace('$1024$', '$99999999$'), h.replace('$8$', '$x$')]) {
+    for (const bad of [
+      '',
+      'scrypt$1$2',
+      h.replace('scrypt', 'bcrypt'),
+      h.slice(0, -4),
+      h.replace('$1024$', '$99999999$'),
+      h.replace('$8$', '$x$'),
+    ]) {
       expect(await verifyPassword('another long one', bad)).toBe(false);
     }
   });

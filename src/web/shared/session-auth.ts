@@ -39,7 +39,13 @@ export function loadSession(o: SessionOptions): RequestHandler {
 
 export async function startSession(o: SessionOptions, req: Request, res: Response, agentId: string): Promise<void> {
   const web = ctx(res);
-  const { token, id } = await createSession(o.db(), { agentId, now: o.now(), ttlMs: o.ttlMs, userAgent: req.get('user-agent'), ip: req.ip });
+  const { token, id } = await createSession(o.db(), {
+    agentId,
+    now: o.now(),
+    ttlMs: o.ttlMs,
+    userAgent: req.get('user-agent'),
+    ip: req.ip,
+  });
   web.sessionId = id;
   res.append('Set-Cookie', serializeCookie(SESSION_COOKIE, token, { path: web.base || '/', secure: web.secure, maxAge: o.ttlMs / 1000 }));
 }

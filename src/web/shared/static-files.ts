@@ -14,6 +14,11 @@ export function staticDir(): string {
 }
 
 export function staticFiles(): RequestHandler {
-  const serve = express.static(staticDir(), { index: false, fallthrough: false, maxAge: '1h', setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff') });
+  const serve = express.static(staticDir(), {
+    index: false,
+    fallthrough: false,
+    maxAge: '1h',
+    setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff'),
+  });
   return serve;
 }

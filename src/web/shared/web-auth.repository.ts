@@ -15,12 +15,23 @@ export interface WebSession {
 }
 
 /** Creates a session and returns the cookie value (only its hash is stored). */
-export async function createSession(db: Executor, input: { agentId: string; now: number; ttlMs: number; userAgent?: string | undefined; ip?: string | undefined }): Promise<{ token: string; id: string }> {
+export async function createSession(
+  db: Executor,
+  input: { agentId: string; now: number; ttlMs: number; userAgent?: string | undefined; ip?: string | undefined },
+): Promise<{ token: string; id: string }> {
   const token = newSecretToken();
   const id = sha256(token);
   await db
     .insertInto('web_sessions')
-    .values({ id, agent_id: input.agentId, created_at: input.now, last_seen_at: input.now, expires_at: input.now + input.ttlMs, user_agent: input.userAgent?.slice(0, 300) ?? null, ip: input.ip?.slice(0, 64) ?? null })
+    .values({
+      id,
+      agent_id: input.agentId,
+      created_at: input.now,
+      last_seen_at: input.now,
+      expires_at: input.now + input.ttlMs,
+      user_agent: input.userAgent?.slice(0, 300) ?? null,
+      ip: input.ip?.slice(0, 64) ?? null,
+    })
     .execute();
   return { token, id };
 }
@@ -41,7 +52,11 @@ export async function findSession(db: Executor, token: string, now: number): Pro
 }
 
 export async function touchSession(db: Executor, id: string, now: number, ttlMs: number): Promise<void> {
-  await db.updateTable('web_sessions').set({ last_seen_at: now, expires_at: now + ttlMs }).where('id', '=', id).execute();
+  await db
+    .updateTable('web_sessions')
+    .set({ last_seen_at: now, expires_at: now + ttlMs })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function deleteSession(db: Executor, id: string): Promise<void> {
@@ -78,7 +93,13 @@ export async function agentForSignIn(db: Executor, email: string): Promise<{ age
 
 export async function getAttempts(db: Executor, key: string): Promise<AttemptRecord | undefined> {
   const r = await db.selectFrom('login_attempts').selectAll().where('key', '=', key).executeTakeFirst();
-  return r ? { windowStart: Number(r.window_start), failures: Number(r.failures), lockedUntil: r.locked_until === null ? null : Number(r.locked_until) } : undefined;
+  return r
+    ? {
+        windowStart: Number(r.window_start),
+        failures: Number(r.failures),
+        lockedUntil: r.locked_until === null ? null : Number(r.locked_until),
+      }
+    : undefined;
 }
 
 export async function putAttempts(db: Executor, key: string, rec: AttemptRecord): Promise<void> {
@@ -101,12 +122,20 @@ export const PASSWORD_PURPOSES: readonly WebTokenPurpose[] = ['invite', 'reset']
 
 export async function createWebToken(db: Executor, agentId: string, purpose: WebTokenPurpose, now: number, ttlMs: number): Promise<string> {
   const token = newSecretToken();
-  await db.insertInto('web_tokens').values({ id: sha256(token), agent_id: agentId, purpose, created_at: now, expires_at: now + ttlMs, used_at: null }).execute();
+  await db
+    .insertInto('web_tokens')
+    .values({ id: sha256(token), agent_id: agentId, purpose, created_at: now, expires_at: now + ttlMs, used_at: null })
+    .execute();
   return token;
 }
 
 /** The agent a still-valid token belongs to (does not use it up). */
-export async function peekWebToken(db: Executor, token: string, now: number, purposes: readonly WebTokenPurpose[] = PASSWORD_PURPOSES): Promise<Agent | undefined> {
+export async function peekWebToken(
+  db: Executor,
+  token: string,
+  now: number,
+  purposes: readonly WebTokenPurpose[] = PASSWORD_PURPOSES,
+): Promise<Agent | undefined> {
   const r = await db
     .selectFrom('web_tokens')
     .innerJoin('agents', 'agents.id', 'web_tokens.agent_id')
@@ -121,8 +150,20 @@ export async function peekWebToken(db: Executor, token: string, now: number, pur
 }
 
 /** Uses the token up; true only for the one caller that did (a second use, or a race, gets false). */
-export async function consumeWebToken(db: Executor, token: string, now: number, purposes: readonly WebTokenPurpose[] = PASSWORD_PURPOSES): Promise<boolean> {
-  const r = await db.updateTable('web_tokens').set({ used_at: now }).where('id', '=', sha256(token)).where('purpose', 'in', [...purposes]).where('used_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
+export async function consumeWebToken(
+  db: Executor,
+  token: string,
+  now: number,
+  purposes: readonly WebTokenPurpose[] = PASSWORD_PURPOSES,
+): Promise<boolean> {
+  const r = await db
+    .updateTable('web_tokens')
+    .set({ used_at: now })
+    .where('id', '=', sha256(token))
+    .where('purpose', 'in', [...purposes])
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 
@@ -136,6 +177,11 @@ export async function markTicketRead(db: Executor, agentId: string, ticketId: st
 
 export async function readTimes(db: Executor, agentId: string, ticketIds: string[]): Promise<Map<string, number>> {
   if (ticketIds.length === 0) return new Map();
-  const rows = await db.selectFrom('ticket_reads').select(['ticket_id', 'read_at']).where('agent_id', '=', agentId).where('ticket_id', 'in', ticketIds).execute();
+  const rows = await db
+    .selectFrom('ticket_reads')
+    .select(['ticket_id', 'read_at'])
+    .where('agent_id', '=', agentId)
+    .where('ticket_id', 'in', ticketIds)
+    .execute();
   return new Map(rows.map((r) => [r.ticket_id, Number(r.read_at)]));
 }

@@ -5,7 +5,9 @@ const page = body.dataset.page;
 const base = body.dataset.base || '';
 
 function fetchFragment(url) {
-  return fetch(url, { headers: { 'X-Requested-With': 'fetch', Accept: 'text/html' }, credentials: 'same-origin' }).then((r) => (r.ok ? r.text() : Promise.reject(new Error(String(r.status)))));
+  return fetch(url, { headers: { 'X-Requested-With': 'fetch', Accept: 'text/html' }, credentials: 'same-origin' }).then((r) =>
+    r.ok ? r.text() : Promise.reject(new Error(String(r.status))),
+  );
 }
 
 function setLive(on) {
@@ -18,29 +20,40 @@ function setLive(on) {
 function refreshRows() {
   const tbody = document.getElementById('rows');
   if (!tbody) return;
-  const focused = document.activeElement && document.activeElement.closest('tr') ? document.activeElement.closest('tr').dataset.number : null;
-  fetchFragment(tbody.dataset.src).then((htmlText) => {
-    tbody.innerHTML = htmlText;
-    if (focused) {
-      const link = tbody.querySelector(`tr[data-number="${CSS.escape(focused)}"] a.row-link`);
-      if (link) link.focus();
-    }
-  }).catch(() => {});
+  const focused =
+    document.activeElement && document.activeElement.closest('tr') ? document.activeElement.closest('tr').dataset.number : null;
+  fetchFragment(tbody.dataset.src)
+    .then((htmlText) => {
+      tbody.innerHTML = htmlText;
+      if (focused) {
+        const link = tbody.querySelector(`tr[data-number="${CSS.escape(focused)}"] a.row-link`);
+        if (link) link.focus();
+      }
+    })
+    .catch(() => {});
 }
 
 function refreshThread() {
   const thread = document.getElementById('thread');
   if (!thread) return;
-  fetchFragment(thread.dataset.src).then((htmlText) => {
-    const tpl = document.createElement('template');
-    tpl.innerHTML = htmlText;
-    const audit = tpl.content.getElementById('audit-next');
-    const status = tpl.content.getElementById('status-next');
-    if (audit) { document.getElementById('audit').replaceChildren(audit.content.cloneNode(true)); audit.remove(); }
-    if (status) { document.getElementById('ticket-status').textContent = status.content.textContent; status.remove(); }
-    thread.replaceChildren(tpl.content);
-    wireFrames();
-  }).catch(() => {});
+  fetchFragment(thread.dataset.src)
+    .then((htmlText) => {
+      const tpl = document.createElement('template');
+      tpl.innerHTML = htmlText;
+      const audit = tpl.content.getElementById('audit-next');
+      const status = tpl.content.getElementById('status-next');
+      if (audit) {
+        document.getElementById('audit').replaceChildren(audit.content.cloneNode(true));
+        audit.remove();
+      }
+      if (status) {
+        document.getElementById('ticket-status').textContent = status.content.textContent;
+        status.remove();
+      }
+      thread.replaceChildren(tpl.content);
+      wireFrames();
+    })
+    .catch(() => {});
 }
 
 function startLive() {
@@ -51,7 +64,11 @@ function startLive() {
   es.addEventListener('error', () => setLive(false));
   es.addEventListener('tickets', (ev) => {
     let changes = [];
-    try { changes = JSON.parse(ev.data); } catch { return; }
+    try {
+      changes = JSON.parse(ev.data);
+    } catch {
+      return;
+    }
     clearTimeout(timer);
     timer = setTimeout(() => {
       if (page === 'inbox') refreshRows();
@@ -63,10 +80,14 @@ function startLive() {
 // Message HTML loads only when the agent opens "formatted version" (sandboxed, no scripts).
 function wireFrames() {
   for (const d of document.querySelectorAll('details.formatted')) {
-    d.addEventListener('toggle', () => {
-      const f = d.querySelector('iframe[data-src]');
-      if (d.open && f && !f.getAttribute('src')) f.setAttribute('src', f.dataset.src);
-    }, { once: true });
+    d.addEventListener(
+      'toggle',
+      () => {
+        const f = d.querySelector('iframe[data-src]');
+        if (d.open && f && !f.getAttribute('src')) f.setAttribute('src', f.dataset.src);
+      },
+      { once: true },
+    );
   }
 }
 
@@ -85,17 +106,62 @@ function moveRow(step) {
 
 document.addEventListener('keydown', (e) => {
   if (e.ctrlKey || e.metaKey || e.altKey) return;
-  if (e.key === 'Escape' && typing(e.target)) { e.target.blur(); return; }
+  if (e.key === 'Escape' && typing(e.target)) {
+    e.target.blur();
+    return;
+  }
   if (typing(e.target)) return;
   const reply = document.getElementById('reply-body');
   switch (e.key) {
-    case 'j': if (page === 'inbox') { moveRow(1); e.preventDefault(); } break;
-    case 'k': if (page === 'inbox') { moveRow(-1); e.preventDefault(); } break;
-    case '/': { const s = document.getElementById('search'); if (s) { s.focus(); e.preventDefault(); } break; }
-    case 'r': if (reply) { document.getElementById('mode-public').checked = true; reply.focus(); e.preventDefault(); } break;
-    case 'n': if (reply) { document.getElementById('mode-internal').checked = true; reply.focus(); e.preventDefault(); } break;
-    case 's': { const st = document.getElementById('reply-status'); if (st && reply) { st.value = 'solved'; reply.focus(); e.preventDefault(); } break; }
-    case 'u': if (page === 'ticket') { location.href = `${base}/`; e.preventDefault(); } break;
+    case 'j':
+      if (page === 'inbox') {
+        moveRow(1);
+        e.preventDefault();
+      }
+      break;
+    case 'k':
+      if (page === 'inbox') {
+        moveRow(-1);
+        e.preventDefault();
+      }
+      break;
+    case '/': {
+      const s = document.getElementById('search');
+      if (s) {
+        s.focus();
+        e.preventDefault();
+      }
+      break;
+    }
+    case 'r':
+      if (reply) {
+        document.getElementById('mode-public').checked = true;
+        reply.focus();
+        e.preventDefault();
+      }
+      break;
+    case 'n':
+      if (reply) {
+        document.getElementById('mode-internal').checked = true;
+        reply.focus();
+        e.preventDefault();
+      }
+      break;
+    case 's': {
+      const st = document.getElementById('reply-status');
+      if (st && reply) {
+        st.value = 'solved';
+        reply.focus();
+        e.preventDefault();
+      }
+      break;
+    }
+    case 'u':
+      if (page === 'ticket') {
+        location.href = `${base}/`;
+        e.preventDefault();
+      }
+      break;
     default:
   }
 });
@@ -104,7 +170,10 @@ document.addEventListener('keydown', (e) => {
 const replyBody = document.getElementById('reply-body');
 if (replyBody) {
   replyBody.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); document.getElementById('reply-form').requestSubmit(); }
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      document.getElementById('reply-form').requestSubmit();
+    }
   });
   const internal = document.getElementById('mode-internal');
   const form = document.getElementById('reply-form');
@@ -137,12 +206,14 @@ if (files) {
     const big = chosen.find((f) => f.size > max);
     if (!problem && big) problem = files.dataset.tooLarge.replace('{name}', big.name);
     files.setCustomValidity(problem);
-    list.replaceChildren(...chosen.map((f) => {
-      const li = document.createElement('li');
-      li.textContent = `${f.name} (${Math.max(1, Math.ceil(f.size / 1024))} KB)`;
-      if (f.size > max) li.className = 'too-large';
-      return li;
-    }));
+    list.replaceChildren(
+      ...chosen.map((f) => {
+        const li = document.createElement('li');
+        li.textContent = `${f.name} (${Math.max(1, Math.ceil(f.size / 1024))} KB)`;
+        if (f.size > max) li.className = 'too-large';
+        return li;
+      }),
+    );
     if (problem) {
       const li = document.createElement('li');
       li.className = 'error';
@@ -159,7 +230,12 @@ if (files) {
 if (page === 'pairing' && body.dataset.pairing) {
   const panel = document.getElementById('pairing');
   setInterval(() => {
-    fetch(body.dataset.pairing, { credentials: 'same-origin' }).then((r) => r.json()).then((j) => { if (typeof j.html === 'string') panel.innerHTML = j.html; }).catch(() => {});
+    fetch(body.dataset.pairing, { credentials: 'same-origin' })
+      .then((r) => r.json())
+      .then((j) => {
+        if (typeof j.html === 'string') panel.innerHTML = j.html;
+      })
+      .catch(() => {});
   }, 3000);
 }
 

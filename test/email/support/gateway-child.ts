@@ -26,7 +26,16 @@ const loaded = parseConfig(
         id: 'support',
         kind: 'email',
         addresses: ['support@help.test'],
-        imap: { host: '127.0.0.1', port, secure: false, starttls: false, user: 'support@help.test', password: 'test-password', backfill: { mode: 'days', days: 2 }, afterIngest: 'none' },
+        imap: {
+          host: '127.0.0.1',
+          port,
+          secure: false,
+          starttls: false,
+          user: 'support@help.test',
+          password: 'test-password',
+          backfill: { mode: 'days', days: 2 },
+          afterIngest: 'none',
+        },
         smtp: { host: '127.0.0.1', port: 1 },
       },
     ],
@@ -57,7 +66,12 @@ const rows = await db
     eb.fn.count('external_id').distinct().as('distinctExternalIds'),
   ])
   .execute();
-const tickets = await db.selectFrom('tickets').select((eb: { fn: { countAll(): { as(n: string): unknown } } }) => [eb.fn.countAll().as('tickets')]).execute();
-process.stdout.write(`done ${JSON.stringify({ messages: Number(rows[0]!.messages), distinctExternalIds: Number(rows[0]!.distinctExternalIds), tickets: Number(tickets[0]!.tickets) })}\n`);
+const tickets = await db
+  .selectFrom('tickets')
+  .select((eb: { fn: { countAll(): { as(n: string): unknown } } }) => [eb.fn.countAll().as('tickets')])
+  .execute();
+process.stdout.write(
+  `done ${JSON.stringify({ messages: Number(rows[0]!.messages), distinctExternalIds: Number(rows[0]!.distinctExternalIds), tickets: Number(tickets[0]!.tickets) })}\n`,
+);
 await app.stop();
 process.exit(0);
