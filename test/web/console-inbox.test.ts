@@ -172,5 +172,14 @@ describeEachDatabase('console inbox and ticket page (%s)', (kind) => {
     expect(history).toContain('assignee: — → Admin');
     expect(numbers((await c.get('/?view=all&reference=PED-1')).text)).toEqual([10001]);
     expect((await c.post('/tickets/10001/props', { assignee: '01ZZZZZZZZZZZZZZZZZZZZZZZZ' })).status).toBe(409);
+    // The same rule as the API's PATCH: a disabled agent cannot be given a ticket.
+    const bia = await t.api('POST', '/api/agents', { name: 'Bia', email: 'bia@loja.example' });
+    expect(bia.status).toBe(201);
+    const biaId = (bia.body as { agent: { id: string } }).agent.id;
+    expect((await t.api('POST', `/api/agents/${biaId}/disable`, {})).status).toBe(200);
+    const refused = await c.post('/tickets/10001/props', { assignee: biaId });
+    expect(refused.status).toBe(409);
+    expect(refused.text).toContain('this agent is disabled');
+    expect((await t.api('GET', '/api/tickets/10001')).body).toMatchObject({ assigneeId: t.adminId });
   });
 });

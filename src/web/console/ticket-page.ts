@@ -1,12 +1,12 @@
 /**
  * The ticket page and its actions. Reads through ticketDetail (the API's view), writes through
  * the same use cases as the API: createAgentReply (reply / internal note / "send and set
- * status") and applyPatch (assignee, priority, category, reference, fields, status).
+ * status") and the API's PATCH use case (assignee, priority, category, reference, fields, status).
  */
 import type { Router } from 'express';
 import { loadTemplates, type TemplateSet } from '../../automation/templates.js';
 import { statusLabelsFor } from '../../config/schema.js';
-import { type Agent, getAgent, listAgents } from '../../db/repositories/agent.repository.js';
+import { type Agent, listAgents } from '../../db/repositories/agent.repository.js';
 import { mergesInto } from '../../db/repositories/contact-merge.repository.js';
 import { getAttachment } from '../../db/repositories/message.repository.js';
 import { getTicketByNumber, listTickets } from '../../db/repositories/ticket.repository.js';
@@ -15,7 +15,8 @@ import { NotFoundError, PonteError, ValidationError } from '../../domain/errors.
 import { PRIORITIES, TICKET_STATUSES, type Priority, type TicketStatus } from '../../domain/model.js';
 import { sanitizeEmailHtml } from '../../ingest/sanitize-html.js';
 import { createAgentReply } from '../../tickets/agent-reply.usecase.js';
-import { applyPatch, type TicketPatch } from '../../tickets/ticket-changes.js';
+import type { TicketPatch } from '../../tickets/ticket-changes.js';
+import { patchTicket } from '../../tickets/ticket-patch.usecase.js';
 import { ticketDetail } from '../../tickets/ticket-view.js';
 import { html } from '../shared/html.js';
 import { page } from '../shared/layout.js';
@@ -249,26 +250,20 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
     const fields: Record<string, string | null> = {};
     for (const [k, v] of Object.entries(b))
       if (k.startsWith('field:') && typeof v === 'string') fields[k.slice(6, 106)] = v.trim() === '' ? null : v.trim().slice(0, 500);
-    const now = rt.deps.clock.now();
     try {
-      await db()
-        .transaction()
-        .execute(async (trx) => {
-          const t = await getTicketByNumber(trx, number);
-          if (!t) throw new NotFoundError('ticket', `#${number}`);
-          const assignee = str(b.assignee, 26);
-          if (assignee && !(await getAgent(trx, assignee)))
-            throw new ValidationError('invalid form', [{ path: 'assignee', message: 'no agent with this id' }]);
-          const patch: TicketPatch = {
-            status: (TICKET_STATUSES as readonly string[]).includes(String(b.status)) ? (b.status as TicketStatus) : undefined,
-            priority: (PRIORITIES as readonly string[]).includes(String(b.priority)) ? (b.priority as Priority) : undefined,
-            assigneeId: b.assignee === undefined ? undefined : assignee || null,
-            category: b.category === undefined ? undefined : str(b.category, 200) || null,
-            reference: b.reference === undefined ? undefined : str(b.reference, 200) || null,
-            fields: Object.keys(fields).some((k) => fields[k] !== (t.customFields[k] ?? null)) ? fields : undefined,
-          };
-          return applyPatch(trx, rt.deps.events, t, patch, { type: 'agent', id: web.agent!.id }, now);
-        });
+      // The API's PATCH use case (one rule for both: an assignee must be an active agent).
+      const current = await getTicketByNumber(db(), number);
+      if (!current) throw new NotFoundError('ticket', `#${number}`);
+      const assignee = str(b.assignee, 26);
+      const patch: TicketPatch = {
+        status: (TICKET_STATUSES as readonly string[]).includes(String(b.status)) ? (b.status as TicketStatus) : undefined,
+        priority: (PRIORITIES as readonly string[]).includes(String(b.priority)) ? (b.priority as Priority) : undefined,
+        assigneeId: b.assignee === undefined ? undefined : assignee || null,
+        category: b.category === undefined ? undefined : str(b.category, 200) || null,
+        reference: b.reference === undefined ? undefined : str(b.reference, 200) || null,
+        fields: Object.keys(fields).some((k) => fields[k] !== (current.customFields[k] ?? null)) ? fields : undefined,
+      };
+      await patchTicket(rt.deps, number, patch, { type: 'agent', id: web.agent!.id }, 'assignee');
       rt.deps.wakeOutbox();
       res.redirect(303, `${web.href(`/tickets/${number}`)}?m=saved`);
     } catch (err) {
