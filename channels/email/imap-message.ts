@@ -141,7 +141,7 @@ export function createMessageSteps(deps: {
     async prepareMessage(msg, oversize) {
       // Storing the raw bytes and parsing overlap (one is disk, the other CPU); both finish
       // before the commit, so the raw is always stored before the cursor moves.
-      const putting = ctx.blobs.put(msg.source, { maxBytes: Math.max(config.maxMessageBytes, msg.source.length) + 1 });
+      const putting = ctx.blobs.put(msg.source, { maxBytes: Math.max(config.maxMessageBytes, msg.source.length) + 1, raw: true });
       putting.catch(() => undefined);
       const parsing = oversize ? undefined : tryParse(msg.source);
       parsing?.catch(() => undefined);

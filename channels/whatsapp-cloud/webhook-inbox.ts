@@ -107,7 +107,7 @@ export function createWebhookInbox(
 
   return {
     async accept(raw) {
-      const { key } = await ctx.blobs.put(raw, { maxBytes: config.webhookMaxBytes });
+      const { key } = await ctx.blobs.put(raw, { maxBytes: config.webhookMaxBytes, raw: true });
       const pendingKey = stateKeys.pending(key);
       const existing = await ctx.state.get<PendingRecord>(pendingKey);
       if (!existing) await ctx.state.set(pendingKey, { receivedAt: ctx.clock.now(), attempts: 0 } satisfies PendingRecord);

@@ -128,7 +128,7 @@ export function createInboundHandler(deps: InboundHandlerDeps): InboundHandler {
       if (result.errorCode) message.metadata = { ...message.metadata, mediaError: result.errorCode };
       if (decision.media.durationSec) message.metadata = { ...message.metadata, durationSec: decision.media.durationSec };
     }
-    const raw = await ctx.blobs.put(serialize(msg));
+    const raw = await ctx.blobs.put(serialize(msg), { raw: true });
     const outcome = await ingestSafely(message, raw.key);
     deps.onActivity();
     if (id) remember(recentIngested, id);

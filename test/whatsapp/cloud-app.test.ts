@@ -3,6 +3,7 @@
  * 127.0.0.1): signed webhook POSTs to the running app, agent replies through the REST API and
  * the outbox, sends and media against the local Graph stub.
  */
+import { sql } from 'kysely';
 import { createWhatsappCloudChannelDefinition } from '../../channels/whatsapp-cloud/index.js';
 import { signBody } from '../../channels/whatsapp-cloud/signature.js';
 import type { WebhookInbox } from '../../channels/whatsapp-cloud/webhook-inbox.js';
@@ -149,6 +150,12 @@ describe.each(['sqlite', 'postgres'] as const)('WhatsApp Cloud channel through t
         expect.objectContaining({ kind: 'phone', address: '+5511987654321' }),
       ]),
     );
+
+    // The webhook body kept for replay is small: a database row, not a file (storage.inlineMaxBytes).
+    const db = app.app.database.kysely;
+    const { raw_key } = await db.selectFrom('messages').select('raw_key').where('external_id', '=', TEXT_ID).executeTakeFirstOrThrow();
+    expect((await sql`select key from blob_objects where key = ${raw_key}`.execute(db)).rows).toHaveLength(1);
+    expect((await app.app.blobs.read(raw_key!)).toString()).toBe(loadCloudFixture<WebhookFixture>('cloud-text').request.rawBody);
 
     expect(await postFixture('cloud-duplicate-delivery')).toBe(200);
     expect(await postFixture('cloud-text')).toBe(200);
