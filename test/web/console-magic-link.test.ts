@@ -105,6 +105,20 @@ describe('console: sign-in link by email', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(800);
   });
 
+  test('when the attempt counters lose their updates (parallel requests read, then write), the agent still gets at most three links', async () => {
+    // The race, made deterministic: every request finds the counters empty, as parallel
+    // requests that all read before any wrote would.
+    for (let i = 0; i < 8; i++) {
+      const c = consoleClient(t.baseUrl);
+      expect((await requestLink(c, 'admin@loja.example')).status).toBe(200);
+      await t.app.database.kysely.deleteFrom('login_attempts').execute();
+    }
+    await mailedLink(3);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(mail.outbox('mail').sent).toHaveLength(3);
+    expect(await t.app.database.kysely.selectFrom('web_tokens').select('purpose').execute()).toHaveLength(3);
+  });
+
   test('a link asked for in one gateway process signs in through another sharing the database', async () => {
     const second = createTestChannelDefinition('test', 'email');
     const other = await startTestApp({

@@ -18,7 +18,16 @@ import { page } from '../shared/layout.js';
 import { safeNext, startSession } from '../shared/session-auth.js';
 import { afterFailure, retryAfterMs, type ThrottlePolicy } from '../shared/sign-in-throttle.js';
 import { ctx, type WebContext } from '../shared/web-context.js';
-import { agentForSignIn, consumeWebToken, createWebToken, getAttempts, peekWebToken, putAttempts } from '../shared/web-auth.repository.js';
+import {
+  agentForSignIn,
+  consumeWebToken,
+  countRecentWebTokens,
+  createWebToken,
+  getAttempts,
+  lockAgent,
+  peekWebToken,
+  putAttempts,
+} from '../shared/web-auth.repository.js';
 import type { ConsoleRuntime } from './console-deps.js';
 
 export const MAGIC_LINK_MINUTES = 15;
@@ -69,7 +78,20 @@ export function registerMagicLinkRoutes(router: Router, rt: ConsoleRuntime): voi
       rt.deps.logger.warn({ agentId: agent.id }, 'console sign-in link not sent: no email channel can send');
       return;
     }
-    const token = await createWebToken(db(), agent.id, 'magic', now(), MAGIC_LINK_MINUTES * 60_000);
+    // At most ADDRESS_POLICY.maxFailures links per agent per window, decided in one transaction:
+    // parallel requests slip past the attempt counters (read, then write) but not past this.
+    const token = await db()
+      .transaction()
+      .execute(async (trx) => {
+        await lockAgent(trx, rt.deps.database.dialect, agent.id);
+        if ((await countRecentWebTokens(trx, agent.id, 'magic', now() - ADDRESS_POLICY.windowMs)) >= ADDRESS_POLICY.maxFailures)
+          return undefined;
+        return createWebToken(trx, agent.id, 'magic', now(), MAGIC_LINK_MINUTES * 60_000);
+      });
+    if (!token) {
+      rt.deps.logger.warn({ agentId: agent.id }, 'console sign-in link not sent: too many links for this agent in the last 15 minutes');
+      return;
+    }
     const origin = rt.deps.config.server.publicUrl!.replace(/\/$/, '');
     const link = `${origin}${rt.base}/login/link/${token}${next ? `?next=${encodeURIComponent(next)}` : ''}`;
     const at = now();

@@ -129,6 +129,27 @@ export async function createWebToken(db: Executor, agentId: string, purpose: Web
   return token;
 }
 
+/**
+ * Sign-in links already made for this agent since `since`. Call inside the transaction that makes
+ * the next one, after `lockAgent`: the count and the insert then decide together, so parallel
+ * requests cannot each see room under the limit (the attempt counters are read-then-write).
+ */
+export async function countRecentWebTokens(db: Executor, agentId: string, purpose: WebTokenPurpose, since: number): Promise<number> {
+  const row = await db
+    .selectFrom('web_tokens')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('agent_id', '=', agentId)
+    .where('purpose', '=', purpose)
+    .where('created_at', '>', since)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Serializes writers about one agent on PostgreSQL (SQLite runs one transaction at a time). */
+export async function lockAgent(db: Executor, dialect: 'sqlite' | 'postgres', agentId: string): Promise<void> {
+  if (dialect === 'postgres') await db.selectFrom('agents').select('id').where('id', '=', agentId).forUpdate().execute();
+}
+
 /** The agent a still-valid token belongs to (does not use it up). */
 export async function peekWebToken(
   db: Executor,
