@@ -19,7 +19,7 @@ const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 
 export class LoopbackFlowError extends Error {
   constructor(
-    readonly code: 'oauth2_denied' | 'oauth2_state_mismatch' | 'oauth2_timeout' | 'oauth2_refused',
+    readonly code: 'oauth2_denied' | 'oauth2_timeout' | 'oauth2_refused',
     message: string,
   ) {
     super(message);
@@ -65,13 +65,9 @@ function awaitRedirect(expectedState: string, timeoutMs: number, onListening: (p
       if (url.pathname !== '/' || settled) return page(res, 404, 'not found');
       const q = url.searchParams;
       if (q.get('state') !== expectedState) {
-        page(res, 400, 'Ponte: this answer does not belong to the authorization that was started. Run `ponte email oauth` again.');
-        return finish(
-          new LoopbackFlowError(
-            'oauth2_state_mismatch',
-            'the redirect carried a different state: not the consent this command started (run it again)',
-          ),
-        );
+        // Not the answer to this consent (a stray or hostile request to the port): refuse it and
+        // keep waiting for the real one, so a local process cannot cut the admin's flow short.
+        return page(res, 400, 'Ponte: this answer does not belong to the authorization that was started.');
       }
       const error = q.get('error');
       if (error) {

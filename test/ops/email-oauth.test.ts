@@ -137,7 +137,7 @@ describe('ponte email oauth', () => {
   });
 });
 
-type GoogleMode = 'consent' | 'deny' | 'forged_state' | 'absent';
+type GoogleMode = 'consent' | 'deny' | 'forged_state' | 'absent' | 'stray_then_consent';
 
 interface FakeGoogle {
   url: string;
@@ -224,7 +224,7 @@ describe('ponte email oauth --provider google (loopback redirect)', () => {
 
   /** Runs the command; the "browser" follows the consent URL (and its redirect) unless the mode is `absent`. */
   async function run(mode: GoogleMode, extra: string[] = []) {
-    google.mode = mode;
+    google.mode = mode === 'stray_then_consent' ? 'consent' : mode;
     google.exchanges = [];
     const { channel, oauth2 } = gmail();
     const ctx = createFakeContext('gmail');
@@ -236,7 +236,16 @@ describe('ponte email oauth --provider google (loopback redirect)', () => {
       createContext: async () => ctx,
       print: (l) => void printed.push(l),
       onConsentUrl: (url) => {
-        if (mode !== 'absent') browser.push(fetch(url).then((r) => r.text()));
+        if (mode === 'stray_then_consent') {
+          // Another local process (or a page probing loopback ports) answers first, then the admin's browser.
+          const stray = new URL(new URL(url).searchParams.get('redirect_uri')!);
+          stray.search = 'state=not-ours&code=evil';
+          const first = fetch(stray).then((r) => r.text());
+          browser.push(
+            first,
+            first.then(() => fetch(url).then((r) => r.text())),
+          );
+        } else if (mode !== 'absent') browser.push(fetch(url).then((r) => r.text()));
       },
     });
     const before = process.exitCode;
@@ -290,13 +299,22 @@ describe('ponte email oauth --provider google (loopback redirect)', () => {
     expect((await tokens.get()).accessToken).toBe('ya29.at-2');
   });
 
-  test('an answer with another state is refused: no code exchange, nothing stored', async () => {
-    const { code, printed, pages, ctx } = await run('forged_state');
-    expect(code).toBe(2);
-    expect(printed.at(-1)).toMatch(/^not authorized \(oauth2_state_mismatch\): the redirect carried a different state/);
+  test('an answer with another state is refused and the command keeps waiting: no code exchange, nothing stored', async () => {
+    const { code, printed, pages, ctx } = await run('forged_state', ['--timeout', '2']);
     expect(pages[0]).toMatch(/does not belong to the authorization that was started/);
+    expect(code).toBe(2);
+    expect(printed.at(-1)).toMatch(/^not authorized \(oauth2_timeout\): no answer from the browser within 2 s/);
     expect(google.exchanges).toHaveLength(0);
     expect(ctx.stateMap.has(REFRESH_TOKEN_KEYS.imap)).toBe(false);
+  });
+
+  test('a stray request to the loopback port does not cut the flow short: the real answer after it still signs in', async () => {
+    const { code, pages, ctx } = await run('stray_then_consent');
+    expect(pages[0]).toMatch(/does not belong to the authorization that was started/);
+    expect(pages[1]).toMatch(/Ponte is authorized/);
+    expect(code).toBeUndefined();
+    expect(google.exchanges).toHaveLength(1);
+    expect(ctx.stateMap.get(REFRESH_TOKEN_KEYS.imap)).toBe('rt-from-google');
   });
 
   test('a declined consent says so clearly', async () => {
