@@ -135,4 +135,15 @@ describe('console reply box: file upload without JavaScript', () => {
     expect(attachments.map((a) => a.filename)).toEqual([]);
     expect(filesUnder(blobsDir)).toBe(blobsBefore);
   });
+  test('a reply refused after its files were read (a ticket that does not exist) keeps none of them in the blob store', async () => {
+    await c.get('/tickets/10001');
+    const blobsBefore = filesUnder(blobsDir);
+    const r = await c.postMultipart('/tickets/99999/reply', { body: 'Segue o RG.', visibility: 'public' }, [
+      { field: 'files', name: 'rg-maria.pdf', type: 'application/pdf', data: '%PDF-1.4 documento de identidade' },
+    ]);
+    expect(r.status).toBe(404);
+    await t.drainOutbox();
+    expect(mail.outbox('mail').sent).toHaveLength(0);
+    expect(filesUnder(blobsDir)).toBe(blobsBefore);
+  });
 });

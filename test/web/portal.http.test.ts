@@ -8,7 +8,8 @@
 import { startPortalTestApp, mailText, type PortalTestApp } from './portal-harness.js';
 import { customerWantsNotice } from '../../src/web/portal/portal.repository.js';
 import { describeEachDatabase } from '../core/db-fixtures.js';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
 const filesUnder = (dir: string): string[] => (existsSync(dir) ? (readdirSync(dir, { recursive: true }) as string[]).sort() : []);
 
@@ -261,6 +262,14 @@ describeEachDatabase('customer portal over HTTP on %s', (kind) => {
     const detail = await t.api('GET', '/api/tickets/10002');
     expect(detail.body.messages.some((m: { text: string }) => m.text === 'com anexo')).toBe(false);
     expect(filesUnder(t.blobsDir)).toEqual(blobsBefore);
+    // A well-formed file sent to a request that is not theirs: refused, and the file is not kept.
+    const fd = new FormData();
+    fd.append('_csrf', b.csrf(page.text));
+    fd.append('body', 'com anexo');
+    fd.append('files', new Blob([Buffer.from('%PDF-1.4 comprovante')], { type: 'application/pdf' }), 'comprovante.pdf');
+    expect((await b.go('POST', '/portal/requests/99999/reply', fd)).status).toBe(404);
+    const onlyFiles = (names: string[]) => names.filter((n) => statSync(join(t.blobsDir, n)).isFile());
+    expect(onlyFiles(filesUnder(t.blobsDir))).toEqual(onlyFiles(blobsBefore));
   });
 
   test('this is solved, then reopen; the notification choice is stored for the notices', async () => {

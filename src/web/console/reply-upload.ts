@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
+import { removeUnreferencedBlobs } from '../../erasure/blob-cleanup.js';
 import { decideType } from '../../http/attachments-routes.js';
 import { createUploadToken } from '../../tickets/upload-token.js';
 import type { UploadProblem } from '../shared/upload-form.js';
@@ -33,6 +34,8 @@ export interface ConsoleForm {
   fileCount: number;
   /** Stores the staged files and returns upload tokens for `agentId` (call once the form is accepted). */
   commit(agentId: string): Promise<string[]>;
+  /** After a refused reply: removes the stored files no message refers to (nothing is kept for nobody). */
+  release(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -56,11 +59,13 @@ export async function readConsoleForm(req: Request, rt: ConsoleRuntime): Promise
   });
   if (!r.ok) throw new ConsoleUploadError(r.problem, r.status);
   const form = r.form;
+  let storedKeys: string[] = [];
   return {
     fields: form.fields,
     fileCount: form.fileCount,
     async commit(agentId) {
       const stored = await form.commit(rt.deps.blobs);
+      storedKeys = stored.map((f) => f.blobKey);
       const tokens: string[] = [];
       for (const f of stored) {
         const type = await decideType(rt.deps.blobs, f.blobKey, f.contentType);
@@ -78,6 +83,9 @@ export async function readConsoleForm(req: Request, rt: ConsoleRuntime): Promise
         );
       }
       return tokens;
+    },
+    async release() {
+      await removeUnreferencedBlobs(rt.deps.database.kysely, rt.deps.blobs, storedKeys);
     },
     dispose: () => form.dispose(),
   };

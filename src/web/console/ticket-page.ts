@@ -229,6 +229,7 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
           `${web.href(`/tickets/${number}`)}?m=${result.visibility === 'public' ? 'sent' : 'note'}${result.channelId ? `&c=${encodeURIComponent(result.channelId)}` : ''}`,
         );
       } catch (err) {
+        await form?.release();
         const message = errorText(err);
         if (!message) throw err;
         const r = await renderTicket(web, number, message, draft);

@@ -1,5 +1,6 @@
 /** The pages' form posts (reply, solved, reopen, new request, notifications) and attachment downloads. */
 import type { Request, Response, Router } from 'express';
+import { removeUnreferencedBlobs } from '../../erasure/blob-cleanup.js';
 import { contentDisposition } from '../../domain/attachment-name.js';
 import { csrfOk } from '../shared/web-context.js';
 import { findVisibleTicket } from './portal-access.js';
@@ -58,6 +59,12 @@ export function registerPortalRequestRoutes(router: Router, rt: PortalRuntime): 
       const files = await form.commit();
       const r = await replyToRequest(rt, p.viewer!, number, form.fields.body, files, form.fields.key);
       if (!r.ok) {
+        // Refused (not theirs, closed, empty): the stored files belong to no message; keep none.
+        await removeUnreferencedBlobs(
+          rt.deps.database.kysely,
+          rt.deps.blobs,
+          files.map((f) => f.blobKey),
+        );
         if (r.error === 'not_found') return notFoundPage(rt, res);
         return renderTicketPage(
           rt,
