@@ -7,7 +7,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:net';
-import type { ChannelDefinition, ChannelRuntime, IngestOutcome, OutboundMessage } from '../../src/channel/contract.js';
+import type { ChannelContext, ChannelDefinition, ChannelRuntime, IngestOutcome, OutboundMessage } from '../../src/channel/contract.js';
 import { channelDefinitions } from '../../channels/index.js';
 import { deliver } from '../whatsapp/fake-socket.js';
 import { loadFixture } from '../whatsapp/fixtures.js';
@@ -53,17 +53,34 @@ export async function closedLoopbackPort(): Promise<number> {
   return port;
 }
 
-/** Wraps a definition so every ingest outcome of the channels it creates is recorded. */
+/**
+ * Wraps a definition so every ingest outcome of the channels it creates is recorded, whether the
+ * adapter ingests through `ctx.ingest` or through a lease fence (`ctx.leases.fence().ingest`).
+ */
 export function recordingDefinition(definition: ChannelDefinition<any>, outcomes: IngestOutcome[]): ChannelDefinition<any> {
+  const recorded =
+    (ingest: ChannelContext['ingest']): ChannelContext['ingest'] =>
+    async (envelope) => {
+      const outcome = await ingest(envelope);
+      outcomes.push(outcome);
+      return outcome;
+    };
   return {
     ...definition,
     create: (config, context) =>
       definition.create(config, {
         ...context,
-        ingest: async (envelope) => {
-          const outcome = await context.ingest(envelope);
-          outcomes.push(outcome);
-          return outcome;
+        ingest: recorded(context.ingest),
+        leases: {
+          ...context.leases,
+          fence: (name, epoch) => {
+            const fenced = context.leases.fence(name, epoch);
+            return {
+              state: fenced.state,
+              saveCheckpoint: (k, v) => fenced.saveCheckpoint(k, v),
+              ingest: recorded((e) => fenced.ingest(e)),
+            };
+          },
         },
       }),
   };

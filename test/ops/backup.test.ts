@@ -115,7 +115,8 @@ describe('backup and restore (SQLite)', () => {
     const r = await ponte(['-c', cliCfg, 'migrate', 'down']);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/would revert \d{8}T\d{4}-[a-z-]+ \(applied /);
-    expect(r.out).toMatch(/drops (table|column) /);
+    // What the newest migration's `down` would remove: tables or columns, or (an index-only one) says so.
+    expect(r.out).toMatch(/drops (table|column) |it removes no table or column/);
     expect(r.out).toContain('Nothing was changed');
     expect(await ticketNumbers()).toEqual(before);
     const status = await ponte(['-c', cliCfg, 'migrate', 'status']);
