@@ -160,7 +160,7 @@ export const configSchema = z.object({
         .int()
         .positive()
         .default(25 * 1024 * 1024),
-      /** Content stored in memory-sized pieces up to this many bytes (raw webhook bodies, most raw mails) lives in the database, not the backend; 0 turns it off. */
+      /** Raw payloads put in memory (mail, webhook and form bodies kept for replay) up to this many bytes live in the database, not the backend; 0 turns it off. */
       inlineMaxBytes: z
         .number()
         .int()
