@@ -114,6 +114,15 @@ describeEachDatabase('console inbox and ticket page (%s)', (kind) => {
     const conflict = await c.post(action, { evidence: 'same person, confirmed by phone' });
     expect(conflict.status).toBe(409);
     const from = /name="from" value="([0-9A-Z]{26})"/.exec(conflict.text)![1]!;
+    // A forged form naming a contact nobody claimed on this ticket merges nothing.
+    await customer(3);
+    const db = t.app.database.kysely;
+    const stranger = (await db.selectFrom('tickets').select('requester_id').where('number', '=', 10003).executeTakeFirstOrThrow())
+      .requester_id;
+    const forged = await c.post('/tickets/10002/merge', { from: stranger, evidence: 'trust me' });
+    expect(forged.status).toBe(409);
+    expect(forged.text).toContain('Só dá para mesclar daqui o contato dono de uma identidade declarada neste ticket.');
+    expect(await db.selectFrom('contact_merges').select('id').execute()).toEqual([]);
     expect((await c.post('/tickets/10002/merge', { from, evidence: 'same person, confirmed by phone' })).status).toBe(303);
     const merged = await c.get('/tickets/10002');
     expect(merged.text).toContain('Mesclados neste contato');

@@ -9,6 +9,7 @@ import type { Router } from 'express';
 import { linkTicketClaim, mergeContacts, undoContactMerge, unlinkIdentity } from '../../contacts/contact-admin.usecase.js';
 import { getMerge } from '../../db/repositories/contact-merge.repository.js';
 import { findIdentityRow } from '../../db/repositories/contact.repository.js';
+import { claimsOfTicket } from '../../db/repositories/trust.repository.js';
 import type { Address } from '../../domain/model.js';
 import { getTicketByNumber } from '../../db/repositories/ticket.repository.js';
 import { ConflictError, PonteError } from '../../domain/errors.js';
@@ -60,6 +61,14 @@ export function registerRequesterRoutes(
     if (!evidence || !from) return rerender(res, number, web.tr('evidence_needed'), 400);
     const t = Number.isSafeInteger(number) ? await getTicketByNumber(rt.deps.database.kysely, number) : undefined;
     if (!t) return rerender(res, number, web.tr('ticket_not_found', { number }), 404);
+    // Only the contact that owns an identity claimed on this ticket can be merged from here: the
+    // form's `from` is never trusted on its own (a claimed address is attacker-chosen text).
+    const owners = await Promise.all(
+      (await claimsOfTicket(rt.deps.database.kysely, t.id)).map((c) =>
+        findIdentityRow(rt.deps.database.kysely, { kind: c.kind, address: c.address }),
+      ),
+    );
+    if (!owners.some((o) => o?.contactId === from)) return rerender(res, number, web.tr('merge_not_claimed'), 409);
     try {
       await mergeContacts(rt.deps.database, { id: web.agent!.id }, t.requesterId, from, evidence, rt.deps.clock.now());
       res.redirect(303, `${web.href(`/tickets/${number}`)}?m=saved`);

@@ -104,7 +104,9 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
     draft?: ReplyDraft,
   ): Promise<{ status: number; body: string }> {
     // A refused claim link names the contact that owns the identity: offer the merge.
-    const [message, mergeFrom] = error?.includes('|merge:') ? (error.split('|merge:') as [string, string]) : [error, undefined];
+    // The marker is appended last (requester-routes.ts); the message before it may quote a claimed address.
+    const cut = error?.lastIndexOf('|merge:') ?? -1;
+    const [message, mergeFrom] = error && cut >= 0 ? [error.slice(0, cut), error.slice(cut + 7)] : [error, undefined];
     error = message;
     const p = await loadPage(web, number);
     if (!p)

@@ -3,6 +3,7 @@ export const MESSAGES_EN = {
   link_claim: 'Link to the requester',
   evidence: 'Evidence (how you know)',
   evidence_needed: 'Say how you know (evidence) before linking or merging.',
+  merge_not_claimed: 'Only the contact that owns an identity claimed on this ticket can be merged from here.',
   merge_contact: 'Merge that contact into this requester',
   actor_customer: 'customer',
   actor_system: 'system',

@@ -5,6 +5,7 @@ export const MESSAGES_ES: Dict = {
   link_claim: 'Vincular al solicitante',
   evidence: 'Evidencia (cómo lo sabes)',
   evidence_needed: 'Di cómo lo sabes (evidencia) antes de vincular o fusionar.',
+  merge_not_claimed: 'Solo se puede fusionar desde aquí el contacto dueño de una identidad declarada en este ticket.',
   merge_contact: 'Fusionar ese contacto con este solicitante',
   actor_customer: 'cliente',
   actor_system: 'sistema',

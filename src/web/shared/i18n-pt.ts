@@ -5,6 +5,7 @@ export const MESSAGES_PT: Dict = {
   link_claim: 'Vincular ao solicitante',
   evidence: 'Evidência (como você sabe)',
   evidence_needed: 'Diga como você sabe (evidência) antes de vincular ou mesclar.',
+  merge_not_claimed: 'Só dá para mesclar daqui o contato dono de uma identidade declarada neste ticket.',
   merge_contact: 'Mesclar aquele contato neste solicitante',
   actor_customer: 'cliente',
   actor_system: 'sistema',
