@@ -115,7 +115,13 @@ export interface PonteApp {
   integrations: Integrations;
   /** The express app the server runs (tests walk its routes against the OpenAPI document). */
   http: Express;
-  /** Migrates, starts channel sources, the outbox and the HTTP server. */
+  /**
+   * Opens what commands need without serving: writes a generated secret, builds the blob store,
+   * migrates the database. No HTTP server, no channel source, no loop (`ponte email sync`,
+   * `ponte whatsapp pair` run a channel's context this way). `start()` begins with it.
+   */
+  open(): Promise<void>;
+  /** Opens (above), then starts channel sources, the outbox and the HTTP server. */
   start(listen?: { host?: string; port?: number }): Promise<{ url: string; report: StartReport }>;
   stop(): Promise<void>;
 }
@@ -253,6 +259,18 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
   let server: Server | undefined;
   let stopWatching: (() => void) | undefined;
 
+  let opened: Promise<void> | undefined;
+  function open(): Promise<void> {
+    opened ??= (async () => {
+      serverSecret.persist();
+      blobStore ??= createConfiguredBlobStore(config.storage, database);
+      const migrated = await migrateToLatest(database);
+      if (migrated.error) throw migrated.error;
+      tightenPermissions(config);
+    })();
+    return opened;
+  }
+
   return {
     database,
     blobs,
@@ -265,12 +283,9 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
     metrics,
     integrations,
     http,
+    open,
     async start(listen) {
-      serverSecret.persist();
-      blobStore ??= createConfiguredBlobStore(config.storage, database);
-      const migrated = await migrateToLatest(database);
-      if (migrated.error) throw migrated.error;
-      tightenPermissions(config);
+      await open();
       await integrations.prepare();
       // The port first: a busy port stops start-up before any channel logs in or sends.
       const port = listen?.port ?? config.server.port;

@@ -5,7 +5,6 @@ import { registerEmailCli } from '../channels/email/cli.js';
 import { registerWhatsappCli } from '../channels/whatsapp/cli.js';
 import { createApp } from './app.js';
 import type { LoadedConfig } from './config/loader.js';
-import { migrateToLatest } from './db/migrator.js';
 import { NotFoundError } from './domain/errors.js';
 import { createSyncProgressView } from './cli-progress.js';
 import { createLogger } from './logger.js';
@@ -25,8 +24,12 @@ async function openChannel(deps: ChannelCliDeps, channelId: string, options: { q
     ? createLogger({ level: 'warn', secrets: loaded.secrets, destination: process.stderr, pretty: 'auto' })
     : undefined;
   const app = createApp(loaded, { definitions: channelDefinitions, loops: false, ...(logger ? { logger } : {}) });
-  const migrated = await migrateToLatest(app.database);
-  if (migrated.error) throw migrated.error;
+  try {
+    await app.open();
+  } catch (err) {
+    await app.stop();
+    throw err;
+  }
   const channel = app.running.find((c) => c.entry.id === channelId);
   if (!channel) {
     await app.stop();

@@ -73,6 +73,18 @@ describe('createApp', () => {
     expect(readFileSync(join(dir, 'data', 'secret'), 'utf8')).toBe(secret);
   });
 
+  test('open() (what CLI commands run a channel with) gives a working blob store and database, serves nothing', async () => {
+    const before = await liveHandles();
+    const app = createApp(load(), { definitions: [], logger: pino({ level: 'silent' }) });
+    await app.open();
+    await app.open(); // once is enough; a second call changes nothing
+    expect((await app.blobs.put('hello')).size).toBe(5);
+    expect(await app.database.kysely.selectFrom('tickets').select('id').execute()).toEqual([]);
+    expect(existsSync(join(dir, 'data', 'secret'))).toBe(true);
+    await app.stop();
+    expect(await liveHandles()).toEqual(before);
+  });
+
   test('an app that is built and never started stops cleanly and leaves nothing behind', async () => {
     const app = createApp(load(), { definitions: [], logger: pino({ level: 'silent' }) });
     await app.stop();
