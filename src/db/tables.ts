@@ -43,48 +43,11 @@ import type {
   ErasureTombstonesTable,
 } from './tables/integrations.table.js';
 
-export type {
-  ContactsTable,
-  ContactIdentitiesTable,
-  AgentsTable,
-  CountersTable,
-  TicketsTable,
-  TicketParticipantsTable,
-  MessagesTable,
-  AttachmentsTable,
-  InboundReceiptsTable,
-  ChannelStateTable,
-  OutboxTable,
-  TicketEventsTable,
-} from './tables/tickets.table.js';
-export type { LeasesTable, RateBucketsTable, TimersTable, AutomaticSendsTable } from './tables/runtime.table.js';
-export type {
-  TicketClaimsTable,
-  TicketRecipientsTable,
-  NotificationDigestsTable,
-  AuditLogTable,
-  UsedUploadTokensTable,
-  ContactMergesTable,
-} from './tables/trust.table.js';
-export type {
-  WebSessionsTable,
-  AgentCredentialsTable,
-  LoginAttemptsTable,
-  WebTokensTable,
-  TicketReadsTable,
-  PortalSessionsTable,
-  PortalSignInTokensTable,
-  PortalUsedSignaturesTable,
-  PortalContactSettingsTable,
-} from './tables/web.table.js';
-export type {
-  WebhookSubscriptionsTable,
-  WebhookEventsTable,
-  WebhookDeliveriesTable,
-  ErasureReceiptsTable,
-  TicketErasuresTable,
-  ErasureTombstonesTable,
-} from './tables/integrations.table.js';
+export type * from './tables/tickets.table.js';
+export type * from './tables/runtime.table.js';
+export type * from './tables/trust.table.js';
+export type * from './tables/web.table.js';
+export type * from './tables/integrations.table.js';
 
 export interface DB {
   contacts: ContactsTable;

@@ -1,5 +1,5 @@
 /** Sign-in, sign-out (here or everywhere), language, and the one-time "choose your password" link. */
-import type { Router } from 'express';
+import type { Response, Router } from 'express';
 import { html } from '../shared/html.js';
 import { WEB_LOCALES } from '../shared/i18n.js';
 import { page } from '../shared/layout.js';
@@ -45,6 +45,20 @@ ${o.error ? html`<p class="error" role="alert" id="login-error">${o.error}</p>` 
 ${o.magic ? magicLinkForm(web, o.next ?? '') : ''}
 </section>`,
   });
+}
+
+/** A one-time link that is used up, expired or unknown (410 Gone). */
+function linkInvalid(res: Response, web: WebContext): void {
+  res
+    .status(410)
+    .type('html')
+    .send(
+      page(web, {
+        title: web.tr('error_title'),
+        page: 'error',
+        body: html`<section class="auth"><p class="error">${web.tr('link_invalid')}</p></section>`,
+      }),
+    );
 }
 
 export function registerAuthRoutes(router: Router, rt: ConsoleRuntime): void {
@@ -147,17 +161,7 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
     const web = ctx(res);
     const token = String(req.params.token).slice(0, 100);
     const agent = await peekWebToken(db(), token, now());
-    if (!agent)
-      return res
-        .status(410)
-        .type('html')
-        .send(
-          page(web, {
-            title: web.tr('error_title'),
-            page: 'error',
-            body: html`<section class="auth"><p class="error">${web.tr('link_invalid')}</p></section>`,
-          }),
-        );
+    if (!agent) return linkInvalid(res, web);
     res.type('html').send(welcomePage(web, token, agent.name));
   });
 
@@ -166,17 +170,7 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
     const token = String(req.params.token).slice(0, 100);
     const password = String((req.body as Record<string, unknown>).password ?? '');
     const agent = await peekWebToken(db(), token, now());
-    if (!agent)
-      return res
-        .status(410)
-        .type('html')
-        .send(
-          page(web, {
-            title: web.tr('error_title'),
-            page: 'error',
-            body: html`<section class="auth"><p class="error">${web.tr('link_invalid')}</p></section>`,
-          }),
-        );
+    if (!agent) return linkInvalid(res, web);
     const problem = passwordProblem(password);
     if (problem)
       return res
