@@ -5,6 +5,12 @@ import type { Issue } from '../../src/domain/errors.js';
  * `{ error, message, issues? }` with `status`, and nothing is ingested.
  */
 export class FormRejection extends Error {
+  /**
+   * The text fields of a multipart form read whole before it was refused (a file too large or of
+   * a refused type): a page shows the typed text again instead of losing it. Never files.
+   */
+  fieldsRead?: Readonly<Record<string, unknown>>;
+
   constructor(
     readonly status: number,
     readonly error: string,

@@ -185,6 +185,10 @@ export async function readMultipart(
     if (streamError instanceof FormRejection) throw streamError;
     throw failure ?? new FormRejection(400, 'malformed_body', 'the multipart body is malformed or incomplete');
   }
-  if (failure) throw failure;
+  if (failure) {
+    // The body was read to its end: every text field beside the refused file is here.
+    failure.fieldsRead = fields;
+    throw failure;
+  }
   return { fields, files: settled.filter((f): f is AttachmentRef => f !== undefined) };
 }

@@ -20,7 +20,9 @@ export interface StagedForm {
   dispose(): Promise<void>;
 }
 
-export type StagedFormResult = { ok: true; form: StagedForm } | { ok: false; problem: UploadProblem; status: number };
+export type StagedFormResult =
+  | { ok: true; form: StagedForm }
+  | { ok: false; problem: UploadProblem; status: number; fields?: Readonly<Record<string, unknown>> };
 
 function problemOf(r: FormRejection): UploadProblem {
   if (r.error === 'attachment_too_large') return 'too_large';
@@ -44,7 +46,7 @@ export async function readUploadForm(source: Readable, headers: IncomingHttpHead
     };
   } catch (err) {
     await staging.dispose();
-    if (err instanceof FormRejection) return { ok: false, problem: problemOf(err), status: err.status };
+    if (err instanceof FormRejection) return { ok: false, problem: problemOf(err), status: err.status, fields: err.fieldsRead };
     return { ok: false, problem: 'failed', status: 400 };
   }
 }

@@ -135,6 +135,26 @@ describe('console reply box: file upload without JavaScript', () => {
     expect(attachments.map((a) => a.filename)).toEqual([]);
     expect(filesUnder(blobsDir)).toBe(blobsBefore);
   });
+  test('a refused file keeps the typed reply in the box (without the page script), only for the agent own form', async () => {
+    await c.get('/tickets/10001');
+    const typed = 'Olá Maria, segue a nota fiscal do pedido 4471 <b>em anexo</b>.';
+    const big = await c.postMultipart('/tickets/10001/reply', { body: typed, visibility: 'internal' }, [
+      { field: 'files', name: 'nota.pdf', type: 'application/pdf', data: Buffer.alloc(60_000, 1) },
+    ]);
+    expect(big.status).toBe(413);
+    const box = big.text.slice(big.text.indexOf('<textarea'));
+    expect(box).toContain('Olá Maria, segue a nota fiscal do pedido 4471 &lt;b&gt;em anexo&lt;/b&gt;.</textarea>');
+    expect(big.text).toMatch(/value="internal"[^>]*checked|checked[^>]*value="internal"/);
+    // A cross-site form (no CSRF field of this session) is refused without its text put into the page.
+    const forged = await c.postMultipart(
+      '/tickets/10001/reply',
+      { body: 'texto de outro site', visibility: 'public' },
+      [{ field: 'files', name: 'nota.pdf', type: 'application/pdf', data: Buffer.alloc(60_000, 1) }],
+      { csrf: null },
+    );
+    expect(forged.status).toBe(413);
+    expect(forged.text).not.toContain('texto de outro site');
+  });
   test('a reply refused after its files were read (a ticket that does not exist) keeps none of them in the blob store', async () => {
     await c.get('/tickets/10001');
     const blobsBefore = filesUnder(blobsDir);

@@ -23,6 +23,8 @@ export class ConsoleUploadError extends Error {
   constructor(
     readonly problem: UploadProblem,
     readonly status: number,
+    /** The text fields read beside the refused file (the typed reply), when the body was read whole. */
+    readonly fields?: Readonly<Record<string, unknown>>,
   ) {
     super(problem);
   }
@@ -57,7 +59,7 @@ export async function readConsoleForm(req: Request, rt: ConsoleRuntime): Promise
     maxFields: 40,
     maxFieldBytes: 200_000,
   });
-  if (!r.ok) throw new ConsoleUploadError(r.problem, r.status);
+  if (!r.ok) throw new ConsoleUploadError(r.problem, r.status, r.fields);
   const form = r.form;
   let storedKeys: string[] = [];
   return {

@@ -185,7 +185,16 @@ export function registerTicketRoutes(router: Router, rt: ConsoleRuntime): void {
         form = await readConsoleForm(req, rt);
       } catch (err) {
         if (!(err instanceof ConsoleUploadError)) throw err;
-        const r = await renderTicket(web, number, uploadProblemText(web, rt, err.problem));
+        // The typed text comes back in the box (only for this agent's own form: its CSRF field holds).
+        req.body = err.fields ?? {};
+        const typed = err.fields && csrfOk(req, rt.deps.webKey, web) ? err.fields : undefined;
+        const draft = typed
+          ? ({
+              body: typeof typed.body === 'string' ? typed.body : '',
+              visibility: typed.visibility === 'internal' ? 'internal' : 'public',
+            } as const)
+          : undefined;
+        const r = await renderTicket(web, number, uploadProblemText(web, rt, err.problem), draft);
         return res
           .status(r.status === 200 ? err.status : r.status)
           .type('html')

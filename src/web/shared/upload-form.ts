@@ -32,6 +32,9 @@ export interface UploadForm {
   dispose(): Promise<void>;
 }
 
-export type UploadFormResult = { ok: true; form: UploadForm } | { ok: false; problem: UploadProblem; status: number };
+/** A refusal keeps the text fields read whole (`fields`), so the page can show what was typed again. */
+export type UploadFormResult =
+  | { ok: true; form: UploadForm }
+  | { ok: false; problem: UploadProblem; status: number; fields?: Readonly<Record<string, unknown>> };
 
 export type UploadFormReader = (source: Readable, headers: IncomingHttpHeaders, limits: UploadLimits) => Promise<UploadFormResult>;
