@@ -240,6 +240,16 @@ describeEachDatabase('customer portal over HTTP on %s', (kind) => {
     const refused = await b.go('POST', '/portal/new', missing);
     expect(refused.status).toBe(400);
     expect(refused.text).toContain('id="new-error"');
+    // A file too large: the request is refused and nothing typed is lost.
+    const withBig = new FormData();
+    withBig.append('_csrf', b.csrf(page.text));
+    withBig.append('title', 'Nota fiscal errada');
+    withBig.append('body', 'O CNPJ da nota está errado, segue a foto.');
+    withBig.append('files', new Blob([Buffer.alloc(300_000, 1)], { type: 'application/pdf' }), 'foto.pdf');
+    const tooBig = await b.go('POST', '/portal/new', withBig);
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.text).toContain('value="Nota fiscal errada"');
+    expect(tooBig.text).toContain('>O CNPJ da nota está errado, segue a foto.</textarea>');
   });
 
   test('upload errors are clear and store nothing: too large (413), type not allowed (415)', async () => {
@@ -256,6 +266,8 @@ describeEachDatabase('customer portal over HTTP on %s', (kind) => {
     const big = await send(new Blob([Buffer.alloc(300_000, 1)], { type: 'application/pdf' }), 'grande.pdf');
     expect(big.status).toBe(413);
     expect(big.text).toMatch(/grande demais|too large/);
+    // What the customer typed is back in the box, ready to send without the file.
+    expect(big.text).toContain('>com anexo</textarea>');
     const exe = await send(new Blob([Buffer.from('MZ')], { type: 'application/x-msdownload' }), 'virus.exe');
     expect(exe.status).toBe(415);
     expect(exe.text).toMatch(/não é aceito|not accepted/);

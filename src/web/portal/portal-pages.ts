@@ -39,7 +39,15 @@ function attachField(rt: PortalRuntime, web: WebContext, p: PortalLocals): SafeH
 <p id="files-hint" class="p-hint">${p.tp('attach_hint', { count: a.maxCount, size: formatBytes(a.maxBytes), types: a.allowedTypes.join(', ') })}</p>`;
 }
 
-export async function renderTicketPage(rt: PortalRuntime, res: Response, number: number, error?: string, status = 200): Promise<void> {
+/** `typed`: the reply text to put back in the box (after a refused file). */
+export async function renderTicketPage(
+  rt: PortalRuntime,
+  res: Response,
+  number: number,
+  error?: string,
+  status = 200,
+  typed?: string,
+): Promise<void> {
   const { web, p } = pctx(res);
   const { tp } = p;
   const v = p.viewer!;
@@ -75,7 +83,7 @@ export async function renderTicketPage(rt: PortalRuntime, res: Response, number:
   <form method="post" action="${web.href(`/requests/${t.number}/reply`)}" enctype="multipart/form-data" id="reply-form">
     ${csrf}<input type="hidden" name="key" value="${formKey()}">
     <label for="body" class="sr">${tp('reply_label')}</label>
-    <textarea id="body" name="body" rows="5" required maxlength="20000"></textarea>
+    <textarea id="body" name="body" rows="5" required maxlength="20000">${typed ?? ''}</textarea>
     ${attachField(rt, web, p)}
     <button type="submit" class="p-primary" id="send-reply">${closed ? tp('follow_up_button') : tp('send_reply')}</button>
   </form>

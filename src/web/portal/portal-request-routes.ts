@@ -24,7 +24,7 @@ export function registerPortalRequestRoutes(router: Router, rt: PortalRuntime): 
   async function readForm(
     req: Request,
     res: Response,
-    onUploadError: (message: string, status: number) => Promise<void> | void,
+    onUploadError: (message: string, status: number, typed?: Record<string, unknown>) => Promise<void> | void,
   ): Promise<PortalForm | undefined> {
     const { web, p } = pctx(res);
     let form: PortalForm;
@@ -38,7 +38,10 @@ export function registerPortalRequestRoutes(router: Router, rt: PortalRuntime): 
       );
     } catch (err) {
       if (!(err instanceof PortalUploadError)) throw err;
-      await onUploadError(uploadMessage(rt, p.tp, err), err.status);
+      // What the customer typed comes back in the form, only when the form is their own (CSRF).
+      req.body = err.fields ?? {};
+      const typed = err.fields && csrfOk(req, rt.deps.webKey, web) ? { ...err.fields } : undefined;
+      await onUploadError(uploadMessage(rt, p.tp, err), err.status, typed);
       return undefined;
     }
     req.body = form.fields;
@@ -53,7 +56,9 @@ export function registerPortalRequestRoutes(router: Router, rt: PortalRuntime): 
   router.post('/requests/:number/reply', async (req, res) => {
     const { web, p } = pctx(res);
     const number = Number(req.params.number);
-    const form = await readForm(req, res, (message, status) => renderTicketPage(rt, res, number, message, status));
+    const form = await readForm(req, res, (message, status, typed) =>
+      renderTicketPage(rt, res, number, message, status, typeof typed?.body === 'string' ? typed.body : undefined),
+    );
     if (!form) return;
     try {
       const files = await form.commit();
@@ -96,7 +101,7 @@ export function registerPortalRequestRoutes(router: Router, rt: PortalRuntime): 
 
   router.post('/new', async (req, res) => {
     const { web, p } = pctx(res);
-    const form = await readForm(req, res, (message, status) => renderNewRequest(rt, res, { error: message, status }));
+    const form = await readForm(req, res, (message, status, typed) => renderNewRequest(rt, res, { error: message, status, values: typed }));
     if (!form) return;
     try {
       const r = await createRequest(rt, p.viewer!, form.fields, () => form.commit(), web.locale);

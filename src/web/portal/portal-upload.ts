@@ -23,6 +23,8 @@ export class PortalUploadError extends Error {
   constructor(
     readonly problem: UploadProblem,
     readonly status: number,
+    /** The text fields read beside the refused file, when the body was read whole. */
+    readonly fields?: Readonly<Record<string, unknown>>,
   ) {
     super(problem);
   }
@@ -42,7 +44,7 @@ export async function readPortalForm(
     maxFields: 60,
     maxFieldBytes: 100_000,
   });
-  if (!r.ok) throw new PortalUploadError(r.problem, r.status);
+  if (!r.ok) throw new PortalUploadError(r.problem, r.status, r.fields);
   const form = r.form;
   return { fields: form.fields, commit: () => form.commit(blobs), dispose: () => form.dispose() };
 }
