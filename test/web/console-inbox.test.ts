@@ -41,6 +41,25 @@ describeEachDatabase('console inbox and ticket page (%s)', (kind) => {
     });
   };
 
+  test('a custom-field filter finds the exact value (through the fields index), not a longer one that starts the same', async () => {
+    for (let i = 1; i <= 4; i++) await customer(i);
+    const set = async (n: number, fields: Record<string, string>) =>
+      expect((await t.api('PATCH', `/api/tickets/${n}`, { fields })).status).toBe(200);
+    await set(10001, { cpf: '123.456.789-09' });
+    await set(10002, { order_id: 'PED-20931' });
+    await set(10003, { order_id: 'PED-209', loja: 'São Paulo' });
+    const filter = async (f: string) => numbers((await c.get(`/?view=all&field=${encodeURIComponent(f)}`)).text);
+    expect(await filter('order_id:PED-20931')).toEqual([10002]);
+    expect(await filter('order_id:PED-209')).toEqual([10003]);
+    expect(await filter('cpf:123.456.789-09')).toEqual([10001]);
+    expect(await filter('loja:São Paulo')).toEqual([10003]);
+    expect(await filter('loja:Sao Paulo')).toEqual([]);
+    expect(await filter('cpf:PED-20931')).toEqual([]);
+    // Only punctuation in the value: no words to look up, the plain scan still answers.
+    await set(10004, { marca: '-' });
+    expect(await filter('marca:-')).toEqual([10004]);
+  });
+
   test('views split by status and assignee; last activity first; a reply moves a ticket to "awaiting the customer"', async () => {
     for (let i = 1; i <= 4; i++) await customer(i);
     expect(numbers((await c.get('/?view=open')).text)).toEqual([10004, 10003, 10002, 10001]);

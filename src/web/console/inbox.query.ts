@@ -7,8 +7,9 @@
  * recently active tickets (the page's hint says so); exact searches (#number, an email or phone,
  * proven or claimed) use indexes and see every ticket.
  */
-import { sql } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
 import type { Executor } from '../../db/database.js';
+import { fts5Phrase, pgSearchVector, searchWords, tsPhrase } from '../../db/full-text.js';
 import { findContactIdsByIdentities } from '../../db/repositories/contact.repository.js';
 import { ticketTextCondition } from '../../db/repositories/ticket-search.repository.js';
 import { toTicket } from '../../db/repositories/ticket.repository.js';
@@ -99,8 +100,9 @@ export function classifySearch(q: string): { number: number } | { identities: Ad
  * index and then sorts every open ticket (~25k rows, hundreds of ms) over walking the order's
  * index and stopping at 50 matches (<10 ms). `plain(col)` (`col || ''`, the same value in SQLite
  * and PostgreSQL) keeps a column's index out of the plan so the order's index is walked. Filters
- * that find few rows (number, reference, an identity) keep their index; a custom-field match
- * (no index, usually one ticket) scans the table in storage order instead of by index.
+ * that find few rows (number, reference, an identity, a custom-field value through its full-text
+ * index) keep their index; a custom-field match without words (only punctuation) scans the table
+ * in storage order instead of by index.
  */
 const plain = (column: string) => sql<string>`(${sql.ref(column)} || '')`;
 
@@ -148,10 +150,21 @@ async function filtered(db: Executor, q: InboxQuery, me: string): Promise<{ b: B
   }
   if (q.from !== undefined) b = b.where('tickets.created_at', '>=', q.from);
   if (q.to !== undefined) b = b.where('tickets.created_at', '<=', q.to);
-  if (q.field && q.field.key) {
-    const needle = `%${likeEscape(JSON.stringify(q.field.key) + ':' + JSON.stringify(q.field.value))}%`;
+  if (q.field?.key) {
+    const needle = `%${likeEscape(`${JSON.stringify(q.field.key)}:${JSON.stringify(q.field.value)}`)}%`;
     b = b.where(sql<boolean>`tickets.custom_fields LIKE ${needle} ESCAPE '\\'`);
-    scan = true;
+    // The custom-field full-text index (migration 20261130T1420) finds the few tickets whose
+    // fields hold the key's and the value's words in a row; the LIKE above keeps the match exact.
+    const words = searchWords(`${q.field.key} ${q.field.value}`);
+    if (words.length && q.field.value.trim()) {
+      const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+      b = b.where(
+        postgres
+          ? sql<boolean>`${pgSearchVector('tickets', 'custom_fields')} @@ to_tsquery('simple', ${tsPhrase(words)})`
+          : sql<boolean>`tickets.rowid IN (SELECT rowid FROM ticket_fields_fts WHERE ticket_fields_fts MATCH ${fts5Phrase(words)})`,
+      );
+      selective = true;
+    } else scan = true;
   }
   if (q.q) {
     const search = classifySearch(q.q);
