@@ -15,6 +15,8 @@ import { postgresUrl, serviceAvailable } from '../support/services.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';
 import { APP_SECRET, PHONE_NUMBER_ID } from '../whatsapp/cloud-fixtures.js';
 import { startGraphStub, STUB_TOKEN, type GraphStub } from '../whatsapp/cloud-graph-stub.js';
+import { deliver } from '../whatsapp/fake-socket.js';
+import { waitFor, whatsappDefinitionForTests } from '../whatsapp/harness.js';
 import { checkSchema } from './json-schema-check.js';
 import { driveCoreApi } from './openapi-core-drive.js';
 import { driveIntegrations } from './openapi-integrations.js';
@@ -23,6 +25,8 @@ import { createCaller, documentedOperations, mountedRoutes, templateOf, type Ope
 const SITE = 'https://loja.example.com.br';
 const PORTAL_SECRET = 'portal-secret-for-openapi-tests-0123456789';
 const mail = createTestChannelDefinition('test', 'email', ['email', 'phone']);
+/** A Baileys number with its socket faked at the adapter's boundary (WhatsApp's servers are unreachable): its pairing QR is served by the API. */
+const baileys = whatsappDefinitionForTests();
 const fields = { nome: 'name', email: 'email', telefone: 'phone', pedido: 'reference', mensagem: 'message' };
 /** HTML surfaces, not API: the console (mounted at /console here) and the portal's pages. */
 const isHtmlPage = (path: string) => path.startsWith('/console') || (path.startsWith('/portal') && !path.startsWith('/portal/api'));
@@ -43,9 +47,10 @@ describe.each(['sqlite', 'postgres'] as const)('OpenAPI document matches the app
     stub = await startGraphStub();
     t = await startTestApp({
       database,
-      definitions: [mail.definition, webformChannel, createWhatsappCloudChannelDefinition({ retryDelaysMs: [20] })],
+      definitions: [mail.definition, webformChannel, createWhatsappCloudChannelDefinition({ retryDelaysMs: [20] }), baileys.definition],
       channels: [
         { id: 'mail', kind: 'test' },
+        { id: 'zap', kind: 'whatsapp' },
         {
           id: 'contato',
           kind: 'webform',
@@ -118,6 +123,29 @@ describe.each(['sqlite', 'postgres'] as const)('OpenAPI document matches the app
       'GET /api/attachments/{id} 200',
     ];
     expect(want.filter((w) => !seen.has(w))).toEqual([]);
+  });
+
+  test('the pairing route serves the QR of a number waiting to be paired: png, svg and json', async () => {
+    if (!ready) return;
+    await waitFor(() => baileys.factory.sockets.length > 0, 5000, 'the Baileys socket');
+    const tpl = '/api/channels/{id}/pairing';
+    const before = await call('GET', '/api/channels/zap/pairing?format=json', tpl);
+    expect(before.body).toMatchObject({ hasQr: false });
+    await deliver(baileys.factory.latest(), 'connection.update', { qr: '2@pairing-ref-for-the-test,bm90LWEta2V5,aWRlbnRpdHk=,YWR2' });
+    await waitFor(() => t.app.running.find((c) => c.entry.id === 'zap')?.runtime.pairing?.()?.qr !== undefined, 3000, 'the QR');
+    const json = await call('GET', '/api/channels/zap/pairing?format=json', tpl);
+    expect(json.status).toBe(200);
+    expect(json.body).toMatchObject({ state: 'needs_pairing', hasQr: true, pairingCode: null });
+    const svg = await call('GET', '/api/channels/zap/pairing?format=svg', tpl);
+    expect(svg.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    expect(svg.text).toMatch(/^<svg[^>]*>.*<path/s);
+    const png = await call('GET', '/api/channels/zap/pairing', tpl);
+    expect(png.headers.get('content-type')).toBe('image/png');
+    const bytes = Buffer.from(
+      await (await fetch(`${t.baseUrl}/api/channels/zap/pairing`, { headers: { authorization: `Bearer ${t.adminToken}` } })).arrayBuffer(),
+    );
+    expect(bytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(problems).toEqual([]);
   });
 
   test('webhooks, erasure and proactive tickets answer as documented', async () => {
