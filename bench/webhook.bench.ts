@@ -6,8 +6,13 @@
  * ceiling is a bare express endpoint that parses the JSON and does one better-sqlite3 insert
  * (same pragmas as the app). Each server runs in its own child process (the load generator must
  * not share its event loop); the app's max RSS is the child's.
- * Prints requests/s, p50/p99 latency, the ratio to the ceiling and max RSS; the last line is one
- * JSON object: {rate, ceiling, ratio, p50, p99, maxRssMB}.
+ * Prints requests/s, p50/p99 latency, the ratio to the ceiling, max RSS, and each server's CPU
+ * time per request (process.cpuUsage over the measured slices only, so a busy machine, which
+ * stretches wall-clock figures, moves it much less); the last line is one JSON object:
+ * {rate, ceiling, ratio, p50, p99, maxRssMB, cpuMsPerReq, ceilingCpuMsPerReq}.
+ *
+ * With --profile, remember that the servers take turns: each CPU profile shows its server idle
+ * while the other one is loaded (about half the run), which is not time a request waited.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -34,7 +39,8 @@ function arg(name: string, fallback: number): number {
 
 // ---------------------------------------------------------------- child: one server
 
-type ServeMessage = { ready: string } | { maxRssMB: number; rows: number };
+type ServeMessage = { ready: string } | { maxRssMB: number; rows: number; cpuMs: number } | { measured: true };
+type ControlMessage = 'stop' | 'measure' | 'pause';
 
 async function serveCeiling(dir: string): Promise<{ url: string; rows: () => number }> {
   const { default: express } = await import('express');
@@ -87,18 +93,37 @@ async function serveApp(dir: string): Promise<{ url: string; rows: () => number 
       .executeTakeFirst();
     rows = Number(r?.n ?? 0);
   };
-  process.on('message', () => void countTickets());
+  process.on('message', (m: unknown) => {
+    if (m === 'stop') void countTickets();
+  });
   return { url, rows: () => rows };
 }
 
 async function serve(kind: string, dir: string): Promise<void> {
   const server = kind === 'ceiling' ? await serveCeiling(dir) : await serveApp(dir);
   const send = (m: ServeMessage) => process.send!(m);
-  process.on('message', (m: unknown) => {
+  // CPU counted only while this server is under measured load (not start-up, warm-up or the other's turn).
+  let cpuMs = 0;
+  let since: NodeJS.CpuUsage | undefined;
+  process.on('message', (m: ControlMessage) => {
+    if (m === 'measure') {
+      since = process.cpuUsage();
+      send({ measured: true });
+      return;
+    }
+    if (m === 'pause') {
+      if (since) {
+        const d = process.cpuUsage(since);
+        cpuMs += (d.user + d.system) / 1000;
+        since = undefined;
+      }
+      send({ measured: true });
+      return;
+    }
     if (m !== 'stop') return;
     // Let the app's async row count (registered first) finish before answering.
     setTimeout(() => {
-      send({ maxRssMB: process.resourceUsage().maxRSS / 1024, rows: server.rows() });
+      send({ maxRssMB: process.resourceUsage().maxRSS / 1024, rows: server.rows(), cpuMs });
       setTimeout(() => process.exit(0), 50);
     }, 200);
   });
@@ -166,7 +191,19 @@ function startServer(kind: string, dir: string): Promise<{ child: ChildProcess; 
   });
 }
 
-function stopServer(child: ChildProcess): Promise<{ maxRssMB: number; rows: number }> {
+function control(child: ChildProcess, m: 'measure' | 'pause'): Promise<void> {
+  return new Promise((resolve) => {
+    const on = (r: ServeMessage) => {
+      if (!('measured' in r)) return;
+      child.off('message', on);
+      resolve();
+    };
+    child.on('message', on);
+    child.send(m);
+  });
+}
+
+function stopServer(child: ChildProcess): Promise<{ maxRssMB: number; rows: number; cpuMs: number }> {
   return new Promise((resolve) => {
     child.on('message', (m: ServeMessage) => {
       if ('maxRssMB' in m) resolve(m);
@@ -221,8 +258,10 @@ async function main(): Promise<void> {
     servers.push(ceilingServer);
     const appServer = await startServer('ponte', dir);
     servers.push(appServer);
-    const load = async (url: string, seconds: number): Promise<Slice> => {
+    const load = async (url: string, seconds: number, measured?: ChildProcess): Promise<Slice> => {
+      if (measured) await control(measured, 'measure');
       const r = await autocannon({ url, connections, duration: seconds, requests: [{ setupRequest: nextRequest }] });
+      if (measured) await control(measured, 'pause');
       return {
         total: r.requests.total,
         seconds: r.duration,
@@ -240,11 +279,11 @@ async function main(): Promise<void> {
     for (let done = 0, round = 0; done < duration; done += sliceSeconds, round++) {
       const seconds = Math.min(sliceSeconds, duration - done);
       if (round % 2 === 0) {
-        ceilingSlices.push(await load(ceilingServer.url, seconds));
-        appSlices.push(await load(appServer.url, seconds));
+        ceilingSlices.push(await load(ceilingServer.url, seconds, ceilingServer.child));
+        appSlices.push(await load(appServer.url, seconds, appServer.child));
       } else {
-        appSlices.push(await load(appServer.url, seconds));
-        ceilingSlices.push(await load(ceilingServer.url, seconds));
+        appSlices.push(await load(appServer.url, seconds, appServer.child));
+        ceilingSlices.push(await load(ceilingServer.url, seconds, ceilingServer.child));
       }
     }
     const ceilingStats = await stopServer(ceilingServer.child);
@@ -252,12 +291,15 @@ async function main(): Promise<void> {
     servers.length = 0;
     const ceiling = summarize(ceilingSlices);
     const app = summarize(appSlices);
-    const row = (name: string, s: ReturnType<typeof summarize>, stats: { maxRssMB: number; rows: number }) =>
-      `${name.padEnd(8)} ${s.rate.toFixed(0).padStart(6)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms  non-2xx ${s.non2xx}  errors ${s.errors}  rows ${stats.rows}  maxRSS ${stats.maxRssMB.toFixed(0)} MB`;
+    const cpuPerReq = (s: ReturnType<typeof summarize>, stats: { cpuMs: number }) => (s.total === 0 ? 0 : stats.cpuMs / s.total);
+    const row = (name: string, s: ReturnType<typeof summarize>, stats: { maxRssMB: number; rows: number; cpuMs: number }) =>
+      `${name.padEnd(8)} ${s.rate.toFixed(0).padStart(6)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms  non-2xx ${s.non2xx}  errors ${s.errors}  rows ${stats.rows}  maxRSS ${stats.maxRssMB.toFixed(0)} MB  CPU ${cpuPerReq(s, stats).toFixed(3)} ms/req`;
     console.log(row('ceiling', ceiling, ceilingStats));
     console.log(row('ponte', app, appStats));
     const ratio = app.rate / ceiling.rate;
-    console.log(`ratio ${(ratio * 100).toFixed(1)}% of the ceiling (aim >= 50%), p99 ${app.p99} ms (aim < 50 ms)`);
+    const cpuRatio = cpuPerReq(ceiling, ceilingStats) / cpuPerReq(app, appStats);
+    console.log(`ratio ${(ratio * 100).toFixed(1)}% of the ceiling (aim >= 50%), p99 ${app.p99} ms (aim < 10 ms)`);
+    console.log(`CPU per request: the ceiling's is ${(cpuRatio * 100).toFixed(1)}% of Ponte's (less noisy than req/s on a busy machine)`);
     if (process.argv.includes('--profile')) console.log(`CPU profiles in ${PROFILE_DIR}`);
     if (app.non2xx > 0 || app.errors > 0) console.log(`WARNING: ${app.non2xx} non-2xx answers and ${app.errors} errors from the app`);
     console.log(
@@ -268,6 +310,8 @@ async function main(): Promise<void> {
         p50: app.p50,
         p99: app.p99,
         maxRssMB: Math.round(appStats.maxRssMB),
+        cpuMsPerReq: Number(cpuPerReq(app, appStats).toFixed(3)),
+        ceilingCpuMsPerReq: Number(cpuPerReq(ceiling, ceilingStats).toFixed(3)),
       }),
     );
   } finally {

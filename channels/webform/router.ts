@@ -34,6 +34,7 @@ import { decideCors } from './cors.js';
 import { answerFor, HONEYPOT_ANSWER, pickLocale, prefersHtml, withQuery, type FormAnswer } from './form-answer.js';
 import { mapSubmission, type MappingRules } from './field-mapping.js';
 import { FormRejection } from './form-rejection.js';
+import { sendJson } from './json-answer.js';
 import { readMultipart, type MultipartLimits } from './multipart-reader.js';
 import { createFormLimits } from './rate-limiter.js';
 import { checkSignatureHeaders, checkTimestamp, createSignatureVerifier } from './signature.js';
@@ -334,7 +335,7 @@ export function createWebformRouter(
       );
       return;
     }
-    res.status(status).json(body);
+    sendJson(res, status, body);
   }
 
   /** A public form posted by a browser navigating (a plain HTML form), not by a script. */
@@ -348,7 +349,7 @@ export function createWebformRouter(
 
   function respond(req: Request, res: Response, answer: FormAnswer): void {
     if (!wantsPage(req)) {
-      res.status(answer.status).json(answer.body);
+      sendJson(res, answer.status, answer.body);
       return;
     }
     // Only a ticket this submission created is named (answerFor leaves it out otherwise).

@@ -33,14 +33,15 @@ export interface UploadStaging {
   dispose(): Promise<void>;
 }
 
-export function createUploadStaging(tmpRoot: string = tmpdir()): UploadStaging {
+/** `tmpRoot` defaults to the OS temp folder, looked up only when a file is staged (most posts have none). */
+export function createUploadStaging(tmpRoot?: string): UploadStaging {
   let dir: string | undefined;
   let count = 0;
   const pathOf = (n: number) => join(dir!, String(n));
 
   return {
     async put(source, { maxBytes }) {
-      dir ??= mkdtempSync(join(tmpRoot, 'ponte-upload-'));
+      dir ??= mkdtempSync(join(tmpRoot ?? tmpdir(), 'ponte-upload-'));
       const n = ++count;
       let size = 0;
       const meter = new Transform({

@@ -37,30 +37,58 @@ export function createLimitedServer(handler: (req: IncomingMessage, res: ServerR
   return server;
 }
 
+const SWEEP_MS = 100;
+
+/** A request whose body is still arriving, with the socket's byte count at its last check. */
+interface Watched {
+  req: IncomingMessage;
+  res: ServerResponse;
+  seen: number;
+  since: number;
+}
+
+/**
+ * One timer for all requests (every SWEEP_MS while any body is arriving) instead of a timer and
+ * two listeners per request: the guard runs for every body on every route. Each body is still
+ * judged on whole windows of its own (from its start); it is cut at most SWEEP_MS after a bad
+ * window ends. A finished request leaves the set at the next sweep (so at most SWEEP_MS of
+ * finished requests are held).
+ */
 export function slowBodyGuard(limits: Pick<ServerLimits, 'slowBodyWindowMs' | 'slowBodyMinBytes'>): RequestHandler {
+  const watched = new Set<Watched>();
+  let timer: NodeJS.Timeout | undefined;
+  const sweep = () => {
+    const now = performance.now();
+    for (const w of watched) {
+      const socket = w.req.socket;
+      if (w.req.complete || socket.destroyed || w.res.writableFinished) {
+        watched.delete(w);
+        continue;
+      }
+      if (now - w.since < limits.slowBodyWindowMs) continue;
+      const arrived = socket.bytesRead - w.seen;
+      w.seen = socket.bytesRead;
+      w.since = now;
+      const weWereNotReading = w.req.readableLength >= w.req.readableHighWaterMark;
+      if (arrived >= limits.slowBodyMinBytes || weWereNotReading) continue;
+      watched.delete(w);
+      cut(w.res);
+    }
+    if (watched.size === 0) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
   return (req, res, next) => {
     if (req.complete || !expectsBody(req)) {
       next();
       return;
     }
-    const socket = req.socket;
-    let seen = socket.bytesRead;
-    const timer = setInterval(() => {
-      if (req.complete || socket.destroyed) {
-        clearInterval(timer);
-        return;
-      }
-      const arrived = socket.bytesRead - seen;
-      seen = socket.bytesRead;
-      const weWereNotReading = req.readableLength >= req.readableHighWaterMark;
-      if (arrived >= limits.slowBodyMinBytes || weWereNotReading) return;
-      clearInterval(timer);
-      cut(res);
-    }, limits.slowBodyWindowMs);
-    timer.unref();
-    const stop = () => clearInterval(timer);
-    req.once('end', stop);
-    res.once('close', stop);
+    watched.add({ req, res, seen: req.socket.bytesRead, since: performance.now() });
+    if (!timer) {
+      timer = setInterval(sweep, SWEEP_MS);
+      timer.unref();
+    }
     next();
   };
 }

@@ -10,9 +10,14 @@
  * the backend (a key is content-addressed, so the same key is the same bytes wherever it lives;
  * a threshold changed later leaves older blobs readable). `delete` removes both, so erasure
  * removes inline raw payloads with the files (on SQLite under secure_delete, see src/erasure).
+ *
+ * Puts that arrive together (concurrent form posts, in one turn of the event loop) are written
+ * by ONE multi-row insert: one statement and one commit instead of one each (on PostgreSQL, one
+ * round trip and one WAL flush). Each caller is answered after that insert with its own key; if
+ * the shared insert fails, each payload is inserted alone so every caller gets its own outcome.
  */
 import { Readable } from 'node:stream';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { BlobPutResult, BlobStore } from '../channel/contract.js';
 import type { Database } from '../db/database.js';
 import { checkKey, takeBlob } from './blob-intake.js';
@@ -25,6 +30,11 @@ export function withInlineBlobs(
 ): BlobStore {
   if (inlineMaxBytes <= 0) return backend;
   const db = database.kysely;
+  const gather = createInsertGathering((rows) =>
+    sql`insert into blob_objects (key, size, data, created_at) values ${sql.join(rows.map(rowValues))} on conflict (key) do nothing`.execute(
+      db,
+    ),
+  );
   const inline = async (key: string): Promise<Buffer | undefined> => {
     const res = await sql<{ data: Uint8Array }>`select data from blob_objects where key = ${checkKey(key)}`.execute(db);
     const row = res.rows[0];
@@ -38,9 +48,7 @@ export function withInlineBlobs(
           inlineMaxBytes;
       if (!small) return backend.put(source, options);
       const { key, bytes } = await takeBlob(source, options?.maxBytes ?? defaultMaxBytes);
-      await sql`insert into blob_objects (key, size, data, created_at) values (${key}, ${bytes.length}, ${bytes}, ${Date.now()}) on conflict (key) do nothing`.execute(
-        db,
-      );
+      await gather({ key, bytes, createdAt: Date.now() });
       return { key, size: bytes.length };
     },
     get(key) {
@@ -74,4 +82,45 @@ export function withInlineBlobs(
       await backend.delete(key);
     },
   };
+}
+
+export interface InlineRow {
+  key: string;
+  bytes: Buffer;
+  createdAt: number;
+}
+
+const rowValues = (r: InlineRow): RawBuilder<unknown> => sql`(${r.key}, ${r.bytes.length}, ${r.bytes}, ${r.createdAt})`;
+
+/** Rows per statement: 4 parameters each stays far below every driver's parameter limit. */
+const MAX_GATHERED_ROWS = 200;
+
+/**
+ * Rows handed in during one turn of the event loop are inserted together (setImmediate runs
+ * after the turn's I/O callbacks, so every request read in that turn joins). A failed shared
+ * insert is retried row by row: one row's error never fails its neighbours.
+ */
+export function createInsertGathering(insert: (rows: InlineRow[]) => Promise<unknown>): (row: InlineRow) => Promise<void> {
+  type Waiting = { row: InlineRow; resolve: () => void; reject: (err: unknown) => void };
+  let waiting: Waiting[] = [];
+  const flush = async () => {
+    const batch = waiting;
+    waiting = [];
+    for (let i = 0; i < batch.length; i += MAX_GATHERED_ROWS) {
+      const part = batch.slice(i, i + MAX_GATHERED_ROWS);
+      // Content-addressed: the same key twice in one statement is the same row (PostgreSQL refuses a duplicate in one insert).
+      const unique = [...new Map(part.map((w) => [w.row.key, w.row])).values()];
+      try {
+        await insert(unique);
+        for (const w of part) w.resolve();
+      } catch {
+        for (const w of part) await insert([w.row]).then(w.resolve, w.reject);
+      }
+    }
+  };
+  return (row) =>
+    new Promise<void>((resolve, reject) => {
+      if (waiting.length === 0) setImmediate(() => void flush());
+      waiting.push({ row, resolve, reject });
+    });
 }

@@ -55,6 +55,17 @@ describeEachDatabase('inline blobs on %s', (kind) => {
     expect(await rows(put.key)).toBe(1);
   });
 
+  test('concurrent small payloads (posts arriving together) are each stored and each readable', async () => {
+    const raws = Array.from({ length: 40 }, (_, i) => `{"fields":{"pedido":"PED-${i % 30}"}}`);
+    const puts = await Promise.all(raws.map((raw) => blobs.put(raw, { raw: true })));
+    expect(new Set(puts.map((p) => p.key)).size).toBe(30);
+    for (const [i, p] of puts.entries()) {
+      expect(await rows(p.key)).toBe(1);
+      expect((await blobs.read(p.key)).toString()).toBe(raws[i]);
+    }
+    expect(files(dir)).toEqual([]);
+  });
+
   test('an attachment, content above the threshold and any stream go to the backend as before', async () => {
     const attachment = await blobs.put(Buffer.from('a small attachment'));
     expect(await rows(attachment.key)).toBe(0);
