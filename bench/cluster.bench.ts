@@ -8,8 +8,11 @@
  * `mails` mails are APPENDed to the mailbox; afterwards every submission answered 201 is one
  * ticket and every mail one message (exactly once). The ceiling: N bare express + pg servers
  * doing one INSERT of the submission per request (own transaction), same load, same N.
- * Then the mailbox owner is killed (SIGKILL): the time until another gateway holds the mailbox,
- * and until a mail APPENDed right after the kill is a ticket.
+ * Each run also prints the CPU its processes spent per request (all gateways; the ceiling's
+ * servers): a rate far below the ceiling at a low CPU cost means waiting on the database.
+ * Then the mailbox owner is killed (SIGKILL): the time until another gateway holds the mailbox
+ * (after the kill, and after the owner's last renewal by the database's clock), and until a mail
+ * APPENDed right after the kill is a ticket.
  * The last line is one JSON object: {rate, ceiling, ratio, p50, p95, p99, maxRssMB, ...}.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -155,6 +158,20 @@ async function load(urls: string[], connections: number, seconds: number): Promi
   };
 }
 
+/** CPU time (user + system) a process has used so far, in ms (from /proc: the gateways are children). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** `run` and the CPU the processes spent on it, per request answered 2xx. */
+async function withCpu(pids: number[], run: () => Promise<Run>): Promise<Run & { cpuMsPerReq: number }> {
+  const before = pids.reduce((a, p) => a + cpuMs(p), 0);
+  const r = await run();
+  const spent = pids.reduce((a, p) => a + cpuMs(p), 0) - before;
+  return { ...r, cpuMsPerReq: +(spent / Math.max(1, r.ok)).toFixed(2) };
+}
+
 /** Peak resident set of a process (VmHWM), in MB. */
 function peakRssMB(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -231,7 +248,7 @@ async function main(): Promise<void> {
     await load(gw, connections, 1); // warm-up (JIT, pools)
     await load(cl, connections, 1);
 
-    const rows: Array<{ n: number; ponte: Run; ceiling: Run }> = [];
+    const rows: Array<{ n: number; ponte: Run & { cpuMsPerReq: number }; ceiling: Run & { cpuMsPerReq: number } }> = [];
     const mailIds: string[] = [];
     for (const n of [1, 2, 3]) {
       const ids = Array.from({ length: mails }, () => uniqueId());
@@ -241,12 +258,19 @@ async function main(): Promise<void> {
         'INBOX',
         2,
       );
-      const ponte = await load(gw.slice(0, n), connections, duration);
+      // Every gateway's CPU counts: the mailbox owner fetches mail even when it gets no form load.
+      const ponte = await withCpu(
+        gateways.map((g) => g.pid),
+        () => load(gw.slice(0, n), connections, duration),
+      );
       await appending;
-      const ceiling = await load(cl.slice(0, n), connections, duration);
+      const ceiling = await withCpu(
+        ceilings.slice(0, n).map((c) => c.child.pid!),
+        () => load(cl.slice(0, n), connections, duration),
+      );
       rows.push({ n, ponte, ceiling });
       log(
-        `N=${n}  ponte ${ponte.rate.toFixed(0).padStart(5)} req/s  p50 ${ponte.p50} ms  p95 ${ponte.p95} ms  p99 ${ponte.p99} ms  non-2xx/errors ${ponte.bad}   ceiling (bare pg) ${ceiling.rate.toFixed(0).padStart(5)} req/s  p99 ${ceiling.p99} ms   ratio ${((ponte.rate / ceiling.rate) * 100).toFixed(1)}%`,
+        `N=${n}  ponte ${ponte.rate.toFixed(0).padStart(5)} req/s  p50 ${ponte.p50} ms  p95 ${ponte.p95} ms  p99 ${ponte.p99} ms  non-2xx/errors ${ponte.bad}  CPU ${ponte.cpuMsPerReq} ms/req   ceiling (bare pg) ${ceiling.rate.toFixed(0).padStart(5)} req/s  p99 ${ceiling.p99} ms  CPU ${ceiling.cpuMsPerReq} ms/req   ratio ${((ponte.rate / ceiling.rate) * 100).toFixed(1)}%`,
       );
     }
 
@@ -366,7 +390,14 @@ async function main(): Promise<void> {
         p95: top.ponte.p95,
         p99: top.ponte.p99,
         maxRssMB: Math.round(maxRssMB),
-        perN: rows.map((r) => ({ n: r.n, rate: Math.round(r.ponte.rate), ceiling: Math.round(r.ceiling.rate), p99: r.ponte.p99 })),
+        perN: rows.map((r) => ({
+          n: r.n,
+          rate: Math.round(r.ponte.rate),
+          ceiling: Math.round(r.ceiling.rate),
+          p99: r.ponte.p99,
+          cpuMsPerReq: r.ponte.cpuMsPerReq,
+          ceilingCpuMsPerReq: r.ceiling.cpuMsPerReq,
+        })),
         exactlyOnce,
         failoverMs,
         failoverSinceRenewalMs: sinceRenewalMs,
