@@ -169,10 +169,10 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
   const metrics = createMetrics({ database, running: () => running, clock, processMetrics: options.processMetrics ?? false });
   const sendHealth = createSendHealth();
   // One info line and one metric per ingest outcome; the outbox wakes for new work.
-  const observedIngest: IngestFn = async (channelId, env) => {
+  const observedIngest: IngestFn = async (channelId, env, options) => {
     const started = performance.now();
     try {
-      const outcome = await ingest(channelId, env);
+      const outcome = await ingest(channelId, env, options);
       metrics.messageIn(channelId, outcome.status, (performance.now() - started) / 1000);
       if (outcome.status === 'created' || outcome.status === 'appended') {
         events.info(

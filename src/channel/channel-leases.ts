@@ -70,12 +70,13 @@ function createFencedWrites(o: {
       deletePrefix: (prefix) => fenced((trx) => deleteStatePrefix(trx, channelId, prefix)),
     },
     saveCheckpoint: put,
-    ingest: async (envelope) => {
-      if (!(await holds(db))) throw new LeaseLostError(o.name);
-      const { checkpoint, ...message } = envelope;
-      const outcome = await deps.ingest(channelId, message);
-      if (checkpoint) await put(checkpoint.key, checkpoint.value);
-      return outcome;
-    },
+    // The fence is checked first inside the message's own transaction, where its checkpoint is
+    // saved too: a stale holder's message and cursor are refused together, never half written.
+    ingest: (envelope) =>
+      deps.ingest(channelId, envelope, {
+        fence: async (trx) => {
+          if (!(await holds(trx))) throw new LeaseLostError(o.name);
+        },
+      }),
   };
 }

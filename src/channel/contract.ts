@@ -78,9 +78,8 @@ export interface FencedWrites {
   readonly state: ChannelState;
   saveCheckpoint(key: string, value: unknown): Promise<void>;
   /**
-   * `ingest`, refused once the fence no longer holds. Messages are safe to redeliver; an
-   * envelope's checkpoint is saved fenced right after its message committed (a crash in between
-   * redelivers the message, answered as a duplicate).
+   * `ingest`, refused once the fence no longer holds: the fence is checked inside the message's
+   * transaction, which also saves the envelope's checkpoint, so a refused message writes neither.
    */
   ingest(envelope: InboundEnvelopeInput): Promise<IngestOutcome>;
 }

@@ -1,4 +1,4 @@
-import { nextLeaseStep, renewEveryMs, type LeaseView } from './lease-policy.js';
+import { nextAttemptInMs, nextLeaseStep, renewEveryMs, type LeaseView } from './lease-policy.js';
 
 const LEASE = 3000;
 const standby: LeaseView = { role: 'standby' };
@@ -63,5 +63,18 @@ describe('lease policy for a pull source', () => {
   test('renewals come three times per period, so failover happens within two periods', () => {
     expect(renewEveryMs(3000)).toBe(1000);
     expect(renewEveryMs(30)).toBe(100);
+  });
+
+  test('attempts keep their pace however long an answer took', () => {
+    expect(nextAttemptInMs({ everyMs: 1000, sinceStartMs: 30 })).toBe(970);
+    expect(nextAttemptInMs({ everyMs: 1000, sinceStartMs: 1400 })).toBe(0);
+  });
+
+  test('a standby asks again right after the holder’s lease runs out, when that comes before its next turn', () => {
+    expect(nextAttemptInMs({ everyMs: 1000, sinceStartMs: 20, expiresInMs: 300 })).toBe(310);
+    // Further away than the next turn: the usual pace (the holder may renew meanwhile).
+    expect(nextAttemptInMs({ everyMs: 1000, sinceStartMs: 20, expiresInMs: 2500 })).toBe(980);
+    // Already over (a slow answer): at once.
+    expect(nextAttemptInMs({ everyMs: 1000, sinceStartMs: 20, expiresInMs: -50 })).toBe(0);
   });
 });

@@ -43,6 +43,22 @@ export function nextLeaseStep(view: LeaseView, attempt: LeaseAttempt, leaseMs: n
   return { view: { role: 'owner', epoch: view.epoch, validUntil: Math.max(view.validUntil, attempt.sentAt + leaseMs) }, action: 'none' };
 }
 
+/**
+ * How long to wait before the next attempt. Attempts keep a fixed pace (`everyMs` from the start
+ * of the last one, however long it took to answer). A standby that saw another holder's lease
+ * run out in `expiresInMs` (the database's expiry minus the database's clock, less the time since
+ * the answer) asks again right after it, when that is sooner: a dead owner is replaced about one
+ * period after its last renewal, not up to a period plus a poll interval later (issue 15).
+ */
+export function nextAttemptInMs(o: { everyMs: number; sinceStartMs: number; expiresInMs?: number | undefined }): number {
+  const paced = Math.max(0, o.everyMs - o.sinceStartMs);
+  if (o.expiresInMs === undefined) return paced;
+  // The database compares `expires_at < now`: ask just after, not at, the end.
+  return Math.max(0, Math.min(paced, o.expiresInMs + EXPIRY_MARGIN_MS));
+}
+
+const EXPIRY_MARGIN_MS = 10;
+
 /** Renew three times per period: two renewals may fail before the lease lapses. */
 export function renewEveryMs(leaseMs: number): number {
   return Math.max(100, Math.floor(leaseMs / 3));

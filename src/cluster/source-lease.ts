@@ -7,22 +7,23 @@
  * - The owner renews three times per period; a process without the lease keeps the source
  *   stopped (health `standby`) and asks again at the same pace, so a dead owner is replaced
  *   within two periods.
- * - The lease's epoch fences the owner's writes: `saveCheckpoint` writes only while the lease
- *   row still names this process at its epoch (share-locked in the same transaction, so a
- *   takeover waits for it); `ingest` refuses once the local validity has run out. A process
- *   that loses the lease, or cannot renew before its validity ends, stops its source.
+ * - The lease's epoch fences the owner's writes through `ctx.leases.fence(name, epoch)`: each
+ *   ingest checks, first inside its own transaction, that the lease row still names this process
+ *   at its epoch (share-locked until commit, so a takeover waits for it and then sees it), and
+ *   the IMAP checkpoint rides in that same transaction; `saveCheckpoint` is fenced the same way.
+ *   A stale owner (paused, then resumed after another took over) is refused, writes nothing, and
+ *   its source is stopped at once. Before that, `ingest` refuses once the local validity ran out.
  * - An IMAP source cannot start twice: every new ownership builds a fresh runtime from the
  *   channel definition (no I/O at build) and keeps only its source.
  *
  * On SQLite one process owns the database file, so its sources are never leased.
  */
 import type { Logger } from 'pino';
-import type { ChannelContext, ChannelHealth, ChannelRuntime, InboundSource } from '../channel/contract.js';
+import type { ChannelContext, ChannelHealth, ChannelRuntime, FencedWrites, InboundSource } from '../channel/contract.js';
 import type { ChannelEntry } from '../channel/directory.js';
 import type { Database } from '../db/database.js';
-import { putState } from '../db/repositories/channel-state.repository.js';
-import { holdsLeaseForUpdate, POSTGRES_NOW, releaseLease, takeLease } from '../db/repositories/lease.repository.js';
-import { nextLeaseStep, renewEveryMs, type LeaseAttempt, type LeaseView } from './lease-policy.js';
+import { POSTGRES_NOW, releaseLease, takeLease } from '../db/repositories/lease.repository.js';
+import { nextAttemptInMs, nextLeaseStep, renewEveryMs, type LeaseAttempt, type LeaseView } from './lease-policy.js';
 
 export class LeaseLostError extends Error {
   readonly code = 'lease_lost' as const;
@@ -56,20 +57,24 @@ export function withSourceLease(
   const log = deps.logger.child({ channel: entry.id, lease: name });
   let view: LeaseView = { role: 'standby' };
   const ownsNow = () => view.role === 'owner' && performance.now() < view.validUntil;
+  /** The fenced writes of the current ownership (its epoch); a refusal stops the source at once. */
+  const underFence = async <T>(write: (f: FencedWrites) => Promise<T>): Promise<T> => {
+    if (!ownsNow() || view.role !== 'owner') throw new LeaseLostError(name);
+    try {
+      return await write(context.leases.fence(name, view.epoch));
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'lease_lost') {
+        log.warn('a fenced write was refused: another process holds the lease; asking now');
+        kick();
+      }
+      throw err;
+    }
+  };
 
   const fenced: ChannelContext = {
     ...context,
-    ingest: async (envelope) => {
-      if (!ownsNow()) throw new LeaseLostError(name);
-      return context.ingest(envelope);
-    },
-    saveCheckpoint: async (key, value) => {
-      const epoch = view.role === 'owner' ? view.epoch : -1;
-      await db.transaction().execute(async (trx) => {
-        if (!(await holdsLeaseForUpdate(trx, name, deps.holder, epoch))) throw new LeaseLostError(name);
-        await putState(trx, entry.id, key, value, context.clock.now());
-      });
-    },
+    ingest: (envelope) => underFence((f) => f.ingest(envelope)),
+    saveCheckpoint: (key, value) => underFence((f) => f.saveCheckpoint(key, value)),
   };
 
   const first = build(fenced);
@@ -95,18 +100,29 @@ export function withSourceLease(
   let inFlight: Promise<void> | undefined;
   const every = renewEveryMs(deps.leaseMs);
 
+  /** Time left on another holder's lease (database clock) at the last refused attempt, and when that answer came. */
+  let otherExpires: { inMs: number; at: number } | undefined;
+
   async function attempt(): Promise<void> {
     const sentAt = performance.now();
     let a: LeaseAttempt;
+    otherExpires = undefined;
+    let guard: NodeJS.Timeout | undefined;
     try {
       // A database that does not answer must not hold the decision past the lease's validity.
       const s = await Promise.race([
         takeLease(db, name, deps.holder, POSTGRES_NOW, deps.leaseMs),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('lease renewal timed out')), every).unref?.()),
+        new Promise<never>((_, reject) => {
+          guard = setTimeout(() => reject(new Error('lease renewal timed out')), every);
+          guard.unref?.();
+        }),
       ]);
       a = { ok: true, held: s.held, epoch: s.epoch, holder: s.holder, sentAt, at: performance.now() };
+      if (!s.held && s.holder) otherExpires = { inMs: s.expiresAt - s.dbNow, at: a.at };
     } catch (err) {
       a = { ok: false, error: (err as Error).message, sentAt, at: performance.now() };
+    } finally {
+      clearTimeout(guard);
     }
     if (stopping) {
       // Stopped while asking: a lease just won is given back, or the others would wait a period.
@@ -136,15 +152,32 @@ export function withSourceLease(
     }
   }
 
-  function schedule(): void {
+  /** One attempt at a time; the next is scheduled from when this one started. */
+  function run(): void {
+    timer = undefined;
+    const began = performance.now();
+    inFlight = attempt().finally(() => {
+      inFlight = undefined;
+      const now = performance.now();
+      const expiresInMs = otherExpires ? otherExpires.inMs - (now - otherExpires.at) : undefined;
+      schedule(kicked ? 0 : nextAttemptInMs({ everyMs: every, sinceStartMs: now - began, expiresInMs }));
+      kicked = false;
+    });
+  }
+
+  function schedule(delayMs: number): void {
     if (stopping) return;
-    timer = setTimeout(() => {
-      inFlight = attempt().finally(() => {
-        inFlight = undefined;
-        schedule();
-      });
-    }, every);
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(run, delayMs);
     timer.unref?.();
+  }
+
+  /** Ask at once (a fenced write was refused): the source stops without waiting for its turn. */
+  let kicked = false;
+  function kick(): void {
+    if (stopping) return;
+    if (inFlight) kicked = true;
+    else schedule(0);
   }
 
   const source: InboundSource = {
@@ -152,9 +185,8 @@ export function withSourceLease(
       if (started) return;
       started = true;
       // The first attempt inside start(): a lone process fetches as soon as start() returns.
-      inFlight = attempt().finally(() => (inFlight = undefined));
+      run();
       await inFlight;
-      schedule();
     },
     async stop() {
       stopping = true;

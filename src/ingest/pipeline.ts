@@ -18,6 +18,7 @@
  * commit with its own outcome.
  */
 import type { Transaction } from 'kysely';
+import type { Executor } from '../db/database.js';
 import type { DB } from '../db/tables.js';
 import { inboundEnvelopeSchema, type InboundEnvelopeInput, type IngestOutcome } from '../domain/envelope.js';
 import { ValidationError, zodIssues } from '../domain/errors.js';
@@ -43,7 +44,16 @@ import { compileSubjectToken } from './ticket-tokens.js';
 
 export type { IngestDeps } from './steps/arrival.js';
 
-export type IngestFn = (channelId: string, input: InboundEnvelopeInput) => Promise<IngestOutcome>;
+/**
+ * `fence`: for a message fetched under a lease (a pulled mailbox on several gateways). It runs
+ * first inside the message's transaction and throws (`lease_lost`) when this process no longer
+ * holds the lease at its epoch: then nothing of the message, and no checkpoint, is written.
+ */
+export interface IngestOptions {
+  fence?: (trx: Executor) => Promise<void>;
+}
+
+export type IngestFn = (channelId: string, input: InboundEnvelopeInput, options?: IngestOptions) => Promise<IngestOutcome>;
 
 /** Automatic mail: never opens a customer ticket and never moves a status. */
 const NON_CUSTOMER = new Set(['auto_reply', 'bounce', 'complaint', 'delivery_receipt']);
@@ -53,7 +63,7 @@ export function createIngest(deps: IngestDeps): IngestFn {
   const relay = { channels: deps.channels, events: deps.events, logger: deps.logger };
   const group = createGroupCommit(deps.database, ingestOne);
 
-  return async function ingest(channelId, input) {
+  return async function ingest(channelId, input, options) {
     const parsed = inboundEnvelopeSchema.safeParse(input);
     if (!parsed.success) throw new ValidationError('invalid inbound envelope', zodIssues(parsed.error));
     const env = withoutNul(parsed.data);
@@ -63,10 +73,12 @@ export function createIngest(deps: IngestDeps): IngestFn {
     // CPU work before the transaction: it holds the only SQLite connection.
     const html = m.html ? deps.sanitizeHtml(m.html) : null;
     const dedupeKeys = [m.externalId, ...(env.idempotencyKey ? [`idem:${env.idempotencyKey}`] : [])];
-    return group.submit({ channelId, channel, env, message: m, html, now: deps.clock.now(), dedupeKeys });
+    const fence = options?.fence;
+    return group.submit({ channelId, channel, env, message: m, html, now: deps.clock.now(), dedupeKeys, ...(fence ? { fence } : {}) });
   };
 
   async function ingestOne(trx: Transaction<DB>, a: Arrival): Promise<IngestOutcome> {
+    if (a.fence) await a.fence(trx);
     const known = await answerKnownMessage(trx, a);
     if (known) return known;
     const sender = await resolveSender(trx, a);

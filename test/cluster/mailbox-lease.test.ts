@@ -102,27 +102,37 @@ d('one owner per mailbox across gateway processes (PostgreSQL + Dovecot)', () =>
     const [a, b] = gateways as [GatewayProcess, GatewayProcess];
     const owner = (await channelStates(a.url)).support === 'standby' ? b : a;
     const heir = owner === a ? b : a;
-    const lease = await pg.db.kysely
-      .selectFrom('leases')
-      .select(['holder', 'epoch'])
-      .where('name', '=', 'source:support')
-      .executeTakeFirstOrThrow();
-
     const leaseRow = () =>
-      pg.db.kysely.selectFrom('leases').select(['holder', 'epoch']).where('name', '=', 'source:support').executeTakeFirstOrThrow();
+      pg.db.kysely
+        .selectFrom('leases')
+        .select(['holder', 'epoch', 'expires_at'])
+        .where('name', '=', 'source:support')
+        .executeTakeFirstOrThrow();
     const killedAt = Date.now();
     await owner.kill();
-    await waitFor(async () => (await leaseRow()).holder !== lease.holder, 4 * LEASE_MS, 'the standby to take the mailbox lease');
+    // Read after the kill: the dead owner's last renewal was its expiry minus one period (database clock).
+    const lease = await leaseRow();
+    const taken = await waitFor(
+      async () => {
+        const row = await leaseRow();
+        return row.holder !== lease.holder ? row : undefined;
+      },
+      4 * LEASE_MS,
+      'the standby to take the mailbox lease',
+    );
     const tookOverMs = Date.now() - killedAt;
-    // Two periods, plus the time to notice (this poll every 50 ms).
-    expect(tookOverMs).toBeLessThan(2 * LEASE_MS + 500);
+    // The bound, by the database's clock: the heir's first take (its expiry minus one period)
+    // comes within two periods of the dead owner's last renewal. The standby asks right when the
+    // lease runs out, so about one period is expected.
+    expect(Number(taken.expires_at) - Number(lease.expires_at)).toBeLessThan(2 * LEASE_MS);
+    // Seen from here: the kill came after that renewal; this poll adds at most 50 ms.
+    expect(tookOverMs).toBeLessThan(2 * LEASE_MS + 50);
     await waitFor(
       async () => (await channelStates(heir.url)).support !== 'standby',
       4 * LEASE_MS,
       'the heir to report the mailbox as its own',
     );
-    const now = await leaseRow();
-    expect(Number(now.epoch)).toBe(Number(lease.epoch) + 1);
+    expect(Number(taken.epoch)).toBe(Number(lease.epoch) + 1);
 
     const second = uniqueId();
     await dovecot.appendMessage(

@@ -7,6 +7,8 @@ export interface LeaseState {
   holder: string;
   epoch: number;
   expiresAt: number;
+  /** The clock `now` read when the statement ran (the database's, with POSTGRES_NOW): `expiresAt - dbNow` is the time left. */
+  dbNow: number;
 }
 
 /** PostgreSQL's own clock in epoch ms: every machine judges expiry by one clock, so skew between gateways does not matter. */
@@ -25,6 +27,7 @@ export async function takeLease(
 ): Promise<LeaseState> {
   // A plain number is added here: PostgreSQL cannot type `$1 + $2` from two bare parameters.
   const expires = typeof now === 'number' ? now + ttlMs : sql<number>`${now} + ${ttlMs}::bigint`;
+  const dbNow = (typeof now === 'number' ? sql<number>`${sql.lit(Math.floor(now))}` : now).as('db_now');
   const taken = await db
     .insertInto('leases')
     .values({ name, holder, expires_at: expires, epoch: 1 })
@@ -38,15 +41,16 @@ export async function takeLease(
         })
         .where((eb) => eb.or([eb('leases.holder', '=', holder), eb('leases.expires_at', '<', now)])),
     )
-    .returning(['holder', 'epoch', 'expires_at'])
+    .returning(['holder', 'epoch', 'expires_at', dbNow])
     .executeTakeFirst();
   const row =
-    taken ?? (await db.selectFrom('leases').select(['holder', 'epoch', 'expires_at']).where('name', '=', name).executeTakeFirst());
+    taken ?? (await db.selectFrom('leases').select(['holder', 'epoch', 'expires_at', dbNow]).where('name', '=', name).executeTakeFirst());
   return {
     held: row?.holder === holder,
     holder: row?.holder ?? '',
     epoch: Number(row?.epoch ?? 0),
     expiresAt: Number(row?.expires_at ?? 0),
+    dbNow: row ? Number(row.db_now) : typeof now === 'number' ? now : 0,
   };
 }
 

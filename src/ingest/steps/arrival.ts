@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../channel/contract.js';
 import type { ChannelDirectory, ChannelEntry } from '../../channel/directory.js';
 import type { PonteConfig } from '../../config/schema.js';
-import type { Database } from '../../db/database.js';
+import type { Database, Executor } from '../../db/database.js';
 import type { InboundEnvelope } from '../../domain/envelope.js';
 import type { TicketEvents } from '../../tickets/ticket-events.js';
 
@@ -31,4 +31,6 @@ export interface Arrival {
   now: number;
   /** The external id, and the adapter's idempotency key when it gave one. */
   dedupeKeys: string[];
+  /** The lease check of a fetched message (IngestOptions.fence), run first in its transaction. */
+  fence?: (trx: Executor) => Promise<void>;
 }
