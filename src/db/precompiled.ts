@@ -59,7 +59,7 @@ export function precompiled<P extends string>(
   // biome-ignore lint/suspicious/noExplicitAny: a placeholder stands for a value of any column type.
   build: (db: Executor, p: (name: P) => any) => Compilable<unknown>,
 ): <R = unknown>(db: Executor, params: Record<P, unknown>) => Promise<QueryResult<R>> {
-  return <R>(db: Executor, params: Record<P, unknown>) => {
+  return async <R>(db: Executor, params: Record<P, unknown>) => {
     const c = compiledFor(db, key, () => build(db, (name) => MARK + name));
     return db.executeQuery<R>(bind(c, key, params) as CompiledQuery<R>);
   };
@@ -69,7 +69,7 @@ export function precompiled<P extends string>(
  * The same for a shape chosen at the call (lists of a given length): `key` must name the shape
  * exactly, e.g. with the list lengths in it.
  */
-export function runShaped<R = unknown>(
+export async function runShaped<R = unknown>(
   db: Executor,
   key: string,
   // biome-ignore lint/suspicious/noExplicitAny: a placeholder stands for a value of any column type.
