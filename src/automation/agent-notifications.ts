@@ -9,7 +9,7 @@ import type { Clock } from '../channel/contract.js';
 import type { ChannelDirectory } from '../channel/directory.js';
 import { type PonteConfig, statusLabelsFor } from '../config/schema.js';
 import type { Database, Executor } from '../db/database.js';
-import { listAgents } from '../db/repositories/agent.repository.js';
+import { type Agent, listAgents } from '../db/repositories/agent.repository.js';
 import { getContact } from '../db/repositories/contact.repository.js';
 import { getTicketById } from '../db/repositories/ticket.repository.js';
 import type { Address } from '../domain/model.js';
@@ -23,6 +23,25 @@ import { addToDigest, countAutomaticSends, type DigestRow, dueDigestIds, recordA
 const HOUR = 3_600_000;
 /** Customer text quoted in a notification (a chat message has its own limits). */
 const NOTIFICATION_TEXT_MAX = 4000;
+
+const agentsRead = new WeakMap<Executor, Promise<Agent[]>>();
+
+/**
+ * The agents, read once per transaction: every customer message notifies, and the envelopes of
+ * one group commit share a transaction (src/ingest/group-commit.ts). Nothing that notifies edits
+ * agents in the same transaction. Outside a transaction they are read each time.
+ */
+function agentsOfTransaction(db: Executor): Promise<Agent[]> {
+  if (!db.isTransaction) return listAgents(db);
+  let agents = agentsRead.get(db);
+  if (!agents) {
+    agents = listAgents(db);
+    agentsRead.set(db, agents);
+    // A failed read is not kept: the next notification of the transaction reads again.
+    agents.catch(() => agentsRead.delete(db));
+  }
+  return agents;
+}
 
 export interface AgentNotifications {
   notifyAgents(db: Executor, ticket: Ticket, e: CustomerMessageEvent): Promise<void>;
@@ -42,7 +61,7 @@ export function createAgentNotifications(deps: {
   const cfg = config.automation;
 
   async function notifyAgents(db: Executor, ticket: Ticket, e: CustomerMessageEvent): Promise<void> {
-    const agents = notificationTargets(await listAgents(db), ticket.assigneeId);
+    const agents = notificationTargets(await agentsOfTransaction(db), ticket.assigneeId);
     if (agents.length === 0) return;
     const contact = await getContact(db, ticket.requesterId);
     for (const agent of agents) {

@@ -21,12 +21,3 @@ export async function addTombstones(db: Executor, items: Array<{ channelId: stri
   }
   return hashes.length;
 }
-
-export async function isTombstoned(db: Executor, channelId: string, externalId: string): Promise<boolean> {
-  const r = await db
-    .selectFrom('erasure_tombstones')
-    .select('hash')
-    .where('hash', '=', tombstoneHash(channelId, externalId))
-    .executeTakeFirst();
-  return r !== undefined;
-}

@@ -12,7 +12,7 @@
  * One batch is in flight at a time: arrivals wait for it and form the next batch (SQLite has one
  * connection anyway; on PostgreSQL this keeps one connection per gateway on the ingest path).
  */
-import type { Transaction } from 'kysely';
+import { CompiledQuery, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { DB } from '../db/tables.js';
 
@@ -24,6 +24,13 @@ export interface GroupCommitOptions {
   /** Most items in one transaction: bounds how long one commit holds the database. */
   maxBatch?: number;
 }
+
+// The same words on SQLite and PostgreSQL; issued as written (kysely's savepoint() builds a
+// transaction object per call, which showed in the ingest profile). Every item runs on the batch's
+// transaction between them.
+const SAVEPOINT = CompiledQuery.raw('savepoint envelope');
+const RELEASE = CompiledQuery.raw('release savepoint envelope');
+const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint envelope');
 
 type Pending<I, O> = { item: I; resolve: (o: O) => void; reject: (err: unknown) => void };
 type Settled<O> = { ok: true; value: O } | { ok: false; error: unknown };
@@ -66,14 +73,14 @@ export function createGroupCommit<I, O>(
     try {
       const settled: Array<Settled<O>> = [];
       for (const p of batch) {
-        const sp = await trx.savepoint('envelope').execute();
+        await trx.executeQuery(SAVEPOINT);
         try {
-          const value = await run(sp, p.item);
-          await sp.releaseSavepoint('envelope').execute();
+          const value = await run(trx, p.item);
+          await trx.executeQuery(RELEASE);
           settled.push({ ok: true, value });
         } catch (error) {
-          await sp.rollbackToSavepoint('envelope').execute();
-          await sp.releaseSavepoint('envelope').execute();
+          await trx.executeQuery(ROLLBACK_TO);
+          await trx.executeQuery(RELEASE);
           settled.push({ ok: false, error });
         }
       }

@@ -69,6 +69,31 @@ export async function getSubscriptionRow(db: Executor, id: string) {
   return db.selectFrom('webhook_subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+type ActiveSubscription = { id: string; events: string[] };
+const subscriptionsOfTransaction = new WeakMap<Executor, Promise<ActiveSubscription[]>>();
+
+/**
+ * The active subscriptions, read once per transaction: one ingest emits several events (a new
+ * ticket: ticket.created and message.received) in one transaction, and nothing that records
+ * events also edits subscriptions in that transaction. Outside a transaction it is read each time.
+ */
+function activeSubscriptions(db: Executor): Promise<ActiveSubscription[]> {
+  const read = async () =>
+    (await db.selectFrom('webhook_subscriptions').select(['id', 'events']).where('active', '=', 1).execute()).map((s) => ({
+      id: s.id,
+      events: JSON.parse(s.events) as string[],
+    }));
+  if (!db.isTransaction) return read();
+  let subs = subscriptionsOfTransaction.get(db);
+  if (!subs) {
+    subs = read();
+    subscriptionsOfTransaction.set(db, subs);
+    // A failed read is not kept: the next event of the transaction reads again.
+    subs.catch(() => subscriptionsOfTransaction.delete(db));
+  }
+  return subs;
+}
+
 /**
  * Records one event and queues a delivery to every active subscription that wants it. Called
  * inside the transaction of the change it reports, so an event exists if and only if the change does.
@@ -80,10 +105,7 @@ export async function recordWebhookEvent(
   data: Record<string, unknown>,
   now: number,
 ): Promise<string | undefined> {
-  const subs = (await db.selectFrom('webhook_subscriptions').select(['id', 'events']).where('active', '=', 1).execute()).filter((s) => {
-    const ev = JSON.parse(s.events) as string[];
-    return ev.includes('*') || ev.includes(type);
-  });
+  const subs = (await activeSubscriptions(db)).filter((s) => s.events.includes('*') || s.events.includes(type));
   if (subs.length === 0) return undefined;
   const id = `msg_${newId(now)}`;
   const payload = JSON.stringify({ type, timestamp: new Date(now).toISOString(), data });

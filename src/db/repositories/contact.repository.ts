@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Address } from '../../domain/model.js';
 import { newId } from '../../domain/ids.js';
 import type { Executor } from '../database.js';
+import { insertRow, listParams, precompiled, runShaped } from '../precompiled.js';
 
 export interface ContactIdentity {
   kind: string;
@@ -12,11 +13,25 @@ export interface ContactIdentity {
 export async function findContactIdsByIdentities(db: Executor, identities: Address[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (identities.length === 0) return out;
-  const rows = await db
-    .selectFrom('contact_identities')
-    .select(['contact_id', 'kind', 'address'])
-    .where((eb) => eb.or(identities.map((i) => eb.and([eb('kind', '=', i.kind), eb('address', '=', i.address)]))))
-    .execute();
+  const { rows } = await runShaped<{ contact_id: string; kind: string; address: string }>(
+    db,
+    `contact-ids-by-identities:${identities.length}`,
+    (p) =>
+      db
+        .selectFrom('contact_identities')
+        .select(['contact_id', 'kind', 'address'])
+        .where((eb) => eb.or(identities.map((_, n) => eb.and([eb('kind', '=', p(`k${n}`)), eb('address', '=', p(`a${n}`))])))),
+    {
+      ...listParams(
+        'k',
+        identities.map((i) => i.kind),
+      ),
+      ...listParams(
+        'a',
+        identities.map((i) => i.address),
+      ),
+    },
+  );
   for (const r of rows) out.set(`${r.kind}:${r.address}`, r.contact_id);
   return out;
 }
@@ -27,21 +42,21 @@ export async function createContact(
   now: number,
 ): Promise<string> {
   const id = newId(now);
-  await db
-    .insertInto('contacts')
-    .values({ id, name: input.name ?? null, locale: input.locale ?? null, created_at: now, updated_at: now })
-    .execute();
+  await insertRow(db, 'contacts', { id, name: input.name ?? null, locale: input.locale ?? null, created_at: now, updated_at: now });
   return id;
 }
+
+const addIdentityIfNew = precompiled('contact_identities:add', (db, p) =>
+  db
+    .insertInto('contact_identities')
+    .values({ id: p('id'), contact_id: p('contactId'), kind: p('kind'), address: p('address'), created_at: p('now') })
+    .onConflict((oc) => oc.columns(['kind', 'address']).doNothing()),
+);
 
 /** Adds identities that are not yet known; an identity owned by someone else stays theirs. */
 export async function addIdentities(db: Executor, contactId: string, identities: Address[], now: number): Promise<void> {
   for (const i of identities) {
-    await db
-      .insertInto('contact_identities')
-      .values({ id: newId(now), contact_id: contactId, kind: i.kind, address: i.address, created_at: now })
-      .onConflict((oc) => oc.columns(['kind', 'address']).doNothing())
-      .execute();
+    await addIdentityIfNew(db, { id: newId(now), contactId, kind: i.kind, address: i.address, now });
   }
 }
 

@@ -1,5 +1,6 @@
 import { newId } from '../../domain/ids.js';
 import type { Executor } from '../database.js';
+import { insertRow } from '../precompiled.js';
 
 export type Actor = { type: 'customer' | 'agent' | 'system'; id?: string | null | undefined };
 
@@ -12,19 +13,16 @@ export async function recordEvent(
   actor: Actor,
   now: number,
 ): Promise<void> {
-  await db
-    .insertInto('ticket_events')
-    .values({
-      id: newId(now),
-      ticket_id: ticketId,
-      type,
-      from_value: from,
-      to_value: to,
-      actor_type: actor.type,
-      actor_id: actor.id ?? null,
-      created_at: now,
-    })
-    .execute();
+  await insertRow(db, 'ticket_events', {
+    id: newId(now),
+    ticket_id: ticketId,
+    type,
+    from_value: from,
+    to_value: to,
+    actor_type: actor.type,
+    actor_id: actor.id ?? null,
+    created_at: now,
+  });
 }
 
 export async function eventsOf(db: Executor, ticketId: string) {

@@ -5,9 +5,10 @@ import { newId } from '../../domain/ids.js';
 import { type Address, DELIVERY_RANK, type DeliveryStatus, type MatchedBy } from '../../domain/model.js';
 import type { Executor } from '../database.js';
 import type { AttachmentRow, MessageRow, NewMessage } from '../tables.js';
+import { insertRow } from '../precompiled.js';
 
 export async function insertMessage(db: Executor, m: NewMessage): Promise<void> {
-  await db.insertInto('messages').values(m).execute();
+  await insertRow(db, 'messages', m);
 }
 
 export async function insertAttachments(

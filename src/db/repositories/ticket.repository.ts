@@ -6,6 +6,7 @@ import type { Priority, TicketStatus } from '../../domain/model.js';
 import type { Ticket } from '../../domain/ticket.js';
 import type { Executor } from '../database.js';
 import type { NewTicket, TicketRow, TicketUpdate } from '../tables.js';
+import { insertRow, isExpression, listParams, precompiled, runShaped } from '../precompiled.js';
 
 export function toTicket(r: TicketRow): Ticket {
   return {
@@ -42,9 +43,12 @@ export function toTicket(r: TicketRow): Ticket {
  * Next ticket number. The counter row is updated in the caller's transaction: PostgreSQL locks
  * the row until commit, SQLite has one writer, so concurrent gateways never share a number.
  */
+const bumpCounter = precompiled('counter:bump', (db, p) =>
+  db.updateTable('counters').set({ value: sql`value + 1` }).where('name', '=', p('name')).returning('value'),
+);
+
 export async function nextTicketNumber(db: Executor, start: number): Promise<number> {
-  const bump = () =>
-    db.updateTable('counters').set({ value: sql`value + 1` }).where('name', '=', 'ticket_number').returning('value').executeTakeFirst();
+  const bump = async () => (await bumpCounter<{ value: number }>(db, { name: 'ticket_number' })).rows[0];
   // The counter row exists after the first ticket: one statement on the hot path.
   let row = await bump();
   if (!row) {
@@ -60,7 +64,7 @@ export async function nextTicketNumber(db: Executor, start: number): Promise<num
 }
 
 export async function insertTicket(db: Executor, t: NewTicket): Promise<void> {
-  await db.insertInto('tickets').values(t).execute();
+  await insertRow(db, 'tickets', t);
 }
 
 export async function getTicketById(db: Executor, id: string): Promise<Ticket | undefined> {
@@ -76,14 +80,28 @@ export async function getTicketByNumber(db: Executor, number: number): Promise<T
 /** Tickets of stored messages on these channels with these external ids, in the order of `externalIds` (one query). */
 export async function ticketsByExternalIds(db: Executor, channelIds: string[], externalIds: string[]): Promise<Ticket[]> {
   if (externalIds.length === 0 || channelIds.length === 0) return [];
-  const rows = await db
-    .selectFrom('messages')
-    .innerJoin('tickets', 'tickets.id', 'messages.ticket_id')
-    .selectAll('tickets')
-    .select('messages.external_id as ref_external_id')
-    .where('messages.channel_id', 'in', channelIds)
-    .where('messages.external_id', 'in', externalIds.slice(0, 200))
-    .execute();
+  const refs = externalIds.slice(0, 200);
+  const { rows } = await runShaped<TicketRow & { ref_external_id: string }>(
+    db,
+    `tickets-by-external-ids:${channelIds.length}:${refs.length}`,
+    (p) =>
+      db
+        .selectFrom('messages')
+        .innerJoin('tickets', 'tickets.id', 'messages.ticket_id')
+        .selectAll('tickets')
+        .select('messages.external_id as ref_external_id')
+        .where(
+          'messages.channel_id',
+          'in',
+          channelIds.map((_, i) => p(`c${i}`)),
+        )
+        .where(
+          'messages.external_id',
+          'in',
+          refs.map((_, i) => p(`e${i}`)),
+        ),
+    { ...listParams('c', channelIds), ...listParams('e', refs) },
+  );
   const byRef = new Map(rows.map((r) => [r.ref_external_id, r]));
   const out: Ticket[] = [];
   for (const e of externalIds) {
@@ -99,7 +117,23 @@ export async function getTicketsByNumbers(db: Executor, numbers: number[]): Prom
 }
 
 export async function updateTicket(db: Executor, id: string, patch: TicketUpdate): Promise<void> {
-  await db.updateTable('tickets').set(patch).where('id', '=', id).execute();
+  const values = patch as Record<string, unknown>;
+  const columns = Object.keys(values).filter((k) => values[k] !== undefined);
+  // Plain values only: an expression in the patch is built as it comes.
+  if (columns.some((k) => isExpression(values[k]))) {
+    await db.updateTable('tickets').set(patch).where('id', '=', id).execute();
+    return;
+  }
+  await runShaped(
+    db,
+    `update-ticket:${columns.join(',')}`,
+    (p) =>
+      db
+        .updateTable('tickets')
+        .set(Object.fromEntries(columns.map((k) => [k, p(k)])))
+        .where('id', '=', p('\u0000id')),
+    { ...values, '\u0000id': id },
+  );
 }
 
 export async function addParticipant(db: Executor, ticketId: string, contactId: string, now: number): Promise<void> {

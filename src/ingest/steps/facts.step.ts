@@ -78,7 +78,10 @@ export async function ticketFacts(trx: Executor, a: Arrival, sender: Sender, age
   const numbered = await getTicketsByNumbers(trx, typedNumbers);
   // Who may join a ticket: its requester, a participant, or someone who received one of its
   // messages (a Cc'd colleague). Anyone else quoting the thread starts their own ticket.
-  const candidateIds = [...new Set([...referenced, ...signed, ...numbered].map((t) => t.id))];
+  // The requester of a ticket needs no lookup (a reply to one's own ticket, the common case).
+  const candidateIds = [
+    ...new Set([...referenced, ...signed, ...numbered].filter((t) => t.requesterId !== sender.contactId).map((t) => t.id)),
+  ];
   const participantOf = await participantTicketIds(trx, sender.contactId, candidateIds);
   const recipientOf = await recipientTicketIds(trx, sender.identities, candidateIds);
   const fields = m.ticketFields;

@@ -5,11 +5,10 @@
  */
 import type { Executor } from '../../db/database.js';
 import { putState } from '../../db/repositories/channel-state.repository.js';
-import { findMessageByExternalId } from '../../db/repositories/message.repository.js';
-import { findReceipt, insertReceipts } from '../../db/repositories/receipt.repository.js';
+import { findKnownMessage, insertReceipts } from '../../db/repositories/receipt.repository.js';
 import { getTicketById } from '../../db/repositories/ticket.repository.js';
 import type { IngestOutcome } from '../../domain/envelope.js';
-import { isTombstoned } from '../../erasure/tombstone.repository.js';
+import { tombstoneHash } from '../../erasure/tombstone.repository.js';
 import type { Arrival } from './arrival.js';
 
 export interface ReceiptRecord {
@@ -44,22 +43,34 @@ async function duplicateOf(
 
 /** The answer for a message that needs no further step, or undefined to go on. */
 export async function answerKnownMessage(trx: Executor, a: Arrival): Promise<IngestOutcome | undefined> {
-  const prior = await findReceipt(trx, a.channelId, a.dedupeKeys);
+  const known = await findKnownMessage(
+    trx,
+    a.channelId,
+    a.dedupeKeys,
+    a.message.externalId,
+    tombstoneHash(a.channelId, a.message.externalId),
+  );
+  const prior = known.receipt;
   if (prior) {
     await saveCheckpoint(trx, a);
     return duplicateOf(trx, prior.ticketId, prior.messageId);
   }
   // LGPD erasure (src/erasure, issue 17): an erased person's message is never imported
   // again (a mailbox re-sync, a history sync). The tombstone is a hash; no receipt is written.
-  if (await isTombstoned(trx, a.channelId, a.message.externalId)) {
+  if (known.erased) {
     await saveCheckpoint(trx, a);
     return { status: 'ignored', reason: 'erased' };
   }
   // The echo of our own send: the outbound message is already stored under this id.
-  const own = await findMessageByExternalId(trx, a.channelId, a.message.externalId);
+  const own = known.stored;
   if (own || a.message.ownEcho) {
-    await writeReceipt(trx, a, { outcome: 'ignored', ticketId: own?.ticket_id ?? null, messageId: own?.id ?? null, reason: 'own_echo' });
-    return duplicateOf(trx, own?.ticket_id, own?.id);
+    await writeReceipt(trx, a, {
+      outcome: 'ignored',
+      ticketId: own?.ticketId ?? null,
+      messageId: own?.messageId ?? null,
+      reason: 'own_echo',
+    });
+    return duplicateOf(trx, own?.ticketId, own?.messageId);
   }
   if (a.env.ignore) {
     await writeReceipt(trx, a, { outcome: 'ignored', ticketId: null, messageId: null, reason: a.env.ignore.reason });

@@ -1,0 +1,115 @@
+/**
+ * Queries built and compiled by kysely once per shape and database, then run with new parameters
+ * (issue 15). Building and compiling a query (freezing its operation tree, visiting it) cost the
+ * ingest more than SQLite took to run most of its statements; the statements of one message
+ * repeat the same few shapes. The SQL is dialect-specific, so the compiled form is kept per
+ * database (per kysely adapter: a Kysely and its transactions share one).
+ *
+ * A shape must not depend on the values: the builder sees placeholders, never the real values.
+ */
+import type { CompiledQuery, Compilable, Insertable, QueryResult } from 'kysely';
+import type { Executor } from './database.js';
+import type { DB } from './tables.js';
+
+const MARK = '\u0000ponte-param\u0000';
+
+type Slot = { name: string } | { value: unknown };
+interface Compiled {
+  template: CompiledQuery;
+  slots: Slot[];
+}
+
+const cacheOf = new WeakMap<object, Map<string, Compiled>>();
+
+function compiledFor(db: Executor, key: string, build: () => Compilable<unknown>): Compiled {
+  const adapter = db.getExecutor().adapter;
+  let cache = cacheOf.get(adapter);
+  if (!cache) {
+    cache = new Map();
+    cacheOf.set(adapter, cache);
+  }
+  let c = cache.get(key);
+  if (!c) {
+    const template = build().compile();
+    const slots = template.parameters.map(
+      (v): Slot => (typeof v === 'string' && v.startsWith(MARK) ? { name: v.slice(MARK.length) } : { value: v }),
+    );
+    c = { template, slots };
+    cache.set(key, c);
+  }
+  return c;
+}
+
+function bind(c: Compiled, key: string, params: Record<string, unknown>): CompiledQuery {
+  const parameters = c.slots.map((s) => {
+    if (!('name' in s)) return s.value;
+    const v = params[s.name];
+    if (v === undefined) throw new Error(`precompiled query ${key}: no value for ${s.name}`);
+    return v;
+  });
+  return { ...c.template, parameters };
+}
+
+/**
+ * A query of one fixed shape: `build(db, p)` builds it with `p('name')` where a value goes; the
+ * returned function runs it with `params.name` bound there. `key` names the shape (unique).
+ */
+export function precompiled<P extends string>(
+  key: string,
+  // biome-ignore lint/suspicious/noExplicitAny: a placeholder stands for a value of any column type.
+  build: (db: Executor, p: (name: P) => any) => Compilable<unknown>,
+): <R = unknown>(db: Executor, params: Record<P, unknown>) => Promise<QueryResult<R>> {
+  return async <R>(db: Executor, params: Record<P, unknown>) => {
+    const c = compiledFor(db, key, () => build(db, (name) => MARK + name));
+    return db.executeQuery<R>(bind(c, key, params) as CompiledQuery<R>);
+  };
+}
+
+/**
+ * The same for a shape chosen at the call (lists of a given length): `key` must name the shape
+ * exactly, e.g. with the list lengths in it.
+ */
+export async function runShaped<R = unknown>(
+  db: Executor,
+  key: string,
+  // biome-ignore lint/suspicious/noExplicitAny: a placeholder stands for a value of any column type.
+  build: (p: (name: string) => any) => Compilable<unknown>,
+  params: Record<string, unknown>,
+): Promise<QueryResult<R>> {
+  const c = compiledFor(db, key, () => build((name) => MARK + name));
+  return db.executeQuery<R>(bind(c, key, params) as CompiledQuery<R>);
+}
+
+/** `values[i]` as the parameters `${prefix}${i}`, for a list in a shaped query. */
+export function listParams(prefix: string, values: readonly unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  values.forEach((v, i) => {
+    out[`${prefix}${i}`] = v;
+  });
+  return out;
+}
+
+/**
+ * `db.insertInto(table).values(row).execute()`, compiled once per table and set of columns
+ * (columns whose value is undefined are left out, as kysely does). Values are bound as they are.
+ */
+export async function insertRow<T extends keyof DB & string>(db: Executor, table: T, row: Insertable<DB[T]>): Promise<void> {
+  const values = row as Record<string, unknown>;
+  const columns = Object.keys(values).filter((k) => values[k] !== undefined);
+  // An expression among the values (sql`...`, a subquery) is built as it comes.
+  if (columns.some((k) => isExpression(values[k]))) {
+    await db.insertInto(table).values(row).execute();
+    return;
+  }
+  const key = `insert:${table}:${columns.join(',')}`;
+  const c = compiledFor(db, key, () =>
+    // biome-ignore lint/suspicious/noExplicitAny: placeholders for the row's values.
+    db.insertInto(table).values(Object.fromEntries(columns.map((k) => [k, MARK + k])) as any),
+  );
+  await db.executeQuery(bind(c, key, values));
+}
+
+/** A kysely expression (raw sql, a query builder) rather than a value to bind. */
+export function isExpression(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && 'toOperationNode' in v;
+}

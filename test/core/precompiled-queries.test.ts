@@ -1,0 +1,93 @@
+/**
+ * Queries compiled once per shape and database (src/db/precompiled.ts, issue 15): one process can
+ * hold a SQLite and a PostgreSQL database at once (a migration, a test run, an export), and each
+ * must get SQL of its own dialect; a value is bound, never built into the SQL; a list of another
+ * length is another shape.
+ */
+import { migrateToLatest } from '../../src/db/migrator.js';
+import { insertRow, runShaped } from '../../src/db/precompiled.js';
+import { findKnownMessage, insertReceipts } from '../../src/db/repositories/receipt.repository.js';
+import { databaseKinds, type ScratchDatabase, scratchDatabase } from './db-fixtures.js';
+
+describe('precompiled queries', () => {
+  const dbs: ScratchDatabase[] = [];
+
+  beforeAll(async () => {
+    for (const kind of databaseKinds()) {
+      const s = await scratchDatabase(kind);
+      const migrated = await migrateToLatest(s.database);
+      if (migrated.error) throw migrated.error;
+      dbs.push(s);
+    }
+  });
+  afterAll(async () => {
+    for (const s of dbs) await s.drop();
+  });
+
+  it('runs the same shapes on every open database, each with its own values', async () => {
+    for (const [i, s] of dbs.entries()) {
+      const db = s.database.kysely;
+      await insertReceipts(db, 'mail', [`<a-${i}@x>`], { outcome: 'ignored', ticketId: null, messageId: null, reason: `r${i}` }, 1000 + i);
+    }
+    for (const [i, s] of dbs.entries()) {
+      const db = s.database.kysely;
+      const known = await findKnownMessage(db, 'mail', [`<a-${i}@x>`], `<a-${i}@x>`, 'no-such-hash');
+      expect(known).toEqual({ receipt: { ticketId: null, messageId: null }, erased: false, stored: undefined });
+      // The other database's receipt is not here: the values were bound per call.
+      const other = await findKnownMessage(db, 'mail', [`<a-${1 - i}@x>`], `<a-${1 - i}@x>`, 'no-such-hash');
+      expect(other.receipt).toBeUndefined();
+      const rows = await db.selectFrom('inbound_receipts').select(['external_id', 'reason', 'received_at']).execute();
+      expect(rows).toEqual([{ external_id: `<a-${i}@x>`, reason: `r${i}`, received_at: 1000 + i }]);
+    }
+  });
+
+  it('treats a list of another length as another shape', async () => {
+    for (const s of dbs) {
+      const db = s.database.kysely;
+      await insertRow(db, 'erasure_tombstones', { hash: 'h-1', created_at: 1 });
+      await insertRow(db, 'erasure_tombstones', { hash: "h-2'); drop table messages; --", created_at: 2 });
+      const find = (hashes: string[]) =>
+        runShaped<{ hash: string }>(
+          db,
+          `test-tombstones:${hashes.length}`,
+          (p) =>
+            db
+              .selectFrom('erasure_tombstones')
+              .select('hash')
+              .where(
+                'hash',
+                'in',
+                hashes.map((_, i) => p(`h${i}`)),
+              )
+              .orderBy('hash'),
+          Object.fromEntries(hashes.map((h, i) => [`h${i}`, h])),
+        );
+      expect((await find(['h-1'])).rows).toEqual([{ hash: 'h-1' }]);
+      expect((await find(['h-1', "h-2'); drop table messages; --"])).rows.map((r) => r.hash)).toEqual([
+        'h-1',
+        "h-2'); drop table messages; --",
+      ]);
+      expect((await find(['nothing'])).rows).toEqual([]);
+      // The quoted value went in as a value: the table is still there.
+      await expect(db.selectFrom('messages').select('id').execute()).resolves.toEqual([]);
+    }
+  });
+
+  it('refuses a call that leaves a value out, and writes nothing', async () => {
+    for (const s of dbs) {
+      const db = s.database.kysely;
+      const run = () =>
+        runShaped(
+          db,
+          'test-insert-tombstone',
+          (p) => db.insertInto('erasure_tombstones').values({ hash: p('hash'), created_at: p('at') }),
+          {
+            hash: 'h-missing',
+          },
+        );
+      await expect(run()).rejects.toThrow('no value for at');
+      const rows = await db.selectFrom('erasure_tombstones').select('hash').where('hash', '=', 'h-missing').execute();
+      expect(rows).toEqual([]);
+    }
+  });
+});
