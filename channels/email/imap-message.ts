@@ -48,6 +48,11 @@ export interface MessageSteps {
   unfetchablePlaceholder(uid: number, uidValidity: string): Promise<PreparedMessage>;
   /** Bounce bookkeeping and ingest with the cursor as checkpoint; returns the cursor after it. */
   commitMessage(folder: string, cursor: FolderCursor, prepared: PreparedMessage): Promise<FolderCursor>;
+  /**
+   * Bounce bookkeeping and ingest WITHOUT a checkpoint: for messages ingested together (one
+   * group commit), whose caller saves the cursor once every message up to it has committed.
+   */
+  ingestMessage(folder: string, uidValidity: string, prepared: PreparedMessage): Promise<void>;
 }
 
 export function createMessageSteps(deps: {
@@ -173,48 +178,62 @@ export function createMessageSteps(deps: {
     },
 
     async commitMessage(folder, cursor, prepared) {
-      const { msg, rawKey, parsed } = prepared;
+      const { msg } = prepared;
       const next = advanceCursor(cursor, msg.uid, msg.internalDate, config.imap.afterIngest !== 'none');
-      const checkpoint = { key: cursorKey(folder), value: next };
-      const meta = { folder, uid: msg.uid, uidValidity: cursor.uidValidity, size: msg.size };
-
-      let message: InboundMessageInput;
-      let ignore: { reason: string } | undefined;
-      if ('placeholder' in parsed) {
-        message = parsed.placeholder;
-      } else {
-        message = withProof(withSignedTickets(parsed.message), parsed, prepared.auth);
-        const decision = inboundDecision(parsed);
-        ignore = decision.ignore;
-        const failure = decision.deliveryFailure;
-        if (failure) {
-          const updated = await ctx.updateDelivery({
-            externalId: failure.externalId,
-            status: 'failed',
-            at: ctx.clock.now(),
-            errorCode: failure.errorCode,
-            errorMessage: failure.errorMessage,
-          });
-          log.info({ folder, uid: msg.uid, matched: updated, status: failure.status }, 'bounce received');
-        }
-      }
-      message = { ...message, agentCommands: config.agentReplies, metadata: { ...(message.metadata ?? {}), imap: meta } };
-
-      try {
-        await ctx.ingest({ message, checkpoint, rawKey, ...(ignore ? { ignore } : {}) });
-      } catch (err) {
-        if ((err as { code?: unknown }).code !== 'validation_failed') throw err;
-        // Our normalization produced something the core refuses: keep the mail visible instead
-        // of blocking the folder behind it.
-        log.error({ folder, uid: msg.uid, err: errorText(err) }, 'ingest rejected the normalized message; storing a placeholder');
-        const placeholder = parser.unparseableEmail(
-          await ctx.blobs.read(rawKey),
-          `rejected by ingest: ${errorText(err)}`,
-          `sha256-${rawKey}@ponte.invalid`,
-        );
-        await ctx.ingest({ message: { ...placeholder, metadata: { imap: meta } }, checkpoint, rawKey });
-      }
+      await deliver(folder, cursor.uidValidity, prepared, { key: cursorKey(folder), value: next });
       return next;
     },
+
+    ingestMessage(folder, uidValidity, prepared) {
+      return deliver(folder, uidValidity, prepared, undefined);
+    },
   };
+
+  async function deliver(
+    folder: string,
+    uidValidity: string,
+    prepared: PreparedMessage,
+    checkpoint: { key: string; value: FolderCursor } | undefined,
+  ): Promise<void> {
+    const { msg, rawKey, parsed } = prepared;
+    const meta = { folder, uid: msg.uid, uidValidity, size: msg.size };
+    const withCheckpoint = checkpoint ? { checkpoint } : {};
+
+    let message: InboundMessageInput;
+    let ignore: { reason: string } | undefined;
+    if ('placeholder' in parsed) {
+      message = parsed.placeholder;
+    } else {
+      message = withProof(withSignedTickets(parsed.message), parsed, prepared.auth);
+      const decision = inboundDecision(parsed);
+      ignore = decision.ignore;
+      const failure = decision.deliveryFailure;
+      if (failure) {
+        const updated = await ctx.updateDelivery({
+          externalId: failure.externalId,
+          status: 'failed',
+          at: ctx.clock.now(),
+          errorCode: failure.errorCode,
+          errorMessage: failure.errorMessage,
+        });
+        log.info({ folder, uid: msg.uid, matched: updated, status: failure.status }, 'bounce received');
+      }
+    }
+    message = { ...message, agentCommands: config.agentReplies, metadata: { ...(message.metadata ?? {}), imap: meta } };
+
+    try {
+      await ctx.ingest({ message, ...withCheckpoint, rawKey, ...(ignore ? { ignore } : {}) });
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'validation_failed') throw err;
+      // Our normalization produced something the core refuses: keep the mail visible instead
+      // of blocking the folder behind it.
+      log.error({ folder, uid: msg.uid, err: errorText(err) }, 'ingest rejected the normalized message; storing a placeholder');
+      const placeholder = parser.unparseableEmail(
+        await ctx.blobs.read(rawKey),
+        `rejected by ingest: ${errorText(err)}`,
+        `sha256-${rawKey}@ponte.invalid`,
+      );
+      await ctx.ingest({ message: { ...placeholder, metadata: { imap: meta } }, ...withCheckpoint, rawKey });
+    }
+  }
 }

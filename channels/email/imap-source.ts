@@ -73,8 +73,10 @@ export interface ImapSourceOptions {
   /** Fetch batches: count and bytes (a huge message goes alone). */
   batchCount?: number;
   batchBytes?: number;
-  /** Messages stored and parsed ahead of the one being committed (commits stay in UID order). */
+  /** Messages stored and parsed ahead of the commits; the older half is ingested together (one group commit). */
   pipelineDepth?: number;
+  /** Bytes of message source stored and parsed ahead of the commits (bounds memory; default 16 MB). */
+  windowBytes?: number;
   /** Worker threads and time budget of the production parser (parse/parse-pool.ts); false parses in-process. */
   parsePool?: ParsePoolOptions | false;
   /** Each step of a folder's fetch (`email sync` draws its bar from this); without it, a log line a second. */
@@ -113,7 +115,8 @@ export function createImapSource(options: ImapSourceOptions): ImapSource {
     // batches only bound how long flags wait and how often a FETCH round trip stalls the pipe.
     batchCount: options.batchCount ?? 500,
     batchBytes: options.batchBytes ?? 256 * 1024 * 1024,
-    pipelineDepth: Math.max(1, options.pipelineDepth ?? 4),
+    pipelineDepth: Math.max(1, options.pipelineDepth ?? 32),
+    windowBytes: Math.max(1, options.windowBytes ?? 16 * 1024 * 1024),
     stopped: isStopped,
     onProgress: options.onProgress,
   });
