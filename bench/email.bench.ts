@@ -228,7 +228,9 @@ async function phaseChannel(port: number, dir: string, totalMB: number): Promise
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirst();
   const tickets = Number((ticketsRow as { n?: number } | undefined)?.n ?? 0);
-  log(`tickets created: ${tickets}; RSS when the app had started: ${rssAtStart} MB, peak while ingesting: ${Math.round(maxRss / 1e6)} MB (heapUsed ${mb(atPeak?.heapUsed)}, external ${mb(atPeak?.external)}, arrayBuffers ${mb(atPeak?.arrayBuffers)}; the rest is parse worker heaps and native memory)`);
+  log(
+    `tickets created: ${tickets}; RSS when the app had started: ${rssAtStart} MB, peak while ingesting: ${Math.round(maxRss / 1e6)} MB (heapUsed ${mb(atPeak?.heapUsed)}, external ${mb(atPeak?.external)}, arrayBuffers ${mb(atPeak?.arrayBuffers)}; the rest is parse worker heaps and native memory)`,
+  );
   const rssIngest = maxRss;
 
   // Latency under IDLE. A second, bare IDLE session measures the server's own notification delay.
