@@ -108,13 +108,14 @@ export function createMessageSteps(deps: {
   }
 
   /** Parses; a parse bug becomes `{ failed }` (placeholder later), a blob store failure propagates (retry later). */
-  async function tryParse(raw: Buffer): Promise<ParsedEmailLike | { failed: unknown }> {
+  async function tryParse(raw: Buffer, rereadRaw?: () => Promise<Buffer>): Promise<ParsedEmailLike | { failed: unknown }> {
     try {
       return await deps.parseEmail(raw, {
         blobs: ctx.blobs,
         maxAttachmentBytes: config.maxAttachmentBytes,
         supportAddresses: config.addresses,
         verifyMessageId,
+        rereadRaw,
       });
     } catch (err) {
       // The parse module throws only for blob store failures (disk full): retrying later is
@@ -130,15 +131,20 @@ export function createMessageSteps(deps: {
     rawKey: string,
     oversize: boolean,
     failed?: unknown,
+    handOver = false,
   ): Promise<PreparedMessage['parsed']> {
     const fallbackId = `sha256-${rawKey}@ponte.invalid`;
     if (oversize) {
       const reason = `the message is ${info.size} bytes, over this mailbox's limit of ${config.maxMessageBytes}; only its first ${OVERSIZE_HEAD_BYTES} bytes were kept`;
       return { placeholder: parser.unparseableEmail(raw, reason, fallbackId) };
     }
-    const result = failed !== undefined ? { failed } : await tryParse(raw);
-    if ('failed' in result)
-      return { placeholder: parser.unparseableEmail(raw, `could not parse: ${errorText(result.failed)}`, fallbackId) };
+    const reread = (): Promise<Buffer> => ctx.blobs.read(rawKey);
+    const result = failed !== undefined ? { failed } : await tryParse(raw, handOver ? reread : undefined);
+    if ('failed' in result) {
+      // A raw handed over to the parser is empty here: read it again for the placeholder.
+      const source = raw.byteLength === 0 && info.size > 0 ? await reread() : raw;
+      return { placeholder: parser.unparseableEmail(source, `could not parse: ${errorText(result.failed)}`, fallbackId) };
+    }
     return result;
   }
 
@@ -162,7 +168,10 @@ export function createMessageSteps(deps: {
       if (!stream) return undefined;
       const put = await ctx.blobs.put(stream, { maxBytes: config.maxMessageBytes + OVERSIZE_HEAD_BYTES });
       const raw = await ctx.blobs.read(put.key);
-      const [parsed, auth] = await Promise.all([parseOrPlaceholder(raw, info, put.key, false), checkAuthentication(raw)]);
+      // The check reads the bytes first; then the parser takes them over (one copy of a 35 MB
+      // mail in this process, released as soon as the parse worker has it).
+      const auth = await checkAuthentication(raw);
+      const parsed = await parseOrPlaceholder(raw, info, put.key, false, undefined, true);
       return { msg: info, rawKey: put.key, parsed, auth };
     },
 

@@ -53,6 +53,11 @@ export interface EmailParser {
       maxAttachmentBytes: number;
       supportAddresses: string[];
       verifyMessageId?: (id: string) => number | undefined;
+      /**
+       * Set by a caller that gives `raw` up: the parser may take its memory over (it is then
+       * empty) and reads the bytes again through this if it still needs them (a placeholder).
+       */
+      rereadRaw?: (() => Promise<Buffer>) | undefined;
     },
   ): Promise<ParsedEmailLike>;
   unparseableEmail(raw: Buffer, reason: string, fallbackId: string): InboundMessageInput;

@@ -127,6 +127,26 @@ describe('parse pool (worker threads)', () => {
     expect(after.message.replyText).toBe('Segue o comprovante.');
   });
 
+  it('a message handed over without a copy still becomes a full placeholder when its parse is stopped (read again)', async () => {
+    const tight = createParsePool({ size: 1, budgetMs: 1, warmupInProcessBytes: 0 });
+    try {
+      const original = big(8);
+      const raw = Buffer.from(original); // owns its memory: moved to the worker, not copied
+      const parsed = await tight.parseEmail(raw, {
+        blobs: blobs(),
+        maxAttachmentBytes: 1024,
+        supportAddresses: [],
+        rereadRaw: async () => original,
+      });
+      expect(raw.byteLength).toBe(0);
+      expect(parsed.message.parseError).toMatch(/longer than its budget/u);
+      expect(parsed.message.externalId).toBe('big@example.com');
+      expect(parsed.message.subject).toBe('big');
+    } finally {
+      await tight.close();
+    }
+  });
+
   it('a mail that needs more than the worker heap limit is a visible placeholder, and the pool keeps working', async () => {
     const small = createParsePool({ size: 1, budgetMs: 300_000, warmupInProcessBytes: 0, workerHeapMB: 64 });
     try {

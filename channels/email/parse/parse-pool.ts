@@ -41,9 +41,15 @@ export interface ParsePoolOptions {
 }
 
 export interface ParsePool {
+  /**
+   * With `rereadRaw`, `raw` is handed over: when it owns its whole memory, that memory moves to
+   * the worker without a copy (`raw` is empty afterwards) and a placeholder reads it again.
+   */
   parseEmail(
     raw: Buffer,
-    options: Pick<ParseEmailOptions, 'blobs' | 'maxAttachmentBytes' | 'supportAddresses' | 'verifyMessageId'>,
+    options: Pick<ParseEmailOptions, 'blobs' | 'maxAttachmentBytes' | 'supportAddresses' | 'verifyMessageId'> & {
+      rereadRaw?: (() => Promise<Buffer>) | undefined;
+    },
   ): Promise<ParsedEmail>;
   /** Terminates the workers; parses still waiting are rejected. */
   close(): Promise<void>;
@@ -200,17 +206,25 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
 
   return {
     async parseEmail(raw, opts) {
-      const copy = new Uint8Array(raw.length);
-      copy.set(raw);
+      const owned = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength && raw.byteLength > 0;
+      const handOver = opts.rereadRaw !== undefined && owned;
+      let copy: Uint8Array;
+      if (handOver) copy = new Uint8Array(raw.buffer, 0, raw.byteLength);
+      else {
+        copy = new Uint8Array(raw.length);
+        copy.set(raw);
+      }
+      // After the transfer `raw` is empty: read it again where the whole message is still needed.
+      const source = async (): Promise<Buffer> => (raw.byteLength === 0 && opts.rereadRaw ? opts.rereadRaw() : raw);
       const incoming = createIncomingBlobs(opts.blobs, opts.maxAttachmentBytes + 1);
       const reply = await run(
         { id: nextId++, raw: copy, maxAttachmentBytes: opts.maxAttachmentBytes, supportAddresses: opts.supportAddresses },
         incoming,
       );
-      if (reply === 'in_process') return parseInProcess(raw, opts);
+      if (reply === 'in_process') return parseInProcess(await source(), opts);
       if (reply === 'timeout' || 'crashed' in reply) {
         const reason = reply === 'timeout' ? `parsing took longer than its budget of ${budgetMs} ms and was stopped` : reply.crashed;
-        const parsed = placeholderResult(raw, reason, opts);
+        const parsed = placeholderResult(await source(), reason, opts);
         if (opts.verifyMessageId) applyMessageIdProof(parsed, opts.verifyMessageId);
         return parsed;
       }
