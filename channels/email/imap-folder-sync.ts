@@ -1,7 +1,8 @@
 /**
  * One sync pass over one open folder: finish the flagging a crash interrupted, plan from the
  * cursor (imap-cursor.ts decides), fetch in batches, prepare messages ahead while earlier ones
- * commit in UID order, then flag or move what was ingested. Progress goes to `onProgress`
+ * are ingested together, move the cursor only over committed mail (in UID order), then flag or
+ * move what was ingested. Progress goes to `onProgress`
  * (the `email sync` bar) or, without one, to an info line at most once a second.
  */
 import type { ChannelContext } from '../../src/channel/contract.js';

@@ -3,9 +3,10 @@
  * own IMAP connection, so a broken folder (or mailbox) never stalls another.
  *
  * Per message, in this order: raw bytes to the blob store, parse (or a visible placeholder),
- * loop and bounce handling, then `ctx.ingest` with the folder cursor as checkpoint, so the
- * cursor moves in the same transaction as the message. A crash replays at most the message
- * in flight, which ingest answers as `duplicate`. Only after the batch is ingested is the
+ * loop and bounce handling, then `ctx.ingest`. Messages prepared together are ingested together
+ * (one group commit, an outcome each) and the folder cursor is saved once every message up to
+ * it has committed (a lone message carries it in its own transaction). A crash replays at most
+ * the messages committed after the last saved cursor, which ingest answers as `duplicate`. Only after the batch is ingested is the
  * mailbox touched (\Seen or move); nothing is ever deleted.
  *
  * The rooms: imap-message (prepare and commit one message), inbound-decision (loops and
