@@ -66,13 +66,6 @@ export function defaultPoolSize(cpus = availableParallelism()): number {
   return Math.max(1, Math.min(2, cpus - 1));
 }
 
-/**
- * V8's young generation of each worker. A parse allocates fast and briefly; Node's default lets
- * each worker's nursery grow to tens of MB of RSS. 8 MB measured ~10 MB less peak RSS per worker
- * and slightly less CPU per message (400 realistic mails, bench notes in issue 15).
- */
-const WORKER_YOUNG_GENERATION_MB = 8;
-
 /** A worker's answer, or why there is none: over budget, parse here instead, or the worker died with it. */
 type JobOutcome = ParseResultMessage | 'timeout' | 'in_process' | { crashed: string };
 
@@ -120,10 +113,9 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
     const worker = new Worker(source, {
       eval: isEval,
       workerData: { role: PARSE_WORKER_MARKER },
-      resourceLimits: {
-        ...(options.workerHeapMB ? { maxOldGenerationSizeMb: options.workerHeapMB } : {}),
-        maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
-      },
+      // No young-generation limit here: with one, a worker over workerHeapMB aborted the whole
+      // process (V8 fatal "Reached heap limit") instead of stopping only that worker.
+      ...(options.workerHeapMB ? { resourceLimits: { maxOldGenerationSizeMb: options.workerHeapMB } } : {}),
     });
     const slot: Slot = { worker, ready: false };
     worker.unref();

@@ -26,6 +26,8 @@ export type ParseReply = { ready: true } | BlobChunkMessage | ParseResultMessage
 
 type Send = (message: BlobChunkMessage, transfer: ArrayBuffer[]) => void;
 
+const SEND_CHUNK_BYTES = 256 * 1024;
+
 class TooLarge extends Error {
   // Same literal code as the real store's BlobTooLargeError: parseEmail drops the file with a note.
   readonly code = 'blob_too_large' as const;
@@ -42,6 +44,22 @@ export function createStreamingBlobs(id: number, send: Send): BlobStore {
       const max = options?.maxBytes ?? Number.POSITIVE_INFINITY;
       const blob = `mem-${++count}`;
       let size = 0;
+      // Decoded pieces are small (a few KB): they travel in chunks of SEND_CHUNK_BYTES.
+      let pending: Uint8Array[] = [];
+      let pendingBytes = 0;
+      const flush = (): void => {
+        if (!pendingBytes) return;
+        // A copy of its own (mailparser's pieces may share a pooled ArrayBuffer), transferred.
+        const chunk = new Uint8Array(pendingBytes);
+        let at = 0;
+        for (const p of pending) {
+          chunk.set(p, at);
+          at += p.byteLength;
+        }
+        pending = [];
+        pendingBytes = 0;
+        send({ id, blob, chunk }, [chunk.buffer as ArrayBuffer]);
+      };
       const chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string> =
         typeof source === 'string' || source instanceof Uint8Array ? [source] : (source as AsyncIterable<Uint8Array>);
       for await (const piece of chunks) {
@@ -51,11 +69,11 @@ export function createStreamingBlobs(id: number, send: Send): BlobStore {
           send({ id, blob, abort: true }, []);
           throw new TooLarge('blob too large');
         }
-        // A copy of its own: mailparser's chunks may share a pooled ArrayBuffer.
-        const copy = new Uint8Array(bytes.byteLength);
-        copy.set(bytes);
-        send({ id, blob, chunk: copy }, [copy.buffer as ArrayBuffer]);
+        pending.push(bytes);
+        pendingBytes += bytes.byteLength;
+        if (pendingBytes >= SEND_CHUNK_BYTES) flush();
       }
+      flush();
       send({ id, blob, end: true }, []);
       return { key: blob, size } as BlobPutResult;
     },
