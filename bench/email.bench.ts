@@ -62,10 +62,17 @@ function makeMessage(i: number): Buffer {
 }
 
 let maxRss = 0;
+/** process.memoryUsage() when RSS peaked: which part held it (parse workers count only in rss). */
+let atPeak: NodeJS.MemoryUsage | undefined;
 let totalMBForPhases = 0;
 function sampleRss(): void {
-  maxRss = Math.max(maxRss, process.memoryUsage().rss);
+  const m = process.memoryUsage();
+  if (m.rss > maxRss) {
+    maxRss = m.rss;
+    atPeak = m;
+  }
 }
+const mb = (n: number | undefined): number => Math.round((n ?? 0) / 1e6);
 
 function phaseArg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -221,7 +228,9 @@ async function phaseChannel(port: number, dir: string, totalMB: number): Promise
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirst();
   const tickets = Number((ticketsRow as { n?: number } | undefined)?.n ?? 0);
-  log(`tickets created: ${tickets}; RSS when the app had started: ${rssAtStart} MB, peak while ingesting: ${Math.round(maxRss / 1e6)} MB`);
+  log(
+    `tickets created: ${tickets}; RSS when the app had started: ${rssAtStart} MB, peak while ingesting: ${Math.round(maxRss / 1e6)} MB (heapUsed ${mb(atPeak?.heapUsed)}, external ${mb(atPeak?.external)}, arrayBuffers ${mb(atPeak?.arrayBuffers)}; the rest is parse worker heaps and native memory)`,
+  );
   const rssIngest = maxRss;
 
   // Latency under IDLE. A second, bare IDLE session measures the server's own notification delay.

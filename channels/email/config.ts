@@ -89,7 +89,7 @@ const smtpSchema = z
  * API); these bound it. Defaults suit a small machine.
  */
 const parseSchema = z.object({
-  /** Worker threads that parse mail (default: 2, or 1 on a one-CPU machine). */
+  /** Worker threads that parse mail (default: one less than the CPUs, at least 1, at most 2). */
   workers: z
     .number({ error: 'parse.workers must be a whole number of threads (1-16)' })
     .int()

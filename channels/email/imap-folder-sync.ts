@@ -1,7 +1,8 @@
 /**
  * One sync pass over one open folder: finish the flagging a crash interrupted, plan from the
  * cursor (imap-cursor.ts decides), fetch in batches, prepare messages ahead while earlier ones
- * commit in UID order, then flag or move what was ingested. Progress goes to `onProgress`
+ * are ingested together, move the cursor only over committed mail (in UID order), then flag or
+ * move what was ingested. Progress goes to `onProgress`
  * (the `email sync` bar) or, without one, to an info line at most once a second.
  */
 import type { ChannelContext } from '../../src/channel/contract.js';
@@ -38,6 +39,8 @@ export interface FolderSyncOptions {
   batchCount: number;
   batchBytes: number;
   pipelineDepth: number;
+  /** Bytes of message source being stored and parsed ahead of the commits (bounds memory). */
+  windowBytes: number;
   stopped(): boolean;
   onProgress?: ((progress: EmailSyncProgress) => void) | undefined;
 }
@@ -57,7 +60,7 @@ function runsBy<T, K>(items: readonly T[], key: (item: T) => K): T[][] {
 export function createFolderSync(
   options: FolderSyncOptions,
 ): (session: ImapSession, folder: string, health: FolderHealth) => Promise<boolean> {
-  const { config, ctx, steps, batchCount, batchBytes, pipelineDepth } = options;
+  const { config, ctx, steps, batchCount, batchBytes, pipelineDepth, windowBytes } = options;
   const log = ctx.logger;
   /** UIDs the server left out of a fetch, and how often (bounded retries, then a placeholder). */
   const missedTries = new Map<number, number>();
@@ -197,13 +200,50 @@ export function createFolderSync(
               OVERSIZE_HEAD_BYTES,
             )
           : session.fetch(run.map((m) => m.uid));
-        // Up to `pipelineDepth` messages are stored and parsed ahead while earlier ones commit.
-        const ahead: Array<Promise<PreparedMessage>> = [];
-        const commitOldest = async (): Promise<void> => {
-          const prepared = await ahead.shift()!;
-          current = await steps.commitMessage(folder, current, prepared);
-          handled.push(prepared.msg.uid);
-          counted();
+        // Messages are stored and parsed ahead (up to `pipelineDepth` of them and `windowBytes` of
+        // source) while earlier ones commit; the prepared ones are ingested together (one group
+        // commit) and the cursor is saved once every message up to it has committed.
+        const ahead: Array<{ size: number; prepared: Promise<PreparedMessage> }> = [];
+        let bytesAhead = 0;
+        const commitAhead = async (count: number): Promise<void> => {
+          const chunk = ahead.splice(0, count);
+          for (const item of chunk) bytesAhead -= item.size;
+          const prepared: PreparedMessage[] = [];
+          let failure: { error: unknown } | undefined;
+          for (const item of chunk) {
+            try {
+              prepared.push(await item.prepared);
+            } catch (error) {
+              // Nothing after it is ingested: the cursor must not pass it.
+              failure = { error };
+              break;
+            }
+          }
+          if (prepared.length === 1 && !failure) {
+            // A lone message (new mail under IDLE) carries the cursor in its own transaction.
+            current = await steps.commitMessage(folder, current, prepared[0]!);
+            handled.push(prepared[0]!.msg.uid);
+            counted();
+            return;
+          }
+          const outcomes = await Promise.allSettled(prepared.map((p) => steps.ingestMessage(folder, current.uidValidity, p)));
+          let next = current;
+          for (const [i, outcome] of outcomes.entries()) {
+            if (outcome.status === 'rejected') {
+              // Later neighbours did commit; the cursor stays before this one (they come back as duplicates).
+              failure ??= { error: outcome.reason };
+              break;
+            }
+            const { msg } = prepared[i]!;
+            next = advanceCursor(next, msg.uid, msg.internalDate, config.imap.afterIngest !== 'none');
+            handled.push(msg.uid);
+            counted();
+          }
+          if (next !== current) {
+            current = next;
+            await ctx.saveCheckpoint(cursorKey(folder), current);
+          }
+          if (failure) throw failure.error;
         };
         const order = run.map((m) => m.uid);
         let nextIndex = 0;
@@ -221,10 +261,12 @@ export function createFolderSync(
             nextIndex = index + 1;
             const p = steps.prepareMessage(oversize ? { ...msg, size } : msg, oversize);
             p.catch(() => undefined); // awaited in order below; never an unhandled rejection
-            ahead.push(p);
-            if (ahead.length >= pipelineDepth) await commitOldest();
+            ahead.push({ size: msg.source.length, prepared: p });
+            bytesAhead += msg.source.length;
+            // The older half commits while the newer half is still being parsed.
+            if (ahead.length >= pipelineDepth || bytesAhead >= windowBytes) await commitAhead(Math.ceil(ahead.length / 2));
           }
-          while (ahead.length) await commitOldest();
+          if (ahead.length) await commitAhead(ahead.length);
         } finally {
           ahead.length = 0;
         }

@@ -48,6 +48,11 @@ export interface MessageSteps {
   unfetchablePlaceholder(uid: number, uidValidity: string): Promise<PreparedMessage>;
   /** Bounce bookkeeping and ingest with the cursor as checkpoint; returns the cursor after it. */
   commitMessage(folder: string, cursor: FolderCursor, prepared: PreparedMessage): Promise<FolderCursor>;
+  /**
+   * Bounce bookkeeping and ingest WITHOUT a checkpoint: for messages ingested together (one
+   * group commit), whose caller saves the cursor once every message up to it has committed.
+   */
+  ingestMessage(folder: string, uidValidity: string, prepared: PreparedMessage): Promise<void>;
 }
 
 export function createMessageSteps(deps: {
@@ -103,13 +108,14 @@ export function createMessageSteps(deps: {
   }
 
   /** Parses; a parse bug becomes `{ failed }` (placeholder later), a blob store failure propagates (retry later). */
-  async function tryParse(raw: Buffer): Promise<ParsedEmailLike | { failed: unknown }> {
+  async function tryParse(raw: Buffer, rereadRaw?: () => Promise<Buffer>): Promise<ParsedEmailLike | { failed: unknown }> {
     try {
       return await deps.parseEmail(raw, {
         blobs: ctx.blobs,
         maxAttachmentBytes: config.maxAttachmentBytes,
         supportAddresses: config.addresses,
         verifyMessageId,
+        rereadRaw,
       });
     } catch (err) {
       // The parse module throws only for blob store failures (disk full): retrying later is
@@ -125,15 +131,20 @@ export function createMessageSteps(deps: {
     rawKey: string,
     oversize: boolean,
     failed?: unknown,
+    handOver = false,
   ): Promise<PreparedMessage['parsed']> {
     const fallbackId = `sha256-${rawKey}@ponte.invalid`;
     if (oversize) {
       const reason = `the message is ${info.size} bytes, over this mailbox's limit of ${config.maxMessageBytes}; only its first ${OVERSIZE_HEAD_BYTES} bytes were kept`;
       return { placeholder: parser.unparseableEmail(raw, reason, fallbackId) };
     }
-    const result = failed !== undefined ? { failed } : await tryParse(raw);
-    if ('failed' in result)
-      return { placeholder: parser.unparseableEmail(raw, `could not parse: ${errorText(result.failed)}`, fallbackId) };
+    const reread = (): Promise<Buffer> => ctx.blobs.read(rawKey);
+    const result = failed !== undefined ? { failed } : await tryParse(raw, handOver ? reread : undefined);
+    if ('failed' in result) {
+      // A raw handed over to the parser is empty here: read it again for the placeholder.
+      const source = raw.byteLength === 0 && info.size > 0 ? await reread() : raw;
+      return { placeholder: parser.unparseableEmail(source, `could not parse: ${errorText(result.failed)}`, fallbackId) };
+    }
     return result;
   }
 
@@ -157,7 +168,10 @@ export function createMessageSteps(deps: {
       if (!stream) return undefined;
       const put = await ctx.blobs.put(stream, { maxBytes: config.maxMessageBytes + OVERSIZE_HEAD_BYTES });
       const raw = await ctx.blobs.read(put.key);
-      const [parsed, auth] = await Promise.all([parseOrPlaceholder(raw, info, put.key, false), checkAuthentication(raw)]);
+      // The check reads the bytes first; then the parser takes them over (one copy of a 35 MB
+      // mail in this process, released as soon as the parse worker has it).
+      const auth = await checkAuthentication(raw);
+      const parsed = await parseOrPlaceholder(raw, info, put.key, false, undefined, true);
       return { msg: info, rawKey: put.key, parsed, auth };
     },
 
@@ -173,48 +187,62 @@ export function createMessageSteps(deps: {
     },
 
     async commitMessage(folder, cursor, prepared) {
-      const { msg, rawKey, parsed } = prepared;
+      const { msg } = prepared;
       const next = advanceCursor(cursor, msg.uid, msg.internalDate, config.imap.afterIngest !== 'none');
-      const checkpoint = { key: cursorKey(folder), value: next };
-      const meta = { folder, uid: msg.uid, uidValidity: cursor.uidValidity, size: msg.size };
-
-      let message: InboundMessageInput;
-      let ignore: { reason: string } | undefined;
-      if ('placeholder' in parsed) {
-        message = parsed.placeholder;
-      } else {
-        message = withProof(withSignedTickets(parsed.message), parsed, prepared.auth);
-        const decision = inboundDecision(parsed);
-        ignore = decision.ignore;
-        const failure = decision.deliveryFailure;
-        if (failure) {
-          const updated = await ctx.updateDelivery({
-            externalId: failure.externalId,
-            status: 'failed',
-            at: ctx.clock.now(),
-            errorCode: failure.errorCode,
-            errorMessage: failure.errorMessage,
-          });
-          log.info({ folder, uid: msg.uid, matched: updated, status: failure.status }, 'bounce received');
-        }
-      }
-      message = { ...message, agentCommands: config.agentReplies, metadata: { ...(message.metadata ?? {}), imap: meta } };
-
-      try {
-        await ctx.ingest({ message, checkpoint, rawKey, ...(ignore ? { ignore } : {}) });
-      } catch (err) {
-        if ((err as { code?: unknown }).code !== 'validation_failed') throw err;
-        // Our normalization produced something the core refuses: keep the mail visible instead
-        // of blocking the folder behind it.
-        log.error({ folder, uid: msg.uid, err: errorText(err) }, 'ingest rejected the normalized message; storing a placeholder');
-        const placeholder = parser.unparseableEmail(
-          await ctx.blobs.read(rawKey),
-          `rejected by ingest: ${errorText(err)}`,
-          `sha256-${rawKey}@ponte.invalid`,
-        );
-        await ctx.ingest({ message: { ...placeholder, metadata: { imap: meta } }, checkpoint, rawKey });
-      }
+      await deliver(folder, cursor.uidValidity, prepared, { key: cursorKey(folder), value: next });
       return next;
     },
+
+    ingestMessage(folder, uidValidity, prepared) {
+      return deliver(folder, uidValidity, prepared, undefined);
+    },
   };
+
+  async function deliver(
+    folder: string,
+    uidValidity: string,
+    prepared: PreparedMessage,
+    checkpoint: { key: string; value: FolderCursor } | undefined,
+  ): Promise<void> {
+    const { msg, rawKey, parsed } = prepared;
+    const meta = { folder, uid: msg.uid, uidValidity, size: msg.size };
+    const withCheckpoint = checkpoint ? { checkpoint } : {};
+
+    let message: InboundMessageInput;
+    let ignore: { reason: string } | undefined;
+    if ('placeholder' in parsed) {
+      message = parsed.placeholder;
+    } else {
+      message = withProof(withSignedTickets(parsed.message), parsed, prepared.auth);
+      const decision = inboundDecision(parsed);
+      ignore = decision.ignore;
+      const failure = decision.deliveryFailure;
+      if (failure) {
+        const updated = await ctx.updateDelivery({
+          externalId: failure.externalId,
+          status: 'failed',
+          at: ctx.clock.now(),
+          errorCode: failure.errorCode,
+          errorMessage: failure.errorMessage,
+        });
+        log.info({ folder, uid: msg.uid, matched: updated, status: failure.status }, 'bounce received');
+      }
+    }
+    message = { ...message, agentCommands: config.agentReplies, metadata: { ...(message.metadata ?? {}), imap: meta } };
+
+    try {
+      await ctx.ingest({ message, ...withCheckpoint, rawKey, ...(ignore ? { ignore } : {}) });
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'validation_failed') throw err;
+      // Our normalization produced something the core refuses: keep the mail visible instead
+      // of blocking the folder behind it.
+      log.error({ folder, uid: msg.uid, err: errorText(err) }, 'ingest rejected the normalized message; storing a placeholder');
+      const placeholder = parser.unparseableEmail(
+        await ctx.blobs.read(rawKey),
+        `rejected by ingest: ${errorText(err)}`,
+        `sha256-${rawKey}@ponte.invalid`,
+      );
+      await ctx.ingest({ message: { ...placeholder, metadata: { imap: meta } }, ...withCheckpoint, rawKey });
+    }
+  }
 }

@@ -3,9 +3,10 @@
  * own IMAP connection, so a broken folder (or mailbox) never stalls another.
  *
  * Per message, in this order: raw bytes to the blob store, parse (or a visible placeholder),
- * loop and bounce handling, then `ctx.ingest` with the folder cursor as checkpoint, so the
- * cursor moves in the same transaction as the message. A crash replays at most the message
- * in flight, which ingest answers as `duplicate`. Only after the batch is ingested is the
+ * loop and bounce handling, then `ctx.ingest`. Messages prepared together are ingested together
+ * (one group commit, an outcome each) and the folder cursor is saved once every message up to
+ * it has committed (a lone message carries it in its own transaction). A crash replays at most
+ * the messages committed after the last saved cursor, which ingest answers as `duplicate`. Only after the batch is ingested is the
  * mailbox touched (\Seen or move); nothing is ever deleted.
  *
  * The rooms: imap-message (prepare and commit one message), inbound-decision (loops and
@@ -53,6 +54,11 @@ export interface EmailParser {
       maxAttachmentBytes: number;
       supportAddresses: string[];
       verifyMessageId?: (id: string) => number | undefined;
+      /**
+       * Set by a caller that gives `raw` up: the parser may take its memory over (it is then
+       * empty) and reads the bytes again through this if it still needs them (a placeholder).
+       */
+      rereadRaw?: (() => Promise<Buffer>) | undefined;
     },
   ): Promise<ParsedEmailLike>;
   unparseableEmail(raw: Buffer, reason: string, fallbackId: string): InboundMessageInput;
@@ -73,8 +79,10 @@ export interface ImapSourceOptions {
   /** Fetch batches: count and bytes (a huge message goes alone). */
   batchCount?: number;
   batchBytes?: number;
-  /** Messages stored and parsed ahead of the one being committed (commits stay in UID order). */
+  /** Messages stored and parsed ahead of the commits; the older half is ingested together (one group commit). */
   pipelineDepth?: number;
+  /** Bytes of message source stored and parsed ahead of the commits (bounds memory; default 16 MB). */
+  windowBytes?: number;
   /** Worker threads and time budget of the production parser (parse/parse-pool.ts); false parses in-process. */
   parsePool?: ParsePoolOptions | false;
   /** Each step of a folder's fetch (`email sync` draws its bar from this); without it, a log line a second. */
@@ -113,7 +121,8 @@ export function createImapSource(options: ImapSourceOptions): ImapSource {
     // batches only bound how long flags wait and how often a FETCH round trip stalls the pipe.
     batchCount: options.batchCount ?? 500,
     batchBytes: options.batchBytes ?? 256 * 1024 * 1024,
-    pipelineDepth: Math.max(1, options.pipelineDepth ?? 4),
+    pipelineDepth: Math.max(1, options.pipelineDepth ?? 32),
+    windowBytes: Math.max(1, options.windowBytes ?? 16 * 1024 * 1024),
     stopped: isStopped,
     onProgress: options.onProgress,
   });

@@ -4,7 +4,7 @@
  * our signed Message-IDs verified on the caller's side, a parse over its time budget stopped and
  * kept as a visible placeholder, and the event loop free while a heavy mail is parsed.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -12,6 +12,7 @@ import type { BlobStore } from '../../src/channel/contract.js';
 import { createBlobStore } from '../../src/storage/blob-store.js';
 import { parseEmail } from '../../channels/email/parse/index.js';
 import { createParsePool, type ParsePool } from '../../channels/email/parse/parse-pool.js';
+import { buildMail, pseudoRandomBytes } from '../../scripts/test-services/mail-factory.js';
 
 const crlf = (lines: string[]): Buffer => Buffer.from(lines.join('\r\n'), 'utf8');
 const verifyMessageId = (id: string): number | undefined =>
@@ -126,6 +127,26 @@ describe('parse pool (worker threads)', () => {
     expect(after.message.replyText).toBe('Segue o comprovante.');
   });
 
+  it('a message handed over without a copy still becomes a full placeholder when its parse is stopped (read again)', async () => {
+    const tight = createParsePool({ size: 1, budgetMs: 1, warmupInProcessBytes: 0 });
+    try {
+      const original = big(8);
+      const raw = Buffer.from(original); // owns its memory: moved to the worker, not copied
+      const parsed = await tight.parseEmail(raw, {
+        blobs: blobs(),
+        maxAttachmentBytes: 1024,
+        supportAddresses: [],
+        rereadRaw: async () => original,
+      });
+      expect(raw.byteLength).toBe(0);
+      expect(parsed.message.parseError).toMatch(/longer than its budget/u);
+      expect(parsed.message.externalId).toBe('big@example.com');
+      expect(parsed.message.subject).toBe('big');
+    } finally {
+      await tight.close();
+    }
+  });
+
   it('a mail that needs more than the worker heap limit is a visible placeholder, and the pool keeps working', async () => {
     const small = createParsePool({ size: 1, budgetMs: 300_000, warmupInProcessBytes: 0, workerHeapMB: 64 });
     try {
@@ -152,6 +173,35 @@ describe('parse pool (worker threads)', () => {
     } finally {
       await fresh.close();
     }
+  });
+
+  it('streams a large attachment into the blob store byte for byte; one over the limit is dropped with a note and leaves no file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ponte-pool-'));
+    const store = createBlobStore(dir);
+    const video = pseudoRandomBytes(3 * 1024 * 1024, 7);
+    const huge = pseudoRandomBytes(5 * 1024 * 1024, 8);
+    const raw = buildMail({
+      from: 'maria@example.com',
+      subject: 'Vídeos',
+      text: 'Seguem os vídeos.',
+      attachments: [
+        { filename: 'video.mp4', contentType: 'video/mp4', content: video },
+        { filename: 'huge.mp4', contentType: 'video/mp4', content: huge },
+      ],
+    });
+    const parsed = await pool.parseEmail(raw, { blobs: store, maxAttachmentBytes: 4 * 1024 * 1024, supportAddresses: [] });
+    expect(parsed.message.attachments!.map((a) => a.filename)).toEqual(['video.mp4']);
+    const kept = parsed.message.attachments![0]!;
+    expect(kept.size).toBe(video.length);
+    expect((await store.read(kept.blobKey)).equals(video)).toBe(true);
+    expect(parsed.message.text).toContain('"huge.mp4"');
+    // Nothing of the dropped file stays: no half-written temporary, no second blob.
+    const files = (sub: string): string[] =>
+      readdirSync(join(dir, sub), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => e.name);
+    expect(files('tmp')).toEqual([]);
+    expect(readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())).toHaveLength(1);
   });
 
   it('propagates a blob store failure (the caller retries instead of losing the files)', async () => {

@@ -190,6 +190,48 @@ describe('IMAP source failure paths (scripted session)', () => {
     expect(box.connects).toBeGreaterThan(1);
   });
 
+  it('messages ingested together: one that fails holds the cursor before it, its neighbours still commit, the retry takes it once', async () => {
+    const box: FakeMailbox = {
+      messages: [1, 2, 3, 4, 5].map((uid) => ({ uid, source: mail(`m${uid}`) })),
+      dropOnce: new Set(),
+      expungeOnFetch: new Set(),
+      connects: 0,
+    };
+    const { ctx, rt } = setup(box);
+    const realIngest = ctx.ingest.bind(ctx);
+    const realSave = ctx.saveCheckpoint.bind(ctx);
+    const attempts: string[] = [];
+    let failOnce = true;
+    // Every cursor saved, with whether m3 had committed by then.
+    const saved: Array<{ lastUid: number; m3Committed: boolean }> = [];
+    const m3Committed = (): boolean => ctx.ingested.some((e) => e.message.subject === 'm3');
+    (ctx as { ingest: typeof ctx.ingest }).ingest = async (env) => {
+      attempts.push(env.message.subject ?? '');
+      if (env.message.subject === 'm3' && failOnce) {
+        failOnce = false;
+        throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+      }
+      const out = await realIngest(env);
+      if (env.checkpoint) saved.push({ lastUid: (env.checkpoint.value as { lastUid: number }).lastUid, m3Committed: m3Committed() });
+      return out;
+    };
+    (ctx as { saveCheckpoint: typeof ctx.saveCheckpoint }).saveCheckpoint = async (key, value) => {
+      saved.push({ lastUid: (value as { lastUid: number }).lastUid, m3Committed: m3Committed() });
+      return realSave(key, value);
+    };
+    await rt.source!.start();
+    await waitUntil(() => (ctx.stateMap.get('cursor:INBOX') as { lastUid: number }).lastUid === 5, 5_000, 'cursor at the last UID');
+    await rt.source!.stop();
+    // The neighbours after m3 were not held back by its failure: they were ingested in the same pass.
+    expect(attempts.slice(0, 5).sort()).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
+    // Each message stored exactly once (the redelivered neighbours were duplicates).
+    expect(ctx.ingested.map((e) => e.message.subject).sort()).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
+    expect(attempts.filter((a) => a === 'm3')).toHaveLength(2);
+    // The cursor never passed m3 before m3 itself had committed.
+    expect(saved.filter((c) => c.lastUid >= 3 && !c.m3Committed)).toEqual([]);
+    expect(saved.some((c) => c.lastUid === 2 && !c.m3Committed)).toBe(true);
+  });
+
   it('a fetch that ends short is retried instead of skipping the message', async () => {
     const box: FakeMailbox = {
       messages: [1, 2, 3].map((uid) => ({ uid, source: mail(`m${uid}`) })),

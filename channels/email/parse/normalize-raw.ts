@@ -35,8 +35,9 @@ function headerStart(raw: Buffer): number {
 export function normalizeRawMessage(raw: Buffer): Buffer {
   const start = headerStart(raw);
   let bareCr = false;
-  for (let i = start; i < raw.length; i++) {
-    if (raw[i] === CR && raw[i + 1] !== LF) {
+  // From CR to CR with the native search (a byte-by-byte loop here was 4% of a parse worker).
+  for (let i = raw.indexOf(CR, start); i !== -1; i = raw.indexOf(CR, i + 1)) {
+    if (raw[i + 1] !== LF) {
       bareCr = true;
       break;
     }

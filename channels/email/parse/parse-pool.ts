@@ -4,8 +4,9 @@
  * exceeds its budget has its worker terminated (and replaced) and the message becomes a visible
  * placeholder with `parseError`: never lost, never stalling the API.
  *
- * The worker has neither the blob store nor the signing key: attachments come back as bytes and
- * are stored here (a blob store failure still propagates, so the caller retries), and our signed
+ * The worker has neither the blob store nor the signing key: attachments come back in chunks as
+ * they are decoded and are streamed into the blob store here, so no attachment is ever held
+ * whole in memory (a blob store failure still propagates, so the caller retries), and our signed
  * Message-IDs are verified here (applyMessageIdProof).
  *
  * Runs from TypeScript (tsx for `npm run ponte`, ts-jest in tests: the worker loads tsx's ESM
@@ -16,11 +17,13 @@ import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { BlobPutResult } from '../../../src/channel/contract.js';
+import { createIncomingBlobs, type IncomingBlobs } from './incoming-blobs.js';
 import { applyMessageIdProof, parseEmail as parseInProcess, placeholderResult, type ParseEmailOptions, type ParsedEmail } from './index.js';
-import { PARSE_WORKER_MARKER, type ParseJob, type ParseReply } from './parse-worker.js';
+import { PARSE_WORKER_MARKER, type ParseJob, type ParseReply, type ParseResultMessage } from './parse-worker.js';
 
 export interface ParsePoolOptions {
-  /** Worker threads (default min(2, CPUs)). */
+  /** Worker threads (default: defaultPoolSize()). */
   size?: number;
   /** Wall-clock budget of one parse once a worker has it (default 10 s). */
   budgetMs?: number;
@@ -38,9 +41,15 @@ export interface ParsePoolOptions {
 }
 
 export interface ParsePool {
+  /**
+   * With `rereadRaw`, `raw` is handed over: when it owns its whole memory, that memory moves to
+   * the worker without a copy (`raw` is empty afterwards) and a placeholder reads it again.
+   */
   parseEmail(
     raw: Buffer,
-    options: Pick<ParseEmailOptions, 'blobs' | 'maxAttachmentBytes' | 'supportAddresses' | 'verifyMessageId'>,
+    options: Pick<ParseEmailOptions, 'blobs' | 'maxAttachmentBytes' | 'supportAddresses' | 'verifyMessageId'> & {
+      rereadRaw?: (() => Promise<Buffer>) | undefined;
+    },
   ): Promise<ParsedEmail>;
   /** Terminates the workers; parses still waiting are rejected. */
   close(): Promise<void>;
@@ -48,11 +57,22 @@ export interface ParsePool {
 
 export const DEFAULT_PARSE_BUDGET_MS = 10_000;
 
+/**
+ * One less than the CPUs, 1 to 2: the main thread needs a core of its own (IMAP, blob writes,
+ * SQLite). On a 2-core machine a second worker was no faster (bench:email, 1,000 mails, paired
+ * runs: 97/190 msg/s with one, 91/174 with two) and cost 70–140 MB more peak RSS.
+ */
+export function defaultPoolSize(cpus = availableParallelism()): number {
+  return Math.max(1, Math.min(2, cpus - 1));
+}
+
 /** A worker's answer, or why there is none: over budget, parse here instead, or the worker died with it. */
-type JobOutcome = Extract<ParseReply, { id: number }> | 'timeout' | 'in_process' | { crashed: string };
+type JobOutcome = ParseResultMessage | 'timeout' | 'in_process' | { crashed: string };
 
 interface Job {
   job: ParseJob;
+  /** The job's attachments on their way into the blob store. */
+  incoming: IncomingBlobs;
   resolve: (r: JobOutcome) => void;
   reject: (err: Error) => void;
 }
@@ -76,7 +96,7 @@ function workerSource(): { source: string | URL; eval: boolean } {
 }
 
 export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
-  const size = Math.max(1, options.size ?? Math.min(2, availableParallelism()));
+  const size = Math.max(1, options.size ?? defaultPoolSize());
   const budgetMs = options.budgetMs ?? DEFAULT_PARSE_BUDGET_MS;
   const warmupBytes = options.warmupInProcessBytes ?? 64 * 1024;
   const slots: Slot[] = [];
@@ -93,6 +113,8 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
     const worker = new Worker(source, {
       eval: isEval,
       workerData: { role: PARSE_WORKER_MARKER },
+      // No young-generation limit here: with one, a worker over workerHeapMB aborted the whole
+      // process (V8 fatal "Reached heap limit") instead of stopping only that worker.
       ...(options.workerHeapMB ? { resourceLimits: { maxOldGenerationSizeMb: options.workerHeapMB } } : {}),
     });
     const slot: Slot = { worker, ready: false };
@@ -107,6 +129,10 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
       }
       const cur = slot.current;
       if (!cur || cur.job.job.id !== msg.id) return;
+      if ('blob' in msg) {
+        cur.job.incoming.receive(msg);
+        return;
+      }
       clearTimeout(cur.timer);
       delete slot.current;
       worker.unref();
@@ -119,6 +145,7 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
       delete slot.current;
       if (cur) {
         clearTimeout(cur.timer);
+        cur.job.incoming.abandon();
         // The mail killed its worker (out of memory, a crash): it becomes a placeholder, never a
         // retry loop over the same message.
         const code = (err as { code?: unknown }).code;
@@ -160,6 +187,7 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
         if (!cur) return;
         delete slot.current;
         replace(slot);
+        cur.job.incoming.abandon();
         cur.job.resolve('timeout');
       }, budgetMs);
       slot.current = { job, timer };
@@ -168,7 +196,7 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
     }
   }
 
-  function run(job: ParseJob): Promise<JobOutcome> {
+  function run(job: ParseJob, incoming: IncomingBlobs): Promise<JobOutcome> {
     return new Promise((resolve, reject) => {
       if (closed) {
         reject(new Error('parse pool closed'));
@@ -178,7 +206,7 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
         resolve('in_process');
         return;
       }
-      queue.push({ job, resolve, reject });
+      queue.push({ job, incoming, resolve, reject });
       pump();
     });
   }
@@ -189,31 +217,35 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
 
   return {
     async parseEmail(raw, opts) {
-      const copy = new Uint8Array(raw.length);
-      copy.set(raw);
-      const reply = await run({
-        id: nextId++,
-        raw: copy,
-        maxAttachmentBytes: opts.maxAttachmentBytes,
-        supportAddresses: opts.supportAddresses,
-      });
-      if (reply === 'in_process') return parseInProcess(raw, opts);
+      const owned = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength && raw.byteLength > 0;
+      const handOver = opts.rereadRaw !== undefined && owned;
+      let copy: Uint8Array;
+      if (handOver) copy = new Uint8Array(raw.buffer, 0, raw.byteLength);
+      else {
+        copy = new Uint8Array(raw.length);
+        copy.set(raw);
+      }
+      // After the transfer `raw` is empty: read it again where the whole message is still needed.
+      const source = async (): Promise<Buffer> => (raw.byteLength === 0 && opts.rereadRaw ? opts.rereadRaw() : raw);
+      const incoming = createIncomingBlobs(opts.blobs, opts.maxAttachmentBytes + 1);
+      const reply = await run(
+        { id: nextId++, raw: copy, maxAttachmentBytes: opts.maxAttachmentBytes, supportAddresses: opts.supportAddresses },
+        incoming,
+      );
+      if (reply === 'in_process') return parseInProcess(await source(), opts);
       if (reply === 'timeout' || 'crashed' in reply) {
         const reason = reply === 'timeout' ? `parsing took longer than its budget of ${budgetMs} ms and was stopped` : reply.crashed;
-        const parsed = placeholderResult(raw, reason, opts);
+        const parsed = placeholderResult(await source(), reason, opts);
         if (opts.verifyMessageId) applyMessageIdProof(parsed, opts.verifyMessageId);
         return parsed;
       }
-      if (!reply.ok) throw new Error(reply.error);
-      const parsed = reply.parsed;
-      // Attachments to the real store; a store failure propagates (the caller retries later).
-      const keys = new Map<string, { key: string; size: number }>();
-      for (const b of reply.blobs) {
-        const put = await opts.blobs.put(Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength), {
-          maxBytes: opts.maxAttachmentBytes + 1,
-        });
-        keys.set(b.key, put);
+      if (!reply.ok) {
+        incoming.abandon();
+        throw new Error(reply.error);
       }
+      const parsed = reply.parsed;
+      // Every attachment stored; a store failure propagates (the caller retries later).
+      const keys: Map<string, BlobPutResult> = await incoming.stored();
       parsed.message.attachments = (parsed.message.attachments ?? []).map((a) => {
         const put = keys.get(a.blobKey);
         return put ? { ...a, blobKey: put.key, size: put.size } : a;
@@ -228,6 +260,7 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
       for (const s of all) {
         if (s.current) {
           clearTimeout(s.current.timer);
+          s.current.job.incoming.abandon();
           s.current.job.reject(new Error('parse pool closed'));
         }
       }

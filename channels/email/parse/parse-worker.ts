@@ -1,11 +1,11 @@
 /**
  * Worker-thread entry of the parse pool (parse-pool.ts): runs the whole mail parse (mailparser,
  * normalization, classification, reply stripping) away from the event loop that serves the API.
- * Attachments are collected in memory (bounded by the job's maxAttachmentBytes) and handed back
- * with the result; the caller stores them in the real blob store and completes what needs its
- * secrets (applyMessageIdProof).
+ * Attachments are streamed back to the pool in chunks as mailparser decodes them (the pool
+ * writes them into the real blob store as they come), so a 25 MB attachment is never held whole
+ * in the worker; the result follows its chunks, and the caller completes what needs its secrets
+ * (applyMessageIdProof).
  */
-import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BlobPutResult, BlobStore } from '../../../src/channel/contract.js';
 import { parseEmail, type ParsedEmail } from './index.js';
@@ -17,75 +17,82 @@ export interface ParseJob {
   supportAddresses: string[];
 }
 
-export type ParseReply =
-  | { ready: true }
-  | { id: number; ok: true; parsed: ParsedEmail; blobs: Array<{ key: string; bytes: Uint8Array }> }
-  | { id: number; ok: false; error: string };
+/** One piece of an attachment on its way to the pool's blob store (`key` is the job's own, `mem-<n>`). */
+export type BlobChunkMessage = { id: number; blob: string } & ({ chunk: Uint8Array } | { end: true } | { abort: true });
+
+export type ParseResultMessage = { id: number; ok: true; parsed: ParsedEmail } | { id: number; ok: false; error: string };
+
+export type ParseReply = { ready: true } | BlobChunkMessage | ParseResultMessage;
+
+type Send = (message: BlobChunkMessage, transfer: ArrayBuffer[]) => void;
+
+const SEND_CHUNK_BYTES = 256 * 1024;
 
 class TooLarge extends Error {
   // Same literal code as the real store's BlobTooLargeError: parseEmail drops the file with a note.
   readonly code = 'blob_too_large' as const;
 }
 
-/** A BlobStore over memory for one job: keys are `mem-<n>`. */
-export function createMemoryBlobs(): BlobStore & { entries(): Array<{ key: string; bytes: Buffer }> } {
-  const store = new Map<string, Buffer>();
-  const save = (bytes: Buffer): BlobPutResult => {
-    const key = `mem-${store.size + 1}`;
-    store.set(key, bytes);
-    return { key, size: bytes.length } as BlobPutResult;
+/** A BlobStore that only writes: each put streams its bytes to `send` in chunks; keys are `mem-<n>`. */
+export function createStreamingBlobs(id: number, send: Send): BlobStore {
+  let count = 0;
+  const unavailable = (): never => {
+    throw new Error('the parse worker can only store attachments');
   };
   return {
     async put(source, options) {
       const max = options?.maxBytes ?? Number.POSITIVE_INFINITY;
-      if (typeof source === 'string' || source instanceof Uint8Array) {
-        const bytes = Buffer.from(source);
-        if (bytes.length > max) throw new TooLarge('blob too large');
-        return save(bytes);
-      }
-      const chunks: Buffer[] = [];
+      const blob = `mem-${++count}`;
       let size = 0;
-      for await (const chunk of source as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > max) throw new TooLarge('blob too large');
-        chunks.push(chunk);
+      // Decoded pieces are small (a few KB): they travel in chunks of SEND_CHUNK_BYTES.
+      let pending: Uint8Array[] = [];
+      let pendingBytes = 0;
+      const flush = (): void => {
+        if (!pendingBytes) return;
+        // A copy of its own (mailparser's pieces may share a pooled ArrayBuffer), transferred.
+        const chunk = new Uint8Array(pendingBytes);
+        let at = 0;
+        for (const p of pending) {
+          chunk.set(p, at);
+          at += p.byteLength;
+        }
+        pending = [];
+        pendingBytes = 0;
+        send({ id, blob, chunk }, [chunk.buffer as ArrayBuffer]);
+      };
+      const chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string> =
+        typeof source === 'string' || source instanceof Uint8Array ? [source] : (source as AsyncIterable<Uint8Array>);
+      for await (const piece of chunks) {
+        const bytes = typeof piece === 'string' ? Buffer.from(piece) : piece;
+        size += bytes.byteLength;
+        if (size > max) {
+          send({ id, blob, abort: true }, []);
+          throw new TooLarge('blob too large');
+        }
+        pending.push(bytes);
+        pendingBytes += bytes.byteLength;
+        if (pendingBytes >= SEND_CHUNK_BYTES) flush();
       }
-      return save(Buffer.concat(chunks));
+      flush();
+      send({ id, blob, end: true }, []);
+      return { key: blob, size } as BlobPutResult;
     },
-    get(key) {
-      return Readable.from([store.get(key) ?? Buffer.alloc(0)]);
-    },
-    async read(key) {
-      return store.get(key) ?? Buffer.alloc(0);
-    },
-    async exists(key) {
-      return store.has(key);
-    },
-    async size(key) {
-      return store.get(key)?.length ?? 0;
-    },
-    async delete(key) {
-      store.delete(key);
-    },
-    entries() {
-      return [...store.entries()].map(([key, bytes]) => ({ key, bytes }));
-    },
+    get: unavailable,
+    read: unavailable,
+    exists: unavailable,
+    size: unavailable,
+    delete: unavailable,
   };
 }
 
-export async function runParseJob(job: ParseJob): Promise<{ reply: ParseReply; transfer: ArrayBuffer[] }> {
+export async function runParseJob(job: ParseJob, send: Send): Promise<ParseResultMessage> {
   try {
-    const blobs = createMemoryBlobs();
+    const blobs = createStreamingBlobs(job.id, send);
     const raw = Buffer.from(job.raw.buffer, job.raw.byteOffset, job.raw.byteLength);
     const parsed = await parseEmail(raw, { blobs, maxAttachmentBytes: job.maxAttachmentBytes, supportAddresses: job.supportAddresses });
-    const out = blobs.entries().map(({ key, bytes }) => {
-      const copy = new Uint8Array(bytes.length);
-      copy.set(bytes);
-      return { key, bytes: copy };
-    });
-    return { reply: { id: job.id, ok: true, parsed, blobs: out }, transfer: out.map((b) => b.bytes.buffer as ArrayBuffer) };
+    return { id: job.id, ok: true, parsed };
   } catch (err) {
-    return { reply: { id: job.id, ok: false, error: err instanceof Error ? err.message : String(err) }, transfer: [] };
+    return { id: job.id, ok: false, error: err instanceof Error ? err.message : String(err) };
   }
 }
 
@@ -95,7 +102,7 @@ export const PARSE_WORKER_MARKER = 'ponte-parse-worker';
 if (parentPort && (workerData as { role?: unknown } | undefined)?.role === PARSE_WORKER_MARKER) {
   const port = parentPort;
   port.on('message', (job: ParseJob) => {
-    void runParseJob(job).then(({ reply, transfer }) => port.postMessage(reply, transfer));
+    void runParseJob(job, (message, transfer) => port.postMessage(message, transfer)).then((reply) => port.postMessage(reply));
   });
   port.postMessage({ ready: true } satisfies ParseReply);
 }
