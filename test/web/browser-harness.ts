@@ -91,6 +91,9 @@ export async function givePassword(db: Executor, agentId: string, password: stri
 /** Signs in with the keyboard only: type, Tab, type, Enter. */
 export async function signIn(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
   await page.goto(`${baseUrl}/login`);
+  // Chromium applies autofocus at a rendering step after `load`: typing earlier goes to the page
+  // body (the sign-in then fails now and then). The field must get the focus by itself.
+  await page.waitForFunction("document.activeElement && document.activeElement.id === 'email'", undefined, { timeout: 5000 });
   await page.keyboard.type(email);
   await page.keyboard.press('Tab');
   await page.keyboard.type(password);
