@@ -1,7 +1,7 @@
 /**
  * One sync pass over one open folder: finish the flagging a crash interrupted, plan from the
  * cursor (imap-cursor.ts decides), fetch in batches, prepare messages ahead while earlier ones
- * are ingested together, move the cursor only over committed mail (in UID order), then flag or
+ * are ingested together (imap-commit-pipeline.ts), move the cursor only over committed mail (in UID order), then flag or
  * move what was ingested. Progress goes to `onProgress`
  * (the `email sync` bar) or, without one, to an info line at most once a second.
  */
@@ -17,6 +17,7 @@ import {
   type FolderCursor,
   type FolderStatus,
 } from './imap-cursor.js';
+import { createCommitPipeline } from './imap-commit-pipeline.js';
 import type { FolderHealth } from './imap-health.js';
 import { cursorKey, errorText, MAX_MISSED_TRIES, OVERSIZE_HEAD_BYTES, type MessageSteps, type PreparedMessage } from './imap-message.js';
 import type { ImapMessageInfo, ImapSession } from './imapflow-client.js';
@@ -201,25 +202,10 @@ export function createFolderSync(
             )
           : session.fetch(run.map((m) => m.uid));
         // Messages are stored and parsed ahead (up to `pipelineDepth` of them and `windowBytes` of
-        // source) while earlier ones commit; the prepared ones are ingested together (one group
-        // commit) and the cursor is saved once every message up to it has committed.
-        const ahead: Array<{ size: number; prepared: Promise<PreparedMessage> }> = [];
-        let bytesAhead = 0;
-        const commitAhead = async (count: number): Promise<void> => {
-          const chunk = ahead.splice(0, count);
-          for (const item of chunk) bytesAhead -= item.size;
-          const prepared: PreparedMessage[] = [];
-          let failure: { error: unknown } | undefined;
-          for (const item of chunk) {
-            try {
-              prepared.push(await item.prepared);
-            } catch (error) {
-              // Nothing after it is ingested: the cursor must not pass it.
-              failure = { error };
-              break;
-            }
-          }
-          if (prepared.length === 1 && !failure) {
+        // source) while the committer ingests whatever is prepared at the head, in UID order, as
+        // one group commit; the cursor is saved once every message up to it has committed.
+        const commitGroup = async (prepared: PreparedMessage[]): Promise<void> => {
+          if (prepared.length === 1) {
             // A lone message (new mail under IDLE) carries the cursor in its own transaction.
             current = await steps.commitMessage(folder, current, prepared[0]!);
             handled.push(prepared[0]!.msg.uid);
@@ -228,10 +214,11 @@ export function createFolderSync(
           }
           const outcomes = await Promise.allSettled(prepared.map((p) => steps.ingestMessage(folder, current.uidValidity, p)));
           let next = current;
+          let failure: { error: unknown } | undefined;
           for (const [i, outcome] of outcomes.entries()) {
             if (outcome.status === 'rejected') {
               // Later neighbours did commit; the cursor stays before this one (they come back as duplicates).
-              failure ??= { error: outcome.reason };
+              failure = { error: outcome.reason };
               break;
             }
             const { msg } = prepared[i]!;
@@ -245,6 +232,7 @@ export function createFolderSync(
           }
           if (failure) throw failure.error;
         };
+        const pipeline = createCommitPipeline({ depth: pipelineDepth, windowBytes, commit: commitGroup });
         const order = run.map((m) => m.uid);
         let nextIndex = 0;
         try {
@@ -259,16 +247,14 @@ export function createFolderSync(
               break;
             }
             nextIndex = index + 1;
-            const p = steps.prepareMessage(oversize ? { ...msg, size } : msg, oversize);
-            p.catch(() => undefined); // awaited in order below; never an unhandled rejection
-            ahead.push({ size: msg.source.length, prepared: p });
-            bytesAhead += msg.source.length;
-            // The older half commits while the newer half is still being parsed.
-            if (ahead.length >= pipelineDepth || bytesAhead >= windowBytes) await commitAhead(Math.ceil(ahead.length / 2));
+            // Waits only while the window is full; throws when a commit failed.
+            await pipeline.push(msg.source.length, steps.prepareMessage(oversize ? { ...msg, size } : msg, oversize));
           }
-          if (ahead.length) await commitAhead(ahead.length);
+          await pipeline.finish();
         } finally {
-          ahead.length = 0;
+          // Leaving early (a failure, a lost connection): no new group starts, and the one in
+          // flight ends before the caller may sync this folder again.
+          await pipeline.abandon();
         }
         if (interrupted) break;
       }

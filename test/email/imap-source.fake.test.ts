@@ -190,7 +190,7 @@ describe('IMAP source failure paths (scripted session)', () => {
     expect(box.connects).toBeGreaterThan(1);
   });
 
-  it('messages ingested together: one that fails holds the cursor before it, its neighbours still commit, the retry takes it once', async () => {
+  it('messages ingested together: one that fails holds the cursor before it, the retry takes it once and its neighbours exactly once', async () => {
     const box: FakeMailbox = {
       messages: [1, 2, 3, 4, 5].map((uid) => ({ uid, source: mail(`m${uid}`) })),
       dropOnce: new Set(),
@@ -222,8 +222,10 @@ describe('IMAP source failure paths (scripted session)', () => {
     await rt.source!.start();
     await waitUntil(() => (ctx.stateMap.get('cursor:INBOX') as { lastUid: number }).lastUid === 5, 5_000, 'cursor at the last UID');
     await rt.source!.stop();
-    // The neighbours after m3 were not held back by its failure: they were ingested in the same pass.
-    expect(attempts.slice(0, 5).sort()).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
+    // Tried in UID order up to m3; neighbours committed in m3's group (how many depends on which
+    // were prepared when the group formed) come back as duplicates, the rest on the retry.
+    expect(attempts.slice(0, 3)).toEqual(['m1', 'm2', 'm3']);
+    expect(attempts.slice(attempts.lastIndexOf('m3'))).toEqual(['m3', 'm4', 'm5']);
     // Each message stored exactly once (the redelivered neighbours were duplicates).
     expect(ctx.ingested.map((e) => e.message.subject).sort()).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
     expect(attempts.filter((a) => a === 'm3')).toHaveLength(2);
