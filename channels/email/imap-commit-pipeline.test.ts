@@ -101,7 +101,7 @@ describe('commit pipeline', () => {
     expect(groups).toEqual([[1]]);
   });
 
-  it('the window bounds what is taken in: a push waits while messages or bytes are over it', async () => {
+  it('the window bounds what is taken in and not yet committed: a push waits while messages or bytes are over it', async () => {
     const c = gatedCommit();
     const slow = deferred<PreparedMessage>();
     const pipeline = createCommitPipeline({ depth: 2, windowBytes: 1_000, commit: c.commit });
@@ -111,24 +111,25 @@ describe('commit pipeline', () => {
       second = true;
     });
     await tick();
-    expect(second).toBe(false); // two taken in, none handed to a commit yet
+    expect(second).toBe(false); // two taken in, none prepared
     slow.resolve(prepared(1));
-    await pushing;
+    await tick();
     expect(c.groups).toEqual([[1, 2]]);
-    // Bytes: one message over the window waits too.
+    expect(second).toBe(false); // committing, not yet committed
+    c.release();
+    await pushing;
+    // Bytes: one message over the window waits until it has committed.
     let big = false;
     const bigPush = pipeline.push(5_000, Promise.resolve(prepared(3))).then(() => {
       big = true;
     });
     await tick();
     await tick();
-    // Taken by the committer only once the group in flight has ended.
+    expect(c.groups).toEqual([[1, 2], [3]]);
     expect(big).toBe(false);
     c.release();
     await bigPush;
-    c.release();
     await pipeline.finish();
-    expect(c.groups).toEqual([[1, 2], [3]]);
   });
 
   it('abandon lets the group in flight end and starts no other', async () => {
