@@ -9,14 +9,14 @@
  * Guarantees: groups commit strictly in order, one at a time; a message whose preparation failed
  * is never committed and nothing after it is (the cursor must not pass it); after a failure no
  * new group starts and the failure is thrown to the fetch loop; back-pressure only by the window
- * (messages and source bytes taken in but not yet committed).
+ * (messages and source bytes taken in but not yet handed to a commit).
  */
 import type { PreparedMessage } from './imap-message.js';
 
 export interface CommitPipelineOptions {
-  /** Messages taken in and not yet committed. */
+  /** Messages taken in and not yet handed to a commit. */
   depth: number;
-  /** Source bytes of the messages taken in and not yet committed. */
+  /** Source bytes taken in and not yet handed to a commit. */
   windowBytes: number;
   /** Commits the group in its order (throws when not all of it committed: nothing after is tried). */
   commit(group: PreparedMessage[]): Promise<void>;
@@ -42,9 +42,7 @@ interface Entry {
 export function createCommitPipeline(options: CommitPipelineOptions): CommitPipeline {
   const depth = Math.max(1, options.depth);
   const queue: Entry[] = [];
-  /** Source bytes of the messages taken in and not yet committed (queued or in the group committing). */
   let bytes = 0;
-  let committing = 0;
   let failure: { error: unknown } | undefined;
   let stopped = false;
   let running: Promise<void> | undefined;
@@ -70,17 +68,13 @@ export function createCommitPipeline(options: CommitPipelineOptions): CommitPipe
         let n = 1;
         while (n < queue.length && n < depth && queue[n]!.settled && !queue[n]!.error) n++;
         const group = queue.splice(0, n);
-        committing = group.length;
+        for (const e of group) bytes -= e.size;
+        wakeProducer();
         try {
           await options.commit(group.map((e) => e.value!));
         } catch (error) {
           failure = { error };
         }
-        // The group counts against the window until it has committed: what it holds (parsed
-        // text, ingest state) and what the fetch loop takes in meanwhile stay within one window.
-        committing = 0;
-        for (const e of group) bytes -= e.size;
-        wakeProducer();
       }
     } finally {
       wakeProducer();
@@ -117,7 +111,7 @@ export function createCommitPipeline(options: CommitPipelineOptions): CommitPipe
       queue.push(entry);
       bytes += size;
       start();
-      while (!failure && (queue.length + committing >= depth || bytes >= options.windowBytes)) {
+      while (!failure && (queue.length >= depth || bytes >= options.windowBytes)) {
         await new Promise<void>((resolve) => {
           roomWaiter = resolve;
         });
