@@ -161,31 +161,6 @@ describe('parse pool (worker threads)', () => {
     }
   }, 300_000);
 
-  it('a mail handed to a worker behind one that kills it is parsed anew, not lost nor turned into a placeholder', async () => {
-    const small = createParsePool({ size: 1, budgetMs: 300_000, warmupInProcessBytes: 0, workerHeapMB: 64 });
-    try {
-      const copied = Buffer.from(REPLY.toString('utf8').replace('pool-1@example.com', 'behind-1@example.com'));
-      const moved = Buffer.alloc(REPLY.length); // owns its memory: moved to the worker, read again after
-      REPLY.copy(moved);
-      // The second waits inside the dying worker (its bytes moved there); the third in the pool.
-      const [killer, behindMoved, behindCopied] = await Promise.all([
-        small.parseEmail(big(48), { blobs: blobs(), maxAttachmentBytes: 1024, supportAddresses: [] }),
-        small.parseEmail(moved, { blobs: blobs(), maxAttachmentBytes: 1024 * 1024, supportAddresses: [], rereadRaw: async () => REPLY }),
-        small.parseEmail(copied, { blobs: blobs(), maxAttachmentBytes: 1024 * 1024, supportAddresses: [] }),
-      ]);
-      expect(moved.byteLength).toBe(0);
-      expect(killer.message.parseError).toBe('the parse ran out of its 64 MB of memory and was stopped');
-      expect(behindCopied.message.parseError).toBeUndefined();
-      expect(behindCopied.message.externalId).toBe('behind-1@example.com');
-      expect(behindCopied.message.replyText).toBe('Segue o comprovante.');
-      expect(behindMoved.message.parseError).toBeUndefined();
-      expect(behindMoved.message.externalId).toBe('pool-1@example.com');
-      expect(behindMoved.message.attachments?.map((a) => a.filename)).toContain('comprovante.pdf');
-    } finally {
-      await small.close();
-    }
-  }, 300_000);
-
   it('parses a small mail in-process while its workers are still starting, a large one waits for them', async () => {
     const fresh = createParsePool({ size: 1, budgetMs: 20_000, warmupInProcessBytes: 64 * 1024 });
     try {

@@ -66,11 +66,8 @@ export function defaultPoolSize(cpus = availableParallelism()): number {
   return Math.max(1, Math.min(2, cpus - 1));
 }
 
-/**
- * A worker's answer, or why there is none: over budget, parse here instead, the worker died with
- * it, or the worker was stopped for the job before it (`again`: queue it anew).
- */
-type JobOutcome = ParseResultMessage | 'timeout' | 'in_process' | 'again' | { crashed: string };
+/** A worker's answer, or why there is none: over budget, parse here instead, or the worker died with it. */
+type JobOutcome = ParseResultMessage | 'timeout' | 'in_process' | { crashed: string };
 
 interface Job {
   job: ParseJob;
@@ -84,12 +81,6 @@ interface Slot {
   worker: Worker;
   ready: boolean;
   current?: { job: Job; timer: NodeJS.Timeout };
-  /**
-   * The job handed over ahead, waiting inside the worker for `current` to end: a worker that
-   * finishes a parse starts the next at once instead of waiting for a busy main thread to send
-   * one (the worker idled ~40% in bench:email). Its budget starts when it becomes `current`.
-   */
-  next?: Job;
 }
 
 function workerSource(): { source: string | URL; eval: boolean } {
@@ -144,10 +135,7 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
       }
       clearTimeout(cur.timer);
       delete slot.current;
-      const ahead = slot.next;
-      delete slot.next;
-      if (ahead) start(slot, ahead);
-      else worker.unref();
+      worker.unref();
       cur.job.resolve(msg);
       pump();
     });
@@ -155,7 +143,6 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
       if (!slot.ready) startFailures++;
       const cur = slot.current;
       delete slot.current;
-      requeueNext(slot);
       if (cur) {
         clearTimeout(cur.timer);
         cur.job.incoming.abandon();
@@ -178,30 +165,6 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
     return slot;
   }
 
-  /** The worker is going away: the job waiting inside it was not at fault; its caller sends it again. */
-  function requeueNext(slot: Slot): void {
-    const ahead = slot.next;
-    delete slot.next;
-    if (ahead) {
-      ahead.incoming.abandon();
-      ahead.resolve('again');
-    }
-  }
-
-  /** `job` is in the worker and starts now: its budget runs from here. */
-  function start(slot: Slot, job: Job): void {
-    const timer = setTimeout(() => {
-      const cur = slot.current;
-      if (!cur) return;
-      delete slot.current;
-      requeueNext(slot);
-      replace(slot);
-      cur.job.incoming.abandon();
-      cur.job.resolve('timeout');
-    }, budgetMs);
-    slot.current = { job, timer };
-  }
-
   function replace(slot: Slot): void {
     const i = slots.indexOf(slot);
     if (i >= 0) slots.splice(i, 1);
@@ -213,16 +176,21 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
   function pump(): void {
     if (closed) return;
     while (queue.length > 0) {
-      // An idle worker first; else one with room for a job ahead (more workers are started
-      // only when every one is busy).
-      const slot = slots.find((s) => s.ready && !s.current) ?? (slots.length < size ? undefined : slots.find((s) => s.ready && !s.next));
+      const slot = slots.find((s) => s.ready && !s.current);
       if (!slot) {
         if (slots.length < size) slots.push(spawn());
         return;
       }
       const job = queue.shift()!;
-      if (slot.current) slot.next = job;
-      else start(slot, job);
+      const timer = setTimeout(() => {
+        const cur = slot.current;
+        if (!cur) return;
+        delete slot.current;
+        replace(slot);
+        cur.job.incoming.abandon();
+        cur.job.resolve('timeout');
+      }, budgetMs);
+      slot.current = { job, timer };
       slot.worker.ref();
       slot.worker.postMessage(job.job, [job.job.raw.buffer as ArrayBuffer]);
     }
@@ -259,20 +227,11 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
       }
       // After the transfer `raw` is empty: read it again where the whole message is still needed.
       const source = async (): Promise<Buffer> => (raw.byteLength === 0 && opts.rereadRaw ? opts.rereadRaw() : raw);
-      let reply: JobOutcome;
-      let incoming: IncomingBlobs;
-      for (;;) {
-        incoming = createIncomingBlobs(opts.blobs, opts.maxAttachmentBytes + 1);
-        reply = await run(
-          { id: nextId++, raw: copy, maxAttachmentBytes: opts.maxAttachmentBytes, supportAddresses: opts.supportAddresses },
-          incoming,
-        );
-        if (reply !== 'again') break;
-        // Its worker was stopped for the job before it (the bytes went with it): a fresh copy.
-        const again = await source();
-        copy = new Uint8Array(again.length);
-        copy.set(again);
-      }
+      const incoming = createIncomingBlobs(opts.blobs, opts.maxAttachmentBytes + 1);
+      const reply = await run(
+        { id: nextId++, raw: copy, maxAttachmentBytes: opts.maxAttachmentBytes, supportAddresses: opts.supportAddresses },
+        incoming,
+      );
       if (reply === 'in_process') return parseInProcess(await source(), opts);
       if (reply === 'timeout' || 'crashed' in reply) {
         const reason = reply === 'timeout' ? `parsing took longer than its budget of ${budgetMs} ms and was stopped` : reply.crashed;
@@ -299,10 +258,6 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
       for (const job of queue.splice(0)) job.reject(new Error('parse pool closed'));
       const all = slots.splice(0);
       for (const s of all) {
-        if (s.next) {
-          s.next.incoming.abandon();
-          s.next.reject(new Error('parse pool closed'));
-        }
         if (s.current) {
           clearTimeout(s.current.timer);
           s.current.job.incoming.abandon();

@@ -101,13 +101,8 @@ export const PARSE_WORKER_MARKER = 'ponte-parse-worker';
 
 if (parentPort && (workerData as { role?: unknown } | undefined)?.role === PARSE_WORKER_MARKER) {
   const port = parentPort;
-  // One job at a time, in order: the pool hands over the next job before this one ends (so the
-  // worker never waits for a busy main thread to send it), and times each from when it starts.
-  let previous: Promise<unknown> = Promise.resolve();
   port.on('message', (job: ParseJob) => {
-    previous = previous.then(() =>
-      runParseJob(job, (message, transfer) => port.postMessage(message, transfer)).then((reply) => port.postMessage(reply)),
-    );
+    void runParseJob(job, (message, transfer) => port.postMessage(message, transfer)).then((reply) => port.postMessage(reply));
   });
   port.postMessage({ ready: true } satisfies ParseReply);
 }
