@@ -29,6 +29,19 @@ function gatedCommit(): { groups: number[][]; release: () => void; commit: (g: P
   };
 }
 
+/** A pipeline whose commits only record the UIDs of each group. */
+function recordingPipeline() {
+  const groups: number[][] = [];
+  const pipeline = createCommitPipeline({
+    depth: 8,
+    windowBytes: 1_000_000,
+    commit: async (g) => {
+      groups.push(g.map((p) => p.msg.uid));
+    },
+  });
+  return { groups, pipeline };
+}
+
 describe('commit pipeline', () => {
   it('keeps taking messages while a group commits, and commits what was prepared meanwhile as the next group, in order', async () => {
     const c = gatedCommit();
@@ -49,14 +62,7 @@ describe('commit pipeline', () => {
   });
 
   it('a message still being prepared ends the group before it; nothing after it commits first', async () => {
-    const groups: number[][] = [];
-    const pipeline = createCommitPipeline({
-      depth: 8,
-      windowBytes: 1_000_000,
-      commit: async (g) => {
-        groups.push(g.map((p) => p.msg.uid));
-      },
-    });
+    const { groups, pipeline } = recordingPipeline();
     const slow = deferred<PreparedMessage>();
     await pipeline.push(10, slow.promise);
     await pipeline.push(10, Promise.resolve(prepared(2)));
@@ -68,14 +74,7 @@ describe('commit pipeline', () => {
   });
 
   it('a failed preparation is never committed, nothing after it is, and the failure reaches the fetch loop', async () => {
-    const groups: number[][] = [];
-    const pipeline = createCommitPipeline({
-      depth: 8,
-      windowBytes: 1_000_000,
-      commit: async (g) => {
-        groups.push(g.map((p) => p.msg.uid));
-      },
-    });
+    const { groups, pipeline } = recordingPipeline();
     await pipeline.push(10, Promise.resolve(prepared(1)));
     await pipeline.push(10, Promise.reject(new Error('disk full')));
     await pipeline.push(10, Promise.resolve(prepared(3))).catch(() => undefined);

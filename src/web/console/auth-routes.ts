@@ -185,17 +185,7 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
           ),
         );
     const hash = await hashPassword(password);
-    if (!(await consumeWebToken(db(), token, now())))
-      return res
-        .status(410)
-        .type('html')
-        .send(
-          page(web, {
-            title: web.tr('error_title'),
-            page: 'error',
-            body: html`<section class="auth"><p class="error">${web.tr('link_invalid')}</p></section>`,
-          }),
-        );
+    if (!(await consumeWebToken(db(), token, now()))) return linkInvalid(res, web);
     await setPasswordHash(db(), agent.id, hash, now());
     await deleteAgentSessions(db(), agent.id);
     await startSession(rt.sessions, req, res, agent.id);
