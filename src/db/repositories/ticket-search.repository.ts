@@ -72,23 +72,35 @@ function addressPrefixes(typed: string, digits: string | undefined): string[] {
   return [...out].filter((p) => p.length > 0);
 }
 
+/**
+ * Tickets (`alias`) whose custom fields hold these words in a row, the last one as a prefix,
+ * through the fields' full-text index (migration 20261130T1420: FTS5 on SQLite, GIN on PostgreSQL).
+ * Words come from searchWords (letters and digits only).
+ */
+export function customFieldsMatch(postgres: boolean, alias: string, words: string[]): RawBuilder<boolean> {
+  return postgres
+    ? sql<boolean>`${pgSearchVector(alias, 'custom_fields')} @@ to_tsquery('simple', ${tsPhrase(words)})`
+    : sql<boolean>`${sql.ref(`${alias}.rowid`)} IN (SELECT rowid FROM ticket_fields_fts WHERE ticket_fields_fts MATCH ${fts5Phrase(words)})`;
+}
+
+/** Whether this executor talks to PostgreSQL (the full-text SQL differs). */
+export function isPostgres(db: Executor): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
 /** `collectCap` moves the choice between the plans (both give the same tickets; tests compare them). */
 export async function ticketTextCondition(
   db: Executor,
   typed: string,
   options: { collectCap?: number } = {},
 ): Promise<TicketTextCondition> {
-  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  const postgres = isPostgres(db);
   const digits = digitsOf(typed);
   const words = searchWords(typed);
   const prefixes = addressPrefixes(typed, digits);
   const identities = sql`SELECT r.id FROM tickets r WHERE r.requester_id IN (SELECT i.contact_id FROM contact_identities i WHERE ${addressMatch(postgres, 'i', prefixes, digits)})
     UNION SELECT c.ticket_id FROM ticket_claims c WHERE ${addressMatch(postgres, 'c', prefixes, digits)}`;
-  const fields = digits
-    ? postgres
-      ? sql`UNION SELECT f.id FROM tickets f WHERE ${pgSearchVector('f', 'custom_fields')} @@ to_tsquery('simple', ${tsPhrase([digits])})`
-      : sql`UNION SELECT f.id FROM tickets f WHERE f.rowid IN (SELECT rowid FROM ticket_fields_fts WHERE ticket_fields_fts MATCH ${fts5Phrase([digits])})`
-    : sql``;
+  const fields = digits ? sql`UNION SELECT f.id FROM tickets f WHERE ${customFieldsMatch(postgres, 'f', [digits])}` : sql``;
   const exact = sql`${identities} ${fields}`;
 
   if (!words.length) {

@@ -7,11 +7,11 @@
  * recently active tickets (the page's hint says so); exact searches (#number, an email or phone,
  * proven or claimed) use indexes and see every ticket.
  */
-import { PostgresAdapter, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { Executor } from '../../db/database.js';
-import { fts5Phrase, pgSearchVector, searchWords, tsPhrase } from '../../db/full-text.js';
+import { searchWords } from '../../db/full-text.js';
 import { findContactIdsByIdentities } from '../../db/repositories/contact.repository.js';
-import { ticketTextCondition } from '../../db/repositories/ticket-search.repository.js';
+import { customFieldsMatch, isPostgres, ticketTextCondition } from '../../db/repositories/ticket-search.repository.js';
 import { toTicket } from '../../db/repositories/ticket.repository.js';
 import type { Ticket } from '../../domain/ticket.js';
 import type { Address } from '../../domain/model.js';
@@ -157,12 +157,7 @@ async function filtered(db: Executor, q: InboxQuery, me: string): Promise<{ b: B
     // fields hold the key's and the value's words in a row; the LIKE above keeps the match exact.
     const words = searchWords(`${q.field.key} ${q.field.value}`);
     if (words.length && q.field.value.trim()) {
-      const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-      b = b.where(
-        postgres
-          ? sql<boolean>`${pgSearchVector('tickets', 'custom_fields')} @@ to_tsquery('simple', ${tsPhrase(words)})`
-          : sql<boolean>`tickets.rowid IN (SELECT rowid FROM ticket_fields_fts WHERE ticket_fields_fts MATCH ${fts5Phrase(words)})`,
-      );
+      b = b.where(customFieldsMatch(isPostgres(db), 'tickets', words));
       selective = true;
     } else scan = true;
   }
