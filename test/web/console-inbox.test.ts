@@ -55,6 +55,10 @@ describeEachDatabase('console inbox and ticket page (%s)', (kind) => {
     expect(await filter('loja:São Paulo')).toEqual([10003]);
     expect(await filter('loja:Sao Paulo')).toEqual([]);
     expect(await filter('cpf:PED-20931')).toEqual([]);
+    // FTS and SQL syntax typed as a value is only words to look up: nothing more is found, nothing breaks.
+    expect(await filter('order_id:PED" OR 1=1 --')).toEqual([]);
+    expect(await filter('order_id:PED* NEAR(209)')).toEqual([]);
+    expect(await filter('order_id:%')).toEqual([]);
     // Only punctuation in the value: no words to look up, the plain scan still answers.
     await set(10004, { marca: '-' });
     expect(await filter('marca:-')).toEqual([10004]);

@@ -250,6 +250,14 @@ describeEachDatabase('customer portal over HTTP on %s', (kind) => {
     expect(tooBig.status).toBe(413);
     expect(tooBig.text).toContain('value="Nota fiscal errada"');
     expect(tooBig.text).toContain('>O CNPJ da nota está errado, segue a foto.</textarea>');
+    // A cross-site post (no CSRF field of this session) gets the refusal without its text in the page.
+    const forged = new FormData();
+    forged.append('title', 'texto de outro site');
+    forged.append('body', 'texto de outro site');
+    forged.append('files', new Blob([Buffer.alloc(300_000, 1)], { type: 'application/pdf' }), 'foto.pdf');
+    const refusedForged = await b.go('POST', '/portal/new', forged);
+    expect(refusedForged.status).toBe(413);
+    expect(refusedForged.text).not.toContain('texto de outro site');
   });
 
   test('upload errors are clear and store nothing: too large (413), type not allowed (415)', async () => {
