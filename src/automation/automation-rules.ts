@@ -126,7 +126,7 @@ export function agentRecipient(
       }
     | undefined,
 ): { kind: IdentityKind; address: string } | undefined {
-  if (!channel || !channel.canSend) return undefined;
+  if (!channel?.canSend) return undefined;
   if (agent.email && channel.deliversTo.includes('email')) return { kind: 'email', address: agent.email };
   if (agent.phone) {
     if (channel.deliversTo.includes('phone')) return { kind: 'phone', address: agent.phone };

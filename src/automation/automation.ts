@@ -36,12 +36,10 @@ import type {
   UnknownContactEvent,
 } from '../tickets/ticket-events.js';
 import { UNKNOWN_CONTACT_CATEGORY } from '../domain/model.js';
-import { CLAIM_CODE_TTL_MS, type ClaimCodeSender, hashClaimCode, newClaimCode } from '../trust/claim-code.js';
-import { claimsOfTicket, setClaimCode } from '../db/repositories/trust.repository.js';
+import type { ClaimCodeSender } from '../trust/claim-code.js';
 import { changeStatus } from '../tickets/ticket-changes.js';
 import {
   clearedDues,
-  displayAddress,
   decideGreeting,
   duesAfterCustomerMessage,
   type TimerKind,
@@ -51,7 +49,9 @@ import {
 } from './automation-rules.js';
 import { createAgentNotifications } from './agent-notifications.js';
 import { createBusinessCalendar, describeSchedule, formatLocalTime } from './business-hours.js';
-import { loadTemplates, type TemplateName, type TemplateValues } from './templates.js';
+import { createClaimCodeSender } from './claim-code-message.js';
+import { formatWindow, loadTemplates, type TemplateName, type TemplateValues } from './templates.js';
+import { createPollingLoop } from '../outbox/polling-loop.js';
 import {
   cancelTimers,
   claimDueTimers,
@@ -313,38 +313,7 @@ export function createAutomation(deps: AutomationDeps): Automation {
     },
   };
 
-  const sendClaimCode: ClaimCodeSender = async (db, ticket, claimId, now) => {
-    const claim = (await claimsOfTicket(db, ticket.id)).find((c) => c.id === claimId);
-    if (!claim) return { ok: false, reason: 'unknown_claim' };
-    if (claim.linkedAt !== null) return { ok: false, reason: 'already_linked' };
-    // The code goes to the requester where we already answer them, and must come back from the
-    // claimed identity: whoever returns it holds both. (Sent the other way, a stranger who typed
-    // a customer's email beside their own phone could prove "their" phone onto that customer.)
-    const route = await resolveCustomerRoute(db, channels, ticket);
-    if (!route) return { ok: false, reason: 'no_channel' };
-    const code = newClaimCode();
-    const expiresAt = now + CLAIM_CODE_TTL_MS;
-    await setClaimCode(db, claim.id, hashClaimCode(claim.id, code), expiresAt);
-    const text = templates.render('claim_code', ticket.locale, {
-      ticket_number: String(ticket.number),
-      code,
-      identity: displayAddress(claim.address, channels.phoneOf),
-    });
-    await queueOutbound(
-      db,
-      {
-        ticket,
-        route: { channelId: route.channelId, recipient: route.recipient },
-        text,
-        purpose: 'system',
-        visibility: 'internal',
-        authorType: 'system',
-        metadata: { automation: 'claim_code', claimId: claim.id },
-      },
-      now,
-    );
-    return { ok: true, channelId: route.channelId, to: route.recipient.address, expiresAt };
-  };
+  const sendClaimCode = createClaimCodeSender(channels, templates);
 
   // Subscribed first (createApp adds webhook events and the event log after): the automations'
   // rows are written before anything reports the change.
@@ -398,50 +367,20 @@ export function createAutomation(deps: AutomationDeps): Automation {
     return fired;
   }
 
-  let loop: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = true;
-  function schedule(): void {
-    if (stopped) return;
-    loop = setTimeout(() => {
-      running = runTimers()
-        .catch((err) => logger.error({ err }, 'timer loop error'))
-        .finally(() => {
-          running = undefined;
-          schedule();
-        });
-    }, cfg.timerIntervalMs);
-    loop.unref?.();
-  }
+  // The shared loop: a pass that fired timers runs the next at once (a backlog drains without
+  // waiting an interval per batch), an idle or failed pass sleeps `timerIntervalMs`.
+  const loop = createPollingLoop<{ fired: number }>({
+    runOnce: async () => ({ fired: await runTimers() }),
+    empty: () => ({ fired: 0 }),
+    idleDelayMs: () => cfg.timerIntervalMs,
+    onError: (err) => logger.error({ err }, 'timer loop error'),
+    errorDelayMs: cfg.timerIntervalMs,
+  });
 
   return {
     sendClaimCode,
     runTimers,
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      schedule();
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(loop);
-      await running;
-    },
+    start: () => loop.start(),
+    stop: () => loop.stop(),
   };
-}
-
-/** "48 horas", "7 dias", "2 days" … for the reopen/resume window in automatic texts. */
-export function formatWindow(hours: number, locale: string): string {
-  const words: Record<string, { hour: [string, string]; day: [string, string] }> = {
-    'pt-BR': { hour: ['hora', 'horas'], day: ['dia', 'dias'] },
-    es: { hour: ['hora', 'horas'], day: ['día', 'días'] },
-    en: { hour: ['hour', 'hours'], day: ['day', 'days'] },
-  };
-  const w = words[locale] ?? words.en!;
-  if (hours >= 24 && hours % 24 === 0) {
-    const d = hours / 24;
-    return `${d} ${w.day[d === 1 ? 0 : 1]}`;
-  }
-  const h = Math.round(hours * 10) / 10;
-  return `${h} ${w.hour[h === 1 ? 0 : 1]}`;
 }

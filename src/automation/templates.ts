@@ -128,3 +128,19 @@ export function loadTemplates(dir: string, options: { cwd?: string; fallbackLoca
     },
   };
 }
+
+/** "48 horas", "7 dias", "2 days" … for the reopen/resume window in automatic texts. */
+export function formatWindow(hours: number, locale: string): string {
+  const words: Record<string, { hour: [string, string]; day: [string, string] }> = {
+    'pt-BR': { hour: ['hora', 'horas'], day: ['dia', 'dias'] },
+    es: { hour: ['hora', 'horas'], day: ['día', 'días'] },
+    en: { hour: ['hour', 'hours'], day: ['day', 'days'] },
+  };
+  const w = words[locale] ?? words.en!;
+  if (hours >= 24 && hours % 24 === 0) {
+    const d = hours / 24;
+    return `${d} ${w.day[d === 1 ? 0 : 1]}`;
+  }
+  const h = Math.round(hours * 10) / 10;
+  return `${h} ${w.hour[h === 1 ? 0 : 1]}`;
+}
