@@ -1,12 +1,14 @@
 /**
- * Worker-thread entry of the parse pool (parse-pool.ts): runs the whole mail parse (mailparser,
- * normalization, classification, reply stripping) away from the event loop that serves the API.
- * Attachments are streamed back to the pool in chunks as mailparser decodes them (the pool
- * writes them into the real blob store as they come), so a 25 MB attachment is never held whole
- * in the worker; the result follows its chunks, and the caller completes what needs its secrets
- * (applyMessageIdProof).
+ * Child-process entry of the parse pool (parse-pool.ts): runs the whole mail parse (mailparser,
+ * normalization, classification, reply stripping) in a process of its own, so a mail that
+ * exhausts the parse's heap (`--max-old-space-size`) or crashes it takes down that child only,
+ * never the gateway. It loads only the parse code. Attachments are streamed back to the pool in
+ * chunks as mailparser decodes them (the pool writes them into the real blob store as they
+ * come), so a 25 MB attachment is never held whole here; the result follows its chunks, and the
+ * caller completes what needs its secrets (applyMessageIdProof). Jobs run one at a time, in
+ * order: the pool may hand over the next job while one is parsed. The child exits when the
+ * parent goes away (its IPC channel closes), so no child outlives the gateway.
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import type { BlobPutResult, BlobStore } from '../../../src/channel/contract.js';
 import { parseEmail, type ParsedEmail } from './index.js';
 
@@ -24,7 +26,7 @@ export type ParseResultMessage = { id: number; ok: true; parsed: ParsedEmail } |
 
 export type ParseReply = { ready: true } | BlobChunkMessage | ParseResultMessage;
 
-type Send = (message: BlobChunkMessage, transfer: ArrayBuffer[]) => void;
+type Send = (message: BlobChunkMessage) => void;
 
 const SEND_CHUNK_BYTES = 256 * 1024;
 
@@ -37,7 +39,7 @@ class TooLarge extends Error {
 export function createStreamingBlobs(id: number, send: Send): BlobStore {
   let count = 0;
   const unavailable = (): never => {
-    throw new Error('the parse worker can only store attachments');
+    throw new Error('the parse child can only store attachments');
   };
   return {
     async put(source, options) {
@@ -49,16 +51,11 @@ export function createStreamingBlobs(id: number, send: Send): BlobStore {
       let pendingBytes = 0;
       const flush = (): void => {
         if (!pendingBytes) return;
-        // A copy of its own (mailparser's pieces may share a pooled ArrayBuffer), transferred.
-        const chunk = new Uint8Array(pendingBytes);
-        let at = 0;
-        for (const p of pending) {
-          chunk.set(p, at);
-          at += p.byteLength;
-        }
+        // One piece (serialized into the IPC channel, so the pieces are not kept).
+        const chunk = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
         pending = [];
         pendingBytes = 0;
-        send({ id, blob, chunk }, [chunk.buffer as ArrayBuffer]);
+        send({ id, blob, chunk });
       };
       const chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string> =
         typeof source === 'string' || source instanceof Uint8Array ? [source] : (source as AsyncIterable<Uint8Array>);
@@ -66,7 +63,7 @@ export function createStreamingBlobs(id: number, send: Send): BlobStore {
         const bytes = typeof piece === 'string' ? Buffer.from(piece) : piece;
         size += bytes.byteLength;
         if (size > max) {
-          send({ id, blob, abort: true }, []);
+          send({ id, blob, abort: true });
           throw new TooLarge('blob too large');
         }
         pending.push(bytes);
@@ -74,7 +71,7 @@ export function createStreamingBlobs(id: number, send: Send): BlobStore {
         if (pendingBytes >= SEND_CHUNK_BYTES) flush();
       }
       flush();
-      send({ id, blob, end: true }, []);
+      send({ id, blob, end: true });
       return { key: blob, size } as BlobPutResult;
     },
     get: unavailable,
@@ -96,13 +93,20 @@ export async function runParseJob(job: ParseJob, send: Send): Promise<ParseResul
   }
 }
 
-/** Marker set by parse-pool.ts: only a pool worker listens (importing this module elsewhere does nothing). */
-export const PARSE_WORKER_MARKER = 'ponte-parse-worker';
+/** Argument given by parse-pool.ts: only a pool child listens (importing this module elsewhere does nothing). */
+export const PARSE_CHILD_ARG = '--ponte-parse-child';
 
-if (parentPort && (workerData as { role?: unknown } | undefined)?.role === PARSE_WORKER_MARKER) {
-  const port = parentPort;
-  port.on('message', (job: ParseJob) => {
-    void runParseJob(job, (message, transfer) => port.postMessage(message, transfer)).then((reply) => port.postMessage(reply));
+if (process.send && process.argv.includes(PARSE_CHILD_ARG)) {
+  // The parent is gone (exit, crash, SIGKILL: the channel closes): so is this child.
+  process.on('disconnect', () => process.exit(0));
+  const send = (message: ParseReply): void => {
+    process.send?.(message, undefined, undefined, (err: Error | null) => {
+      if (err) process.exit(0);
+    });
+  };
+  let previous: Promise<unknown> = Promise.resolve();
+  process.on('message', (job: ParseJob) => {
+    previous = previous.then(() => runParseJob(job, send).then(send));
   });
-  port.postMessage({ ready: true } satisfies ParseReply);
+  send({ ready: true });
 }
