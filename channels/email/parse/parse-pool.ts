@@ -143,6 +143,7 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
         slot.ready = true;
         everReady = true;
         startFailures = 0;
+        setRef(child, false);
         pump();
         return;
       }
@@ -200,6 +201,8 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
       const slot = slots.find((s) => s.ready && !s.current);
       if (!slot) {
         if (slots.length < size) slots.push(spawn());
+        // Mail waits for a child that is starting: that keeps the process alive meanwhile.
+        for (const s of slots) if (!s.ready) setRef(s.child, true);
         return;
       }
       const job = queue.shift()!;
