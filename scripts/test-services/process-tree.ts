@@ -13,33 +13,33 @@ function read(path: string): string | undefined {
   }
 }
 
-/** Parent pid of every process, from /proc/<pid>/stat (the field after the parenthesized name). */
-function parents(): Map<number, number[]> {
-  const byParent = new Map<number, number[]>();
-  for (const name of readdirSync('/proc')) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid)) continue;
-    const stat = read(`/proc/${pid}/stat`);
-    if (!stat) continue;
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    const list = byParent.get(ppid) ?? [];
-    list.push(pid);
-    byParent.set(ppid, list);
+/** Direct children of `pid`: from /proc/<pid>/task/<tid>/children, or else every /proc/<n>/stat. */
+function childrenOf(pid: number): number[] {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
   }
-  return byParent;
+  const listed = tasks.map((tid) => read(`/proc/${pid}/task/${tid}/children`));
+  if (listed.some((l) => l === undefined) && tasks.length > 0 && read(`/proc/${pid}/stat`) !== undefined) return scanChildren(pid);
+  return listed.flatMap((l) => (l ?? '').split(' ').filter(Boolean).map(Number));
+}
+
+/** Without CONFIG_PROC_CHILDREN: the processes whose stat names `pid` as parent (field after the name). */
+function scanChildren(pid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    const stat = /^\d+$/u.test(name) ? read(`/proc/${name}/stat`) : undefined;
+    if (stat && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(name));
+  }
+  return out;
 }
 
 /** Every live descendant of `pid` (children, their children …). */
 export function descendants(pid: number): number[] {
-  const byParent = parents();
   const out: number[] = [];
-  const visit = (p: number): void => {
-    for (const c of byParent.get(p) ?? []) {
-      out.push(c);
-      visit(c);
-    }
-  };
-  visit(pid);
+  for (const c of childrenOf(pid)) out.push(c, ...descendants(c));
   return out;
 }
 
