@@ -43,16 +43,30 @@ async function until(what: string, check: () => boolean, ms = 15_000): Promise<v
 }
 
 describe('parse pool child processes', () => {
-  it('a child killed mid-parse (SIGKILL) turns that mail into a visible placeholder; a new child parses the next', async () => {
+  it('a child killed mid-parse (SIGKILL) turns that mail into a visible placeholder; the mails behind it are parsed anew, not lost', async () => {
     const pool = createParsePool({ size: 1, budgetMs: 120_000, warmupInProcessBytes: 0 });
     try {
       expect((await pool.parseEmail(small, opts())).message.subject).toBe('Pedido');
       const [first] = parseChildren();
       expect(first).toBeDefined();
       const parsing = pool.parseEmail(heavy, opts());
+      // The first waits inside the child (handed over ahead, its bytes moved out of this
+      // process and read again after), the second in the pool.
+      const moved = Buffer.alloc(small.length); // owns its memory (not a slice of Node's pool)
+      small.copy(moved);
+      const behind = [
+        pool.parseEmail(moved, { ...opts(), rereadRaw: async () => small }),
+        pool.parseEmail(Buffer.from(small.toString('utf8').replace('Pedido', 'Pedido 2')), opts()),
+      ];
       await new Promise((r) => setTimeout(r, 300));
       process.kill(first!, 'SIGKILL');
       const parsed = await parsing;
+      expect(moved.byteLength).toBe(0);
+      const [again, queued] = await Promise.all(behind);
+      expect(again!.message.parseError).toBeUndefined();
+      expect(again!.message.subject).toBe('Pedido');
+      expect(queued!.message.parseError).toBeUndefined();
+      expect(queued!.message.subject).toBe('Pedido 2');
       expect(parsed.message.parseError).toBe('the parse child crashed on this message (signal SIGKILL)');
       expect(parsed.message.externalId).toBe('heavy@example.com');
       expect(parsed.message.subject).toBe('heavy');

@@ -70,8 +70,11 @@ export function defaultPoolSize(cpus = availableParallelism()): number {
   return Math.max(1, Math.min(2, cpus - 1));
 }
 
-/** A child's answer, or why there is none: over budget, parse here instead, or the child died with it. */
-type JobOutcome = ParseResultMessage | 'timeout' | 'in_process' | { crashed: string };
+/**
+ * A child's answer, or why there is none: over budget, parse here instead, the child died with
+ * it, or the child was stopped for the job before it (`again`: queue it anew).
+ */
+type JobOutcome = ParseResultMessage | 'timeout' | 'in_process' | 'again' | { crashed: string };
 
 interface Job {
   job: ParseJob;
@@ -87,6 +90,12 @@ interface Slot {
   /** The end of the child's stderr: V8 writes why it stopped there ("heap out of memory"). */
   stderrTail: string;
   current?: { job: Job; timer: NodeJS.Timeout };
+  /**
+   * The job handed over ahead, waiting inside the child for `current` to end: a child that
+   * finishes a parse starts the next at once instead of waiting for a busy main thread to send
+   * one. Its budget starts when it becomes `current`.
+   */
+  next?: Job;
 }
 
 /** The child entry beside this module, and how node loads it (tsx's hooks for the .ts source). */
@@ -155,7 +164,10 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
       }
       clearTimeout(cur.timer);
       delete slot.current;
-      setRef(child, false);
+      const ahead = slot.next;
+      delete slot.next;
+      if (ahead) start(slot, ahead);
+      else setRef(child, false);
       cur.job.resolve(msg);
       pump();
     });
@@ -166,6 +178,7 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
       if (!slot.ready) startFailures++;
       const cur = slot.current;
       delete slot.current;
+      requeueNext(slot);
       if (cur) {
         clearTimeout(cur.timer);
         cur.job.incoming.abandon();
@@ -187,6 +200,30 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
     return slot;
   }
 
+  /** The child is going away: the job waiting inside it was not at fault; its caller sends it again. */
+  function requeueNext(slot: Slot): void {
+    const ahead = slot.next;
+    delete slot.next;
+    if (ahead) {
+      ahead.incoming.abandon();
+      ahead.resolve('again');
+    }
+  }
+
+  /** `job` is in the child and starts now: its budget runs from here. */
+  function start(slot: Slot, job: Job): void {
+    const timer = setTimeout(() => {
+      const cur = slot.current;
+      if (!cur) return;
+      delete slot.current;
+      requeueNext(slot);
+      replace(slot);
+      cur.job.incoming.abandon();
+      cur.job.resolve('timeout');
+    }, budgetMs);
+    slot.current = { job, timer };
+  }
+
   function replace(slot: Slot): void {
     const i = slots.indexOf(slot);
     if (i >= 0) slots.splice(i, 1);
@@ -198,7 +235,9 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
   function pump(): void {
     if (closed) return;
     while (queue.length > 0) {
-      const slot = slots.find((s) => s.ready && !s.current);
+      // An idle child first; else one with room for a job ahead (more children are started
+      // only when every one is busy).
+      const slot = slots.find((s) => s.ready && !s.current) ?? (slots.length < size ? undefined : slots.find((s) => s.ready && !s.next));
       if (!slot) {
         if (slots.length < size) slots.push(spawn());
         // Mail waits for a child that is starting: that keeps the process alive meanwhile.
@@ -206,15 +245,8 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
         return;
       }
       const job = queue.shift()!;
-      const timer = setTimeout(() => {
-        const cur = slot.current;
-        if (!cur) return;
-        delete slot.current;
-        replace(slot);
-        cur.job.incoming.abandon();
-        cur.job.resolve('timeout');
-      }, budgetMs);
-      slot.current = { job, timer };
+      if (slot.current) slot.next = job;
+      else start(slot, job);
       setRef(slot.child, true);
       // Serialized into the channel here: the pool keeps no reference to the bytes.
       slot.child.send(job.job, undefined, undefined, () => undefined);
@@ -248,16 +280,23 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
       const handOver = opts.rereadRaw !== undefined && owned;
       // After the hand-over `raw` is empty: read it again where the whole message is still needed.
       const source = async (): Promise<Buffer> => (raw.byteLength === 0 && opts.rereadRaw ? opts.rereadRaw() : raw);
-      const incoming = createIncomingBlobs(opts.blobs, opts.maxAttachmentBytes + 1);
       // Only the job holds the bytes from here: sending it to a child drops them (pump).
-      const job: ParseJob = {
+      let job: ParseJob = {
         id: nextId++,
         raw: handOver ? new Uint8Array(structuredClone(raw.buffer as ArrayBuffer, { transfer: [raw.buffer as ArrayBuffer] })) : raw,
         maxAttachmentBytes: opts.maxAttachmentBytes,
         supportAddresses: opts.supportAddresses,
       };
-      const reply = await run(job, incoming);
-      if (reply === 'in_process') return parseInProcess(handOver ? Buffer.from(job.raw.buffer) : raw, opts);
+      let incoming = createIncomingBlobs(opts.blobs, opts.maxAttachmentBytes + 1);
+      let reply = await run(job, incoming);
+      while (reply === 'again') {
+        // Its child was stopped for the job before it (the bytes went with it): send it anew.
+        job = { ...job, id: nextId++, raw: await source() };
+        incoming = createIncomingBlobs(opts.blobs, opts.maxAttachmentBytes + 1);
+        reply = await run(job, incoming);
+      }
+      if (reply === 'in_process')
+        return parseInProcess(handOver ? Buffer.from(job.raw.buffer, job.raw.byteOffset, job.raw.byteLength) : raw, opts);
       if (reply === 'timeout' || 'crashed' in reply) {
         const reason = reply === 'timeout' ? `parsing took longer than its budget of ${budgetMs} ms and was stopped` : reply.crashed;
         const parsed = placeholderResult(await source(), reason, opts);
@@ -283,6 +322,10 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
       for (const job of queue.splice(0)) job.reject(new Error('parse pool closed'));
       const all = slots.splice(0);
       for (const s of all) {
+        if (s.next) {
+          s.next.incoming.abandon();
+          s.next.reject(new Error('parse pool closed'));
+        }
         if (s.current) {
           clearTimeout(s.current.timer);
           s.current.job.incoming.abandon();
