@@ -1,5 +1,5 @@
 /**
- * `npm run bench:email [-- --count 5000] [--latency 100]`
+ * `npm run bench:email [-- --count 5000] [--latency 100] [--tsx]`
  *
  * N realistic messages (short text, html with a quoted thread, attachments of 50 KB–2 MB and
  * one 25 MB attachment) are APPENDed to a real Dovecot, then ingested from cold through the
@@ -15,8 +15,9 @@
  * The last line is one JSON object: {rate, ceiling, ratio, p50, p99, maxRssMB, idleFloorP50, ...}.
  */
 import { createBenchApp } from './support/bench-app.js';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,13 +72,20 @@ let maxRss = 0;
 /** The split when the sum peaked: this process (process.memoryUsage()) and each descendant's VmRSS. */
 let atPeak: { main: NodeJS.MemoryUsage; children: number[] } | undefined;
 let totalMBForPhases = 0;
+/** The descendants, looked up again every 200 ms (walking /proc at every sample cost 5% of the channel's CPU). */
+let tree: number[] = [];
+let treeAt = 0;
 function sampleRss(): void {
-  const main = process.memoryUsage();
-  const children = descendants(process.pid).map(rssBytes);
-  const total = main.rss + children.reduce((a, b) => a + b, 0);
+  if (Date.now() - treeAt >= 200) {
+    tree = descendants(process.pid);
+    treeAt = Date.now();
+  }
+  const children = tree.map(rssBytes);
+  const self = process.memoryUsage.rss();
+  const total = self + children.reduce((a, b) => a + b, 0);
   if (total > maxRss) {
     maxRss = total;
-    atPeak = { main, children };
+    atPeak = { main: { ...process.memoryUsage(), rss: self }, children };
   }
 }
 function peakSplit(): string {
@@ -92,14 +100,33 @@ function phaseArg(name: string): string | undefined {
   return i < 0 ? undefined : process.argv[i + 1];
 }
 
+/**
+ * The runtime of the phases: by default the production one, `npm start`'s plain node on the
+ * JavaScript that tsc builds into dist/ (this bench is built there too, bench/tsconfig.bench.json),
+ * channel and ceiling alike; `--tsx` runs them from the TypeScript source under tsx instead
+ * (`npm run ponte`), which costs the channel's process about 30 MB more and each parse child
+ * about 30 MB more.
+ */
+const underTsx = process.argv.includes('--tsx');
+
+function buildForNode(): string {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const started = Date.now();
+  const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'bench', 'tsconfig.bench.json')], { stdio: 'inherit' });
+  const built = join(root, 'dist', 'bench', 'email.bench.js');
+  if (r.status !== 0 && !existsSync(built)) throw new Error('tsc could not build the bench into dist/');
+  log(`built dist/ with tsc in ${((Date.now() - started) / 1000).toFixed(0)} s; phases run under plain node (npm start's runtime)`);
+  return built;
+}
+
 /** Each phase runs in its own process so one phase's heap never counts against another's RSS. */
-function runPhase(phase: string, port: number, dir: string): Promise<Record<string, number>> {
+function runPhase(phase: string, port: number, dir: string, script: string | undefined): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       [
-        ...process.execArgv,
-        fileURLToPath(import.meta.url),
+        ...(script ? [script] : [...process.execArgv, fileURLToPath(import.meta.url)]),
         '--phase',
         phase,
         '--port',
@@ -114,6 +141,7 @@ function runPhase(phase: string, port: number, dir: string): Promise<Record<stri
         String(totalMBForPhases),
         '--big-mb',
         String(BIG_BYTES / 1_000_000),
+        ...(underTsx ? ['--tsx'] : []),
       ],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -327,11 +355,13 @@ async function main(): Promise<void> {
   const dovecot = await startDovecot(testUser);
   try {
     log(`email bench: ${count} messages (one with a ${BIG_BYTES / 1e6} MB attachment), Dovecot on 127.0.0.1:${dovecot.port}`);
-    const appended = await runPhase('append', dovecot.port, dir);
+    const script = underTsx ? undefined : buildForNode();
+    log(`runtime of channel and ceiling: ${underTsx ? 'tsx (TypeScript source)' : 'node on dist/ (as npm start)'}`);
+    const appended = await runPhase('append', dovecot.port, dir, script);
     const totalMB = appended.bytes! / 1e6;
     totalMBForPhases = totalMB;
-    const channel = await runPhase('channel', dovecot.port, dir);
-    const ceiling = await runPhase('ceiling', dovecot.port, dir);
+    const channel = await runPhase('channel', dovecot.port, dir, script);
+    const ceiling = await runPhase('ceiling', dovecot.port, dir, script);
     const ratio = channel.rate! / ceiling.rate!;
     log(
       `max RSS while ingesting: ${channel.maxRssMB} MB (aim < 300); ratio ${ratio.toFixed(2)} of the ceiling (aim >= 0.60); p50 ${channel.p50} ms (aim < 300; Dovecot alone waits ${channel.idleFloorP50} ms before announcing new mail)`,
@@ -351,6 +381,7 @@ async function main(): Promise<void> {
         totalMB: Math.round(totalMB),
         seconds: round(channel.seconds!),
         tickets: channel.tickets,
+        runtime: underTsx ? 'tsx' : 'node-dist',
       }),
     );
   } finally {
