@@ -27,7 +27,7 @@ import { newUids } from '../channels/email/imap-cursor.js';
 import { createMailparserMimeParser } from '../channels/email/parse/index.js';
 import { dovecotAvailable, startDovecot } from '../scripts/test-services/dovecot.js';
 import { buildMail, pseudoRandomBytes, realisticMail } from '../scripts/test-services/mail-factory.js';
-import { descendants, rssBytes } from '../scripts/test-services/process-tree.js';
+import { cpuMs, descendants, rssBytes } from '../scripts/test-services/process-tree.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -72,6 +72,8 @@ let maxRss = 0;
 /** The split when the sum peaked: this process (process.memoryUsage()) and each descendant's VmRSS. */
 let atPeak: { main: NodeJS.MemoryUsage; children: number[] } | undefined;
 let totalMBForPhases = 0;
+/** CPU time of each descendant as last seen (a child that ended keeps its last figure). */
+const childCpuMs = new Map<number, number>();
 /** The descendants, looked up again every 200 ms (walking /proc at every sample cost 5% of the channel's CPU). */
 let tree: number[] = [];
 let treeAt = 0;
@@ -81,6 +83,7 @@ function sampleRss(): void {
     treeAt = Date.now();
   }
   const children = tree.map(rssBytes);
+  for (const pid of tree) childCpuMs.set(pid, cpuMs(pid) || (childCpuMs.get(pid) ?? 0));
   const self = process.memoryUsage.rss();
   const total = self + children.reduce((a, b) => a + b, 0);
   if (total > maxRss) {
@@ -209,6 +212,7 @@ async function phaseCeiling(port: number, totalMB: number): Promise<Record<strin
   const s = await session(port);
   const parser = createMailparserMimeParser();
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   await s.open('INBOX');
   const items = newUids(await s.list(1), 0).filter((m) => m.uid <= count);
   let n = 0;
@@ -221,15 +225,17 @@ async function phaseCeiling(port: number, totalMB: number): Promise<Record<strin
     n++;
   }
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu0);
+  const cpuMsPerMsg = (used.user + used.system) / 1000 / n;
   await s.close();
   log(
-    `ceiling (imapflow fetch + mailparser, nothing stored): ${(n / seconds).toFixed(0)} msg/s, ${(totalMB / seconds).toFixed(1)} MB/s (${seconds.toFixed(1)} s)`,
+    `ceiling (imapflow fetch + mailparser, nothing stored): ${(n / seconds).toFixed(0)} msg/s, ${(totalMB / seconds).toFixed(1)} MB/s (${seconds.toFixed(1)} s); CPU ${cpuMsPerMsg.toFixed(2)} ms per message`,
   );
-  return { rate: n / seconds, mbps: totalMB / seconds, seconds };
+  return { rate: n / seconds, mbps: totalMB / seconds, seconds, cpuMsPerMsg };
 }
 
 async function phaseChannel(port: number, dir: string, totalMB: number): Promise<Record<string, number>> {
-  const rssTimer = setInterval(sampleRss, 25);
+  const rssTimer = setInterval(sampleRss, 50);
   const definition = createEmailChannelDefinition();
   const app = createBenchApp({
     dir,
@@ -245,6 +251,7 @@ async function phaseChannel(port: number, dir: string, totalMB: number): Promise
     ],
   });
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   await app.start({ host: '127.0.0.1', port: 0 });
   const ctx = app.running.find((c) => c.entry.id === 'support')!.context;
   const rssAtStart = mb(
@@ -266,6 +273,10 @@ async function phaseChannel(port: number, dir: string, totalMB: number): Promise
   }
   const seconds = (performance.now() - started) / 1000;
   const rate = count / seconds;
+  sampleRss();
+  const used = process.cpuUsage(cpu0);
+  const mainCpuMs = (used.user + used.system) / 1000;
+  const childrenCpuMs = [...childCpuMs.values()].reduce((a, b) => a + b, 0);
   log(
     `channel (fetch, raw to blobs, parse, attachments to blobs, ingest into SQLite): ${rate.toFixed(0)} msg/s, ${(totalMB / seconds).toFixed(1)} MB/s (${seconds.toFixed(1)} s)`,
   );
@@ -278,6 +289,9 @@ async function phaseChannel(port: number, dir: string, totalMB: number): Promise
     `tickets created: ${tickets}; RSS (this process + its parse children) when the app had started: ${rssAtStart} MB, peak while ingesting: ${peakSplit()}`,
   );
   const rssIngest = maxRss;
+  log(
+    `CPU per message: this process ${(mainCpuMs / count).toFixed(2)} ms, parse children ${(childrenCpuMs / count).toFixed(2)} ms (the ceiling's, below, is its one process)`,
+  );
 
   // Latency under IDLE. A second, bare IDLE session measures the server's own notification delay.
   const observer = await session(port);
@@ -319,6 +333,8 @@ async function phaseChannel(port: number, dir: string, totalMB: number): Promise
   await app.stop();
   return {
     rate,
+    cpuMsPerMsg: mainCpuMs / count,
+    childCpuMsPerMsg: childrenCpuMs / count,
     mbps: totalMB / seconds,
     seconds,
     p50,
@@ -381,6 +397,9 @@ async function main(): Promise<void> {
         totalMB: Math.round(totalMB),
         seconds: round(channel.seconds!),
         tickets: channel.tickets,
+        cpuMsPerMsg: round2(channel.cpuMsPerMsg!),
+        childCpuMsPerMsg: round2(channel.childCpuMsPerMsg!),
+        ceilingCpuMsPerMsg: round2(ceiling.cpuMsPerMsg!),
         runtime: underTsx ? 'tsx' : 'node-dist',
       }),
     );
@@ -388,6 +407,10 @@ async function main(): Promise<void> {
     await dovecot.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
 }
 
 function round(n: number): number {

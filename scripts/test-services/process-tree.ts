@@ -60,3 +60,11 @@ export function alive(pid: number): boolean {
   const stat = read(`/proc/${pid}/stat`);
   return stat !== undefined && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
 }
+
+/** CPU time used so far in ms (user + system, from /proc/<pid>/stat; clock ticks of 10 ms), 0 once ended. */
+export function cpuMs(pid: number): number {
+  const stat = read(`/proc/${pid}/stat`);
+  if (!stat) return 0;
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}

@@ -23,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BlobPutResult } from '../../../src/channel/contract.js';
 import { createIncomingBlobs, type IncomingBlobs } from './incoming-blobs.js';
 import { applyMessageIdProof, parseEmail as parseInProcess, placeholderResult, type ParseEmailOptions, type ParsedEmail } from './index.js';
-import { PARSE_CHILD_ARG, type ParseJob, type ParseReply, type ParseResultMessage } from './parse-child.js';
+import { PARSE_CHILD_ARG, sendJob, type ParseJob, type ParseReply, type ParseResultMessage } from './parse-child.js';
 
 export interface ParsePoolOptions {
   /** Parse child processes (default: defaultPoolSize()). */
@@ -249,7 +249,8 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
       else start(slot, job);
       setRef(slot.child, true);
       // Serialized into the channel here: the pool keeps no reference to the bytes.
-      slot.child.send(job.job, undefined, undefined, () => undefined);
+      const child = slot.child;
+      sendJob(job.job, (message) => child.send(message, undefined, undefined, () => undefined));
       job.job.raw = new Uint8Array(0);
     }
   }
