@@ -106,6 +106,8 @@ function childEntry(): { path: string; execArgv: string[] } {
   return { path: fileURLToPath(new URL('./parse-child.ts', self)), execArgv: ['--import', tsx] };
 }
 
+const CHILD_SEMI_SPACE_MB = 4;
+
 /** V8's own words when a heap limit ends a process (linear: plain substring search). */
 const outOfMemory = (stderr: string): boolean => stderr.includes('heap out of memory') || stderr.includes('Reached heap limit');
 
@@ -136,7 +138,9 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
     const entry = childEntry();
     const heap = options.workerHeapMB ? [`--max-old-space-size=${options.workerHeapMB}`] : [];
     const child = fork(entry.path, [PARSE_CHILD_ARG], {
-      execArgv: [...entry.execArgv, ...heap],
+      // A young generation of 3 x 4 MB instead of 3 x 16: a parse's garbage is short-lived and
+      // small; in-process parses of 900 mails peaked about 25 MB lower for about 5% more CPU.
+      execArgv: [...entry.execArgv, `--max-semi-space-size=${CHILD_SEMI_SPACE_MB}`, ...heap],
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
