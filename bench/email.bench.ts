@@ -107,8 +107,8 @@ function phaseArg(name: string): string | undefined {
  * The runtime of the phases: by default the production one, `npm start`'s plain node on the
  * JavaScript that tsc builds into dist/ (this bench is built there too, bench/tsconfig.bench.json),
  * channel and ceiling alike; `--tsx` runs them from the TypeScript source under tsx instead
- * (`npm run ponte`), which costs the channel's process about 30 MB more and each parse child
- * about 30 MB more.
+ * (`npm run ponte`), which cost about 40 MB more RSS at start in the channel's process and 30 MB
+ * more in each parse child (measured once each, on 2026-11-30).
  */
 const underTsx = process.argv.includes('--tsx');
 

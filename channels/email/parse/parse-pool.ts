@@ -63,8 +63,9 @@ export const DEFAULT_PARSE_BUDGET_MS = 10_000;
 
 /**
  * One less than the CPUs, 1 to 2: the main thread needs a core of its own (IMAP, blob writes,
- * SQLite). On a 2-core machine a second worker was no faster (bench:email, 1,000 mails, paired
- * runs: 97/190 msg/s with one, 91/174 with two) and cost 70–140 MB more peak RSS.
+ * SQLite). On a 2-core machine a second parser was no faster (bench:email with worker threads,
+ * 1,000 mails, paired runs: 97/190 msg/s with one, 91/174 with two) and cost 70–140 MB more
+ * peak RSS; a parse child costs about 75 MB idle and peaked at 150 MB in bench:email.
  */
 export function defaultPoolSize(cpus = availableParallelism()): number {
   return Math.max(1, Math.min(2, cpus - 1));
