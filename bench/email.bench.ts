@@ -1,5 +1,5 @@
 /**
- * `npm run bench:email [-- --count 5000] [--latency 100]`
+ * `npm run bench:email [-- --count 5000] [--latency 100] [--tsx]`
  *
  * N realistic messages (short text, html with a quoted thread, attachments of 50 KB–2 MB and
  * one 25 MB attachment) are APPENDed to a real Dovecot, then ingested from cold through the
@@ -10,12 +10,14 @@
  * IDLE session measures Dovecot's own notification delay (`idleFloorP50`): Dovecot 2.3 waits
  * 500 ms (NOTIFY_DELAY_MSECS in index-mailbox-check.c) before announcing new mail, so the
  * channel's share of the latency is p50 minus that floor.
- * Each phase (APPEND, channel, ceiling) runs in its own process so RSS is the channel's own.
+ * Each phase (APPEND, channel, ceiling) runs in its own process so RSS is the channel's own;
+ * the channel's RSS is its process plus its parse child processes, sampled together.
  * The last line is one JSON object: {rate, ceiling, ratio, p50, p99, maxRssMB, idleFloorP50, ...}.
  */
 import { createBenchApp } from './support/bench-app.js';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +27,7 @@ import { newUids } from '../channels/email/imap-cursor.js';
 import { createMailparserMimeParser } from '../channels/email/parse/index.js';
 import { dovecotAvailable, startDovecot } from '../scripts/test-services/dovecot.js';
 import { buildMail, pseudoRandomBytes, realisticMail } from '../scripts/test-services/mail-factory.js';
+import { cpuMs, descendants, rssBytes } from '../scripts/test-services/process-tree.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -61,16 +64,37 @@ function makeMessage(i: number): Buffer {
   return realisticMail(i);
 }
 
+/**
+ * Peak RSS of the channel's process plus every process below it (the parse children), each read
+ * from /proc at the same moment: no memory hides in a child.
+ */
 let maxRss = 0;
-/** process.memoryUsage() when RSS peaked: which part held it (parse workers count only in rss). */
-let atPeak: NodeJS.MemoryUsage | undefined;
+/** The split when the sum peaked: this process (process.memoryUsage()) and each descendant's VmRSS. */
+let atPeak: { main: NodeJS.MemoryUsage; children: number[] } | undefined;
 let totalMBForPhases = 0;
+/** CPU time of each descendant as last seen (a child that ended keeps its last figure). */
+const childCpuMs = new Map<number, number>();
+/** The descendants, looked up again every 200 ms (walking /proc at every sample cost 5% of the channel's CPU). */
+let tree: number[] = [];
+let treeAt = 0;
 function sampleRss(): void {
-  const m = process.memoryUsage();
-  if (m.rss > maxRss) {
-    maxRss = m.rss;
-    atPeak = m;
+  if (Date.now() - treeAt >= 200) {
+    tree = descendants(process.pid);
+    treeAt = Date.now();
   }
+  const children = tree.map(rssBytes);
+  for (const pid of tree) childCpuMs.set(pid, cpuMs(pid) || (childCpuMs.get(pid) ?? 0));
+  const self = process.memoryUsage.rss();
+  const total = self + children.reduce((a, b) => a + b, 0);
+  if (total > maxRss) {
+    maxRss = total;
+    atPeak = { main: { ...process.memoryUsage(), rss: self }, children };
+  }
+}
+function peakSplit(): string {
+  const m = atPeak?.main;
+  const kids = atPeak?.children ?? [];
+  return `${mb(maxRss)} MB = this process ${mb(m?.rss)} MB (heapUsed ${mb(m?.heapUsed)}, external ${mb(m?.external)}, arrayBuffers ${mb(m?.arrayBuffers)}) + ${kids.length} child process(es) [${kids.map(mb).join(', ')}] MB`;
 }
 const mb = (n: number | undefined): number => Math.round((n ?? 0) / 1e6);
 
@@ -79,14 +103,33 @@ function phaseArg(name: string): string | undefined {
   return i < 0 ? undefined : process.argv[i + 1];
 }
 
+/**
+ * The runtime of the phases: by default the production one, `npm start`'s plain node on the
+ * JavaScript that tsc builds into dist/ (this bench is built there too, bench/tsconfig.bench.json),
+ * channel and ceiling alike; `--tsx` runs them from the TypeScript source under tsx instead
+ * (`npm run ponte`), which cost about 40 MB more RSS at start in the channel's process and 30 MB
+ * more in each parse child (measured once each, on 2026-11-30).
+ */
+const underTsx = process.argv.includes('--tsx');
+
+function buildForNode(): string {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const started = Date.now();
+  const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'bench', 'tsconfig.bench.json')], { stdio: 'inherit' });
+  const built = join(root, 'dist', 'bench', 'email.bench.js');
+  if (r.status !== 0 && !existsSync(built)) throw new Error('tsc could not build the bench into dist/');
+  log(`built dist/ with tsc in ${((Date.now() - started) / 1000).toFixed(0)} s; phases run under plain node (npm start's runtime)`);
+  return built;
+}
+
 /** Each phase runs in its own process so one phase's heap never counts against another's RSS. */
-function runPhase(phase: string, port: number, dir: string): Promise<Record<string, number>> {
+function runPhase(phase: string, port: number, dir: string, script: string | undefined): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       [
-        ...process.execArgv,
-        fileURLToPath(import.meta.url),
+        ...(script ? [script] : [...process.execArgv, fileURLToPath(import.meta.url)]),
         '--phase',
         phase,
         '--port',
@@ -101,6 +144,7 @@ function runPhase(phase: string, port: number, dir: string): Promise<Record<stri
         String(totalMBForPhases),
         '--big-mb',
         String(BIG_BYTES / 1_000_000),
+        ...(underTsx ? ['--tsx'] : []),
       ],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -168,6 +212,7 @@ async function phaseCeiling(port: number, totalMB: number): Promise<Record<strin
   const s = await session(port);
   const parser = createMailparserMimeParser();
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   await s.open('INBOX');
   const items = newUids(await s.list(1), 0).filter((m) => m.uid <= count);
   let n = 0;
@@ -180,15 +225,17 @@ async function phaseCeiling(port: number, totalMB: number): Promise<Record<strin
     n++;
   }
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu0);
+  const cpuMsPerMsg = (used.user + used.system) / 1000 / n;
   await s.close();
   log(
-    `ceiling (imapflow fetch + mailparser, nothing stored): ${(n / seconds).toFixed(0)} msg/s, ${(totalMB / seconds).toFixed(1)} MB/s (${seconds.toFixed(1)} s)`,
+    `ceiling (imapflow fetch + mailparser, nothing stored): ${(n / seconds).toFixed(0)} msg/s, ${(totalMB / seconds).toFixed(1)} MB/s (${seconds.toFixed(1)} s); CPU ${cpuMsPerMsg.toFixed(2)} ms per message`,
   );
-  return { rate: n / seconds, mbps: totalMB / seconds, seconds };
+  return { rate: n / seconds, mbps: totalMB / seconds, seconds, cpuMsPerMsg };
 }
 
 async function phaseChannel(port: number, dir: string, totalMB: number): Promise<Record<string, number>> {
-  const rssTimer = setInterval(sampleRss, 25);
+  const rssTimer = setInterval(sampleRss, 50);
   const definition = createEmailChannelDefinition();
   const app = createBenchApp({
     dir,
@@ -204,9 +251,15 @@ async function phaseChannel(port: number, dir: string, totalMB: number): Promise
     ],
   });
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   await app.start({ host: '127.0.0.1', port: 0 });
   const ctx = app.running.find((c) => c.entry.id === 'support')!.context;
-  const rssAtStart = Math.round(process.memoryUsage().rss / 1e6);
+  const rssAtStart = mb(
+    process.memoryUsage().rss +
+      descendants(process.pid)
+        .map(rssBytes)
+        .reduce((a, b) => a + b, 0),
+  );
   const cursor = async (): Promise<number> => (await ctx.state.get<{ lastUid: number }>('cursor:INBOX'))?.lastUid ?? 0;
   const deadline = Date.now() + 30 * 60_000;
   let lastPrint = Date.now();
@@ -220,6 +273,10 @@ async function phaseChannel(port: number, dir: string, totalMB: number): Promise
   }
   const seconds = (performance.now() - started) / 1000;
   const rate = count / seconds;
+  sampleRss();
+  const used = process.cpuUsage(cpu0);
+  const mainCpuMs = (used.user + used.system) / 1000;
+  const childrenCpuMs = [...childCpuMs.values()].reduce((a, b) => a + b, 0);
   log(
     `channel (fetch, raw to blobs, parse, attachments to blobs, ingest into SQLite): ${rate.toFixed(0)} msg/s, ${(totalMB / seconds).toFixed(1)} MB/s (${seconds.toFixed(1)} s)`,
   );
@@ -229,9 +286,12 @@ async function phaseChannel(port: number, dir: string, totalMB: number): Promise
     .executeTakeFirst();
   const tickets = Number((ticketsRow as { n?: number } | undefined)?.n ?? 0);
   log(
-    `tickets created: ${tickets}; RSS when the app had started: ${rssAtStart} MB, peak while ingesting: ${Math.round(maxRss / 1e6)} MB (heapUsed ${mb(atPeak?.heapUsed)}, external ${mb(atPeak?.external)}, arrayBuffers ${mb(atPeak?.arrayBuffers)}; the rest is parse worker heaps and native memory)`,
+    `tickets created: ${tickets}; RSS (this process + its parse children) when the app had started: ${rssAtStart} MB, peak while ingesting: ${peakSplit()}`,
   );
   const rssIngest = maxRss;
+  log(
+    `CPU per message: this process ${(mainCpuMs / count).toFixed(2)} ms, parse children ${(childrenCpuMs / count).toFixed(2)} ms (the ceiling's, below, is its one process)`,
+  );
 
   // Latency under IDLE. A second, bare IDLE session measures the server's own notification delay.
   const observer = await session(port);
@@ -273,6 +333,8 @@ async function phaseChannel(port: number, dir: string, totalMB: number): Promise
   await app.stop();
   return {
     rate,
+    cpuMsPerMsg: mainCpuMs / count,
+    childCpuMsPerMsg: childrenCpuMs / count,
     mbps: totalMB / seconds,
     seconds,
     p50,
@@ -309,11 +371,13 @@ async function main(): Promise<void> {
   const dovecot = await startDovecot(testUser);
   try {
     log(`email bench: ${count} messages (one with a ${BIG_BYTES / 1e6} MB attachment), Dovecot on 127.0.0.1:${dovecot.port}`);
-    const appended = await runPhase('append', dovecot.port, dir);
+    const script = underTsx ? undefined : buildForNode();
+    log(`runtime of channel and ceiling: ${underTsx ? 'tsx (TypeScript source)' : 'node on dist/ (as npm start)'}`);
+    const appended = await runPhase('append', dovecot.port, dir, script);
     const totalMB = appended.bytes! / 1e6;
     totalMBForPhases = totalMB;
-    const channel = await runPhase('channel', dovecot.port, dir);
-    const ceiling = await runPhase('ceiling', dovecot.port, dir);
+    const channel = await runPhase('channel', dovecot.port, dir, script);
+    const ceiling = await runPhase('ceiling', dovecot.port, dir, script);
     const ratio = channel.rate! / ceiling.rate!;
     log(
       `max RSS while ingesting: ${channel.maxRssMB} MB (aim < 300); ratio ${ratio.toFixed(2)} of the ceiling (aim >= 0.60); p50 ${channel.p50} ms (aim < 300; Dovecot alone waits ${channel.idleFloorP50} ms before announcing new mail)`,
@@ -333,12 +397,20 @@ async function main(): Promise<void> {
         totalMB: Math.round(totalMB),
         seconds: round(channel.seconds!),
         tickets: channel.tickets,
+        cpuMsPerMsg: round2(channel.cpuMsPerMsg!),
+        childCpuMsPerMsg: round2(channel.childCpuMsPerMsg!),
+        ceilingCpuMsPerMsg: round2(ceiling.cpuMsPerMsg!),
+        runtime: underTsx ? 'tsx' : 'node-dist',
       }),
     );
   } finally {
     await dovecot.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
 }
 
 function round(n: number): number {

@@ -73,7 +73,7 @@ describe('email channel config: parse pool settings', () => {
   it.each([
     [{ workers: 0 }, ['parse', 'workers'], 'parse.workers must be at least 1'],
     [{ workers: 1.5 }, ['parse', 'workers'], undefined],
-    [{ workers: 'two' }, ['parse', 'workers'], 'parse.workers must be a whole number of threads (1-16)'],
+    [{ workers: 'two' }, ['parse', 'workers'], 'parse.workers must be a whole number of processes (1-16)'],
     [{ timeBudgetMs: 10 }, ['parse', 'timeBudgetMs'], 'parse.timeBudgetMs must be at least 500 (ms)'],
     [{ workerHeapMB: 16 }, ['parse', 'workerHeapMB'], 'parse.workerHeapMB must be at least 64'],
   ])('refuses %j with its path and a clear message', (parse, path, message) => {

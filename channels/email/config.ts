@@ -85,13 +85,13 @@ const smtpSchema = z
   });
 
 /**
- * Mail parsing runs in worker threads with a time budget (issue 9: one hostile mail froze the
- * API); these bound it. Defaults suit a small machine.
+ * Mail parsing runs in child processes with a time budget (issue 9: one hostile mail froze the
+ * API) and optionally a hard heap limit; these bound it. Defaults suit a small machine.
  */
 const parseSchema = z.object({
-  /** Worker threads that parse mail (default: one less than the CPUs, at least 1, at most 2). */
+  /** Child processes that parse mail (default: one less than the CPUs, at least 1, at most 2). */
   workers: z
-    .number({ error: 'parse.workers must be a whole number of threads (1-16)' })
+    .number({ error: 'parse.workers must be a whole number of processes (1-16)' })
     .int()
     .min(1, 'parse.workers must be at least 1')
     .max(16, 'parse.workers must be at most 16')
@@ -104,8 +104,9 @@ const parseSchema = z.object({
     .max(600_000, 'parse.timeBudgetMs must be at most 600000 (10 min)')
     .default(10_000),
   /**
-   * Heap limit of each parse worker in MB (V8 old generation). A mail that needs more stops its
-   * worker and is kept as a visible placeholder; the worker is replaced. Default: Node's own limit.
+   * Heap limit of each parse child in MB (`--max-old-space-size`). A mail that needs more ends its
+   * child alone (a hard limit) and is kept as a visible placeholder; the child is replaced.
+   * Default: Node's own limit.
    */
   workerHeapMB: z
     .number()
@@ -175,7 +176,7 @@ export const emailChannelConfigSchema = baseChannelConfigSchema.extend({
    * adds a few lookups per message. A DMARC/DKIM failure for the From domain refuses an agent.
    */
   verifyAuthentication: z.boolean().default(false),
-  /** Parsing off the main thread: worker threads, time budget and memory of each parse. */
+  /** Parsing off the main thread: child processes, time budget and memory of each parse. */
   parse: parseSchema.default({ timeBudgetMs: 10_000 }),
   /** Domain of our Message-IDs; defaults to the domain of the first address. */
   messageIdDomain: z.string().min(1).max(255).optional(),

@@ -169,7 +169,7 @@ export function createMessageSteps(deps: {
       const put = await ctx.blobs.put(stream, { maxBytes: config.maxMessageBytes + OVERSIZE_HEAD_BYTES });
       const raw = await ctx.blobs.read(put.key);
       // The check reads the bytes first; then the parser takes them over (one copy of a 35 MB
-      // mail in this process, released as soon as the parse worker has it).
+      // mail in this process, released as soon as it is sent to the parse child).
       const auth = await checkAuthentication(raw);
       const parsed = await parseOrPlaceholder(raw, info, put.key, false, undefined, true);
       return { msg: info, rawKey: put.key, parsed, auth };

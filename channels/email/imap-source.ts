@@ -83,7 +83,7 @@ export interface ImapSourceOptions {
   pipelineDepth?: number;
   /** Bytes of message source stored and parsed ahead of the commits (bounds memory; default 16 MB). */
   windowBytes?: number;
-  /** Worker threads and time budget of the production parser (parse/parse-pool.ts); false parses in-process. */
+  /** Child processes and time budget of the production parser (parse/parse-pool.ts); false parses in-process. */
   parsePool?: ParsePoolOptions | false;
   /** Each step of a folder's fetch (`email sync` draws its bar from this); without it, a log line a second. */
   onProgress?: ((progress: EmailSyncProgress) => void) | undefined;
@@ -97,7 +97,7 @@ export interface ImapSource extends InboundSource {
 export function createImapSource(options: ImapSourceOptions): ImapSource {
   const { config, ctx, parser } = options;
   const log = ctx.logger;
-  // The production parser runs in worker threads with a time budget (issue 9: one hostile mail
+  // The production parser runs in child processes with a time budget (issue 9: one hostile mail
   // must never stall the API); a parser injected by a test runs as given.
   let pool: ParsePool | undefined;
   const pooled = options.parsePool !== false && parser.parseEmail === inProcessParseEmail;

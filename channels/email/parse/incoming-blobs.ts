@@ -7,7 +7,7 @@
  */
 import { PassThrough } from 'node:stream';
 import type { BlobPutResult, BlobStore } from '../../../src/channel/contract.js';
-import type { BlobChunkMessage } from './parse-worker.js';
+import type { BlobChunkMessage } from './parse-child.js';
 
 export interface IncomingBlobs {
   receive(message: BlobChunkMessage): void;

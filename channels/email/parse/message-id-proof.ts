@@ -1,7 +1,7 @@
 /**
  * Completes a parse with what only the signing key can tell: the tickets our signed Message-IDs
  * in the references prove, and whether the mail's own Message-ID is ours (a loop). Kept apart
- * from the parse so a parse that ran in a worker thread (where the key is not) is completed on
+ * from the parse so a parse that ran in a parse child process (where the key is not) is completed on
  * the caller's side the same way. The rule itself is channels/email/signed-tickets.ts.
  */
 import { isOwnMessageId, signedTicketNumbers } from '../signed-tickets.js';

@@ -1,49 +1,53 @@
 /**
  * Mail parsing off the main thread, with a time budget (issue 9: one hostile mail froze the
- * gateway's API for 21 s). A small pool of worker threads runs the whole parse; a parse that
- * exceeds its budget has its worker terminated (and replaced) and the message becomes a visible
- * placeholder with `parseError`: never lost, never stalling the API.
+ * gateway's API for 21 s) and a hard memory limit. A small pool of child processes runs the
+ * whole parse; a parse that exceeds its budget has its child killed (and replaced), a parse that
+ * exhausts its child's heap (`--max-old-space-size`) or crashes it ends that child alone, and
+ * the message becomes a visible placeholder with `parseError`: never lost, never stalling the
+ * API, never taking the gateway down (worker threads could not promise that: V8 aborted the
+ * whole process on a worker's heap limit now and then, nodejs/node#47224).
  *
- * The worker has neither the blob store nor the signing key: attachments come back in chunks as
+ * The child has neither the blob store nor the signing key: attachments come back in chunks as
  * they are decoded and are streamed into the blob store here, so no attachment is ever held
  * whole in memory (a blob store failure still propagates, so the caller retries), and our signed
  * Message-IDs are verified here (applyMessageIdProof).
  *
- * Runs from TypeScript (tsx for `npm run ponte`, ts-jest in tests: the worker loads tsx's ESM
- * hooks first) and from JavaScript (`dist/`, plain worker) alike: the worker entry is resolved
- * next to this module with this module's own extension.
+ * Runs from TypeScript (tsx for `npm run ponte`, ts-jest in tests: the child loads tsx's ESM
+ * hooks) and from JavaScript (`dist/`, plain node) alike: the child entry is resolved next to
+ * this module with this module's own extension.
  */
+import { type ChildProcess, fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BlobPutResult } from '../../../src/channel/contract.js';
 import { createIncomingBlobs, type IncomingBlobs } from './incoming-blobs.js';
 import { applyMessageIdProof, parseEmail as parseInProcess, placeholderResult, type ParseEmailOptions, type ParsedEmail } from './index.js';
-import { PARSE_WORKER_MARKER, type ParseJob, type ParseReply, type ParseResultMessage } from './parse-worker.js';
+import { PARSE_CHILD_ARG, sendJob, type ParseJob, type ParseReply, type ParseResultMessage } from './parse-child.js';
 
 export interface ParsePoolOptions {
-  /** Worker threads (default: defaultPoolSize()). */
+  /** Parse child processes (default: defaultPoolSize()). */
   size?: number;
-  /** Wall-clock budget of one parse once a worker has it (default 10 s). */
+  /** Wall-clock budget of one parse once a child has started it (default 10 s). */
   budgetMs?: number;
   /**
-   * While no worker has started yet (the first seconds after start; loading a worker takes 1–4 s
-   * on a busy machine), messages up to this size are parsed in-process instead of waiting
-   * (default 64 KB; 0 always waits). Every parse regex is linear, so a small mail is fast.
+   * While no child has started yet (the first second or so after start; longer on a busy
+   * machine), messages up to this size are parsed in-process instead of waiting (default 64 KB;
+   * 0 always waits). Every parse regex is linear, so a small mail is fast.
    */
   warmupInProcessBytes?: number;
   /**
-   * Heap limit of each worker in MB (V8 old generation; default: Node's). A parse that needs
-   * more stops its worker (replaced at once) and the message becomes a visible placeholder.
+   * Heap limit of each child in MB (V8's `--max-old-space-size`; default: Node's). A parse that
+   * needs more ends its child (replaced at once) and the message becomes a visible placeholder.
    */
   workerHeapMB?: number | undefined;
 }
 
 export interface ParsePool {
   /**
-   * With `rereadRaw`, `raw` is handed over: when it owns its whole memory, that memory moves to
-   * the worker without a copy (`raw` is empty afterwards) and a placeholder reads it again.
+   * With `rereadRaw`, `raw` is handed over: when it owns its whole memory, that memory is
+   * released here as soon as it is sent to a child (`raw` is empty afterwards) and a placeholder
+   * reads it again.
    */
   parseEmail(
     raw: Buffer,
@@ -51,7 +55,7 @@ export interface ParsePool {
       rereadRaw?: (() => Promise<Buffer>) | undefined;
     },
   ): Promise<ParsedEmail>;
-  /** Terminates the workers; parses still waiting are rejected. */
+  /** Kills the children; parses still waiting are rejected. */
   close(): Promise<void>;
 }
 
@@ -59,15 +63,19 @@ export const DEFAULT_PARSE_BUDGET_MS = 10_000;
 
 /**
  * One less than the CPUs, 1 to 2: the main thread needs a core of its own (IMAP, blob writes,
- * SQLite). On a 2-core machine a second worker was no faster (bench:email, 1,000 mails, paired
- * runs: 97/190 msg/s with one, 91/174 with two) and cost 70–140 MB more peak RSS.
+ * SQLite). On a 2-core machine a second parser was no faster (bench:email with worker threads,
+ * 1,000 mails, paired runs: 97/190 msg/s with one, 91/174 with two) and cost 70–140 MB more
+ * peak RSS; a parse child costs about 75 MB idle and peaked at 150 MB in bench:email.
  */
 export function defaultPoolSize(cpus = availableParallelism()): number {
   return Math.max(1, Math.min(2, cpus - 1));
 }
 
-/** A worker's answer, or why there is none: over budget, parse here instead, or the worker died with it. */
-type JobOutcome = ParseResultMessage | 'timeout' | 'in_process' | { crashed: string };
+/**
+ * A child's answer, or why there is none: over budget, parse here instead, the child died with
+ * it, or the child was stopped for the job before it (`again`: queue it anew).
+ */
+type JobOutcome = ParseResultMessage | 'timeout' | 'in_process' | 'again' | { crashed: string };
 
 interface Job {
   job: ParseJob;
@@ -78,21 +86,40 @@ interface Job {
 }
 
 interface Slot {
-  worker: Worker;
+  child: ChildProcess;
   ready: boolean;
+  /** The end of the child's stderr: V8 writes why it stopped there ("heap out of memory"). */
+  stderrTail: string;
   current?: { job: Job; timer: NodeJS.Timeout };
+  /**
+   * The job handed over ahead, waiting inside the child for `current` to end: a child that
+   * finishes a parse starts the next at once instead of waiting for a busy main thread to send
+   * one. Its budget starts when it becomes `current`.
+   */
+  next?: Job;
 }
 
-function workerSource(): { source: string | URL; eval: boolean } {
+/** The child entry beside this module, and how node loads it (tsx's hooks for the .ts source). */
+function childEntry(): { path: string; execArgv: string[] } {
   const self = import.meta.url;
-  if (!self.endsWith('.ts')) return { source: new URL('./parse-worker.js', self), eval: false };
-  // TypeScript: register tsx's ESM hooks inside the worker, then load the .ts entry.
-  const api = createRequire(self)
-    .resolve('tsx/esm/api')
-    .replace(/index\.cjs$/u, 'index.mjs');
-  const entry = new URL('./parse-worker.ts', self).href;
-  const code = `import(${JSON.stringify(pathToFileURL(api).href)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return { source: code, eval: true };
+  if (!self.endsWith('.ts')) return { path: fileURLToPath(new URL('./parse-child.js', self)), execArgv: [] };
+  const tsx = pathToFileURL(createRequire(self).resolve('tsx/esm')).href;
+  return { path: fileURLToPath(new URL('./parse-child.ts', self)), execArgv: ['--import', tsx] };
+}
+
+const CHILD_SEMI_SPACE_MB = 4;
+
+/** V8's own words when a heap limit ends a process (linear: plain substring search). */
+const outOfMemory = (stderr: string): boolean => stderr.includes('heap out of memory') || stderr.includes('Reached heap limit');
+
+function setRef(child: ChildProcess, on: boolean): void {
+  if (on) {
+    child.ref();
+    child.channel?.ref();
+  } else {
+    child.unref();
+    child.channel?.unref();
+  }
 }
 
 export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
@@ -104,26 +131,33 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
   let nextId = 1;
   let closed = false;
   let everReady = false;
-  /** Workers that died before they were ready, in a row: after 3 the pool parses in-process (and says so). */
+  /** Children that died before they were ready, in a row: after 3 the pool parses in-process (and says so). */
   let startFailures = 0;
   const broken = (): boolean => startFailures >= 3;
 
   function spawn(): Slot {
-    const { source, eval: isEval } = workerSource();
-    const worker = new Worker(source, {
-      eval: isEval,
-      workerData: { role: PARSE_WORKER_MARKER },
-      // No young-generation limit here: with one, a worker over workerHeapMB aborted the whole
-      // process (V8 fatal "Reached heap limit") instead of stopping only that worker.
-      ...(options.workerHeapMB ? { resourceLimits: { maxOldGenerationSizeMb: options.workerHeapMB } } : {}),
+    const entry = childEntry();
+    const heap = options.workerHeapMB ? [`--max-old-space-size=${options.workerHeapMB}`] : [];
+    const child = fork(entry.path, [PARSE_CHILD_ARG], {
+      // A young generation of 3 x 4 MB instead of 3 x 16: a parse's garbage is short-lived and
+      // small; in-process parses of 900 mails peaked about 25 MB lower for about 5% more CPU.
+      execArgv: [...entry.execArgv, `--max-semi-space-size=${CHILD_SEMI_SPACE_MB}`, ...heap],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    const slot: Slot = { worker, ready: false };
-    worker.unref();
-    worker.on('message', (msg: ParseReply) => {
+    const slot: Slot = { child, ready: false, stderrTail: '' };
+    setRef(child, false);
+    const stderr = child.stderr as (NodeJS.ReadableStream & { unref?: () => void }) | null;
+    stderr?.unref?.();
+    stderr?.on('data', (d: Buffer) => {
+      slot.stderrTail = (slot.stderrTail + d.toString('utf8')).slice(-4096);
+    });
+    child.on('message', (msg: ParseReply) => {
       if ('ready' in msg) {
         slot.ready = true;
         everReady = true;
         startFailures = 0;
+        setRef(child, false);
         pump();
         return;
       }
@@ -135,40 +169,70 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
       }
       clearTimeout(cur.timer);
       delete slot.current;
-      worker.unref();
+      const ahead = slot.next;
+      delete slot.next;
+      if (ahead) start(slot, ahead);
+      else setRef(child, false);
       cur.job.resolve(msg);
       pump();
     });
-    const fail = (err: Error): void => {
+    let failed = false;
+    const fail = (why: string): void => {
+      if (failed) return;
+      failed = true;
       if (!slot.ready) startFailures++;
       const cur = slot.current;
       delete slot.current;
+      requeueNext(slot);
       if (cur) {
         clearTimeout(cur.timer);
         cur.job.incoming.abandon();
-        // The mail killed its worker (out of memory, a crash): it becomes a placeholder, never a
+        // The mail killed its child (out of memory, a crash): it becomes a placeholder, never a
         // retry loop over the same message.
-        const code = (err as { code?: unknown }).code;
         cur.job.resolve({
-          crashed:
-            code === 'ERR_WORKER_OUT_OF_MEMORY'
-              ? `the parse ran out of its ${options.workerHeapMB ?? 'default'} MB of memory and was stopped`
-              : 'the parse worker crashed on this message',
+          crashed: outOfMemory(slot.stderrTail)
+            ? `the parse ran out of its ${options.workerHeapMB ?? 'default'} MB of memory and was stopped`
+            : `the parse child crashed on this message (${why})`,
         });
       }
       replace(slot);
     };
-    worker.on('error', fail);
-    worker.on('exit', (code) => {
-      if (slots.includes(slot)) fail(new Error(`parse worker exited (code ${code})`));
+    child.on('error', (err) => fail(err.message));
+    // 'close' comes after the child's stderr has ended, so its last words are read.
+    child.on('close', (code, signal) => {
+      if (slots.includes(slot)) fail(signal ? `signal ${signal}` : `exit code ${code}`);
     });
     return slot;
+  }
+
+  /** The child is going away: the job waiting inside it was not at fault; its caller sends it again. */
+  function requeueNext(slot: Slot): void {
+    const ahead = slot.next;
+    delete slot.next;
+    if (ahead) {
+      ahead.incoming.abandon();
+      ahead.resolve('again');
+    }
+  }
+
+  /** `job` is in the child and starts now: its budget runs from here. */
+  function start(slot: Slot, job: Job): void {
+    const timer = setTimeout(() => {
+      const cur = slot.current;
+      if (!cur) return;
+      delete slot.current;
+      requeueNext(slot);
+      replace(slot);
+      cur.job.incoming.abandon();
+      cur.job.resolve('timeout');
+    }, budgetMs);
+    slot.current = { job, timer };
   }
 
   function replace(slot: Slot): void {
     const i = slots.indexOf(slot);
     if (i >= 0) slots.splice(i, 1);
-    void slot.worker.terminate().catch(() => undefined);
+    if (slot.child.exitCode === null && slot.child.signalCode === null) slot.child.kill('SIGKILL');
     if (broken()) for (const job of queue.splice(0)) job.resolve('in_process');
     else if (!closed) pump();
   }
@@ -176,23 +240,23 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
   function pump(): void {
     if (closed) return;
     while (queue.length > 0) {
-      const slot = slots.find((s) => s.ready && !s.current);
+      // An idle child first; else one with room for a job ahead (more children are started
+      // only when every one is busy).
+      const slot = slots.find((s) => s.ready && !s.current) ?? (slots.length < size ? undefined : slots.find((s) => s.ready && !s.next));
       if (!slot) {
         if (slots.length < size) slots.push(spawn());
+        // Mail waits for a child that is starting: that keeps the process alive meanwhile.
+        for (const s of slots) if (!s.ready) setRef(s.child, true);
         return;
       }
       const job = queue.shift()!;
-      const timer = setTimeout(() => {
-        const cur = slot.current;
-        if (!cur) return;
-        delete slot.current;
-        replace(slot);
-        cur.job.incoming.abandon();
-        cur.job.resolve('timeout');
-      }, budgetMs);
-      slot.current = { job, timer };
-      slot.worker.ref();
-      slot.worker.postMessage(job.job, [job.job.raw.buffer as ArrayBuffer]);
+      if (slot.current) slot.next = job;
+      else start(slot, job);
+      setRef(slot.child, true);
+      // Serialized into the channel here: the pool keeps no reference to the bytes.
+      const child = slot.child;
+      sendJob(job.job, (message) => child.send(message, undefined, undefined, () => undefined));
+      job.job.raw = new Uint8Array(0);
     }
   }
 
@@ -211,28 +275,34 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
     });
   }
 
-  // Start one worker now (loading one takes seconds, the first mail should not wait for it);
-  // the others start when mail queues up, so an idle mailbox costs one thread.
+  // Start one child now (the first mail should not wait for it); the others start when mail
+  // queues up, so an idle mailbox costs one child.
   slots.push(spawn());
 
   return {
     async parseEmail(raw, opts) {
       const owned = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength && raw.byteLength > 0;
+      // Handed over: the memory moves out of `raw` (no copy) and is released once it is sent.
       const handOver = opts.rereadRaw !== undefined && owned;
-      let copy: Uint8Array;
-      if (handOver) copy = new Uint8Array(raw.buffer, 0, raw.byteLength);
-      else {
-        copy = new Uint8Array(raw.length);
-        copy.set(raw);
-      }
-      // After the transfer `raw` is empty: read it again where the whole message is still needed.
+      // After the hand-over `raw` is empty: read it again where the whole message is still needed.
       const source = async (): Promise<Buffer> => (raw.byteLength === 0 && opts.rereadRaw ? opts.rereadRaw() : raw);
-      const incoming = createIncomingBlobs(opts.blobs, opts.maxAttachmentBytes + 1);
-      const reply = await run(
-        { id: nextId++, raw: copy, maxAttachmentBytes: opts.maxAttachmentBytes, supportAddresses: opts.supportAddresses },
-        incoming,
-      );
-      if (reply === 'in_process') return parseInProcess(await source(), opts);
+      // Only the job holds the bytes from here: sending it to a child drops them (pump).
+      let job: ParseJob = {
+        id: nextId++,
+        raw: handOver ? new Uint8Array(structuredClone(raw.buffer as ArrayBuffer, { transfer: [raw.buffer as ArrayBuffer] })) : raw,
+        maxAttachmentBytes: opts.maxAttachmentBytes,
+        supportAddresses: opts.supportAddresses,
+      };
+      let incoming = createIncomingBlobs(opts.blobs, opts.maxAttachmentBytes + 1);
+      let reply = await run(job, incoming);
+      while (reply === 'again') {
+        // Its child was stopped for the job before it (the bytes went with it): send it anew.
+        job = { ...job, id: nextId++, raw: await source() };
+        incoming = createIncomingBlobs(opts.blobs, opts.maxAttachmentBytes + 1);
+        reply = await run(job, incoming);
+      }
+      if (reply === 'in_process')
+        return parseInProcess(handOver ? Buffer.from(job.raw.buffer, job.raw.byteOffset, job.raw.byteLength) : raw, opts);
       if (reply === 'timeout' || 'crashed' in reply) {
         const reason = reply === 'timeout' ? `parsing took longer than its budget of ${budgetMs} ms and was stopped` : reply.crashed;
         const parsed = placeholderResult(await source(), reason, opts);
@@ -258,13 +328,26 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
       for (const job of queue.splice(0)) job.reject(new Error('parse pool closed'));
       const all = slots.splice(0);
       for (const s of all) {
+        if (s.next) {
+          s.next.incoming.abandon();
+          s.next.reject(new Error('parse pool closed'));
+        }
         if (s.current) {
           clearTimeout(s.current.timer);
           s.current.job.incoming.abandon();
           s.current.job.reject(new Error('parse pool closed'));
         }
       }
-      await Promise.all(all.map((s) => s.worker.terminate().catch(() => undefined)));
+      await Promise.all(
+        all.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              if (s.child.exitCode !== null || s.child.signalCode !== null) return resolve();
+              s.child.once('exit', () => resolve());
+              s.child.kill('SIGKILL');
+            }),
+        ),
+      );
     },
   };
 }

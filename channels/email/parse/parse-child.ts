@@ -1,0 +1,152 @@
+/**
+ * Child-process entry of the parse pool (parse-pool.ts): runs the whole mail parse (mailparser,
+ * normalization, classification, reply stripping) in a process of its own, so a mail that
+ * exhausts the parse's heap (`--max-old-space-size`) or crashes it takes down that child only,
+ * never the gateway. It loads only the parse code. Attachments are streamed back to the pool in
+ * chunks as mailparser decodes them (the pool writes them into the real blob store as they
+ * come), so a 25 MB attachment is never held whole here; the result follows its chunks, and the
+ * caller completes what needs its secrets (applyMessageIdProof). Jobs run one at a time, in
+ * order: the pool may hand over the next job while one is parsed. The child exits when the
+ * parent goes away (its IPC channel closes), so no child outlives the gateway.
+ */
+import type { BlobPutResult, BlobStore } from '../../../src/channel/contract.js';
+import { parseEmail, type ParsedEmail } from './index.js';
+
+export interface ParseJob {
+  id: number;
+  raw: Uint8Array;
+  maxAttachmentBytes: number;
+  supportAddresses: string[];
+}
+
+/**
+ * A job on the wire: its header (with the raw's size), then the raw in pieces of at most
+ * RAW_PIECE_BYTES, in order. One message of a 35 MB mail cost both ends about twice its size
+ * (the sender's growing serializer buffer; the receiver's list of read chunks and their join);
+ * in pieces each end holds the mail once and a piece or two.
+ */
+export type JobMessage = (Omit<ParseJob, 'raw'> & { size: number }) | { id: number; piece: Uint8Array };
+
+export const RAW_PIECE_BYTES = 1024 * 1024;
+
+/** Sends `job` as JobMessages through `send`. */
+export function sendJob(job: ParseJob, send: (message: JobMessage) => void): void {
+  const { raw, ...header } = job;
+  send({ ...header, size: raw.byteLength });
+  for (let at = 0; at < raw.byteLength; at += RAW_PIECE_BYTES) send({ id: job.id, piece: raw.subarray(at, at + RAW_PIECE_BYTES) });
+}
+
+/** The receiving end of sendJob: each complete job goes to `run`, in order. */
+export function receiveJobs(run: (job: ParseJob) => void): (message: JobMessage) => void {
+  let filling: { job: ParseJob; at: number } | undefined;
+  return (message) => {
+    if ('piece' in message) {
+      if (!filling || filling.job.id !== message.id) return;
+      filling.job.raw.set(message.piece, filling.at);
+      filling.at += message.piece.byteLength;
+    } else {
+      const { size, ...header } = message;
+      filling = { job: { ...header, raw: Buffer.allocUnsafeSlow(size) }, at: 0 };
+    }
+    if (filling && filling.at >= filling.job.raw.byteLength) {
+      const { job } = filling;
+      filling = undefined;
+      run(job);
+    }
+  };
+}
+
+/** One piece of an attachment on its way to the pool's blob store (`key` is the job's own, `mem-<n>`). */
+export type BlobChunkMessage = { id: number; blob: string } & ({ chunk: Uint8Array } | { end: true } | { abort: true });
+
+export type ParseResultMessage = { id: number; ok: true; parsed: ParsedEmail } | { id: number; ok: false; error: string };
+
+export type ParseReply = { ready: true } | BlobChunkMessage | ParseResultMessage;
+
+type Send = (message: BlobChunkMessage) => void;
+
+const SEND_CHUNK_BYTES = 256 * 1024;
+
+class TooLarge extends Error {
+  // Same literal code as the real store's BlobTooLargeError: parseEmail drops the file with a note.
+  readonly code = 'blob_too_large' as const;
+}
+
+/** A BlobStore that only writes: each put streams its bytes to `send` in chunks; keys are `mem-<n>`. */
+export function createStreamingBlobs(id: number, send: Send): BlobStore {
+  let count = 0;
+  const unavailable = (): never => {
+    throw new Error('the parse child can only store attachments');
+  };
+  return {
+    async put(source, options) {
+      const max = options?.maxBytes ?? Number.POSITIVE_INFINITY;
+      const blob = `mem-${++count}`;
+      let size = 0;
+      // Decoded pieces are small (a few KB): they travel in chunks of SEND_CHUNK_BYTES.
+      let pending: Uint8Array[] = [];
+      let pendingBytes = 0;
+      const flush = (): void => {
+        if (!pendingBytes) return;
+        // One piece (serialized into the IPC channel, so the pieces are not kept).
+        const chunk = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+        pending = [];
+        pendingBytes = 0;
+        send({ id, blob, chunk });
+      };
+      const chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string> =
+        typeof source === 'string' || source instanceof Uint8Array ? [source] : (source as AsyncIterable<Uint8Array>);
+      for await (const piece of chunks) {
+        const bytes = typeof piece === 'string' ? Buffer.from(piece) : piece;
+        size += bytes.byteLength;
+        if (size > max) {
+          send({ id, blob, abort: true });
+          throw new TooLarge('blob too large');
+        }
+        pending.push(bytes);
+        pendingBytes += bytes.byteLength;
+        if (pendingBytes >= SEND_CHUNK_BYTES) flush();
+      }
+      flush();
+      send({ id, blob, end: true });
+      return { key: blob, size } as BlobPutResult;
+    },
+    get: unavailable,
+    read: unavailable,
+    exists: unavailable,
+    size: unavailable,
+    delete: unavailable,
+  };
+}
+
+export async function runParseJob(job: ParseJob, send: Send): Promise<ParseResultMessage> {
+  try {
+    const blobs = createStreamingBlobs(job.id, send);
+    const raw = Buffer.from(job.raw.buffer, job.raw.byteOffset, job.raw.byteLength);
+    const parsed = await parseEmail(raw, { blobs, maxAttachmentBytes: job.maxAttachmentBytes, supportAddresses: job.supportAddresses });
+    return { id: job.id, ok: true, parsed };
+  } catch (err) {
+    return { id: job.id, ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** Argument given by parse-pool.ts: only a pool child listens (importing this module elsewhere does nothing). */
+export const PARSE_CHILD_ARG = '--ponte-parse-child';
+
+if (process.send && process.argv.includes(PARSE_CHILD_ARG)) {
+  // The parent is gone (exit, crash, SIGKILL: the channel closes): so is this child.
+  process.on('disconnect', () => process.exit(0));
+  const send = (message: ParseReply): void => {
+    process.send?.(message, undefined, undefined, (err: Error | null) => {
+      if (err) process.exit(0);
+    });
+  };
+  let previous: Promise<unknown> = Promise.resolve();
+  process.on(
+    'message',
+    receiveJobs((job) => {
+      previous = previous.then(() => runParseJob(job, send).then(send));
+    }),
+  );
+  send({ ready: true });
+}
