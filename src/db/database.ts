@@ -13,6 +13,7 @@ import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely
 import { translate } from './search-fold.js';
 import pg from 'pg';
 import type { DB } from './tables.js';
+import { BACKSTOP_PAGES, type Checkpointer, startCheckpointer } from './wal-checkpointer.js';
 
 export type Executor = Kysely<DB> | Transaction<DB>;
 
@@ -25,6 +26,11 @@ export interface Database {
    * is called once when that connection breaks (not after `close()`); listen again to resume.
    */
   listen?(channel: string, onNotify: (payload: string) => void, onEnd: (err?: Error) => void): Promise<NotificationListener>;
+  /**
+   * SQLite file only, once opened (the app calls it in start()): WAL checkpoints from now on run
+   * in a worker thread, not on the committing connection (wal-checkpointer.ts). Ended by destroy().
+   */
+  checkpointInBackground?(onError: (err: Error) => void): void;
 }
 
 export interface NotificationListener {
@@ -50,7 +56,11 @@ function parseBigintsAsNumbers(): void {
  * prepared statements (bounded, least recently used out). One connection runs one statement at a
  * time, so a cached statement is never in use twice.
  */
-function withStatementCache(db: SQLite.Database, max = 1000): { prepare(sql: string): SQLite.Statement; close(): void } {
+function withStatementCache(
+  db: SQLite.Database,
+  onClose: () => void,
+  max = 1000,
+): { prepare(sql: string): SQLite.Statement; close(): void } {
   const cache = new Map<string, SQLite.Statement>();
   return {
     prepare(sql) {
@@ -67,6 +77,7 @@ function withStatementCache(db: SQLite.Database, max = 1000): { prepare(sql: str
     close: () => {
       cache.clear();
       db.close();
+      onClose();
     },
   };
 }
@@ -74,6 +85,12 @@ function withStatementCache(db: SQLite.Database, max = 1000): { prepare(sql: str
 export function createDatabase(config: DatabaseConfig): Database {
   if (config.driver === 'sqlite') {
     const path = config.path;
+    let handle: SQLite.Database | undefined;
+    let checkpointer: Checkpointer | undefined;
+    const stopCheckpointer = () => {
+      checkpointer?.stop();
+      checkpointer = undefined;
+    };
     // Kysely calls this once, on the first query.
     const open = async () => {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -86,10 +103,16 @@ export function createDatabase(config: DatabaseConfig): Database {
       sqlite.function('translate', { deterministic: true }, (s: unknown, from: unknown, to: unknown) =>
         translate(s === null ? null : String(s), String(from), String(to)),
       );
-      return withStatementCache(sqlite);
+      handle = sqlite;
+      return withStatementCache(sqlite, stopCheckpointer);
     };
     const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: open }) });
-    return { kysely, dialect: 'sqlite', destroy: () => kysely.destroy() };
+    const checkpointInBackground = (onError: (err: Error) => void) => {
+      if (!handle?.open || handle.memory || checkpointer) return;
+      checkpointer = startCheckpointer(path, { onError });
+      handle.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+    };
+    return { kysely, dialect: 'sqlite', destroy: () => kysely.destroy(), checkpointInBackground };
   }
   parseBigintsAsNumbers();
   const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize ?? 10 });
