@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { type CompiledQuery, Kysely, PostgresDialect, type QueryResult, SqliteDialect, type Transaction } from 'kysely';
 import { translate } from './search-fold.js';
 import pg from 'pg';
 import type { DB } from './tables.js';
@@ -40,6 +40,22 @@ export interface NotificationListener {
 export type DatabaseConfig =
   | { driver: 'sqlite'; path: string }
   | { driver: 'postgres'; url: string; poolSize?: number; onIdleError?: (err: Error) => void };
+
+type DirectRun = <R>(query: CompiledQuery<R>) => QueryResult<R>;
+/** Per kysely adapter (a Kysely and its transactions share one): the SQLite connection's statements. */
+const directRuns = new WeakMap<object, DirectRun>();
+
+/**
+ * SQLite, inside a transaction only: `query` run at once on the transaction's connection, as
+ * kysely's SQLite driver runs it (same statement cache, same result shape), without kysely's
+ * connection provider and its promise chain around every statement (issue 15: that chain cost the
+ * form intake more JS than its SQL). Only a transaction: it owns the one connection, so nothing
+ * else can be running on it; outside one, kysely's connection lock is what keeps a query out of
+ * another caller's open transaction. Undefined elsewhere (PostgreSQL): use `executeQuery`.
+ */
+export function directRunOf(db: Executor): DirectRun | undefined {
+  return db.isTransaction ? directRuns.get(db.getExecutor().adapter) : undefined;
+}
 
 /**
  * PostgreSQL returns bigint (int8) as strings; our bigints are epoch ms and counters, safely
@@ -86,6 +102,7 @@ export function createDatabase(config: DatabaseConfig): Database {
   if (config.driver === 'sqlite') {
     const path = config.path;
     let handle: SQLite.Database | undefined;
+    let statements: ReturnType<typeof withStatementCache> | undefined;
     let checkpointer: Checkpointer | undefined;
     const stopCheckpointer = () => {
       checkpointer?.stop();
@@ -104,9 +121,17 @@ export function createDatabase(config: DatabaseConfig): Database {
         translate(s === null ? null : String(s), String(from), String(to)),
       );
       handle = sqlite;
-      return withStatementCache(sqlite, stopCheckpointer);
+      statements = withStatementCache(sqlite, stopCheckpointer);
+      return statements;
     };
     const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: open }) });
+    directRuns.set(kysely.getExecutor().adapter, <R>(query: CompiledQuery<R>): QueryResult<R> => {
+      if (!statements) throw new Error('SQLite connection not open');
+      const stmt = statements.prepare(query.sql);
+      if (stmt.reader) return { rows: stmt.all(query.parameters) as R[] };
+      const { changes, lastInsertRowid } = stmt.run(query.parameters);
+      return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+    });
     const checkpointInBackground = (onError: (err: Error) => void) => {
       if (!handle?.open || handle.memory || checkpointer) return;
       checkpointer = startCheckpointer(path, { onError });
