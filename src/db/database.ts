@@ -43,7 +43,7 @@ export type DatabaseConfig =
 
 type DirectRun = <R>(query: CompiledQuery<R>) => QueryResult<R>;
 /** Per kysely adapter (a Kysely and its transactions share one): the SQLite connection's statements. */
-const directRuns = new WeakMap<object, DirectRun>();
+const directRuns = new WeakMap<object, { run: DirectRun; inTransaction: () => boolean }>();
 
 /**
  * SQLite, inside a transaction only: `query` run at once on the transaction's connection, as
@@ -54,7 +54,11 @@ const directRuns = new WeakMap<object, DirectRun>();
  * another caller's open transaction. Undefined elsewhere (PostgreSQL): use `executeQuery`.
  */
 export function directRunOf(db: Executor): DirectRun | undefined {
-  return db.isTransaction ? directRuns.get(db.getExecutor().adapter) : undefined;
+  if (!db.isTransaction) return undefined;
+  const direct = directRuns.get(db.getExecutor().adapter);
+  // A transaction object used after its end (no transaction open on the connection) goes
+  // through kysely, which refuses it ("already committed").
+  return direct?.inTransaction() ? direct.run : undefined;
 }
 
 /**
@@ -125,12 +129,14 @@ export function createDatabase(config: DatabaseConfig): Database {
       return statements;
     };
     const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: open }) });
-    directRuns.set(kysely.getExecutor().adapter, <R>(query: CompiledQuery<R>): QueryResult<R> => {
-      if (!statements) throw new Error('SQLite connection not open');
-      const stmt = statements.prepare(query.sql);
-      if (stmt.reader) return { rows: stmt.all(query.parameters) as R[] };
-      const { changes, lastInsertRowid } = stmt.run(query.parameters);
-      return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+    directRuns.set(kysely.getExecutor().adapter, {
+      inTransaction: () => handle?.inTransaction === true,
+      run: <R>(query: CompiledQuery<R>): QueryResult<R> => {
+        const stmt = statements!.prepare(query.sql);
+        if (stmt.reader) return { rows: stmt.all(query.parameters) as R[] };
+        const { changes, lastInsertRowid } = stmt.run(query.parameters);
+        return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+      },
     });
     const checkpointInBackground = (onError: (err: Error) => void) => {
       if (!handle?.open || handle.memory || checkpointer) return;
