@@ -4,15 +4,19 @@
  * Signed JSON form submissions, each creating a ticket, through the real app (createApp with a
  * signed web form, SQLite in a temp dir, loops off), driven by autocannon over loopback. The
  * ceiling is a bare express endpoint that parses the JSON and does one better-sqlite3 insert
- * (same pragmas as the app). Each server runs in its own child process (the load generator must
- * not share its event loop); the app's max RSS is the child's.
+ * (same pragmas as the app). A second, informational "same-work" ceiling is bare express writing
+ * the rows Ponte writes for one form ticket with prepared statements, one transaction each, into
+ * a database with Ponte's schema (bench/support/same-work.ts): what the work itself costs, so the
+ * rest of Ponte's figure is its own overhead. Each server runs in its own child process (the
+ * load generator must not share its event loop); the app's max RSS is the child's.
  * Prints requests/s, p50/p99 latency, the ratio to the ceiling, max RSS, and each server's CPU
  * time per request (process.cpuUsage over the measured slices only, so a busy machine, which
  * stretches wall-clock figures, moves it much less); the last line is one JSON object:
- * {rate, ceiling, ratio, p50, p99, maxRssMB, cpuMsPerReq, ceilingCpuMsPerReq}.
+ * {rate, ceiling, ratio, p50, p99, maxRssMB, cpuMsPerReq, ceilingCpuMsPerReq, sameWork,
+ * sameWorkCpuMsPerReq} (ratio is Ponte's rate over the bare ceiling, as in issue 15).
  *
  * With --profile, remember that the servers take turns: each CPU profile shows its server idle
- * while the other one is loaded (about half the run), which is not time a request waited.
+ * while the others are loaded (about two thirds of the run), which is not time a request waited.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signPayload } from '../channels/webform/signature.js';
+import type { SameWorkSubmission } from './support/same-work.js';
 
 const SECRET = 'bench-webhook-secret-0123456789';
 const FORM_ID = 'bench-form';
@@ -62,6 +67,21 @@ async function serveCeiling(dir: string): Promise<{ url: string; rows: () => num
   return { url, rows: () => (db.prepare('SELECT count(*) AS n FROM submissions').get() as { n: number }).n };
 }
 
+async function serveSameWork(dir: string): Promise<{ url: string; rows: () => number }> {
+  const { default: express } = await import('express');
+  const { openSameWork } = await import('./support/same-work.js');
+  const { db, write } = await openSameWork(join(dir, 'same-work.db'));
+  const app = express();
+  app.post(`/hooks/forms/${FORM_ID}`, express.json(), (req, res) => {
+    const ticketNumber = write(req.body as SameWorkSubmission, JSON.stringify(req.body));
+    res.status(201).json({ ticketNumber, status: 'new', outcome: 'created', created: true });
+  });
+  const url = await new Promise<string>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(s.address() as { port: number }).port}`));
+  });
+  return { url, rows: () => (db.prepare('SELECT count(*) AS n FROM tickets').get() as { n: number }).n };
+}
+
 async function serveApp(dir: string): Promise<{ url: string; rows: () => number }> {
   const { webformChannel } = await import('../channels/webform/index.js');
   const { createTestChannelDefinition } = await import('../test/support/test-channel.js');
@@ -100,7 +120,7 @@ async function serveApp(dir: string): Promise<{ url: string; rows: () => number 
 }
 
 async function serve(kind: string, dir: string): Promise<void> {
-  const server = kind === 'ceiling' ? await serveCeiling(dir) : await serveApp(dir);
+  const server = kind === 'ceiling' ? await serveCeiling(dir) : kind === 'same-work' ? await serveSameWork(dir) : await serveApp(dir);
   const send = (m: ServeMessage) => process.send!(m);
   // CPU counted only while this server is under measured load (not start-up, warm-up or the other's turn).
   let cpuMs = 0;
@@ -236,8 +256,8 @@ function summarize(slices: Slice[]) {
 }
 
 /**
- * The machine is shared (other builds, tests): the two servers take turns in slices of at most
- * 2 s, alternating which goes first, so outside load hits both alike and the ratio stays
+ * The machine is shared (other builds, tests): the three servers take turns in slices of at most
+ * 2 s, rotating which goes first, so outside load hits all alike and the ratio stays
  * meaningful. p50/p99 are the request-weighted means of the slices' percentiles.
  */
 async function main(): Promise<void> {
@@ -258,6 +278,8 @@ async function main(): Promise<void> {
     servers.push(ceilingServer);
     const appServer = await startServer('ponte', dir);
     servers.push(appServer);
+    const sameWorkServer = await startServer('same-work', dir);
+    servers.push(sameWorkServer);
     const load = async (url: string, seconds: number, measured?: ChildProcess): Promise<Slice> => {
       if (measured) await control(measured, 'measure');
       const r = await autocannon({ url, connections, duration: seconds, requests: [{ setupRequest: nextRequest }] });
@@ -273,33 +295,46 @@ async function main(): Promise<void> {
     };
     await load(ceilingServer.url, 1);
     await load(appServer.url, 1);
+    await load(sameWorkServer.url, 1);
     const sliceSeconds = Math.min(2, duration);
     const ceilingSlices: Slice[] = [];
     const appSlices: Slice[] = [];
+    const sameWorkSlices: Slice[] = [];
     for (let done = 0, round = 0; done < duration; done += sliceSeconds, round++) {
       const seconds = Math.min(sliceSeconds, duration - done);
-      if (round % 2 === 0) {
-        ceilingSlices.push(await load(ceilingServer.url, seconds, ceilingServer.child));
-        appSlices.push(await load(appServer.url, seconds, appServer.child));
-      } else {
-        appSlices.push(await load(appServer.url, seconds, appServer.child));
-        ceilingSlices.push(await load(ceilingServer.url, seconds, ceilingServer.child));
+      const order: Array<[Slice[], { url: string; child: ChildProcess }]> = [
+        [ceilingSlices, ceilingServer],
+        [appSlices, appServer],
+        [sameWorkSlices, sameWorkServer],
+      ];
+      // Each server goes first, second and last in turn.
+      for (let i = 0; i < order.length; i++) {
+        const [slices, server] = order[(i + round) % order.length]!;
+        slices.push(await load(server.url, seconds, server.child));
       }
     }
     const ceilingStats = await stopServer(ceilingServer.child);
     const appStats = await stopServer(appServer.child);
+    const sameWorkStats = await stopServer(sameWorkServer.child);
     servers.length = 0;
     const ceiling = summarize(ceilingSlices);
     const app = summarize(appSlices);
+    const sameWork = summarize(sameWorkSlices);
     const cpuPerReq = (s: ReturnType<typeof summarize>, stats: { cpuMs: number }) => (s.total === 0 ? 0 : stats.cpuMs / s.total);
     const row = (name: string, s: ReturnType<typeof summarize>, stats: { maxRssMB: number; rows: number; cpuMs: number }) =>
       `${name.padEnd(8)} ${s.rate.toFixed(0).padStart(6)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms  non-2xx ${s.non2xx}  errors ${s.errors}  rows ${stats.rows}  maxRSS ${stats.maxRssMB.toFixed(0)} MB  CPU ${cpuPerReq(s, stats).toFixed(3)} ms/req`;
     console.log(row('ceiling', ceiling, ceilingStats));
     console.log(row('ponte', app, appStats));
+    console.log(row('samework', sameWork, sameWorkStats));
     const ratio = app.rate / ceiling.rate;
     const cpuRatio = cpuPerReq(ceiling, ceilingStats) / cpuPerReq(app, appStats);
     console.log(`ratio ${(ratio * 100).toFixed(1)}% of the ceiling (aim >= 50%), p99 ${app.p99} ms (aim < 10 ms)`);
     console.log(`CPU per request: the ceiling's is ${(cpuRatio * 100).toFixed(1)}% of Ponte's (less noisy than req/s on a busy machine)`);
+    console.log(
+      `same-work ceiling (informational; bare express + prepared statements writing Ponte's rows for one form ticket, one transaction each): ` +
+        `${sameWork.rate.toFixed(0)} req/s, CPU ${cpuPerReq(sameWork, sameWorkStats).toFixed(3)} ms/req; ` +
+        `Ponte's CPU per request is ${(cpuPerReq(app, appStats) / cpuPerReq(sameWork, sameWorkStats)).toFixed(2)}x it`,
+    );
     if (process.argv.includes('--profile')) console.log(`CPU profiles in ${PROFILE_DIR}`);
     if (app.non2xx > 0 || app.errors > 0) console.log(`WARNING: ${app.non2xx} non-2xx answers and ${app.errors} errors from the app`);
     console.log(
@@ -312,6 +347,8 @@ async function main(): Promise<void> {
         maxRssMB: Math.round(appStats.maxRssMB),
         cpuMsPerReq: Number(cpuPerReq(app, appStats).toFixed(3)),
         ceilingCpuMsPerReq: Number(cpuPerReq(ceiling, ceilingStats).toFixed(3)),
+        sameWork: Math.round(sameWork.rate),
+        sameWorkCpuMsPerReq: Number(cpuPerReq(sameWork, sameWorkStats).toFixed(3)),
       }),
     );
   } finally {

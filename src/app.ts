@@ -286,6 +286,9 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
     open,
     async start(listen) {
       await open();
+      database.checkpointInBackground?.((err) =>
+        logger.warn({ err }, 'WAL checkpoint worker stopped: the app connection checkpoints alone (every 10,000 pages)'),
+      );
       await integrations.prepare();
       // The port first: a busy port stops start-up before any channel logs in or sends.
       const port = listen?.port ?? config.server.port;

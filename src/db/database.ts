@@ -9,10 +9,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { type CompiledQuery, Kysely, PostgresDialect, type QueryResult, SqliteDialect, type Transaction } from 'kysely';
 import { translate } from './search-fold.js';
 import pg from 'pg';
 import type { DB } from './tables.js';
+import { BACKSTOP_PAGES, type Checkpointer, startCheckpointer } from './wal-checkpointer.js';
 
 export type Executor = Kysely<DB> | Transaction<DB>;
 
@@ -25,6 +26,11 @@ export interface Database {
    * is called once when that connection breaks (not after `close()`); listen again to resume.
    */
   listen?(channel: string, onNotify: (payload: string) => void, onEnd: (err?: Error) => void): Promise<NotificationListener>;
+  /**
+   * SQLite file only, once opened (the app calls it in start()): WAL checkpoints from now on run
+   * in a worker thread, not on the committing connection (wal-checkpointer.ts). Ended by destroy().
+   */
+  checkpointInBackground?(onError: (err: Error) => void): void;
 }
 
 export interface NotificationListener {
@@ -34,6 +40,26 @@ export interface NotificationListener {
 export type DatabaseConfig =
   | { driver: 'sqlite'; path: string }
   | { driver: 'postgres'; url: string; poolSize?: number; onIdleError?: (err: Error) => void };
+
+type DirectRun = <R>(query: CompiledQuery<R>) => QueryResult<R>;
+/** Per kysely adapter (a Kysely and its transactions share one): the SQLite connection's statements. */
+const directRuns = new WeakMap<object, { run: DirectRun; inTransaction: () => boolean }>();
+
+/**
+ * SQLite, inside a transaction only: `query` run at once on the transaction's connection, as
+ * kysely's SQLite driver runs it (same statement cache, same result shape), without kysely's
+ * connection provider and its promise chain around every statement (issue 15: that chain cost the
+ * form intake more JS than its SQL). Only a transaction: it owns the one connection, so nothing
+ * else can be running on it; outside one, kysely's connection lock is what keeps a query out of
+ * another caller's open transaction. Undefined elsewhere (PostgreSQL): use `executeQuery`.
+ */
+export function directRunOf(db: Executor): DirectRun | undefined {
+  if (!db.isTransaction) return undefined;
+  const direct = directRuns.get(db.getExecutor().adapter);
+  // A transaction object used after its end (no transaction open on the connection) goes
+  // through kysely, which refuses it ("already committed").
+  return direct?.inTransaction() ? direct.run : undefined;
+}
 
 /**
  * PostgreSQL returns bigint (int8) as strings; our bigints are epoch ms and counters, safely
@@ -50,7 +76,11 @@ function parseBigintsAsNumbers(): void {
  * prepared statements (bounded, least recently used out). One connection runs one statement at a
  * time, so a cached statement is never in use twice.
  */
-function withStatementCache(db: SQLite.Database, max = 1000): { prepare(sql: string): SQLite.Statement; close(): void } {
+function withStatementCache(
+  db: SQLite.Database,
+  onClose: () => void,
+  max = 1000,
+): { prepare(sql: string): SQLite.Statement; close(): void } {
   const cache = new Map<string, SQLite.Statement>();
   return {
     prepare(sql) {
@@ -67,6 +97,7 @@ function withStatementCache(db: SQLite.Database, max = 1000): { prepare(sql: str
     close: () => {
       cache.clear();
       db.close();
+      onClose();
     },
   };
 }
@@ -74,6 +105,13 @@ function withStatementCache(db: SQLite.Database, max = 1000): { prepare(sql: str
 export function createDatabase(config: DatabaseConfig): Database {
   if (config.driver === 'sqlite') {
     const path = config.path;
+    let handle: SQLite.Database | undefined;
+    let statements: ReturnType<typeof withStatementCache> | undefined;
+    let checkpointer: Checkpointer | undefined;
+    const stopCheckpointer = () => {
+      checkpointer?.stop();
+      checkpointer = undefined;
+    };
     // Kysely calls this once, on the first query.
     const open = async () => {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -86,10 +124,26 @@ export function createDatabase(config: DatabaseConfig): Database {
       sqlite.function('translate', { deterministic: true }, (s: unknown, from: unknown, to: unknown) =>
         translate(s === null ? null : String(s), String(from), String(to)),
       );
-      return withStatementCache(sqlite);
+      handle = sqlite;
+      statements = withStatementCache(sqlite, stopCheckpointer);
+      return statements;
     };
     const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: open }) });
-    return { kysely, dialect: 'sqlite', destroy: () => kysely.destroy() };
+    directRuns.set(kysely.getExecutor().adapter, {
+      inTransaction: () => handle?.inTransaction === true,
+      run: <R>(query: CompiledQuery<R>): QueryResult<R> => {
+        const stmt = statements!.prepare(query.sql);
+        if (stmt.reader) return { rows: stmt.all(query.parameters) as R[] };
+        const { changes, lastInsertRowid } = stmt.run(query.parameters);
+        return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+      },
+    });
+    const checkpointInBackground = (onError: (err: Error) => void) => {
+      if (!handle?.open || handle.memory || checkpointer) return;
+      checkpointer = startCheckpointer(path, { onError });
+      handle.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+    };
+    return { kysely, dialect: 'sqlite', destroy: () => kysely.destroy(), checkpointInBackground };
   }
   parseBigintsAsNumbers();
   const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize ?? 10 });

@@ -8,7 +8,7 @@
  * A shape must not depend on the values: the builder sees placeholders, never the real values.
  */
 import type { CompiledQuery, Compilable, Insertable, QueryResult } from 'kysely';
-import type { Executor } from './database.js';
+import { directRunOf, type Executor } from './database.js';
 import type { DB } from './tables.js';
 
 const MARK = '\u0000ponte-param\u0000';
@@ -61,8 +61,14 @@ export function precompiled<P extends string>(
 ): <R = unknown>(db: Executor, params: Record<P, unknown>) => Promise<QueryResult<R>> {
   return async <R>(db: Executor, params: Record<P, unknown>) => {
     const c = compiledFor(db, key, () => build(db, (name) => MARK + name));
-    return db.executeQuery<R>(bind(c, key, params) as CompiledQuery<R>);
+    return executeOn<R>(db, bind(c, key, params) as CompiledQuery<R>);
   };
+}
+
+/** On SQLite inside a transaction, straight on its connection (database.ts directRunOf). */
+export function executeOn<R>(db: Executor, query: CompiledQuery<R>): Promise<QueryResult<R>> {
+  const direct = directRunOf(db);
+  return direct ? Promise.resolve(direct(query)) : db.executeQuery<R>(query);
 }
 
 /**
@@ -77,7 +83,7 @@ export async function runShaped<R = unknown>(
   params: Record<string, unknown>,
 ): Promise<QueryResult<R>> {
   const c = compiledFor(db, key, () => build((name) => MARK + name));
-  return db.executeQuery<R>(bind(c, key, params) as CompiledQuery<R>);
+  return executeOn<R>(db, bind(c, key, params) as CompiledQuery<R>);
 }
 
 /** `values[i]` as the parameters `${prefix}${i}`, for a list in a shaped query. */
@@ -106,7 +112,7 @@ export async function insertRow<T extends keyof DB & string>(db: Executor, table
     // biome-ignore lint/suspicious/noExplicitAny: placeholders for the row's values.
     db.insertInto(table).values(Object.fromEntries(columns.map((k) => [k, MARK + k])) as any),
   );
-  await db.executeQuery(bind(c, key, values));
+  await executeOn(db, bind(c, key, values));
 }
 
 /** A kysely expression (raw sql, a query builder) rather than a value to bind. */

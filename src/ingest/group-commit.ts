@@ -14,6 +14,7 @@
  */
 import { CompiledQuery, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
+import { executeOn } from '../db/precompiled.js';
 import type { DB } from '../db/tables.js';
 
 export interface GroupCommit<I, O> {
@@ -73,14 +74,14 @@ export function createGroupCommit<I, O>(
     try {
       const settled: Array<Settled<O>> = [];
       for (const p of batch) {
-        await trx.executeQuery(SAVEPOINT);
+        await executeOn(trx, SAVEPOINT);
         try {
           const value = await run(trx, p.item);
-          await trx.executeQuery(RELEASE);
+          await executeOn(trx, RELEASE);
           settled.push({ ok: true, value });
         } catch (error) {
-          await trx.executeQuery(ROLLBACK_TO);
-          await trx.executeQuery(RELEASE);
+          await executeOn(trx, ROLLBACK_TO);
+          await executeOn(trx, RELEASE);
           settled.push({ ok: false, error });
         }
       }

@@ -5,6 +5,7 @@
  * length is another shape.
  */
 import { migrateToLatest } from '../../src/db/migrator.js';
+import type { Executor } from '../../src/db/database.js';
 import { insertRow, runShaped } from '../../src/db/precompiled.js';
 import { findKnownMessage, insertReceipts } from '../../src/db/repositories/receipt.repository.js';
 import { databaseKinds, type ScratchDatabase, scratchDatabase } from './db-fixtures.js';
@@ -88,6 +89,31 @@ describe('precompiled queries', () => {
       await expect(run()).rejects.toThrow('no value for at');
       const rows = await db.selectFrom('erasure_tombstones').select('hash').where('hash', '=', 'h-missing').execute();
       expect(rows).toEqual([]);
+    }
+  });
+
+  it('inside a transaction, writes and reads its own rows, rolls them back with it, and refuses the transaction once it ended', async () => {
+    for (const [i, s] of dbs.entries()) {
+      const db = s.database.kysely;
+      let ended: Executor | undefined;
+      await db.transaction().execute(async (trx) => {
+        ended = trx;
+        await insertRow(trx, 'erasure_tombstones', { hash: `kept-${i}`, created_at: 1 });
+        const seen = await findKnownMessage(trx, 'mail', ['<none@x>'], '<none@x>', `kept-${i}`);
+        expect(seen.erased).toBe(true);
+      });
+      await expect(
+        db.transaction().execute(async (trx) => {
+          await insertRow(trx, 'erasure_tombstones', { hash: `undone-${i}`, created_at: 1 });
+          throw new Error('abandon');
+        }),
+      ).rejects.toThrow('abandon');
+      const hashes = (await db.selectFrom('erasure_tombstones').select('hash').where('hash', 'like', '%ne-%').execute()).map((r) => r.hash);
+      expect(hashes).not.toContain(`undone-${i}`);
+      expect((await findKnownMessage(db, 'mail', ['<none@x>'], '<none@x>', `kept-${i}`)).erased).toBe(true);
+      // A transaction object kept past its end writes nothing anywhere.
+      await expect(insertRow(ended!, 'erasure_tombstones', { hash: `late-${i}`, created_at: 1 })).rejects.toThrow(/already committed/);
+      expect(await db.selectFrom('erasure_tombstones').select('hash').where('hash', '=', `late-${i}`).execute()).toEqual([]);
     }
   });
 });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { newId } from '../../domain/ids.js';
 import type { Executor } from '../database.js';
-import { listParams, runShaped } from '../precompiled.js';
+import { listParams, precompiled, runShaped } from '../precompiled.js';
 import type { AgentRow } from '../tables.js';
 
 export interface Agent {
@@ -134,8 +134,10 @@ export async function findAgentByAddresses(db: Executor, emails: string[], phone
 }
 
 export async function listAgents(db: Executor): Promise<Agent[]> {
-  return (await db.selectFrom('agents').selectAll().orderBy('id').execute()).map(toAgent);
+  return (await allAgents<AgentRow>(db, {})).rows.map(toAgent);
 }
+
+const allAgents = precompiled<never>('agents:all', (db) => db.selectFrom('agents').selectAll().orderBy('id'));
 
 export async function getAgent(db: Executor, id: string): Promise<Agent | undefined> {
   const r = await db.selectFrom('agents').selectAll().where('id', '=', id).executeTakeFirst();

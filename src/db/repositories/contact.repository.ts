@@ -62,8 +62,16 @@ export async function addIdentities(db: Executor, contactId: string, identities:
 
 export async function setContactNameIfMissing(db: Executor, contactId: string, name: string | undefined, now: number): Promise<void> {
   if (!name) return;
-  await db.updateTable('contacts').set({ name, updated_at: now }).where('id', '=', contactId).where('name', 'is', null).execute();
+  await nameIfMissing(db, { name, now, contactId });
 }
+
+const nameIfMissing = precompiled('contacts:name-if-missing', (db, p) =>
+  db
+    .updateTable('contacts')
+    .set({ name: p('name'), updated_at: p('now') })
+    .where('id', '=', p('contactId'))
+    .where('name', 'is', null),
+);
 
 export async function identitiesOf(db: Executor, contactId: string): Promise<ContactIdentity[]> {
   return db.selectFrom('contact_identities').select(['kind', 'address']).where('contact_id', '=', contactId).orderBy('id').execute();

@@ -200,10 +200,24 @@ export async function findExistingRequest(
   category: string | null,
   reference: string | null,
 ): Promise<Ticket | undefined> {
-  let q = db.selectFrom('tickets').selectAll().where('requester_id', '=', contactId).where('status', 'in', ['new', 'open', 'pending']);
-  q = category === null ? q.where('category', 'is', null) : q.where('category', '=', category);
-  q = reference === null ? q.where('reference', 'is', null) : q.where('reference', '=', reference);
-  const r = await q.orderBy('id', 'desc').executeTakeFirst();
+  // One shape per null-ness of the two values (`is null` and `= ?` differ); built once each.
+  const key = `tickets:existing-request:${category === null ? 'n' : 'v'}${reference === null ? 'n' : 'v'}`;
+  const { rows } = await runShaped<TicketRow>(
+    db,
+    key,
+    (p) => {
+      let q = db
+        .selectFrom('tickets')
+        .selectAll()
+        .where('requester_id', '=', p('contactId'))
+        .where('status', 'in', ['new', 'open', 'pending']);
+      q = category === null ? q.where('category', 'is', null) : q.where('category', '=', p('category'));
+      q = reference === null ? q.where('reference', 'is', null) : q.where('reference', '=', p('reference'));
+      return q.orderBy('id', 'desc').limit(1);
+    },
+    { contactId, category, reference },
+  );
+  const r = rows[0];
   return r && toTicket(r);
 }
 

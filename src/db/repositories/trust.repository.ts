@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { newId } from '../../domain/ids.js';
 import type { Address } from '../../domain/model.js';
 import type { Executor } from '../database.js';
+import { precompiled } from '../precompiled.js';
 
 export interface TicketClaim {
   id: string;
@@ -22,23 +23,33 @@ export interface TicketClaim {
 /** Records what the sender claimed on this ticket; a claim already recorded stays as it is. */
 export async function insertClaims(db: Executor, ticketId: string, claims: Address[], now: number): Promise<void> {
   for (const c of claims) {
-    await db
-      .insertInto('ticket_claims')
-      .values({
-        id: newId(now),
-        ticket_id: ticketId,
-        kind: c.kind,
-        address: c.address,
-        display_name: c.displayName ?? null,
-        created_at: now,
-        linked_contact_id: null,
-        linked_at: null,
-        linked_by: null,
-      })
-      .onConflict((oc) => oc.columns(['ticket_id', 'kind', 'address']).doNothing())
-      .execute();
+    await insertClaim(db, {
+      id: newId(now),
+      ticketId,
+      kind: c.kind,
+      address: c.address,
+      displayName: c.displayName ?? null,
+      now,
+    });
   }
 }
+
+const insertClaim = precompiled('ticket_claims:insert', (db, p) =>
+  db
+    .insertInto('ticket_claims')
+    .values({
+      id: p('id'),
+      ticket_id: p('ticketId'),
+      kind: p('kind'),
+      address: p('address'),
+      display_name: p('displayName'),
+      created_at: p('now'),
+      linked_contact_id: null,
+      linked_at: null,
+      linked_by: null,
+    })
+    .onConflict((oc) => oc.columns(['ticket_id', 'kind', 'address']).doNothing()),
+);
 
 export async function claimsOfTicket(db: Executor, ticketId: string): Promise<TicketClaim[]> {
   const rows = await db.selectFrom('ticket_claims').selectAll().where('ticket_id', '=', ticketId).orderBy('id').execute();
