@@ -3,8 +3,8 @@
  * of a parse costs that one mail (a visible placeholder) and is replaced; close() leaves no
  * child behind; and a gateway that dies, even by SIGKILL, takes its parse children with it.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,7 +81,8 @@ describe('parse pool child processes', () => {
     expect(parseChildren()).toEqual([]);
   }, 120_000);
 
-  it('a gateway killed with SIGKILL leaves no parse child behind', async () => {
+  /** A gateway of its own (a separate process with `env`) that has parsed one mail and stays up. */
+  async function startGateway(env: NodeJS.ProcessEnv = process.env): Promise<ChildProcess> {
     const pool = fileURLToPath(new URL('../../channels/email/parse/parse-pool.ts', import.meta.url));
     const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
     const script = `
@@ -95,12 +96,40 @@ describe('parse pool child processes', () => {
     `;
     const gateway = spawn(process.execPath, ['--import', tsx, '--input-type=module', '-e', script], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env,
     });
     try {
       await new Promise<void>((resolve, reject) => {
-        gateway.stdout.on('data', (d: Buffer) => d.toString().includes('parsed') && resolve());
+        gateway.stdout!.on('data', (d: Buffer) => d.toString().includes('parsed') && resolve());
         gateway.on('exit', (code) => reject(new Error(`the gateway exited early (${code})`)));
       });
+    } catch (err) {
+      gateway.kill('SIGKILL');
+      throw err;
+    }
+    return gateway;
+  }
+
+  it("a parse child (which reads hostile mail) inherits none of the gateway's secrets from its environment", async () => {
+    const secrets = { PONTE_SECRET: 'gateway-signing-secret-1234567890', PONTE_IMAP_PASSWORD: 'mailbox-password-0987654321' };
+    const gateway = await startGateway({ ...process.env, ...secrets });
+    try {
+      const [child] = parseChildren(gateway.pid!);
+      expect(readFileSync(`/proc/${gateway.pid}/environ`, 'utf8')).toContain(secrets.PONTE_SECRET);
+      const environ = readFileSync(`/proc/${child}/environ`, 'utf8');
+      expect(environ).toContain('PATH=');
+      for (const [key, value] of Object.entries(secrets)) {
+        expect(environ).not.toContain(key);
+        expect(environ).not.toContain(value);
+      }
+    } finally {
+      gateway.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('a gateway killed with SIGKILL leaves no parse child behind', async () => {
+    const gateway = await startGateway();
+    try {
       const children = parseChildren(gateway.pid!);
       expect(children).toHaveLength(1);
       gateway.kill('SIGKILL');

@@ -109,6 +109,19 @@ function childEntry(): { path: string; execArgv: string[] } {
 
 const CHILD_SEMI_SPACE_MB = 4;
 
+/**
+ * The only variables a parse child inherits. It reads hostile mail and needs none of the
+ * gateway's secrets (PONTE_SECRET, mailbox passwords, OAuth and storage keys live in the
+ * environment): a parser bug that lets a mail run code in the child finds nothing to steal there.
+ */
+const CHILD_ENV_KEYS = ['PATH', 'TZ', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TMPDIR', 'NODE_ENV'] as const;
+
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const key of CHILD_ENV_KEYS) if (process.env[key] !== undefined) env[key] = process.env[key];
+  return env;
+}
+
 /** V8's own words when a heap limit ends a process (linear: plain substring search). */
 const outOfMemory = (stderr: string): boolean => stderr.includes('heap out of memory') || stderr.includes('Reached heap limit');
 
@@ -144,6 +157,7 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
       execArgv: [...entry.execArgv, `--max-semi-space-size=${CHILD_SEMI_SPACE_MB}`, ...heap],
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: childEnv(),
     });
     const slot: Slot = { child, ready: false, stderrTail: '' };
     setRef(child, false);
