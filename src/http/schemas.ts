@@ -40,7 +40,7 @@ export const listTicketsQuery = z
       .describe('custom field filter, key:value'),
     createdFrom: time.optional(),
     createdTo: time.optional(),
-    q: z.string().min(2).max(200).optional().describe('text search in subject and messages'),
+    q: z.string().trim().min(2).max(200).optional().describe('text search in subject and messages'),
     overdue: z
       .enum(['true', 'false'])
       .transform((v) => v === 'true')

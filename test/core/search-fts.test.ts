@@ -4,6 +4,7 @@
  * and the index follows the data in the same transaction (edits, rollbacks, deletions).
  */
 import { sql } from 'kysely';
+import { ticketTextCondition } from '../../src/db/repositories/ticket-search.repository.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestChannelDefinition } from '../support/test-channel.js';
 import { describeEachDatabase } from './db-fixtures.js';
@@ -98,6 +99,18 @@ describeEachDatabase('full-text ticket search on %s', (kind) => {
     expect(await search('ped-20931')).toEqual([boleto]);
     expect(await search('20931')).toEqual([boleto]);
     expect(await search('"segunda via"')).toEqual([boleto]);
+  });
+
+  test('a search of only spaces is refused with the reason; spaces around words are ignored', async () => {
+    const r = await t.api('GET', `/api/tickets?q=${encodeURIComponent('   ')}`);
+    expect(r.status).toBe(400);
+    expect(JSON.stringify(r.body)).toMatch(/\bq\b/);
+    expect(await search('  geladeira  ')).toEqual([geladeira]);
+    // Only punctuation and spaces: nothing word- or address-like, and still an answer, not an error.
+    expect(await search(' -- ')).toEqual([]);
+    // The condition itself stays valid SQL whatever it is given (the console trims on its own).
+    const blank = await ticketTextCondition(t.app.database.kysely, '    ');
+    await expect(t.app.database.kysely.selectFrom('tickets').select('id').where(blank.where).execute()).resolves.toBeDefined();
   });
 
   test('requester identities are still searched (email, phone typed as people write it)', async () => {

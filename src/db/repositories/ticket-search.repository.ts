@@ -58,6 +58,8 @@ function addressMatch(postgres: boolean, a: string, prefixes: string[], digits: 
         : sql`(substr(${sql.raw(SQLITE_DIGITS(a))}, -6) = ${tail} AND substr(${sql.raw(SQLITE_DIGITS(a))}, ${-digits.length}) = ${digits})`,
     );
   }
+  // Nothing address-like was typed (only spaces): no address matches.
+  if (!parts.length) return sql<boolean>`(1 = 0)`;
   return sql<boolean>`(${sql.join(parts, sql` OR `)})`;
 }
 
