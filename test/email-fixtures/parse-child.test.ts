@@ -82,7 +82,7 @@ describe('parse pool child processes', () => {
   }, 120_000);
 
   /** A gateway of its own (a separate process with `env`) that has parsed one mail and stays up. */
-  async function startGateway(env: NodeJS.ProcessEnv = process.env): Promise<ChildProcess> {
+  async function startGateway(env: NodeJS.ProcessEnv = process.env, then = 'setInterval(() => {}, 1000);'): Promise<ChildProcess> {
     const pool = fileURLToPath(new URL('../../channels/email/parse/parse-pool.ts', import.meta.url));
     const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
     const script = `
@@ -92,7 +92,7 @@ describe('parse pool child processes', () => {
       const raw = Buffer.from('From: a@example.com\\r\\nSubject: hi\\r\\n\\r\\nhello\\r\\n');
       await p.parseEmail(raw, { blobs: createBlobStore(${JSON.stringify(mkdtempSync(join(tmpdir(), 'ponte-child-')))}), maxAttachmentBytes: 1024, supportAddresses: [] });
       console.log('parsed');
-      setInterval(() => {}, 1000);
+      ${then}
     `;
     const gateway = spawn(process.execPath, ['--import', tsx, '--input-type=module', '-e', script], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -125,6 +125,16 @@ describe('parse pool child processes', () => {
     } finally {
       gateway.kill('SIGKILL');
     }
+  }, 60_000);
+
+  it('a process that closes its pool and has nothing else to do waits for the child to go and ends cleanly', async () => {
+    const gateway = await startGateway(process.env, "await p.close(); console.log('closed');");
+    let out = '';
+    gateway.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => gateway.once('close', (c) => resolve(c)));
+    // Before: the idle child was unreferenced, so close() never settled and node ended with 13.
+    expect({ code, out }).toEqual({ code: 0, out: expect.stringContaining('closed') });
+    expect(parseChildren(gateway.pid!)).toEqual([]);
   }, 60_000);
 
   it('a gateway killed with SIGKILL leaves no parse child behind', async () => {

@@ -358,6 +358,9 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
             new Promise<void>((resolve) => {
               if (s.child.exitCode !== null || s.child.signalCode !== null) return resolve();
               s.child.once('exit', () => resolve());
+              // An idle child is unreferenced: referenced again, its exit is awaited even when
+              // nothing else keeps the process alive (a script awaiting close() would end first).
+              setRef(s.child, true);
               s.child.kill('SIGKILL');
             }),
         ),
