@@ -108,9 +108,10 @@ export function createDatabase(config: DatabaseConfig): Database {
     let handle: SQLite.Database | undefined;
     let statements: ReturnType<typeof withStatementCache> | undefined;
     let checkpointer: Checkpointer | undefined;
-    const stopCheckpointer = () => {
-      checkpointer?.stop();
+    const stopCheckpointer = async (): Promise<void> => {
+      const running = checkpointer;
       checkpointer = undefined;
+      await running?.stop();
     };
     // Kysely calls this once, on the first query.
     const open = async () => {
@@ -125,7 +126,7 @@ export function createDatabase(config: DatabaseConfig): Database {
         translate(s === null ? null : String(s), String(from), String(to)),
       );
       handle = sqlite;
-      statements = withStatementCache(sqlite, stopCheckpointer);
+      statements = withStatementCache(sqlite, () => void stopCheckpointer());
       return statements;
     };
     const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: open }) });
@@ -143,7 +144,13 @@ export function createDatabase(config: DatabaseConfig): Database {
       checkpointer = startCheckpointer(path, { onError });
       handle.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
     };
-    return { kysely, dialect: 'sqlite', destroy: () => kysely.destroy(), checkpointInBackground };
+    // The checkpoint worker ends (its connection closed) before the app's connection closes: the
+    // last connection to close folds the log into the file, and no file is touched afterwards.
+    const destroy = async () => {
+      await stopCheckpointer();
+      await kysely.destroy();
+    };
+    return { kysely, dialect: 'sqlite', destroy, checkpointInBackground };
   }
   parseBigintsAsNumbers();
   const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize ?? 10 });

@@ -20,6 +20,9 @@ import { Worker } from 'node:worker_threads';
 /** The app connection's own automatic checkpoint once the worker runs (pages of the log, ~40 MB). */
 export const BACKSTOP_PAGES = 10_000;
 
+/** How long stop() lets the worker close its connection before terminating it. */
+const STOP_GRACE_MS = 5_000;
+
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const SQLite = require(workerData.driver);
@@ -47,8 +50,12 @@ parentPort.on('message', (m) => {
 `;
 
 export interface Checkpointer {
-  /** Ends the worker (its connection closed first); the app's connection does its own checkpoints again. */
-  stop(): void;
+  /**
+   * Ends the worker (its connection closed first); the app's connection does its own checkpoints
+   * again. Settles once the worker has exited, so nothing touches the database files afterwards
+   * (a worker still opening its connection would create `-wal`/`-shm` files after the app stopped).
+   */
+  stop(): Promise<void>;
 }
 
 /**
@@ -63,9 +70,20 @@ export function startCheckpointer(path: string, options: { intervalMs?: number; 
     if (m.failed) options.onError?.(new Error(`WAL checkpoint worker could not open the database: ${m.failed}`));
   });
   worker.on('error', (err) => options.onError?.(err));
+  let exited = false;
+  const gone = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  void gone.then(() => (exited = true));
+  let stopping: Promise<void> | undefined;
   return {
     stop() {
+      if (exited) return Promise.resolve();
+      if (stopping) return stopping;
       worker.postMessage('stop');
+      // Bounded: a worker that does not end on its own (stuck in a checkpoint) is terminated.
+      const force = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
+      force.unref();
+      stopping = gone.then(() => clearTimeout(force));
+      return stopping;
     },
   };
 }

@@ -3,7 +3,7 @@
  * what it commits reaches the SQLite database file itself without its own connection copying it
  * (the copy used to run on the main thread, in the middle of requests), and nothing is lost.
  */
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -65,6 +65,28 @@ describe('WAL checkpoints in the background', () => {
     expect((await sql<{ n: number }>`SELECT count(*) AS n FROM notes`.execute(db)).rows[0]!.n).toBe(40);
     expect((await sql<{ wal_autocheckpoint: number }>`PRAGMA wal_autocheckpoint`.execute(db)).rows[0]!.wal_autocheckpoint).toBe(10_000);
     expect(errors).toEqual([]);
+  });
+
+  it('once the database is closed, nothing touches its folder any more (the worker ended first)', async () => {
+    const path = join(dir, 'ponte.db');
+    database = createDatabase({ driver: 'sqlite', path });
+    await sql`CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)`.execute(database.kysely);
+    database.checkpointInBackground!(() => undefined);
+    await sql`INSERT INTO notes (body) VALUES ('one')`.execute(database.kysely);
+    expect(await until(() => rowsInMainFile(path, 'notes', dir) === 1)).toBe(true);
+    // The worker's connection used to close after destroy() had returned: the last to close, it
+    // folded the log and removed the -wal/-shm files while the caller was already removing the
+    // folder (ENOTEMPTY in CI).
+    await database.destroy();
+    database = undefined;
+    const changes: string[] = [];
+    const watcher = watch(dir, (event, name) => changes.push(`${event} ${name}`));
+    try {
+      await new Promise((r) => setTimeout(r, 600));
+    } finally {
+      watcher.close();
+    }
+    expect({ changes, files: readdirSync(dir).filter((f) => !f.startsWith('copy-')) }).toEqual({ changes: [], files: ['ponte.db'] });
   });
 
   it('is started by the app: a ticket created through it reaches the database file', async () => {
