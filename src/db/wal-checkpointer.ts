@@ -79,6 +79,9 @@ export function startCheckpointer(path: string, options: { intervalMs?: number; 
       if (exited) return Promise.resolve();
       if (stopping) return stopping;
       worker.postMessage('stop');
+      // Referenced again while it ends: a process with nothing else to do waits for it (an
+      // unreferenced worker's exit would never come, and node would end with code 13).
+      worker.ref();
       // Bounded: a worker that does not end on its own (stuck in a checkpoint) is terminated.
       const force = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
       force.unref();
