@@ -1,5 +1,5 @@
 /**
- * `npm run bench:webhook [-- --duration 10] [--connections 10] [--profile]`
+ * `npm run bench:webhook [-- --duration 10] [--connections 10] [--profile] [--tsx]`
  *
  * Signed JSON form submissions, each creating a ticket, through the real app (createApp with a
  * signed web form, SQLite in a temp dir, loops off), driven by autocannon over loopback. The
@@ -13,7 +13,10 @@
  * time per request (process.cpuUsage over the measured slices only, so a busy machine, which
  * stretches wall-clock figures, moves it much less); the last line is one JSON object:
  * {rate, ceiling, ratio, p50, p99, maxRssMB, cpuMsPerReq, ceilingCpuMsPerReq, sameWork,
- * sameWorkCpuMsPerReq} (ratio is Ponte's rate over the bare ceiling, as in issue 15).
+ * sameWorkCpuMsPerReq, runtime} (ratio is Ponte's rate over the bare ceiling, as in issue 15).
+ *
+ * The servers run under `npm start`'s runtime, plain node on dist/ (built first by tsc,
+ * bench/support/node-runtime.ts); `--tsx` runs them from the TypeScript source under tsx instead.
  *
  * With --profile, remember that the servers take turns: each CPU profile shows its server idle
  * while the others are loaded (about two thirds of the run), which is not time a request waited.
@@ -25,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signPayload } from '../channels/webform/signature.js';
+import { buildBenchForNode } from './support/node-runtime.js';
 import type { SameWorkSubmission } from './support/same-work.js';
 
 const SECRET = 'bench-webhook-secret-0123456789';
@@ -198,11 +202,14 @@ function nextRequest(req: AutocannonRequest): AutocannonRequest {
   };
 }
 
-function startServer(kind: string, dir: string): Promise<{ child: ChildProcess; url: string }> {
+const underTsx = process.argv.includes('--tsx');
+
+/** `script`: the bench built into dist/ (node), or undefined for this file under tsx. */
+function startServer(kind: string, dir: string, script: string | undefined): Promise<{ child: ChildProcess; url: string }> {
   // --profile writes a V8 CPU profile of each server (look for the hot path).
   const profile = process.argv.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', kind, '--dir', dir], {
-    execArgv: ['--import', 'tsx', ...profile],
+  const child = fork(script ?? fileURLToPath(import.meta.url), ['--serve', kind, '--dir', dir], {
+    execArgv: [...(script ? [] : ['--import', 'tsx']), ...profile],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
@@ -268,17 +275,20 @@ async function main(): Promise<void> {
   }
   const duration = arg('duration', 10);
   const connections = arg('connections', 10);
+  const script = underTsx ? undefined : buildBenchForNode('webhook.bench', (line) => console.log(line));
+  const runtime = underTsx ? 'tsx' : 'node-dist';
   const dir = mkdtempSync(join(tmpdir(), 'ponte-bench-webhook-'));
   const servers: Array<{ child: ChildProcess }> = [];
   try {
     console.log(
-      `web form intake: signed JSON submissions creating tickets, ${connections} connections, ${duration} s per server (after a 1 s warm-up each)`,
+      `web form intake: signed JSON submissions creating tickets, ${connections} connections, ${duration} s per server (after a 1 s warm-up each); ` +
+        `servers under ${underTsx ? 'tsx (TypeScript source)' : 'node on dist/ (as npm start)'}`,
     );
-    const ceilingServer = await startServer('ceiling', dir);
+    const ceilingServer = await startServer('ceiling', dir, script);
     servers.push(ceilingServer);
-    const appServer = await startServer('ponte', dir);
+    const appServer = await startServer('ponte', dir, script);
     servers.push(appServer);
-    const sameWorkServer = await startServer('same-work', dir);
+    const sameWorkServer = await startServer('same-work', dir, script);
     servers.push(sameWorkServer);
     const load = async (url: string, seconds: number, measured?: ChildProcess): Promise<Slice> => {
       if (measured) await control(measured, 'measure');
@@ -349,6 +359,7 @@ async function main(): Promise<void> {
         ceilingCpuMsPerReq: Number(cpuPerReq(ceiling, ceilingStats).toFixed(3)),
         sameWork: Math.round(sameWork.rate),
         sameWorkCpuMsPerReq: Number(cpuPerReq(sameWork, sameWorkStats).toFixed(3)),
+        runtime,
       }),
     );
   } finally {
