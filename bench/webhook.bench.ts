@@ -1,5 +1,5 @@
 /**
- * `npm run bench:webhook [-- --duration 10] [--connections 10] [--profile]`
+ * `npm run bench:webhook [-- --duration 10] [--connections 10] [--profile] [--tsx]`
  *
  * Signed JSON form submissions, each creating a ticket, through the real app (createApp with a
  * signed web form, SQLite in a temp dir, loops off), driven by autocannon over loopback. The
@@ -11,9 +11,14 @@
  * load generator must not share its event loop); the app's max RSS is the child's.
  * Prints requests/s, p50/p99 latency, the ratio to the ceiling, max RSS, and each server's CPU
  * time per request (process.cpuUsage over the measured slices only, so a busy machine, which
- * stretches wall-clock figures, moves it much less); the last line is one JSON object:
+ * stretches wall-clock figures, moves it much less), and what stalled Ponte's event loop over
+ * the same slices (its delay, perf_hooks monitorEventLoopDelay, and GC pauses: the latency's
+ * tail); the last line is one JSON object:
  * {rate, ceiling, ratio, p50, p99, maxRssMB, cpuMsPerReq, ceilingCpuMsPerReq, sameWork,
- * sameWorkCpuMsPerReq} (ratio is Ponte's rate over the bare ceiling, as in issue 15).
+ * sameWorkCpuMsPerReq, runtime, loopDelayP99Ms, gcMaxMs} (ratio is Ponte's rate over the bare ceiling, as in issue 15).
+ *
+ * The servers run under `npm start`'s runtime, plain node on dist/ (built first by tsc,
+ * bench/support/node-runtime.ts); `--tsx` runs them from the TypeScript source under tsx instead.
  *
  * With --profile, remember that the servers take turns: each CPU profile shows its server idle
  * while the others are loaded (about two thirds of the run), which is not time a request waited.
@@ -24,7 +29,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type IntervalHistogram, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { signPayload } from '../channels/webform/signature.js';
+import { buildBenchForNode } from './support/node-runtime.js';
 import type { SameWorkSubmission } from './support/same-work.js';
 
 const SECRET = 'bench-webhook-secret-0123456789';
@@ -44,7 +51,16 @@ function arg(name: string, fallback: number): number {
 
 // ---------------------------------------------------------------- child: one server
 
-type ServeMessage = { ready: string } | { maxRssMB: number; rows: number; cpuMs: number } | { measured: true };
+/** What stalls a server's event loop while measured (the tail of its latency): loop delay and GC pauses. */
+interface Stalls {
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  gcPauses: number;
+  gcMs: number;
+  gcMaxMs: number;
+}
+type ServerStats = { maxRssMB: number; rows: number; cpuMs: number; stalls: Stalls };
+type ServeMessage = { ready: string } | ServerStats | { measured: true };
 type ControlMessage = 'stop' | 'measure' | 'pause';
 
 async function serveCeiling(dir: string): Promise<{ url: string; rows: () => number }> {
@@ -125,9 +141,28 @@ async function serve(kind: string, dir: string): Promise<void> {
   // CPU counted only while this server is under measured load (not start-up, warm-up or the other's turn).
   let cpuMs = 0;
   let since: NodeJS.CpuUsage | undefined;
+  // Event-loop delay (1 ms resolution) and GC pauses, also over the measured slices only.
+  // One monitor per slice (a monitor enabled again counts the pause between as one long delay).
+  const loopDelay = { p99Ms: 0, maxMs: 0 };
+  let sliceDelay: IntervalHistogram | undefined;
+  // GC entries arrive after the fact: counted when they started inside a measured slice.
+  const windows: Array<{ from: number; to: number }> = [];
+  const gc = { pauses: 0, ms: 0, maxMs: 0 };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (!windows.some((w) => e.startTime >= w.from && e.startTime < w.to)) continue;
+      gc.pauses++;
+      gc.ms += e.duration;
+      gc.maxMs = Math.max(gc.maxMs, e.duration);
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   process.on('message', (m: ControlMessage) => {
     if (m === 'measure') {
       since = process.cpuUsage();
+      windows.push({ from: performance.now(), to: Infinity });
+      sliceDelay = monitorEventLoopDelay({ resolution: 1 });
+      sliceDelay.enable();
       send({ measured: true });
       return;
     }
@@ -137,13 +172,30 @@ async function serve(kind: string, dir: string): Promise<void> {
         cpuMs += (d.user + d.system) / 1000;
         since = undefined;
       }
+      const open = windows.at(-1);
+      if (open && open.to === Infinity) open.to = performance.now();
+      if (sliceDelay) {
+        sliceDelay.disable();
+        // The worst slice's p99 (slices are 2 s each, so a bad one shows rather than averages out).
+        loopDelay.p99Ms = Math.max(loopDelay.p99Ms, sliceDelay.percentile(99) / 1e6);
+        loopDelay.maxMs = Math.max(loopDelay.maxMs, sliceDelay.max / 1e6);
+        sliceDelay = undefined;
+      }
       send({ measured: true });
       return;
     }
     if (m !== 'stop') return;
     // Let the app's async row count (registered first) finish before answering.
     setTimeout(() => {
-      send({ maxRssMB: process.resourceUsage().maxRSS / 1024, rows: server.rows(), cpuMs });
+      gcObserver.disconnect();
+      const stalls: Stalls = {
+        loopDelayP99Ms: loopDelay.p99Ms,
+        loopDelayMaxMs: loopDelay.maxMs,
+        gcPauses: gc.pauses,
+        gcMs: gc.ms,
+        gcMaxMs: gc.maxMs,
+      };
+      send({ maxRssMB: process.resourceUsage().maxRSS / 1024, rows: server.rows(), cpuMs, stalls });
       setTimeout(() => process.exit(0), 50);
     }, 200);
   });
@@ -198,11 +250,14 @@ function nextRequest(req: AutocannonRequest): AutocannonRequest {
   };
 }
 
-function startServer(kind: string, dir: string): Promise<{ child: ChildProcess; url: string }> {
+const underTsx = process.argv.includes('--tsx');
+
+/** `script`: the bench built into dist/ (node), or undefined for this file under tsx. */
+function startServer(kind: string, dir: string, script: string | undefined): Promise<{ child: ChildProcess; url: string }> {
   // --profile writes a V8 CPU profile of each server (look for the hot path).
   const profile = process.argv.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', kind, '--dir', dir], {
-    execArgv: ['--import', 'tsx', ...profile],
+  const child = fork(script ?? fileURLToPath(import.meta.url), ['--serve', kind, '--dir', dir], {
+    execArgv: [...(script ? [] : ['--import', 'tsx']), ...profile],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
@@ -223,7 +278,7 @@ function control(child: ChildProcess, m: 'measure' | 'pause'): Promise<void> {
   });
 }
 
-function stopServer(child: ChildProcess): Promise<{ maxRssMB: number; rows: number; cpuMs: number }> {
+function stopServer(child: ChildProcess): Promise<ServerStats> {
   return new Promise((resolve) => {
     child.on('message', (m: ServeMessage) => {
       if ('maxRssMB' in m) resolve(m);
@@ -268,17 +323,20 @@ async function main(): Promise<void> {
   }
   const duration = arg('duration', 10);
   const connections = arg('connections', 10);
+  const script = underTsx ? undefined : buildBenchForNode('webhook.bench', (line) => console.log(line));
+  const runtime = underTsx ? 'tsx' : 'node-dist';
   const dir = mkdtempSync(join(tmpdir(), 'ponte-bench-webhook-'));
   const servers: Array<{ child: ChildProcess }> = [];
   try {
     console.log(
-      `web form intake: signed JSON submissions creating tickets, ${connections} connections, ${duration} s per server (after a 1 s warm-up each)`,
+      `web form intake: signed JSON submissions creating tickets, ${connections} connections, ${duration} s per server (after a 1 s warm-up each); ` +
+        `servers under ${underTsx ? 'tsx (TypeScript source)' : 'node on dist/ (as npm start)'}`,
     );
-    const ceilingServer = await startServer('ceiling', dir);
+    const ceilingServer = await startServer('ceiling', dir, script);
     servers.push(ceilingServer);
-    const appServer = await startServer('ponte', dir);
+    const appServer = await startServer('ponte', dir, script);
     servers.push(appServer);
-    const sameWorkServer = await startServer('same-work', dir);
+    const sameWorkServer = await startServer('same-work', dir, script);
     servers.push(sameWorkServer);
     const load = async (url: string, seconds: number, measured?: ChildProcess): Promise<Slice> => {
       if (measured) await control(measured, 'measure');
@@ -321,7 +379,7 @@ async function main(): Promise<void> {
     const app = summarize(appSlices);
     const sameWork = summarize(sameWorkSlices);
     const cpuPerReq = (s: ReturnType<typeof summarize>, stats: { cpuMs: number }) => (s.total === 0 ? 0 : stats.cpuMs / s.total);
-    const row = (name: string, s: ReturnType<typeof summarize>, stats: { maxRssMB: number; rows: number; cpuMs: number }) =>
+    const row = (name: string, s: ReturnType<typeof summarize>, stats: ServerStats) =>
       `${name.padEnd(8)} ${s.rate.toFixed(0).padStart(6)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms  non-2xx ${s.non2xx}  errors ${s.errors}  rows ${stats.rows}  maxRSS ${stats.maxRssMB.toFixed(0)} MB  CPU ${cpuPerReq(s, stats).toFixed(3)} ms/req`;
     console.log(row('ceiling', ceiling, ceilingStats));
     console.log(row('ponte', app, appStats));
@@ -329,6 +387,12 @@ async function main(): Promise<void> {
     const ratio = app.rate / ceiling.rate;
     const cpuRatio = cpuPerReq(ceiling, ceilingStats) / cpuPerReq(app, appStats);
     console.log(`ratio ${(ratio * 100).toFixed(1)}% of the ceiling (aim >= 50%), p99 ${app.p99} ms (aim < 10 ms)`);
+    const st = appStats.stalls;
+    const measuredSeconds = appSlices.reduce((a, x) => a + x.seconds, 0);
+    console.log(
+      `ponte's stalls while measured (what makes the tail): event-loop delay p99 ${st.loopDelayP99Ms.toFixed(1)} ms (worst slice), max ${st.loopDelayMaxMs.toFixed(1)} ms; ` +
+        `GC ${st.gcPauses} pauses, ${st.gcMs.toFixed(0)} ms (${(st.gcMs / 10 / measuredSeconds || 0).toFixed(1)}% of the time), longest ${st.gcMaxMs.toFixed(1)} ms`,
+    );
     console.log(`CPU per request: the ceiling's is ${(cpuRatio * 100).toFixed(1)}% of Ponte's (less noisy than req/s on a busy machine)`);
     console.log(
       `same-work ceiling (informational; bare express + prepared statements writing Ponte's rows for one form ticket, one transaction each): ` +
@@ -349,6 +413,9 @@ async function main(): Promise<void> {
         ceilingCpuMsPerReq: Number(cpuPerReq(ceiling, ceilingStats).toFixed(3)),
         sameWork: Math.round(sameWork.rate),
         sameWorkCpuMsPerReq: Number(cpuPerReq(sameWork, sameWorkStats).toFixed(3)),
+        runtime,
+        loopDelayP99Ms: Number(st.loopDelayP99Ms.toFixed(1)),
+        gcMaxMs: Number(st.gcMaxMs.toFixed(1)),
       }),
     );
   } finally {

@@ -164,6 +164,7 @@ export function createApp(loaded: LoadedConfig, options: AppOptions): PonteApp {
     events: ticketEvents,
     logger: logger.child({ part: 'ingest' }),
     sanitizeHtml: sanitizeEmailHtml,
+    rawPayloads: { blobs, inlineMaxBytes: config.storage.inlineMaxBytes },
   });
   let running: RunningChannel[] = [];
   const metrics = createMetrics({ database, running: () => running, clock, processMetrics: options.processMetrics ?? false });

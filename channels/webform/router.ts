@@ -251,7 +251,7 @@ export function createWebformRouter(
     });
     const metadata: Record<string, unknown> = { mode: config.mode, bodyKind: kind };
     if (config.mode === 'public') metadata.ip = req.ip ?? req.socket.remoteAddress;
-    const envelopeWith = (attachments: AttachmentRef[], rawKey: string | undefined) =>
+    const envelopeWith = (attachments: AttachmentRef[]) =>
       buildEnvelope({
         formId: config.id,
         replyTo: config.replyTo,
@@ -262,23 +262,24 @@ export function createWebformRouter(
         identity,
         attachments,
         sentAt,
-        rawKey,
         metadata,
       });
-    // The core's own envelope rules, checked while the files are still staged: a value the core
-    // would refuse must not leave blobs behind either.
-    const draft = inboundEnvelopeSchema.safeParse(envelopeWith(files, undefined));
-    if (!draft.success) throw new FormRejection(400, 'validation_failed', 'some fields are invalid', zodIssues(draft.error));
-
-    // Every check passed: the staged files go into the blob store now, not before.
-    files = await staging.commit(files, ctx.blobs);
-    let rawKey: string | undefined;
-    if (config.keepRaw) {
-      const payload = raw && kind !== 'multipart' ? raw : Buffer.from(JSON.stringify({ fields: values, files }));
-      rawKey = (await ctx.blobs.put(payload, { raw: true })).key;
+    if (files.length > 0) {
+      // The core's own envelope rules, checked while the files are still staged: a value the core
+      // would refuse must not leave blobs behind either. (Without files the core's own check
+      // below answers the same 400, and stores nothing either.)
+      const draft = inboundEnvelopeSchema.safeParse(envelopeWith(files));
+      if (!draft.success) throw new FormRejection(400, 'validation_failed', 'some fields are invalid', zodIssues(draft.error));
+      // Every check passed: the staged files go into the blob store now, not before.
+      files = await staging.commit(files, ctx.blobs);
     }
-    const envelope = envelopeWith(files, rawKey);
-    const outcome = await ctx.ingest(envelope);
+    // The raw payload is stored by the core with the message (in its transaction when small).
+    const payload = config.keepRaw
+      ? raw && kind !== 'multipart'
+        ? raw
+        : Buffer.from(JSON.stringify({ fields: values, files }))
+      : undefined;
+    const outcome = await ctx.ingest(envelopeWith(files), payload ? { raw: payload } : undefined);
     return answerFor(outcome, config.mode === 'public' ? 'created_only' : 'full');
   }
 

@@ -31,6 +31,10 @@ export interface ChannelState {
   deletePrefix(prefix: string): Promise<number>;
 }
 
+export interface IngestRawOption {
+  raw?: Uint8Array;
+}
+
 export interface BlobPutResult {
   key: string;
   size: number;
@@ -131,8 +135,13 @@ export interface ChannelContext {
   readonly rateLimits?: SharedRateLimits;
   /** Server secret for signing (HMAC keys are derived from it per purpose). */
   deriveKey(purpose: string): Buffer;
-  /** The only way data enters the core. Safe to call again with the same message: answers `duplicate`. */
-  ingest(envelope: InboundEnvelopeInput): Promise<IngestOutcome>;
+  /**
+   * The only way data enters the core. Safe to call again with the same message: answers `duplicate`.
+   * `raw`: the raw payload to keep for replay (instead of a `blobs.put` and the envelope's `rawKey`):
+   * the core stores it and sets `rawKey`; a small one (storage.inlineMaxBytes) is written in the
+   * message's own transaction, so a refused or failed message leaves no stored payload behind.
+   */
+  ingest(envelope: InboundEnvelopeInput, options?: IngestRawOption): Promise<IngestOutcome>;
   /** Edit, revoke or react to a stored message. Never creates or reopens a ticket. Returns false if unknown. */
   updateMessage(update: MessageUpdate): Promise<boolean>;
   /** Move an outbound message's delivery status forward (never backwards). Returns false if unknown. */

@@ -62,7 +62,7 @@ export function createChannelContext(entry: ChannelEntry, deps: ChannelRuntimeDe
     },
     leases: createChannelLeases(channelId, holder, deps),
     ...(deps.database.dialect === 'postgres' ? { rateLimits: createSharedRateLimits(() => db) } : {}),
-    ingest: (envelope) => deps.ingest(channelId, envelope),
+    ingest: (envelope, options) => deps.ingest(channelId, envelope, options?.raw ? { raw: options.raw } : undefined),
     updateMessage: (update) => applyMessageUpdate(deps.database, channelId, update),
     updateDelivery: (u) =>
       advanceDelivery(db, channelId, u.externalId, u.status, u.at, { code: u.errorCode, message: u.errorMessage }, deps.clock.now()),

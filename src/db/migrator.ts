@@ -11,6 +11,7 @@ import * as senderKindBackfill from './migrations/20261130T1400-sender-kind-back
 import * as searchLookups from './migrations/20261130T1420-search-lookups.js';
 import * as cluster from './migrations/20261130T1600-cluster.js';
 import * as consoleSlaIndexes from './migrations/20261130T1710-console-sla-indexes.js';
+import * as ticketReferenceRequester from './migrations/20261201T0400-ticket-reference-requester.js';
 
 /** Static list: migrations ship inside the build, no directory scanning at run time. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261130T1420-search-lookups': searchLookups,
   '20261130T1600-cluster': cluster,
   '20261130T1710-console-sla-indexes': consoleSlaIndexes,
+  '20261201T0400-ticket-reference-requester': ticketReferenceRequester,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

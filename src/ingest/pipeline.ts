@@ -17,6 +17,7 @@
  * transaction, each in its own savepoint (group-commit.ts); every caller is answered after the
  * commit with its own outcome.
  */
+import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { Executor } from '../db/database.js';
 import type { DB } from '../db/tables.js';
@@ -31,6 +32,7 @@ import {
   recordAgentMessage,
   recordUnverifiedAgentMessage,
 } from '../tickets/agent-relay.js';
+import { type InlineRow, writeInlineRow } from '../storage/inline-blob-store.js';
 import { createGroupCommit } from './group-commit.js';
 import { withoutNul } from './without-nul.js';
 import type { Arrival, IngestDeps } from './steps/arrival.js';
@@ -51,6 +53,13 @@ export type { IngestDeps } from './steps/arrival.js';
  */
 export interface IngestOptions {
   fence?: (trx: Executor) => Promise<void>;
+  /**
+   * The raw payload kept for replay (ChannelContext.ingest): stored by the core, which sets the
+   * envelope's `rawKey`. Up to `storage.inlineMaxBytes` it is a row written in the message's own
+   * transaction (one commit for both, and nothing stored for an envelope refused or rolled back);
+   * larger, it goes to the blob store before the transaction, as a `blobs.put` would.
+   */
+  raw?: Uint8Array;
 }
 
 export type IngestFn = (channelId: string, input: InboundEnvelopeInput, options?: IngestOptions) => Promise<IngestOutcome>;
@@ -74,11 +83,27 @@ export function createIngest(deps: IngestDeps): IngestFn {
     const html = m.html ? deps.sanitizeHtml(m.html) : null;
     const dedupeKeys = [m.externalId, ...(env.idempotencyKey ? [`idem:${env.idempotencyKey}`] : [])];
     const fence = options?.fence;
-    return group.submit({ channelId, channel, env, message: m, html, now: deps.clock.now(), dedupeKeys, ...(fence ? { fence } : {}) });
+    const now = deps.clock.now();
+    const raw = options?.raw ? await keepRaw(options.raw, now) : undefined;
+    const arrival: Arrival = { channelId, channel, env: raw ? { ...env, rawKey: raw.key } : env, message: m, html, now, dedupeKeys };
+    if (fence) arrival.fence = fence;
+    if (raw?.row) arrival.rawRow = raw.row;
+    return group.submit(arrival);
   };
+
+  /** A small payload becomes a row for the message's transaction; a larger one is put in the blob store now. */
+  async function keepRaw(raw: Uint8Array, now: number): Promise<{ key: string; row?: InlineRow }> {
+    const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    if (bytes.length <= deps.rawPayloads.inlineMaxBytes) {
+      const key = createHash('sha256').update(bytes).digest('hex');
+      return { key, row: { key, bytes, createdAt: now } };
+    }
+    return { key: (await deps.rawPayloads.blobs.put(bytes, { raw: true })).key };
+  }
 
   async function ingestOne(trx: Transaction<DB>, a: Arrival): Promise<IngestOutcome> {
     if (a.fence) await a.fence(trx);
+    if (a.rawRow) await writeInlineRow(trx, a.rawRow);
     const known = await answerKnownMessage(trx, a);
     if (known) return known;
     const sender = await resolveSender(trx, a);

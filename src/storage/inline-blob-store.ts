@@ -19,7 +19,8 @@
 import { Readable } from 'node:stream';
 import { type RawBuilder, sql } from 'kysely';
 import type { BlobPutResult, BlobStore } from '../channel/contract.js';
-import type { Database } from '../db/database.js';
+import type { Database, Executor } from '../db/database.js';
+import { precompiled } from '../db/precompiled.js';
 import { checkKey, takeBlob } from './blob-intake.js';
 
 export function withInlineBlobs(
@@ -88,6 +89,19 @@ export interface InlineRow {
   key: string;
   bytes: Buffer;
   createdAt: number;
+}
+
+const insertOne = precompiled<'key' | 'size' | 'data' | 'createdAt'>('blob_objects:insert-inline', (db, p) => {
+  const q = sql`insert into blob_objects (key, size, data, created_at) values (${p('key')}, ${p('size')}, ${p('data')}, ${p('createdAt')}) on conflict (key) do nothing`;
+  return { compile: () => q.compile(db) };
+});
+
+/**
+ * One inline row written on `db` (a message's transaction: the ingest keeps a small raw payload
+ * with the message it belongs to, see IngestOptions.raw). Readers find it as any inline blob.
+ */
+export async function writeInlineRow(db: Executor, row: InlineRow): Promise<void> {
+  await insertOne(db, { key: row.key, size: row.bytes.length, data: row.bytes, createdAt: row.createdAt });
 }
 
 const rowValues = (r: InlineRow): RawBuilder<unknown> => sql`(${r.key}, ${r.bytes.length}, ${r.bytes}, ${r.createdAt})`;

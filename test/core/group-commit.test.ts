@@ -51,6 +51,7 @@ describeEachDatabase('group commit on %s', (kind) => {
       events,
       logger: pino({ level: 'silent' }),
       sanitizeHtml: sanitizeEmailHtml,
+      rawPayloads: { blobs: t.app.blobs, inlineMaxBytes: loaded.config.storage.inlineMaxBytes },
     });
   });
   afterAll(() => t?.stop());

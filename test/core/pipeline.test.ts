@@ -4,6 +4,7 @@
  * closed-ticket policy, automatic mail, agents writing by email, the audit trail, ticket numbers
  * under concurrent writers, and all-or-nothing transactions.
  */
+import { createHash } from 'node:crypto';
 import pino from 'pino';
 import { createTicketEvents } from '../../src/tickets/ticket-events.js';
 import { parseConfig } from '../../src/config/loader.js';
@@ -34,6 +35,7 @@ const TABLES = [
   'ticket_events',
   'counters',
   'timers',
+  'blob_objects',
 ] as const;
 
 async function rowCounts(db: Executor): Promise<Record<string, number>> {
@@ -548,6 +550,7 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
       events,
       logger: pino({ level: 'silent' }),
       sanitizeHtml: sanitizeEmailHtml,
+      rawPayloads: { blobs: t.app.blobs, inlineMaxBytes: loaded.config.storage.inlineMaxBytes },
     });
     const env = {
       ...email(uniq('<x'), `${uniq('ines')}@example.com`, {
@@ -556,12 +559,16 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
       }),
       checkpoint: { key: 'cursor', value: { uid: 77 } },
     };
-    await expect(failing('mail', env)).rejects.toThrow('injected failure');
+    // The raw payload handed over with the message is written in the message's transaction.
+    const raw = Buffer.from(`raw of ${env.message.externalId}`);
+    const rawKey = createHash('sha256').update(raw).digest('hex');
+    await expect(failing('mail', env, { raw })).rejects.toThrow('injected failure');
     expect(calls).toBe(1);
     expect(await rowCounts(db())).toEqual(before);
     expect(await t.context('mail').state.get('cursor')).toEqual(stateBefore);
+    expect(await t.app.blobs.exists(rawKey)).toBe(false);
 
-    const redelivered = await ingest('mail', env);
+    const redelivered = await t.context('mail').ingest(env, { raw });
     expect(redelivered).toMatchObject({ status: 'created', ticketNumber: Number(counter?.value ?? 10000) + 1 });
     expect(await t.context('mail').state.get('cursor')).toEqual({ uid: 77 });
     const after = await rowCounts(db());
@@ -569,10 +576,30 @@ describeEachDatabase('ingest pipeline on %s', (kind) => {
     expect(after.messages).toBeGreaterThanOrEqual(before.messages! + 1);
     expect(after.attachments).toBe(before.attachments! + 1);
     expect(after.inbound_receipts).toBe(before.inbound_receipts! + 1);
+    expect(after.blob_objects).toBe(before.blob_objects! + 1);
+    const stored = await db().selectFrom('messages').select('raw_key').where('external_id', '=', env.message.externalId).executeTakeFirst();
+    expect(stored?.raw_key).toBe(rawKey);
+    expect((await t.app.blobs.read(rawKey)).toString()).toBe(raw.toString());
     expect(await ingest('mail', env)).toMatchObject({
       status: 'duplicate',
       ticketNumber: redelivered.status === 'created' ? redelivered.ticketNumber : -1,
     });
+  });
+
+  test('a raw payload over storage.inlineMaxBytes goes to the blob store, named by the message', async () => {
+    const raw = Buffer.from(`${uniq('big raw')} ${'x'.repeat(20_000)}`);
+    const before = await rowCounts(db());
+    const env = email(uniq('<bigraw'), `${uniq('bigraw')}@example.com`);
+    const r = await t.context('mail').ingest(env, { raw });
+    expect(r.status).toBe('created');
+    const stored = await db()
+      .selectFrom('messages')
+      .select('raw_key')
+      .where('external_id', '=', (env.message as { externalId: string }).externalId)
+      .executeTakeFirst();
+    expect(stored?.raw_key).toBe(createHash('sha256').update(raw).digest('hex'));
+    expect((await t.app.blobs.read(stored!.raw_key!)).equals(raw)).toBe(true);
+    expect((await rowCounts(db())).blob_objects).toBe(before.blob_objects);
   });
 
   test('NUL characters from a broken mailer are stored (as U+FFFD) on every database, and redelivery is still a duplicate', async () => {

@@ -103,8 +103,10 @@ export function createFakeContext(channelId = 'test', options: { now?: number } 
       },
       release: async (name) => void leases.delete(name),
     },
-    async ingest(input): Promise<IngestOutcome> {
+    async ingest(input, options): Promise<IngestOutcome> {
       const env = inboundEnvelopeSchema.parse(input);
+      // As the core: a raw payload handed over is stored and named by the envelope's rawKey.
+      if (options?.raw) env.rawKey = (await ctx.blobs.put(options.raw, { raw: true })).key;
       if (env.checkpoint) stateMap.set(env.checkpoint.key, env.checkpoint.value);
       const key = env.message.externalId;
       if (seen.has(key)) return { status: 'duplicate' };

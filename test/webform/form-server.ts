@@ -48,10 +48,10 @@ export async function startFormServer(
 function withIdempotencyKeys(ctx: FakeContext): FakeContext {
   const ingest = ctx.ingest.bind(ctx);
   const keys = new Set<string>();
-  ctx.ingest = async (envelope) => {
+  ctx.ingest = async (envelope, options) => {
     const key = envelope.idempotencyKey;
     if (key !== undefined && keys.has(key)) return { status: 'duplicate' };
-    const outcome = await ingest(envelope);
+    const outcome = await ingest(envelope, options);
     if (key !== undefined) keys.add(key);
     return outcome;
   };

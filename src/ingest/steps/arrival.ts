@@ -8,6 +8,8 @@ import type { ChannelDirectory, ChannelEntry } from '../../channel/directory.js'
 import type { PonteConfig } from '../../config/schema.js';
 import type { Database, Executor } from '../../db/database.js';
 import type { InboundEnvelope } from '../../domain/envelope.js';
+import type { BlobStore } from '../../channel/contract.js';
+import type { InlineRow } from '../../storage/inline-blob-store.js';
 import type { TicketEvents } from '../../tickets/ticket-events.js';
 
 export interface IngestDeps {
@@ -18,6 +20,8 @@ export interface IngestDeps {
   events: TicketEvents;
   logger: Logger;
   sanitizeHtml(html: string): string;
+  /** Where raw payloads handed to ingest go (IngestOptions.raw): rows up to `inlineMaxBytes` (0: none), the rest in `blobs`. */
+  rawPayloads: { blobs: BlobStore; inlineMaxBytes: number };
 }
 
 /** One envelope on its way in. */
@@ -33,4 +37,6 @@ export interface Arrival {
   dedupeKeys: string[];
   /** The lease check of a fetched message (IngestOptions.fence), run first in its transaction. */
   fence?: (trx: Executor) => Promise<void>;
+  /** The raw payload's row (IngestOptions.raw, a small one), written first in the message's transaction. */
+  rawRow?: InlineRow;
 }
