@@ -111,6 +111,8 @@ function phaseArg(name: string): string | undefined {
  * more in each parse child (measured once each, on 2026-11-30).
  */
 const underTsx = process.argv.includes('--tsx');
+/** `--cpu-prof <dir>`: the channel phase writes a V8 CPU profile there (node's --cpu-prof). */
+const cpuProfDir = phaseArg('cpu-prof');
 
 function buildForNode(): string {
   const root = fileURLToPath(new URL('..', import.meta.url));
@@ -129,6 +131,7 @@ function runPhase(phase: string, port: number, dir: string, script: string | und
     const child = spawn(
       process.execPath,
       [
+        ...(cpuProfDir && phase === 'channel' ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : []),
         ...(script ? [script] : [...process.execArgv, fileURLToPath(import.meta.url)]),
         '--phase',
         phase,
