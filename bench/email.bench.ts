@@ -94,7 +94,7 @@ function sampleRss(): void {
 function peakSplit(): string {
   const m = atPeak?.main;
   const kids = atPeak?.children ?? [];
-  return `${mb(maxRss)} MB = this process ${mb(m?.rss)} MB (heapUsed ${mb(m?.heapUsed)}, external ${mb(m?.external)}, arrayBuffers ${mb(m?.arrayBuffers)}) + ${kids.length} child process(es) [${kids.map(mb).join(', ')}] MB`;
+  return `${mb(maxRss)} MB = this process ${mb(m?.rss)} MB (heapTotal ${mb(m?.heapTotal)}, heapUsed ${mb(m?.heapUsed)}, external ${mb(m?.external)}, arrayBuffers ${mb(m?.arrayBuffers)}) + ${kids.length} child process(es) [${kids.map(mb).join(', ')}] MB`;
 }
 const mb = (n: number | undefined): number => Math.round((n ?? 0) / 1e6);
 

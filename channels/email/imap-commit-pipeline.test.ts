@@ -146,4 +146,52 @@ describe('commit pipeline', () => {
     await abandoning;
     expect(c.groups).toEqual([[1]]);
   });
+
+  it('with gatherMs, a prepared message waits for the ones being prepared behind it and commits with them as one group', async () => {
+    const groups: number[][] = [];
+    const pipeline = createCommitPipeline({
+      depth: 8,
+      windowBytes: 1_000_000,
+      gatherMs: 60_000,
+      commit: async (g) => {
+        groups.push(g.map((p) => p.msg.uid));
+      },
+    });
+    const second = deferred<PreparedMessage>();
+    const third = deferred<PreparedMessage>();
+    await pipeline.push(10, Promise.resolve(prepared(1)));
+    await pipeline.push(10, second.promise);
+    await pipeline.push(10, third.promise);
+    await tick();
+    expect(groups).toEqual([]);
+    second.resolve(prepared(2));
+    await tick();
+    expect(groups).toEqual([]);
+    third.resolve(prepared(3));
+    await pipeline.finish();
+    expect(groups).toEqual([[1, 2, 3]]);
+  });
+
+  it('with gatherMs, a lone message commits at once, and a head never waits longer than gatherMs for a slow neighbour', async () => {
+    const groups: number[][] = [];
+    const pipeline = createCommitPipeline({
+      depth: 8,
+      windowBytes: 1_000_000,
+      gatherMs: 20,
+      commit: async (g) => {
+        groups.push(g.map((p) => p.msg.uid));
+      },
+    });
+    await pipeline.push(10, Promise.resolve(prepared(1)));
+    await tick();
+    expect(groups).toEqual([[1]]);
+    const stuck = deferred<PreparedMessage>();
+    await pipeline.push(10, Promise.resolve(prepared(2)));
+    await pipeline.push(10, stuck.promise);
+    for (let i = 0; i < 200 && groups.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(groups).toEqual([[1], [2]]);
+    stuck.resolve(prepared(3));
+    await pipeline.finish();
+    expect(groups).toEqual([[1], [2], [3]]);
+  });
 });
