@@ -13,6 +13,7 @@ import { type FileHandle, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobPutResult, BlobStore } from '../../../src/channel/contract.js';
 import { parseEmail, type ParsedEmail } from './index.js';
+import { loadMailparser } from './mailparser-adapter.js';
 
 export interface ParseJob {
   id: number;
@@ -211,5 +212,9 @@ if (process.send && process.argv.includes(PARSE_CHILD_ARG)) {
       previous = previous.then(() => runParseJob(job, send).then(send));
     }),
   );
-  send({ ready: true });
+  // Ready once mailparser is loaded: the first mail handed over is not kept waiting for it.
+  void loadMailparser().then(
+    () => send({ ready: true }),
+    () => send({ ready: true }),
+  );
 }
