@@ -123,8 +123,9 @@ const CHILD_SEMI_SPACE_MB = 4;
  * The only variables a parse child inherits. It reads hostile mail and needs none of the
  * gateway's secrets (PONTE_SECRET, mailbox passwords, OAuth and storage keys live in the
  * environment): a parser bug that lets a mail run code in the child finds nothing to steal there.
+ * MALLOC_ARENA_MAX (set by the systemd unit) is no secret: the children's memory follows it too.
  */
-const CHILD_ENV_KEYS = ['PATH', 'TZ', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TMPDIR', 'NODE_ENV'] as const;
+const CHILD_ENV_KEYS = ['PATH', 'TZ', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TMPDIR', 'NODE_ENV', 'MALLOC_ARENA_MAX'] as const;
 
 function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
