@@ -88,7 +88,8 @@ export function createBlobStore(root: string, defaultMaxBytes = 25 * 1024 * 1024
       await rm(pathOf(key), { force: true });
     },
     local: {
-      stagingDir: join(root, 'tmp'),
+      // Absolute: another process (whatever its working directory) writes there.
+      stagingDir: resolve(root, 'tmp'),
       async fileOf(key) {
         const path = pathOf(key);
         return (await fileExists(path)) ? path : undefined;

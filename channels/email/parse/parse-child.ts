@@ -9,6 +9,7 @@
  * order: the pool may hand over the next job while one is parsed. The child exits when the
  * parent goes away (its IPC channel closes), so no child outlives the gateway.
  */
+import { randomBytes } from 'node:crypto';
 import { type FileHandle, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobPutResult, BlobStore } from '../../../src/channel/contract.js';
@@ -137,7 +138,8 @@ export function createStreamingBlobs(id: number, send: Send, stagingDir?: string
           pending.push(bytes);
           pendingBytes += bytes.byteLength;
           if (stagingDir && !staged && size > STAGE_ABOVE_BYTES) {
-            const path = join(stagingDir, `${stagedPrefix(process.pid)}${id}-${count}`);
+            // Random too: a file left by a gateway killed outright must never block a later child that got its pid.
+            const path = join(stagingDir, `${stagedPrefix(process.pid)}${id}-${count}-${randomBytes(6).toString('hex')}`);
             staged = { path, file: await open(path, 'wx') };
           }
           if (pendingBytes < SEND_CHUNK_BYTES) continue;
