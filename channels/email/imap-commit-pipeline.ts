@@ -20,12 +20,6 @@ export interface CommitPipelineOptions {
   windowBytes: number;
   /** Commits the group in its order (throws when not all of it committed: nothing after is tried). */
   commit(group: PreparedMessage[]): Promise<void>;
-  /**
-   * How long a prepared head may wait for the messages taken in behind it (still being parsed)
-   * so they commit with it as one group (default 0: commit what is ready at once). A lone
-   * message never waits.
-   */
-  gatherMs?: number;
 }
 
 export interface CommitPipeline {
@@ -60,30 +54,6 @@ export function createCommitPipeline(options: CommitPipelineOptions): CommitPipe
     w?.();
   };
 
-  /**
-   * Waits (at most gatherMs) while messages taken in behind the prepared head are still being
-   * prepared. One parse child prepares them one after another, so without this the committer
-   * took each as it came: one transaction and one cursor save per message, the main process's
-   * largest cost per mail in bench:email.
-   */
-  async function gather(): Promise<void> {
-    const gatherMs = options.gatherMs ?? 0;
-    if (gatherMs <= 0) return;
-    const until = Date.now() + gatherMs;
-    for (;;) {
-      let n = 1;
-      while (n < queue.length && n < depth && queue[n]!.settled) n++;
-      const left = until - Date.now();
-      if (n >= Math.min(depth, queue.length) || left <= 0 || stopped) return;
-      let timer: NodeJS.Timeout | undefined;
-      await new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, left);
-        void queue[n]!.prepared.then(() => resolve());
-      });
-      clearTimeout(timer);
-    }
-  }
-
   async function committer(): Promise<void> {
     try {
       while (queue.length && !failure && !stopped) {
@@ -94,8 +64,6 @@ export function createCommitPipeline(options: CommitPipelineOptions): CommitPipe
           failure = head.error;
           break;
         }
-        await gather();
-        if (stopped) break;
         // Everything prepared at the head, in order: one group commit.
         let n = 1;
         while (n < queue.length && n < depth && queue[n]!.settled && !queue[n]!.error) n++;

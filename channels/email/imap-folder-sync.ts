@@ -22,12 +22,6 @@ import type { FolderHealth } from './imap-health.js';
 import { cursorKey, errorText, MAX_MISSED_TRIES, OVERSIZE_HEAD_BYTES, type MessageSteps, type PreparedMessage } from './imap-message.js';
 import type { ImapMessageInfo, ImapSession } from './imapflow-client.js';
 
-/**
- * How long prepared mail waits for the mail being parsed behind it, to commit together (one
- * transaction and one cursor save for the group instead of one each); a lone new mail never waits.
- */
-const GATHER_MS = 50;
-
 /** Messages above this are streamed to the blob store and parsed with nothing else in flight (bounds memory). */
 const LARGE_MESSAGE_BYTES = 4 * 1024 * 1024;
 
@@ -238,7 +232,7 @@ export function createFolderSync(
           }
           if (failure) throw failure.error;
         };
-        const pipeline = createCommitPipeline({ depth: pipelineDepth, windowBytes, commit: commitGroup, gatherMs: GATHER_MS });
+        const pipeline = createCommitPipeline({ depth: pipelineDepth, windowBytes, commit: commitGroup });
         const order = run.map((m) => m.uid);
         let nextIndex = 0;
         try {
