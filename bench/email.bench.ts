@@ -94,7 +94,7 @@ function sampleRss(): void {
 function peakSplit(): string {
   const m = atPeak?.main;
   const kids = atPeak?.children ?? [];
-  return `${mb(maxRss)} MB = this process ${mb(m?.rss)} MB (heapUsed ${mb(m?.heapUsed)}, external ${mb(m?.external)}, arrayBuffers ${mb(m?.arrayBuffers)}) + ${kids.length} child process(es) [${kids.map(mb).join(', ')}] MB`;
+  return `${mb(maxRss)} MB = this process ${mb(m?.rss)} MB (heapTotal ${mb(m?.heapTotal)}, heapUsed ${mb(m?.heapUsed)}, external ${mb(m?.external)}, arrayBuffers ${mb(m?.arrayBuffers)}) + ${kids.length} child process(es) [${kids.map(mb).join(', ')}] MB`;
 }
 const mb = (n: number | undefined): number => Math.round((n ?? 0) / 1e6);
 
@@ -111,6 +111,8 @@ function phaseArg(name: string): string | undefined {
  * more in each parse child (measured once each, on 2026-11-30).
  */
 const underTsx = process.argv.includes('--tsx');
+/** `--cpu-prof <dir>`: the channel phase writes a V8 CPU profile there (node's --cpu-prof). */
+const cpuProfDir = phaseArg('cpu-prof');
 
 function buildForNode(): string {
   const root = fileURLToPath(new URL('..', import.meta.url));
@@ -129,6 +131,7 @@ function runPhase(phase: string, port: number, dir: string, script: string | und
     const child = spawn(
       process.execPath,
       [
+        ...(cpuProfDir && phase === 'channel' ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : []),
         ...(script ? [script] : [...process.execArgv, fileURLToPath(import.meta.url)]),
         '--phase',
         phase,

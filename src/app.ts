@@ -99,6 +99,9 @@ function forwardBlobs(current: () => BlobStore | undefined): BlobStore {
     exists: async (key) => store().exists(key),
     size: async (key) => store().size(key),
     delete: async (key) => store().delete(key),
+    get local() {
+      return current()?.local;
+    },
   };
 }
 

@@ -22,6 +22,11 @@ import { signedTicketNumbers } from './signed-tickets.js';
 /** Bytes kept of a message over `maxMessageBytes`: enough for every header and a preview. */
 export const OVERSIZE_HEAD_BYTES = 256 * 1024;
 export const MAX_MISSED_TRIES = 3;
+/**
+ * Above this a mail on a local-disk store is parsed from its stored file (waiting for the store);
+ * a smaller one is sent to the parse child while it is being stored (the pipe costs little there).
+ */
+const PARSE_FROM_FILE_ABOVE_BYTES = 64 * 1024;
 
 export const cursorKey = (folder: string): string => `cursor:${folder}`;
 
@@ -108,7 +113,11 @@ export function createMessageSteps(deps: {
   }
 
   /** Parses; a parse bug becomes `{ failed }` (placeholder later), a blob store failure propagates (retry later). */
-  async function tryParse(raw: Buffer, rereadRaw?: () => Promise<Buffer>): Promise<ParsedEmailLike | { failed: unknown }> {
+  async function tryParse(
+    raw: Buffer,
+    rereadRaw?: () => Promise<Buffer>,
+    rawFile?: string,
+  ): Promise<ParsedEmailLike | { failed: unknown }> {
     try {
       return await deps.parseEmail(raw, {
         blobs: ctx.blobs,
@@ -116,6 +125,7 @@ export function createMessageSteps(deps: {
         supportAddresses: config.addresses,
         verifyMessageId,
         rereadRaw,
+        ...(rawFile ? { rawFile } : {}),
       });
     } catch (err) {
       // The parse module throws only for blob store failures (disk full): retrying later is
@@ -132,6 +142,7 @@ export function createMessageSteps(deps: {
     oversize: boolean,
     failed?: unknown,
     handOver = false,
+    rawFile?: string,
   ): Promise<PreparedMessage['parsed']> {
     const fallbackId = `sha256-${rawKey}@ponte.invalid`;
     if (oversize) {
@@ -139,7 +150,7 @@ export function createMessageSteps(deps: {
       return { placeholder: parser.unparseableEmail(raw, reason, fallbackId) };
     }
     const reread = (): Promise<Buffer> => ctx.blobs.read(rawKey);
-    const result = failed !== undefined ? { failed } : await tryParse(raw, handOver ? reread : undefined);
+    const result = failed !== undefined ? { failed } : await tryParse(raw, handOver || rawFile ? reread : undefined, rawFile);
     if ('failed' in result) {
       // A raw handed over to the parser is empty here: read it again for the placeholder.
       const source = raw.byteLength === 0 && info.size > 0 ? await reread() : raw;
@@ -151,10 +162,17 @@ export function createMessageSteps(deps: {
   return {
     async prepareMessage(msg, oversize) {
       // Storing the raw bytes and parsing overlap (one is disk, the other CPU); both finish
-      // before the commit, so the raw is always stored before the cursor moves.
+      // before the commit, so the raw is always stored before the cursor moves. A larger mail on
+      // a local-disk store is parsed from its stored file instead (the parse child reads it
+      // there: its bytes never cross the pipe to the child, nor do its attachments come back).
       const putting = ctx.blobs.put(msg.source, { maxBytes: Math.max(config.maxMessageBytes, msg.source.length) + 1, raw: true });
       putting.catch(() => undefined);
-      const parsing = oversize ? undefined : tryParse(msg.source);
+      const fromFile = !oversize && ctx.blobs.local !== undefined && msg.source.length > PARSE_FROM_FILE_ABOVE_BYTES;
+      const parsing = oversize
+        ? undefined
+        : fromFile
+          ? putting.then(async (put) => tryParse(msg.source, undefined, await ctx.blobs.local?.fileOf(put.key)))
+          : tryParse(msg.source);
       parsing?.catch(() => undefined);
       const authing = oversize ? undefined : checkAuthentication(msg.source);
       const put = await putting;
@@ -167,11 +185,14 @@ export function createMessageSteps(deps: {
       const stream = await session.download(info.uid);
       if (!stream) return undefined;
       const put = await ctx.blobs.put(stream, { maxBytes: config.maxMessageBytes + OVERSIZE_HEAD_BYTES });
-      const raw = await ctx.blobs.read(put.key);
+      // On a local-disk store the parse child reads the stored file: this process never holds
+      // the mail whole unless our own authentication check needs its bytes.
+      const rawFile = await ctx.blobs.local?.fileOf(put.key);
+      const raw = rawFile && !deps.authenticator ? Buffer.alloc(0) : await ctx.blobs.read(put.key);
       // The check reads the bytes first; then the parser takes them over (one copy of a 35 MB
       // mail in this process, released as soon as it is sent to the parse child).
       const auth = await checkAuthentication(raw);
-      const parsed = await parseOrPlaceholder(raw, info, put.key, false, undefined, true);
+      const parsed = await parseOrPlaceholder(raw, info, put.key, false, undefined, true, rawFile);
       return { msg: info, rawKey: put.key, parsed, auth };
     },
 

@@ -59,6 +59,11 @@ export interface EmailParser {
        * empty) and reads the bytes again through this if it still needs them (a placeholder).
        */
       rereadRaw?: (() => Promise<Buffer>) | undefined;
+      /**
+       * The raw's file in the local blob store (ctx.blobs.local): a parser in another process
+       * reads it there. `raw` may then be empty; `rereadRaw` is given with it.
+       */
+      rawFile?: string | undefined;
     },
   ): Promise<ParsedEmailLike>;
   unparseableEmail(raw: Buffer, reason: string, fallbackId: string): InboundMessageInput;
@@ -103,7 +108,7 @@ export function createImapSource(options: ImapSourceOptions): ImapSource {
   const pooled = options.parsePool !== false && parser.parseEmail === inProcessParseEmail;
   const parseEmail: EmailParser['parseEmail'] = pooled
     ? (raw, opts) => (pool ??= createParsePool(options.parsePool || {})).parseEmail(raw, opts)
-    : (raw, opts) => parser.parseEmail(raw, opts);
+    : async (raw, opts) => parser.parseEmail(raw.byteLength === 0 && opts.rereadRaw ? await opts.rereadRaw() : raw, opts);
   const folders = new Map<string, FolderHealth>(config.imap.folders.map((f) => [f, newFolderHealth()]));
   const stopController = new AbortController();
   const sessions = new Set<ImapSession>();

@@ -50,6 +50,27 @@ export interface BlobStore {
   size(key: string): Promise<number>;
   /** Removes the blob (no error when absent). Only for erasure: keys are content-addressed and may be shared, so callers check references first. */
   delete(key: string): Promise<void>;
+  /** Present on the local-disk store only: its files, for a helper process on this machine (the email parse child). */
+  readonly local?: LocalBlobFiles | undefined;
+}
+
+/**
+ * A local-disk store's files, shared with a helper process on the same machine (the email parse
+ * child reads a raw mail from its file and writes decoded attachments into `stagingDir`) so the
+ * bytes never cross a pipe between the processes. The remote stores (S3, PostgreSQL) have none.
+ */
+export interface LocalBlobFiles {
+  /** The file holding `key`, or undefined when the blob is kept elsewhere (inline in the database) or absent. */
+  fileOf(key: string): Promise<string | undefined>;
+  /** A folder on the store's filesystem where another process may write a file for `adopt`. */
+  readonly stagingDir: string;
+  /**
+   * Takes a file written in `stagingDir` in under the sha256 of its content, hashed here (what
+   * the writer claims is never the key); the file is gone afterwards, whatever the outcome (a
+   * path outside `stagingDir` is refused and left alone). Over
+   * `maxBytes` it throws BlobTooLargeError and keeps nothing.
+   */
+  adopt(path: string, options?: { maxBytes?: number }): Promise<BlobPutResult>;
 }
 
 /** Cross-process exclusive lease (one WhatsApp socket per number). */

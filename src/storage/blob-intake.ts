@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { BlobTooLargeError, KEY_RE, PonteErrorInvalidKey } from './blob-store.js';
+import { asBuffer, BlobTooLargeError, KEY_RE, PonteErrorInvalidKey } from './blob-store.js';
 
 export interface BlobIntake {
   key: string;
@@ -14,7 +14,7 @@ export interface BlobIntake {
 
 export async function takeBlob(source: Readable | Uint8Array | string, maxBytes: number): Promise<BlobIntake> {
   if (typeof source === 'string' || source instanceof Uint8Array) {
-    const bytes = Buffer.from(source);
+    const bytes = asBuffer(source);
     if (bytes.length > maxBytes) throw new BlobTooLargeError(maxBytes);
     return { key: createHash('sha256').update(bytes).digest('hex'), bytes };
   }

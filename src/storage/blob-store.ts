@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
 import { access, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BlobPutResult, BlobStore } from '../channel/contract.js';
@@ -35,7 +35,7 @@ export function createBlobStore(root: string, defaultMaxBytes = 25 * 1024 * 1024
       const maxBytes = options?.maxBytes ?? defaultMaxBytes;
       if (typeof source === 'string' || source instanceof Uint8Array) {
         // Bytes already in memory: hash once, one write, no stream machinery (the raw-mail hot path).
-        const bytes = Buffer.from(source);
+        const bytes = asBuffer(source);
         if (bytes.length > maxBytes) throw new BlobTooLargeError(maxBytes);
         const key = createHash('sha256').update(bytes).digest('hex');
         const dest = pathOf(key);
@@ -87,7 +87,47 @@ export function createBlobStore(root: string, defaultMaxBytes = 25 * 1024 * 1024
     async delete(key) {
       await rm(pathOf(key), { force: true });
     },
+    local: {
+      // Absolute: another process (whatever its working directory) writes there.
+      stagingDir: resolve(root, 'tmp'),
+      async fileOf(key) {
+        const path = pathOf(key);
+        return (await fileExists(path)) ? path : undefined;
+      },
+      async adopt(path, options) {
+        const maxBytes = options?.maxBytes ?? defaultMaxBytes;
+        // Only a file of the staging folder is taken (and removed): never one named from elsewhere.
+        if (dirname(resolve(path)) !== resolve(root, 'tmp')) throw new Error(`not a staged file: ${path}`);
+        try {
+          const hash = createHash('sha256');
+          let size = 0;
+          for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+            size += chunk.length;
+            if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
+            hash.update(chunk);
+          }
+          const key = hash.digest('hex');
+          const dest = pathOf(key);
+          if (await fileExists(dest)) {
+            await rm(path, { force: true });
+            return { key, size };
+          }
+          await mkdir(join(dest, '..'), { recursive: true });
+          await rename(path, dest);
+          return { key, size };
+        } catch (err) {
+          await rm(path, { force: true });
+          throw err;
+        }
+      },
+    },
   };
+}
+
+/** The bytes as a Buffer without copying them (Buffer.from(buffer) would copy a whole mail). */
+export function asBuffer(source: Uint8Array | string): Buffer {
+  if (typeof source === 'string') return Buffer.from(source);
+  return Buffer.isBuffer(source) ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
 }
 
 async function fileExists(path: string): Promise<boolean> {

@@ -82,6 +82,8 @@ export function withInlineBlobs(
       await sql`delete from blob_objects where key = ${checkKey(key)}`.execute(db);
       await backend.delete(key);
     },
+    // An inline blob has no file: fileOf finds none and its reader gets the bytes another way.
+    local: backend.local,
   };
 }
 

@@ -1,6 +1,6 @@
 /** The content-addressed blob store on a real directory. */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -27,6 +27,26 @@ describe('blob store', () => {
     await expect(blobs.put(Readable.from([Buffer.alloc(600), Buffer.alloc(600)]))).rejects.toBeInstanceOf(BlobTooLargeError);
     expect(readdirSync(join(root, 'tmp'))).toEqual([]);
     expect(await blobs.put(Buffer.alloc(2000), { maxBytes: 4096 })).toMatchObject({ size: 2000 });
+  });
+
+  test('a file written in the staging folder is adopted under the sha256 of its content, whatever its name; over the limit or outside the folder it is refused', async () => {
+    const local = blobs.local!;
+    const staged = join(local.stagingDir, 'parse-1-1-1');
+    writeFileSync(staged, 'anexo do cliente');
+    const put = await local.adopt(staged);
+    expect(put).toEqual({ key: createHash('sha256').update('anexo do cliente').digest('hex'), size: 16 });
+    expect((await blobs.read(put.key)).toString()).toBe('anexo do cliente');
+    expect(await local.fileOf(put.key)).toBe(join(root, put.key.slice(0, 2), put.key.slice(2, 4), put.key));
+    expect(await local.fileOf(createHash('sha256').update('nada').digest('hex'))).toBeUndefined();
+    // The same content again: one blob, the staged copy removed.
+    writeFileSync(staged, 'anexo do cliente');
+    expect(await local.adopt(staged)).toEqual(put);
+    writeFileSync(staged, Buffer.alloc(2000));
+    await expect(local.adopt(staged)).rejects.toBeInstanceOf(BlobTooLargeError);
+    expect(readdirSync(local.stagingDir)).toEqual([]);
+    const outside = join(mkdtempSync(join(tmpdir(), 'ponte-elsewhere-')), 'x');
+    writeFileSync(outside, 'x');
+    await expect(local.adopt(outside)).rejects.toThrow(/not a staged file/u);
   });
 
   test('keys are checked: no path traversal', async () => {

@@ -1,7 +1,8 @@
 /**
  * The pool's end of a parse job's attachments: each one arrives from the worker in chunks
- * (parse-worker.ts) and is streamed into the real blob store as it comes, so memory holds a
- * few chunks of it, never the whole file. An attachment the worker gave up on (over the size
+ * (parse-child.ts) and is streamed into the real blob store as it comes, so memory holds a
+ * few chunks of it, never the whole file; or, with a local-disk store, as a file the child wrote
+ * into the store's staging folder, which the store adopts (hashing it itself). An attachment the worker gave up on (over the size
  * limit) or a job that ended without a result (over budget, crashed, pool closed) stops its
  * writes; the blob store removes what it had written.
  */
@@ -33,8 +34,14 @@ interface Incoming {
 export function createIncomingBlobs(blobs: BlobStore, maxBytes: number): IncomingBlobs {
   const open = new Map<string, Incoming>();
 
-  function store(incoming: Incoming, source: PassThrough | Buffer): void {
-    incoming.put = blobs.put(source, { maxBytes }).catch((err: unknown) => {
+  function store(incoming: Incoming, source: PassThrough | Buffer | { file: string }): void {
+    const putting =
+      source instanceof PassThrough || Buffer.isBuffer(source)
+        ? blobs.put(source, { maxBytes })
+        : blobs.local
+          ? blobs.local.adopt(source.file, { maxBytes })
+          : Promise.reject(new Error('a staged attachment needs a local blob store'));
+    incoming.put = putting.catch((err: unknown) => {
       if (incoming.dropped) return undefined;
       throw err;
     });
@@ -71,6 +78,11 @@ export function createIncomingBlobs(blobs: BlobStore, maxBytes: number): Incomin
         return;
       }
       incoming.done = true;
+      if ('file' in message) {
+        // Written by the child into the local store's staging folder: adopted (hashed) here.
+        store(incoming, { file: message.file });
+        return;
+      }
       if ('end' in message) {
         if (incoming.pass) incoming.pass.end();
         else store(incoming, Buffer.concat(incoming.gathered.splice(0)));

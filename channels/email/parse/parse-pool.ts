@@ -17,13 +17,15 @@
  * this module with this module's own extension.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BlobPutResult } from '../../../src/channel/contract.js';
 import { createIncomingBlobs, type IncomingBlobs } from './incoming-blobs.js';
 import { applyMessageIdProof, parseEmail as parseInProcess, placeholderResult, type ParseEmailOptions, type ParsedEmail } from './index.js';
-import { PARSE_CHILD_ARG, sendJob, type ParseJob, type ParseReply, type ParseResultMessage } from './parse-child.js';
+import { PARSE_CHILD_ARG, sendJob, stagedPrefix, type ParseJob, type ParseReply, type ParseResultMessage } from './parse-child.js';
 
 export interface ParsePoolOptions {
   /** Parse child processes (default: defaultPoolSize()). */
@@ -53,6 +55,12 @@ export interface ParsePool {
     raw: Buffer,
     options: Pick<ParseEmailOptions, 'blobs' | 'maxAttachmentBytes' | 'supportAddresses' | 'verifyMessageId'> & {
       rereadRaw?: (() => Promise<Buffer>) | undefined;
+      /**
+       * The raw's file in the local blob store (`blobs.local`): the child reads it there and
+       * `raw` is not sent (it may be empty). Its attachments are then written by the child
+       * into the store's staging folder and adopted here, so no mail byte crosses the pipe.
+       */
+      rawFile?: string | undefined;
     },
   ): Promise<ParsedEmail>;
   /** Kills the children; parses still waiting are rejected. */
@@ -87,6 +95,8 @@ interface Job {
 
 interface Slot {
   child: ChildProcess;
+  /** Staging folders this child was given: what it leaves there when it ends is removed. */
+  stagingDirs: Set<string>;
   ready: boolean;
   /** The end of the child's stderr: V8 writes why it stopped there ("heap out of memory"). */
   stderrTail: string;
@@ -113,8 +123,9 @@ const CHILD_SEMI_SPACE_MB = 4;
  * The only variables a parse child inherits. It reads hostile mail and needs none of the
  * gateway's secrets (PONTE_SECRET, mailbox passwords, OAuth and storage keys live in the
  * environment): a parser bug that lets a mail run code in the child finds nothing to steal there.
+ * MALLOC_ARENA_MAX (set by the systemd unit) is no secret: the children's memory follows it too.
  */
-const CHILD_ENV_KEYS = ['PATH', 'TZ', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TMPDIR', 'NODE_ENV'] as const;
+const CHILD_ENV_KEYS = ['PATH', 'TZ', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TMPDIR', 'NODE_ENV', 'MALLOC_ARENA_MAX'] as const;
 
 function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -132,6 +143,17 @@ function setRef(child: ChildProcess, on: boolean): void {
   } else {
     child.unref();
     child.channel?.unref();
+  }
+}
+
+/** Removes the files a child (by pid) left in a staging folder; a failure here only leaves litter. */
+async function removeStaged(dir: string, pid: number): Promise<void> {
+  try {
+    const prefix = stagedPrefix(pid);
+    const names = (await readdir(dir)).filter((n) => n.startsWith(prefix));
+    await Promise.all(names.map((n) => rm(join(dir, n), { force: true })));
+  } catch {
+    // The folder is gone or unreadable: nothing to tidy.
   }
 }
 
@@ -159,7 +181,12 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: childEnv(),
     });
-    const slot: Slot = { child, ready: false, stderrTail: '' };
+    const slot: Slot = { child, ready: false, stderrTail: '', stagingDirs: new Set() };
+    // A child stopped mid-attachment (over budget, crashed, closed) leaves a staged file behind.
+    child.once('exit', () => {
+      const pid = child.pid;
+      if (pid !== undefined) for (const dir of slot.stagingDirs) void removeStaged(dir, pid);
+    });
     setRef(child, false);
     const stderr = child.stderr as (NodeJS.ReadableStream & { unref?: () => void }) | null;
     stderr?.unref?.();
@@ -264,6 +291,7 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
         return;
       }
       const job = queue.shift()!;
+      if (job.job.stagingDir) slot.stagingDirs.add(job.job.stagingDir);
       if (slot.current) slot.next = job;
       else start(slot, job);
       setRef(slot.child, true);
@@ -274,13 +302,13 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
     }
   }
 
-  function run(job: ParseJob, incoming: IncomingBlobs): Promise<JobOutcome> {
+  function run(job: ParseJob, incoming: IncomingBlobs, size: number): Promise<JobOutcome> {
     return new Promise((resolve, reject) => {
       if (closed) {
         reject(new Error('parse pool closed'));
         return;
       }
-      if (broken() || (!everReady && job.raw.byteLength <= warmupBytes)) {
+      if (broken() || (!everReady && size <= warmupBytes)) {
         resolve('in_process');
         return;
       }
@@ -295,28 +323,43 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
 
   return {
     async parseEmail(raw, opts) {
+      const local = opts.blobs.local;
+      const rawFile = local ? opts.rawFile : undefined;
       const owned = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength && raw.byteLength > 0;
       // Handed over: the memory moves out of `raw` (no copy) and is released once it is sent.
-      const handOver = opts.rereadRaw !== undefined && owned;
-      // After the hand-over `raw` is empty: read it again where the whole message is still needed.
-      const source = async (): Promise<Buffer> => (raw.byteLength === 0 && opts.rereadRaw ? opts.rereadRaw() : raw);
+      const handOver = rawFile === undefined && opts.rereadRaw !== undefined && owned;
+      // After the hand-over (or with a file) `raw` may be empty: read it again where the whole message is still needed.
+      const source = async (): Promise<Buffer> =>
+        raw.byteLength > 0 ? raw : opts.rereadRaw ? opts.rereadRaw() : opts.rawFile ? readFile(opts.rawFile) : raw;
       // Only the job holds the bytes from here: sending it to a child drops them (pump).
       let job: ParseJob = {
         id: nextId++,
-        raw: handOver ? new Uint8Array(structuredClone(raw.buffer as ArrayBuffer, { transfer: [raw.buffer as ArrayBuffer] })) : raw,
+        raw: rawFile
+          ? new Uint8Array(0)
+          : handOver
+            ? new Uint8Array(structuredClone(raw.buffer as ArrayBuffer, { transfer: [raw.buffer as ArrayBuffer] }))
+            : raw,
+        ...(rawFile ? { rawFile } : {}),
+        ...(local ? { stagingDir: local.stagingDir } : {}),
         maxAttachmentBytes: opts.maxAttachmentBytes,
         supportAddresses: opts.supportAddresses,
       };
+      // Small mail may be parsed here while no child is ready yet (only when its bytes are at hand).
+      const size = raw.byteLength > 0 ? raw.byteLength : Number.POSITIVE_INFINITY;
       let incoming = createIncomingBlobs(opts.blobs, opts.maxAttachmentBytes + 1);
-      let reply = await run(job, incoming);
-      while (reply === 'again') {
-        // Its child was stopped for the job before it (the bytes went with it): send it anew.
-        job = { ...job, id: nextId++, raw: await source() };
+      let reply = await run(job, incoming, size);
+      const unread = (r: JobOutcome): boolean => typeof r === 'object' && 'ok' in r && !r.ok && r.rawUnreadable === true;
+      while (reply === 'again' || (unread(reply) && job.rawFile)) {
+        // Its child was stopped for the job before it (the bytes went with it), or could not read
+        // the raw's file: send it anew, with the bytes.
+        if (reply !== 'again') incoming.abandon();
+        const { rawFile: _unread, ...rest } = job;
+        job = { ...rest, id: nextId++, raw: await source() };
         incoming = createIncomingBlobs(opts.blobs, opts.maxAttachmentBytes + 1);
-        reply = await run(job, incoming);
+        reply = await run(job, incoming, size);
       }
       if (reply === 'in_process')
-        return parseInProcess(handOver ? Buffer.from(job.raw.buffer, job.raw.byteOffset, job.raw.byteLength) : raw, opts);
+        return parseInProcess(handOver ? Buffer.from(job.raw.buffer, job.raw.byteOffset, job.raw.byteLength) : await source(), opts);
       if (reply === 'timeout' || 'crashed' in reply) {
         const reason = reply === 'timeout' ? `parsing took longer than its budget of ${budgetMs} ms and was stopped` : reply.crashed;
         const parsed = placeholderResult(await source(), reason, opts);
@@ -325,7 +368,8 @@ export function createParsePool(options: ParsePoolOptions = {}): ParsePool {
       }
       if (!reply.ok) {
         incoming.abandon();
-        throw new Error(reply.error);
+        // A failure with a code (writing a staged attachment: disk full) is retried by the caller like a store failure.
+        throw reply.code ? Object.assign(new Error(reply.error), { code: reply.code }) : new Error(reply.error);
       }
       const parsed = reply.parsed;
       // Every attachment stored; a store failure propagates (the caller retries later).
