@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
-import { access, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, lstat, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -99,6 +99,9 @@ export function createBlobStore(root: string, defaultMaxBytes = 25 * 1024 * 1024
         // Only a file of the staging folder is taken (and removed): never one named from elsewhere.
         if (dirname(resolve(path)) !== resolve(root, 'tmp')) throw new Error(`not a staged file: ${path}`);
         try {
+          // A plain file only: a symbolic link placed there (by a parse child gone wrong) would
+          // make the store take in whatever file it points to.
+          if (!(await lstat(path)).isFile()) throw new Error(`not a plain staged file: ${path}`);
           const hash = createHash('sha256');
           let size = 0;
           for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {

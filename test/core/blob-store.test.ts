@@ -1,6 +1,6 @@
 /** The content-addressed blob store on a real directory. */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -47,6 +47,13 @@ describe('blob store', () => {
     const outside = join(mkdtempSync(join(tmpdir(), 'ponte-elsewhere-')), 'x');
     writeFileSync(outside, 'x');
     await expect(local.adopt(outside)).rejects.toThrow(/not a staged file/u);
+    // A symbolic link in the staging folder is refused: the file it points to is never taken in.
+    const secret = join(mkdtempSync(join(tmpdir(), 'ponte-secret-')), 'config.yaml');
+    writeFileSync(secret, 'secret: hunter2');
+    symlinkSync(secret, join(local.stagingDir, 'parse-1-1-2'));
+    await expect(local.adopt(join(local.stagingDir, 'parse-1-1-2'))).rejects.toThrow(/not a plain staged file/u);
+    expect(readdirSync(local.stagingDir)).toEqual([]);
+    expect(await local.fileOf(createHash('sha256').update('secret: hunter2').digest('hex'))).toBeUndefined();
   });
 
   test('keys are checked: no path traversal', async () => {
