@@ -70,22 +70,21 @@ export function startCheckpointer(path: string, options: { intervalMs?: number; 
     if (m.failed) options.onError?.(new Error(`WAL checkpoint worker could not open the database: ${m.failed}`));
   });
   worker.on('error', (err) => options.onError?.(err));
-  let exited = false;
   const gone = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  void gone.then(() => (exited = true));
   let stopping: Promise<void> | undefined;
   return {
     stop() {
-      if (exited) return Promise.resolve();
-      if (stopping) return stopping;
-      worker.postMessage('stop');
-      // Referenced again while it ends: a process with nothing else to do waits for it (an
-      // unreferenced worker's exit would never come, and node would end with code 13).
-      worker.ref();
-      // Bounded: a worker that does not end on its own (stuck in a checkpoint) is terminated.
-      const force = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
-      force.unref();
-      stopping = gone.then(() => clearTimeout(force));
+      // Once: a worker that already ended (could not open the database) is simply gone.
+      stopping ??= (() => {
+        worker.postMessage('stop');
+        // Referenced again while it ends: a process with nothing else to do waits for it (an
+        // unreferenced worker's exit would never come, and node would end with code 13).
+        worker.ref();
+        // Bounded: a worker that does not end on its own (stuck in a checkpoint) is terminated.
+        const force = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
+        force.unref();
+        return gone.then(() => clearTimeout(force));
+      })();
       return stopping;
     },
   };

@@ -17,7 +17,6 @@
  * transaction, each in its own savepoint (group-commit.ts); every caller is answered after the
  * commit with its own outcome.
  */
-import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { Executor } from '../db/database.js';
 import type { DB } from '../db/tables.js';
@@ -32,6 +31,7 @@ import {
   recordAgentMessage,
   recordUnverifiedAgentMessage,
 } from '../tickets/agent-relay.js';
+import { takeBlob } from '../storage/blob-intake.js';
 import { type InlineRow, writeInlineRow } from '../storage/inline-blob-store.js';
 import { createGroupCommit } from './group-commit.js';
 import { withoutNul } from './without-nul.js';
@@ -93,12 +93,13 @@ export function createIngest(deps: IngestDeps): IngestFn {
 
   /** A small payload becomes a row for the message's transaction; a larger one is put in the blob store now. */
   async function keepRaw(raw: Uint8Array, now: number): Promise<{ key: string; row?: InlineRow }> {
-    const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-    if (bytes.length <= deps.rawPayloads.inlineMaxBytes) {
-      const key = createHash('sha256').update(bytes).digest('hex');
+    const inlineMax = deps.rawPayloads.inlineMaxBytes;
+    if (raw.byteLength <= inlineMax) {
+      // Hashed as the blob stores hash (no copy of the bytes).
+      const { key, bytes } = await takeBlob(raw, inlineMax);
       return { key, row: { key, bytes, createdAt: now } };
     }
-    return { key: (await deps.rawPayloads.blobs.put(bytes, { raw: true })).key };
+    return { key: (await deps.rawPayloads.blobs.put(raw, { raw: true })).key };
   }
 
   async function ingestOne(trx: Transaction<DB>, a: Arrival): Promise<IngestOutcome> {
