@@ -177,7 +177,7 @@ async function main() {
     ['rare word, no accent, prefix', 'churrasq'],
     ['customer name', 'Magalhaes'],
     ['full name, accents dropped', 'conceicao quintao'],
-    ['phrase', 'segunda via do boleto'],
+    ['phrase', 'boleto vencido'],
     ['phrase typed without accents', 'nao chegou'],
     ['common word', 'reembolso'],
     ['email of the requester', `cliente${who}@example.com`],
