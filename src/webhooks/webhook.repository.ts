@@ -97,18 +97,20 @@ function activeSubscriptions(db: Executor): Promise<ActiveSubscription[]> {
 /**
  * Records one event and queues a delivery to every active subscription that wants it. Called
  * inside the transaction of the change it reports, so an event exists if and only if the change does.
+ * `data` may be a function: the payload is then built only when a subscription wants the event
+ * (every ingested message emits events that most gateways have no subscription for).
  */
 export async function recordWebhookEvent(
   db: Executor,
   type: string,
   ticketId: string | null,
-  data: Record<string, unknown>,
+  data: Record<string, unknown> | (() => Record<string, unknown>),
   now: number,
 ): Promise<string | undefined> {
   const subs = (await activeSubscriptions(db)).filter((s) => s.events.includes('*') || s.events.includes(type));
   if (subs.length === 0) return undefined;
   const id = `msg_${newId(now)}`;
-  const payload = JSON.stringify({ type, timestamp: new Date(now).toISOString(), data });
+  const payload = JSON.stringify({ type, timestamp: new Date(now).toISOString(), data: typeof data === 'function' ? data() : data });
   await db.insertInto('webhook_events').values({ id, type, ticket_id: ticketId, payload, created_at: now }).execute();
   for (const s of subs) {
     await db
