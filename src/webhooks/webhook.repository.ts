@@ -1,6 +1,7 @@
 /** Webhook subscriptions, events and the delivery log/queue. Plain functions, executor first. */
 import { sql } from 'kysely';
 import type { Database, Executor } from '../db/database.js';
+import { precompiled } from '../db/precompiled.js';
 import { newId } from '../domain/ids.js';
 import type { WebhooksConfig } from './webhook-config.js';
 
@@ -70,6 +71,10 @@ export async function getSubscriptionRow(db: Executor, id: string) {
 }
 
 type ActiveSubscription = { id: string; events: string[] };
+// Read by every ingest transaction (compiled once: kysely built and compiled it anew each time).
+const activeSubscriptionRows = precompiled<never>('webhook_subscriptions:active', (db) =>
+  db.selectFrom('webhook_subscriptions').select(['id', 'events']).where('active', '=', 1),
+);
 const subscriptionsOfTransaction = new WeakMap<Executor, Promise<ActiveSubscription[]>>();
 
 /**
@@ -79,7 +84,7 @@ const subscriptionsOfTransaction = new WeakMap<Executor, Promise<ActiveSubscript
  */
 function activeSubscriptions(db: Executor): Promise<ActiveSubscription[]> {
   const read = async () =>
-    (await db.selectFrom('webhook_subscriptions').select(['id', 'events']).where('active', '=', 1).execute()).map((s) => ({
+    (await activeSubscriptionRows<{ id: string; events: string }>(db, {})).rows.map((s) => ({
       id: s.id,
       events: JSON.parse(s.events) as string[],
     }));
