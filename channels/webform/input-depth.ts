@@ -12,6 +12,7 @@ export function tooDeepField(values: Readonly<Record<string, unknown>>, maxDepth
 }
 
 export function depthExceeds(value: unknown, maxDepth: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
   const stack: Array<[unknown, number]> = [[value, 0]];
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!;

@@ -95,24 +95,75 @@ export function listParams(prefix: string, values: readonly unknown[]): Record<s
   return out;
 }
 
+/** One insert shape: its columns, in the order the row had them, and its compiled SQL. */
+interface RowInsert {
+  columns: string[];
+  template: CompiledQuery;
+  /** For each parameter of the SQL, the index of its column (undefined: the columns' own order). */
+  order: number[] | undefined;
+}
+
+/** Per database (kysely adapter), per table: the shape of the last row inserted there. */
+const lastInsertOf = new WeakMap<object, Map<string, RowInsert>>();
+
 /**
  * `db.insertInto(table).values(row).execute()`, compiled once per table and set of columns
  * (columns whose value is undefined are left out, as kysely does). Values are bound as they are.
+ * The row is read once, with `for…in` (V8's fast path for an object literal's own fields; the
+ * rows of the ingest have a different shape per table, and reading them by key went megamorphic:
+ * issue 15's form intake profile), and a row with the same columns as the table's last one reuses
+ * its compiled form without building its key.
  */
 export async function insertRow<T extends keyof DB & string>(db: Executor, table: T, row: Insertable<DB[T]>): Promise<void> {
   const values = row as Record<string, unknown>;
-  const columns = Object.keys(values).filter((k) => values[k] !== undefined);
-  // An expression among the values (sql`...`, a subquery) is built as it comes.
-  if (columns.some((k) => isExpression(values[k]))) {
-    await db.insertInto(table).values(row).execute();
-    return;
+  const columns: string[] = [];
+  const params: unknown[] = [];
+  for (const k in values) {
+    if (!Object.hasOwn(values, k)) continue;
+    const v = values[k];
+    if (v === undefined) continue;
+    // An expression among the values (sql`...`, a subquery) is built as it comes.
+    if (isExpression(v)) {
+      await db.insertInto(table).values(row).execute();
+      return;
+    }
+    columns.push(k);
+    params.push(v);
   }
+  const ins = rowInsertFor(db, table, columns);
+  const parameters = ins.order ? ins.order.map((i) => params[i]) : params;
+  await executeOn(db, { ...ins.template, parameters });
+}
+
+function rowInsertFor(db: Executor, table: string, columns: string[]): RowInsert {
+  const adapter = db.getExecutor().adapter;
+  let last = lastInsertOf.get(adapter);
+  if (!last) {
+    last = new Map();
+    lastInsertOf.set(adapter, last);
+  }
+  const prev = last.get(table);
+  if (prev && sameColumns(prev.columns, columns)) return prev;
   const key = `insert:${table}:${columns.join(',')}`;
   const c = compiledFor(db, key, () =>
     // biome-ignore lint/suspicious/noExplicitAny: placeholders for the row's values.
-    db.insertInto(table).values(Object.fromEntries(columns.map((k) => [k, MARK + k])) as any),
+    db.insertInto(table as keyof DB & string).values(Object.fromEntries(columns.map((k) => [k, MARK + k])) as any),
   );
-  await executeOn(db, bind(c, key, values));
+  const order = c.slots.map((s) => ('name' in s ? columns.indexOf(s.name) : -1));
+  if (order.some((i) => i < 0)) throw new Error(`precompiled insert ${key}: a parameter is not a column`);
+  const ins: RowInsert = {
+    columns,
+    template: c.template,
+    order: order.length === columns.length && order.every((i, n) => i === n) ? undefined : order,
+  };
+  last.set(table, ins);
+  return ins;
+}
+
+function sameColumns(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** A kysely expression (raw sql, a query builder) rather than a value to bind. */

@@ -5,6 +5,13 @@
  * commit, with its own result or its own error: what a caller sees is exactly what it would
  * see from a transaction of its own.
  *
+ * A batch is first run without savepoints: when every item succeeds (nearly always), the result is
+ * exactly what the savepoints would have given (releasing a savepoint undoes nothing), and each
+ * savepoint cost SQLite a statement journal of every page the item touched (bare better-sqlite3,
+ * Ponte's form rows in batches of 6: 0.52 ms CPU per ticket with a savepoint each, 0.37 without;
+ * on PostgreSQL two round trips per item). When one item fails, that whole attempt is rolled back
+ * (nothing of it is written) and the batch runs again, each item in its own savepoint.
+ *
  * A lone item runs in a plain transaction (no savepoint). If the shared transaction itself
  * fails (the commit, a savepoint command, a lost connection), nothing of the batch is written
  * and each item is run again alone, in its own transaction.
@@ -56,7 +63,7 @@ export function createGroupCommit<I, O>(
   async function together(batch: Array<Pending<I, O>>): Promise<void> {
     let settled: Array<Settled<O>>;
     try {
-      settled = await inOneTransaction(batch);
+      settled = (await withoutSavepoints(batch)) ?? (await inOneTransaction(batch));
     } catch {
       // The shared transaction failed as a whole: nothing was written; each item gets its own.
       for (const p of batch) await alone(p);
@@ -67,6 +74,31 @@ export function createGroupCommit<I, O>(
       if (s.ok) p.resolve(s.value);
       else p.reject(s.error);
     });
+  }
+
+  /** Every item in one transaction, no savepoints; undefined (all rolled back) when one of them fails. */
+  async function withoutSavepoints(batch: Array<Pending<I, O>>): Promise<Array<Settled<O>> | undefined> {
+    const trx = await database.kysely.startTransaction().execute();
+    try {
+      const settled: Array<Settled<O>> = [];
+      for (const p of batch) {
+        try {
+          settled.push({ ok: true, value: await run(trx, p.item) });
+        } catch {
+          await trx.rollback().execute();
+          return undefined;
+        }
+      }
+      await trx.commit().execute();
+      return settled;
+    } catch (err) {
+      if (!trx.isCommitted && !trx.isRolledBack)
+        await trx
+          .rollback()
+          .execute()
+          .catch(() => {});
+      throw err;
+    }
   }
 
   async function inOneTransaction(batch: Array<Pending<I, O>>): Promise<Array<Settled<O>>> {

@@ -14,7 +14,7 @@
  * 6. follow-ups: status and times, and the ticket events automation and webhooks listen to.
  * Then the receipt and the checkpoint. Everything or nothing: a crash anywhere rolls it all back,
  * so the adapter redelivers and gets the same outcome. Envelopes that arrive together share one
- * transaction, each in its own savepoint (group-commit.ts); every caller is answered after the
+ * transaction (group-commit.ts: one that fails is rolled back alone); every caller is answered after the
  * commit with its own outcome.
  */
 import type { Transaction } from 'kysely';

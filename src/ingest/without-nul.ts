@@ -7,10 +7,16 @@ export function withoutNul<T>(value: T): T {
   return hasNul(value) ? replaceNul(value) : value;
 }
 
+/** Runs on every envelope: plain loops, no arrays of entries built to look. */
 function hasNul(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(hasNul);
-  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v));
+  if (Array.isArray(value)) {
+    for (const v of value) if (hasNul(v)) return true;
+    return false;
+  }
+  if (value && typeof value === 'object') {
+    for (const k of Object.keys(value)) if (k.includes('\u0000') || hasNul((value as Record<string, unknown>)[k])) return true;
+  }
   return false;
 }
 

@@ -24,14 +24,14 @@ export function ticketPayload(t: Ticket) {
 
 export function listenForWebhookEvents(events: TicketEvents): void {
   events.on('ticket.created', async (db, event) => {
-    await recordWebhookEvent(db, 'ticket.created', event.ticket.id, { ticket: ticketPayload(event.ticket) }, event.now);
+    await recordWebhookEvent(db, 'ticket.created', event.ticket.id, () => ({ ticket: ticketPayload(event.ticket) }), event.now);
   });
   events.on('message.received', async (db, event) => {
     await recordWebhookEvent(
       db,
       'message.received',
       event.ticket.id,
-      {
+      () => ({
         ticket: ticketPayload(event.ticket),
         message: {
           id: event.messageId,
@@ -40,7 +40,7 @@ export function listenForWebhookEvents(events: TicketEvents): void {
           text: event.text,
           classification: event.classification,
         },
-      },
+      }),
       event.now,
     );
   });
@@ -50,12 +50,12 @@ export function listenForWebhookEvents(events: TicketEvents): void {
         db,
         'ticket.status_changed',
         event.ticket.id,
-        {
+        () => ({
           ticket: ticketPayload(event.ticket),
           from: event.from,
           to: event.to,
           actor: { type: event.actor.type, id: event.actor.id ?? null },
-        },
+        }),
         event.now,
       );
     }
@@ -65,12 +65,12 @@ export function listenForWebhookEvents(events: TicketEvents): void {
       db,
       'ticket.assigned',
       event.ticket.id,
-      {
+      () => ({
         ticket: ticketPayload(event.ticket),
         from: event.from,
         to: event.to,
         actor: { type: event.actor.type, id: event.actor.id ?? null },
-      },
+      }),
       event.now,
     );
   });

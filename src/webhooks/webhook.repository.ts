@@ -1,6 +1,7 @@
 /** Webhook subscriptions, events and the delivery log/queue. Plain functions, executor first. */
 import { sql } from 'kysely';
 import type { Database, Executor } from '../db/database.js';
+import { precompiled } from '../db/precompiled.js';
 import { newId } from '../domain/ids.js';
 import type { WebhooksConfig } from './webhook-config.js';
 
@@ -70,6 +71,10 @@ export async function getSubscriptionRow(db: Executor, id: string) {
 }
 
 type ActiveSubscription = { id: string; events: string[] };
+// Read by every ingest transaction (compiled once: kysely built and compiled it anew each time).
+const activeSubscriptionRows = precompiled<never>('webhook_subscriptions:active', (db) =>
+  db.selectFrom('webhook_subscriptions').select(['id', 'events']).where('active', '=', 1),
+);
 const subscriptionsOfTransaction = new WeakMap<Executor, Promise<ActiveSubscription[]>>();
 
 /**
@@ -79,7 +84,7 @@ const subscriptionsOfTransaction = new WeakMap<Executor, Promise<ActiveSubscript
  */
 function activeSubscriptions(db: Executor): Promise<ActiveSubscription[]> {
   const read = async () =>
-    (await db.selectFrom('webhook_subscriptions').select(['id', 'events']).where('active', '=', 1).execute()).map((s) => ({
+    (await activeSubscriptionRows<{ id: string; events: string }>(db, {})).rows.map((s) => ({
       id: s.id,
       events: JSON.parse(s.events) as string[],
     }));
@@ -97,18 +102,20 @@ function activeSubscriptions(db: Executor): Promise<ActiveSubscription[]> {
 /**
  * Records one event and queues a delivery to every active subscription that wants it. Called
  * inside the transaction of the change it reports, so an event exists if and only if the change does.
+ * `data` may be a function: the payload is then built only when a subscription wants the event
+ * (every ingested message emits events that most gateways have no subscription for).
  */
 export async function recordWebhookEvent(
   db: Executor,
   type: string,
   ticketId: string | null,
-  data: Record<string, unknown>,
+  data: Record<string, unknown> | (() => Record<string, unknown>),
   now: number,
 ): Promise<string | undefined> {
   const subs = (await activeSubscriptions(db)).filter((s) => s.events.includes('*') || s.events.includes(type));
   if (subs.length === 0) return undefined;
   const id = `msg_${newId(now)}`;
-  const payload = JSON.stringify({ type, timestamp: new Date(now).toISOString(), data });
+  const payload = JSON.stringify({ type, timestamp: new Date(now).toISOString(), data: typeof data === 'function' ? data() : data });
   await db.insertInto('webhook_events').values({ id, type, ticket_id: ticketId, payload, created_at: now }).execute();
   for (const s of subs) {
     await db
