@@ -1,5 +1,5 @@
 /**
- * `npm run bench:webhook [-- --duration 10] [--connections 10] [--warmup 1] [--profile] [--tsx]`
+ * `npm run bench:webhook [-- --duration 10] [--connections 10] [--warmup 10] [--profile] [--tsx]`
  *
  * Signed JSON form submissions, each creating a ticket, through the real app (createApp with a
  * signed web form, SQLite in a temp dir, loops off), driven by autocannon over loopback. The
@@ -20,11 +20,12 @@
  * The servers run under `npm start`'s runtime, plain node on dist/ (built first by tsc,
  * bench/support/node-runtime.ts); `--tsx` runs them from the TypeScript source under tsx instead.
  *
- * `--warmup` (seconds of load per server before the measured slices, default 1): Ponte's code is
- * still being optimized by V8 long after one second (TurboFan compiling on background threads of
- * the same process, counted in its CPU): 1.256 ms CPU per request after a 1 s warm-up against
- * 1.028 after 30 s (one paired probe of the app server, 2026-12-01). The default stays 1 s, so
- * figures remain comparable with earlier runs; a longer warm-up shows the steady state.
+ * `--warmup` (seconds of load per server before the measured slices, default 10, the same for
+ * every server): Ponte's code is still being optimized by V8 long after one second (TurboFan
+ * compiling on background threads of the same process, counted in its CPU): 1.256 ms CPU per
+ * request after a 1 s warm-up against 1.028 after 30 s (one paired probe of the app server,
+ * 2026-12-01). A gateway runs for days, so the figures are of the steady state; figures before
+ * 2026-12-01's second run used 1 s.
  *
  * With --profile, remember that the servers take turns: each CPU profile shows its server idle
  * while the others are loaded (about two thirds of the run), which is not time a request waited.
@@ -329,7 +330,7 @@ async function main(): Promise<void> {
   }
   const duration = arg('duration', 10);
   const connections = arg('connections', 10);
-  const warmup = arg('warmup', 1);
+  const warmup = arg('warmup', 10);
   const script = underTsx ? undefined : buildBenchForNode('webhook.bench', (line) => console.log(line));
   const runtime = underTsx ? 'tsx' : 'node-dist';
   const dir = mkdtempSync(join(tmpdir(), 'ponte-bench-webhook-'));
