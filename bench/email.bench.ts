@@ -332,7 +332,9 @@ async function phaseChannel(port: number, dir: string, totalMB: number): Promise
   );
   const rssIngest = maxRss;
   const pssIngest = maxPss;
-  log(`peak PSS while ingesting (the same processes, shared pages such as node's code counted once): ${mb(pssIngest)} MB`);
+  log(
+    `peak PSS while ingesting (the same processes; each shared page divided among every process that maps it, so node's code shared with the parse child counts once, and other node processes on the machine lower it too): ${mb(pssIngest)} MB`,
+  );
   // What the backfill left behind: the heap still in use after a full collection (grows with the
   // count of mails only if something keeps them).
   const gc = (globalThis as { gc?: () => void }).gc;

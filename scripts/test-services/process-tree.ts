@@ -58,7 +58,8 @@ export function rssBytes(pid: number): number {
 /**
  * Proportional set size in bytes (smaps_rollup's Pss), 0 once the process has ended: resident
  * memory with each shared page divided among the processes that map it (node's own code, about
- * 40 MB, is shared by a gateway and its parse children; their RSS counts it once each).
+ * 40 MB, is shared by a gateway and its parse children; their RSS counts it once each). Every
+ * process mapping a page shares it, unrelated ones too: other node processes on the machine lower it.
  */
 export function pssBytes(pid: number): number {
   const rollup = read(`/proc/${pid}/smaps_rollup`) ?? '';
