@@ -1,5 +1,5 @@
 /**
- * `npm run bench:email [-- --count 5000] [--latency 100] [--tsx]`
+ * `npm run bench:email [-- --count 5000] [--latency 100] [--tsx] [--timeline] [--cpu-prof <dir>]`
  *
  * N realistic messages (short text, html with a quoted thread, attachments of 50 KB–2 MB and
  * one 25 MB attachment) are APPENDed to a real Dovecot, then ingested from cold through the
@@ -16,7 +16,7 @@
  */
 import { createBenchApp } from './support/bench-app.js';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +27,7 @@ import { newUids } from '../channels/email/imap-cursor.js';
 import { createMailparserMimeParser } from '../channels/email/parse/index.js';
 import { dovecotAvailable, startDovecot } from '../scripts/test-services/dovecot.js';
 import { buildMail, pseudoRandomBytes, realisticMail } from '../scripts/test-services/mail-factory.js';
-import { cpuMs, descendants, rssBytes } from '../scripts/test-services/process-tree.js';
+import { cpuMs, descendants, pssBytes, rssBytes } from '../scripts/test-services/process-tree.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -90,7 +90,29 @@ function sampleRss(): void {
     maxRss = total;
     atPeak = { main: { ...process.memoryUsage(), rss: self }, children };
   }
+  // PSS costs the kernel a walk of every mapping: read twice a second, beside RSS (the aim's measure).
+  if (Date.now() - pssAt >= 500) {
+    pssAt = Date.now();
+    maxPss = Math.max(
+      maxPss,
+      [process.pid, ...tree].map(pssBytes).reduce((a, b) => a + b, 0),
+    );
+  }
+  if (timeline && Date.now() - timelineAt >= 1_000) {
+    timelineAt = Date.now();
+    const m = process.memoryUsage();
+    log(
+      `  mem t+${((Date.now() - timelineStart) / 1000).toFixed(0)}s: sum ${mb(total)} = this ${mb(self)} (heapTotal ${mb(m.heapTotal)}, heapUsed ${mb(m.heapUsed)}, arrayBuffers ${mb(m.arrayBuffers)}) + children [${children.map(mb).join(', ')}]`,
+    );
+  }
 }
+/** The peak of the processes' summed PSS (shared pages divided among them), sampled every 500 ms. */
+let maxPss = 0;
+let pssAt = 0;
+/** `--timeline`: the channel phase prints its memory split once a second while it samples. */
+const timeline = process.argv.includes('--timeline');
+const timelineStart = Date.now();
+let timelineAt = 0;
 function peakSplit(): string {
   const m = atPeak?.main;
   const kids = atPeak?.children ?? [];
@@ -125,12 +147,26 @@ function buildForNode(): string {
   return built;
 }
 
+/**
+ * The node flags of `npm start` (package.json's start script, e.g. the young generation's size):
+ * the channel phase runs with them, as the gateway does. Read in the main process (under tsx,
+ * this file is bench/email.bench.ts, so the package is one folder up).
+ */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const words = pkg.scripts.start.split(/\s+/);
+  return words.slice(1).filter((w) => w.startsWith('--'));
+}
+
 /** Each phase runs in its own process so one phase's heap never counts against another's RSS. */
 function runPhase(phase: string, port: number, dir: string, script: string | undefined): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       [
+        ...(phase === 'channel' ? startFlags() : []),
         ...(cpuProfDir && phase === 'channel' ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : []),
         // The channel phase measures what its heap still holds after a full GC once ingest is done.
         ...(phase === 'channel' ? ['--expose-gc'] : []),
@@ -150,6 +186,7 @@ function runPhase(phase: string, port: number, dir: string, script: string | und
         '--big-mb',
         String(BIG_BYTES / 1_000_000),
         ...(underTsx ? ['--tsx'] : []),
+        ...(timeline ? ['--timeline'] : []),
       ],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -294,6 +331,10 @@ async function phaseChannel(port: number, dir: string, totalMB: number): Promise
     `tickets created: ${tickets}; RSS (this process + its parse children) when the app had started: ${rssAtStart} MB, peak while ingesting: ${peakSplit()}`,
   );
   const rssIngest = maxRss;
+  const pssIngest = maxPss;
+  log(
+    `peak PSS while ingesting (the same processes; each shared page divided among every process that maps it, so node's code shared with the parse child counts once, and other node processes on the machine lower it too): ${mb(pssIngest)} MB`,
+  );
   // What the backfill left behind: the heap still in use after a full collection (grows with the
   // count of mails only if something keeps them).
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -355,6 +396,7 @@ async function phaseChannel(port: number, dir: string, totalMB: number): Promise
     p99,
     idleFloorP50,
     maxRssMB: Math.round(rssIngest / 1e6),
+    maxPssMB: Math.round(pssIngest / 1e6),
     maxRssLatencyMB: Math.round(maxRss / 1e6),
     tickets,
     rssAtStart,
@@ -387,7 +429,9 @@ async function main(): Promise<void> {
   try {
     log(`email bench: ${count} messages (one with a ${BIG_BYTES / 1e6} MB attachment), Dovecot on 127.0.0.1:${dovecot.port}`);
     const script = underTsx ? undefined : buildForNode();
-    log(`runtime of channel and ceiling: ${underTsx ? 'tsx (TypeScript source)' : 'node on dist/ (as npm start)'}`);
+    log(
+      `runtime of channel and ceiling: ${underTsx ? 'tsx (TypeScript source)' : 'node on dist/ (as npm start)'}; channel phase flags: ${startFlags().join(' ') || 'none'}`,
+    );
     const appended = await runPhase('append', dovecot.port, dir, script);
     const totalMB = appended.bytes! / 1e6;
     totalMBForPhases = totalMB;
@@ -405,6 +449,7 @@ async function main(): Promise<void> {
         p50: channel.p50,
         p99: channel.p99,
         maxRssMB: channel.maxRssMB,
+        maxPssMB: channel.maxPssMB,
         mbps: round(channel.mbps!),
         ceilingMbps: round(ceiling.mbps!),
         idleFloorP50: channel.idleFloorP50,

@@ -8,7 +8,10 @@
  */
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
-import { prettyFactory } from 'pino-pretty';
+import { createRequire } from 'node:module';
+
+/** Loaded only for a terminal: a gateway logging JSON (systemd, containers) does not carry it (a few MB). */
+const loadPretty = (): typeof import('pino-pretty') => createRequire(import.meta.url)('pino-pretty');
 
 export function createRedactingStream(secrets: readonly string[], out: { write(chunk: string): unknown }): Writable {
   const list = [...new Set(secrets.filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
@@ -53,7 +56,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const pretty = options.pretty === 'auto' ? destination.isTTY === true : options.pretty === true;
   // Formatted line by line after masking (the masking sees the JSON, escapes included).
   const format = pretty
-    ? prettyFactory({ colorize: destination.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+    ? loadPretty().prettyFactory({ colorize: destination.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
     : undefined;
   const out = format ? { write: (line: string) => destination.write(format(line)) } : destination;
   return pino(

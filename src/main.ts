@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
 /**
  * Process entry for the `ponte` command, and the one module whose import acts (it is the
  * program): sets the umask, loads `.env`, runs the command line. `serve` keeps running until

@@ -55,6 +55,18 @@ export function rssBytes(pid: number): number {
   return line ? Number(line.replace(/\D+/gu, '')) * 1024 : 0;
 }
 
+/**
+ * Proportional set size in bytes (smaps_rollup's Pss), 0 once the process has ended: resident
+ * memory with each shared page divided among the processes that map it (node's own code, about
+ * 40 MB, is shared by a gateway and its parse children; their RSS counts it once each). Every
+ * process mapping a page shares it, unrelated ones too: other node processes on the machine lower it.
+ */
+export function pssBytes(pid: number): number {
+  const rollup = read(`/proc/${pid}/smaps_rollup`) ?? '';
+  const line = rollup.split('\n').find((l) => l.startsWith('Pss:'));
+  return line ? Number(line.replace(/\D+/gu, '')) * 1024 : 0;
+}
+
 /** Whether a process exists (and is not a zombie waiting for its parent). */
 export function alive(pid: number): boolean {
   const stat = read(`/proc/${pid}/stat`);

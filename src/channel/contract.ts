@@ -42,7 +42,10 @@ export interface BlobPutResult {
 
 /** Content-addressed store (sha256). `put` streams; over `maxBytes` it throws BlobTooLargeError and keeps nothing. */
 export interface BlobStore {
-  /** `raw`: the raw payload kept for replay (a small one may be stored in the database, storage.inlineMaxBytes). */
+  /**
+   * `raw`: the raw payload kept for replay (a small one may be stored in the database, storage.inlineMaxBytes).
+   * Once it has resolved, the store keeps no reference to a Uint8Array `source`: the caller may release its memory.
+   */
   put(source: Readable | Uint8Array | string, options?: { maxBytes?: number; raw?: boolean }): Promise<BlobPutResult>;
   get(key: string): Readable;
   read(key: string): Promise<Buffer>;

@@ -7,11 +7,11 @@
  * side effects before `start()`.
  */
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { type CompiledQuery, Kysely, PostgresDialect, type QueryResult, SqliteDialect, type Transaction } from 'kysely';
 import { translate } from './search-fold.js';
-import pg from 'pg';
 import type { DB } from './tables.js';
 import { BACKSTOP_PAGES, type Checkpointer, startCheckpointer } from './wal-checkpointer.js';
 
@@ -66,9 +66,13 @@ export function directRunOf(db: Executor): DirectRun | undefined {
  * numbers. pg keeps type parsers in one process-wide table, so this is set when the first
  * PostgreSQL handle is created (not at import) and setting it again changes nothing.
  */
-function parseBigintsAsNumbers(): void {
+function parseBigintsAsNumbers(pg: PgModule): void {
   pg.types.setTypeParser(20, (v) => Number(v));
 }
+
+type PgModule = typeof import('pg');
+/** Loaded when a PostgreSQL handle is created: a gateway on SQLite (the default) does not carry pg (about 10 MB of memory). */
+const loadPg = (): PgModule => createRequire(import.meta.url)('pg');
 
 /**
  * Kysely's SQLite driver prepares every query anew; preparing cost more than running the query on
@@ -152,7 +156,8 @@ export function createDatabase(config: DatabaseConfig): Database {
     };
     return { kysely, dialect: 'sqlite', destroy, checkpointInBackground };
   }
-  parseBigintsAsNumbers();
+  const pg = loadPg();
+  parseBigintsAsNumbers(pg);
   const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize ?? 10 });
   // An idle client whose server connection ends (restart, admin termination) emits 'error' on the
   // pool; unhandled, that would kill the process. The next query simply gets a new connection.

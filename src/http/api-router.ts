@@ -1,6 +1,5 @@
 /** The agent REST API under /api. Bodies and queries are zod-validated; errors go to errors.ts. */
 import express, { type RequestHandler, Router } from 'express';
-import QRCode from 'qrcode';
 import { z } from 'zod';
 import type { BlobStore, Clock } from '../channel/contract.js';
 import type { ChannelDirectory } from '../channel/directory.js';
@@ -208,10 +207,10 @@ export function createApiRouter(deps: ApiDeps): Router {
       return;
     }
     if (format === 'svg') {
-      res.type('image/svg+xml').send(await QRCode.toString(info.qr, { type: 'svg', margin: 2 }));
+      res.type('image/svg+xml').send(await (await import('qrcode')).default.toString(info.qr, { type: 'svg', margin: 2 }));
       return;
     }
-    res.type('image/png').send(await QRCode.toBuffer(info.qr, { type: 'png', margin: 2, width: 320 }));
+    res.type('image/png').send(await (await import('qrcode')).default.toBuffer(info.qr, { type: 'png', margin: 2, width: 320 }));
   });
 
   registerAgentRoutes(router, deps, admin);

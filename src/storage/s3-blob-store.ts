@@ -4,10 +4,16 @@
  * hashed before the upload, so the same bytes are one object and an object under a key is always
  * whole (S3 PUTs are atomic). This is the only module that imports @aws-sdk/client-s3.
  */
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createRequire } from 'node:module';
 import { PassThrough, type Readable } from 'node:stream';
 import type { BlobPutResult, BlobStore } from '../channel/contract.js';
 import { blobNotFound, checkKey, takeBlob } from './blob-intake.js';
+
+/**
+ * Loaded when an S3 store is created, not when this module is: the SDK costs a gateway that keeps
+ * its blobs elsewhere (the default local folder) about 15 MB of memory for nothing.
+ */
+const loadS3 = (): typeof import('@aws-sdk/client-s3') => createRequire(import.meta.url)('@aws-sdk/client-s3');
 
 export interface S3BlobConfig {
   bucket: string;
@@ -32,6 +38,7 @@ const notFound = (err: unknown): boolean => {
 };
 
 export function createS3BlobStore(config: S3BlobConfig, defaultMaxBytes = 25 * 1024 * 1024): S3BlobStore {
+  const { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } = loadS3();
   const client = new S3Client({
     region: config.region,
     forcePathStyle: config.forcePathStyle,

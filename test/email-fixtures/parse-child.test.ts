@@ -112,12 +112,16 @@ describe('parse pool child processes', () => {
 
   it("a parse child (which reads hostile mail) inherits none of the gateway's secrets from its environment", async () => {
     const secrets = { PONTE_SECRET: 'gateway-signing-secret-1234567890', PONTE_IMAP_PASSWORD: 'mailbox-password-0987654321' };
-    const gateway = await startGateway({ ...process.env, ...secrets });
+    const env: NodeJS.ProcessEnv = { ...process.env, ...secrets };
+    delete env.MALLOC_MMAP_THRESHOLD_;
+    const gateway = await startGateway(env);
     try {
       const [child] = parseChildren(gateway.pid!);
       expect(readFileSync(`/proc/${gateway.pid}/environ`, 'utf8')).toContain(secrets.PONTE_SECRET);
       const environ = readFileSync(`/proc/${child}/environ`, 'utf8');
       expect(environ).toContain('PATH=');
+      // Its mail buffers are mapped apart and given back when freed (parse-pool.ts, CHILD_MMAP_THRESHOLD).
+      expect(environ.split('\0')).toContain('MALLOC_MMAP_THRESHOLD_=131072');
       for (const [key, value] of Object.entries(secrets)) {
         expect(environ).not.toContain(key);
         expect(environ).not.toContain(value);

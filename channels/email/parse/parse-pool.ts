@@ -123,12 +123,33 @@ const CHILD_SEMI_SPACE_MB = 4;
  * The only variables a parse child inherits. It reads hostile mail and needs none of the
  * gateway's secrets (PONTE_SECRET, mailbox passwords, OAuth and storage keys live in the
  * environment): a parser bug that lets a mail run code in the child finds nothing to steal there.
- * MALLOC_ARENA_MAX (set by the systemd unit) is no secret: the children's memory follows it too.
+ * MALLOC_ARENA_MAX (set by the systemd unit) and MALLOC_MMAP_THRESHOLD_ are no secrets: the
+ * children's memory follows them too.
  */
-const CHILD_ENV_KEYS = ['PATH', 'TZ', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TMPDIR', 'NODE_ENV', 'MALLOC_ARENA_MAX'] as const;
+const CHILD_ENV_KEYS = [
+  'PATH',
+  'TZ',
+  'LANG',
+  'LC_ALL',
+  'LC_CTYPE',
+  'TMPDIR',
+  'NODE_ENV',
+  'MALLOC_ARENA_MAX',
+  'MALLOC_MMAP_THRESHOLD_',
+] as const;
+
+/**
+ * glibc's malloc serves a block above this from its own mapping, returned to the system when
+ * freed. Without it the threshold climbs to the largest block freed so far (up to 32 MB): the
+ * child's mail buffers (each raw it reads, 50 KB to 35 MB) then come from the heap, which
+ * fragments and is not given back. One pair of bench:email runs: the child's RSS while parsing
+ * 84-92 MB instead of 89-110, peak of gateway + child 327 vs 356 MB, the child's CPU per mail
+ * 3.83 vs 4.20 ms. An admin's own MALLOC_MMAP_THRESHOLD_ wins; other C libraries ignore it.
+ */
+const CHILD_MMAP_THRESHOLD = String(128 * 1024);
 
 function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
+  const env: NodeJS.ProcessEnv = { MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? CHILD_MMAP_THRESHOLD };
   for (const key of CHILD_ENV_KEYS) if (process.env[key] !== undefined) env[key] = process.env[key];
   return env;
 }

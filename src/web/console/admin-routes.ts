@@ -4,7 +4,6 @@
  * state), and business hours / SLA (read-only, from config).
  */
 import type { Router } from 'express';
-import QRCode from 'qrcode';
 import { z } from 'zod';
 import { channelHealth } from '../../channel/runtime.js';
 import {
@@ -194,7 +193,7 @@ ${rows.map(
     const c = pairingOf(String(req.params.id));
     const qr = c?.runtime.pairing?.()?.qr;
     if (!qr) return res.status(404).type('text/plain').send('no code yet');
-    res.type('image/png').send(await QRCode.toBuffer(qr, { type: 'png', margin: 2, width: 320 }));
+    res.type('image/png').send(await (await import('qrcode')).default.toBuffer(qr, { type: 'png', margin: 2, width: 320 }));
   });
 
   router.get('/admin/sla', requireAgent, requireAdmin, async (_req, res) => {
