@@ -48,11 +48,15 @@ export function commandLine(pid: number): string | undefined {
   return read(`/proc/${pid}/cmdline`)?.split('\0').join(' ');
 }
 
+/** A "Name:  123 kB" field of a /proc file, in bytes; 0 when the file or the field is gone. */
+function kbField(path: string, name: string): number {
+  const line = (read(path) ?? '').split('\n').find((l) => l.startsWith(`${name}:`));
+  return line ? Number(line.replace(/\D+/gu, '')) * 1024 : 0;
+}
+
 /** Resident set size in bytes (VmRSS), 0 once the process has ended. */
 export function rssBytes(pid: number): number {
-  const status = read(`/proc/${pid}/status`) ?? '';
-  const line = status.split('\n').find((l) => l.startsWith('VmRSS:'));
-  return line ? Number(line.replace(/\D+/gu, '')) * 1024 : 0;
+  return kbField(`/proc/${pid}/status`, 'VmRSS');
 }
 
 /**
@@ -62,9 +66,7 @@ export function rssBytes(pid: number): number {
  * process mapping a page shares it, unrelated ones too: other node processes on the machine lower it.
  */
 export function pssBytes(pid: number): number {
-  const rollup = read(`/proc/${pid}/smaps_rollup`) ?? '';
-  const line = rollup.split('\n').find((l) => l.startsWith('Pss:'));
-  return line ? Number(line.replace(/\D+/gu, '')) * 1024 : 0;
+  return kbField(`/proc/${pid}/smaps_rollup`, 'Pss');
 }
 
 /** Whether a process exists (and is not a zombie waiting for its parent). */

@@ -21,13 +21,19 @@ interface Compiled {
 
 const cacheOf = new WeakMap<object, Map<string, Compiled>>();
 
-function compiledFor(db: Executor, key: string, build: () => Compilable<unknown>): Compiled {
+/** The map of `db`'s database (its kysely adapter, shared by a Kysely and its transactions) in `of`. */
+function perDatabase<V>(of: WeakMap<object, Map<string, V>>, db: Executor): Map<string, V> {
   const adapter = db.getExecutor().adapter;
-  let cache = cacheOf.get(adapter);
-  if (!cache) {
-    cache = new Map();
-    cacheOf.set(adapter, cache);
+  let map = of.get(adapter);
+  if (!map) {
+    map = new Map();
+    of.set(adapter, map);
   }
+  return map;
+}
+
+function compiledFor(db: Executor, key: string, build: () => Compilable<unknown>): Compiled {
+  const cache = perDatabase(cacheOf, db);
   let c = cache.get(key);
   if (!c) {
     const template = build().compile();
@@ -136,12 +142,7 @@ export async function insertRow<T extends keyof DB & string>(db: Executor, table
 }
 
 function rowInsertFor(db: Executor, table: string, columns: string[]): RowInsert {
-  const adapter = db.getExecutor().adapter;
-  let last = lastInsertOf.get(adapter);
-  if (!last) {
-    last = new Map();
-    lastInsertOf.set(adapter, last);
-  }
+  const last = perDatabase(lastInsertOf, db);
   const prev = last.get(table);
   if (prev && sameColumns(prev.columns, columns)) return prev;
   const key = `insert:${table}:${columns.join(',')}`;

@@ -76,21 +76,17 @@ export function createGroupCommit<I, O>(
     });
   }
 
-  /** Every item in one transaction, no savepoints; undefined (all rolled back) when one of them fails. */
-  async function withoutSavepoints(batch: Array<Pending<I, O>>): Promise<Array<Settled<O>> | undefined> {
+  /**
+   * `body` on a transaction of its own: committed when it returns a result, rolled back when it
+   * returns undefined or throws (the error goes on to the caller).
+   */
+  async function inTransaction<T>(body: (trx: Transaction<DB>) => Promise<T | undefined>): Promise<T | undefined> {
     const trx = await database.kysely.startTransaction().execute();
     try {
-      const settled: Array<Settled<O>> = [];
-      for (const p of batch) {
-        try {
-          settled.push({ ok: true, value: await run(trx, p.item) });
-        } catch {
-          await trx.rollback().execute();
-          return undefined;
-        }
-      }
-      await trx.commit().execute();
-      return settled;
+      const out = await body(trx);
+      if (out === undefined) await trx.rollback().execute();
+      else await trx.commit().execute();
+      return out;
     } catch (err) {
       if (!trx.isCommitted && !trx.isRolledBack)
         await trx
@@ -101,32 +97,40 @@ export function createGroupCommit<I, O>(
     }
   }
 
-  async function inOneTransaction(batch: Array<Pending<I, O>>): Promise<Array<Settled<O>>> {
-    const trx = await database.kysely.startTransaction().execute();
-    try {
+  /** Every item in one transaction, no savepoints; undefined (all rolled back) when one of them fails. */
+  function withoutSavepoints(batch: Array<Pending<I, O>>): Promise<Array<Settled<O>> | undefined> {
+    return inTransaction(async (trx) => {
       const settled: Array<Settled<O>> = [];
+      for (const p of batch) {
+        try {
+          settled.push({ ok: true, value: await run(trx, p.item) });
+        } catch {
+          return undefined;
+        }
+      }
+      return settled;
+    });
+  }
+
+  /** Every item in one transaction, each in its own savepoint: one that fails is undone alone. */
+  async function inOneTransaction(batch: Array<Pending<I, O>>): Promise<Array<Settled<O>>> {
+    const settled = await inTransaction(async (trx) => {
+      const out: Array<Settled<O>> = [];
       for (const p of batch) {
         await executeOn(trx, SAVEPOINT);
         try {
           const value = await run(trx, p.item);
           await executeOn(trx, RELEASE);
-          settled.push({ ok: true, value });
+          out.push({ ok: true, value });
         } catch (error) {
           await executeOn(trx, ROLLBACK_TO);
           await executeOn(trx, RELEASE);
-          settled.push({ ok: false, error });
+          out.push({ ok: false, error });
         }
       }
-      await trx.commit().execute();
-      return settled;
-    } catch (err) {
-      if (!trx.isCommitted && !trx.isRolledBack)
-        await trx
-          .rollback()
-          .execute()
-          .catch(() => {});
-      throw err;
-    }
+      return out;
+    });
+    return settled!;
   }
 
   async function drain(): Promise<void> {

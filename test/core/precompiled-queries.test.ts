@@ -42,6 +42,48 @@ describe('precompiled queries', () => {
     }
   });
 
+  it("puts each value of a row in its own column, whatever the order of the row's keys", async () => {
+    // insertRow reuses a table's last insert shape: rows with the same columns in another order, or
+    // fewer columns, must not bind one value (a reason someone typed) into another's column.
+    for (const s of dbs) {
+      const db = s.database.kysely;
+      await insertRow(db, 'inbound_receipts', {
+        channel_id: 'form',
+        external_id: 'k-1',
+        outcome: 'ignored',
+        reason: 'first',
+        received_at: 1,
+      });
+      await insertRow(db, 'inbound_receipts', {
+        reason: 'second',
+        received_at: 2,
+        external_id: 'k-2',
+        outcome: 'ignored',
+        channel_id: 'form',
+      });
+      await insertRow(db, 'inbound_receipts', { external_id: 'k-3', channel_id: 'mail', received_at: 3, outcome: 'duplicate' });
+      await insertRow(db, 'inbound_receipts', {
+        channel_id: 'form',
+        external_id: 'k-4',
+        outcome: 'ignored',
+        reason: 'fourth',
+        received_at: 4,
+      });
+      const rows = await db
+        .selectFrom('inbound_receipts')
+        .select(['channel_id', 'external_id', 'outcome', 'reason', 'received_at'])
+        .where('external_id', 'like', 'k-%')
+        .orderBy('external_id')
+        .execute();
+      expect(rows).toEqual([
+        { channel_id: 'form', external_id: 'k-1', outcome: 'ignored', reason: 'first', received_at: 1 },
+        { channel_id: 'form', external_id: 'k-2', outcome: 'ignored', reason: 'second', received_at: 2 },
+        { channel_id: 'mail', external_id: 'k-3', outcome: 'duplicate', reason: null, received_at: 3 },
+        { channel_id: 'form', external_id: 'k-4', outcome: 'ignored', reason: 'fourth', received_at: 4 },
+      ]);
+    }
+  });
+
   it('treats a list of another length as another shape', async () => {
     for (const s of dbs) {
       const db = s.database.kysely;
